@@ -1,0 +1,243 @@
+/**
+ * The `reference` backend: plain TypeScript loops over Float32Array or Float64Array. It runs everywhere (the browser
+ * included) and is the oracle every other backend is tested against; it is written for clarity, not speed.
+ */
+import type { FloatArray } from '../core/matrix.ts';
+import type { Activation, Kernels } from './kernels.ts';
+
+function activate(kind: Activation, v: number): number {
+  switch (kind) {
+    case 'relu': return v > 0 ? v : 0;
+    case 'tanh': return Math.tanh(v);
+    case 'elu': return v > 0 ? v : Math.expm1(v);
+    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+    // log(1 + e^v) without overflow for large v.
+    case 'softplus': return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+    case 'identity': return v;
+  }
+}
+
+function derivativeFromOutput(kind: Activation, y: number): number {
+  switch (kind) {
+    case 'relu': return y > 0 ? 1 : 0;
+    case 'tanh': return 1 - y * y;
+    case 'elu': return y > 0 ? 1 : y + 1;
+    case 'sigmoid': return y * (1 - y);
+    case 'softplus': return -Math.expm1(-y);
+    case 'identity': return 1;
+  }
+}
+
+/** `s = c·tanh(r/c)`: the soft-clipped log-scale (identity when `c` is infinite). */
+function softClip(r: number, bound: number): number {
+  return bound === Infinity ? r : bound * Math.tanh(r / bound);
+}
+
+function softClipDerivative(s: number, bound: number): number {
+  if (bound === Infinity) return 1;
+  const t = s / bound;
+  return 1 - t * t;
+}
+
+export const referenceKernels: Kernels = {
+  name: 'reference',
+
+  prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, activation, outStart, outEnd) {
+    for (let b = 0; b < batch; b++) {
+      const xo = b * inDim;
+      const oo = b * outDim;
+      for (let j = outStart; j < outEnd; j++) {
+        const p = prefix === null ? inDim : prefix[j];
+        const wo = j * inDim;
+        let acc = accumulate ? out[oo + j] : bias === null ? 0 : bias[j];
+        for (let i = 0; i < p; i++) acc += x[xo + i] * w[wo + i];
+        out[oo + j] = activation === 'identity' ? acc : activate(activation, acc);
+      }
+    }
+  },
+
+  prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate) {
+    if (!accumulate) dIn.fill(0, 0, batch * inDim);
+    for (let b = 0; b < batch; b++) {
+      const io = b * inDim;
+      const oo = b * outDim;
+      for (let j = 0; j < outDim; j++) {
+        const g = dOut[oo + j];
+        if (g === 0) continue;
+        const p = prefix === null ? inDim : prefix[j];
+        const wo = j * inDim;
+        for (let i = 0; i < p; i++) dIn[io + i] += g * w[wo + i];
+      }
+    }
+  },
+
+  prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias) {
+    for (let b = 0; b < batch; b++) {
+      const xo = b * inDim;
+      const oo = b * outDim;
+      for (let j = 0; j < outDim; j++) {
+        const g = dOut[oo + j];
+        if (dBias !== null) dBias[j] += g;
+        if (g === 0) continue;
+        const p = prefix === null ? inDim : prefix[j];
+        const wo = j * inDim;
+        for (let i = 0; i < p; i++) dW[wo + i] += g * x[xo + i];
+      }
+    }
+  },
+
+  activation(kind, rows, cols, colStart, colEnd, x, out) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = r * cols + colStart, end = r * cols + colEnd; c < end; c++) out[c] = activate(kind, x[c]);
+    }
+  },
+
+  activationBackward(kind, n, y, dOut, dIn) {
+    for (let k = 0; k < n; k++) dIn[k] = dOut[k] * derivativeFromOutput(kind, y[k]);
+  },
+
+  affineInverse(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly) {
+    const stride = shiftOnly ? features : 2 * features;
+    for (let b = 0; b < batch; b++) {
+      let sum = 0;
+      for (let d = dStart; d < dEnd; d++) {
+        const k = b * features + d;
+        if (shiftOnly) {
+          z[k] = x[k] - params[b * stride + d];
+        } else {
+          const m = params[b * stride + 2 * d];
+          const s = softClip(params[b * stride + 2 * d + 1], bound);
+          z[k] = (x[k] - m) * Math.exp(-s);
+          sum -= s;
+        }
+      }
+      if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+    }
+  },
+
+  affineForward(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly) {
+    const stride = shiftOnly ? features : 2 * features;
+    for (let b = 0; b < batch; b++) {
+      let sum = 0;
+      for (let d = dStart; d < dEnd; d++) {
+        const k = b * features + d;
+        if (shiftOnly) {
+          x[k] = z[k] + params[b * stride + d];
+        } else {
+          const m = params[b * stride + 2 * d];
+          const s = softClip(params[b * stride + 2 * d + 1], bound);
+          x[k] = z[k] * Math.exp(s) + m;
+          sum += s;
+        }
+      }
+      if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+    }
+  },
+
+  affineInverseBackward(batch, features, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly) {
+    const stride = shiftOnly ? features : 2 * features;
+    for (let b = 0; b < batch; b++) {
+      const gl = dLogDet === null ? 0 : dLogDet[b];
+      for (let d = 0; d < features; d++) {
+        const k = b * features + d;
+        if (shiftOnly) {
+          dX[k] = dZ[k];
+          dParams[b * stride + d] = -dZ[k];
+        } else {
+          const s = softClip(params[b * stride + 2 * d + 1], bound);
+          const e = Math.exp(-s);
+          dX[k] = dZ[k] * e;
+          dParams[b * stride + 2 * d] = -dZ[k] * e;
+          dParams[b * stride + 2 * d + 1] = (-dZ[k] * z[k] - gl) * softClipDerivative(s, bound);
+        }
+      }
+    }
+  },
+
+  affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly) {
+    const stride = shiftOnly ? features : 2 * features;
+    for (let b = 0; b < batch; b++) {
+      const gl = dLogDet === null ? 0 : dLogDet[b];
+      for (let d = 0; d < features; d++) {
+        const k = b * features + d;
+        if (shiftOnly) {
+          dZ[k] = dX[k];
+          dParams[b * stride + d] = dX[k];
+        } else {
+          const s = softClip(params[b * stride + 2 * d + 1], bound);
+          const e = Math.exp(s);
+          dZ[k] = dX[k] * e;
+          dParams[b * stride + 2 * d] = dX[k];
+          dParams[b * stride + 2 * d + 1] = (dX[k] * z[k] * e + gl) * softClipDerivative(s, bound);
+        }
+      }
+    }
+  },
+
+  columnMoments(batch, cols, x, mean, variance) {
+    mean.fill(0, 0, cols);
+    variance.fill(0, 0, cols);
+    for (let b = 0; b < batch; b++) for (let c = 0; c < cols; c++) mean[c] += x[b * cols + c];
+    for (let c = 0; c < cols; c++) mean[c] /= batch;
+    for (let b = 0; b < batch; b++) {
+      for (let c = 0; c < cols; c++) {
+        const d = x[b * cols + c] - mean[c];
+        variance[c] += d * d;
+      }
+    }
+    for (let c = 0; c < cols; c++) variance[c] /= batch;
+  },
+
+  batchNormApply(batch, cols, x, mean, variance, eps, logGamma, beta, out) {
+    for (let c = 0; c < cols; c++) {
+      const scale = Math.exp(logGamma[c]) / Math.sqrt(variance[c] + eps);
+      for (let b = 0; b < batch; b++) {
+        const k = b * cols + c;
+        out[k] = (x[k] - mean[c]) * scale + beta[c];
+      }
+    }
+  },
+
+  batchNormBackward(batch, cols, x, mean, variance, eps, logGamma, dOut, dLogDetSum, dX, dLogGamma, dBeta) {
+    for (let c = 0; c < cols; c++) {
+      const sigma = Math.sqrt(variance[c] + eps);
+      const gamma = Math.exp(logGamma[c]);
+      let sumG = 0;
+      let sumGH = 0;
+      let sumOutH = 0;
+      for (let b = 0; b < batch; b++) {
+        const k = b * cols + c;
+        const h = (x[k] - mean[c]) / sigma;
+        const g = dOut[k] * gamma;
+        sumG += g;
+        sumGH += g * h;
+        sumOutH += dOut[k] * h;
+        dBeta[c] += dOut[k];
+      }
+      dLogGamma[c] += sumOutH * gamma + dLogDetSum;
+      // Batch statistics depend on x: the usual BN backward, plus the log-det's −½ log(var + eps) term.
+      const meanG = sumG / batch;
+      const meanGH = (sumGH + dLogDetSum) / batch;
+      for (let b = 0; b < batch; b++) {
+        const k = b * cols + c;
+        const h = (x[k] - mean[c]) / sigma;
+        dX[k] = (dOut[k] * gamma - meanG - h * meanGH) / sigma;
+      }
+    }
+  },
+
+  adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+    const c1 = 1 - Math.pow(beta1, step);
+    const c2 = 1 - Math.pow(beta2, step);
+    for (let k = 0; k < n; k++) {
+      const g = grad[k] + weightDecay * param[k];
+      m[k] = beta1 * m[k] + (1 - beta1) * g;
+      v[k] = beta2 * v[k] + (1 - beta2) * g * g;
+      param[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+    }
+  },
+};
+
+/** Exposed for tests and for backends that delegate float64 work to the reference loops. */
+export type ReferenceKernels = typeof referenceKernels;
+export type { FloatArray };
