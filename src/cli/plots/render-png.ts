@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { Resvg } from '@resvg/resvg-js';
+
+/** The font every plot is drawn with, shipped in the repository so that text renders without system fonts. */
+const FONT_FILE = fileURLToPath(new URL('./fonts/DejaVuSans.ttf', import.meta.url));
+const FONT_FAMILY = 'DejaVu Sans';
+
+/** Options for {@link renderPng}. */
+export interface RenderPngOptions {
+  /** Width of the PNG in pixels; the height follows the SVG's aspect ratio. */
+  width: number;
+}
+
+/**
+ * Rasterises an SVG document to PNG bytes on a white background.
+ *
+ * System fonts are deliberately not loaded: every family (including Plot's `system-ui, sans-serif`) resolves to the
+ * bundled DejaVu Sans, so the output is the same on a developer machine and on a bare CI runner.
+ *
+ * @example
+ * const png = renderPng('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', { width: 20 });
+ * // png starts with the PNG signature 89 50 4E 47 0D 0A 1A 0A and is 20×20 pixels
+ */
+export function renderPng(svg: string, options: RenderPngOptions): Uint8Array {
+  if (!Number.isInteger(options.width) || options.width <= 0) {
+    throw new Error(`renderPng: width must be a positive integer, got ${options.width}`);
+  }
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'width', value: options.width },
+    font: {
+      fontFiles: [FONT_FILE],
+      loadSystemFonts: false,
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+      serifFamily: FONT_FAMILY,
+      monospaceFamily: FONT_FAMILY,
+    },
+  });
+  const png = resvg.render().asPng();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
