@@ -90,3 +90,16 @@ export function composeSvg(options: ComposeSvgOptions): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** `title`, plus a note when only the first `shown` of `total` dimensions are drawn. */
+export function cappedTitle(title: string, shown: number, total: number): string {
+  return shown < total ? `${title} (first ${shown} of ${total} dimensions)` : title;
+}
+
+/** Resolves a `maxDims` option to the number of dimensions actually drawn. */
+export function shownDims(where: string, total: number, maxDims: number): number {
+  if (!Number.isInteger(maxDims) || maxDims < 1) {
+    throw new Error(`${where}: maxDims must be a positive integer, got ${maxDims}`);
+  }
+  return Math.min(total, maxDims);
+}
