@@ -1,0 +1,156 @@
+/**
+ * The bijector contract (TensorFlow Probability's semantics). A bijector maps **base space → data space** with
+ * `forward` and data → base with `inverse`; log-determinants are per row (`Float64Array [n]`):
+ * `forwardLogDetJacobian(u) = log|det ∂forward(u)/∂u|`, `inverseLogDetJacobian(x) = −forwardLogDetJacobian(inverse(x))`.
+ * Every method takes an optional `context [n, contextFeatures]` (conditional flows); shapes are checked here, at the
+ * public boundary, and inputs in another dtype than the bijector's are converted.
+ *
+ * Training goes through *parallel* directions only: `inverseTrain` / `forwardTrain` return a `TrainPass` whose
+ * `backward` accumulates parameter gradients and returns the input and context gradients. A direction that is
+ * sequential (MAF's forward) throws there.
+ */
+import { cast, checkShape, dtypeOf, type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Module, NamedParameters } from '../nn/parameter.ts';
+
+export interface BijectorCallOptions {
+  /** Conditioning values `[n, contextFeatures]`; required when `contextFeatures > 0`. */
+  context?: Matrix;
+}
+
+/** An output with its per-row log-determinant. */
+export interface BijectorResult {
+  output: Matrix;
+  logDet: Float64Array;
+}
+
+/** Gradients returned by a backward pass. */
+export interface BijectorGradients {
+  dInput: Matrix;
+  /** Gradient with respect to the context (`null` when there is none). */
+  dContext: Matrix | null;
+}
+
+/** A differentiable evaluation of one direction. */
+export interface TrainPass extends BijectorResult {
+  /**
+   * Given `dOutput = ∂L/∂output` and `dLogDet = ∂L/∂logDet` (per row; `null` = 0), accumulates `∂L/∂θ` into the
+   * parameters' `grad` and returns `∂L/∂input` and `∂L/∂context`.
+   */
+  backward(dOutput: Matrix, dLogDet: Float64Array | null): BijectorGradients;
+}
+
+/** A JSON description from which `createBijector` rebuilds the bijector (weights aside). */
+export interface BijectorConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+export abstract class Bijector implements Module {
+  /** Number of features D: inputs and outputs are `[n, D]`. */
+  abstract readonly features: number;
+  /** Width of the context input (0 = unconditional). */
+  abstract readonly contextFeatures: number;
+  /** Element type of the parameters; inputs are converted to it. */
+  abstract readonly dtype: Dtype;
+  /** Training mode (batch statistics in `BatchNormalization`); see `train()`. */
+  protected training = false;
+
+  /** Data → base is the direction this bijector computes in one parallel pass (true for MAF; false for IAF). */
+  abstract readonly inverseIsParallel: boolean;
+  /** Base → data is parallel (false for MAF: its forward is the sequential pass). */
+  abstract readonly forwardIsParallel: boolean;
+
+  protected abstract computeForward(u: Matrix, context: Matrix | null): BijectorResult;
+  protected abstract computeInverse(x: Matrix, context: Matrix | null): BijectorResult;
+
+  /** Base → data: `x = f(u)`. */
+  forward(u: Matrix, options?: BijectorCallOptions): Matrix {
+    return this.forwardAndLogDet(u, options).output;
+  }
+
+  /** Data → base: `u = f⁻¹(x)`. */
+  inverse(x: Matrix, options?: BijectorCallOptions): Matrix {
+    return this.inverseAndLogDet(x, options).output;
+  }
+
+  /** `log|det ∂f(u)/∂u|` per row. */
+  forwardLogDetJacobian(u: Matrix, options?: BijectorCallOptions): Float64Array {
+    return this.forwardAndLogDet(u, options).logDet;
+  }
+
+  /** `log|det ∂f⁻¹(x)/∂x|` per row. */
+  inverseLogDetJacobian(x: Matrix, options?: BijectorCallOptions): Float64Array {
+    return this.inverseAndLogDet(x, options).logDet;
+  }
+
+  /** `forward` and its log-determinant in one pass. */
+  forwardAndLogDet(u: Matrix, options?: BijectorCallOptions): BijectorResult {
+    const [input, context] = this.checkCall('forward', 'u', u, options);
+    return this.computeForward(input, context);
+  }
+
+  /** `inverse` and its log-determinant in one pass. */
+  inverseAndLogDet(x: Matrix, options?: BijectorCallOptions): BijectorResult {
+    const [input, context] = this.checkCall('inverse', 'x', x, options);
+    return this.computeInverse(input, context);
+  }
+
+  /** A differentiable data → base pass (maximum-likelihood training of MAF-type flows). */
+  inverseTrain(x: Matrix, options?: BijectorCallOptions): TrainPass {
+    const [input, context] = this.checkCall('inverseTrain', 'x', x, options);
+    return this.trainInverse(input, context);
+  }
+
+  /** A differentiable base → data pass (reverse-KL training of IAF-type flows). */
+  forwardTrain(u: Matrix, options?: BijectorCallOptions): TrainPass {
+    const [input, context] = this.checkCall('forwardTrain', 'u', u, options);
+    return this.trainForward(input, context);
+  }
+
+  protected trainInverse(_x: Matrix, _context: Matrix | null): TrainPass {
+    throw new Error(`${this.constructor.name}.inverseTrain: the inverse direction is not differentiable here (it is sequential)`);
+  }
+
+  protected trainForward(_u: Matrix, _context: Matrix | null): TrainPass {
+    throw new Error(`${this.constructor.name}.forwardTrain: the forward direction is not differentiable here (it is sequential)`);
+  }
+
+  /** Switches training mode (batch statistics) on or off; returns `this`. */
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  /** Whether training mode is on. */
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  namedParameters(_prefix?: string): NamedParameters {
+    return [];
+  }
+
+  abstract config(): BijectorConfig;
+
+  /** Checks the input and context shapes, naming the method, and converts them to this bijector's dtype. */
+  protected checkCall(method: string, name: string, input: Matrix, options?: BijectorCallOptions): [Matrix, Matrix | null] {
+    const where = `${this.constructor.name}.${method}`;
+    checkShape(where, name, input, this.features);
+    const context = this.checkContext(where, input.rows, options?.context);
+    return [this.toDtype(input), context];
+  }
+
+  protected checkContext(where: string, rows: number, context: Matrix | undefined): Matrix | null {
+    if (this.contextFeatures === 0) {
+      if (context !== undefined) throw new Error(`${where}: this bijector takes no context (contextFeatures = 0)`);
+      return null;
+    }
+    if (context === undefined) throw new Error(`${where}: expected context [${rows}, ${this.contextFeatures}], got none`);
+    checkShape(where, 'context', context, this.contextFeatures, rows);
+    return this.toDtype(context);
+  }
+
+  protected toDtype(m: Matrix): Matrix {
+    return dtypeOf(m.data) === this.dtype ? m : cast(m, this.dtype);
+  }
+}
