@@ -1,0 +1,84 @@
+/**
+ * Reorders features: `forward(u)[:, i] = u[:, permutation[i]]` (TFP's `Permute`); log-determinant 0.
+ * MAF layers are interleaved with permutations so that each layer sees a different autoregressive order
+ * (inside a MADE the order is always the natural one).
+ *
+ * @example
+ * new Permute({ features: 3, permutation: 'reverse' }).forward(matrix([[1, 2, 3]])); // [[3, 2, 1]]
+ */
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+
+export interface PermuteOptions {
+  features: number;
+  /** 'reverse', 'random' (needs `rng`), or an explicit permutation of 0..D−1. @default 'reverse' */
+  permutation?: 'reverse' | 'random' | readonly number[];
+  rng?: Rng;
+  dtype?: Dtype;
+}
+
+export class Permute extends Bijector {
+  readonly features: number;
+  readonly contextFeatures = 0;
+  readonly dtype: Dtype;
+  readonly inverseIsParallel = true;
+  readonly forwardIsParallel = true;
+  readonly permutation: Int32Array;
+  private readonly inversePermutation: Int32Array;
+
+  constructor(options: PermuteOptions) {
+    super();
+    const D = options.features;
+    this.features = D;
+    this.dtype = options.dtype ?? 'float32';
+    const p = options.permutation ?? 'reverse';
+    if (p === 'reverse') {
+      this.permutation = Int32Array.from({ length: D }, (_, i) => D - 1 - i);
+    } else if (p === 'random') {
+      if (options.rng === undefined) throw new Error("Permute: permutation 'random' needs an rng");
+      this.permutation = options.rng.permutation(D);
+    } else {
+      this.permutation = Int32Array.from(p);
+    }
+    const seen = new Uint8Array(D);
+    if (this.permutation.length !== D) throw new RangeError(`Permute: permutation has ${this.permutation.length} entries, expected ${D}`);
+    for (const i of this.permutation) {
+      if (!(i >= 0 && i < D) || seen[i]) throw new RangeError(`Permute: [${Array.from(this.permutation).join(', ')}] is not a permutation of 0..${D - 1}`);
+      seen[i] = 1;
+    }
+    this.inversePermutation = new Int32Array(D);
+    this.permutation.forEach((src, dst) => { this.inversePermutation[src] = dst; });
+  }
+
+  config(): BijectorConfig {
+    return { type: 'Permute', features: this.features, permutation: Array.from(this.permutation), dtype: this.dtype };
+  }
+
+  protected computeForward(u: Matrix): BijectorResult {
+    return { output: gatherColumns(u, this.permutation), logDet: new Float64Array(u.rows) };
+  }
+
+  protected computeInverse(x: Matrix): BijectorResult {
+    return { output: gatherColumns(x, this.inversePermutation), logDet: new Float64Array(x.rows) };
+  }
+
+  protected override trainForward(u: Matrix): TrainPass {
+    return { ...this.computeForward(u), backward: (d) => ({ dInput: gatherColumns(d, this.inversePermutation), dContext: null }) };
+  }
+
+  protected override trainInverse(x: Matrix): TrainPass {
+    return { ...this.computeInverse(x), backward: (d) => ({ dInput: gatherColumns(d, this.permutation), dContext: null }) };
+  }
+}
+
+/** `out[:, i] = m[:, index[i]]`. */
+function gatherColumns(m: Matrix, index: Int32Array): Matrix {
+  const out = zeros(m.rows, m.cols, m.data instanceof Float64Array ? 'float64' : 'float32');
+  const D = m.cols;
+  for (let r = 0; r < m.rows; r++) {
+    const o = r * D;
+    for (let i = 0; i < D; i++) out.data[o + i] = m.data[o + index[i]];
+  }
+  return out;
+}

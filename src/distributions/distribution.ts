@@ -1,0 +1,119 @@
+/**
+ * The distribution contract. `logProb(x)` is per row (`Float64Array [n]`, natural log); `sample(n)` returns `[n, D]`.
+ * Every method takes an optional `context [n, contextFeatures]` for conditional densities; for sampling, a `[1, C]`
+ * context is broadcast to all n rows. Shapes are checked here, at the public boundary.
+ *
+ * Training: `logProbTrain(x)` returns the log-densities with a `backward(dLogProb)` that accumulates parameter
+ * gradients and returns the gradients of the input and the context.
+ */
+import { cast, checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { Rng } from '../core/rng.ts';
+import type { Module, NamedParameters } from '../nn/parameter.ts';
+
+export interface DistributionCallOptions {
+  /** Conditioning values `[n, contextFeatures]`. */
+  context?: Matrix;
+}
+
+export interface SampleOptions extends DistributionCallOptions {
+  /** The random generator; a generator seeded from `Math.random` when omitted (pass one for reproducibility). */
+  rng?: Rng;
+}
+
+export interface SamplesWithLogProb {
+  samples: Matrix;
+  logProb: Float64Array;
+}
+
+export interface LogProbTrainPass {
+  logProb: Float64Array;
+  /** Accumulates `∂L/∂θ` given `∂L/∂logProb` per row; returns `∂L/∂x` and `∂L/∂context`. */
+  backward(dLogProb: Float64Array): { dInput: Matrix; dContext: Matrix | null };
+}
+
+export interface DistributionConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+export abstract class Distribution implements Module {
+  abstract readonly features: number;
+  abstract readonly contextFeatures: number;
+  abstract readonly dtype: Dtype;
+  protected training = false;
+
+  protected abstract computeLogProb(x: Matrix, context: Matrix | null): Float64Array;
+  protected abstract computeSample(n: number, context: Matrix | null, rng: Rng): SamplesWithLogProb;
+
+  /** `log p(x | context)` per row. */
+  logProb(x: Matrix, options?: DistributionCallOptions): Float64Array {
+    const where = `${this.constructor.name}.logProb`;
+    checkShape(where, 'x', x, this.features);
+    return this.computeLogProb(this.toDtype(x), this.contextFor(where, x.rows, options?.context));
+  }
+
+  /** `n` draws `[n, D]`. */
+  sample(n: number, options?: SampleOptions): Matrix {
+    return this.sampleAndLogProb(n, options).samples;
+  }
+
+  /** `n` draws with their log-densities, computed together (cheaper than `logProb(sample(n))`). */
+  sampleAndLogProb(n: number, options?: SampleOptions): SamplesWithLogProb {
+    const where = `${this.constructor.name}.sample`;
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`${where}: n must be a non-negative integer, got ${n}`);
+    const context = this.contextFor(where, n, broadcastRows(options?.context, n));
+    return this.computeSample(n, context, options?.rng ?? new Rng(Math.floor(Math.random() * 2 ** 32)));
+  }
+
+  /** Differentiable `logProb` (maximum-likelihood training). */
+  logProbTrain(x: Matrix, options?: DistributionCallOptions): LogProbTrainPass {
+    const where = `${this.constructor.name}.logProbTrain`;
+    checkShape(where, 'x', x, this.features);
+    return this.trainLogProb(this.toDtype(x), this.contextFor(where, x.rows, options?.context));
+  }
+
+  protected trainLogProb(_x: Matrix, _context: Matrix | null): LogProbTrainPass {
+    throw new Error(`${this.constructor.name}.logProbTrain: this distribution cannot be trained by maximum likelihood`);
+  }
+
+  /** Switches training mode (batch statistics) on or off; returns `this`. */
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  namedParameters(_prefix?: string): NamedParameters {
+    return [];
+  }
+
+  abstract config(): DistributionConfig;
+
+  protected contextFor(where: string, rows: number, context: Matrix | undefined): Matrix | null {
+    if (this.contextFeatures === 0) {
+      if (context !== undefined) throw new Error(`${where}: this distribution takes no context (contextFeatures = 0)`);
+      return null;
+    }
+    if (context === undefined) throw new Error(`${where}: expected context [${rows}, ${this.contextFeatures}], got none`);
+    checkShape(where, 'context', context, this.contextFeatures, rows);
+    return this.toDtype(context);
+  }
+
+  protected toDtype(m: Matrix): Matrix {
+    return dtypeOf(m.data) === this.dtype ? m : cast(m, this.dtype);
+  }
+}
+
+/** A `[1, C]` context repeated to `[n, C]`; other shapes unchanged (they are checked later). */
+export function broadcastRows(context: Matrix | undefined, n: number): Matrix | undefined {
+  if (context === undefined || context.rows !== 1 || n === 1) return context;
+  const out = zeros(n, context.cols, dtypeOf(context.data));
+  for (let r = 0; r < n; r++) out.data.set(context.data, r * context.cols);
+  return out;
+}
+
+/** `−½ log 2π`. */
+export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);

@@ -1,0 +1,52 @@
+/**
+ * maflow — masked autoregressive flows for Node.js and the browser.
+ * The public surface: one barrel of named exports, layer by layer.
+ */
+// core
+export { matrix, zeros, toArrays, cast, clone, rowSlice, gatherRows, checkShape } from './core/matrix.ts';
+export type { Matrix, Dtype, FloatArray } from './core/matrix.ts';
+export { Rng } from './core/rng.ts';
+
+// kernels
+export type { Kernels, Activation } from './kernels/kernels.ts';
+export { referenceKernels } from './kernels/reference.ts';
+export { kernels, setBackend, availableBackends, withBackend } from './kernels/backend.ts';
+// @exports:kernels
+
+// nn
+export { Parameter, parametersOf, parameterCount, zeroGrad } from './nn/parameter.ts';
+export type { Module, NamedParameters } from './nn/parameter.ts';
+export { inputDegrees, hiddenDegrees, prefixLengths } from './nn/degrees.ts';
+export type { DegreeMode } from './nn/degrees.ts';
+export { MaskedLinear } from './nn/masked-linear.ts';
+export { Made } from './nn/made.ts';
+export type { MadeOptions, MadeConfig } from './nn/made.ts';
+
+// bijectors
+export { Bijector } from './bijectors/bijector.ts';
+export type { BijectorCallOptions, BijectorResult, TrainPass, BijectorConfig } from './bijectors/bijector.ts';
+export { MaskedAutoregressiveFlow } from './bijectors/masked-autoregressive-flow.ts';
+export type { MaskedAutoregressiveFlowOptions } from './bijectors/masked-autoregressive-flow.ts';
+export { AffineTransformer } from './bijectors/affine-transformer.ts';
+export type { Transformer } from './bijectors/transformer.ts';
+export { Chain } from './bijectors/chain.ts';
+export { Permute } from './bijectors/permute.ts';
+// @exports:bijectors
+
+// distributions
+export { Distribution } from './distributions/distribution.ts';
+export type { SampleOptions, SamplesWithLogProb } from './distributions/distribution.ts';
+export { StandardNormal } from './distributions/standard-normal.ts';
+export { TransformedDistribution } from './distributions/transformed-distribution.ts';
+// @exports:distributions
+
+// flows
+export { createMaf } from './flows/create-maf.ts';
+export type { CreateMafOptions } from './flows/create-maf.ts';
+// @exports:flows
+
+// train
+// @exports:train
+
+// io and data
+// @exports:io
