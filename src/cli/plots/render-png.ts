@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 
@@ -25,6 +26,8 @@ export function renderPng(svg: string, options: RenderPngOptions): Uint8Array {
   if (!Number.isInteger(options.width) || options.width <= 0) {
     throw new Error(`renderPng: width must be a positive integer, got ${options.width}`);
   }
+  // Without its font resvg silently drops all text, so a missing file (e.g. a bundler that skipped it) must be loud.
+  if (!existsSync(FONT_FILE)) throw new Error(`renderPng: the bundled font is missing at ${FONT_FILE}`);
   const resvg = new Resvg(svg, {
     background: 'white',
     fitTo: { mode: 'width', value: options.width },
