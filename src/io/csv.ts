@@ -1,0 +1,247 @@
+/**
+ * Numeric CSV files: `readCsv` / `parseCsv` to a `Matrix`, `writeCsv` from one.
+ *
+ * Reading handles a header row (auto-detected), comma / semicolon / tab delimiters (auto-detected), RFC 4180
+ * quoting, CRLF line ends, a UTF-8 byte-order mark, blank lines and `#` comment lines (skipped; a numpy `savetxt`
+ * header `# x1,x2` is therefore a comment). Only the selected columns must be numeric, so a file may carry label
+ * columns. Every mistake is a `DataError` that names the file, the 1-based line as an editor shows it and the
+ * 1-based column with its header name:
+ *
+ * `data.csv: row 17, column 3 ("x2"): expected a number, got "abc"`
+ */
+import { allocate, type Dtype, type Matrix } from '../core/matrix.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
+import { DataError } from './data-error.ts';
+import { formatNumber } from './format-number.ts';
+import { parseDecimal } from './parse-decimal.ts';
+import { readFileText } from './read-file-bytes.ts';
+import { resolveColumns, type ColumnSelection } from './resolve-columns.ts';
+
+/** Options of `readCsv` and `parseCsv`. */
+export interface CsvReadOptions {
+  /**
+   * Whether the first row is a header. `'auto'`: it is a header when any of its cells is not a number
+   * (cells like `nan` or `inf` count as numbers here, so that they are reported as bad values, not taken as names).
+   * @default 'auto'
+   */
+  header?: boolean | 'auto';
+  /** Field delimiter; `'auto'` picks whichever of `,` `;` tab occurs most on the first row. @default 'auto' */
+  delimiter?: ',' | ';' | '\t' | 'auto';
+  /**
+   * Columns to keep, in this order: header names or **0-based** indices, as an array or a comma-separated string
+   * (`"x1,x2"`, `"0,3"`). Unselected columns may hold anything. @default all columns
+   */
+  columns?: ColumnSelection;
+  /** Element type of the returned matrix. @default 'float32' */
+  dtype?: Dtype;
+}
+
+/** Options of `parseCsv`: those of `readCsv` plus the name used in error messages. */
+export interface CsvParseOptions extends CsvReadOptions {
+  /** The file name that error messages start with. @default '<csv>' */
+  file?: string;
+}
+
+/** A parsed numeric table. */
+export interface CsvTable {
+  /** `[rows, selected columns]` in the requested dtype. */
+  matrix: Matrix;
+  /** Names of the selected columns: from the header, else `col0`, `col1`, … after their 0-based index. */
+  columns: string[];
+}
+
+/** Options of `writeCsv`. */
+export interface CsvWriteOptions {
+  /** Header names, one per matrix column. @default no header row */
+  columns?: readonly string[];
+  /** Field delimiter. @default ',' */
+  delimiter?: ',' | ';' | '\t';
+}
+
+/**
+ * Reads a numeric CSV file. The path is used verbatim as the prefix of error messages.
+ *
+ * @example
+ * const { matrix, columns } = readCsv('data.csv', { columns: 'x1,x2', dtype: 'float64' });
+ */
+export function readCsv(path: string, options: CsvReadOptions = {}): CsvTable {
+  return parseCsv(readFileText(path), { ...options, file: path });
+}
+
+/**
+ * Parses numeric CSV text (see `readCsv`).
+ *
+ * @example
+ * parseCsv('x1,x2\n1,2\n3,4\n').columns; // ['x1', 'x2']
+ */
+export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable {
+  const file = options.file ?? '<csv>';
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const delimiterOption = options.delimiter ?? 'auto';
+  const delimiter = delimiterOption === 'auto' ? detectDelimiter(text) : delimiterOption;
+  const scanner = new CsvScanner(text, delimiter.charCodeAt(0), file);
+  if (!scanner.nextRecord()) throw new DataError('the file is empty (no header and no data rows)', { file });
+  const firstLine = scanner.recordLine;
+  const first = scanner.readRecord();
+  const headerOption = options.header ?? 'auto';
+  const hasHeader = headerOption === 'auto' ? first.some((cell) => !looksNumeric(cell)) : headerOption;
+  const width = first.length;
+  const names = hasHeader ? first.map((cell) => cell.trim()) : first.map((_, i) => `col${i}`);
+  const selected = options.columns === undefined ? names.map((_, i) => i) : resolveColumns(options.columns, names, file);
+  const target = new Int32Array(width).fill(-1);
+  selected.forEach((column, k) => { target[column] = k; });
+  const context: RowContext = { file, names: hasHeader ? names : undefined, width, firstLine, hasHeader, delimiter };
+  const sink = new GrowableRows(selected.length, options.dtype === 'float64');
+  if (!hasHeader) storeRow(first, firstLine, target, sink, context);
+  while (scanner.nextRecord()) scanRow(scanner, target, sink, context);
+  if (sink.rows === 0) {
+    throw new DataError(`no data rows (only the header on row ${firstLine})`, { file });
+  }
+  return { matrix: sink.toMatrix(options.dtype ?? 'float32'), columns: selected.map((i) => names[i]) };
+}
+
+/**
+ * Writes `matrix` as CSV, atomically. Each value is written with the fewest digits that read back to the same
+ * number in the matrix's own precision (float32 values round-trip through `Math.fround`), so nothing is lost.
+ * Non-finite values are written as `nan`, `inf`, `-inf` (which `readCsv` rejects, visibly).
+ *
+ * @example
+ * writeCsv('samples.csv', samples, { columns: ['x1', 'x2'] });
+ */
+export function writeCsv(path: string, matrix: Matrix, options: CsvWriteOptions = {}): void {
+  writeFileAtomic(path, formatCsv(matrix, options));
+}
+
+/** The CSV text that `writeCsv` writes. */
+export function formatCsv(matrix: Matrix, options: CsvWriteOptions = {}): string {
+  const delimiter = options.delimiter ?? ',';
+  const { rows, cols, data } = matrix;
+  const single = data instanceof Float32Array;
+  const lines: string[] = [];
+  if (options.columns !== undefined) {
+    if (options.columns.length !== cols) {
+      throw new RangeError(`writeCsv: ${options.columns.length} column names for a matrix with ${cols} columns`);
+    }
+    lines.push(options.columns.map((name) => quoteIfNeeded(name, delimiter)).join(delimiter));
+  }
+  const cells: string[] = new Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) cells[c] = formatNumber(data[r * cols + c], single);
+    lines.push(cells.join(delimiter));
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+interface RowContext {
+  file: string;
+  names: string[] | undefined;
+  width: number;
+  firstLine: number;
+  hasHeader: boolean;
+  delimiter: string;
+}
+
+/** Parses the selected cells of the scanner's current record into `sink` (the hot loop). */
+function scanRow(scanner: CsvScanner, target: Int32Array, sink: GrowableRows, context: RowContext): void {
+  const line = scanner.recordLine;
+  const base = sink.beginRow();
+  const data = sink.data;
+  const single = sink.single;
+  let column = 0;
+  do {
+    scanner.scanField();
+    const k = column < context.width ? target[column] : -1;
+    if (k >= 0) {
+      const quoted = scanner.quotedValue;
+      const value = quoted === undefined
+        ? parseDecimal(scanner.text, scanner.fieldStart, scanner.fieldEnd)
+        : parseDecimal(quoted, 0, quoted.length);
+      if (value - value !== 0 || (single && !Number.isFinite(Math.fround(value)))) {
+        throw cellError(scanner.fieldText(), value, single, line, column, context);
+      }
+      data[base + k] = value;
+    }
+    column++;
+  } while (!scanner.endOfRecord);
+  if (column !== context.width) throw raggedError(column, line, context);
+}
+
+/** Stores an already-split record (the first row of a file without a header). */
+function storeRow(cells: string[], line: number, target: Int32Array, sink: GrowableRows, context: RowContext): void {
+  const base = sink.beginRow();
+  cells.forEach((cell, column) => {
+    const k = target[column];
+    if (k < 0) return;
+    const value = parseDecimal(cell);
+    if (value - value !== 0 || (sink.single && !Number.isFinite(Math.fround(value)))) {
+      throw cellError(cell, value, sink.single, line, column, context);
+    }
+    sink.data[base + k] = value;
+  });
+}
+
+function cellError(cell: string, value: number, single: boolean, row: number, column: number,
+  context: RowContext): DataError {
+  const where = { file: context.file, row, column: column + 1, columnName: context.names?.[column] };
+  const trimmed = cell.trim();
+  let detail: string;
+  if (trimmed === '') detail = 'expected a number, got an empty cell (missing values are not supported)';
+  else if (/^[+-]?nan$/i.test(trimmed)) detail = `expected a number, got ${JSON.stringify(cell)} (missing values are not supported; remove or impute them)`;
+  else if (/^[+-]?inf(inity)?$/i.test(trimmed)) detail = `expected a finite number, got ${JSON.stringify(cell)}`;
+  else if (!Number.isNaN(value)) {
+    detail = single
+      ? `${JSON.stringify(cell)} is out of float32 range (use dtype float64)`
+      : `${JSON.stringify(cell)} is out of range for a double`;
+  } else {
+    detail = `expected a number, got ${JSON.stringify(cell)}`;
+    if (context.delimiter !== ',' && /^[+-]?\d*,\d+$/.test(trimmed)) detail += ' (decimal commas are not supported; use a period)';
+  }
+  return new DataError(detail, where);
+}
+
+function raggedError(cells: number, row: number, context: RowContext): DataError {
+  const reference = context.hasHeader ? `like the header on row ${context.firstLine}` : `like row ${context.firstLine}, the first row`;
+  return new DataError(`has ${cells} cells, expected ${context.width} (${reference})`, { file: context.file, row });
+}
+
+function looksNumeric(cell: string): boolean {
+  const trimmed = cell.trim();
+  return trimmed === '' || !Number.isNaN(parseDecimal(trimmed)) || /^[+-]?(nan|inf|infinity)$/i.test(trimmed);
+}
+
+function quoteIfNeeded(name: string, delimiter: string): string {
+  return name.includes(delimiter) || /["\r\n]/.test(name) || name.trimStart().startsWith('#')
+    ? `"${name.replaceAll('"', '""')}"` : name;
+}
+
+/** Row-major float64 storage that doubles its capacity as rows arrive. */
+class GrowableRows {
+  rows = 0;
+  data: Float64Array;
+  readonly single: boolean;
+
+  constructor(readonly cols: number, float64: boolean) {
+    this.single = !float64;
+    this.data = new Float64Array(Math.max(1, cols) * 1024);
+  }
+
+  /** Reserves one more row and returns its offset. */
+  beginRow(): number {
+    const base = this.rows * this.cols;
+    if (base + this.cols > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.rows++;
+    return base;
+  }
+
+  toMatrix(dtype: Dtype): Matrix {
+    const data = allocate(dtype, this.rows * this.cols);
+    data.set(this.data.subarray(0, this.rows * this.cols));
+    return { rows: this.rows, cols: this.cols, data };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0) for float32 / float64 arrays of one or two dimensions.
+ *
+ * Layout: the magic `\x93NUMPY`, a major and minor version byte, the header length (little-endian u16 for 1.0,
+ * u32 for 2.0+), a Python dict literal such as `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }`
+ * padded with spaces and a newline so that the data starts at a multiple of 64 bytes, then the raw array.
+ * A 1-D array of n values reads as an `[n, 1]` matrix.
+ */
+import type { Matrix } from '../core/matrix.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { DataError } from './data-error.ts';
+import { parseNpyHeader } from './npy-header.ts';
+import { readFileBytes } from './read-file-bytes.ts';
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Reads a `.npy` file as a matrix (float32 for `<f4`, float64 for `<f8`).
+ *
+ * @example
+ * const x = readNpy('train.npy'); // [n, d]
+ */
+export function readNpy(path: string): Matrix {
+  return parseNpy(readFileBytes(path), path);
+}
+
+/**
+ * Decodes `.npy` bytes. Fortran order, big-endian data, other dtypes, 0-D or 3-D+ arrays, a bad magic string and
+ * truncated data each throw a `DataError` naming `file`.
+ */
+export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new DataError('not a .npy file (it does not start with the magic string \\x93NUMPY)', { file });
+  }
+  const major = bytes[6];
+  if (major < 1 || major > 3) {
+    throw new DataError(`unsupported .npy format version ${major}.${bytes[7]} (maflow reads 1.0, 2.0 and 3.0)`, { file });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prefix = major === 1 ? 10 : 12;
+  if (bytes.length < prefix) throw new DataError('truncated .npy header', { file });
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = prefix + headerLength;
+  if (dataStart > bytes.length) {
+    throw new DataError(`truncated .npy header: it claims ${headerLength} bytes but the file has ${bytes.length - prefix} after the prefix`, { file });
+  }
+  const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(prefix, dataStart));
+  const { descr, fortranOrder, shape } = parseNpyHeader(headerText, file);
+  const itemSize = checkDescr(descr, file);
+  if (fortranOrder) {
+    throw new DataError('Fortran-order arrays are not supported; save with np.save(path, np.ascontiguousarray(a))', { file });
+  }
+  if (shape.length === 0 || shape.length > 2) {
+    throw new DataError(`expected a 1-D or 2-D array, got a ${shape.length}-D array of shape (${shape.join(', ')})`, { file });
+  }
+  const rows = shape[0];
+  const cols = shape.length === 2 ? shape[1] : 1;
+  const byteLength = rows * cols * itemSize;
+  const available = bytes.length - dataStart;
+  if (available < byteLength) {
+    throw new DataError(`truncated data: shape (${shape.join(', ')}) needs ${byteLength} bytes, the file has ${available}`, { file });
+  }
+  if (available > byteLength) {
+    throw new DataError(`${available - byteLength} unexpected bytes after the data of shape (${shape.join(', ')})`, { file });
+  }
+  const data = itemSize === 4 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  copyLittleEndian(bytes.subarray(dataStart), data);
+  return { rows, cols, data };
+}
+
+/**
+ * Encodes a matrix as `.npy` v1.0 bytes: `<f4` for float32 data, `<f8` for float64, shape `(rows, cols)`.
+ *
+ * @example
+ * encodeNpy(matrix([[1, 2]])).length; // 64 + 8
+ */
+export function encodeNpy(m: Matrix): Uint8Array {
+  const single = m.data instanceof Float32Array;
+  let header = `{'descr': '${single ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${m.rows}, ${m.cols}), }`;
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  if (header.length > 0xffff) throw new RangeError(`encodeNpy: header of ${header.length} bytes does not fit format 1.0`);
+  const out = new Uint8Array(total + m.data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const dataBytes = out.subarray(total);
+  if (LITTLE_ENDIAN_HOST) {
+    dataBytes.set(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+  } else {
+    const view = new DataView(out.buffer, total);
+    for (let i = 0; i < m.data.length; i++) {
+      if (single) view.setFloat32(4 * i, m.data[i], true);
+      else view.setFloat64(8 * i, m.data[i], true);
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes a matrix as a `.npy` file, atomically (`numpy.load(path)` gives a `(rows, cols)` array).
+ *
+ * @example
+ * writeNpy('samples.npy', samples);
+ */
+export function writeNpy(path: string, m: Matrix): void {
+  writeFileAtomic(path, encodeNpy(m));
+}
+
+function checkDescr(descr: string, file: string): 4 | 8 {
+  if (descr === '<f4') return 4;
+  if (descr === '<f8') return 8;
+  if (descr === '>f4' || descr === '>f8') {
+    throw new DataError(`big-endian data ('${descr}') is not supported; convert with a.astype('<${descr.slice(1)}')`, { file });
+  }
+  throw new DataError(`dtype '${descr}' is not supported; expected float32 ('<f4') or float64 ('<f8'); ` +
+    "convert with a.astype('float32')", { file });
+}
+
+function copyLittleEndian(source: Uint8Array, target: Float32Array | Float64Array): void {
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(target.buffer).set(source.subarray(0, target.byteLength));
+    return;
+  }
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  const size = target.BYTES_PER_ELEMENT;
+  for (let i = 0; i < target.length; i++) target[i] = size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
+}

@@ -1,0 +1,45 @@
+/**
+ * Reading a user's file with errors a user understands (`data.csv: no such file`) instead of a raw ENOENT.
+ */
+import { readFileSync } from 'node:fs';
+import { DataError } from './data-error.ts';
+
+/** Strings longer than this cannot be built in V8; larger CSV files must be split or converted to .npy. */
+const MAX_TEXT_BYTES = 0x1fffffe8;
+
+/**
+ * The bytes of the file at `path`. A missing file, a directory or an unreadable file throws a `DataError` whose
+ * message starts with `path`.
+ *
+ * @example
+ * readFileBytes('model.safetensors').length;
+ */
+export function readFileBytes(path: string): Uint8Array {
+  try {
+    const buffer = readFileSync(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    throw fileError(path, error);
+  }
+}
+
+/** The UTF-8 text of the file at `path` (see `readFileBytes`). */
+export function readFileText(path: string): string {
+  const bytes = readFileBytes(path);
+  if (bytes.length > MAX_TEXT_BYTES) {
+    throw new DataError(`the file is too large to read as text (${bytes.length} bytes; at most ${MAX_TEXT_BYTES}); ` +
+      'convert it to .npy or split it', { file: path });
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+function fileError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT': return new DataError('no such file', { file: path });
+    case 'EISDIR': return new DataError('is a directory, expected a file', { file: path });
+    case 'EACCES':
+    case 'EPERM': return new DataError('permission denied', { file: path });
+    default: return new DataError(`cannot read the file: ${(error as Error).message}`, { file: path });
+  }
+}

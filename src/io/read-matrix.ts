@@ -1,0 +1,81 @@
+/**
+ * One entry point for data files, dispatching on the extension: `.csv` `.tsv` `.txt` → CSV, `.npy` → NumPy.
+ */
+import { extname } from 'node:path';
+import { allocate, cast, type Dtype, type Matrix } from '../core/matrix.ts';
+import { readCsv, writeCsv } from './csv.ts';
+import { DataError } from './data-error.ts';
+import { readNpy, writeNpy } from './npy.ts';
+import { resolveColumns, type ColumnSelection } from './resolve-columns.ts';
+
+/** The extensions `readMatrix` and `writeMatrix` understand. */
+export const MATRIX_FILE_EXTENSIONS = ['.csv', '.tsv', '.txt', '.npy'] as const;
+
+/** Options of `readMatrix`. */
+export interface ReadMatrixOptions {
+  /**
+   * Columns to keep: header names (CSV only) or **0-based** indices, as an array or a comma-separated string.
+   * For `.npy` files only indices apply (the columns are named `col0`, `col1`, …). @default all columns
+   */
+  columns?: ColumnSelection;
+  /** Element type of the result (a `.npy` file of the other precision is converted). @default 'float32' */
+  dtype?: Dtype;
+}
+
+/** A matrix read from a file, with its column names. */
+export interface MatrixFile {
+  matrix: Matrix;
+  /** Header names for CSV files with a header, else `col0`, `col1`, … by 0-based index. */
+  columns: string[];
+}
+
+/** Options of `writeMatrix`. */
+export interface WriteMatrixOptions {
+  /** Header names for CSV output (ignored for `.npy`). @default no header */
+  columns?: readonly string[];
+}
+
+/**
+ * Reads a data matrix from a CSV or `.npy` file, chosen by extension.
+ *
+ * @example
+ * const { matrix } = readMatrix('train.npy', { dtype: 'float64' });
+ */
+export function readMatrix(path: string, options: ReadMatrixOptions = {}): MatrixFile {
+  const dtype = options.dtype ?? 'float32';
+  const kind = fileKind(path, 'read');
+  if (kind === 'csv') {
+    return readCsv(path, { columns: options.columns, dtype, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : 'auto' });
+  }
+  const full = readNpy(path);
+  const names = Array.from({ length: full.cols }, (_, i) => `col${i}`);
+  if (options.columns === undefined) {
+    return { matrix: full.data instanceof Float64Array === (dtype === 'float64') ? full : cast(full, dtype), columns: names };
+  }
+  const selected = resolveColumns(options.columns, names, path);
+  const out: Matrix = { rows: full.rows, cols: selected.length, data: allocate(dtype, full.rows * selected.length) };
+  for (let r = 0; r < full.rows; r++) {
+    for (let k = 0; k < selected.length; k++) out.data[r * selected.length + k] = full.data[r * full.cols + selected[k]];
+  }
+  return { matrix: out, columns: selected.map((i) => names[i]) };
+}
+
+/**
+ * Writes a matrix as CSV or `.npy`, chosen by extension, atomically.
+ *
+ * @example
+ * writeMatrix('samples.csv', samples, { columns: ['x1', 'x2'] });
+ */
+export function writeMatrix(path: string, m: Matrix, options: WriteMatrixOptions = {}): void {
+  const kind = fileKind(path, 'write');
+  if (kind === 'npy') writeNpy(path, m);
+  else writeCsv(path, m, { columns: options.columns, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : ',' });
+}
+
+function fileKind(path: string, verb: 'read' | 'write'): 'csv' | 'npy' {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.npy') return 'npy';
+  if (extension === '.csv' || extension === '.tsv' || extension === '.txt') return 'csv';
+  throw new DataError(`cannot ${verb} ${extension === '' ? 'a file without an extension' : `"${extension}" files`}; ` +
+    `supported: ${MATRIX_FILE_EXTENSIONS.join(', ')}`, { file: path });
+}
