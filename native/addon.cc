@@ -1,0 +1,312 @@
+// N-API entry points: validate the JS arguments (types, lengths, prefix well-formedness) so that no call can read
+// or write out of bounds, then run the kernel on the typed arrays' memory in place (zero copy; subarray views'
+// byte offsets are honoured by napi_get_typedarray_info). Argument order mirrors src/kernels/kernels.ts; the
+// activation is passed as its index in ACTIVATIONS.
+#include <napi.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "elementwise.h"
+#include "gemm.h"
+#include "thread-pool.h"
+
+namespace {
+
+using maflow::Act;
+
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* method, size_t count) : info_(info), method_(method) {
+    if (info.Length() < count) fail("expected " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
+  }
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Napi::TypeError::New(info_.Env(), std::string("maflow native ") + method_ + ": " + message);
+  }
+
+  int integer(size_t i, const char* name, int min = 0) const {
+    if (!info_[i].IsNumber()) fail(std::string(name) + " must be a number");
+    const double v = info_[i].As<Napi::Number>().DoubleValue();
+    if (!(v >= min && v <= 2147483647.0) || v != static_cast<double>(static_cast<int64_t>(v))) {
+      fail(std::string(name) + " must be an integer >= " + std::to_string(min) + ", got " + std::to_string(v));
+    }
+    return static_cast<int>(v);
+  }
+
+  double number(size_t i, const char* name) const {
+    if (!info_[i].IsNumber()) fail(std::string(name) + " must be a number");
+    return info_[i].As<Napi::Number>().DoubleValue();
+  }
+
+  bool boolean(size_t i, const char* name) const {
+    if (!info_[i].IsBoolean()) fail(std::string(name) + " must be a boolean");
+    return info_[i].As<Napi::Boolean>().Value();
+  }
+
+  Act activation(size_t i) const {
+    const int code = integer(i, "activation");
+    if (code > static_cast<int>(Act::Identity)) fail("unknown activation code " + std::to_string(code));
+    return static_cast<Act>(code);
+  }
+
+  float* f32(size_t i, const char* name, int64_t need, bool nullable = false) const {
+    return array<float>(i, name, need, nullable, napi_float32_array, "Float32Array");
+  }
+
+  double* f64(size_t i, const char* name, int64_t need, bool nullable = false) const {
+    return array<double>(i, name, need, nullable, napi_float64_array, "Float64Array");
+  }
+
+  // A staircase prefix [outDim] with values in [0, inDim], non-decreasing; null means dense.
+  const int32_t* prefix(size_t i, int outDim, int inDim) const {
+    const int32_t* p = array<int32_t>(i, "prefix", outDim, true, napi_int32_array, "Int32Array");
+    if (p == nullptr) return nullptr;
+    for (int j = 0; j < outDim; ++j) {
+      if (p[j] < 0 || p[j] > inDim || (j > 0 && p[j] < p[j - 1])) {
+        fail("prefix must be non-decreasing with values in [0, " + std::to_string(inDim) + "]; prefix[" +
+             std::to_string(j) + "] = " + std::to_string(p[j]));
+      }
+    }
+    return p;
+  }
+
+ private:
+  template <typename T>
+  T* array(size_t i, const char* name, int64_t need, bool nullable, napi_typedarray_type type,
+           const char* typeName) const {
+    const Napi::Value value = info_[i];
+    if (nullable && (value.IsNull() || value.IsUndefined())) return nullptr;
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+      fail(std::string(name) + " must be a " + typeName + (nullable ? " or null" : ""));
+    }
+    Napi::TypedArrayOf<T> typed = value.As<Napi::TypedArrayOf<T>>();
+    if (static_cast<int64_t>(typed.ElementLength()) < need) {
+      fail(std::string(name) + " needs at least " + std::to_string(need) + " elements, got " +
+           std::to_string(typed.ElementLength()));
+    }
+    return typed.Data();
+  }
+
+  const Napi::CallbackInfo& info_;
+  const char* method_;
+};
+
+int64_t product(int a, int b) { return static_cast<int64_t>(a) * b; }
+
+Napi::Value PrefixGemm(const Napi::CallbackInfo& info) {
+  Args args(info, "prefixGemm", 12);
+  const int batch = args.integer(0, "batch"), inDim = args.integer(1, "inDim"), outDim = args.integer(2, "outDim");
+  const float* x = args.f32(3, "x", product(batch, inDim));
+  const float* w = args.f32(4, "w", product(outDim, inDim));
+  const int32_t* prefix = args.prefix(5, outDim, inDim);
+  const float* bias = args.f32(6, "bias", outDim, true);
+  float* out = args.f32(7, "out", product(batch, outDim));
+  const bool accumulate = args.boolean(8, "accumulate");
+  const Act act = args.activation(9);
+  const int outStart = args.integer(10, "outStart"), outEnd = args.integer(11, "outEnd");
+  if (outStart > outEnd || outEnd > outDim) {
+    args.fail("need 0 <= outStart <= outEnd <= outDim, got [" + std::to_string(outStart) + ", " +
+              std::to_string(outEnd) + ") with outDim " + std::to_string(outDim));
+  }
+  maflow::prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, act, outStart, outEnd);
+  return info.Env().Undefined();
+}
+
+Napi::Value PrefixGemmBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "prefixGemmBackwardInput", 8);
+  const int batch = args.integer(0, "batch"), inDim = args.integer(1, "inDim"), outDim = args.integer(2, "outDim");
+  const float* dOut = args.f32(3, "dOut", product(batch, outDim));
+  const float* w = args.f32(4, "w", product(outDim, inDim));
+  const int32_t* prefix = args.prefix(5, outDim, inDim);
+  float* dIn = args.f32(6, "dIn", product(batch, inDim));
+  maflow::prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, args.boolean(7, "accumulate"));
+  return info.Env().Undefined();
+}
+
+Napi::Value PrefixGemmBackwardWeight(const Napi::CallbackInfo& info) {
+  Args args(info, "prefixGemmBackwardWeight", 8);
+  const int batch = args.integer(0, "batch"), inDim = args.integer(1, "inDim"), outDim = args.integer(2, "outDim");
+  const float* dOut = args.f32(3, "dOut", product(batch, outDim));
+  const float* x = args.f32(4, "x", product(batch, inDim));
+  const int32_t* prefix = args.prefix(5, outDim, inDim);
+  float* dW = args.f32(6, "dW", product(outDim, inDim));
+  float* dBias = args.f32(7, "dBias", outDim, true);
+  maflow::prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias);
+  return info.Env().Undefined();
+}
+
+Napi::Value Activation(const Napi::CallbackInfo& info) {
+  Args args(info, "activation", 7);
+  const Act act = args.activation(0);
+  const int rows = args.integer(1, "rows"), cols = args.integer(2, "cols");
+  const int colStart = args.integer(3, "colStart"), colEnd = args.integer(4, "colEnd");
+  if (colStart > colEnd || colEnd > cols) args.fail("need 0 <= colStart <= colEnd <= cols");
+  const float* x = args.f32(5, "x", product(rows, cols));
+  float* out = args.f32(6, "out", product(rows, cols));
+  maflow::activation(act, rows, cols, colStart, colEnd, x, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "activationBackward", 5);
+  const Act act = args.activation(0);
+  const int n = args.integer(1, "n");
+  maflow::activationBackward(act, n, args.f32(2, "y", n), args.f32(3, "dOut", n), args.f32(4, "dIn", n));
+  return info.Env().Undefined();
+}
+
+// affineInverse / affineForward share their signature.
+template <void (*Kernel)(int, int, int, int, const float*, const float*, float*, double*, bool, double, bool)>
+Napi::Value Affine(const Napi::CallbackInfo& info, const char* method) {
+  Args args(info, method, 11);
+  const int batch = args.integer(0, "batch"), features = args.integer(1, "features");
+  const int dStart = args.integer(2, "dStart"), dEnd = args.integer(3, "dEnd");
+  if (dStart > dEnd || dEnd > features) args.fail("need 0 <= dStart <= dEnd <= features");
+  const bool shiftOnly = args.boolean(10, "shiftOnly");
+  const float* in = args.f32(4, "input", product(batch, features));
+  const float* params = args.f32(5, "params", product(batch, features) * (shiftOnly ? 1 : 2));
+  float* out = args.f32(6, "output", product(batch, features));
+  double* logDet = args.f64(7, "logDet", batch, true);
+  Kernel(batch, features, dStart, dEnd, in, params, out, logDet, args.boolean(8, "accumulateLogDet"),
+         args.number(9, "logScaleBound"), shiftOnly);
+  return info.Env().Undefined();
+}
+
+Napi::Value AffineInverse(const Napi::CallbackInfo& info) { return Affine<maflow::affineInverse>(info, "affineInverse"); }
+Napi::Value AffineForward(const Napi::CallbackInfo& info) { return Affine<maflow::affineForward>(info, "affineForward"); }
+
+template <void (*Kernel)(int, int, const float*, const float*, const float*, const double*, float*, float*, double,
+                         bool)>
+Napi::Value AffineBackward(const Napi::CallbackInfo& info, const char* method) {
+  Args args(info, method, 10);
+  const int batch = args.integer(0, "batch"), features = args.integer(1, "features");
+  const bool shiftOnly = args.boolean(9, "shiftOnly");
+  const int64_t n = product(batch, features), nParams = n * (shiftOnly ? 1 : 2);
+  const float* params = args.f32(2, "params", nParams);
+  const float* z = args.f32(3, "z", n);
+  const float* upstream = args.f32(4, "upstream gradient", n);
+  const double* dLogDet = args.f64(5, "dLogDet", batch, true);
+  float* downstream = args.f32(6, "downstream gradient", n);
+  float* dParams = args.f32(7, "dParams", nParams);
+  Kernel(batch, features, params, z, upstream, dLogDet, downstream, dParams, args.number(8, "logScaleBound"),
+         shiftOnly);
+  return info.Env().Undefined();
+}
+
+Napi::Value AffineInverseBackward(const Napi::CallbackInfo& info) {
+  return AffineBackward<maflow::affineInverseBackward>(info, "affineInverseBackward");
+}
+Napi::Value AffineForwardBackward(const Napi::CallbackInfo& info) {
+  return AffineBackward<maflow::affineForwardBackward>(info, "affineForwardBackward");
+}
+
+Napi::Value ColumnMoments(const Napi::CallbackInfo& info) {
+  Args args(info, "columnMoments", 5);
+  const int batch = args.integer(0, "batch"), cols = args.integer(1, "cols");
+  maflow::columnMoments(batch, cols, args.f32(2, "x", product(batch, cols)), args.f64(3, "mean", cols),
+                        args.f64(4, "variance", cols));
+  return info.Env().Undefined();
+}
+
+Napi::Value BatchNormApply(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormApply", 9);
+  const int batch = args.integer(0, "batch"), cols = args.integer(1, "cols");
+  maflow::batchNormApply(batch, cols, args.f32(2, "x", product(batch, cols)), args.f64(3, "mean", cols),
+                         args.f64(4, "variance", cols), args.number(5, "eps"), args.f32(6, "logGamma", cols),
+                         args.f32(7, "beta", cols), args.f32(8, "out", product(batch, cols)));
+  return info.Env().Undefined();
+}
+
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormBackward", 12);
+  const int batch = args.integer(0, "batch"), cols = args.integer(1, "cols");
+  maflow::batchNormBackward(batch, cols, args.f32(2, "x", product(batch, cols)), args.f64(3, "mean", cols),
+                            args.f64(4, "variance", cols), args.number(5, "eps"), args.f32(6, "logGamma", cols),
+                            args.f32(7, "dOut", product(batch, cols)), args.number(8, "dLogDetSum"),
+                            args.f32(9, "dX", product(batch, cols)), args.f32(10, "dLogGamma", cols),
+                            args.f32(11, "dBeta", cols));
+  return info.Env().Undefined();
+}
+
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  Args args(info, "adamStep", 11);
+  const int n = args.integer(0, "n");
+  maflow::adamStep(n, args.f32(1, "param", n), args.f32(2, "grad", n), args.f32(3, "m", n), args.f32(4, "v", n),
+                   args.number(5, "lr"), args.number(6, "beta1"), args.number(7, "beta2"), args.number(8, "eps"),
+                   args.number(9, "weightDecay"), args.number(10, "step"));
+  return info.Env().Undefined();
+}
+
+// denseGemmGflops(m, n, k, seconds): GFLOP/s of a dense float32 GEMM (out = x·wᵀ, no bias, identity) run by the
+// kernel itself, timed in C++ so that the figure contains no JS overhead. The best of repeated runs is reported.
+Napi::Value DenseGemmGflops(const Napi::CallbackInfo& info) {
+  Args args(info, "denseGemmGflops", 4);
+  const int m = args.integer(0, "m", 1), n = args.integer(1, "n", 1), k = args.integer(2, "k", 1);
+  const double seconds = args.number(3, "seconds");
+  std::vector<float> x(product(m, k)), w(product(n, k)), out(product(m, n));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 17) / 17.0f - 0.5f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 104729) % 13) / 13.0f - 0.5f;
+  using Clock = std::chrono::steady_clock;
+  double best = 1e30;
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  do {
+    const Clock::time_point start = Clock::now();
+    maflow::prefixGemm(m, k, n, x.data(), w.data(), nullptr, nullptr, out.data(), false, Act::Identity, 0, n);
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  } while (Clock::now() < until);
+  return Napi::Number::New(info.Env(), 2.0 * m * n * k / best / 1e9);
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Args args(info, "setThreads", 1);
+  maflow::ThreadPool& pool = maflow::ThreadPool::instance();
+  pool.setSize(args.integer(0, "threads", 1));
+  return Napi::Number::New(info.Env(), pool.size());
+}
+
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), maflow::ThreadPool::instance().size());
+}
+
+Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), maflow::gemmIsa()); }
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "maflow native setIsa: isa must be a string");
+  }
+  return Napi::Boolean::New(info.Env(), maflow::setGemmIsa(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const struct {
+    const char* name;
+    Napi::Value (*fn)(const Napi::CallbackInfo&);
+  } functions[] = {
+      {"prefixGemm", PrefixGemm},
+      {"prefixGemmBackwardInput", PrefixGemmBackwardInput},
+      {"prefixGemmBackwardWeight", PrefixGemmBackwardWeight},
+      {"activation", Activation},
+      {"activationBackward", ActivationBackward},
+      {"affineInverse", AffineInverse},
+      {"affineForward", AffineForward},
+      {"affineInverseBackward", AffineInverseBackward},
+      {"affineForwardBackward", AffineForwardBackward},
+      {"columnMoments", ColumnMoments},
+      {"batchNormApply", BatchNormApply},
+      {"batchNormBackward", BatchNormBackward},
+      {"adamStep", AdamStep},
+      {"denseGemmGflops", DenseGemmGflops},
+      {"setThreads", SetThreads},
+      {"threads", Threads},
+      {"isa", Isa},
+      {"setIsa", SetIsa},
+  };
+  for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(maflow_native, Init)

@@ -1,0 +1,40 @@
+// The elementwise kernels (activations, affine autoregressive transforms, batch normalisation, Adam) in float32
+// storage; see src/kernels/kernels.ts for the contract. Like the reference backend they compute the affine,
+// batch-norm and Adam formulas in double and round once on store; log-determinants and moments are double.
+#pragma once
+
+#include <cstdint>
+
+#include "activation.h"
+
+namespace maflow {
+
+void activation(Act kind, int rows, int cols, int colStart, int colEnd, const float* x, float* out);
+
+void activationBackward(Act kind, int64_t n, const float* y, const float* dOut, float* dIn);
+
+void affineInverse(int batch, int features, int dStart, int dEnd, const float* x, const float* params, float* z,
+                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly);
+
+void affineForward(int batch, int features, int dStart, int dEnd, const float* z, const float* params, float* x,
+                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly);
+
+void affineInverseBackward(int batch, int features, const float* params, const float* z, const float* dZ,
+                           const double* dLogDet, float* dX, float* dParams, double bound, bool shiftOnly);
+
+void affineForwardBackward(int batch, int features, const float* params, const float* z, const float* dX,
+                           const double* dLogDet, float* dZ, float* dParams, double bound, bool shiftOnly);
+
+void columnMoments(int batch, int cols, const float* x, double* mean, double* variance);
+
+void batchNormApply(int batch, int cols, const float* x, const double* mean, const double* variance, double eps,
+                    const float* logGamma, const float* beta, float* out);
+
+void batchNormBackward(int batch, int cols, const float* x, const double* mean, const double* variance, double eps,
+                       const float* logGamma, const float* dOut, double dLogDetSum, float* dX, float* dLogGamma,
+                       float* dBeta);
+
+void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, double lr, double beta1, double beta2,
+              double eps, double weightDecay, double step);
+
+}  // namespace maflow

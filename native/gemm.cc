@@ -1,0 +1,387 @@
+// Register-blocked prefix GEMM. C[M, N] = A[M, K] · B[K, N] with three readings of the operands:
+//   forward          M = batch,  K = inDim,  N = outDim   A = x,      B = wᵀ (column j masked to k < prefix[j])
+//   backward input   M = batch,  K = outDim, N = inDim    A = dOut,   B = w  (row j masked to n < prefix[j])
+//   backward weight  M = outDim, K = batch,  N = inDim    A = dOutᵀ,  B = x  (row m of C stored for n < prefix[m])
+// A is packed per thread into blocks of MR rows ([k][MR]); B into zero-padded panels of NR columns ([k][NR]) that
+// hold only unmasked weights, so the masked part of w is never read. A panel's reduction range is the union of
+// its columns' ranges (forward: [0, max prefix); backward input: the suffix of outputs reading the panel's first
+// input), which skips the zero blocks of the staircase. The MR×NR accumulators live in vector registers.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "thread-pool.h"
+
+namespace maflow {
+namespace {
+
+typedef float V4 __attribute__((vector_size(16)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V16 __attribute__((vector_size(64)));
+
+enum class Mode { Forward, BackwardInput, BackwardWeight };
+
+constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
+constexpr double kParallelFlops = 2e6;  // below this the pool's wake-up costs more than it saves
+constexpr int kMaxTasks = 64;
+
+struct Job {
+  Mode mode;
+  int batch, inDim, outDim;
+  int m, k, n;         // GEMM dimensions
+  int nStart, nEnd;    // output columns to compute
+  int kNeed;           // largest reduction index any panel reads (A is packed up to it)
+  const float* a;
+  const float* b;
+  const int32_t* prefix;
+  const float* bias;
+  float* c;
+  float* dBias;
+  bool accumulate;
+  Act act;
+  int tasks;
+  int split[kMaxTasks + 1];  // row ranges of the tasks, multiples of MR
+};
+
+// Per-thread packing buffers, 64-byte aligned.
+struct Scratch {
+  std::vector<float> storage[2];
+  float* get(int which, size_t count) {
+    std::vector<float>& s = storage[which];
+    if (s.size() < count + 16) s.resize(count + 16);
+    uintptr_t p = reinterpret_cast<uintptr_t>(s.data());
+    return reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
+  }
+};
+thread_local Scratch scratch;
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void microKernel(int kc, const float* __restrict ap, const float* __restrict bp,
+                                      float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + ap[k * MR + r];
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
+}
+
+// Packs rows [m0, m1) of A, reduction indices [0, kNeed), into blocks of MR rows laid out [k][MR], zero-padded.
+template <int MR>
+static MAFLOW_INLINE void packA(const Job& job, int m0, int m1, float* __restrict ap) {
+  const int kNeed = job.kNeed;
+  for (int row0 = m0, blk = 0; row0 < m1; row0 += MR, ++blk) {
+    float* dst = ap + static_cast<size_t>(blk) * MR * kNeed;
+    const int rows = std::min(MR, m1 - row0);
+    if (job.mode == Mode::BackwardWeight) {
+      for (int k = 0; k < kNeed; ++k) {
+        const float* src = job.a + static_cast<size_t>(k) * job.outDim + row0;
+        for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[r] : 0.0f;
+      }
+    } else {
+      const int lda = job.mode == Mode::Forward ? job.inDim : job.outDim;
+      for (int r = 0; r < MR; ++r) {
+        if (r < rows) {
+          const float* src = job.a + static_cast<size_t>(row0 + r) * lda;
+          for (int k = 0; k < kNeed; ++k) dst[k * MR + r] = src[k];
+        } else {
+          for (int k = 0; k < kNeed; ++k) dst[k * MR + r] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// The reduction range [k0, k1) of the panel of columns [n0, n0 + nr).
+static MAFLOW_INLINE void panelRange(const Job& job, int n0, int nr, int* k0, int* k1) {
+  const int32_t* prefix = job.prefix;
+  switch (job.mode) {
+    case Mode::Forward:
+      *k0 = 0;
+      *k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+      break;
+    case Mode::BackwardInput:
+      // Outputs j with prefix[j] > n0 read some input of the panel: a suffix, since prefix is non-decreasing.
+      *k0 = prefix == nullptr ? 0 : static_cast<int>(std::upper_bound(prefix, prefix + job.outDim, n0) - prefix);
+      *k1 = job.outDim;
+      break;
+    default:
+      *k0 = 0;
+      *k1 = job.batch;
+  }
+}
+
+// Packs B for the panel [n0, n0 + nr), reduction indices [k0, k1), as [k - k0][NR], masked entries and padding 0.
+template <int NR>
+static MAFLOW_INLINE void packB(const Job& job, int n0, int nr, int k0, int k1, float* __restrict bp) {
+  const int32_t* prefix = job.prefix;
+  const int inDim = job.inDim;
+  if (job.mode == Mode::Forward) {
+    for (int c = 0; c < NR; ++c) {
+      const int j = n0 + c;
+      const int p = c >= nr ? 0 : prefix == nullptr ? inDim : prefix[j];
+      const float* src = job.b + static_cast<size_t>(j) * inDim;
+      int k = k0;
+      for (; k < std::min(p, k1); ++k) bp[(k - k0) * NR + c] = src[k];
+      for (; k < k1; ++k) bp[(k - k0) * NR + c] = 0.0f;
+    }
+    return;
+  }
+  for (int k = k0; k < k1; ++k) {
+    float* dst = bp + static_cast<size_t>(k - k0) * NR;
+    const float* src = job.b + static_cast<size_t>(k) * inDim + n0;
+    int valid = nr;
+    if (job.mode == Mode::BackwardInput && prefix != nullptr) valid = std::max(0, std::min(nr, prefix[k] - n0));
+    int c = 0;
+    for (; c < valid; ++c) dst[c] = src[c];
+    for (; c < NR; ++c) dst[c] = 0.0f;
+  }
+}
+
+template <Act A, int NR>
+static MAFLOW_INLINE void storeForward(const Job& job, const float* tile, int row0, int rows, int n0, int nr,
+                                       bool first, bool last) {
+  for (int r = 0; r < rows; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + n0;
+    const float* t = tile + r * NR;
+    if (first && !job.accumulate) {
+      if (job.bias != nullptr) {
+        for (int c = 0; c < nr; ++c) out[c] = t[c] + job.bias[n0 + c];
+      } else {
+        for (int c = 0; c < nr; ++c) out[c] = t[c];
+      }
+    } else {
+      for (int c = 0; c < nr; ++c) out[c] += t[c];
+    }
+    if (last && A != Act::Identity) {
+      for (int c = 0; c < nr; ++c) out[c] = activate<A>(out[c]);
+    }
+  }
+}
+
+template <int NR>
+static MAFLOW_INLINE void storeTile(const Job& job, const float* tile, int row0, int rows, int n0, int nr,
+                                    bool first, bool last) {
+  switch (job.mode) {
+    case Mode::Forward:
+      switch (job.act) {
+        case Act::Relu: storeForward<Act::Relu, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Tanh: storeForward<Act::Tanh, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Elu: storeForward<Act::Elu, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Sigmoid: storeForward<Act::Sigmoid, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Softplus: storeForward<Act::Softplus, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Identity: storeForward<Act::Identity, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+      }
+      break;
+    case Mode::BackwardInput:
+      for (int r = 0; r < rows; ++r) {
+        float* out = job.c + static_cast<size_t>(row0 + r) * job.inDim + n0;
+        const float* t = tile + r * NR;
+        if (first && !job.accumulate) {
+          for (int c = 0; c < nr; ++c) out[c] = t[c];
+        } else {
+          for (int c = 0; c < nr; ++c) out[c] += t[c];
+        }
+      }
+      break;
+    case Mode::BackwardWeight:
+      for (int r = 0; r < rows; ++r) {
+        float* out = job.c + static_cast<size_t>(row0 + r) * job.inDim + n0;
+        const float* t = tile + r * NR;
+        const int valid = job.prefix == nullptr ? nr : std::max(0, std::min(nr, job.prefix[row0 + r] - n0));
+        for (int c = 0; c < valid; ++c) out[c] += t[c];
+      }
+      break;
+  }
+}
+
+// Computes rows [m0, m1) of C (all of the job's columns) on the calling thread.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void gemmRows(const Job& job, int m0, int m1) {
+  constexpr int NR = static_cast<int>(sizeof(V) / sizeof(float)) * NV;
+  if (m0 >= m1) return;
+  const int blocks = (m1 - m0 + MR - 1) / MR;
+  float* ap = scratch.get(0, static_cast<size_t>(blocks) * MR * std::max(job.kNeed, 1));
+  float* bp = scratch.get(1, static_cast<size_t>(NR) * std::max(job.k, 1));
+  alignas(64) float tile[MR * NR];
+  packA<MR>(job, m0, m1, ap);
+  if (job.mode == Mode::BackwardWeight && job.dBias != nullptr) {
+    for (int b = 0; b < job.batch; ++b) {
+      const float* g = job.a + static_cast<size_t>(b) * job.outDim;
+      for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
+    }
+  }
+  for (int n0 = job.nStart; n0 < job.nEnd; n0 += NR) {
+    const int nr = std::min(NR, job.nEnd - n0);
+    int k0, k1;
+    panelRange(job, n0, nr, &k0, &k1);
+    if (k0 >= k1) {
+      // Nothing reads this panel: the result is the initial value (bias, 0 or the old output) only.
+      if (job.mode == Mode::BackwardWeight) continue;
+      std::memset(tile, 0, sizeof(tile));
+      for (int row0 = m0; row0 < m1; row0 += MR) storeTile<NR>(job, tile, row0, std::min(MR, m1 - row0), n0, nr, true, true);
+      continue;
+    }
+    packB<NR>(job, n0, nr, k0, k1, bp);
+    for (int kc = k0; kc < k1; kc += kKc) {
+      const int kl = std::min(kKc, k1 - kc);
+      const bool first = kc == k0;
+      const bool last = kc + kl >= k1;
+      for (int row0 = m0, blk = 0; row0 < m1; row0 += MR, ++blk) {
+        const int rows = std::min(MR, m1 - row0);
+        // Backward weight: rows whose prefixes all end before the panel store nothing.
+        if (job.mode == Mode::BackwardWeight && job.prefix != nullptr && job.prefix[row0 + rows - 1] <= n0) continue;
+        microKernel<V, MR, NV>(kl, ap + static_cast<size_t>(blk) * MR * job.kNeed + static_cast<size_t>(kc) * MR,
+                               bp + static_cast<size_t>(kc - k0) * NR, tile);
+        storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+      }
+    }
+  }
+}
+
+typedef void (*RowsFn)(const Job&, int, int);
+
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void rowsAvx512(const Job& job, int m0,
+                                                                                        int m1) {
+  gemmRows<V16, 8, 2>(job, m0, m1);
+}
+
+__attribute__((target("avx2,fma"))) void rowsAvx2(const Job& job, int m0, int m1) { gemmRows<V8, 6, 2>(job, m0, m1); }
+
+void rowsGeneric(const Job& job, int m0, int m1) { gemmRows<V4, 4, 2>(job, m0, m1); }
+
+struct Isa {
+  const char* name;
+  RowsFn rows;
+  int mr;
+};
+
+const Isa kIsas[] = {{"avx512", rowsAvx512, 8}, {"avx2", rowsAvx2, 6}, {"generic", rowsGeneric, 4}};
+
+bool supported(const Isa& isa) {
+  __builtin_cpu_init();
+  if (std::strcmp(isa.name, "avx512") == 0) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
+  }
+  if (std::strcmp(isa.name, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return true;
+}
+
+const Isa* bestIsa() {
+  for (const Isa& isa : kIsas)
+    if (supported(isa)) return &isa;
+  return &kIsas[2];
+}
+
+const Isa* active = bestIsa();
+
+void runTask(void* context, int task) {
+  const Job& job = *static_cast<const Job*>(context);
+  active->rows(job, job.split[task], job.split[task + 1]);
+}
+
+// Splits rows into tasks of about equal work (`weight[row]`, or uniform when null) on MR boundaries, and runs them.
+void run(Job& job, double usefulMacs, const int32_t* weight) {
+  ThreadPool& pool = ThreadPool::instance();
+  const int mr = active->mr;
+  const int blocks = (job.m + mr - 1) / mr;
+  int tasks = 2.0 * usefulMacs < kParallelFlops ? 1 : std::min({pool.size(), blocks, kMaxTasks});
+  if (tasks <= 1) {
+    active->rows(job, 0, job.m);
+    return;
+  }
+  job.tasks = tasks;
+  job.split[0] = 0;
+  if (weight == nullptr) {
+    for (int t = 1; t < tasks; ++t) job.split[t] = std::min(job.m, static_cast<int>((static_cast<long>(blocks) * t / tasks)) * mr);
+  } else {
+    double total = 0;
+    for (int row = 0; row < job.m; ++row) total += weight[row];
+    double seen = 0;
+    int t = 1;
+    for (int row0 = 0; row0 < job.m && t < tasks; row0 += mr) {
+      for (int row = row0; row < std::min(job.m, row0 + mr); ++row) seen += weight[row];
+      while (t < tasks && seen >= total * t / tasks) job.split[t++] = std::min(job.m, row0 + mr);
+    }
+    for (; t < tasks; ++t) job.split[t] = job.m;
+  }
+  job.split[tasks] = job.m;
+  pool.run(tasks, runTask, &job);
+}
+
+double prefixSum(const int32_t* prefix, int dim, int start, int end) {
+  if (prefix == nullptr) return static_cast<double>(dim) * (end - start);
+  double sum = 0;
+  for (int j = start; j < end; ++j) sum += prefix[j];
+  return sum;
+}
+
+}  // namespace
+
+void prefixGemm(int batch, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
+                const float* bias, float* out, bool accumulate, Act act, int outStart, int outEnd) {
+  if (batch <= 0 || outStart >= outEnd) return;
+  Job job{};
+  job.mode = Mode::Forward;
+  job.batch = batch, job.inDim = inDim, job.outDim = outDim;
+  job.m = batch, job.k = inDim, job.n = outDim;
+  job.nStart = outStart, job.nEnd = outEnd;
+  job.kNeed = prefix == nullptr ? inDim : prefix[outEnd - 1];
+  job.a = x, job.b = w, job.prefix = prefix, job.bias = bias, job.c = out;
+  job.accumulate = accumulate, job.act = act;
+  run(job, batch * prefixSum(prefix, inDim, outStart, outEnd), nullptr);
+}
+
+void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut, const float* w,
+                             const int32_t* prefix, float* dIn, bool accumulate) {
+  if (batch <= 0 || inDim <= 0) return;
+  Job job{};
+  job.mode = Mode::BackwardInput;
+  job.batch = batch, job.inDim = inDim, job.outDim = outDim;
+  job.m = batch, job.k = outDim, job.n = inDim;
+  job.nStart = 0, job.nEnd = inDim;
+  job.kNeed = outDim;
+  job.a = dOut, job.b = w, job.prefix = prefix, job.c = dIn;
+  job.accumulate = accumulate;
+  run(job, batch * prefixSum(prefix, inDim, 0, outDim), nullptr);
+}
+
+void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOut, const float* x,
+                              const int32_t* prefix, float* dW, float* dBias) {
+  if (batch <= 0 || outDim <= 0) return;
+  Job job{};
+  job.mode = Mode::BackwardWeight;
+  job.batch = batch, job.inDim = inDim, job.outDim = outDim;
+  job.m = outDim, job.k = batch, job.n = inDim;
+  job.nStart = 0, job.nEnd = inDim;
+  job.kNeed = batch;
+  job.a = dOut, job.b = x, job.prefix = prefix, job.c = dW, job.dBias = dBias;
+  run(job, batch * prefixSum(prefix, inDim, 0, outDim), prefix);
+}
+
+const char* gemmIsa() { return active->name; }
+
+bool setGemmIsa(const char* name) {
+  for (const Isa& isa : kIsas) {
+    if (std::strcmp(isa.name, name) == 0 && supported(isa)) {
+      active = &isa;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace maflow

@@ -1,0 +1,52 @@
+// A small persistent pool of worker threads for the large kernels. The calling thread always takes part, so a pool
+// of size N starts N-1 workers. Small work never reaches the pool (the kernels decide), and a job submitted while
+// another is running (e.g. from a worker_thread) simply runs on its caller: no oversubscription, no deadlock.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace maflow {
+
+class ThreadPool {
+ public:
+  using Task = void (*)(void* context, int task);
+
+  // The process-wide pool, created on first use and intentionally never destroyed: its idle workers are detached so
+  // that process exit never waits on (or terminates because of) a joinable thread.
+  static ThreadPool& instance();
+
+  // Threads that take part in a job (workers + the caller).
+  int size() const { return size_; }
+
+  // Limits later jobs to `threads` participants (1 = caller only); clamped to [1, hardware threads].
+  void setSize(int threads);
+
+  // Runs task(context, t) for t in [0, tasks), spread over the caller and the workers; returns when all are done.
+  void run(int tasks, Task task, void* context);
+
+ private:
+  ThreadPool();
+  void ensureWorkers(int count);
+  void workerLoop();
+  void drain();
+
+  int hardware_ = 1;
+  int size_ = 1;
+  int started_ = 0;
+  std::mutex submit_;  // one job at a time; a busy pool makes the caller run serially
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable finished_;
+  uint64_t generation_ = 0;
+  int participants_ = 0;  // workers asked to join the current job
+  int done_ = 0;          // workers finished with the current job
+  Task task_ = nullptr;
+  void* context_ = nullptr;
+  int tasks_ = 0;
+  int next_ = 0;
+};
+
+}  // namespace maflow

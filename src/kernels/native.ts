@@ -1,0 +1,158 @@
+/**
+ * The `native` backend: the C++ N-API addon built by `npm install` (sources in `native/`, output
+ * `build/Release/maflow_native.node`). It runs the float32 kernels in place on the typed arrays' memory, with
+ * runtime AVX-512 / AVX2 / scalar dispatch and both cores for large GEMMs; float64 calls (gradient checks) are
+ * delegated to the reference backend, so `native` accepts everything `reference` does.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FloatArray } from '../core/matrix.ts';
+import type { Activation, Kernels } from './kernels.ts';
+import { referenceKernels as ref } from './reference.ts';
+
+/** The addon's raw exports: the kernels (activation passed as its index in `ACTIVATIONS`) and a few controls. */
+export interface NativeAddon {
+  prefixGemm(batch: number, inDim: number, outDim: number, x: Float32Array, w: Float32Array, prefix: Int32Array | null,
+    bias: Float32Array | null, out: Float32Array, accumulate: boolean, activation: number, outStart: number,
+    outEnd: number): void;
+  prefixGemmBackwardInput(batch: number, inDim: number, outDim: number, dOut: Float32Array, w: Float32Array,
+    prefix: Int32Array | null, dIn: Float32Array, accumulate: boolean): void;
+  prefixGemmBackwardWeight(batch: number, inDim: number, outDim: number, dOut: Float32Array, x: Float32Array,
+    prefix: Int32Array | null, dW: Float32Array, dBias: Float32Array | null): void;
+  activation(kind: number, rows: number, cols: number, colStart: number, colEnd: number, x: Float32Array,
+    out: Float32Array): void;
+  activationBackward(kind: number, n: number, y: Float32Array, dOut: Float32Array, dIn: Float32Array): void;
+  affineInverse(batch: number, features: number, dStart: number, dEnd: number, x: Float32Array, params: Float32Array,
+    z: Float32Array, logDet: Float64Array | null, accumulateLogDet: boolean, logScaleBound: number,
+    shiftOnly: boolean): void;
+  affineForward(batch: number, features: number, dStart: number, dEnd: number, z: Float32Array, params: Float32Array,
+    x: Float32Array, logDet: Float64Array | null, accumulateLogDet: boolean, logScaleBound: number,
+    shiftOnly: boolean): void;
+  affineInverseBackward(batch: number, features: number, params: Float32Array, z: Float32Array, dZ: Float32Array,
+    dLogDet: Float64Array | null, dX: Float32Array, dParams: Float32Array, logScaleBound: number,
+    shiftOnly: boolean): void;
+  affineForwardBackward(batch: number, features: number, params: Float32Array, z: Float32Array, dX: Float32Array,
+    dLogDet: Float64Array | null, dZ: Float32Array, dParams: Float32Array, logScaleBound: number,
+    shiftOnly: boolean): void;
+  columnMoments(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array): void;
+  batchNormApply(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array,
+    eps: number, logGamma: Float32Array, beta: Float32Array, out: Float32Array): void;
+  batchNormBackward(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array,
+    eps: number, logGamma: Float32Array, dOut: Float32Array, dLogDetSum: number, dX: Float32Array,
+    dLogGamma: Float32Array, dBeta: Float32Array): void;
+  adamStep(n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  /** GFLOP/s of a dense float32 GEMM `[m, k]·[k, n]` timed inside the addon (best run within `seconds`). */
+  denseGemmGflops(m: number, n: number, k: number, seconds: number): number;
+  /** Limits the threads large kernels use (1 = calling thread only); returns the limit in force. */
+  setThreads(threads: number): number;
+  /** Threads large kernels use. */
+  threads(): number;
+  /** The GEMM micro-kernel's instruction set: 'avx512', 'avx2' or 'generic'. */
+  isa(): string;
+  /** Forces a GEMM instruction set (tests of the fallbacks); false when this CPU cannot run it. */
+  setIsa(isa: string): boolean;
+}
+
+/** The outcome of loading the addon: the backend, or why it is unavailable. */
+export type NativeBackendLoad =
+  | { readonly ok: true; readonly kernels: Kernels; readonly addon: NativeAddon }
+  | { readonly ok: false; readonly reason: string };
+
+/** Where `npm install` puts the addon: `build/Release/maflow_native.node` under the package root. */
+export const NATIVE_ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'build',
+  'Release', 'maflow_native.node');
+
+const ACTIVATION_CODE: Readonly<Record<Activation, number>> = {
+  relu: 0, tanh: 1, elu: 2, sigmoid: 3, softplus: 4, identity: 5,
+};
+
+function isF64(array: FloatArray): array is Float64Array {
+  return array instanceof Float64Array;
+}
+
+/** Wraps a loaded addon as a `Kernels` backend named 'native'. */
+export function createNativeKernels(addon: NativeAddon): Kernels {
+  // Float64 arrays go to the reference loops; after the check every array of the call is float32 by the contract.
+  type F = Float32Array;
+  type F32Bias = Float32Array | null;
+  return {
+    name: 'native',
+    prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, activation, outStart, outEnd) {
+      if (isF64(x)) return ref.prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, activation, outStart, outEnd);
+      addon.prefixGemm(batch, inDim, outDim, x, w as F, prefix, bias as F32Bias, out as F, accumulate,
+        ACTIVATION_CODE[activation], outStart, outEnd);
+    },
+    prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate) {
+      if (isF64(dOut)) return ref.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate);
+      addon.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w as F, prefix, dIn as F, accumulate);
+    },
+    prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias) {
+      if (isF64(dOut)) return ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias);
+      addon.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x as F, prefix, dW as F, dBias as F32Bias);
+    },
+    activation(kind, rows, cols, colStart, colEnd, x, out) {
+      if (isF64(x)) return ref.activation(kind, rows, cols, colStart, colEnd, x, out);
+      addon.activation(ACTIVATION_CODE[kind], rows, cols, colStart, colEnd, x, out as F);
+    },
+    activationBackward(kind, n, y, dOut, dIn) {
+      if (isF64(y)) return ref.activationBackward(kind, n, y, dOut, dIn);
+      addon.activationBackward(ACTIVATION_CODE[kind], n, y, dOut as F, dIn as F);
+    },
+    affineInverse(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly) {
+      if (isF64(x)) return ref.affineInverse(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly);
+      addon.affineInverse(batch, features, dStart, dEnd, x, params as F, z as F, logDet, accumulateLogDet, bound, shiftOnly);
+    },
+    affineForward(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly) {
+      if (isF64(z)) return ref.affineForward(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly);
+      addon.affineForward(batch, features, dStart, dEnd, z, params as F, x as F, logDet, accumulateLogDet, bound, shiftOnly);
+    },
+    affineInverseBackward(batch, features, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly) {
+      if (isF64(params)) return ref.affineInverseBackward(batch, features, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly);
+      addon.affineInverseBackward(batch, features, params, z as F, dZ as F, dLogDet, dX as F, dParams as F, bound, shiftOnly);
+    },
+    affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly) {
+      if (isF64(params)) return ref.affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly);
+      addon.affineForwardBackward(batch, features, params, z as F, dX as F, dLogDet, dZ as F, dParams as F, bound, shiftOnly);
+    },
+    columnMoments(batch, cols, x, mean, variance) {
+      if (isF64(x)) return ref.columnMoments(batch, cols, x, mean, variance);
+      addon.columnMoments(batch, cols, x, mean, variance);
+    },
+    batchNormApply(batch, cols, x, mean, variance, eps, logGamma, beta, out) {
+      if (isF64(x)) return ref.batchNormApply(batch, cols, x, mean, variance, eps, logGamma, beta, out);
+      addon.batchNormApply(batch, cols, x, mean, variance, eps, logGamma as F, beta as F, out as F);
+    },
+    batchNormBackward(batch, cols, x, mean, variance, eps, logGamma, dOut, dLogDetSum, dX, dLogGamma, dBeta) {
+      if (isF64(x)) return ref.batchNormBackward(batch, cols, x, mean, variance, eps, logGamma, dOut, dLogDetSum, dX, dLogGamma, dBeta);
+      addon.batchNormBackward(batch, cols, x, mean, variance, eps, logGamma as F, dOut as F, dLogDetSum, dX as F,
+        dLogGamma as F, dBeta as F);
+    },
+    adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+      if (isF64(param)) return ref.adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+      addon.adamStep(n, param, grad as F, m as F, v as F, lr, beta1, beta2, eps, weightDecay, step);
+    },
+  };
+}
+
+let loaded: NativeBackendLoad | undefined;
+
+/**
+ * Loads the addon once and wraps it (later calls return the same outcome). Never throws: a missing or broken build
+ * gives `{ ok: false, reason }` with the loader's message.
+ */
+export function loadNativeBackend(): NativeBackendLoad {
+  if (loaded !== undefined) return loaded;
+  try {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
+    loaded = { ok: true, kernels: createNativeKernels(addon), addon };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = (error as { code?: string }).code === 'MODULE_NOT_FOUND'
+      ? `addon not built: ${NATIVE_ADDON_PATH} is missing (run npm install with a C++ compiler available)`
+      : `addon failed to load: ${message}`;
+    loaded = { ok: false, reason };
+  }
+  return loaded;
+}
