@@ -42,6 +42,8 @@ export interface CreateMafOptions {
   logScaleBound?: number;
   /** Base distribution. @default 'normal' */
   base?: BaseKind;
+  /** Mixture components when `base` is `'mog'`. @default 10 */
+  components?: number;
   /** @default 'float32' */
   dtype?: Dtype;
   /** Seeds the weights, degrees and permutations. @default new Rng(0) */
@@ -70,6 +72,6 @@ export function createMaf(options: CreateMafOptions): TransformedDistribution {
       rng,
     }));
   }
-  const base = createBase(options.base ?? 'normal', { features, dtype, rng });
+  const base = createBase(options.base ?? 'normal', { features, dtype, rng, components: options.components });
   return new TransformedDistribution(base, new Chain(bijectors));
 }
