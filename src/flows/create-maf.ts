@@ -2,6 +2,9 @@
  * The masked autoregressive flow of Papamakarios et al. (2017): K MADE-conditioned affine layers with the feature
  * order reversed (or randomly permuted) between them, over a standard-normal base.
  * Data → base runs layer 0 first: `Chain([maf_0, perm, maf_1, perm, …, maf_{K−1}])` in TFP's order.
+ * With `batchNorm`, a BatchNormalization follows each MADE in data → base order, as in the paper (§3.4):
+ * `Chain([maf_0, bn_0, perm, maf_1, bn_1, …])`; set its population statistics with `setBatchNormStatistics` before
+ * evaluating (fit() does).
  *
  * @example
  * const flow = createMaf({ features: 2, layers: 5, hiddenUnits: [64, 64], rng: new Rng(0) });
@@ -11,6 +14,7 @@
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { Bijector } from '../bijectors/bijector.ts';
+import { BatchNormalization } from '../bijectors/batch-normalization.ts';
 import { Chain } from '../bijectors/chain.ts';
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
 import { Permute } from '../bijectors/permute.ts';
@@ -40,6 +44,8 @@ export interface CreateMafOptions {
   shiftOnly?: boolean;
   /** Soft clip bound of the log-scales. @default 5 */
   logScaleBound?: number;
+  /** A BatchNormalization after each MADE (data → base order), as in the MAF paper. @default false */
+  batchNorm?: boolean;
   /** Base distribution. @default 'normal' */
   base?: BaseKind;
   /** Mixture components when `base` is `'mog'`. @default 10 */
@@ -71,6 +77,7 @@ export function createMaf(options: CreateMafOptions): TransformedDistribution {
       dtype,
       rng,
     }));
+    if (options.batchNorm === true) bijectors.push(new BatchNormalization({ features, dtype }));
   }
   const base = createBase(options.base ?? 'normal', { features, dtype, rng, components: options.components });
   return new TransformedDistribution(base, new Chain(bijectors));
