@@ -1,0 +1,85 @@
+/**
+ * Adam (Kingma & Ba 2015) with the MAF paper's L2 regulariser folded into the gradient:
+ * `g = ∇θ + λθ`, `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `θ ← θ − lr · m̂ / (√v̂ + ε)` with the
+ * bias-corrected `m̂ = m / (1 − β1ᵗ)`, `v̂ = v / (1 − β2ᵗ)`. The update runs in the active kernel backend
+ * (`kernels().adamStep`); moments have each parameter's shape and dtype.
+ *
+ * @example
+ * const flow = createMaf({ features: 2, rng: new Rng(0) });
+ * const adam = new Adam(flow.namedParameters(), { learningRate: 1e-3 });
+ * // … accumulate gradients with flow.logProbTrain(x).backward(dLogProb) …
+ * adam.step();
+ */
+import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+
+export interface AdamOptions {
+  /** Step size. @default 1e-3 */
+  learningRate?: number;
+  /** Decay of the first moment. @default 0.9 */
+  beta1?: number;
+  /** Decay of the second moment. @default 0.999 */
+  beta2?: number;
+  /** Added to √v̂ for stability. @default 1e-8 */
+  epsilon?: number;
+  /** L2 penalty coefficient λ (the gradient of `½λ‖θ‖²` is added to every gradient). @default 0 */
+  weightDecay?: number;
+}
+
+export class Adam implements Optimizer {
+  learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  private steps = 0;
+  private readonly m: FloatArray[];
+  private readonly v: FloatArray[];
+
+  constructor(readonly parameters: NamedParameters, options: AdamOptions = {}) {
+    this.learningRate = options.learningRate ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    checkRange('Adam', 'beta1', this.beta1, 0, 1);
+    checkRange('Adam', 'beta2', this.beta2, 0, 1);
+    checkNonNegative('Adam', 'weightDecay', this.weightDecay);
+    this.m = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
+    this.v = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  step(): void {
+    this.steps++;
+    const k = kernels();
+    this.parameters.forEach(([, p], i) => {
+      k.adamStep(p.size, p.value, p.grad, this.m[i], this.v[i], this.learningRate, this.beta1, this.beta2, this.epsilon,
+        this.weightDecay, this.steps);
+    });
+  }
+
+  state(): OptimizerState {
+    return { type: 'adam', step: this.steps, tensors: captureSlots(this.parameters, { m: this.m, v: this.v }) };
+  }
+
+  setState(state: OptimizerState): void {
+    restoreSlots('Adam', 'adam', this.parameters, state, { m: this.m, v: this.v });
+    this.steps = state.step;
+  }
+}
+
+/** Throws unless `lo <= value < hi`. */
+export function checkRange(where: string, name: string, value: number, lo: number, hi: number): void {
+  if (!(value >= lo && value < hi)) throw new RangeError(`${where}: ${name} must be in [${lo}, ${hi}), got ${value}`);
+}
+
+/** Throws unless `value` is a finite number ≥ 0. */
+export function checkNonNegative(where: string, name: string, value: number): void {
+  if (!(value >= 0 && Number.isFinite(value))) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${value}`);
+}

@@ -1,0 +1,29 @@
+/**
+ * Global gradient-norm clipping: with `‖g‖ = sqrt(Σ_p Σ_k grad_p[k]²)` over all parameters (summed in float64),
+ * every gradient is scaled by `maxNorm / ‖g‖` when `‖g‖ > maxNorm`. Returns the norm *before* clipping; a
+ * non-finite norm is returned as is and the gradients are left alone (the caller treats it as divergence).
+ *
+ * @example
+ * const norm = clipGradNorm(flow.namedParameters(), 5); // gradients now have norm ≤ 5
+ */
+import type { NamedParameters, Parameter } from '../nn/parameter.ts';
+
+export function clipGradNorm(parameters: NamedParameters | readonly Parameter[], maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const params = parameters.map((entry) => (Array.isArray(entry) ? entry[1] : entry) as Parameter);
+  const norm = gradNorm(params);
+  if (!Number.isFinite(norm) || norm <= maxNorm) return norm;
+  const scale = maxNorm / norm;
+  for (const p of params) for (let k = 0; k < p.grad.length; k++) p.grad[k] *= scale;
+  return norm;
+}
+
+/** The global Euclidean norm of all gradients (float64 sum). */
+export function gradNorm(parameters: readonly Parameter[]): number {
+  let sum = 0;
+  for (const p of parameters) {
+    const g = p.grad;
+    for (let k = 0; k < g.length; k++) sum += g[k] * g[k];
+  }
+  return Math.sqrt(sum);
+}

@@ -1,0 +1,53 @@
+/**
+ * Learning-rate schedules: functions from the 0-based optimiser step to a multiplier of the base learning rate,
+ * `lr(step) = learningRate · schedule(step)`.
+ * - constant: `1`;
+ * - cosine (to a floor): `floor + (1 − floor) · ½(1 + cos(π · min(step, totalSteps) / totalSteps))`, from 1 down to
+ *   `floor` at `totalSteps` and flat afterwards (Loshchilov & Hutter 2017, without restarts);
+ * - step: `factor^⌊step / every⌋`.
+ *
+ * @example
+ * const s = cosineSchedule({ totalSteps: 1000, floor: 0.01 });
+ * s(0);    // 1
+ * s(1000); // 0.01
+ */
+
+/** A learning-rate multiplier as a function of the 0-based step. */
+export type Schedule = (step: number) => number;
+
+/** Always 1. */
+export function constantSchedule(): Schedule {
+  return () => 1;
+}
+
+export interface CosineScheduleOptions {
+  /** Steps over which the multiplier decays from 1 to `floor`. */
+  totalSteps: number;
+  /** Final multiplier. @default 0 */
+  floor?: number;
+}
+
+/** Cosine decay from 1 to `floor` over `totalSteps`, then constant. */
+export function cosineSchedule(options: CosineScheduleOptions): Schedule {
+  const { totalSteps } = options;
+  const floor = options.floor ?? 0;
+  if (!(totalSteps > 0)) throw new RangeError(`cosineSchedule: totalSteps must be > 0, got ${totalSteps}`);
+  if (!(floor >= 0 && floor <= 1)) throw new RangeError(`cosineSchedule: floor must be in [0, 1], got ${floor}`);
+  return (step) => floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+}
+
+export interface StepScheduleOptions {
+  /** Steps between decays. */
+  every: number;
+  /** Multiplier applied at each decay. @default 0.1 */
+  factor?: number;
+}
+
+/** Multiplies by `factor` every `every` steps. */
+export function stepSchedule(options: StepScheduleOptions): Schedule {
+  const { every } = options;
+  const factor = options.factor ?? 0.1;
+  if (!(Number.isInteger(every) && every > 0)) throw new RangeError(`stepSchedule: every must be a positive integer, got ${every}`);
+  if (!(factor > 0)) throw new RangeError(`stepSchedule: factor must be > 0, got ${factor}`);
+  return (step) => factor ** Math.floor(step / every);
+}

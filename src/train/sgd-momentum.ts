@@ -1,0 +1,65 @@
+/**
+ * Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay, PyTorch's `SGD` convention:
+ * `g = ∇θ + λθ`, `b ← μ b + g`, `θ ← θ − lr · b` (μ = 0 is plain SGD).
+ *
+ * @example
+ * const sgd = new SgdMomentum(flow.namedParameters(), { learningRate: 1e-2, momentum: 0.9 });
+ * sgd.step();
+ */
+import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
+import { checkNonNegative, checkRange } from './adam.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+
+export interface SgdMomentumOptions {
+  /** Step size. @default 1e-2 */
+  learningRate?: number;
+  /** Momentum coefficient μ in [0, 1). @default 0.9 */
+  momentum?: number;
+  /** L2 penalty coefficient λ. @default 0 */
+  weightDecay?: number;
+}
+
+export class SgdMomentum implements Optimizer {
+  learningRate: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  private steps = 0;
+  private readonly velocity: FloatArray[];
+
+  constructor(readonly parameters: NamedParameters, options: SgdMomentumOptions = {}) {
+    this.learningRate = options.learningRate ?? 1e-2;
+    this.momentum = options.momentum ?? 0.9;
+    this.weightDecay = options.weightDecay ?? 0;
+    checkRange('SgdMomentum', 'momentum', this.momentum, 0, 1);
+    checkNonNegative('SgdMomentum', 'weightDecay', this.weightDecay);
+    this.velocity = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  step(): void {
+    this.steps++;
+    const { learningRate: lr, momentum: mu, weightDecay: wd } = this;
+    this.parameters.forEach(([, p], i) => {
+      const b = this.velocity[i];
+      const value = p.value;
+      const grad = p.grad;
+      for (let k = 0; k < value.length; k++) {
+        b[k] = mu * b[k] + grad[k] + wd * value[k];
+        value[k] -= lr * b[k];
+      }
+    });
+  }
+
+  state(): OptimizerState {
+    return { type: 'sgd', step: this.steps, tensors: captureSlots(this.parameters, { velocity: this.velocity }) };
+  }
+
+  setState(state: OptimizerState): void {
+    restoreSlots('SgdMomentum', 'sgd', this.parameters, state, { velocity: this.velocity });
+    this.steps = state.step;
+  }
+}
