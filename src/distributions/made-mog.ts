@@ -57,6 +57,7 @@ export class MadeMog extends Distribution {
       throw new RangeError(`MadeMog: logScaleBound must be a positive finite number, got ${this.logScaleBound}`);
     }
     this.made = new Made({ ...options, paramsPerFeature: 3 * k });
+    this.spreadComponentMeans();
     this.features = this.made.features;
     this.contextFeatures = this.made.contextFeatures;
     this.dtype = this.made.dtype;
@@ -159,6 +160,20 @@ export class MadeMog extends Distribution {
         return { dInput, dContext };
       },
     };
+  }
+
+  /**
+   * Starts the component means of every conditional evenly spaced over [−2, 2] (output biases). With the small
+   * output-layer initialisation the k components would otherwise be near-identical copies, and gradients — which
+   * treat exchangeable components alike — would hardly ever pull them apart.
+   */
+  private spreadComponentMeans(): void {
+    const k = this.components;
+    if (k === 1) return;
+    const bias = this.made.output.bias.value;
+    for (let d = 0; d < this.made.features; d++) {
+      for (let j = 0; j < k; j++) bias[d * 3 * k + k + j] = -2 + (4 * j) / (k - 1);
+    }
   }
 
   /** The soft-clipped log-scale from a raw MADE output. */

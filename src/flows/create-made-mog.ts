@@ -1,0 +1,32 @@
+/**
+ * The MADE MoG of Papamakarios et al. (2017, §4): a MADE whose conditionals are `components`-component Gaussian
+ * mixtures, `p(x) = Π_d Σ_j π_dj(x_{<d}) N(x_d; μ_dj(x_{<d}), σ_dj(x_{<d})²)` (see `MadeMog` for the layout).
+ *
+ * @example
+ * const density = createMadeMog({ features: 2, components: 5, hiddenUnits: [32, 32], rng: new Rng(0) });
+ * density.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
+ * density.sample(100, { rng: new Rng(1) });   // [100, 2]
+ */
+import { Rng } from '../core/rng.ts';
+import { MadeMog } from '../distributions/made-mog.ts';
+import type { CreateMadeOptions } from './create-made.ts';
+
+export interface CreateMadeMogOptions extends CreateMadeOptions {
+  /** Mixture components per conditional. @default 10 */
+  components?: number;
+}
+
+export function createMadeMog(options: CreateMadeMogOptions): MadeMog {
+  return new MadeMog({
+    features: options.features,
+    components: options.components,
+    hiddenUnits: options.hiddenUnits ?? [64, 64],
+    contextFeatures: options.contextFeatures,
+    activation: options.activation,
+    residual: options.residual,
+    degrees: options.degrees,
+    logScaleBound: options.logScaleBound,
+    dtype: options.dtype ?? 'float32',
+    rng: options.rng ?? new Rng(0),
+  });
+}
