@@ -1,10 +1,29 @@
 /** The conformance table: one line per bijector configuration (float64, with and without context). */
 import type { Rng } from '../../src/core/rng.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
+import { AffineCoupling, type AffineCouplingOptions } from '../../src/bijectors/affine-coupling.ts';
+import { BatchNormalization } from '../../src/bijectors/batch-normalization.ts';
+import { Chain } from '../../src/bijectors/chain.ts';
+import { Invert } from '../../src/bijectors/invert.ts';
+import { Permute } from '../../src/bijectors/permute.ts';
+import { Scale } from '../../src/bijectors/scale.ts';
+import { Shift } from '../../src/bijectors/shift.ts';
 import { conformance, type BijectorCase } from './conformance.ts';
 
 const maf = (extra: object) => (rng: Rng) =>
   new MaskedAutoregressiveFlow({ features: 4, hiddenUnits: [12, 10], dtype: 'float64', rng, ...extra });
+
+const coupling = (extra: Partial<AffineCouplingOptions>) => (rng: Rng) =>
+  new AffineCoupling({ features: 4, hiddenUnits: [9, 7], dtype: 'float64', rng, ...extra });
+/** A BatchNormalization in evaluation mode with non-trivial running statistics. */
+const batchNorm = (features: number) => (rng: Rng) => {
+  const bn = new BatchNormalization({ features, dtype: 'float64' });
+  for (let d = 0; d < features; d++) {
+    bn.runningMean[d] = rng.normal();
+    bn.runningVariance[d] = 0.2 + 2 * rng.uniform();
+  }
+  return bn;
+};
 
 export const bijectorCases: BijectorCase[] = [
   { name: 'MAF', make: maf({}) },
@@ -14,6 +33,27 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'MAF conditional', make: maf({ contextFeatures: 3, activation: 'tanh' }) },
   { name: 'MAF D=1 conditional', make: (rng) => new MaskedAutoregressiveFlow({ features: 1, hiddenUnits: [5], contextFeatures: 2, dtype: 'float64', rng }) },
   { name: 'MAF unbounded log-scale', make: maf({ logScaleBound: Infinity, activation: 'sigmoid' }) },
+  { name: 'Invert(MAF)', make: (rng) => new Invert(maf({})(rng)) },
+  { name: 'Invert(MAF) conditional', make: (rng) => new Invert(maf({ contextFeatures: 2, activation: 'tanh' })(rng)) },
+  { name: 'Chain MAF/Permute/MAF', make: (rng) => new Chain([maf({})(rng), new Permute({ features: 4, dtype: 'float64' }), maf({})(rng)]) },
+  {
+    name: 'Chain MAF/Permute/MAF conditional',
+    make: (rng) => new Chain([maf({ contextFeatures: 2, hiddenUnits: [10, 9] })(rng), new Permute({ features: 4, permutation: 'random', rng, dtype: 'float64' }), maf({ contextFeatures: 2, activation: 'tanh' })(rng)]),
+  },
+  { name: 'Permute reverse', make: () => new Permute({ features: 4, permutation: 'reverse', dtype: 'float64' }) },
+  { name: 'Permute random', make: (rng) => new Permute({ features: 5, permutation: 'random', rng, dtype: 'float64' }) },
+  { name: 'Permute explicit', make: () => new Permute({ features: 3, permutation: [2, 0, 1], dtype: 'float64' }) },
+  { name: 'BatchNormalization (eval mode)', make: batchNorm(3) },
+  { name: 'AffineCoupling alternate', make: coupling({}) },
+  { name: 'AffineCoupling half, D=5, tanh', make: coupling({ features: 5, mask: 'half', activation: 'tanh' }) },
+  { name: 'AffineCoupling conditional, reversed mask', make: coupling({ contextFeatures: 3, reverseMask: true, activation: 'elu' }) },
+  { name: 'AffineCoupling explicit mask, shift-only, D=2', make: coupling({ features: 2, mask: [false, true], shiftOnly: true, hiddenUnits: [6] }) },
+  { name: 'Shift', make: () => new Shift({ features: 3, shift: [0.5, -1, 2], dtype: 'float64' }) },
+  { name: 'Scale', make: () => new Scale({ features: 3, logScale: [0.3, -0.5, 0.1], dtype: 'float64' }) },
+  {
+    name: 'Chain coupling/BatchNormalization/coupling conditional',
+    make: (rng) => new Chain([coupling({ contextFeatures: 2 })(rng), batchNorm(4)(rng), coupling({ contextFeatures: 2, reverseMask: true })(rng)]),
+  },
 ];
 
 for (const c of bijectorCases) conformance(c);
