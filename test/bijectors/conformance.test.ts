@@ -8,6 +8,7 @@ import { Invert } from '../../src/bijectors/invert.ts';
 import { Permute } from '../../src/bijectors/permute.ts';
 import { Scale } from '../../src/bijectors/scale.ts';
 import { Shift } from '../../src/bijectors/shift.ts';
+import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
 import { conformance, type BijectorCase } from './conformance.ts';
 
 const maf = (extra: object) => (rng: Rng) =>
@@ -33,6 +34,8 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'MAF conditional', make: maf({ contextFeatures: 3, activation: 'tanh' }) },
   { name: 'MAF D=1 conditional', make: (rng) => new MaskedAutoregressiveFlow({ features: 1, hiddenUnits: [5], contextFeatures: 2, dtype: 'float64', rng }) },
   { name: 'MAF unbounded log-scale', make: maf({ logScaleBound: Infinity, activation: 'sigmoid' }) },
+  { name: 'MAF spline', make: (rng) => maf({ transformer: new RationalQuadraticSpline({ bins: 5, tailBound: 2 }) })(rng), perturb: 0.5 },
+  { name: 'MAF spline conditional', make: (rng) => maf({ contextFeatures: 2, transformer: new RationalQuadraticSpline({ bins: 4, tailBound: 2.5 }) })(rng), perturb: 0.3 },
   { name: 'Invert(MAF)', make: (rng) => new Invert(maf({})(rng)) },
   { name: 'Invert(MAF) conditional', make: (rng) => new Invert(maf({ contextFeatures: 2, activation: 'tanh' })(rng)) },
   { name: 'Chain MAF/Permute/MAF', make: (rng) => new Chain([maf({})(rng), new Permute({ features: 4, dtype: 'float64' }), maf({})(rng)]) },
@@ -48,6 +51,7 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'AffineCoupling half, D=5, tanh', make: coupling({ features: 5, mask: 'half', activation: 'tanh' }) },
   { name: 'AffineCoupling conditional, reversed mask', make: coupling({ contextFeatures: 3, reverseMask: true, activation: 'elu' }) },
   { name: 'AffineCoupling explicit mask, shift-only, D=2', make: coupling({ features: 2, mask: [false, true], shiftOnly: true, hiddenUnits: [6] }) },
+  { name: 'AffineCoupling spline transformer, conditional', make: coupling({ contextFeatures: 2, transformer: new RationalQuadraticSpline({ bins: 5, tailBound: 2 }) }), perturb: 0.3 },
   { name: 'Shift', make: () => new Shift({ features: 3, shift: [0.5, -1, 2], dtype: 'float64' }) },
   { name: 'Scale', make: () => new Scale({ features: 3, logScale: [0.3, -0.5, 0.1], dtype: 'float64' }) },
   {
