@@ -25,7 +25,7 @@ typedef float V16 __attribute__((vector_size(64)));
 enum class Mode { Forward, BackwardInput, BackwardWeight };
 
 constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
-constexpr double kParallelFlops = 2e6;  // below this the pool's wake-up costs more than it saves
+constexpr double kParallelFlops = 8e6;  // below this (~60 µs) waking the pool costs more than it saves
 constexpr int kMaxTasks = 64;
 
 struct Job {
@@ -43,7 +43,8 @@ struct Job {
   bool accumulate;
   Act act;
   int tasks;
-  int split[kMaxTasks + 1];  // row ranges of the tasks, multiples of MR
+  bool splitColumns;         // tasks own column ranges (else row ranges)
+  int split[kMaxTasks + 1];  // task boundaries: rows (multiples of MR) or columns (nStart + multiples of NR)
 };
 
 // Per-thread packing buffers, 64-byte aligned.
@@ -207,9 +208,9 @@ static MAFLOW_INLINE void storeTile(const Job& job, const float* tile, int row0,
   }
 }
 
-// Computes rows [m0, m1) of C (all of the job's columns) on the calling thread.
+// Computes the block rows [m0, m1) × columns [nBegin, nEnd) of C on the calling thread.
 template <typename V, int MR, int NV>
-static MAFLOW_INLINE void gemmRows(const Job& job, int m0, int m1) {
+static MAFLOW_INLINE void gemmBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
   constexpr int NR = static_cast<int>(sizeof(V) / sizeof(float)) * NV;
   if (m0 >= m1) return;
   const int blocks = (m1 - m0 + MR - 1) / MR;
@@ -217,14 +218,14 @@ static MAFLOW_INLINE void gemmRows(const Job& job, int m0, int m1) {
   float* bp = scratch.get(1, static_cast<size_t>(NR) * std::max(job.k, 1));
   alignas(64) float tile[MR * NR];
   packA<MR>(job, m0, m1, ap);
-  if (job.mode == Mode::BackwardWeight && job.dBias != nullptr) {
+  if (job.mode == Mode::BackwardWeight && job.dBias != nullptr && nBegin == job.nStart) {
     for (int b = 0; b < job.batch; ++b) {
       const float* g = job.a + static_cast<size_t>(b) * job.outDim;
       for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
     }
   }
-  for (int n0 = job.nStart; n0 < job.nEnd; n0 += NR) {
-    const int nr = std::min(NR, job.nEnd - n0);
+  for (int n0 = nBegin; n0 < nEnd; n0 += NR) {
+    const int nr = std::min(NR, nEnd - n0);
     int k0, k1;
     panelRange(job, n0, nr, &k0, &k1);
     if (k0 >= k1) {
@@ -251,24 +252,27 @@ static MAFLOW_INLINE void gemmRows(const Job& job, int m0, int m1) {
   }
 }
 
-typedef void (*RowsFn)(const Job&, int, int);
+typedef void (*BlockFn)(const Job&, int, int, int, int);
 
-__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void rowsAvx512(const Job& job, int m0,
-                                                                                        int m1) {
-  gemmRows<V16, 8, 2>(job, m0, m1);
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void blockAvx512(const Job& job, int m0,
+                                                                                         int m1, int n0, int n1) {
+  gemmBlock<V16, 8, 2>(job, m0, m1, n0, n1);
 }
 
-__attribute__((target("avx2,fma"))) void rowsAvx2(const Job& job, int m0, int m1) { gemmRows<V8, 6, 2>(job, m0, m1); }
+__attribute__((target("avx2,fma"))) void blockAvx2(const Job& job, int m0, int m1, int n0, int n1) {
+  gemmBlock<V8, 6, 2>(job, m0, m1, n0, n1);
+}
 
-void rowsGeneric(const Job& job, int m0, int m1) { gemmRows<V4, 4, 2>(job, m0, m1); }
+void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { gemmBlock<V4, 4, 2>(job, m0, m1, n0, n1); }
 
 struct Isa {
   const char* name;
-  RowsFn rows;
+  BlockFn block;
   int mr;
+  int nr;
 };
 
-const Isa kIsas[] = {{"avx512", rowsAvx512, 8}, {"avx2", rowsAvx2, 6}, {"generic", rowsGeneric, 4}};
+const Isa kIsas[] = {{"avx512", blockAvx512, 8, 32}, {"avx2", blockAvx2, 6, 16}, {"generic", blockGeneric, 4, 8}};
 
 bool supported(const Isa& isa) {
   __builtin_cpu_init();
@@ -290,36 +294,59 @@ const Isa* active = bestIsa();
 
 void runTask(void* context, int task) {
   const Job& job = *static_cast<const Job*>(context);
-  active->rows(job, job.split[task], job.split[task + 1]);
+  if (job.splitColumns) {
+    active->block(job, 0, job.m, job.split[task], job.split[task + 1]);
+  } else {
+    active->block(job, job.split[task], job.split[task + 1], job.nStart, job.nEnd);
+  }
 }
 
-// Splits rows into tasks of about equal work (`weight[row]`, or uniform when null) on MR boundaries, and runs them.
-void run(Job& job, double usefulMacs, const int32_t* weight) {
+// Work of column n of C (multiply-adds per row), for balancing column splits.
+double columnWork(const Job& job, int n) {
+  if (job.prefix == nullptr) return job.k;
+  switch (job.mode) {
+    case Mode::Forward: return job.prefix[n];
+    default: return job.outDim - (std::upper_bound(job.prefix, job.prefix + job.outDim, n) - job.prefix);
+  }
+}
+
+// Cuts [begin, end) into `tasks` ranges on multiples of `step` from begin, of about equal total `work`.
+template <typename Work>
+void balance(Job& job, int begin, int end, int step, Work work) {
+  double total = 0;
+  for (int i = begin; i < end; ++i) total += work(i);
+  double seen = 0;
+  int t = 1;
+  job.split[0] = begin;
+  for (int i0 = begin; i0 < end && t < job.tasks; i0 += step) {
+    for (int i = i0; i < std::min(end, i0 + step); ++i) seen += work(i);
+    while (t < job.tasks && seen >= total * t / job.tasks) job.split[t++] = std::min(end, i0 + step);
+  }
+  for (; t <= job.tasks; ++t) job.split[t] = end;
+}
+
+// Runs the job on the calling thread, or split over the pool when it is large: by columns when C is wider than
+// tall (each task then packs only its own B panels; A is small), else by rows; tasks get about equal work.
+void run(Job& job, double usefulMacs) {
   ThreadPool& pool = ThreadPool::instance();
-  const int mr = active->mr;
-  const int blocks = (job.m + mr - 1) / mr;
-  int tasks = 2.0 * usefulMacs < kParallelFlops ? 1 : std::min({pool.size(), blocks, kMaxTasks});
-  if (tasks <= 1) {
-    active->rows(job, 0, job.m);
+  const Isa& isa = *active;
+  const int rowBlocks = (job.m + isa.mr - 1) / isa.mr;
+  const int panels = (job.nEnd - job.nStart + isa.nr - 1) / isa.nr;
+  job.splitColumns = job.nEnd - job.nStart > job.m;
+  const int units = job.splitColumns ? panels : rowBlocks;
+  job.tasks = 2.0 * usefulMacs < kParallelFlops ? 1 : std::min({pool.size(), units, kMaxTasks});
+  if (job.tasks <= 1) {
+    isa.block(job, 0, job.m, job.nStart, job.nEnd);
     return;
   }
-  job.tasks = tasks;
-  job.split[0] = 0;
-  if (weight == nullptr) {
-    for (int t = 1; t < tasks; ++t) job.split[t] = std::min(job.m, static_cast<int>((static_cast<long>(blocks) * t / tasks)) * mr);
+  if (job.splitColumns) {
+    balance(job, job.nStart, job.nEnd, isa.nr, [&](int n) { return columnWork(job, n); });
+  } else if (job.mode == Mode::BackwardWeight && job.prefix != nullptr) {
+    balance(job, 0, job.m, isa.mr, [&](int row) { return static_cast<double>(job.prefix[row]); });
   } else {
-    double total = 0;
-    for (int row = 0; row < job.m; ++row) total += weight[row];
-    double seen = 0;
-    int t = 1;
-    for (int row0 = 0; row0 < job.m && t < tasks; row0 += mr) {
-      for (int row = row0; row < std::min(job.m, row0 + mr); ++row) seen += weight[row];
-      while (t < tasks && seen >= total * t / tasks) job.split[t++] = std::min(job.m, row0 + mr);
-    }
-    for (; t < tasks; ++t) job.split[t] = job.m;
+    balance(job, 0, job.m, isa.mr, [](int) { return 1.0; });
   }
-  job.split[tasks] = job.m;
-  pool.run(tasks, runTask, &job);
+  pool.run(job.tasks, runTask, &job);
 }
 
 double prefixSum(const int32_t* prefix, int dim, int start, int end) {
@@ -342,7 +369,7 @@ void prefixGemm(int batch, int inDim, int outDim, const float* x, const float* w
   job.kNeed = prefix == nullptr ? inDim : prefix[outEnd - 1];
   job.a = x, job.b = w, job.prefix = prefix, job.bias = bias, job.c = out;
   job.accumulate = accumulate, job.act = act;
-  run(job, batch * prefixSum(prefix, inDim, outStart, outEnd), nullptr);
+  run(job, batch * prefixSum(prefix, inDim, outStart, outEnd));
 }
 
 void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut, const float* w,
@@ -356,7 +383,7 @@ void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut
   job.kNeed = outDim;
   job.a = dOut, job.b = w, job.prefix = prefix, job.c = dIn;
   job.accumulate = accumulate;
-  run(job, batch * prefixSum(prefix, inDim, 0, outDim), nullptr);
+  run(job, batch * prefixSum(prefix, inDim, 0, outDim));
 }
 
 void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOut, const float* x,
@@ -369,7 +396,7 @@ void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOu
   job.nStart = 0, job.nEnd = inDim;
   job.kNeed = batch;
   job.a = dOut, job.b = x, job.prefix = prefix, job.c = dW, job.dBias = dBias;
-  run(job, batch * prefixSum(prefix, inDim, 0, outDim), prefix);
+  run(job, batch * prefixSum(prefix, inDim, 0, outDim));
 }
 
 const char* gemmIsa() { return active->name; }

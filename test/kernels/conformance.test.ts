@@ -59,7 +59,8 @@ const SHAPES: GemmShape[] = [
   { batch: 3, inDim: 1, outDim: 17 },
   { batch: 257, inDim: 37, outDim: 53 },
   { batch: 9, inDim: 33, outDim: 66 },
-  { batch: 130, inDim: 300, outDim: 270 }, // several K blocks, large enough for the thread pool
+  { batch: 130, inDim: 300, outDim: 270 }, // several K blocks; thread pool splitting columns
+  { batch: 600, inDim: 40, outDim: 50 }, // thread pool splitting rows
   { batch: 100, inDim: 64, outDim: 12 },
 ];
 const PREFIX_KINDS: PrefixKind[] = ['dense', 'staircase', 'leading-zeros'];
