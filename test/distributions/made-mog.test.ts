@@ -90,8 +90,8 @@ test('MadeMog: samples follow the model (1-D mixture marginal: mean and variance
   const mean = w[0] * mu[0] + w[1] * mu[1];
   const variance = w[0] * (sd[0] ** 2 + mu[0] ** 2) + w[1] * (sd[1] ** 2 + mu[1] ** 2) - mean ** 2;
   const samples = mog.sample(20000, { rng: new Rng(9) });
-  const m = samples.data.reduce((a, b) => a + b, 0) / samples.rows;
-  const v = samples.data.reduce((a, b) => a + (b - m) ** 2, 0) / samples.rows;
+  const m = Array.from(samples.data).reduce((a, b) => a + b, 0) / samples.rows;
+  const v = Array.from(samples.data).reduce((a, b) => a + (b - m) ** 2, 0) / samples.rows;
   assert.ok(Math.abs(m - mean) < 4 * Math.sqrt(variance / samples.rows), `mean ${m} vs ${mean}`);
   assert.ok(Math.abs(v - variance) / variance < 0.05, `variance ${v} vs ${variance}`);
 });
