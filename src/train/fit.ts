@@ -1,0 +1,186 @@
+/**
+ * Maximum-likelihood training of a flow (or any distribution with `logProbTrain`), following the MAF paper
+ * (Papamakarios et al. 2017, §4): minimise `L(θ) = −(1/n) Σ_i log p_θ(x_i | c_i)` over shuffled minibatches with
+ * Adam and an L2 penalty, evaluate the validation log-likelihood after every epoch (batch-norm population
+ * statistics set from the training data first), stop early after `patience` epochs without improvement and
+ * restore the best parameters.
+ * Shapes: `data [n, D]`, `context [n, C]` (conditional flows), `validationData [m, D]`, `validationContext [m, C]`.
+ *
+ * Divergence guard: a non-finite batch loss or gradient norm aborts the epoch and restores the parameters, buffers
+ * and optimiser state from the start of that epoch. With `onDivergence: 'stop'` (the default) training ends there
+ * with `stoppedBy: 'divergence'` (and the best parameters, if any, are restored as usual); with
+ * `'halve-learning-rate'` the learning rate is halved and the epoch retried, up to `maxDivergenceRetries` times.
+ *
+ * Each epoch takes `⌊n / batchSize⌋` full batches of a fresh permutation (the last partial batch is dropped, so every
+ * step has the same shape and reuses the same buffers; over epochs every row is used).
+ *
+ * @example
+ * const flow = createMaf({ features: 2, layers: 5, hiddenUnits: [32, 32], rng: new Rng(0) });
+ * const result = fit(flow, data, { epochs: 50, learningRate: 1e-3, rng: new Rng(1) });
+ * result.bestValidationLogLik; // mean validation log-likelihood of the restored parameters, nats
+ */
+import { checkShape, type Matrix } from '../core/matrix.ts';
+import { Rng } from '../core/rng.ts';
+import type { Distribution } from '../distributions/distribution.ts';
+import type { OptimizerName } from './create-optimizer.ts';
+import type { EpochEvent, StepEvent } from './progress-event.ts';
+import { constantSchedule, cosineSchedule, type Schedule } from './schedule.ts';
+import type { EpochRecord, TrainingState } from './training-state.ts';
+import { TrainingRun } from './training-run.ts';
+import { splitValidation } from './validation-split.ts';
+
+export interface FitCheckpoint {
+  /** Save after every `every` completed epochs. */
+  every: number;
+  /** Receives a deep copy of the training state (e.g. `fileCheckpointer(path).save`). */
+  save(state: TrainingState): void;
+}
+
+export interface FitOptions {
+  /** Conditioning values aligned with the rows of `data` (conditional flows). */
+  context?: Matrix;
+  /** Share of `data` held out (seeded by `rng`) when no `validationData` is given; 0 = no validation. @default 0.1 */
+  validationFraction?: number;
+  /** An explicit validation set (then `data` is used whole for training). */
+  validationData?: Matrix;
+  /** Context aligned with `validationData`. */
+  validationContext?: Matrix;
+  /** Maximum number of epochs (in total, counting those before a `resume`). @default 1000 */
+  epochs?: number;
+  /** Rows per minibatch. @default 100 */
+  batchSize?: number;
+  /** @default 1e-4 */
+  learningRate?: number;
+  /** L2 penalty coefficient. @default 1e-6 */
+  weightDecay?: number;
+  /** @default 'adam' */
+  optimizer?: OptimizerName;
+  /** Momentum of `'sgd'`. @default 0.9 */
+  momentum?: number;
+  /** Learning-rate multiplier per step; `'cosine'` decays to 0 over all `epochs`. @default 'constant' */
+  schedule?: 'constant' | 'cosine' | Schedule;
+  /** Clip the global gradient norm to this value. @default Infinity (off) */
+  clipGradNorm?: number;
+  /** Epochs without improvement of the validation log-likelihood before stopping. @default 30 */
+  patience?: number;
+  /** Seeds the validation split and the shuffles. @default new Rng(0) */
+  rng?: Rng;
+  onStep?: (event: StepEvent) => void;
+  onEpoch?: (event: EpochEvent) => void;
+  /** Stops cleanly after the current step (the best parameters are restored). */
+  signal?: AbortSignal;
+  /** What a non-finite loss or gradient does (see above). @default 'stop' */
+  onDivergence?: 'stop' | 'halve-learning-rate';
+  /** Retries of `'halve-learning-rate'` before giving up. @default 3 */
+  maxDivergenceRetries?: number;
+  checkpoint?: FitCheckpoint;
+  /** A state saved by `checkpoint` to continue from (use the same data, options and seed). */
+  resume?: TrainingState;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  /** The epoch whose parameters were restored (the last epoch without a validation set). */
+  bestEpoch: number;
+  /** Mean validation log-likelihood at `bestEpoch`, nats (`NaN` without a validation set). */
+  bestValidationLogLik: number;
+  stoppedBy: 'epochs' | 'patience' | 'abort' | 'divergence';
+  /** Why training diverged (with `stoppedBy: 'divergence'`). */
+  message?: string;
+  /** Optimiser steps taken in total. */
+  steps: number;
+  /** Wall time of this call. */
+  seconds: number;
+}
+
+/** Options with defaults applied and the data split: what `TrainingRun` consumes. */
+export interface FitSettings {
+  train: Matrix;
+  trainContext?: Matrix;
+  validation?: Matrix;
+  validationContext?: Matrix;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  schedule: Schedule;
+  clipGradNorm: number;
+  patience: number;
+  rng: Rng;
+  onDivergence: 'stop' | 'halve-learning-rate';
+  maxDivergenceRetries: number;
+  options: FitOptions;
+}
+
+export function fit(flow: Distribution, data: Matrix, options: FitOptions = {}): FitResult {
+  return new TrainingRun(flow, resolveFitOptions(flow, data, options)).run();
+}
+
+function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions): FitSettings {
+  checkShape('fit', 'data', data, flow.features);
+  checkContext('context', flow, data, options.context);
+  const epochs = options.epochs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const patience = options.patience ?? 30;
+  positiveInteger('epochs', epochs);
+  positiveInteger('batchSize', batchSize);
+  positiveInteger('patience', patience);
+  const rng = options.rng ?? new Rng(0);
+  const split = splitData(flow, data, options, rng);
+  const steps = Math.max(1, Math.floor(split.train.rows / batchSize));
+  const settings: FitSettings = {
+    ...split,
+    epochs,
+    batchSize: Math.min(batchSize, split.train.rows),
+    learningRate: options.learningRate ?? 1e-4,
+    weightDecay: options.weightDecay ?? 1e-6,
+    optimizer: options.optimizer ?? 'adam',
+    momentum: options.momentum ?? 0.9,
+    schedule: resolveSchedule(options.schedule ?? 'constant', epochs * steps),
+    clipGradNorm: options.clipGradNorm ?? Infinity,
+    patience,
+    rng,
+    onDivergence: options.onDivergence ?? 'stop',
+    maxDivergenceRetries: options.maxDivergenceRetries ?? 3,
+    options,
+  };
+  if (!(settings.learningRate > 0)) throw new RangeError(`fit: learningRate must be > 0, got ${settings.learningRate}`);
+  if (!(settings.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be > 0, got ${settings.clipGradNorm}`);
+  if (options.checkpoint !== undefined) positiveInteger('checkpoint.every', options.checkpoint.every);
+  return settings;
+}
+
+function splitData(flow: Distribution, data: Matrix, options: FitOptions, rng: Rng):
+  Pick<FitSettings, 'train' | 'trainContext' | 'validation' | 'validationContext'> {
+  if (options.validationData !== undefined) {
+    checkShape('fit', 'validationData', options.validationData, flow.features);
+    checkContext('validationContext', flow, options.validationData, options.validationContext);
+    return { train: data, trainContext: options.context, validation: options.validationData, validationContext: options.validationContext };
+  }
+  const fraction = options.validationFraction ?? 0.1;
+  if (fraction === 0) return { train: data, trainContext: options.context };
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`fit: validationFraction must be in [0, 1), got ${fraction}`);
+  return splitValidation(data, { fraction, context: options.context, rng });
+}
+
+function checkContext(name: string, flow: Distribution, data: Matrix, context: Matrix | undefined): void {
+  if (flow.contextFeatures === 0) {
+    if (context !== undefined) throw new Error(`fit: ${name} given, but the flow takes no context (contextFeatures = 0)`);
+    return;
+  }
+  if (context === undefined) throw new Error(`fit: expected ${name} [${data.rows}, ${flow.contextFeatures}], got none`);
+  checkShape('fit', name, context, flow.contextFeatures, data.rows);
+}
+
+function resolveSchedule(schedule: 'constant' | 'cosine' | Schedule, totalSteps: number): Schedule {
+  if (typeof schedule === 'function') return schedule;
+  if (schedule === 'constant') return constantSchedule();
+  if (schedule === 'cosine') return cosineSchedule({ totalSteps });
+  throw new Error(`fit: unknown schedule '${schedule as string}' (expected 'constant', 'cosine' or a function)`);
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`fit: ${name} must be a positive integer, got ${value}`);
+}
