@@ -1,0 +1,142 @@
+/**
+ * Per-column standardization `x̃ = (x − mean) / std`, fitted on training data and stored with the model, so that a
+ * flow trained on standardized data still reports densities in the user's original units.
+ */
+import { allocate, checkShape, dtypeOf, type Matrix } from '../core/matrix.ts';
+import { DataError } from '../io/data-error.ts';
+
+/** Options of `Standardizer.fit`. */
+export interface StandardizerFitOptions {
+  /**
+   * A column whose standard deviation is below `constantTolerance · max(1, |mean|)` counts as constant: its std is
+   * set to 1 (it is only centered), as scikit-learn's `StandardScaler` does, instead of dividing by ~0. Such a
+   * column has no density (it is a point mass); `constantColumns` lists them so that callers can warn.
+   * @default 1e-12
+   */
+  constantTolerance?: number;
+}
+
+/** The JSON form stored in model files. */
+export interface StandardizerJson {
+  mean: number[];
+  std: number[];
+}
+
+/**
+ * Standardizes each column to zero mean and unit (population, ddof = 0) standard deviation, like the MAF paper's
+ * preprocessing. Sums run in float64 whatever the data's dtype.
+ *
+ * Densities: since `x̃ = (x − mean) / std`, `log p(x) = log p̃(x̃) + logAbsDetJacobian()` with
+ * `logAbsDetJacobian() = −Σ_d log std_d`.
+ *
+ * @example
+ * const s = Standardizer.fit(train);
+ * const z = s.transform(train);          // columns with mean 0, std 1
+ * const x = s.inverseTransform(z);       // back to the original units
+ */
+export class Standardizer {
+  readonly mean: Float64Array;
+  readonly std: Float64Array;
+  /** 0-based indices of columns that were constant when fitted (their std was set to 1). */
+  readonly constantColumns: number[];
+
+  constructor(mean: ArrayLike<number>, std: ArrayLike<number>, constantColumns: number[] = []) {
+    if (mean.length !== std.length) throw new RangeError(`Standardizer: ${mean.length} means but ${std.length} stds`);
+    for (let d = 0; d < std.length; d++) {
+      if (!(std[d] > 0) || !Number.isFinite(std[d]) || !Number.isFinite(mean[d])) {
+        throw new RangeError(`Standardizer: column ${d} needs a finite mean and a positive finite std, got mean ${mean[d]}, std ${std[d]}`);
+      }
+    }
+    this.mean = Float64Array.from(mean);
+    this.std = Float64Array.from(std);
+    this.constantColumns = constantColumns;
+  }
+
+  /** Number of columns. */
+  get features(): number {
+    return this.mean.length;
+  }
+
+  /** Fits the column means and standard deviations of `x` `[n, d]` (n ≥ 1). */
+  static fit(x: Matrix, options: StandardizerFitOptions = {}): Standardizer {
+    checkShape('Standardizer.fit', 'x', x, x?.cols);
+    if (x.rows === 0) throw new RangeError('Standardizer.fit: x has no rows');
+    const tolerance = options.constantTolerance ?? 1e-12;
+    const { rows, cols, data } = x;
+    const mean = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c];
+    for (let c = 0; c < cols; c++) mean[c] /= rows;
+    const variance = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const deviation = data[r * cols + c] - mean[c];
+        variance[c] += deviation * deviation;
+      }
+    }
+    const std = new Float64Array(cols);
+    const constant: number[] = [];
+    for (let c = 0; c < cols; c++) {
+      if (!Number.isFinite(mean[c]) || !Number.isFinite(variance[c])) {
+        throw new RangeError(`Standardizer.fit: column ${c} contains non-finite values`);
+      }
+      std[c] = Math.sqrt(variance[c] / rows);
+      if (std[c] < tolerance * Math.max(1, Math.abs(mean[c]))) {
+        std[c] = 1;
+        constant.push(c);
+      }
+    }
+    return new Standardizer(mean, std, constant);
+  }
+
+  /** `(x − mean) / std` for `x` `[n, d]`, in x's dtype. */
+  transform(x: Matrix): Matrix {
+    checkShape('Standardizer.transform', 'x', x, this.features);
+    return this.map(x, (value, c) => (value - this.mean[c]) / this.std[c]);
+  }
+
+  /** `x̃ · std + mean` for `x̃` `[n, d]`, in its dtype. */
+  inverseTransform(z: Matrix): Matrix {
+    checkShape('Standardizer.inverseTransform', 'z', z, this.features);
+    return this.map(z, (value, c) => value * this.std[c] + this.mean[c]);
+  }
+
+  /** `log |det ∂x̃/∂x| = −Σ_d log std_d`, the same for every row. */
+  logAbsDetJacobian(): number {
+    let sum = 0;
+    for (let c = 0; c < this.features; c++) sum -= Math.log(this.std[c]);
+    return sum;
+  }
+
+  toJSON(): StandardizerJson {
+    return { mean: Array.from(this.mean), std: Array.from(this.std) };
+  }
+
+  /**
+   * Rebuilds a standardizer from `toJSON()` output, validating it. With `file`, problems are `DataError`s that
+   * name the (model) file.
+   */
+  static fromJSON(json: unknown, file?: string): Standardizer {
+    const fail = (detail: string): Error =>
+      file === undefined ? new TypeError(`Standardizer.fromJSON: ${detail}`) : new DataError(`standardizer: ${detail}`, { file });
+    if (json === null || typeof json !== 'object') throw fail('expected an object {mean, std}');
+    const { mean, std } = json as Record<string, unknown>;
+    for (const [name, values] of [['mean', mean], ['std', std]] as const) {
+      if (!Array.isArray(values)) throw fail(`"${name}" must be an array of numbers`);
+      const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || (name === 'std' && v <= 0));
+      if (bad >= 0) {
+        throw fail(`${name}[${bad}] must be a ${name === 'std' ? 'positive ' : ''}finite number, got ${JSON.stringify(values[bad])}`);
+      }
+    }
+    if ((mean as number[]).length !== (std as number[]).length) {
+      throw fail(`"mean" has ${(mean as number[]).length} values but "std" has ${(std as number[]).length}`);
+    }
+    return new Standardizer(mean as number[], std as number[]);
+  }
+
+  private map(x: Matrix, f: (value: number, column: number) => number): Matrix {
+    const { rows, cols, data } = x;
+    const out = allocate(dtypeOf(data), data.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = f(data[r * cols + c], c);
+    return { rows, cols, data: out };
+  }
+}
