@@ -38,11 +38,26 @@ export { Distribution } from './distributions/distribution.ts';
 export type { SampleOptions, SamplesWithLogProb } from './distributions/distribution.ts';
 export { StandardNormal } from './distributions/standard-normal.ts';
 export { TransformedDistribution } from './distributions/transformed-distribution.ts';
+export { DiagNormal } from './distributions/diag-normal.ts';
+export type { DiagNormalOptions, DiagNormalConfig } from './distributions/diag-normal.ts';
+export { MixtureOfGaussians } from './distributions/mixture-of-gaussians.ts';
+export type { MixtureOfGaussiansOptions, MixtureOfGaussiansConfig } from './distributions/mixture-of-gaussians.ts';
+export { MadeMog } from './distributions/made-mog.ts';
+export type { MadeMogOptions, MadeMogConfig } from './distributions/made-mog.ts';
+export { createDistribution } from './distributions/create-distribution.ts';
 // @exports:distributions
 
 // flows
 export { createMaf } from './flows/create-maf.ts';
 export type { CreateMafOptions } from './flows/create-maf.ts';
+export { createBase, BASE_KINDS } from './flows/create-base.ts';
+export type { BaseKind, BaseOptions } from './flows/create-base.ts';
+export { createMade } from './flows/create-made.ts';
+export type { CreateMadeOptions } from './flows/create-made.ts';
+export { createMadeMog } from './flows/create-made-mog.ts';
+export type { CreateMadeMogOptions } from './flows/create-made-mog.ts';
+export { createMafMog } from './flows/create-maf-mog.ts';
+export type { CreateMafMogOptions } from './flows/create-maf-mog.ts';
 // @exports:flows
 
 // train
