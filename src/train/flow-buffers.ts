@@ -1,19 +1,24 @@
 /**
- * The training loop's view of a flow's non-trained buffers (batch-norm running statistics): their names and
- * arrays, and how to set them to population statistics of the training data before evaluation.
+ * The training loop's view of a flow's non-trained buffers (batch-norm running statistics): their names and live
+ * arrays (`collectBuffers`), and setting them to the population statistics of the training data before every
+ * evaluation (`setBatchNormStatistics`), as the MAF paper does. Distributions without a bijector have none.
  */
-import type { FloatArray, Matrix } from '../core/matrix.ts';
+import type { Matrix } from '../core/matrix.ts';
+import { Bijector } from '../bijectors/bijector.ts';
+import { collectBuffers, setBatchNormStatistics, type HasBijector } from '../bijectors/create-bijector.ts';
 import type { Distribution } from '../distributions/distribution.ts';
+import type { NamedTensors } from './tensor-snapshot.ts';
 
-/** Named buffers of `flow` (empty when it has no batch normalisation). */
-export function flowBuffers(flow: Distribution): Array<[string, FloatArray]> {
-  void flow;
-  return [];
+/** Named live buffers of `flow`, e.g. `bijector.bijectors.1.runningMean` (empty without batch normalisation). */
+export function flowBuffers(flow: Distribution): NamedTensors {
+  return hasBijector(flow) ? collectBuffers(flow) : [];
 }
 
-/** Sets every batch-norm layer's statistics from `data` pushed through the layers before it. */
+/** Sets every batch-norm layer's statistics from `data [n, D]` pushed through the layers before it. */
 export function setPopulationStatistics(flow: Distribution, data: Matrix, context: Matrix | undefined): void {
-  void flow;
-  void data;
-  void context;
+  if (hasBijector(flow)) setBatchNormStatistics(flow, data, context === undefined ? {} : { context });
+}
+
+function hasBijector(flow: Distribution): flow is Distribution & HasBijector {
+  return (flow as Partial<HasBijector>).bijector instanceof Bijector;
 }
