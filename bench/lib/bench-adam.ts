@@ -1,0 +1,48 @@
+/**
+ * Adam over every parameter of a module through the active backend's `adamStep` kernel, with PyTorch's defaults
+ * (β = (0.9, 0.999), ε = 1e-8, no weight decay) so that a benchmark step does the same work as `torch.optim.Adam`.
+ * The benchmark keeps its own small optimizer so that it measures the kernels, whatever `src/train` offers.
+ *
+ * @example
+ * const adam = new BenchAdam(flow, { lr: 1e-4 });
+ * adam.step();   // after gradients were accumulated
+ */
+import { allocate, dtypeOf, type FloatArray } from '../../src/core/matrix.ts';
+import { kernels } from '../../src/kernels/backend.ts';
+import { parametersOf, type Module, type Parameter } from '../../src/nn/parameter.ts';
+
+export interface BenchAdamOptions {
+  /** Learning rate. @default 1e-4 (the MAF paper's and the peer's) */
+  lr?: number;
+}
+
+export class BenchAdam {
+  private readonly parameters: Parameter[];
+  private readonly moments: Array<{ m: FloatArray; v: FloatArray }>;
+  private readonly lr: number;
+  private steps = 0;
+
+  constructor(module: Module, options: BenchAdamOptions = {}) {
+    this.parameters = parametersOf(module);
+    this.moments = this.parameters.map((p) => ({
+      m: allocate(dtypeOf(p.value), p.size),
+      v: allocate(dtypeOf(p.value), p.size),
+    }));
+    this.lr = options.lr ?? 1e-4;
+  }
+
+  /** One update of every parameter from its accumulated gradient. */
+  step(): void {
+    this.steps += 1;
+    const k = kernels();
+    this.parameters.forEach((p, i) => {
+      const { m, v } = this.moments[i];
+      k.adamStep(p.size, p.value, p.grad, m, v, this.lr, 0.9, 0.999, 1e-8, 0, this.steps);
+    });
+  }
+
+  /** Zeroes every gradient (PyTorch's `zero_grad`). */
+  zeroGrad(): void {
+    for (const p of this.parameters) p.zeroGrad();
+  }
+}

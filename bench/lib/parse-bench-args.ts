@@ -1,0 +1,97 @@
+/**
+ * The command line of `npm run bench`:
+ * `npm run bench -- [flows|train|rss|all] [--configs power,gas] [--threads 2] [--quick] [--rounds 3]
+ *  [--backend default|reference|native] [--both] [--no-torch] [--python /usr/bin/python3] [--peer path.py]`.
+ * Unknown options fail with one line naming the option and what is accepted.
+ */
+import os from 'node:os';
+import type { BackendRequest } from './bench-backends.ts';
+
+export type Suite = 'flows' | 'train' | 'rss' | 'all';
+
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'all'];
+
+export interface BenchArgs {
+  suite: Suite;
+  /** Config names (empty = the suite's default list). */
+  configs: string[];
+  threads: number;
+  quick: boolean;
+  /** Interleaved rounds per config (medians over rounds); undefined = the suite's default. */
+  rounds: number | undefined;
+  backend: BackendRequest;
+  torch: boolean;
+  python: string | undefined;
+  peer: string | undefined;
+  help: boolean;
+}
+
+export const BENCH_USAGE = `usage: npm run bench -- [suite] [options]
+suites:
+  flows   train ms/step, log-prob rows/s, sample rows/s and GFLOP/s for the paper configs vs PyTorch (default)
+  train   train ms/step only, for the paper configs vs PyTorch
+  rss     peak RSS while training miniboone for 1000 steps on 30k rows
+  all     flows, then rss
+options:
+  --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)
+  --threads N        threads for maflow's native kernels and for PyTorch (default: usable cores, at most 2)
+  --quick            fewer configs, steps and repeats (under a minute)
+  --rounds N         interleaved maflow/PyTorch rounds per config; medians over rounds
+  --backend B        default (native when built), reference or native
+  --both             measure native and reference (reference with fewer repeats)
+  --no-torch         maflow only
+  --python PATH      interpreter with torch (default /usr/bin/python3)
+  --peer PATH        PyTorch peer script (default ../shared/peers/bench_torch_plain.py)`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = {
+    suite: 'flows', configs: [], threads: Math.min(2, os.availableParallelism()), quick: false, rounds: undefined,
+    backend: 'default', torch: true, python: undefined, peer: undefined, help: false,
+  };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`bench: ${flag} needs a value`);
+    return v;
+  };
+  const positive = (text: string, flag: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${text}'`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      const v = value(i, flag);
+      i += 1;
+      return v;
+    };
+    switch (flag) {
+      case '--configs': args.configs = take().split(',').filter((c) => c !== ''); break;
+      case '--threads': args.threads = positive(take(), flag); break;
+      case '--rounds': args.rounds = positive(take(), flag); break;
+      case '--quick': args.quick = true; break;
+      case '--both': args.backend = 'both'; break;
+      case '--no-torch': args.torch = false; break;
+      case '--python': args.python = take(); break;
+      case '--peer': args.peer = take(); break;
+      case '--help': case '-h': args.help = true; break;
+      case '--backend': {
+        const b = take();
+        if (b !== 'default' && b !== 'reference' && b !== 'native') {
+          throw new Error(`bench: --backend expects default, reference or native, got '${b}'`);
+        }
+        args.backend = b;
+        break;
+      }
+      default:
+        if (flag.startsWith('-')) throw new Error(`bench: unknown option '${flag}'\n${BENCH_USAGE}`);
+        if (!(SUITES as readonly string[]).includes(flag)) {
+          throw new Error(`bench: unknown suite '${flag}' (expected one of ${SUITES.join(', ')})`);
+        }
+        args.suite = flag as Suite;
+    }
+  }
+  return args;
+}

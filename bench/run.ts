@@ -1,0 +1,60 @@
+/**
+ * `npm run bench -- [flows|train|rss|all] [options]` (see `BENCH_USAGE`): maflow against the plain PyTorch MAF peer,
+ * run in the same invocation and interleaved per config, so that the ratios compare like with like on a noisy
+ * machine. The report (machine, tables, JSON lines) goes to stdout, progress to stderr.
+ */
+import { resolveBackends } from './lib/bench-backends.ts';
+import { describeMachine, machineLine } from './lib/machine.ts';
+import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
+import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
+import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
+import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
+
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function main(args: BenchArgs): void {
+  const machine = describeMachine();
+  const backends = resolveBackends(args.backend, args.threads);
+  const addonInfo = backends.addon === null ? '' : ` (native: ${backends.addon.isa()}, ${backends.addon.threads()} threads)`;
+  let torch: TorchPeer | null = null;
+  if (args.torch) {
+    torch = findTorchPeer(args.python ?? DEFAULT_PYTHON, args.peer ?? DEFAULT_PEER_SCRIPT);
+    if (!torch.ok) log(`# PyTorch peer unavailable: ${torch.reason}; printing maflow-only numbers`);
+  }
+  const torchText = torch === null ? 'not run (--no-torch)' : torch.ok ? `${torch.torchVersion} (${args.threads} threads)` : `unavailable (${torch.reason})`;
+  print(`# machine: ${machineLine(machine)}`);
+  print(`# maflow backend: ${backends.names.join(' + ')}${addonInfo}; PyTorch: ${torchText}`);
+  if (backends.note !== null) print(`# ${backends.note}`);
+  print(`# suite: ${args.suite}${args.quick ? ' (quick)' : ''}; every figure is a median; speed-up > 1 means maflow is faster`);
+  const extra = {
+    machine: machineLine(machine), backend: backends.names, native_isa: backends.addon?.isa() ?? null,
+    threads: args.threads, torch_version: torch?.ok === true ? torch.torchVersion : null, quick: args.quick,
+  };
+  if (args.suite === 'flows' || args.suite === 'train' || args.suite === 'all') {
+    const results = runFlowsSuite({
+      trainOnly: args.suite === 'train', configNames: args.configs, quick: args.quick, rounds: args.rounds,
+      threads: args.threads, backends, torch, seed: 0, log,
+    });
+    print('');
+    printFlowsReport(results, extra, print);
+  }
+  if (args.suite === 'rss' || args.suite === 'all') {
+    print('');
+    printRssReport(runRssSuite({ quick: args.quick, threads: args.threads, backends, torch, log }), print);
+  }
+}
+
+let parsed: BenchArgs;
+try {
+  parsed = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  log((error as Error).message);
+  process.exit(2);
+}
+if (parsed.help) print(BENCH_USAGE);
+else main(parsed);
