@@ -31,6 +31,18 @@ export { AffineTransformer } from './bijectors/affine-transformer.ts';
 export type { Transformer } from './bijectors/transformer.ts';
 export { Chain } from './bijectors/chain.ts';
 export { Permute } from './bijectors/permute.ts';
+export { Invert } from './bijectors/invert.ts';
+export type { InvertConfig } from './bijectors/invert.ts';
+export { BatchNormalization } from './bijectors/batch-normalization.ts';
+export type { BatchNormalizationOptions, BatchNormalizationConfig } from './bijectors/batch-normalization.ts';
+export { AffineCoupling } from './bijectors/affine-coupling.ts';
+export type { AffineCouplingOptions, AffineCouplingConfig } from './bijectors/affine-coupling.ts';
+export { Shift } from './bijectors/shift.ts';
+export type { ShiftOptions, ShiftConfig } from './bijectors/shift.ts';
+export { Scale } from './bijectors/scale.ts';
+export type { ScaleOptions, ScaleConfig } from './bijectors/scale.ts';
+export { createBijector, collectBuffers, setBatchNormStatistics } from './bijectors/create-bijector.ts';
+export type { NamedBuffers, HasBijector } from './bijectors/create-bijector.ts';
 // @exports:bijectors
 
 // distributions
@@ -58,6 +70,10 @@ export { createMadeMog } from './flows/create-made-mog.ts';
 export type { CreateMadeMogOptions } from './flows/create-made-mog.ts';
 export { createMafMog } from './flows/create-maf-mog.ts';
 export type { CreateMafMogOptions } from './flows/create-maf-mog.ts';
+export { createIaf } from './flows/create-iaf.ts';
+export type { CreateIafOptions } from './flows/create-iaf.ts';
+export { createRealNvp } from './flows/create-real-nvp.ts';
+export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
 // @exports:flows
 
 // train
