@@ -162,7 +162,7 @@ test('Made: forwardTrain backward matches finite differences (weights, input, co
   const x = randomArray(n * 3, rng);
   const context = randomArray(n * 2, rng);
   const weights = randomArray(n * made.outputWidth, rng);
-  const loss = () => made.forward(n, x, context).reduce((s, v, k) => s + v * weights[k], 0);
+  const loss = () => Array.from(made.forward(n, x, context)).reduce((s, v, k) => s + v * weights[k], 0);
   const params = parametersOf(made);
   let grads = { dInput: x, dContext: context as Float64Array | null };
   const analytic = () => {
