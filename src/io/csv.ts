@@ -23,6 +23,7 @@ export interface CsvReadOptions {
   /**
    * Whether the first row is a header. `'auto'`: it is a header when any of its cells is not a number
    * (cells like `nan` or `inf` count as numbers here, so that they are reported as bad values, not taken as names).
+   * A headerless file whose first row holds a text label is mistaken for one with a header: pass `false` there.
    * @default 'auto'
    */
   header?: boolean | 'auto';
