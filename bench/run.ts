@@ -4,7 +4,7 @@
  * machine. The report (machine, tables, JSON lines) goes to stdout, progress to stderr.
  */
 import { resolveBackends } from './lib/bench-backends.ts';
-import { describeMachine, machineLine } from './lib/machine.ts';
+import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
@@ -27,7 +27,7 @@ function main(args: BenchArgs): void {
     if (!torch.ok) log(`# PyTorch peer unavailable: ${torch.reason}; printing maflow-only numbers`);
   }
   const torchText = torch === null ? 'not run (--no-torch)' : torch.ok ? `${torch.torchVersion} (${args.threads} threads)` : `unavailable (${torch.reason})`;
-  print(`# machine: ${machineLine(machine)}`);
+  print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
   print(`# maflow backend: ${backends.names.join(' + ')}${addonInfo}; PyTorch: ${torchText}`);
   if (backends.note !== null) print(`# ${backends.note}`);
   print(`# suite: ${args.suite}${args.quick ? ' (quick)' : ''}; every figure is a median; speed-up > 1 means maflow is faster`);
@@ -47,6 +47,7 @@ function main(args: BenchArgs): void {
     print('');
     printRssReport(runRssSuite({ quick: args.quick, threads: args.threads, backends, torch, log }), print);
   }
+  print(`# ${loadLine()} at end`);
 }
 
 let parsed: BenchArgs;

@@ -103,7 +103,10 @@ export function gflopsTable(results: readonly ConfigResult[]): string {
       ]);
     }
   }
-  return formatTable(header, rows, { leftColumns: 2 });
+  // The train suite has no log-prob figures: drop those columns rather than print dashes.
+  const keep = results.some((r) => r.maflow.some((s) => s.gflopsLogprob !== null)) ? header.map(() => true) : header.map((_, c) => c < 6 || c > 8);
+  const pick = (cells: readonly string[]): string[] => cells.filter((_, c) => keep[c]);
+  return formatTable(pick(header), rows.map(pick), { leftColumns: 2 });
 }
 
 /** Everything about one config as one JSON object (rounded for readability). */

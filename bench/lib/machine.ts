@@ -39,6 +39,11 @@ export function describeMachine(): MachineInfo {
   };
 }
 
+/** The 1-minute load average with the core count, e.g. `load 3.52 on 2 cores` (how shared the machine was). */
+export function loadLine(): string {
+  return `load ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores`;
+}
+
 /** The machine as one line: `AMD EPYC, 2 cores (avx2 fma avx512f), 7.8 GiB, node v20.x, linux x64`. */
 export function machineLine(info: MachineInfo): string {
   return `${info.cpu}, ${info.cores} cores (${info.simd.join(' ') || 'no avx2'}), ${info.memoryGiB} GiB, ` +
