@@ -1,0 +1,38 @@
+/**
+ * Where a CLI run reads its environment and writes its output. `main.ts` passes the real process streams; tests pass
+ * buffers, so that a command can be run in-process and its output inspected.
+ */
+
+/** A sink for text (a process stream or a test buffer). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** The outside world of one CLI run. */
+export interface CliIo {
+  /** Results (numbers, JSON, tables). */
+  readonly stdout: TextSink;
+  /** Progress, notices and error messages. */
+  readonly stderr: TextSink;
+  /** Whether stderr is an interactive terminal (progress bar instead of log lines). @default false */
+  readonly stderrIsTTY?: boolean;
+  /** Environment variables (`MAFLOW_BACKEND`, `MAFLOW_DEBUG`). @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C: long commands stop after the current step and save what they have. */
+  readonly signal?: AbortSignal;
+}
+
+/** A sink that collects everything written to it (tests, and commands that print a summary at the end). */
+export class TextBuffer implements TextSink {
+  private readonly parts: string[] = [];
+
+  write(text: string): true {
+    this.parts.push(text);
+    return true;
+  }
+
+  /** Everything written so far. */
+  text(): string {
+    return this.parts.join('');
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `maflow logprob <model> <data> [--out FILE]`: one log-density per row in the data's original units, to stdout
+ * (one number per line) or to a .csv / .npy file (written atomically).
+ */
+import { Command } from 'commander';
+import { writeMatrix } from '../../io/read-matrix.ts';
+import type { CliIo } from '../cli-io.ts';
+import { loadCliModel } from '../cli-model.ts';
+import { logDensities } from '../model-space.ts';
+import { readModelData } from '../read-model-data.ts';
+import { addBackendOption, useBackend } from '../use-backend.ts';
+
+interface LogprobOptions {
+  out?: string;
+  backend?: string;
+}
+
+/** The `logprob` command. */
+export function logprobCommand(io: CliIo): Command {
+  const command = new Command('logprob')
+    .description('log-density of each row (natural log, original units)')
+    .argument('<model>', 'model file written by `maflow train`')
+    .argument('<data>', 'data (.csv or .npy) with the model\'s columns')
+    .option('-o, --out <file>', 'write a one-column .csv (header "logprob") or .npy instead of printing');
+  return addBackendOption(command).action((modelPath: string, dataPath: string, options: LogprobOptions) => {
+    useBackend(io, options.backend);
+    const model = loadCliModel(modelPath);
+    const { x, context } = readModelData(dataPath, model);
+    const lp = logDensities(model, x, context);
+    if (options.out !== undefined) {
+      writeMatrix(options.out, { rows: lp.length, cols: 1, data: lp }, { columns: ['logprob'] });
+      return;
+    }
+    const lines = new Array<string>(lp.length);
+    for (let i = 0; i < lp.length; i++) lines[i] = String(lp[i]);
+    io.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  });
+}

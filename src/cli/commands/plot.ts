@@ -1,0 +1,69 @@
+/**
+ * `maflow plot <model> --out FILE.png [--data FILE] [-n N]`: for 2-D models, the density on a grid over the data's
+ * range (or mean ± 3 std) beside samples and data; for other dimensions, a pair plot of samples against the data.
+ * Conditional models take one `--context` row.
+ */
+import { Command } from 'commander';
+import type { Matrix } from '../../core/matrix.ts';
+import { Rng } from '../../core/rng.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
+import { DataError } from '../../io/data-error.ts';
+import type { CliIo } from '../cli-io.ts';
+import { loadCliModel, type CliModel } from '../cli-model.ts';
+import { densityGrid, plotRange } from '../density-grid.ts';
+import { sampleOriginal } from '../model-space.ts';
+import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
+import { densityPlot, pairPlot } from '../plots/index.ts';
+import { readContext, readModelData } from '../read-model-data.ts';
+import { UsageError } from '../usage-error.ts';
+import { addBackendOption, useBackend } from '../use-backend.ts';
+
+interface PlotOptions {
+  out: string;
+  data?: string;
+  n: number;
+  seed: number;
+  context?: string;
+  backend?: string;
+}
+
+/** The `plot` command. */
+export function plotCommand(io: CliIo): Command {
+  const command = new Command('plot')
+    .description('density heatmap with samples (2-D) or pair plot of samples vs data (other dimensions), as PNG')
+    .argument('<model>', 'model file written by `maflow train`')
+    .requiredOption('-o, --out <file.png>', 'PNG file to write')
+    .option('--data <file>', 'data to overlay (and to set the plotting range)')
+    .option('-n, --n <count>', 'number of model samples', parsePositiveInteger, 1000)
+    .option('--seed <seed>', 'random seed of the samples', parseNonNegativeInteger, 0)
+    .option('--context <file>', 'one context row for a conditional model');
+  return addBackendOption(command).action((modelPath: string, options: PlotOptions) => {
+    if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
+    useBackend(io, options.backend);
+    const model = loadCliModel(modelPath);
+    const context = contextRow(model, options.context);
+    const data = options.data === undefined ? undefined : readModelData(options.data, model).x;
+    const samples = sampleOriginal(model, options.n, context, new Rng(options.seed));
+    const image = model.flow.features === 2
+      ? densityPlot({
+        grid: densityGrid(model, { x: plotRange(0, data, model, samples), y: plotRange(1, data, model, samples), context }),
+        samples, data, labels: [model.columns[0], model.columns[1]], title: `Model density: ${modelPath}`,
+      })
+      : pairPlot({ samples, data, columns: model.columns });
+    writeFileAtomic(options.out, image.png);
+    io.stdout.write(`wrote ${options.out} (${image.width}×${image.height})\n`);
+  });
+}
+
+function contextRow(model: CliModel, path: string | undefined): Matrix | undefined {
+  if (model.flow.contextFeatures === 0) {
+    if (path !== undefined) throw new UsageError('--context: this model is unconditional (it takes no context)');
+    return undefined;
+  }
+  if (path === undefined) {
+    throw new UsageError(`this model is conditional: pass --context FILE with one row of ${model.contextColumns.map((n) => JSON.stringify(n)).join(', ')}`);
+  }
+  const context = readContext(path, model.contextColumns);
+  if (context.rows !== 1) throw new DataError(`expected one context row to plot the density at, got ${context.rows}`, { file: path });
+  return context;
+}

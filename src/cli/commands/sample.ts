@@ -1,0 +1,62 @@
+/**
+ * `maflow sample <model> -n N [--context FILE] [--seed S] [--out FILE]`: draws in the data's original units, as CSV
+ * on stdout (with the model's column names as header) or to a .csv / .npy file. A conditional model needs
+ * `--context`: a file with one row (used for all N draws) or N rows.
+ */
+import { Command } from 'commander';
+import type { Matrix } from '../../core/matrix.ts';
+import { Rng } from '../../core/rng.ts';
+import { formatCsv } from '../../io/csv.ts';
+import { writeMatrix } from '../../io/read-matrix.ts';
+import { DataError } from '../../io/data-error.ts';
+import type { CliIo } from '../cli-io.ts';
+import { loadCliModel, type CliModel } from '../cli-model.ts';
+import { sampleOriginal } from '../model-space.ts';
+import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
+import { readContext } from '../read-model-data.ts';
+import { UsageError } from '../usage-error.ts';
+import { addBackendOption, useBackend } from '../use-backend.ts';
+
+interface SampleOptions {
+  n: number;
+  context?: string;
+  seed?: number;
+  out?: string;
+  backend?: string;
+}
+
+/** The `sample` command. */
+export function sampleCommand(io: CliIo): Command {
+  const command = new Command('sample')
+    .description('draw samples from a model (original units)')
+    .argument('<model>', 'model file written by `maflow train`')
+    .requiredOption('-n, --n <count>', 'number of samples', parsePositiveInteger)
+    .option('--context <file>', 'context rows for a conditional model: one row (broadcast) or N rows')
+    .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
+    .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');
+  return addBackendOption(command).action((modelPath: string, options: SampleOptions) => {
+    useBackend(io, options.backend);
+    const model = loadCliModel(modelPath);
+    const context = contextFor(model, options);
+    const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+    const samples = sampleOriginal(model, options.n, context, rng);
+    if (options.out !== undefined) writeMatrix(options.out, samples, { columns: model.columns });
+    else io.stdout.write(formatCsv(samples, { columns: model.columns }));
+  });
+}
+
+function contextFor(model: CliModel, options: SampleOptions): Matrix | undefined {
+  if (model.flow.contextFeatures === 0) {
+    if (options.context !== undefined) throw new UsageError('--context: this model is unconditional (it takes no context)');
+    return undefined;
+  }
+  if (options.context === undefined) {
+    throw new UsageError(`this model is conditional: pass --context FILE with the column${model.contextColumns.length === 1 ? '' : 's'} ` +
+      `${model.contextColumns.map((name) => JSON.stringify(name)).join(', ')} (one row, or ${options.n} rows)`);
+  }
+  const context = readContext(options.context, model.contextColumns);
+  if (context.rows !== 1 && context.rows !== options.n) {
+    throw new DataError(`expected 1 context row (broadcast) or ${options.n} rows (one per sample), got ${context.rows}`, { file: options.context });
+  }
+  return context;
+}

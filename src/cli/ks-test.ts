@@ -1,0 +1,48 @@
+/**
+ * The one-sample Kolmogorov–Smirnov test against the standard normal, as the MAF paper's diagnostic uses it: if a
+ * flow fits, the data mapped to base space (`u = f⁻¹(x)`) is N(0, 1) in every dimension.
+ *
+ * `D = maxᵢ max(i/n − Φ(u₍ᵢ₎), Φ(u₍ᵢ₎) − (i−1)/n)` over the sorted values `u₍₁₎ ≤ … ≤ u₍ₙ₎`; the p-value is the
+ * asymptotic Kolmogorov distribution `Q(λ) = 2 Σₖ (−1)^(k−1) e^(−2k²λ²)` at `λ = (√n + 0.12 + 0.11/√n) D`
+ * (Stephens' small-sample correction).
+ */
+import { normalCdf } from './normal-cdf.ts';
+
+/** Result of `ksTest`. */
+export interface KsTestResult {
+  /** The KS statistic D in [0, 1]. */
+  statistic: number;
+  /** The asymptotic p-value of D under H₀: the values are N(0, 1). */
+  pValue: number;
+}
+
+/**
+ * Tests `values` (length n ≥ 1) against N(0, 1).
+ *
+ * @example
+ * ksTest([-1.2, 0.3, 0.8, -0.1]).statistic;  // ≈ 0.1587
+ */
+export function ksTest(values: ArrayLike<number>): KsTestResult {
+  const n = values.length;
+  if (n === 0) throw new RangeError('ksTest: expected at least one value, got none');
+  const sorted = Float64Array.from(values).sort();
+  let statistic = 0;
+  for (let i = 0; i < n; i++) {
+    const cdf = normalCdf(sorted[i]);
+    statistic = Math.max(statistic, (i + 1) / n - cdf, cdf - i / n);
+  }
+  const root = Math.sqrt(n);
+  return { statistic, pValue: kolmogorovSurvival((root + 0.12 + 0.11 / root) * statistic) };
+}
+
+/** `P(K > λ)` for the Kolmogorov distribution K. */
+function kolmogorovSurvival(lambda: number): number {
+  if (lambda < 0.2) return 1;
+  let sum = 0;
+  for (let k = 1; k <= 100; k++) {
+    const term = Math.exp(-2 * k * k * lambda * lambda);
+    sum += k % 2 === 1 ? term : -term;
+    if (term < 1e-16) break;
+  }
+  return Math.min(1, Math.max(0, 2 * sum));
+}

@@ -1,0 +1,52 @@
+/**
+ * Option-value parsers shared by the commands. Each throws commander's `InvalidArgumentError`, so a bad value is
+ * reported as `option '--hidden <units>' argument '64,x' is invalid. …` with exit status 2.
+ *
+ * @example
+ * parseIntegerList('512,512');  // [512, 512]
+ * parsePositiveInteger('5');    // 5
+ */
+import { InvalidArgumentError } from 'commander';
+
+/** A comma-separated list of positive integers (`"512,512"`). */
+export function parseIntegerList(value: string): number[] {
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part) || Number(part) < 1)) {
+    throw new InvalidArgumentError('expected positive integers separated by commas, like "512,512".');
+  }
+  return parts.map(Number);
+}
+
+/** A positive integer (`"100"`). */
+export function parsePositiveInteger(value: string): number {
+  const trimmed = value.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || !Number.isSafeInteger(Number(trimmed))) {
+    throw new InvalidArgumentError('expected a positive integer.');
+  }
+  return Number(trimmed);
+}
+
+/** A non-negative integer (`"0"`, `"42"`), e.g. a seed. */
+export function parseNonNegativeInteger(value: string): number {
+  const trimmed = value.trim();
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(Number(trimmed))) {
+    throw new InvalidArgumentError('expected a non-negative integer.');
+  }
+  return Number(trimmed);
+}
+
+/** A finite number ≥ 0 (`"1e-4"`), e.g. a learning rate or weight decay. */
+export function parseNonNegativeNumber(value: string): number {
+  const trimmed = value.trim();
+  const number = trimmed === '' ? NaN : Number(trimmed);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a finite number >= 0.');
+  return number;
+}
+
+/** A fraction in the open interval (0, 1) (`"0.1"`), e.g. the validation share. */
+export function parseFraction(value: string): number {
+  const trimmed = value.trim();
+  const number = trimmed === '' ? NaN : Number(trimmed);
+  if (!(number > 0 && number < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1 (exclusive).');
+  return number;
+}

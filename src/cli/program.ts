@@ -1,0 +1,43 @@
+/**
+ * The `maflow` command tree (commander). Every command is built by its own file in `commands/`; this file only
+ * assembles them and routes commander's output and errors through the run's `CliIo`, so that `run.ts` decides the
+ * exit status (commander never calls `process.exit` here).
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CliIo } from './cli-io.ts';
+import { demoCommand } from './commands/demo.ts';
+import { diagnoseCommand } from './commands/diagnose.ts';
+import { evalCommand } from './commands/eval.ts';
+import { logprobCommand } from './commands/logprob.ts';
+import { plotCommand } from './commands/plot.ts';
+import { sampleCommand } from './commands/sample.ts';
+import { trainCommand } from './commands/train.ts';
+
+/** Builds a fresh program whose commands write to `io`. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('maflow')
+    .description('Masked autoregressive flows: train density models on tabular data, evaluate, sample and diagnose them.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // run.ts prints commander's errors itself, as one `maflow: …` line.
+      outputError: () => {},
+    })
+    .addHelpText('after', '\nRun `maflow <command> --help` for the options of a command; `maflow demo` for a quick tour.');
+  for (const command of [trainCommand(io), evalCommand(io), logprobCommand(io), sampleCommand(io),
+    diagnoseCommand(io), plotCommand(io), demoCommand(io)]) {
+    command.copyInheritedSettings(program);
+    program.addCommand(command);
+  }
+  return program;
+}
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}

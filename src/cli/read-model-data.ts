@@ -1,0 +1,65 @@
+/**
+ * Reads the columns a model was trained on from a user's file. The model remembers its data and context column
+ * names; a file that has those names (in any order, with other columns besides) is read by name, and a file without
+ * them (no header, or other names) is read by position when it has exactly as many columns as the model needs.
+ * Anything else is a `DataError` naming the file, the expected columns and what the file has.
+ */
+import { rowSlice, type Matrix } from '../core/matrix.ts';
+import { DataError } from '../io/data-error.ts';
+import { readMatrix } from '../io/read-matrix.ts';
+
+/** The columns of a model's training file: its data columns, then its context columns. */
+export interface ColumnLayout {
+  columns: readonly string[];
+  contextColumns: readonly string[];
+}
+
+/** Data and context read from one file, float64, in the model's column order. */
+export interface ModelData {
+  x: Matrix;
+  /** `[n, contextColumns]`, or undefined for an unconditional layout. */
+  context: Matrix | undefined;
+}
+
+/**
+ * Reads `layout.columns` (and `layout.contextColumns`) from `path`.
+ *
+ * @example
+ * const { x, context } = readModelData('test.csv', { columns: ['x1', 'x2'], contextColumns: ['y'] });
+ */
+export function readModelData(path: string, layout: ColumnLayout): ModelData {
+  const wanted = [...layout.columns, ...layout.contextColumns];
+  const all = readByNameOrPosition(path, wanted);
+  const d = layout.columns.length;
+  if (layout.contextColumns.length === 0) return { x: all, context: undefined };
+  return { x: pick(all, 0, d), context: pick(all, d, all.cols) };
+}
+
+/** Reads only context columns (for `sample --context`). */
+export function readContext(path: string, contextColumns: readonly string[]): Matrix {
+  return readByNameOrPosition(path, contextColumns);
+}
+
+function readByNameOrPosition(path: string, wanted: readonly string[]): Matrix {
+  try {
+    return readMatrix(path, { columns: [...wanted], dtype: 'float64' }).matrix;
+  } catch (error) {
+    if (!(error instanceof DataError) || !error.detail.startsWith('unknown column')) throw error;
+  }
+  const { matrix, columns } = readMatrix(path, { dtype: 'float64' });
+  if (matrix.cols !== wanted.length) {
+    throw new DataError(`expected ${wanted.length} column${wanted.length === 1 ? '' : 's'} for this model ` +
+      `(${wanted.map((name) => JSON.stringify(name)).join(', ')}), got ${matrix.cols} ` +
+      `(${columns.map((name) => JSON.stringify(name)).join(', ')})`, { file: path });
+  }
+  return matrix;
+}
+
+function pick(m: Matrix, from: number, to: number): Matrix {
+  const width = to - from;
+  const out: Matrix = { rows: m.rows, cols: width, data: new Float64Array(m.rows * width) };
+  for (let r = 0; r < m.rows; r++) {
+    out.data.set(rowSlice(m, r, r + 1).data.subarray(from, to), r * width);
+  }
+  return out;
+}

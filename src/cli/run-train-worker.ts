@@ -1,0 +1,61 @@
+/**
+ * Runs a `TrainJob` on a worker thread, so that the main thread stays free to draw the progress bar and to receive
+ * Ctrl-C: aborting `signal` sets a flag the worker checks after every step; it then saves the best model and
+ * returns normally (`stoppedBy: 'abort'`).
+ */
+import { Worker } from 'node:worker_threads';
+import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
+import type { TrainJob, TrainJobHooks, TrainJobResult } from './train-job.ts';
+import { UsageError } from './usage-error.ts';
+
+/** Messages from the worker. */
+export type WorkerMessage =
+  | { type: 'step'; event: StepEvent }
+  | { type: 'epoch'; event: EpochEvent }
+  | { type: 'done'; result: TrainJobResult }
+  | { type: 'error'; user: boolean; message: string; stack?: string };
+
+/**
+ * Runs `job` in a worker with `env` (the backend choice); user mistakes found there come back as `UsageError`s.
+ *
+ * @example
+ * const result = await runTrainWorker(job, { onEpoch: (e) => log(e) , signal }, process.env);
+ */
+export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
+  env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  // The worker starts without the parent's TypeScript loader: register tsx first, then import the entry point.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./train-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(bootstrap, { eval: true, workerData: { job, stopFlag, env } });
+  const onAbort = (): void => {
+    Atomics.store(stopFlag, 0, 1);
+  };
+  if (hooks.signal?.aborted === true) onAbort();
+  hooks.signal?.addEventListener('abort', onAbort);
+  return new Promise<TrainJobResult>((resolve, reject) => {
+    let settled = false;
+    const settle = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      hooks.signal?.removeEventListener('abort', onAbort);
+      action();
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'step': hooks.onStep?.(message.event); break;
+        case 'epoch': hooks.onEpoch?.(message.event); break;
+        case 'done': settle(() => resolve(message.result)); break;
+        case 'error': {
+          const error = message.user ? new UsageError(message.message) : new Error(message.message);
+          if (!message.user && message.stack !== undefined) error.stack = message.stack;
+          settle(() => reject(error));
+          break;
+        }
+      }
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the training worker exited with code ${code} before finishing`))));
+  });
+}

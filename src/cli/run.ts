@@ -1,0 +1,60 @@
+/**
+ * The one place that maps outcomes to exit statuses:
+ * - 0: success (including `--help` and `--version`);
+ * - 2: the user's mistake — a bad option (commander's own errors too), a `UsageError`, or a `DataError` about a data
+ *   or model file — printed as ONE line `maflow: <message>`, never a stack trace;
+ * - 1: an internal error, printed as a short line (the stack only with `MAFLOW_DEBUG=1`);
+ * - 130: interrupted by Ctrl-C (commands that save partial work say what they saved).
+ *
+ * @example
+ * const stdout = new TextBuffer();
+ * const status = await main(['eval', 'model.safetensors', 'test.csv', '--json'], { stdout, stderr: process.stderr });
+ */
+import { CommanderError } from 'commander';
+import { DataError } from '../io/data-error.ts';
+import type { CliIo } from './cli-io.ts';
+import { createProgram } from './program.ts';
+import { UsageError } from './usage-error.ts';
+import { InterruptedError } from './interrupted-error.ts';
+
+/** Exit statuses of the `maflow` command. */
+export const EXIT = { ok: 0, internal: 1, usage: 2, interrupted: 130 } as const;
+
+/** Runs the CLI on `argv` (without `node` and the script path) and returns the exit status; never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return EXIT.ok;
+    io.stderr.write(`maflow: ${error.message.replace(/^error:\s*/, '')}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof InterruptedError) {
+    io.stderr.write(`maflow: ${error.message}\n`);
+    return EXIT.interrupted;
+  }
+  if (error instanceof DataError || error instanceof UsageError) {
+    io.stderr.write(`maflow: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
+  const env = io.env ?? process.env;
+  const message = error instanceof Error ? error.message : String(error);
+  if (env.MAFLOW_DEBUG === '1' && error instanceof Error && error.stack !== undefined) {
+    io.stderr.write(`maflow: internal error: ${error.stack}\n`);
+  } else {
+    io.stderr.write(`maflow: internal error: ${oneLine(message)} (set MAFLOW_DEBUG=1 for the stack trace)\n`);
+  }
+  return EXIT.internal;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}

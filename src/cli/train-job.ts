@@ -1,0 +1,121 @@
+/**
+ * One training run of `maflow train` (and of the demo), as plain data in and plain data out, so that it can run on
+ * a worker thread: standardize the data (statistics kept in the model), build the flow, `fit` it, write the model.
+ * Losses and log-likelihoods in the events and the result are in the data's **original units** (the standardizer's
+ * log-Jacobian added), so that they match what `maflow eval` reports.
+ */
+import type { Matrix } from '../core/matrix.ts';
+import { Rng } from '../core/rng.ts';
+import { Standardizer } from '../data/standardizer.ts';
+import { fileCheckpointer } from '../io/checkpoint-file.ts';
+import { fit, type FitOptions } from '../train/fit.ts';
+import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
+import type { EpochRecord } from '../train/training-state.ts';
+import { saveCliModel, type CliModel } from './cli-model.ts';
+import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
+
+/** Everything a training run needs (structured-cloneable). */
+export interface TrainJob {
+  spec: FlowSpec;
+  /** Training data `[n, D]` and context `[n, C]`, original units. */
+  x: Matrix;
+  context?: Matrix;
+  columns: string[];
+  contextColumns: string[];
+  /** An explicit validation set (else `validationFraction` of the data is held out). */
+  validation?: { x: Matrix; context?: Matrix };
+  /** @default true */
+  standardize: boolean;
+  validationFraction: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  patience: number;
+  /** Seeds the validation split and the shuffles (the weights are seeded by `spec.seed`). */
+  seed: number;
+  /** The model file to write. */
+  out: string;
+  /** The training file (recorded in the model). */
+  dataPath: string;
+  checkpoint?: { path: string; every: number };
+  /** A checkpoint file to continue from. */
+  resume?: string;
+}
+
+/** What a run reports back. */
+export interface TrainJobResult {
+  /** Per-epoch training loss and validation log-likelihood, original units. */
+  history: EpochRecord[];
+  bestEpoch: number;
+  /** Mean validation log-likelihood of the saved parameters, original units (NaN without validation). */
+  bestValidationLogLik: number;
+  stoppedBy: 'epochs' | 'patience' | 'abort' | 'divergence';
+  message?: string;
+  steps: number;
+  seconds: number;
+  /** Columns that were constant in the training data (modelled as centred, not scaled). */
+  constantColumns: string[];
+}
+
+/** Progress hooks (events in original units). */
+export interface TrainJobHooks {
+  onStep?: (event: StepEvent) => void;
+  onEpoch?: (event: EpochEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `job` to completion (or until `hooks.signal` aborts, after the current step) and writes the best model.
+ *
+ * @example
+ * const result = runTrainJob(job, { onEpoch: (e) => console.log(e.epoch, e.validationLogLik) });
+ */
+export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobResult {
+  const standardizer = job.standardize ? Standardizer.fit(job.x) : null;
+  const contextStandardizer = job.standardize && job.context !== undefined ? Standardizer.fit(job.context) : null;
+  const scale = <T extends Matrix | undefined>(s: Standardizer | null, m: T): T => (s === null || m === undefined ? m : s.transform(m) as T);
+  const shift = standardizer === null ? 0 : standardizer.logAbsDetJacobian();
+  const flow = flowFromOptions(job.spec);
+  const options: FitOptions = {
+    epochs: job.epochs,
+    batchSize: job.batchSize,
+    learningRate: job.learningRate,
+    weightDecay: job.weightDecay,
+    patience: job.patience,
+    rng: new Rng(job.seed),
+    ...(job.context === undefined ? {} : { context: scale(contextStandardizer, job.context) }),
+    ...(job.validation === undefined
+      ? { validationFraction: job.validationFraction }
+      : {
+        validationData: scale(standardizer, job.validation.x),
+        ...(job.validation.context === undefined ? {} : { validationContext: scale(contextStandardizer, job.validation.context) }),
+      }),
+    onStep: hooks.onStep === undefined ? undefined : (e) => hooks.onStep?.({ ...e, loss: e.loss - shift }),
+    onEpoch: hooks.onEpoch === undefined ? undefined : (e) => hooks.onEpoch?.({
+      ...e, trainLoss: e.trainLoss - shift, validationLogLik: e.validationLogLik + shift, bestValidationLogLik: e.bestValidationLogLik + shift,
+    }),
+    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    ...(job.checkpoint === undefined ? {} : { checkpoint: { every: job.checkpoint.every, save: fileCheckpointer(job.checkpoint.path).save } }),
+    ...(job.resume === undefined ? {} : { resume: fileCheckpointer(job.resume).load() }),
+  };
+  const result = fit(flow, scale(standardizer, job.x), options);
+  const model: CliModel = {
+    flow, standardizer, contextStandardizer, columns: job.columns, contextColumns: job.contextColumns,
+    info: {
+      columns: job.columns, contextColumns: job.contextColumns, flow: job.spec, trainedOn: job.dataPath,
+      ...(contextStandardizer === null ? {} : { contextStandardizer: contextStandardizer.toJSON() }),
+    },
+  };
+  saveCliModel(job.out, model);
+  return {
+    history: result.history.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss - shift, validationLogLik: r.validationLogLik + shift })),
+    bestEpoch: result.bestEpoch,
+    bestValidationLogLik: result.bestValidationLogLik + shift,
+    stoppedBy: result.stoppedBy,
+    ...(result.message === undefined ? {} : { message: result.message }),
+    steps: result.steps,
+    seconds: result.seconds,
+    constantColumns: (standardizer?.constantColumns ?? []).map((c) => job.columns[c]),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Entry point of the training worker thread (started by `run-train-worker.ts`). `fit` is synchronous, so Ctrl-C
+ * cannot reach it on the main thread; here the main thread sets a shared flag, which the step and epoch hooks turn
+ * into an abort of `fit`'s signal (it stops after the current step). Progress goes back as messages, steps at most
+ * ten times a second.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { DataError } from '../io/data-error.ts';
+import { selectBackend } from '../kernels/select.ts';
+import type { TrainJob } from './train-job.ts';
+import { runTrainJob } from './train-job.ts';
+import { UsageError } from './usage-error.ts';
+import type { WorkerMessage } from './run-train-worker.ts';
+
+const { job, stopFlag, env } = workerData as { job: TrainJob; stopFlag: Int32Array; env: Record<string, string | undefined> };
+const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
+const controller = new AbortController();
+const checkStop = (): void => {
+  if (Atomics.load(stopFlag, 0) === 1 && !controller.signal.aborted) controller.abort();
+};
+let lastStepPost = 0;
+
+try {
+  selectBackend({ env, warn: () => {} });
+  const result = runTrainJob(job, {
+    signal: controller.signal,
+    onStep: (event) => {
+      checkStop();
+      const now = Date.now();
+      if (now - lastStepPost >= 100) {
+        lastStepPost = now;
+        post({ type: 'step', event });
+      }
+    },
+    onEpoch: (event) => {
+      checkStop();
+      post({ type: 'epoch', event });
+    },
+  });
+  post({ type: 'done', result });
+} catch (error) {
+  const userError = error instanceof DataError || error instanceof UsageError;
+  post({
+    type: 'error',
+    user: userError,
+    message: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+}

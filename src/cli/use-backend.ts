@@ -1,0 +1,31 @@
+/**
+ * The `--backend native|reference` option every computing command takes, and its effect: the choice (or
+ * `MAFLOW_BACKEND`) goes to `selectBackend`, which prints one line when native is unavailable.
+ */
+import { Option, type Command } from 'commander';
+import { selectBackend } from '../kernels/select.ts';
+import type { CliIo } from './cli-io.ts';
+import { UsageError } from './usage-error.ts';
+
+/** Adds `--backend <name>` to `command`. */
+export function addBackendOption(command: Command): Command {
+  return command.addOption(new Option('--backend <name>', 'kernel backend (default: native when it loads, else reference; or $MAFLOW_BACKEND)')
+    .choices(['native', 'reference']));
+}
+
+/**
+ * Activates the backend for this run: `name` when given, else `MAFLOW_BACKEND`, else native-if-available.
+ * Returns the environment to hand to a worker thread so that it makes the same choice.
+ *
+ * @example
+ * useBackend(io, options.backend);
+ */
+export function useBackend(io: CliIo, name: string | undefined): Record<string, string | undefined> {
+  const env = { ...(io.env ?? process.env), ...(name === undefined ? {} : { MAFLOW_BACKEND: name }) };
+  try {
+    selectBackend({ env, warn: (line) => io.stderr.write(`${line}\n`) });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return env;
+}
