@@ -19,8 +19,8 @@ blocks.forEach((code, i) => {
     const dir = mkdtempSync(join(tmpdir(), 'maflow-readme-'));
     try {
       const file = join(dir, `block${i + 1}.ts`);
-      writeFileSync(file, code.replaceAll("from 'maflow'", `from '${join(root, 'src/index.ts')}'`));
-      const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', env: { ...process.env, MAFLOW_BACKEND: 'reference' } });
+      writeFileSync(file, code.replaceAll("from 'maflow'", `from '${join(root, 'src/node.ts')}'`));
+      const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8'});
       assert.ok(out.length > 0, 'printed nothing');
       assert.doesNotMatch(out, /NaN/);
     } finally {
