@@ -80,4 +80,12 @@ export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
 // @exports:train
 
 // io and data
+export { Standardizer } from './data/standardizer.ts';
+export type { StandardizerJson } from './data/standardizer.ts';
+export type { SyntheticDataset, GeneratorOptions } from './data/synthetic-dataset.ts';
+export { twoMoons } from './data/two-moons.ts';
+export { figure1Density, figure1LogProb, FIGURE1_ENTROPY } from './data/figure1-density.ts';
+export { gaussianMixture2d } from './data/gaussian-mixture-2d.ts';
+export { conditionalSine } from './data/conditional-sine.ts';
+export { checkerboard, checkerboardLogProb } from './data/checkerboard.ts';
 // @exports:io

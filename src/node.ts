@@ -9,3 +9,13 @@ selectBackend();
 export * from './index.ts';
 export { selectBackend } from './kernels/select.ts';
 export { loadNativeBackend } from './kernels/native.ts';
+
+// File formats and loaders (they use node:fs, so they are not in the browser barrel).
+export { DataError } from './io/data-error.ts';
+export { writeFileAtomic } from './io/atomic-write.ts';
+export { readMatrix, writeMatrix } from './io/read-matrix.ts';
+export { readCsv, parseCsv, writeCsv, formatCsv } from './io/csv.ts';
+export { readNpy, parseNpy, encodeNpy, writeNpy } from './io/npy.ts';
+export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors.ts';
+export { loadPaperDataset, PAPER_DATASETS } from './data/paper-datasets.ts';
+// @exports:node
