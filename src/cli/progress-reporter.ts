@@ -63,7 +63,7 @@ function barReporter(io: CliIo, options: ProgressReporterOptions): ProgressRepor
     },
     onEpoch(event) {
       if (!Number.isNaN(event.validationLogLik)) validation = event.validationLogLik.toFixed(4);
-      if (started) bar.update(event.step, { validation });
+      if (started) bar.update(event.step, { validation, epoch: event.epoch });
     },
     stop() {
       if (started) bar.stop();

@@ -17,9 +17,12 @@ import { loadCliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
 import { logDensities, sampleOriginal } from '../model-space.ts';
-import { densityPlot, lossCurvePlot } from '../plots/index.ts';
 import { runTrainJob, type TrainJobResult } from '../train-job.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import type { PlotImage } from '../plots/index.ts';
+
+/** The plotting module, loaded on demand (it takes about half a second). */
+type Plots = typeof import('../plots/index.ts');
 
 interface DemoOptions {
   out: string;
@@ -42,7 +45,7 @@ export function demoCommand(io: CliIo): Command {
     .description('train small MAFs on two moons and the MAF paper\'s Figure-1 density; write plots and models')
     .option('-o, --out <dir>', 'output directory', 'maflow-demo')
     .option('--quick', 'smaller data and fewer epochs (a few seconds)');
-  return addBackendOption(command).action((options: DemoOptions) => {
+  return addBackendOption(command).action(async (options: DemoOptions) => {
     useBackend(io, options.backend);
     mkdirSync(options.out, { recursive: true });
     const quick = options.quick === true;
@@ -54,13 +57,14 @@ export function demoCommand(io: CliIo): Command {
       { name: 'two-moons', title: 'Two moons', train: moons(n), test: moons(n / 2) },
       { name: 'figure1', title: 'MAF paper, Figure 1', train: figure1(n), test: figure1(n / 2), trueLogLik: -FIGURE1_ENTROPY },
     ];
-    for (const dataset of datasets) runDataset(io, dataset, options.out, quick);
+    const plots = await import('../plots/index.ts');
+    for (const dataset of datasets) runDataset(io, dataset, options.out, quick, plots);
     io.stdout.write(`\nwrote data (.csv), models (.safetensors), density and loss-curve plots (.png) to ${options.out}\n` +
       `try: maflow eval ${join(options.out, 'figure1.safetensors')} ${join(options.out, 'figure1-test.csv')}\n`);
   });
 }
 
-function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean): void {
+function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean, plots: Plots): void {
   const file = (suffix: string): string => join(dir, `${dataset.name}${suffix}`);
   const columns = ['x1', 'x2'];
   writeMatrix(file('-train.csv'), dataset.train, { columns });
@@ -83,12 +87,12 @@ function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean
   io.stdout.write(`${dataset.title.padEnd(20)} test log-likelihood ${summary.mean.toFixed(3)} ± ${summary.twoStandardErrors.toFixed(3)} nats${truth}\n`);
   const samples = sampleOriginal(model, 2000, undefined, new Rng(3));
   const grid = densityGrid(model, { x: plotRange(0, dataset.train, model, samples), y: plotRange(1, dataset.train, model, samples) });
-  writeFileAtomic(file('-density.png'), densityPlot({ grid, samples, data: dataset.train, title: `${dataset.title}: MAF density and samples` }).png);
-  writeFileAtomic(file('-loss.png'), lossCurve(dataset.title, result).png);
+  writeFileAtomic(file('-density.png'), plots.densityPlot({ grid, samples, data: dataset.train, title: `${dataset.title}: MAF density and samples` }).png);
+  writeFileAtomic(file('-loss.png'), lossCurve(plots, dataset.title, result).png);
 }
 
-function lossCurve(title: string, result: TrainJobResult): ReturnType<typeof lossCurvePlot> {
-  return lossCurvePlot({
+function lossCurve(plots: Plots, title: string, result: TrainJobResult): PlotImage {
+  return plots.lossCurvePlot({
     epochs: result.history.map((r) => r.epoch),
     train: result.history.map((r) => r.trainLoss),
     validation: result.history.map((r) => -r.validationLogLik),

@@ -11,7 +11,6 @@ import { loadCliModel } from '../cli-model.ts';
 import { columnMoments } from '../column-moments.ts';
 import { ksTest } from '../ks-test.ts';
 import { toBaseSpace } from '../model-space.ts';
-import { qqPlot } from '../plots/index.ts';
 import { readModelData } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
@@ -41,7 +40,7 @@ export function diagnoseCommand(io: CliIo): Command {
     .argument('<data>', 'data (.csv or .npy) with the model\'s columns')
     .option('--plot <file.png>', 'write normal QQ plots of the base-space values')
     .option('--json', 'print one JSON object instead of a table');
-  return addBackendOption(command).action((modelPath: string, dataPath: string, options: DiagnoseOptions) => {
+  return addBackendOption(command).action(async (modelPath: string, dataPath: string, options: DiagnoseOptions) => {
     if (options.plot !== undefined && !options.plot.toLowerCase().endsWith('.png')) {
       throw new UsageError(`--plot: expected a .png file name, got "${options.plot}"`);
     }
@@ -57,6 +56,8 @@ export function diagnoseCommand(io: CliIo): Command {
       return { column: model.columns[d], ...m, ks: ks.statistic, ksPValue: ks.pValue };
     });
     if (options.plot !== undefined) {
+      // The plotting stack takes about half a second to load: only when a plot is asked for.
+      const { qqPlot } = await import('../plots/index.ts');
       writeFileAtomic(options.plot, qqPlot({ latent: u, columns: model.columns.map((name) => `u(${name})`) }).png);
     }
     if (options.json === true) {

@@ -13,7 +13,6 @@ import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
 import { sampleOriginal } from '../model-space.ts';
 import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
-import { densityPlot, pairPlot } from '../plots/index.ts';
 import { readContext, readModelData } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
@@ -37,13 +36,14 @@ export function plotCommand(io: CliIo): Command {
     .option('-n, --n <count>', 'number of model samples', parsePositiveInteger, 1000)
     .option('--seed <seed>', 'random seed of the samples', parseNonNegativeInteger, 0)
     .option('--context <file>', 'one context row for a conditional model');
-  return addBackendOption(command).action((modelPath: string, options: PlotOptions) => {
+  return addBackendOption(command).action(async (modelPath: string, options: PlotOptions) => {
     if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const context = contextRow(model, options.context);
     const data = options.data === undefined ? undefined : readModelData(options.data, model).x;
     const samples = sampleOriginal(model, options.n, context, new Rng(options.seed));
+    const { densityPlot, pairPlot } = await import('../plots/index.ts');
     const image = model.flow.features === 2
       ? densityPlot({
         grid: densityGrid(model, { x: plotRange(0, data, model, samples), y: plotRange(1, data, model, samples), context }),
