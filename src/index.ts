@@ -77,6 +77,26 @@ export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
 // @exports:flows
 
 // train
+export { fit } from './train/fit.ts';
+export type { FitOptions, FitResult, FitCheckpoint } from './train/fit.ts';
+export { fitReverseKl } from './train/fit-reverse-kl.ts';
+export type { FitReverseKlOptions, FitReverseKlResult, ReverseKlStepEvent } from './train/fit-reverse-kl.ts';
+export type { StepEvent, EpochEvent } from './train/progress-event.ts';
+export type { TrainingState, EpochRecord, BestState } from './train/training-state.ts';
+export type { Optimizer, OptimizerState } from './train/optimizer.ts';
+export { Adam } from './train/adam.ts';
+export type { AdamOptions } from './train/adam.ts';
+export { SgdMomentum } from './train/sgd-momentum.ts';
+export type { SgdMomentumOptions } from './train/sgd-momentum.ts';
+export { createOptimizer } from './train/create-optimizer.ts';
+export type { OptimizerName } from './train/create-optimizer.ts';
+export { clipGradNorm, gradNorm } from './train/clip-grad-norm.ts';
+export { constantSchedule, cosineSchedule, stepSchedule } from './train/schedule.ts';
+export type { Schedule, CosineScheduleOptions, StepScheduleOptions } from './train/schedule.ts';
+export { meanLogProb } from './train/mean-log-prob.ts';
+export type { MeanLogProbOptions } from './train/mean-log-prob.ts';
+export { splitValidation } from './train/validation-split.ts';
+export type { SplitValidationOptions, ValidationSplit } from './train/validation-split.ts';
 // @exports:train
 
 // io and data
@@ -88,4 +108,8 @@ export { figure1Density, figure1LogProb, FIGURE1_ENTROPY } from './data/figure1-
 export { gaussianMixture2d } from './data/gaussian-mixture-2d.ts';
 export { conditionalSine } from './data/conditional-sine.ts';
 export { checkerboard, checkerboardLogProb } from './data/checkerboard.ts';
+export { saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-file.ts';
+export type { SaveModelOptions, LoadedModel } from './io/model-file.ts';
+export { fileCheckpointer, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint-file.ts';
+export type { FileCheckpointer } from './io/checkpoint-file.ts';
 // @exports:io
