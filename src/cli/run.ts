@@ -27,11 +27,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return report(error, io);
+    return reportError(error, io);
   }
 }
 
-function report(error: unknown, io: CliIo): number {
+/**
+ * Prints `error` the way the CLI does and returns the exit status it maps to (see above).
+ *
+ * @example
+ * reportError(new UsageError('--out: …'), io);  // 2, after writing `maflow: --out: …`
+ */
+export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT.ok;
     io.stderr.write(`maflow: ${error.message.replace(/^error:\s*/, '')}\n`);

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
+import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
 import { columnMoments } from '../column-moments.ts';
@@ -44,6 +45,7 @@ export function diagnoseCommand(io: CliIo): Command {
     if (options.plot !== undefined && !options.plot.toLowerCase().endsWith('.png')) {
       throw new UsageError(`--plot: expected a .png file name, got "${options.plot}"`);
     }
+    if (options.plot !== undefined) checkOutputPath('--plot', options.plot);
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);

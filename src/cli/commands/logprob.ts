@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { writeMatrix } from '../../io/read-matrix.ts';
+import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
 import { logDensities } from '../model-space.ts';
@@ -23,6 +24,7 @@ export function logprobCommand(io: CliIo): Command {
     .argument('<data>', 'data (.csv or .npy) with the model\'s columns')
     .option('-o, --out <file>', 'write a one-column .csv (header "logprob") or .npy instead of printing');
   return addBackendOption(command).action((modelPath: string, dataPath: string, options: LogprobOptions) => {
+    if (options.out !== undefined) checkOutputPath('--out', options.out);
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);

@@ -8,6 +8,7 @@ import type { Matrix } from '../../core/matrix.ts';
 import { Rng } from '../../core/rng.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
+import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
@@ -38,6 +39,7 @@ export function plotCommand(io: CliIo): Command {
     .option('--context <file>', 'one context row for a conditional model');
   return addBackendOption(command).action(async (modelPath: string, options: PlotOptions) => {
     if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
+    checkOutputPath('--out', options.out);
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const context = contextRow(model, options.context);

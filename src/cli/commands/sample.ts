@@ -9,6 +9,7 @@ import { Rng } from '../../core/rng.ts';
 import { formatCsv } from '../../io/csv.ts';
 import { writeMatrix } from '../../io/read-matrix.ts';
 import { DataError } from '../../io/data-error.ts';
+import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { sampleOriginal } from '../model-space.ts';
@@ -35,6 +36,7 @@ export function sampleCommand(io: CliIo): Command {
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
     .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');
   return addBackendOption(command).action((modelPath: string, options: SampleOptions) => {
+    if (options.out !== undefined) checkOutputPath('--out', options.out);
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const context = contextFor(model, options);

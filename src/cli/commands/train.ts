@@ -8,6 +8,7 @@
  * a known density with the library's `fitReverseKl`.
  */
 import { Command, Option } from 'commander';
+import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
@@ -89,6 +90,8 @@ export function trainCommand(io: CliIo): Command {
     const given = (['layers', 'batchNorm', 'residual', 'order', 'components'] as const)
       .filter((name) => command.getOptionValueSource(name) === 'cli');
     checkFlowOptions(options.flow, given);
+    checkOutputPath('--out', options.out);
+    if (options.checkpoint !== undefined) checkOutputPath('--checkpoint', options.checkpoint);
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
     const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
