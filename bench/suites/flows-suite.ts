@@ -125,6 +125,13 @@ function summarizeTorch(peer: TorchPeer | null, records: TorchRecord[], error: s
 /** The report: the comparison table, the GFLOP/s table, then one JSON line per config. */
 export function printFlowsReport(results: ConfigResult[], extra: Record<string, unknown>, print: (text: string) => void): void {
   print(comparisonTable(results));
+  const blas = results.flatMap((r) => (r.torch?.ok === true ? r.torch.records : [])).map((r) => r.blas);
+  if (blas.length > 0) {
+    // Debian's torch calls whatever libblas.so.3 is installed; the netlib fallback is ~20× slower than OpenBLAS and
+    // would flatter maflow, so say which one ran.
+    print(typeof blas[0] === 'string' ? `# PyTorch BLAS: ${blas[0]}`
+      : '# WARNING: PyTorch ran on the generic (netlib) BLAS; install libopenblas0-pthread for a fair comparison');
+  }
   print('');
   print('Effective GFLOP/s (unmasked multiply-adds only; ×3 products per training step) against a dense f32 GEMM on the same backend:');
   print(gflopsTable(results));
