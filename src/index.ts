@@ -43,6 +43,10 @@ export { Scale } from './bijectors/scale.ts';
 export type { ScaleOptions, ScaleConfig } from './bijectors/scale.ts';
 export { createBijector, collectBuffers, setBatchNormStatistics } from './bijectors/create-bijector.ts';
 export type { NamedBuffers, HasBijector } from './bijectors/create-bijector.ts';
+export { RationalQuadraticSpline } from './bijectors/rational-quadratic-spline.ts';
+export type { RationalQuadraticSplineOptions } from './bijectors/rational-quadratic-spline.ts';
+export { invert, INVERSION_METHODS } from './bijectors/inversion/invert.ts';
+export type { InvertOptions, InversionResult, InversionMethod } from './bijectors/inversion/invert.ts';
 // @exports:bijectors
 
 // distributions
@@ -74,6 +78,8 @@ export { createIaf } from './flows/create-iaf.ts';
 export type { CreateIafOptions } from './flows/create-iaf.ts';
 export { createRealNvp } from './flows/create-real-nvp.ts';
 export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
+export { createNsf } from './flows/create-nsf.ts';
+export type { CreateNsfOptions } from './flows/create-nsf.ts';
 // @exports:flows
 
 // train
