@@ -2,9 +2,9 @@
  * One call of `fit`: the epoch loop with its reusable minibatch buffers, validation, early stopping, the divergence
  * guard, progress events and checkpoints. Kept apart from `fit.ts`, which resolves the options.
  */
-import { checkShape, zeros, type Matrix } from '../core/matrix.ts';
+import { checkShape, zeros, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Distribution } from '../distributions/distribution.ts';
-import { zeroGrad, type NamedParameters } from '../nn/parameter.ts';
+import { zeroGrad, type NamedParameters, type Parameter } from '../nn/parameter.ts';
 import { clipGradNorm, gradNorm } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
 import type { FitResult, FitSettings } from './fit.ts';
@@ -13,7 +13,6 @@ import { meanLogProb } from './mean-log-prob.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
 import { restoreTensors, snapshotTensors, type NamedTensors } from './tensor-snapshot.ts';
 import type { BestState, EpochRecord, TrainingState } from './training-state.ts';
-import type { FloatArray } from '../core/matrix.ts';
 
 type EpochOutcome = { kind: 'done'; trainLoss: number } | { kind: 'abort' } | { kind: 'divergence'; message: string };
 
@@ -25,6 +24,7 @@ interface Snapshot {
 
 export class TrainingRun {
   private readonly parameters: NamedParameters;
+  private readonly parameterList: Parameter[];
   private readonly buffers: NamedTensors;
   private readonly optimizer: Optimizer;
   private readonly stepsPerEpoch: number;
@@ -43,6 +43,7 @@ export class TrainingRun {
   constructor(private readonly flow: Distribution, private readonly s: FitSettings) {
     this.parameters = flow.namedParameters();
     if (this.parameters.length === 0) throw new Error('fit: the flow has no trainable parameters');
+    this.parameterList = this.parameters.map(([, p]) => p);
     this.buffers = flowBuffers(flow);
     this.optimizer = createOptimizer(s.optimizer, this.parameters, { learningRate: s.learningRate, weightDecay: s.weightDecay, momentum: s.momentum });
     this.stepsPerEpoch = Math.max(1, Math.floor(s.train.rows / s.batchSize));
@@ -106,7 +107,7 @@ export class TrainingRun {
       const where = `epoch ${this.epoch + 1}, step ${this.step + 1}`;
       if (!Number.isFinite(loss)) return { kind: 'divergence', message: `fit: the training loss became ${loss} at ${where}` };
       pass.backward(this.dLogProb);
-      const norm = Number.isFinite(s.clipGradNorm) ? clipGradNorm(this.parameters, s.clipGradNorm) : gradNorm(this.parameters.map(([, p]) => p));
+      const norm = Number.isFinite(s.clipGradNorm) ? clipGradNorm(this.parameters, s.clipGradNorm) : gradNorm(this.parameterList);
       if (!Number.isFinite(norm)) return { kind: 'divergence', message: `fit: the gradient norm became ${norm} at ${where}` };
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;
