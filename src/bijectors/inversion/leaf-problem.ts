@@ -3,7 +3,7 @@
  * the pieces every method shares: evaluating f on a subset of rows, per-row residual norms, and per-row Jacobians
  * `J_r = ∂f(x_r)/∂x_r` (`[m, D, D]`, row-major) from vector–Jacobian products of the bijector's own backward pass.
  */
-import { gatherRows, zeros, type Matrix } from '../../core/matrix.ts';
+import { gatherRows, rowSlice, zeros, type Matrix } from '../../core/matrix.ts';
 import { parametersOf } from '../../nn/parameter.ts';
 import type { Bijector } from '../bijector.ts';
 
@@ -66,13 +66,34 @@ export function normSquaredRow(F: ArrayLike<number>, i: number, D: number): numb
  * (D vector–Jacobian products for the cost of one pass of D·m rows). The parameters' gradients are restored after.
  */
 export function jacobians(p: LeafProblem, x: Matrix, rows: Int32Array | null): Float64Array {
+  return inChunks(x, rows, (xc, rc) => jacobianChunk(p, xc, rc));
+}
+
+/** Stacked rows per pass of the Jacobian helpers (bounds their memory: D copies of a chunk of rows). */
+const STACKED_ROWS = 8192;
+
+/** Runs `fn` over chunks of rows small enough that D stacked copies stay under `STACKED_ROWS`; concatenates. */
+function inChunks(x: Matrix, rows: Int32Array | null, fn: (x: Matrix, rows: Int32Array) => Float64Array): Float64Array {
+  const m = x.rows;
+  const D = x.cols;
+  const all = rows ?? Int32Array.from({ length: m }, (_, i) => i);
+  const chunk = Math.max(1, Math.floor(STACKED_ROWS / D));
+  const J = new Float64Array(m * D * D);
+  for (let start = 0; start < m; start += chunk) {
+    const end = Math.min(m, start + chunk);
+    J.set(fn(rowSlice(x, start, end), all.subarray(start, end)), start * D * D);
+  }
+  return J;
+}
+
+function jacobianChunk(p: LeafProblem, x: Matrix, rows: Int32Array): Float64Array {
   const m = x.rows;
   const D = x.cols;
   const stacked = zeros(m * D, D, p.bijector.dtype);
   for (let a = 0; a < D; a++) stacked.data.set(x.data, a * m * D);
   let context: Matrix | undefined;
   if (p.context !== null) {
-    const base = rows === null ? p.context : gatherRows(p.context, rows);
+    const base = gatherRows(p.context, rows);
     context = zeros(m * D, base.cols, p.bijector.dtype);
     for (let a = 0; a < D; a++) context.data.set(base.data, a * m * base.cols);
   }
@@ -98,6 +119,16 @@ export function jacobians(p: LeafProblem, x: Matrix, rows: Int32Array | null): F
  * backward pass: column b from `f(x + h e_b)` with `h = √ε · max(1, |x_b|)`, all D shifted copies in one pass.
  */
 export function finiteDifferenceJacobians(p: LeafProblem, x: Matrix, rows: Int32Array | null, F0: Float64Array): Float64Array {
+  const D = x.cols;
+  let offset = 0;
+  return inChunks(x, rows, (xc, rc) => {
+    const J = finiteDifferenceChunk(p, xc, rc, F0.subarray(offset * D, (offset + xc.rows) * D));
+    offset += xc.rows;
+    return J;
+  });
+}
+
+function finiteDifferenceChunk(p: LeafProblem, x: Matrix, rows: Int32Array, F0: Float64Array): Float64Array {
   const m = x.rows;
   const D = x.cols;
   const eps = p.bijector.dtype === 'float64' ? 2.2e-16 : 1.2e-7;
@@ -112,9 +143,7 @@ export function finiteDifferenceJacobians(p: LeafProblem, x: Matrix, rows: Int32
       steps[i * D + b] = stacked.data[k] - x.data[i * D + b];
     }
   }
-  const stackedRows = rows === null ? null : Int32Array.from({ length: m * D }, (_, k) => rows[k % m]);
-  const allRows = stackedRows ?? Int32Array.from({ length: m * D }, (_, k) => k % m);
-  const Fs = residual(p, stacked, allRows);
+  const Fs = residual(p, stacked, Int32Array.from({ length: m * D }, (_, k) => rows[k % m]));
   const J = new Float64Array(m * D * D);
   for (let b = 0; b < D; b++) {
     for (let i = 0; i < m; i++) {
