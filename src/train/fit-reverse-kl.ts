@@ -86,6 +86,7 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
     : typeof options.schedule === 'function' ? options.schedule : constantSchedule();
   const clip = options.clipGradNorm ?? Infinity;
   const parameters = flow.namedParameters();
+  const parameterList = parameters.map(([, p]) => p);
   const values = parameters.map(([name, p]) => [name, p.value] as [string, typeof p.value]);
   const optimizer = createOptimizer(options.optimizer ?? 'adam', parameters, { learningRate, weightDecay: options.weightDecay ?? 0, momentum: options.momentum });
   const dSamples = zeros(n, flow.features, flow.dtype);
@@ -99,17 +100,8 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
   for (let step = 0; step < steps; step++) {
     if (step % SNAPSHOT_EVERY === 0 && step > 0) good = { parameters: snapshotTensors(values), optimizer: optimizer.state() };
     zeroGrad(flow);
-    const pass = flow.sampleTrain(n, { rng });
-    const logP = targetLogProb(pass.samples);
-    const grad = targetGrad(pass.samples);
-    checkShape('fitReverseKl: targetGrad', 'result', grad, flow.features, n);
-    if (logP.length !== n) throw new RangeError(`fitReverseKl: targetLogProb returned ${logP.length} values for ${n} samples`);
-    let kl = 0;
-    for (let r = 0; r < n; r++) kl += pass.logProb[r] - logP[r];
-    kl /= n;
-    for (let k = 0; k < dSamples.data.length; k++) dSamples.data[k] = -grad.data[k] / n;
-    pass.backward(dSamples, dLogProb);
-    const norm = Number.isFinite(clip) ? clipGradNorm(parameters, clip) : gradNorm(parameters.map(([, p]) => p));
+    const kl = accumulateGradient(flow, n, rng, targetLogProb, targetGrad, dSamples, dLogProb);
+    const norm = Number.isFinite(clip) ? clipGradNorm(parameters, clip) : gradNorm(parameterList);
     if (!Number.isFinite(kl) || !Number.isFinite(norm)) {
       restoreTensors('fitReverseKl', values, good.parameters);
       optimizer.setState(good.optimizer);
@@ -137,4 +129,22 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
     steps: history.length,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * Draws `n` samples, accumulates the gradient of `mean(log q(x) − log p̃(x))` into the flow's parameters and returns
+ * that estimate. `dSamples [n, D]` and `dLogProb = 1/n` are reused buffers.
+ */
+function accumulateGradient(flow: TransformedDistribution, n: number, rng: Rng, targetLogProb: (x: Matrix) => Float64Array,
+  targetGrad: (x: Matrix) => Matrix, dSamples: Matrix, dLogProb: Float64Array): number {
+  const pass = flow.sampleTrain(n, { rng });
+  const logP = targetLogProb(pass.samples);
+  const grad = targetGrad(pass.samples);
+  checkShape('fitReverseKl: targetGrad', 'result', grad, flow.features, n);
+  if (logP.length !== n) throw new RangeError(`fitReverseKl: targetLogProb returned ${logP.length} values for ${n} samples`);
+  let kl = 0;
+  for (let r = 0; r < n; r++) kl += pass.logProb[r] - logP[r];
+  for (let k = 0; k < dSamples.data.length; k++) dSamples.data[k] = -grad.data[k] / n;
+  pass.backward(dSamples, dLogProb);
+  return kl / n;
 }

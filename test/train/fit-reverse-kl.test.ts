@@ -67,5 +67,7 @@ test('fitReverseKl: abort, divergence and a sequential flow are handled', () => 
   assert.match(diverged.message ?? '', /fitReverseKl: the (KL estimate|gradient norm) became .* at step \d+/);
   assert.deepEqual(flow.namedParameters().map(([, p]) => Array.from(p.value)), initial, 'restored to the last snapshot');
 
+  assert.throws(() => fitReverseKl(flow, logProb, (x) => zeros(x.rows, 3), { steps: 1 }), /fitReverseKl: targetGrad: expected result \[100, 2\], got \[100, 3\]/);
+  assert.throws(() => fitReverseKl(flow, () => new Float64Array(1), grad, { steps: 1 }), /targetLogProb returned 1 values for 100 samples/);
   assert.throws(() => fitReverseKl(createMaf({ features: 2, layers: 1, hiddenUnits: [4] }), logProb, grad), /sequential; use an IAF-type flow/);
 });
