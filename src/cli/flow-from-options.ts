@@ -3,13 +3,13 @@
  * can cross to the training worker and be recorded in the model file.
  *
  * Which options apply to which flow (an option that does not apply is a `UsageError`, not silently ignored):
- * | option        | maf | maf-mog | iaf | realnvp | made | made-mog |
- * |---------------|-----|---------|-----|---------|------|----------|
- * | layers        |  ✓  |    ✓    |  ✓  |    ✓    |      |          |
- * | batchNorm     |  ✓  |    ✓    |     |    ✓    |      |          |
- * | residual      |  ✓  |    ✓    |  ✓  |         |  ✓   |    ✓     |
- * | order         |  ✓  |    ✓    |  ✓  |         |      |          |
- * | components    |     |    ✓    |     |         |      |    ✓     |
+ * | option        | maf | maf-mog | iaf | realnvp | made | made-mog | nsf |
+ * |---------------|-----|---------|-----|---------|------|----------|-----|
+ * | layers        |  ✓  |    ✓    |  ✓  |    ✓    |      |          |  ✓  |
+ * | batchNorm     |  ✓  |    ✓    |     |    ✓    |      |          |     |
+ * | residual      |  ✓  |    ✓    |  ✓  |         |  ✓   |    ✓     |  ✓  |
+ * | order         |  ✓  |    ✓    |  ✓  |         |      |          |  ✓  |
+ * | components    |     |    ✓    |     |         |      |    ✓     |     |
  */
 import { Rng } from '../core/rng.ts';
 import type { Distribution } from '../distributions/distribution.ts';
@@ -18,12 +18,13 @@ import { createMadeMog } from '../flows/create-made-mog.ts';
 import { createMade } from '../flows/create-made.ts';
 import { createMafMog } from '../flows/create-maf-mog.ts';
 import { createMaf } from '../flows/create-maf.ts';
+import { createNsf } from '../flows/create-nsf.ts';
 import { createRealNvp } from '../flows/create-real-nvp.ts';
 import type { Activation } from '../kernels/kernels.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The flow families `--flow` accepts. */
-export const FLOW_KINDS = ['maf', 'iaf', 'realnvp', 'made', 'made-mog', 'maf-mog'] as const;
+export const FLOW_KINDS = ['maf', 'iaf', 'realnvp', 'made', 'made-mog', 'maf-mog', 'nsf'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** A flow's architecture as the CLI describes it (all JSON). */
@@ -54,10 +55,10 @@ export interface FlowSpec {
 type OptionName = 'layers' | 'batchNorm' | 'residual' | 'order' | 'components';
 
 const APPLIES: Record<OptionName, readonly FlowKind[]> = {
-  layers: ['maf', 'maf-mog', 'iaf', 'realnvp'],
+  layers: ['maf', 'maf-mog', 'iaf', 'realnvp', 'nsf'],
   batchNorm: ['maf', 'maf-mog', 'realnvp'],
-  residual: ['maf', 'maf-mog', 'iaf', 'made', 'made-mog'],
-  order: ['maf', 'maf-mog', 'iaf'],
+  residual: ['maf', 'maf-mog', 'iaf', 'made', 'made-mog', 'nsf'],
+  order: ['maf', 'maf-mog', 'iaf', 'nsf'],
   components: ['maf-mog', 'made-mog'],
 };
 
@@ -116,6 +117,8 @@ function createFlow(spec: FlowSpec): Distribution {
     case 'realnvp':
       if (spec.features < 2) throw new UsageError(`--flow realnvp needs at least 2 data columns, got ${spec.features}`);
       return createRealNvp({ ...common, layers: spec.layers, batchNorm: spec.batchNorm });
+    case 'nsf':
+      return createNsf({ ...common, layers: spec.layers, residual: spec.residual, order: spec.order });
     case 'made':
       return createMade({ ...common, residual: spec.residual });
     case 'made-mog':

@@ -38,7 +38,7 @@ export function readTrainingData(path: string, options: TrainingDataOptions): Tr
     const { matrix, columns } = readMatrix(path, { columns: [...dataSelectors, ...contextSelectors], dtype: 'float64' });
     return divide(matrix, columns, dataSelectors.length, path);
   }
-  const { matrix, columns } = readMatrix(path, { dtype: 'float64' });
+  const { matrix, columns } = readAllColumns(path);
   const contextIndices = contextSelectors.length === 0 ? [] : resolveColumns(contextSelectors, columns, path);
   const dataIndices = columns.map((_, i) => i).filter((i) => !contextIndices.includes(i));
   const order = [...dataIndices, ...contextIndices];
@@ -47,6 +47,20 @@ export function readTrainingData(path: string, options: TrainingDataOptions): Tr
     for (let k = 0; k < order.length; k++) reordered.data[r * order.length + k] = matrix.data[r * matrix.cols + order[k]];
   }
   return divide(reordered, order.map((i) => columns[i]), dataIndices.length, path);
+}
+
+/** Reads every column; a non-numeric cell gets a hint that label columns can be left out with `--columns`. */
+function readAllColumns(path: string): { matrix: Matrix; columns: string[] } {
+  try {
+    return readMatrix(path, { dtype: 'float64' });
+  } catch (error) {
+    if (!(error instanceof DataError) || error.column === undefined || !error.detail.startsWith('expected a number')) throw error;
+    throw new DataError(`${error.detail}; to leave out non-numeric columns, select the data columns with --columns`, {
+      file: error.file, column: error.column,
+      ...(error.row === undefined ? {} : { row: error.row }),
+      ...(error.columnName === undefined ? {} : { columnName: error.columnName }),
+    });
+  }
 }
 
 function divide(m: Matrix, names: string[], dataCount: number, path: string): TrainingData {

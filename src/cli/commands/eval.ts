@@ -34,7 +34,7 @@ export function evalCommand(io: CliIo): Command {
       return;
     }
     io.stdout.write(`log-likelihood: ${summary.mean.toFixed(4)} ± ${summary.twoStandardErrors.toFixed(4)} nats ` +
-      `(mean ± 2 s.e. over ${summary.rows} rows, ${summary.dimensions} dimensions)\n` +
+      `(mean ± 2 s.e. over ${summary.rows} rows, ${summary.dimensions} dimension${summary.dimensions === 1 ? '' : 's'})\n` +
       `bits/dim:       ${summary.bitsPerDimension.toFixed(4)}\n`);
   });
 }
