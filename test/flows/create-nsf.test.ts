@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Chain } from '../../src/bijectors/chain.ts';
+import { createBijector } from '../../src/bijectors/create-bijector.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
 import { invert } from '../../src/bijectors/inversion/invert.ts';
@@ -32,6 +33,8 @@ test('createNsf: spline MAF layers with permutations between, identity at initia
   assert.ok(maxAbsDiff(u.data, x.data) < 0.1, `fresh flow moves x by ${maxAbsDiff(u.data, x.data)}`);
   assert.ok(maxAbsDiff(flow.bijector.forward(u, { context }).data, x.data) < 1e-10, 'sampling direction inverts density direction');
   assert.equal(flow.sample(4, { context: matrix([[0, 1]], undefined, undefined, 'float64'), rng: new Rng(2) }).rows, 4);
+  const rebuilt = createBijector(flow.bijector.config(), new Rng(9)) as Chain;
+  assert.deepEqual(rebuilt.config(), flow.bijector.config(), 'the spline configuration survives a config round trip');
   assert.throws(() => createNsf({ features: 2, layers: 0 }), /createNsf: layers must be a positive integer, got 0/);
 });
 
