@@ -15,6 +15,8 @@
  * - `'broyden'`: Broyden's good method from the identity, line search (no Jacobian needed);
  * - `'bisection'`: bracketed, safeguarded-Newton 1-D solves per dimension in autoregressive order (for a MAF inside
  *   the staircase pass) — the most robust.
+ * Each of the L solved layers of a composition is solved to `tolerance / (2L)`, so that errors passed through later
+ * layers still leave the composed residual within `tolerance` in the usual, well-conditioned case.
  * Every row reports its iterations (summed over layers), its residual `max_d |g(x)_d − target_d|` (g = the opposite
  * direction of the whole bijector) and whether that residual is within `tolerance`. An unconverged row is never
  * silent: check `converged`, or pass `strict: true` to throw.
