@@ -69,12 +69,12 @@ function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean
   const columns = ['x1', 'x2'];
   writeMatrix(file('-train.csv'), dataset.train, { columns });
   writeMatrix(file('-test.csv'), dataset.test, { columns });
-  const epochs = quick ? 15 : 60;
+  const epochs = quick ? 15 : 150;
   io.stderr.write(`${dataset.title}: training a 5-layer MAF on ${dataset.train.rows} points (${epochs} epochs at most)…\n`);
   const result = runTrainJob({
-    spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 5, hiddenUnits: quick ? [16, 16] : [32, 32], seed: 1 },
+    spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 5, hiddenUnits: quick ? [16, 16] : [64, 64], seed: 1 },
     x: dataset.train, columns, contextColumns: [], standardize: true, validationFraction: 0.1, epochs,
-    batchSize: 100, learningRate: 3e-3, weightDecay: 1e-6, patience: 10, seed: 2, out: file('.safetensors'),
+    batchSize: 100, learningRate: quick ? 3e-3 : 1e-3, weightDecay: 1e-6, patience: quick ? 10 : 20, seed: 2, out: file('.safetensors'),
     dataPath: file('-train.csv'),
   }, {
     onEpoch: (e) => {
