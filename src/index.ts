@@ -114,8 +114,4 @@ export { figure1Density, figure1LogProb, FIGURE1_ENTROPY } from './data/figure1-
 export { gaussianMixture2d } from './data/gaussian-mixture-2d.ts';
 export { conditionalSine } from './data/conditional-sine.ts';
 export { checkerboard, checkerboardLogProb } from './data/checkerboard.ts';
-export { saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-file.ts';
-export type { SaveModelOptions, LoadedModel } from './io/model-file.ts';
-export { fileCheckpointer, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint-file.ts';
-export type { FileCheckpointer } from './io/checkpoint-file.ts';
 // @exports:io

@@ -18,4 +18,8 @@ export { readCsv, parseCsv, writeCsv, formatCsv } from './io/csv.ts';
 export { readNpy, parseNpy, encodeNpy, writeNpy } from './io/npy.ts';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors.ts';
 export { loadPaperDataset, PAPER_DATASETS } from './data/paper-datasets.ts';
+export { saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-file.ts';
+export type { SaveModelOptions, LoadedModel } from './io/model-file.ts';
+export { fileCheckpointer, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint-file.ts';
+export type { FileCheckpointer } from './io/checkpoint-file.ts';
 // @exports:node
