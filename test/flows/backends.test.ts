@@ -18,6 +18,9 @@ import { createMaf } from '../../src/flows/create-maf.ts';
 import { createMafMog } from '../../src/flows/create-maf-mog.ts';
 import { createRealNvp } from '../../src/flows/create-real-nvp.ts';
 import { parametersOf } from '../../src/nn/parameter.ts';
+import { twoMoons } from '../../src/data/two-moons.ts';
+import { fit } from '../../src/train/fit.ts';
+import { meanLogProb } from '../../src/train/mean-log-prob.ts';
 import { randomMatrix } from '../helpers/numeric.ts';
 
 const load = loadNativeBackend();
@@ -93,4 +96,21 @@ describe('native and reference backends agree on every flow family (float32)', {
       assert.ok(relativeError(ref.grads, nat.grads) < 1e-3, `gradients: ${relativeError(ref.grads, nat.grads)}`);
     });
   }
+});
+
+describe('training on both backends', { skip }, () => {
+  test('a small MAF trained with the same seed ends within 1e-3 nats on both backends', () => {
+    if (!load.ok) return;
+    const data = twoMoons(1200, { rng: new Rng(21) }).data;
+    const train = (kernels: typeof referenceKernels) => withBackend(kernels, () => {
+      const flow = createMaf({ features: 2, layers: 3, hiddenUnits: [32, 32], rng: new Rng(22) });
+      const result = fit(flow, data, { epochs: 8, batchSize: 100, learningRate: 2e-3, patience: 100, rng: new Rng(23) });
+      return { validation: result.bestValidationLogLik, train: meanLogProb(flow, data) };
+    });
+    const ref = train(referenceKernels);
+    const nat = train(load.kernels);
+    assert.ok(Number.isFinite(ref.validation) && ref.validation > -2.5, `reference learned something: ${ref.validation}`);
+    assert.ok(Math.abs(ref.validation - nat.validation) < 1e-3, `validation log-lik: reference ${ref.validation}, native ${nat.validation}`);
+    assert.ok(Math.abs(ref.train - nat.train) < 1e-3, `training log-lik: reference ${ref.train}, native ${nat.train}`);
+  });
 });
