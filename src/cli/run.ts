@@ -40,6 +40,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return EXIT.ok;
+    // `maflow` without a command: commander has already printed the help to stderr.
+    if (error.code === 'commander.help') return EXIT.usage;
     io.stderr.write(`maflow: ${error.message.replace(/^error:\s*/, '')}\n`);
     return EXIT.usage;
   }

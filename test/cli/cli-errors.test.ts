@@ -109,6 +109,22 @@ describe('maflow CLI errors', () => {
     assert.match(debug.stderr.text(), /^maflow: internal error: Error: boom\n\s+at /);
   });
 
+  it('--help and --version exit 0; no command prints the usage to stderr and exits 2', async () => {
+    const help = await runInProcess(['--help']);
+    assert.equal(help.status, 0);
+    for (const command of ['train', 'eval', 'logprob', 'sample', 'diagnose', 'plot', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+    const trainHelp = await runInProcess(['train', '--help']);
+    assert.equal(trainHelp.status, 0);
+    assert.match(trainHelp.stdout, /--validation-data <file>/);
+    const version = await runInProcess(['--version']);
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+    const none = await runInProcess([]);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^Usage: maflow/);
+    assert.doesNotMatch(none.stderr, /outputHelp/);
+  });
+
   it('leaves no temporary files behind', () => {
     assert.deepEqual(readdirSync(temp.dir).filter((name) => name.endsWith('.tmp')), []);
   });
