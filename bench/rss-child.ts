@@ -1,9 +1,10 @@
 /**
  * Child process of the `rss` suite: trains one paper config for `--steps` steps on `--rows` synthetic rows and prints
- * one JSON line with its peak resident set size (`process.resourceUsage().maxRSS`, KiB on Linux) after start-up,
+ * one JSON line with its peak resident set size (MiB) after start-up,
  * after building the model and data, and at the end. Run alone so that no other measurement inflates the peak:
  * `node --import tsx bench/rss-child.ts --config miniboone --steps 1000 --rows 30000 --backend native --threads 2`.
  */
+import { readFileSync } from 'node:fs';
 import { gatherRows } from '../src/core/matrix.ts';
 import { Rng } from '../src/core/rng.ts';
 import { BenchAdam } from './lib/bench-adam.ts';
@@ -12,7 +13,19 @@ import { pickConfigs } from './lib/configs.ts';
 import { createPaperMaf } from './lib/measure-config.ts';
 import { syntheticData } from './lib/synthetic-data.ts';
 
-const mib = (): number => process.resourceUsage().maxRSS / 1024;
+/**
+ * Peak RSS of this process in MiB: `VmHWM` of /proc/self/status on Linux. `resourceUsage().maxRSS` is not used there:
+ * Linux carries `ru_maxrss` over fork + exec, so a child would report its parent's (the benchmark's) peak.
+ */
+function mib(): number {
+  try {
+    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm !== null) return Number(hwm[1]) / 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch side of maflow's `rss` suite: train the peer's plain MAF on one paper config for --steps Adam steps
 (batch B, random minibatches of --rows synthetic rows) and print one JSON line with the peak RSS in MiB
-(ru_maxrss, KiB on Linux) after start-up, after building model and data, and at the end."""
+(VmHWM) after start-up, after building model and data, and at the end."""
 
 import argparse
 import json
@@ -21,6 +21,14 @@ sys.path.insert(0, a.peer_dir)
 
 
 def mib() -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork + exec, so it would report the parent's peak.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
