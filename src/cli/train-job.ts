@@ -13,6 +13,7 @@ import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 import { saveCliModel, type CliModel } from './cli-model.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
+import { UsageError } from './usage-error.ts';
 
 /** Everything a training run needs (structured-cloneable). */
 export interface TrainJob {
@@ -99,7 +100,7 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     ...(job.checkpoint === undefined ? {} : { checkpoint: { every: job.checkpoint.every, save: fileCheckpointer(job.checkpoint.path).save } }),
     ...(job.resume === undefined ? {} : { resume: fileCheckpointer(job.resume).load() }),
   };
-  const result = fit(flow, scale(standardizer, job.x), options);
+  const result = fitResumable(job, () => fit(flow, scale(standardizer, job.x), options));
   const model: CliModel = {
     flow, standardizer, contextStandardizer, columns: job.columns, contextColumns: job.contextColumns,
     info: {
@@ -118,4 +119,17 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     seconds: result.seconds,
     constantColumns: (standardizer?.constantColumns ?? []).map((c) => job.columns[c]),
   };
+}
+
+/** A checkpoint from a run with other options does not fit this flow: that is the user's mistake, not a crash. */
+function fitResumable<T>(job: TrainJob, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (job.resume !== undefined && error instanceof Error && error.message.startsWith('fit (resume)')) {
+      throw new UsageError(`--resume ${job.resume}: the checkpoint does not match this flow (${error.message}); ` +
+        'resume with the same data and options as the run that wrote it');
+    }
+    throw error;
+  }
 }

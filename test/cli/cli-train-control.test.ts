@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { twoMoons } from '../../src/data/two-moons.ts';
 import { writeMatrix } from '../../src/io/read-matrix.ts';
-import { BIN, runInProcess, tempDir } from './cli-harness.ts';
+import { BIN, assertUserError, runInProcess, tempDir } from './cli-harness.ts';
 
 describe('maflow train: checkpoints, resume and Ctrl-C', () => {
   const temp = tempDir('control');
@@ -43,6 +43,10 @@ describe('maflow train: checkpoints, resume and Ctrl-C', () => {
     const [a, b, half] = await Promise.all([evalJson(at('straight.safetensors')), evalJson(at('resumed.safetensors')), evalJson(at('half.safetensors'))]);
     assert.equal(b.logLikelihood, a.logLikelihood);
     assert.notEqual(half.logLikelihood, a.logLikelihood, 'the resumed run did train further');
+
+    const mismatched = await runInProcess(['train', at('moons.csv'), '--out', at('other.safetensors'), '--epochs', '4',
+      '--resume', at('ckpt.safetensors'), ...TRAIN, '--layers', '3']);
+    assertUserError(mismatched, /--resume .*ckpt\.safetensors: the checkpoint does not match this flow/);
   });
 
   it('SIGINT stops training cleanly, says so, exits 130 and leaves a valid model', async () => {
