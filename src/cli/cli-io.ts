@@ -18,8 +18,20 @@ export interface CliIo {
   readonly stderrIsTTY?: boolean;
   /** Environment variables (`MAFLOW_BACKEND`, `MAFLOW_DEBUG`). @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Aborted on Ctrl-C: long commands stop after the current step and save what they have. */
-  readonly signal?: AbortSignal;
+  /**
+   * Takes over Ctrl-C while a command can stop cleanly (training): until `release()`, the first Ctrl-C aborts the
+   * returned signal instead of ending the process. Absent in tests. Other commands leave Ctrl-C alone, so it ends
+   * them at once.
+   */
+  readonly trapInterrupts?: () => InterruptTrap;
+}
+
+/** Ctrl-C, captured for the duration of a cleanly stoppable operation. */
+export interface InterruptTrap {
+  /** Aborted on the first Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** Gives Ctrl-C back its default meaning. */
+  release(): void;
 }
 
 /** A sink that collects everything written to it (tests, and commands that print a summary at the end). */

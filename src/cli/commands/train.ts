@@ -96,12 +96,14 @@ export function trainCommand(io: CliIo): Command {
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
     const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
+    const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
     try {
       result = await runTrainWorker(job, {
-        onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e), ...(io.signal === undefined ? {} : { signal: io.signal }),
+        onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e), ...(trap === undefined ? {} : { signal: trap.signal }),
       }, env);
     } finally {
+      trap?.release();
       progress.stop();
     }
     report(io, job, result);
