@@ -7,8 +7,9 @@
  * new Scale({ features: 2, logScale: [Math.log(2), 0] }).forward(matrix([[1, 1]])); // [[2, 1]]
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import type { Parameter } from '../nn/parameter.ts';
+import type { BijectorConfig, BijectorGradients, BijectorResult } from './bijector.ts';
+import { ElementwiseAffine } from './elementwise-affine.ts';
 
 export interface ScaleOptions {
   features: number;
@@ -29,61 +30,21 @@ export interface ScaleConfig extends BijectorConfig {
   dtype: Dtype;
 }
 
-export class Scale extends Bijector {
-  readonly features: number;
-  readonly contextFeatures = 0;
-  readonly dtype: Dtype;
-  readonly inverseIsParallel = true;
-  readonly forwardIsParallel = true;
-  readonly trainable: boolean;
+export class Scale extends ElementwiseAffine {
   /** The log-scale `s [features]`. */
   readonly logScale: Parameter;
 
   constructor(options: ScaleOptions) {
-    super();
-    const D = options.features;
-    if (!Number.isInteger(D) || D < 1) throw new RangeError(`Scale: features must be a positive integer, got ${D}`);
-    this.features = D;
-    this.dtype = options.dtype ?? 'float32';
-    this.trainable = options.trainable ?? true;
-    this.logScale = new Parameter([D], this.dtype);
-    if (options.logScale !== undefined) {
-      if (options.logScale.length !== D) throw new RangeError(`Scale: expected logScale [${D}], got [${options.logScale.length}]`);
-      this.logScale.value.set(options.logScale);
-    }
+    super('Scale', 'logScale', options, options.logScale);
+    this.logScale = this.parameter;
   }
 
-  config(): ScaleConfig {
-    return {
-      type: 'Scale', features: this.features, trainable: this.trainable, dtype: this.dtype,
-      ...(this.trainable ? {} : { logScale: Array.from(this.logScale.value) }),
-    };
-  }
-
-  override namedParameters(prefix?: string): NamedParameters {
-    return this.trainable ? [[joinName(prefix, 'logScale'), this.logScale]] : [];
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.apply(u, 1);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.apply(x, -1);
-  }
-
-  protected override trainForward(u: Matrix): TrainPass {
-    const result = this.apply(u, 1);
-    return { ...result, backward: (dOutput, dLogDet) => this.backward(result.output, dOutput, dLogDet, 1) };
-  }
-
-  protected override trainInverse(x: Matrix): TrainPass {
-    const result = this.apply(x, -1);
-    return { ...result, backward: (dOutput, dLogDet) => this.backward(result.output, dOutput, dLogDet, -1) };
+  override config(): ScaleConfig {
+    return super.config() as ScaleConfig;
   }
 
   /** `m · exp(sign · s)` with log-det `sign · Σ s`. */
-  private apply(m: Matrix, sign: number): BijectorResult {
+  protected apply(m: Matrix, sign: number): BijectorResult {
     const D = this.features;
     const output = zeros(m.rows, D, this.dtype);
     let logDet = 0;
@@ -93,7 +54,7 @@ export class Scale extends Bijector {
   }
 
   /** With `y = m · exp(sign · s)`: `∂y/∂m = exp(sign · s)`, `∂y/∂s = sign · y`, `∂logDet/∂s = sign`. */
-  private backward(output: Matrix, dOutput: Matrix, dLogDet: Float64Array | null, sign: number): { dInput: Matrix; dContext: null } {
+  protected backward(output: Matrix, dOutput: Matrix, dLogDet: Float64Array | null, sign: number): BijectorGradients {
     const D = this.features;
     const n = dOutput.rows;
     const dInput = zeros(n, D, this.dtype);

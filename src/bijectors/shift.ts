@@ -7,8 +7,9 @@
  * new Shift({ features: 2, shift: [1, -1] }).forward(matrix([[0, 0]])); // [[1, -1]]
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import type { Parameter } from '../nn/parameter.ts';
+import type { BijectorConfig, BijectorGradients, BijectorResult } from './bijector.ts';
+import { ElementwiseAffine } from './elementwise-affine.ts';
 
 export interface ShiftOptions {
   features: number;
@@ -29,66 +30,29 @@ export interface ShiftConfig extends BijectorConfig {
   dtype: Dtype;
 }
 
-export class Shift extends Bijector {
-  readonly features: number;
-  readonly contextFeatures = 0;
-  readonly dtype: Dtype;
-  readonly inverseIsParallel = true;
-  readonly forwardIsParallel = true;
-  readonly trainable: boolean;
+export class Shift extends ElementwiseAffine {
   /** The shift `b [features]`. */
   readonly shift: Parameter;
 
   constructor(options: ShiftOptions) {
-    super();
-    const D = options.features;
-    if (!Number.isInteger(D) || D < 1) throw new RangeError(`Shift: features must be a positive integer, got ${D}`);
-    this.features = D;
-    this.dtype = options.dtype ?? 'float32';
-    this.trainable = options.trainable ?? true;
-    this.shift = new Parameter([D], this.dtype);
-    if (options.shift !== undefined) {
-      if (options.shift.length !== D) throw new RangeError(`Shift: expected shift [${D}], got [${options.shift.length}]`);
-      this.shift.value.set(options.shift);
-    }
+    super('Shift', 'shift', options, options.shift);
+    this.shift = this.parameter;
   }
 
-  config(): ShiftConfig {
-    return {
-      type: 'Shift', features: this.features, trainable: this.trainable, dtype: this.dtype,
-      ...(this.trainable ? {} : { shift: Array.from(this.shift.value) }),
-    };
+  override config(): ShiftConfig {
+    return super.config() as ShiftConfig;
   }
 
-  override namedParameters(prefix?: string): NamedParameters {
-    return this.trainable ? [[joinName(prefix, 'shift'), this.shift]] : [];
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return { output: this.add(u, 1), logDet: new Float64Array(u.rows) };
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return { output: this.add(x, -1), logDet: new Float64Array(x.rows) };
-  }
-
-  protected override trainForward(u: Matrix): TrainPass {
-    return { ...this.computeForward(u), backward: (dOutput) => this.backward(dOutput, 1) };
-  }
-
-  protected override trainInverse(x: Matrix): TrainPass {
-    return { ...this.computeInverse(x), backward: (dOutput) => this.backward(dOutput, -1) };
-  }
-
-  /** `m + sign · b` row by row. */
-  private add(m: Matrix, sign: number): Matrix {
+  /** `m + sign · b` row by row; log-det 0. */
+  protected apply(m: Matrix, sign: number): BijectorResult {
     const D = this.features;
-    const out = zeros(m.rows, D, this.dtype);
-    for (let k = 0; k < m.data.length; k++) out.data[k] = m.data[k] + sign * this.shift.value[k % D];
-    return out;
+    const output = zeros(m.rows, D, this.dtype);
+    for (let k = 0; k < m.data.length; k++) output.data[k] = m.data[k] + sign * this.shift.value[k % D];
+    return { output, logDet: new Float64Array(m.rows) };
   }
 
-  private backward(dOutput: Matrix, sign: number): { dInput: Matrix; dContext: null } {
+  /** `∂y/∂m = 1`, `∂y/∂b = sign`. */
+  protected backward(_output: Matrix, dOutput: Matrix, _dLogDet: Float64Array | null, sign: number): BijectorGradients {
     const D = this.features;
     const dInput = zeros(dOutput.rows, D, this.dtype);
     dInput.data.set(dOutput.data);
