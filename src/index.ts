@@ -80,6 +80,7 @@ export { createRealNvp } from './flows/create-real-nvp.ts';
 export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
 export { createNsf } from './flows/create-nsf.ts';
 export type { CreateNsfOptions } from './flows/create-nsf.ts';
+export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-options.ts';
 // @exports:flows
 
 // train

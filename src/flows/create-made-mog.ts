@@ -10,6 +10,7 @@
 import { Rng } from '../core/rng.ts';
 import { MadeMog } from '../distributions/made-mog.ts';
 import type { CreateMadeOptions } from './create-made.ts';
+import { madeNetworkOptions } from './made-flow-options.ts';
 
 export interface CreateMadeMogOptions extends CreateMadeOptions {
   /** Mixture components per conditional. @default 10 */
@@ -18,13 +19,8 @@ export interface CreateMadeMogOptions extends CreateMadeOptions {
 
 export function createMadeMog(options: CreateMadeMogOptions): MadeMog {
   return new MadeMog({
-    features: options.features,
+    ...madeNetworkOptions(options),
     components: options.components,
-    hiddenUnits: options.hiddenUnits ?? [64, 64],
-    contextFeatures: options.contextFeatures,
-    activation: options.activation,
-    residual: options.residual,
-    degrees: options.degrees,
     logScaleBound: options.logScaleBound,
     dtype: options.dtype ?? 'float32',
     rng: options.rng ?? new Rng(0),

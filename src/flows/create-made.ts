@@ -8,44 +8,21 @@
  * made.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
  * made.sample(100, { rng: new Rng(1) });   // [100, 2]
  */
-import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
 import { StandardNormal } from '../distributions/standard-normal.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
-import type { DegreeMode } from '../nn/degrees.ts';
-import type { Activation } from '../kernels/kernels.ts';
+import { madeNetworkOptions, type MadeNetworkOptions } from './made-flow-options.ts';
 
-export interface CreateMadeOptions {
-  /** D, the data dimension. */
-  features: number;
-  /** Hidden layer widths. @default [64, 64] */
-  hiddenUnits?: readonly number[];
-  /** Width of the conditioning input (0 = unconditional). @default 0 */
-  contextFeatures?: number;
-  /** @default 'relu' */
-  activation?: Activation;
-  /** Residual connections between hidden layers (equal widths). @default false */
-  residual?: boolean;
-  /** Hidden degree assignment. @default 'sequential' */
-  degrees?: DegreeMode;
+export interface CreateMadeOptions extends MadeNetworkOptions {
   /** Soft clip bound of the log-scales. @default 5 */
   logScaleBound?: number;
-  /** @default 'float32' */
-  dtype?: Dtype;
-  /** Seeds the weights and degrees. @default new Rng(0) */
-  rng?: Rng;
 }
 
 export function createMade(options: CreateMadeOptions): TransformedDistribution {
   const dtype = options.dtype ?? 'float32';
   const maf = new MaskedAutoregressiveFlow({
-    features: options.features,
-    hiddenUnits: options.hiddenUnits ?? [64, 64],
-    contextFeatures: options.contextFeatures,
-    activation: options.activation,
-    residual: options.residual,
-    degrees: options.degrees,
+    ...madeNetworkOptions(options),
     logScaleBound: options.logScaleBound,
     dtype,
     rng: options.rng ?? new Rng(0),

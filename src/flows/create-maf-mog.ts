@@ -13,6 +13,7 @@ import { Rng } from '../core/rng.ts';
 import { MadeMog } from '../distributions/made-mog.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { createMaf, type CreateMafOptions } from './create-maf.ts';
+import { madeNetworkOptions } from './made-flow-options.ts';
 
 /** `logScaleBound` applies to the MAF layers; the MADE MoG base keeps its own default bound (see `MadeMog`). */
 export interface CreateMafMogOptions extends Omit<CreateMafOptions, 'base'> {
@@ -24,13 +25,8 @@ export function createMafMog(options: CreateMafMogOptions): TransformedDistribut
   const rng = options.rng ?? new Rng(0);
   const maf = createMaf({ ...options, base: 'normal', rng });
   const base = new MadeMog({
-    features: options.features,
+    ...madeNetworkOptions(options),
     components: options.components,
-    hiddenUnits: options.hiddenUnits ?? [64, 64],
-    contextFeatures: options.contextFeatures,
-    activation: options.activation,
-    residual: options.residual,
-    degrees: options.degrees,
     dtype: options.dtype ?? 'float32',
     rng,
   });

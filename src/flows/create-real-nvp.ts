@@ -10,14 +10,12 @@
  * flow.sample(1000, { rng: new Rng(1) });  // [1000, 2]
  */
 import type { Dtype } from '../core/matrix.ts';
-import { Rng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { AffineCoupling } from '../bijectors/affine-coupling.ts';
-import { BatchNormalization } from '../bijectors/batch-normalization.ts';
-import type { Bijector } from '../bijectors/bijector.ts';
-import { Chain } from '../bijectors/chain.ts';
-import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
+import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import type { Activation } from '../kernels/kernels.ts';
-import { createBase, type BaseKind } from './create-base.ts';
+import type { BaseKind } from './create-base.ts';
+import { layerCount, stackLayers } from './stack-layers.ts';
 
 export interface CreateRealNvpOptions {
   /** D ≥ 2, the data dimension. */
@@ -50,29 +48,20 @@ export interface CreateRealNvpOptions {
 
 export function createRealNvp(options: CreateRealNvpOptions): TransformedDistribution {
   const { features } = options;
-  const layers = options.layers ?? 5;
-  if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`createRealNvp: layers must be a positive integer, got ${layers}`);
+  const layers = layerCount('createRealNvp', options.layers);
   if (!Number.isInteger(features) || features < 2) {
     throw new RangeError(`createRealNvp: features must be an integer >= 2 (coupling layers need features to condition on), got ${features}`);
   }
-  const rng = options.rng ?? new Rng(0);
-  const dtype = options.dtype ?? 'float32';
-  const bijectors: Bijector[] = [];
-  for (let k = 0; k < layers; k++) {
-    bijectors.push(new AffineCoupling({
-      features,
-      mask: options.mask ?? 'alternate',
-      reverseMask: k % 2 === 1,
-      hiddenUnits: options.hiddenUnits ?? [64, 64],
-      contextFeatures: options.contextFeatures,
-      activation: options.activation,
-      shiftOnly: options.shiftOnly,
-      logScaleBound: options.logScaleBound,
-      dtype,
-      rng,
-    }));
-    if (options.batchNorm === true) bijectors.push(new BatchNormalization({ features, dtype }));
-  }
-  const base = createBase(options.base ?? 'normal', { features, dtype, rng, components: options.components });
-  return new TransformedDistribution(base, new Chain(bijectors));
+  return stackLayers({ ...options, layers, order: null }, (k, rng, dtype) => new AffineCoupling({
+    features,
+    mask: options.mask ?? 'alternate',
+    reverseMask: k % 2 === 1,
+    hiddenUnits: options.hiddenUnits ?? [64, 64],
+    contextFeatures: options.contextFeatures,
+    activation: options.activation,
+    shiftOnly: options.shiftOnly,
+    logScaleBound: options.logScaleBound,
+    dtype,
+    rng,
+  }));
 }

@@ -1,0 +1,63 @@
+/**
+ * The assembly every multi-layer factory shares: K layers, a `Permute` before each layer but the first (unless
+ * `order` is `null`), a `BatchNormalization` after each layer when `batchNorm` is set, all over a base distribution:
+ * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order.
+ * The rng is drawn from in that order (permutation, layer, …, then the base), so a seed gives the same model.
+ * `layerCount` checks and defaults K; call it first, so that a bad K is the first error a factory reports.
+ *
+ * @example
+ * const layers = layerCount('createMaf', options.layers);
+ * stackLayers({ features: 2, layers }, (k, rng, dtype) => new MaskedAutoregressiveFlow({ features: 2, dtype, rng }));
+ */
+import type { Dtype } from '../core/matrix.ts';
+import { Rng } from '../core/rng.ts';
+import { BatchNormalization } from '../bijectors/batch-normalization.ts';
+import type { Bijector } from '../bijectors/bijector.ts';
+import { Chain } from '../bijectors/chain.ts';
+import { Permute } from '../bijectors/permute.ts';
+import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
+import { createBase, type BaseKind } from './create-base.ts';
+
+export interface StackLayersOptions {
+  /** D, the data dimension. */
+  features: number;
+  /** K, as checked by `layerCount`. */
+  layers: number;
+  /** Feature order between layers; `null`: no permutations (e.g. couplings that alternate masks). @default 'reverse' */
+  order?: 'reverse' | 'random' | null;
+  /** A BatchNormalization after each layer (data → base order). @default false */
+  batchNorm?: boolean;
+  /** Base distribution. @default 'normal' */
+  base?: BaseKind;
+  /** Mixture components when `base` is `'mog'`. @default 10 */
+  components?: number;
+  /** @default 'float32' */
+  dtype?: Dtype;
+  /** Seeds the permutations, the layers (through `layer`) and the base. @default new Rng(0) */
+  rng?: Rng;
+}
+
+/** `layers ?? 5`, checked to be a positive integer (`where` names the factory in the error). */
+export function layerCount(where: string, layers: number | undefined): number {
+  const count = layers ?? 5;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`${where}: layers must be a positive integer, got ${count}`);
+  return count;
+}
+
+/** Builds layer `k` with the stack's rng and dtype. */
+export type LayerFactory = (k: number, rng: Rng, dtype: Dtype) => Bijector;
+
+export function stackLayers(options: StackLayersOptions, layer: LayerFactory): TransformedDistribution {
+  const { features } = options;
+  const rng = options.rng ?? new Rng(0);
+  const dtype = options.dtype ?? 'float32';
+  const order = options.order === undefined ? 'reverse' : options.order;
+  const bijectors: Bijector[] = [];
+  for (let k = 0; k < options.layers; k++) {
+    if (k > 0 && order !== null) bijectors.push(new Permute({ features, permutation: order, rng, dtype }));
+    bijectors.push(layer(k, rng, dtype));
+    if (options.batchNorm === true) bijectors.push(new BatchNormalization({ features, dtype }));
+  }
+  const base = createBase(options.base ?? 'normal', { features, dtype, rng, components: options.components });
+  return new TransformedDistribution(base, new Chain(bijectors));
+}
