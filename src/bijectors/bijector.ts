@@ -9,7 +9,9 @@
  * `backward` accumulates parameter gradients and returns the input and context gradients. A direction that is
  * sequential (MAF's forward) throws there.
  */
-import { cast, checkShape, dtypeOf, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkContext } from '../core/check-context.ts';
+import { checkShape, type Dtype, type Matrix } from '../core/matrix.ts';
+import { toDtype } from '../core/to-dtype.ts';
 import type { Module, NamedParameters } from '../nn/parameter.ts';
 
 export interface BijectorCallOptions {
@@ -141,16 +143,10 @@ export abstract class Bijector implements Module {
   }
 
   protected checkContext(where: string, rows: number, context: Matrix | undefined): Matrix | null {
-    if (this.contextFeatures === 0) {
-      if (context !== undefined) throw new Error(`${where}: this bijector takes no context (contextFeatures = 0)`);
-      return null;
-    }
-    if (context === undefined) throw new Error(`${where}: expected context [${rows}, ${this.contextFeatures}], got none`);
-    checkShape(where, 'context', context, this.contextFeatures, rows);
-    return this.toDtype(context);
+    return checkContext(where, 'bijector', { contextFeatures: this.contextFeatures, rows, dtype: this.dtype }, context);
   }
 
   protected toDtype(m: Matrix): Matrix {
-    return dtypeOf(m.data) === this.dtype ? m : cast(m, this.dtype);
+    return toDtype(m, this.dtype);
   }
 }

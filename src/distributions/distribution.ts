@@ -6,7 +6,9 @@
  * Training: `logProbTrain(x)` returns the log-densities with a `backward(dLogProb)` that accumulates parameter
  * gradients and returns the gradients of the input and the context.
  */
-import { cast, checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkContext } from '../core/check-context.ts';
+import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { toDtype } from '../core/to-dtype.ts';
 import { Rng } from '../core/rng.ts';
 import type { Module, NamedParameters } from '../nn/parameter.ts';
 
@@ -93,17 +95,11 @@ export abstract class Distribution implements Module {
   abstract config(): DistributionConfig;
 
   protected contextFor(where: string, rows: number, context: Matrix | undefined): Matrix | null {
-    if (this.contextFeatures === 0) {
-      if (context !== undefined) throw new Error(`${where}: this distribution takes no context (contextFeatures = 0)`);
-      return null;
-    }
-    if (context === undefined) throw new Error(`${where}: expected context [${rows}, ${this.contextFeatures}], got none`);
-    checkShape(where, 'context', context, this.contextFeatures, rows);
-    return this.toDtype(context);
+    return checkContext(where, 'distribution', { contextFeatures: this.contextFeatures, rows, dtype: this.dtype }, context);
   }
 
   protected toDtype(m: Matrix): Matrix {
-    return dtypeOf(m.data) === this.dtype ? m : cast(m, this.dtype);
+    return toDtype(m, this.dtype);
   }
 }
 

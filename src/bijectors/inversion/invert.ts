@@ -28,7 +28,8 @@
  * const { x, converged } = invert(maf, u, { context, method: 'newton', strict: true });
  * // x ≈ maf.forward(u, { context }) and maf.inverse(x, { context }) ≈ u
  */
-import { cast, checkShape, dtypeOf, type Matrix } from '../../core/matrix.ts';
+import { checkShape, type Matrix } from '../../core/matrix.ts';
+import { toDtype } from '../../core/to-dtype.ts';
 import type { Bijector } from '../bijector.ts';
 import { Chain } from '../chain.ts';
 import { Invert } from '../invert.ts';
@@ -96,7 +97,7 @@ export function invert(bijector: Bijector, target: Matrix, options: InvertOption
   if (bijector.contextFeatures > 0) {
     if (options.context === undefined) throw new Error(`${where}: expected context [${n}, ${bijector.contextFeatures}], got none`);
     checkShape(where, 'context', options.context, bijector.contextFeatures, n);
-    context = toDtype(options.context, bijector);
+    context = toDtype(options.context, bijector.dtype);
   } else if (options.context !== undefined) {
     throw new Error(`${where}: this bijector takes no context (contextFeatures = 0)`);
   }
@@ -106,13 +107,13 @@ export function invert(bijector: Bijector, target: Matrix, options: InvertOption
   const maxIterations = options.maxIterations ?? Math.max(100, 2 * D + 2);
   if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`${where}: maxIterations must be a positive integer, got ${maxIterations}`);
 
-  const y = toDtype(target, bijector);
+  const y = toDtype(target, bijector.dtype);
   const wasTraining = bijector.isTraining;
   if (wasTraining) bijector.train(false);
   try {
     const leaves = countLeaves(bijector);
     const settings: Settings = { method, tolerance: leaves > 1 ? tolerance / (2 * leaves) : tolerance, maxIterations };
-    const initial = options.initial === undefined ? null : toDtype(options.initial, bijector);
+    const initial = options.initial === undefined ? null : toDtype(options.initial, bijector.dtype);
     const { x, iterations } = solve(bijector, direction, y, context, initial, settings);
     const ctx = context === null ? {} : { context };
     const back = direction === 'forward' ? bijector.inverse(x, ctx) : bijector.forward(x, ctx);
@@ -204,8 +205,4 @@ function countLeaves(b: Bijector): number {
   if (b instanceof Invert) return countLeaves(b.bijector);
   if (b instanceof Chain) return b.bijectors.reduce((s, c) => s + countLeaves(c), 0);
   return b instanceof Permute ? 0 : 1;
-}
-
-function toDtype(m: Matrix, b: Bijector): Matrix {
-  return dtypeOf(m.data) === b.dtype ? m : cast(m, b.dtype);
 }

@@ -1,0 +1,35 @@
+/**
+ * The one context check of bijectors and distributions (the conditioning pattern of STYLE.md §6): with
+ * `contextFeatures = 0` a context is an error; otherwise one of shape `[rows, contextFeatures]` is required and is
+ * returned in `dtype`. Errors name the method (`where`), the expected and the actual shape.
+ *
+ * @example
+ * checkContext('Made.forward', 'bijector', { contextFeatures: 1, rows: 2, dtype: 'float32' }, matrix([[0], [1]]));
+ * checkContext('Normal.logProb', 'distribution', { contextFeatures: 0, rows: 2, dtype: 'float32' }, undefined); // null
+ */
+import { checkShape, type Dtype, type Matrix } from './matrix.ts';
+import { toDtype } from './to-dtype.ts';
+
+export interface ContextShape {
+  /** Width C of the context (0 = unconditional). */
+  contextFeatures: number;
+  /** The number of rows n the context must have. */
+  rows: number;
+  /** The element type the context is converted to. */
+  dtype: Dtype;
+}
+
+/**
+ * @param where the method, e.g. `'MaskedAutoregressiveFlow.inverse'`
+ * @param owner what takes the context, for the message (`'bijector'`, `'distribution'`)
+ * @returns the context `[rows, contextFeatures]` in `dtype`, or `null` when `contextFeatures` is 0
+ */
+export function checkContext(where: string, owner: string, shape: ContextShape, context: Matrix | undefined): Matrix | null {
+  if (shape.contextFeatures === 0) {
+    if (context !== undefined) throw new Error(`${where}: this ${owner} takes no context (contextFeatures = 0)`);
+    return null;
+  }
+  if (context === undefined) throw new Error(`${where}: expected context [${shape.rows}, ${shape.contextFeatures}], got none`);
+  checkShape(where, 'context', context, shape.contextFeatures, shape.rows);
+  return toDtype(context, shape.dtype);
+}
