@@ -22,7 +22,8 @@ import type { Rng } from '../core/rng.ts';
 import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
 import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
-import { logSumExp, pickComponent } from './mixture-of-gaussians.ts';
+import { logSumExp } from './log-sum-exp.ts';
+import { pickComponent } from './pick-component.ts';
 
 export interface MadeMogOptions extends Omit<MadeOptions, 'paramsPerFeature'> {
   /** k, mixture components per conditional. @default 10 */

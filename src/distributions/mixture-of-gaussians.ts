@@ -15,6 +15,8 @@
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
+import { logSumExp } from './log-sum-exp.ts';
+import { pickComponent } from './pick-component.ts';
 import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
 
 export interface MixtureOfGaussiansOptions {
@@ -160,28 +162,4 @@ export class MixtureOfGaussians extends Distribution {
     }
     return logSumExp(a, 0, this.components);
   }
-}
-
-/** `log Σ_{k ∈ [start, end)} exp(v_k)`, shifted by the maximum so that nothing overflows or underflows to −∞ wrongly. */
-export function logSumExp(v: ArrayLike<number>, start: number, end: number): number {
-  let max = -Infinity;
-  for (let k = start; k < end; k++) if (v[k] > max) max = v[k];
-  if (max === -Infinity) return -Infinity;
-  let s = 0;
-  for (let k = start; k < end; k++) s += Math.exp(v[k] - max);
-  return max + Math.log(s);
-}
-
-/** Draws an index in `[0, end − start)` with probabilities `softmax(logits[start:end])`. */
-export function pickComponent(logits: ArrayLike<number>, start: number, end: number, rng: Rng): number {
-  let max = -Infinity;
-  for (let k = start; k < end; k++) if (logits[k] > max) max = logits[k];
-  let total = 0;
-  for (let k = start; k < end; k++) total += Math.exp(logits[k] - max);
-  let u = rng.uniform() * total;
-  for (let k = start; k < end; k++) {
-    u -= Math.exp(logits[k] - max);
-    if (u < 0) return k - start;
-  }
-  return end - start - 1;
 }
