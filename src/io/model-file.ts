@@ -21,8 +21,7 @@
 import { readFileSync } from 'node:fs';
 import type { FloatArray } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
-import { Bijector } from '../bijectors/bijector.ts';
-import { collectBuffers, type HasBijector } from '../bijectors/create-bijector.ts';
+import { collectBuffers } from '../bijectors/collect-buffers.ts';
 import { Standardizer } from '../data/standardizer.ts';
 import { createDistribution } from '../distributions/create-distribution.ts';
 import type { Distribution, DistributionConfig } from '../distributions/distribution.ts';
@@ -68,7 +67,7 @@ export function saveModel(path: string, flow: Distribution, options: SaveModelOp
   }
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const [name, p] of flow.namedParameters()) tensors[name] = { dtype: dtypeName(p.value), shape: [...p.shape], data: p.value };
-  for (const [name, b] of buffersOf(flow)) tensors[name] = { dtype: dtypeName(b), shape: [b.length], data: b };
+  for (const [name, b] of collectBuffers(flow)) tensors[name] = { dtype: dtypeName(b), shape: [b.length], data: b };
   writeSafetensors(path, tensors, metadata);
 }
 
@@ -96,7 +95,7 @@ export function loadModel(path: string): LoadedModel {
     unused.delete(name);
   };
   for (const [name, p] of flow.namedParameters()) load(name, p.value, p.shape);
-  for (const [name, b] of buffersOf(flow)) load(name, b, [b.length]);
+  for (const [name, b] of collectBuffers(flow)) load(name, b, [b.length]);
   if (unused.size > 0) throw fail(`unexpected tensor '${[...unused][0]}' (the config has no such parameter or buffer)`);
   const userMetadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(metadata)) if (!RESERVED.includes(key)) userMetadata[key] = value;
@@ -127,11 +126,6 @@ function parseJson(text: string, what: string, fail: (detail: string) => DataErr
   } catch (error) {
     throw fail(`the '${what}' metadata is not valid JSON (${(error as Error).message})`);
   }
-}
-
-function buffersOf(flow: Distribution): Array<[string, Float64Array]> {
-  const inner = (flow as Partial<HasBijector>).bijector;
-  return inner instanceof Bijector ? collectBuffers(flow as Distribution & HasBijector) : [];
 }
 
 function dtypeName(data: FloatArray): 'F32' | 'F64' {

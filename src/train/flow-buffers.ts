@@ -4,21 +4,17 @@
  * evaluation (`setBatchNormStatistics`), as the MAF paper does. Distributions without a bijector have none.
  */
 import type { Matrix } from '../core/matrix.ts';
-import { Bijector } from '../bijectors/bijector.ts';
-import { collectBuffers, setBatchNormStatistics, type HasBijector } from '../bijectors/create-bijector.ts';
+import { collectBuffers } from '../bijectors/collect-buffers.ts';
+import { setBatchNormStatistics } from '../bijectors/set-batch-norm-statistics.ts';
 import type { Distribution } from '../distributions/distribution.ts';
 import type { NamedTensors } from './tensor-snapshot.ts';
 
 /** Named live buffers of `flow`, e.g. `bijector.bijectors.1.runningMean` (empty without batch normalisation). */
 export function flowBuffers(flow: Distribution): NamedTensors {
-  return hasBijector(flow) ? collectBuffers(flow) : [];
+  return collectBuffers(flow);
 }
 
 /** Sets every batch-norm layer's statistics from `data [n, D]` pushed through the layers before it. */
 export function setPopulationStatistics(flow: Distribution, data: Matrix, context: Matrix | undefined): void {
-  if (hasBijector(flow)) setBatchNormStatistics(flow, data, context === undefined ? {} : { context });
-}
-
-function hasBijector(flow: Distribution): flow is Distribution & HasBijector {
-  return (flow as Partial<HasBijector>).bijector instanceof Bijector;
+  setBatchNormStatistics(flow, data, context === undefined ? {} : { context });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { zeros, type Matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { collectBuffers } from '../../src/bijectors/create-bijector.ts';
+import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { fileCheckpointer } from '../../src/io/checkpoint-file.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
