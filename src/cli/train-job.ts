@@ -8,9 +8,8 @@ import type { Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { Standardizer } from '../data/standardizer.ts';
 import { fileCheckpointer } from '../io/checkpoint-file.ts';
-import { fit, type FitOptions } from '../train/fit.ts';
+import { fit, type FitOptions, type FitResult } from '../train/fit.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
-import type { EpochRecord } from '../train/training-state.ts';
 import { saveCliModel, type CliModel } from './cli-model.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
 import { UsageError } from './usage-error.ts';
@@ -44,17 +43,11 @@ export interface TrainJob {
   resume?: string;
 }
 
-/** What a run reports back. */
-export interface TrainJobResult {
-  /** Per-epoch training loss and validation log-likelihood, original units. */
-  history: EpochRecord[];
-  bestEpoch: number;
-  /** Mean validation log-likelihood of the saved parameters, original units (NaN without validation). */
-  bestValidationLogLik: number;
-  stoppedBy: 'epochs' | 'patience' | 'abort' | 'divergence';
-  message?: string;
-  steps: number;
-  seconds: number;
+/**
+ * What a run reports back: `fit`'s result, with the training losses and validation log-likelihoods (`history`,
+ * `bestValidationLogLik`) in original units (NaN without validation), and the constant columns.
+ */
+export interface TrainJobResult extends FitResult {
   /** Columns that were constant in the training data (modelled as centred, not scaled). */
   constantColumns: string[];
 }

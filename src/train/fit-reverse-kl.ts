@@ -21,8 +21,9 @@ import { Rng } from '../core/rng.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { zeroGrad } from '../nn/parameter.ts';
 import { clipGradNorm, gradNorm } from './clip-grad-norm.ts';
-import { createOptimizer, type OptimizerName } from './create-optimizer.ts';
-import { constantSchedule, cosineSchedule, type Schedule } from './schedule.ts';
+import { createOptimizer } from './create-optimizer.ts';
+import type { GradientStepOptions } from './gradient-step-options.ts';
+import { resolveSchedule } from './schedule.ts';
 import { restoreTensors, snapshotTensors } from './tensor-snapshot.ts';
 
 export interface ReverseKlStepEvent {
@@ -34,7 +35,8 @@ export interface ReverseKlStepEvent {
   etaSeconds: number;
 }
 
-export interface FitReverseKlOptions {
+/** With `GradientStepOptions` (`optimizer`, `momentum`, `schedule` over `steps`, `clipGradNorm`). */
+export interface FitReverseKlOptions extends GradientStepOptions {
   /** Optimiser steps. @default 1000 */
   steps?: number;
   /** Samples per step. @default 100 */
@@ -43,14 +45,6 @@ export interface FitReverseKlOptions {
   learningRate?: number;
   /** L2 penalty coefficient. @default 0 */
   weightDecay?: number;
-  /** @default 'adam' */
-  optimizer?: OptimizerName;
-  /** Momentum of `'sgd'`. @default 0.9 */
-  momentum?: number;
-  /** Learning-rate multiplier per step; `'cosine'` decays to 0 over `steps`. @default 'constant' */
-  schedule?: 'constant' | 'cosine' | Schedule;
-  /** Clip the global gradient norm to this value. @default Infinity (off) */
-  clipGradNorm?: number;
   /** Draws the base samples. @default new Rng(0) */
   rng?: Rng;
   onStep?: (event: ReverseKlStepEvent) => void;
@@ -82,8 +76,7 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
   }
   const rng = options.rng ?? new Rng(0);
   const learningRate = options.learningRate ?? 1e-3;
-  const schedule = options.schedule === 'cosine' ? cosineSchedule({ totalSteps: steps })
-    : typeof options.schedule === 'function' ? options.schedule : constantSchedule();
+  const schedule = resolveSchedule('fitReverseKl', options.schedule ?? 'constant', steps);
   const clip = options.clipGradNorm ?? Infinity;
   const parameters = flow.namedParameters();
   const parameterList = parameters.map(([, p]) => p);

@@ -24,7 +24,8 @@ import { Rng } from '../core/rng.ts';
 import type { Distribution } from '../distributions/distribution.ts';
 import type { OptimizerName } from './create-optimizer.ts';
 import type { EpochEvent, StepEvent } from './progress-event.ts';
-import { constantSchedule, cosineSchedule, type Schedule } from './schedule.ts';
+import type { GradientStepOptions } from './gradient-step-options.ts';
+import { resolveSchedule, type Schedule } from './schedule.ts';
 import type { EpochRecord, TrainingState } from './training-state.ts';
 import { TrainingRun } from './training-run.ts';
 import { splitValidation } from './validation-split.ts';
@@ -36,7 +37,8 @@ export interface FitCheckpoint {
   save(state: TrainingState): void;
 }
 
-export interface FitOptions {
+/** With `GradientStepOptions` (`optimizer`, `momentum`, `schedule` over all `epochs`, `clipGradNorm`). */
+export interface FitOptions extends GradientStepOptions {
   /** Conditioning values aligned with the rows of `data` (conditional flows). */
   context?: Matrix;
   /** Share of `data` held out (seeded by `rng`) when no `validationData` is given; 0 = no validation. @default 0.1 */
@@ -53,14 +55,6 @@ export interface FitOptions {
   learningRate?: number;
   /** L2 penalty coefficient. @default 1e-6 */
   weightDecay?: number;
-  /** @default 'adam' */
-  optimizer?: OptimizerName;
-  /** Momentum of `'sgd'`. @default 0.9 */
-  momentum?: number;
-  /** Learning-rate multiplier per step; `'cosine'` decays to 0 over all `epochs`. @default 'constant' */
-  schedule?: 'constant' | 'cosine' | Schedule;
-  /** Clip the global gradient norm to this value. @default Infinity (off) */
-  clipGradNorm?: number;
   /** Epochs without improvement of the validation log-likelihood before stopping. @default 30 */
   patience?: number;
   /** Seeds the validation split and the shuffles. @default new Rng(0) */
@@ -138,7 +132,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     weightDecay: options.weightDecay ?? 1e-6,
     optimizer: options.optimizer ?? 'adam',
     momentum: options.momentum ?? 0.9,
-    schedule: resolveSchedule(options.schedule ?? 'constant', epochs * steps),
+    schedule: resolveSchedule('fit', options.schedule ?? 'constant', epochs * steps),
     clipGradNorm: options.clipGradNorm ?? Infinity,
     patience,
     rng,
@@ -174,12 +168,6 @@ function checkContext(name: string, flow: Distribution, data: Matrix, context: M
   checkShape('fit', name, context, flow.contextFeatures, data.rows);
 }
 
-function resolveSchedule(schedule: 'constant' | 'cosine' | Schedule, totalSteps: number): Schedule {
-  if (typeof schedule === 'function') return schedule;
-  if (schedule === 'constant') return constantSchedule();
-  if (schedule === 'cosine') return cosineSchedule({ totalSteps });
-  throw new Error(`fit: unknown schedule '${schedule as string}' (expected 'constant', 'cosine' or a function)`);
-}
 
 function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`fit: ${name} must be a positive integer, got ${value}`);

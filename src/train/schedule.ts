@@ -51,3 +51,19 @@ export function stepSchedule(options: StepScheduleOptions): Schedule {
   if (!(factor > 0)) throw new RangeError(`stepSchedule: factor must be > 0, got ${factor}`);
   return (step) => factor ** Math.floor(step / every);
 }
+
+/** A schedule by name, or any function. */
+export type ScheduleOption = 'constant' | 'cosine' | Schedule;
+
+/**
+ * The schedule an option names (`'cosine'` over `totalSteps`); throws naming `where` for an unknown name.
+ *
+ * @example
+ * resolveSchedule('fit', 'cosine', 1000)(1000); // 0
+ */
+export function resolveSchedule(where: string, schedule: ScheduleOption, totalSteps: number): Schedule {
+  if (typeof schedule === 'function') return schedule;
+  if (schedule === 'constant') return constantSchedule();
+  if (schedule === 'cosine') return cosineSchedule({ totalSteps });
+  throw new Error(`${where}: unknown schedule '${schedule as string}' (expected 'constant', 'cosine' or a function)`);
+}
