@@ -9,12 +9,13 @@
  * Memory: D² numbers per row being solved.
  */
 import { gatherRows, type Matrix } from '../../core/matrix.ts';
-import { finiteDifferenceJacobians, maxAbsRow, normSquaredRow, pick, residual, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
+import {
+  activeRows, finiteDifferenceJacobians, gatherActive, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
+} from './leaf-problem.ts';
 import { lineSearch } from './line-search.ts';
 import { invertMatrix } from './solve-linear.ts';
 
 const MAX_RESTARTS = 2;
-import { activeRows } from './newton.ts';
 
 export function solveBroyden(p: LeafProblem): LeafSolution {
   const n = p.target.rows;
@@ -29,13 +30,7 @@ export function solveBroyden(p: LeafProblem): LeafSolution {
   let fresh = new Uint8Array(active.length).fill(1);
   for (let it = 0; it < p.maxIterations && active.length > 0; it++) {
     const m = active.length;
-    const xa = gatherRows(x, active);
-    const Fa = new Float64Array(m * D);
-    const normSq = new Float64Array(m);
-    active.forEach((r, i) => {
-      Fa.set(F.subarray(r * D, (r + 1) * D), i * D);
-      normSq[i] = normSquaredRow(Fa, i, D);
-    });
+    const { xa, Fa, normSq } = gatherActive(x, F, active);
     resetFromFiniteDifferences(p, active, xa, Fa, H, fresh);
     const x0 = Float64Array.from(xa.data);
     const F0 = Fa.slice();
@@ -52,10 +47,7 @@ export function solveBroyden(p: LeafProblem): LeafSolution {
     const keep: number[] = [];
     active.forEach((r, i) => {
       iterations[r]++;
-      for (let d = 0; d < D; d++) {
-        x.data[r * D + d] = xa.data[i * D + d];
-        F[r * D + d] = Fa[i * D + d];
-      }
+      scatterRow(x, F, xa, Fa, i, r);
       if (accepted[i]) {
         update(H, i, D, x0, xa.data, F0, Fa);
       } else if (restarts[i] < MAX_RESTARTS) {

@@ -157,3 +157,35 @@ function finiteDifferenceChunk(p: LeafProblem, x: Matrix, rows: Int32Array, F0: 
 export function pick(m: Matrix, rows: Int32Array | null): Matrix {
   return rows === null ? { rows: m.rows, cols: m.cols, data: m.data.slice() } : gatherRows(m, rows);
 }
+
+/** Rows (of `rows`, or all) whose residual is above the tolerance (NaN counts as above). */
+export function activeRows(F: Float64Array, n: number, D: number, tolerance: number, rows: Int32Array | null): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = maxAbsRow(F, i, D);
+    if (!(e <= tolerance)) out.push(rows === null ? i : rows[i]);
+  }
+  return Int32Array.from(out);
+}
+
+/** The active rows' current values `xa [m, D]`, residuals `Fa [m, D]` and `‖Fa[i, :]‖² [m]` (copies). */
+export function gatherActive(x: Matrix, F: Float64Array, active: Int32Array): { xa: Matrix; Fa: Float64Array; normSq: Float64Array } {
+  const D = x.cols;
+  const xa = gatherRows(x, active);
+  const Fa = new Float64Array(active.length * D);
+  const normSq = new Float64Array(active.length);
+  active.forEach((r, i) => {
+    Fa.set(F.subarray(r * D, (r + 1) * D), i * D);
+    normSq[i] = normSquaredRow(Fa, i, D);
+  });
+  return { xa, Fa, normSq };
+}
+
+/** Writes row i of the active block (`xa`, `Fa`) back to row r of `x` and `F`. */
+export function scatterRow(x: Matrix, F: Float64Array, xa: Matrix, Fa: Float64Array, i: number, r: number): void {
+  const D = x.cols;
+  for (let d = 0; d < D; d++) {
+    x.data[r * D + d] = xa.data[i * D + d];
+    F[r * D + d] = Fa[i * D + d];
+  }
+}

@@ -6,8 +6,9 @@
  * With `diagonalOnly` the step uses only `diag J` (the nonlinear Jacobi iteration), which is the generic form of the
  * fixed-point method.
  */
-import { gatherRows } from '../../core/matrix.ts';
-import { jacobians, maxAbsRow, normSquaredRow, pick, residual, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
+import {
+  activeRows, gatherActive, jacobians, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
+} from './leaf-problem.ts';
 import { lineSearch } from './line-search.ts';
 import { solveLinear } from './solve-linear.ts';
 
@@ -20,13 +21,7 @@ export function solveNewton(p: LeafProblem, diagonalOnly = false): LeafSolution 
   let active = activeRows(F, n, D, p.tolerance, null);
   for (let it = 0; it < p.maxIterations && active.length > 0; it++) {
     const m = active.length;
-    const xa = gatherRows(x, active);
-    const Fa = new Float64Array(m * D);
-    const normSq = new Float64Array(m);
-    active.forEach((r, i) => {
-      Fa.set(F.subarray(r * D, (r + 1) * D), i * D);
-      normSq[i] = normSquaredRow(Fa, i, D);
-    });
+    const { xa, Fa, normSq } = gatherActive(x, F, active);
     const J = jacobians(p, xa, active);
     const step = new Float64Array(m * D);
     const solvable = new Uint8Array(m);
@@ -50,10 +45,7 @@ export function solveNewton(p: LeafProblem, diagonalOnly = false): LeafSolution 
     const next: number[] = [];
     active.forEach((r, i) => {
       iterations[r]++;
-      for (let d = 0; d < D; d++) {
-        x.data[r * D + d] = xa.data[i * D + d];
-        F[r * D + d] = Fa[i * D + d];
-      }
+      scatterRow(x, F, xa, Fa, i, r);
       // A row whose step could not reduce ‖F‖ has stalled: more iterations would repeat the same step.
       if (accepted[i] && solvable[i] && maxAbsRow(Fa, i, D) > p.tolerance) next.push(r);
     });
@@ -61,14 +53,3 @@ export function solveNewton(p: LeafProblem, diagonalOnly = false): LeafSolution 
   }
   return { x, iterations };
 }
-
-/** Rows (of `rows`, or all) whose residual is above the tolerance (NaN counts as above). */
-export function activeRows(F: Float64Array, n: number, D: number, tolerance: number, rows: Int32Array | null): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = maxAbsRow(F, i, D);
-    if (!(e <= tolerance)) out.push(rows === null ? i : rows[i]);
-  }
-  return Int32Array.from(out);
-}
-
