@@ -3,7 +3,7 @@
  * forces a backend; otherwise the native addon is used when it loads, and when it does not, maflow says so once on
  * stderr and runs on the reference backend.
  */
-import { registerBackend, setBackend } from './backend.ts';
+import { kernels, registerBackend, setBackend } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { loadNativeBackend } from './native.ts';
 
@@ -45,4 +45,14 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
     selected = setBackend('reference');
   }
   return selected;
+}
+
+/**
+ * One line naming the active backend for users: `native (avx512, 2 threads)` or `reference (pure TypeScript)`.
+ */
+export function describeBackend(): string {
+  const active = kernels();
+  if (active.name !== 'native') return 'reference (pure TypeScript)';
+  const native = loadNativeBackend();
+  return native.ok ? `native (${native.addon.isa()}, ${native.addon.threads()} thread${native.addon.threads() === 1 ? '' : 's'})` : 'native';
 }

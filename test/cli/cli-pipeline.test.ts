@@ -33,6 +33,7 @@ describe('maflow CLI pipeline (subprocess)', () => {
     assert.ok(ll !== null, trainOutput);
     assert.ok(Number(ll[1]) < 0 && Number(ll[1]) > -5, `validation ll ${ll[1]}`);
     assert.match(trainOutput, /epoch 4\/4 +train loss/);
+    assert.match(trainOutput, /training maf on 1000 rows × 2 columns; backend (native \(\w+, \d threads?\)|reference)/);
     assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temp files left');
   });
 
@@ -42,6 +43,7 @@ describe('maflow CLI pipeline (subprocess)', () => {
     const summary = JSON.parse(evaluated.stdout) as Record<string, number>;
     assert.equal(summary.rows, 300);
     assert.equal(summary.dimensions, 2);
+    assert.match(String(summary.backend), /^(native|reference)/);
     assert.ok(Number.isFinite(summary.logLikelihood) && summary.logLikelihood < 0);
     assert.ok(summary.twoStandardErrors > 0 && summary.twoStandardErrors < 1);
     assert.ok(Math.abs(summary.bitsPerDimension + summary.logLikelihood / (2 * Math.LN2)) < 1e-12);

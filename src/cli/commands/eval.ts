@@ -8,6 +8,7 @@ import { loadCliModel } from '../cli-model.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
 import { logDensities } from '../model-space.ts';
 import { readModelData } from '../read-model-data.ts';
+import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 
 interface EvalOptions {
@@ -30,7 +31,7 @@ export function evalCommand(io: CliIo): Command {
     if (options.json === true) {
       io.stdout.write(`${JSON.stringify({ model: modelPath, data: dataPath, logLikelihood: summary.mean,
         twoStandardErrors: summary.twoStandardErrors, bitsPerDimension: summary.bitsPerDimension,
-        rows: summary.rows, dimensions: summary.dimensions })}\n`);
+        rows: summary.rows, dimensions: summary.dimensions, backend: describeBackend() })}\n`);
       return;
     }
     io.stdout.write(`log-likelihood: ${summary.mean.toFixed(4)} ± ${summary.twoStandardErrors.toFixed(4)} nats ` +

@@ -21,6 +21,7 @@ import { readTrainingData } from '../read-training-data.ts';
 import { runTrainWorker } from '../run-train-worker.ts';
 import type { TrainJob, TrainJobResult } from '../train-job.ts';
 import { UsageError } from '../usage-error.ts';
+import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 
 interface TrainOptions {
@@ -95,6 +96,7 @@ export function trainCommand(io: CliIo): Command {
     if (options.checkpoint !== undefined) checkOutputPath('--checkpoint', options.checkpoint);
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
+    io.stderr.write(`training ${options.flow} on ${job.x.rows} rows × ${job.x.cols} columns; backend ${describeBackend()}\n`);
     const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
     const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
