@@ -13,6 +13,7 @@ import { checkContext } from '../core/check-context.ts';
 import { checkShape, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import type { Module, NamedParameters } from '../nn/parameter.ts';
+import { Scratch } from '../nn/scratch.ts';
 
 export interface BijectorCallOptions {
   /** Conditioning values `[n, contextFeatures]`; required when `contextFeatures > 0`. */
@@ -35,6 +36,9 @@ export interface BijectorGradients {
 /** A differentiable evaluation of one direction. */
 export interface TrainPass extends BijectorResult {
   /**
+   * (`output`, `logDet` and the returned gradients may be the bijector's reusable buffers: they are valid until its
+   * next train pass, so a bijector instance appears at most once in a model.)
+   *
    * Given `dOutput = ∂L/∂output` and `dLogDet = ∂L/∂logDet` (per row; `null` = 0), accumulates `∂L/∂θ` into the
    * parameters' `grad` and returns `∂L/∂input` and `∂L/∂context`.
    */
@@ -56,6 +60,8 @@ export abstract class Bijector implements Module {
   abstract readonly dtype: Dtype;
   /** Training mode (batch statistics in `BatchNormalization`); see `train()`. */
   protected training = false;
+  /** Buffers reused by the train passes (the training loop allocates nothing per step). */
+  protected readonly scratch = new Scratch();
 
   /** Data → base is the direction this bijector computes in one parallel pass (true for MAF; false for IAF). */
   abstract readonly inverseIsParallel: boolean;

@@ -81,7 +81,7 @@ export class Chain extends Bijector {
   private runTrain(input: Matrix, context: Matrix | null, order: Bijector[],
     step: (b: Bijector, v: Matrix, o: { context?: Matrix }) => TrainPass): TrainPass {
     const passes: TrainPass[] = [];
-    const logDet = new Float64Array(input.rows);
+    const logDet = this.scratch.zeroDoubles('logDet', input.rows);
     let value = input;
     for (const b of order) {
       const pass = step(b, value, contextFor(b, context));

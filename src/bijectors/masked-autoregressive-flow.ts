@@ -94,15 +94,15 @@ export class MaskedAutoregressiveFlow extends Bijector {
     const n = x.rows;
     const D = this.features;
     const pass = this.made.forwardTrain(n, x.data, context?.data ?? null);
-    const output = zeros(n, D, this.dtype);
-    const logDet = new Float64Array(n);
+    const output = this.scratch.matrix('output', n, D, this.dtype);
+    const logDet = this.scratch.zeroDoubles('logDet', n);
     this.transformer.inverse(n, D, 0, D, x.data, pass.output, output.data, logDet, false);
     return {
       output,
       logDet,
       backward: (dOutput, dLogDet) => {
-        const dInput = zeros(n, D, this.dtype);
-        const dParams = zeros(n, this.made.outputWidth, this.dtype).data;
+        const dInput = this.scratch.matrix('dInput', n, D, this.dtype);
+        const dParams = this.scratch.get('dParams', this.dtype, n * this.made.outputWidth);
         this.transformer.inverseBackward(n, D, x.data, pass.output, output.data, dOutput.data, dLogDet, dInput.data, dParams);
         const through = pass.backward(dParams);
         // x reaches the output twice: directly through τ⁻¹ and through the conditioner.

@@ -6,7 +6,7 @@
  * @example
  * new Permute({ features: 3, permutation: 'reverse' }).forward(matrix([[1, 2, 3]])); // [[3, 2, 1]]
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
 
@@ -64,17 +64,25 @@ export class Permute extends Bijector {
   }
 
   protected override trainForward(u: Matrix): TrainPass {
-    return { ...this.computeForward(u), backward: (d) => ({ dInput: gatherColumns(d, this.inversePermutation), dContext: null }) };
+    return this.trainPass(u, this.permutation, this.inversePermutation);
   }
 
   protected override trainInverse(x: Matrix): TrainPass {
-    return { ...this.computeInverse(x), backward: (d) => ({ dInput: gatherColumns(d, this.permutation), dContext: null }) };
+    return this.trainPass(x, this.inversePermutation, this.permutation);
+  }
+
+  private trainPass(input: Matrix, index: Int32Array, backIndex: Int32Array): TrainPass {
+    const output = gatherColumns(input, index, this.scratch.matrix('output', input.rows, input.cols, dtypeOf(input.data)));
+    return {
+      output,
+      logDet: this.scratch.zeroDoubles('logDet', input.rows),
+      backward: (d) => ({ dInput: gatherColumns(d, backIndex, this.scratch.matrix('dInput', d.rows, d.cols, dtypeOf(d.data))), dContext: null }),
+    };
   }
 }
 
 /** `out[:, i] = m[:, index[i]]`. */
-function gatherColumns(m: Matrix, index: Int32Array): Matrix {
-  const out = zeros(m.rows, m.cols, m.data instanceof Float64Array ? 'float64' : 'float32');
+function gatherColumns(m: Matrix, index: Int32Array, out: Matrix = zeros(m.rows, m.cols, dtypeOf(m.data))): Matrix {
   const D = m.cols;
   for (let r = 0; r < m.rows; r++) {
     const o = r * D;

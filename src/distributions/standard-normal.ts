@@ -7,10 +7,12 @@
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
+import { Scratch } from '../nn/scratch.ts';
 import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
 
 export class StandardNormal extends Distribution {
   readonly contextFeatures = 0;
+  private readonly scratch = new Scratch();
 
   constructor(readonly features: number, readonly dtype: Dtype = 'float32') {
     super();
@@ -45,7 +47,7 @@ export class StandardNormal extends Distribution {
     return {
       logProb: this.computeLogProb(x),
       backward: (dLogProb) => {
-        const dInput = zeros(x.rows, this.features, this.dtype);
+        const dInput = this.scratch.matrix('dInput', x.rows, this.features, this.dtype);
         for (let r = 0; r < x.rows; r++) {
           for (let d = 0; d < this.features; d++) dInput.data[r * this.features + d] = -x.data[r * this.features + d] * dLogProb[r];
         }

@@ -209,7 +209,7 @@ export class Made implements Module {
     const L = this.hidden.length;
     const a = (l: number) => this.scratch.get(`train.a${l}`, this.dtype, batch * this.hidden[l].outDim);
     const h = (l: number) => (this.residual ? this.scratch.get(`train.h${l}`, this.dtype, batch * this.hidden[l].outDim) : a(l));
-    const dContext = context === null ? null : allocate(this.dtype, batch * this.contextFeatures);
+    const dContext = context === null ? null : this.scratch.get('train.dContext', this.dtype, batch * this.contextFeatures).fill(0);
     const dOut = this.scratch.get('train.dOut', this.dtype, dOutput.length);
     dOut.set(dOutput);
     let dh = this.scratch.get(`train.dh${L - 1}`, this.dtype, batch * this.hidden[L - 1].outDim);
@@ -217,7 +217,7 @@ export class Made implements Module {
     for (let l = L - 1; l >= 0; l--) {
       const layer = this.hidden[l];
       const input = l === 0 ? x : h(l - 1);
-      const dInput = l === 0 ? allocate(this.dtype, x.length) : this.scratch.get(`train.dh${l - 1}`, this.dtype, batch * layer.inDim);
+      const dInput = this.scratch.get(l === 0 ? 'train.dx' : `train.dh${l - 1}`, this.dtype, batch * layer.inDim);
       let dA = dh;
       if (this.residual) {
         dA = this.scratch.get('train.dA', this.dtype, dh.length);

@@ -33,7 +33,7 @@ describe('maflow CLI pipeline (subprocess)', () => {
     assert.ok(ll !== null, trainOutput);
     assert.ok(Number(ll[1]) < 0 && Number(ll[1]) > -5, `validation ll ${ll[1]}`);
     assert.match(trainOutput, /epoch 4\/4 +train loss/);
-    assert.match(trainOutput, /training maf on 1000 rows × 2 columns; backend (native \(\w+, \d threads?\)|reference)/);
+    assert.match(trainOutput, /model written to model\.safetensors \(maf trained on 1000 rows × 2 columns; backend (native \(\w+, \d threads?\)|reference)/);
     assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temp files left');
   });
 

@@ -96,7 +96,6 @@ export function trainCommand(io: CliIo): Command {
     if (options.checkpoint !== undefined) checkOutputPath('--checkpoint', options.checkpoint);
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
-    io.stderr.write(`training ${options.flow} on ${job.x.rows} rows × ${job.x.cols} columns; backend ${describeBackend()}\n`);
     const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
     const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
@@ -149,7 +148,8 @@ function report(io: CliIo, job: TrainJob, result: TrainJobResult): void {
   const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, abort: 'interrupted',
     divergence: `diverged${result.message === undefined ? '' : `: ${result.message}`}` }[result.stoppedBy];
   io.stdout.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
-    `model written to ${job.out}\n`);
+    `model written to ${job.out} (${job.spec.kind} trained on ${job.x.rows} rows × ${job.x.cols} columns; ` +
+    `backend ${describeBackend()}, ${result.seconds.toFixed(1)} s)\n`);
   if (result.stoppedBy === 'abort') {
     throw new InterruptedError(result.bestEpoch > 0
       ? `interrupted: saved the best model so far (epoch ${result.bestEpoch}) to ${job.out}`
