@@ -252,18 +252,230 @@ static MAFLOW_INLINE void gemmBlock(const Job& job, int m0, int m1, int nBegin, 
   }
 }
 
+template <typename V>
+static MAFLOW_INLINE V loadu(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+template <typename V>
+static MAFLOW_INLINE float horizontalSum(V v) {
+  float s = 0.0f;
+  for (int i = 0; i < static_cast<int>(sizeof(V) / sizeof(float)); ++i) s += v[i];
+  return s;
+}
+
+static MAFLOW_INLINE float applyAct(Act act, float v) {
+  switch (act) {
+    case Act::Relu: return activate<Act::Relu>(v);
+    case Act::Tanh: return activate<Act::Tanh>(v);
+    case Act::Elu: return activate<Act::Elu>(v);
+    case Act::Sigmoid: return activate<Act::Sigmoid>(v);
+    case Act::Softplus: return activate<Act::Softplus>(v);
+    default: return v;
+  }
+}
+
+// Forward micro-kernel reading A in place (rows `lda` apart, contiguous in k): the forward A is x itself, so packing
+// it (a transposing copy of batch × k floats per call) would cost as much as the multiply-adds of a narrow panel.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                          float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + a[r * lda + k];
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
+}
+
+// Dot products of RB rows of x with NC weight rows over [0, kLen), vectorised along k; into sums[r][c].
+template <typename V, int RB, int NC>
+static MAFLOW_INLINE void dotTile(int kLen, const float* __restrict x, size_t ldx, const float* __restrict w,
+                                  size_t ldw, float sums[RB][NC]) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  V acc[RB][NC];
+  for (int r = 0; r < RB; ++r)
+    for (int c = 0; c < NC; ++c) acc[r][c] = V{};
+  int k = 0;
+  for (; k + VL <= kLen; k += VL) {
+    V wv[NC];
+    for (int c = 0; c < NC; ++c) wv[c] = loadu<V>(w + c * ldw + k);
+    for (int r = 0; r < RB; ++r) {
+      const V xv = loadu<V>(x + r * ldx + k);
+      for (int c = 0; c < NC; ++c) acc[r][c] += xv * wv[c];
+    }
+  }
+  for (int r = 0; r < RB; ++r) {
+    for (int c = 0; c < NC; ++c) {
+      float s = horizontalSum(acc[r][c]);
+      for (int kk = k; kk < kLen; ++kk) s += x[r * ldx + kk] * w[c * ldw + kk];
+      sums[r][c] = s;
+    }
+  }
+}
+
+template <typename V, int RB, int NC>
+static MAFLOW_INLINE void dotRows(const Job& job, int row0, int j, int kLen) {
+  float sums[RB][NC];
+  dotTile<V, RB, NC>(kLen, job.a + static_cast<size_t>(row0) * job.inDim, job.inDim,
+                     job.b + static_cast<size_t>(j) * job.inDim, job.inDim, sums);
+  for (int r = 0; r < RB; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + j;
+    for (int c = 0; c < NC; ++c) {
+      const float init = job.accumulate ? out[c] : job.bias != nullptr ? job.bias[j + c] : 0.0f;
+      out[c] = applyAct(job.act, init + sums[r][c]);
+    }
+  }
+}
+
+template <typename V, int NC>
+static MAFLOW_INLINE void dotColumns(const Job& job, int m0, int m1, int j, int kLen) {
+  int row = m0;
+  for (; row + 4 <= m1; row += 4) dotRows<V, 4, NC>(job, row, j, kLen);
+  for (; row < m1; ++row) dotRows<V, 1, NC>(job, row, j, kLen);
+}
+
+// Forward over at most kDotColumns output columns (the staircase sampler's output layer: P columns per feature):
+// one dot product per (row, column) along the contiguous k of both x and w, so no lane computes a padding column.
+template <typename V>
+static MAFLOW_INLINE void forwardDot(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  for (int j = nBegin; j < nEnd;) {
+    const int kj = job.prefix == nullptr ? job.inDim : job.prefix[j];
+    if (j + 1 < nEnd && (job.prefix == nullptr || job.prefix[j + 1] == kj)) {
+      dotColumns<V, 2>(job, m0, m1, j, kj);
+      j += 2;
+    } else {
+      dotColumns<V, 1>(job, m0, m1, j, kj);
+      j += 1;
+    }
+  }
+}
+
+constexpr int kDotColumns = 4;
+
+// Forward block: B (the masked weights of [nBegin, nEnd)) is packed once into panels of NR columns, or VL columns for
+// a narrow last panel (the sampler computes one degree's 8–26 hidden units per call); A is read in place, MC rows
+// at a time so that they stay in L2 while every panel passes over them.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int NR = VL * NV;
+  constexpr int MC = MR * 16;
+  if (m0 >= m1 || nBegin >= nEnd) return;
+  if (nEnd - nBegin <= kDotColumns) {
+    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+    return;
+  }
+  const int32_t* prefix = job.prefix;
+  const int kNeed = std::max(job.kNeed, 1);
+  // Pack every panel: panel p covers [n0, n0 + nr) with width NR (or VL when nr <= VL) and reduction range [0, k1).
+  const int panels = (nEnd - nBegin + VL - 1) / VL;  // an upper bound
+  size_t packed = 0;
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    packed += static_cast<size_t>(nr <= VL ? VL : NR) * kNeed;
+    n0 += nr;
+  }
+  float* bp = scratch.get(1, packed + static_cast<size_t>(panels));
+  alignas(64) float tile[MR * NR];
+  // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past x.
+  const int tailRow0 = m0 + (m1 - m0) / MR * MR;
+  float* tailA = nullptr;
+  if (tailRow0 < m1) {
+    tailA = scratch.get(0, static_cast<size_t>(MR) * kNeed);
+    for (int r = 0; r < MR; ++r) {
+      float* dst = tailA + static_cast<size_t>(r) * kNeed;
+      if (tailRow0 + r < m1) {
+        std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * job.inDim, sizeof(float) * job.kNeed);
+      } else {
+        std::memset(dst, 0, sizeof(float) * kNeed);
+      }
+    }
+  }
+  {
+    float* dst = bp;
+    for (int n0 = nBegin; n0 < nEnd;) {
+      const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+      const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+      if (nr <= VL) {
+        packB<VL>(job, n0, nr, 0, k1, dst);
+        dst += static_cast<size_t>(VL) * k1;
+      } else {
+        packB<NR>(job, n0, nr, 0, k1, dst);
+        dst += static_cast<size_t>(NR) * k1;
+      }
+      n0 += nr;
+    }
+  }
+  for (int mc0 = m0; mc0 < m1; mc0 += MC) {
+    const int mc1 = std::min(m1, mc0 + MC);
+    const float* panel = bp;
+    for (int n0 = nBegin; n0 < nEnd;) {
+      const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+      const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+      const bool narrow = nr <= VL;
+      if (k1 <= 0) {
+        std::memset(tile, 0, sizeof(tile));
+        for (int row0 = mc0; row0 < mc1; row0 += MR) {
+          storeTile<NR>(job, tile, row0, std::min(MR, mc1 - row0), n0, nr, true, true);
+        }
+      }
+      for (int kc = 0; kc < k1; kc += kKc) {
+        const int kl = std::min(kKc, k1 - kc);
+        const bool first = kc == 0;
+        const bool last = kc + kl >= k1;
+        for (int row0 = mc0; row0 < mc1; row0 += MR) {
+          const int rows = std::min(MR, mc1 - row0);
+          const bool tail = row0 >= tailRow0;
+          const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
+          const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
+          if (narrow) {
+            microKernelRows<V, MR, 1>(kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelRows<V, MR, NV>(kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        }
+      }
+      panel += static_cast<size_t>(narrow ? VL : NR) * k1;
+      n0 += nr;
+    }
+  }
+}
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void block(const Job& job, int m0, int m1, int n0, int n1) {
+  if (job.mode == Mode::Forward) {
+    forwardBlock<V, MR, NV>(job, m0, m1, n0, n1);
+  } else {
+    gemmBlock<V, MR, NV>(job, m0, m1, n0, n1);
+  }
+}
+
 typedef void (*BlockFn)(const Job&, int, int, int, int);
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void blockAvx512(const Job& job, int m0,
                                                                                          int m1, int n0, int n1) {
-  gemmBlock<V16, 8, 2>(job, m0, m1, n0, n1);
+  block<V16, 8, 2>(job, m0, m1, n0, n1);
 }
 
 __attribute__((target("avx2,fma"))) void blockAvx2(const Job& job, int m0, int m1, int n0, int n1) {
-  gemmBlock<V8, 6, 2>(job, m0, m1, n0, n1);
+  block<V8, 6, 2>(job, m0, m1, n0, n1);
 }
 
-void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { gemmBlock<V4, 4, 2>(job, m0, m1, n0, n1); }
+void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { block<V4, 4, 2>(job, m0, m1, n0, n1); }
 
 struct Isa {
   const char* name;

@@ -120,6 +120,29 @@ function gemmCase(rng: Rng, { batch, inDim, outDim }: GemmShape, kind: PrefixKin
   }
 }
 
+/**
+ * The staircase sampler's calls: consecutive narrow column ranges [s, s + width) of one staircase layer, each
+ * accumulated onto the previous output (the dot-product path for ≤ 4 columns, narrow panels above).
+ */
+function samplerRangeCase(rng: Rng, width: number, activation: Activation): void {
+  const [batch, inDim, outDim] = [203, 70, 60];
+  const prefix = makePrefix('staircase', rng, inDim, outDim);
+  const x = normals(rng, batch * inDim);
+  const w = poisonMasked(normals(rng, outDim * inDim, 1 / Math.sqrt(inDim)), prefix, inDim);
+  const out0 = normals(rng, batch * outDim);
+  const [expected, actual] = [out0.slice(), out0.slice()];
+  for (let start = 0; start < outDim; start += width) {
+    const end = Math.min(outDim, start + width);
+    ref.prefixGemm(batch, inDim, outDim, x, w, prefix, null, expected, true, activation, start, end);
+    load.ok && load.kernels.prefixGemm(batch, inDim, outDim, x, w, prefix, null, actual, true, activation, start, end);
+  }
+  const magnitude = new Float64Array(batch * outDim);
+  ref.prefixGemm(batch, inDim, outDim, abs(x), abs(w.map((v) => (Number.isNaN(v) ? 0 : v))), prefix, null, magnitude,
+    false, 'identity', 0, outDim);
+  for (let k = 0; k < magnitude.length; k++) magnitude[k] += 1 + Math.abs(out0[k]);
+  assertClose(`prefixGemm sampler ranges of ${width} ${activation}`, actual, expected, 2e-5, 1e-6, magnitude);
+}
+
 const isas = load.ok ? ['avx512', 'avx2', 'generic'].filter((isa) => load.addon.setIsa(isa)) : [];
 const bestIsa = isas[0];
 const threadCounts = load.ok ? [...new Set([1, load.addon.threads()])] : [];
@@ -150,6 +173,7 @@ describe('native backend conforms to reference', { skip }, () => {
           }
         }
         for (const activation of ACTIVATIONS) gemmCase(rng, SHAPES[3], 'staircase', activation, false, false, true);
+        for (const width of [1, 2, 3, 4, 5, 12, 16, 17, 26]) samplerRangeCase(rng, width, ACTIVATIONS[width % ACTIVATIONS.length]);
       });
     }
   }
