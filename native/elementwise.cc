@@ -1,6 +1,8 @@
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 // Runtime dispatch for the loops the compiler can vectorise.
@@ -21,15 +23,6 @@ MAFLOW_INLINE void activateRows(int rows, int cols, int colStart, int colEnd, co
 template <Act A>
 MAFLOW_INLINE void backwardLoop(int64_t n, const float* y, const float* dOut, float* dIn) {
   for (int64_t k = 0; k < n; ++k) dIn[k] = dOut[k] * derivativeFromOutput<A>(y[k]);
-}
-
-// s = c·tanh(r/c), the soft-clipped log-scale (identity when c is infinite).
-inline double softClip(double r, double bound) { return std::isinf(bound) ? r : bound * std::tanh(r / bound); }
-
-inline double softClipDerivative(double s, double bound) {
-  if (std::isinf(bound)) return 1.0;
-  const double t = s / bound;
-  return 1.0 - t * t;
 }
 
 }  // namespace
@@ -56,92 +49,215 @@ MAFLOW_CLONES void activationBackward(Act kind, int64_t n, const float* y, const
   }
 }
 
-void affineInverse(int batch, int features, int dStart, int dEnd, const float* x, const float* params, float* z,
-                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
-  const int64_t stride = shiftOnly ? features : 2 * static_cast<int64_t>(features);
-  for (int b = 0; b < batch; ++b) {
-    const float* p = params + b * stride;
-    const int64_t row = static_cast<int64_t>(b) * features;
-    double sum = 0;
-    for (int d = dStart; d < dEnd; ++d) {
-      if (shiftOnly) {
-        z[row + d] = static_cast<float>(static_cast<double>(x[row + d]) - p[d]);
-      } else {
-        const double s = softClip(p[2 * d + 1], bound);
-        z[row + d] = static_cast<float>((static_cast<double>(x[row + d]) - p[2 * d]) * std::exp(-s));
-        sum -= s;
-      }
+namespace {
+
+// exp and expm1 in double, branch-free so that the affine loops vectorise (glibc's scalar exp made affineInverse over
+// 10000×43 cost 5.8 ms). Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, then expm1(r) by its Taylor series to
+// degree 11 (truncation < 1e-14 relative); 2^n is assembled in the exponent bits. Double, not float, so that the
+// results and the per-row log-determinants agree with the reference backend to double rounding.
+struct ExpParts {
+  double scale;  // 2^n
+  double q;      // expm1(r)
+};
+
+static MAFLOW_INLINE ExpParts expParts(double x) {
+  x = std::min(std::max(x, -700.0), 700.0);
+  const double shifter = 6755399441055744.0;  // 1.5·2^52: adding it rounds to an integer held in the low bits
+  const double t = x * 1.4426950408889634 + shifter;
+  const double n = t - shifter;
+  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  uint64_t bits;
+  std::memcpy(&bits, &t, sizeof(bits));
+  bits = (bits + 1023) << 52;
+  ExpParts e;
+  std::memcpy(&e.scale, &bits, sizeof(bits));
+  e.q = r + r * r * p;
+  return e;
+}
+
+static MAFLOW_INLINE double vexp(double x) {
+  const ExpParts e = expParts(x);
+  return e.scale + e.scale * e.q;
+}
+
+// tanh(u) = −expm1(−2|u|) / (2 + expm1(−2|u|)) with the sign of u: relative-accurate for small |u| too.
+static MAFLOW_INLINE double vtanh(double u) {
+  const ExpParts e = expParts(-2.0 * std::fabs(u));
+  const double m = (e.scale - 1.0) + e.scale * e.q;
+  return std::copysign(-m / (2.0 + m), u);
+}
+
+// The soft-clipped log-scale s = c·tanh(r/c) (identity without a bound) and ds/dr = 1 − (s/c)².
+template <bool Bounded>
+static MAFLOW_INLINE double clipLogScale(double r, double bound) {
+  return Bounded ? bound * vtanh(r / bound) : r;
+}
+
+template <bool Bounded>
+static MAFLOW_INLINE double clipDerivative(double s, double bound) {
+  if (!Bounded) return 1.0;
+  const double t = s / bound;
+  return 1.0 - t * t;
+}
+
+constexpr int kAffineBlock = 2048;  // elements per block: the log-scales of a block stay in L1
+
+// One contiguous run of n features (interleaved params p[2k], p[2k+1]); writes the log-scales into s.
+template <bool Inverse, bool Bounded>
+static MAFLOW_INLINE void affineRun(int64_t n, const float* __restrict in, const float* __restrict p,
+                                    float* __restrict out, double* __restrict s, double bound) {
+  for (int64_t k = 0; k < n; ++k) {
+    const double sk = clipLogScale<Bounded>(p[2 * k + 1], bound);
+    const double shift = p[2 * k];
+    if (Inverse) {
+      out[k] = static_cast<float>((static_cast<double>(in[k]) - shift) * vexp(-sk));
+    } else {
+      out[k] = static_cast<float>(in[k] * vexp(sk) + shift);
     }
-    if (logDet != nullptr) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+    s[k] = sk;
   }
 }
 
-void affineForward(int batch, int features, int dStart, int dEnd, const float* z, const float* params, float* x,
-                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
-  const int64_t stride = shiftOnly ? features : 2 * static_cast<int64_t>(features);
-  for (int b = 0; b < batch; ++b) {
-    const float* p = params + b * stride;
-    const int64_t row = static_cast<int64_t>(b) * features;
-    double sum = 0;
-    for (int d = dStart; d < dEnd; ++d) {
-      if (shiftOnly) {
-        x[row + d] = static_cast<float>(static_cast<double>(z[row + d]) + p[d]);
-      } else {
-        const double s = softClip(p[2 * d + 1], bound);
-        x[row + d] = static_cast<float>(z[row + d] * std::exp(s) + p[2 * d]);
-        sum += s;
-      }
-    }
-    if (logDet != nullptr) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
-  }
-}
-
-void affineInverseBackward(int batch, int features, const float* params, const float* z, const float* dZ,
-                           const double* dLogDet, float* dX, float* dParams, double bound, bool shiftOnly) {
-  const int64_t stride = shiftOnly ? features : 2 * static_cast<int64_t>(features);
-  for (int b = 0; b < batch; ++b) {
-    const double gl = dLogDet == nullptr ? 0.0 : dLogDet[b];
-    const float* p = params + b * stride;
-    float* dp = dParams + b * stride;
-    const int64_t row = static_cast<int64_t>(b) * features;
-    for (int d = 0; d < features; ++d) {
-      const double g = dZ[row + d];
-      if (shiftOnly) {
-        dX[row + d] = static_cast<float>(g);
-        dp[d] = static_cast<float>(-g);
-      } else {
-        const double s = softClip(p[2 * d + 1], bound);
-        const double e = std::exp(-s);
-        dX[row + d] = static_cast<float>(g * e);
-        dp[2 * d] = static_cast<float>(-g * e);
-        dp[2 * d + 1] = static_cast<float>((-g * z[row + d] - gl) * softClipDerivative(s, bound));
-      }
+// Rows are processed in blocks; a full-width call is one contiguous run per block, a column range one run per row.
+// Log-determinants are summed per row in double in feature order, like the reference.
+template <bool Inverse, bool Bounded>
+static MAFLOW_INLINE void affineRows(int batch, int features, int dStart, int dEnd, const float* in,
+                                     const float* params, float* out, double* logDet, bool accumulateLogDet,
+                                     double bound) {
+  const int width = dEnd - dStart;
+  const bool contiguous = width == features;
+  const int rowsPerBlock = contiguous ? std::max(1, kAffineBlock / std::max(features, 1)) : 1;
+  thread_local std::vector<double> scales;
+  if (scales.size() < static_cast<size_t>(rowsPerBlock) * width) scales.resize(static_cast<size_t>(rowsPerBlock) * width);
+  double* s = scales.data();
+  for (int b0 = 0; b0 < batch; b0 += rowsPerBlock) {
+    const int rows = std::min(rowsPerBlock, batch - b0);
+    const int64_t at = static_cast<int64_t>(b0) * features + dStart;
+    affineRun<Inverse, Bounded>(static_cast<int64_t>(rows) * width, in + at, params + 2 * at, out + at, s, bound);
+    if (logDet == nullptr) continue;
+    for (int r = 0; r < rows; ++r) {
+      double sum = 0;
+      for (int d = 0; d < width; ++d) sum = Inverse ? sum - s[r * width + d] : sum + s[r * width + d];
+      logDet[b0 + r] = accumulateLogDet ? logDet[b0 + r] + sum : sum;
     }
   }
 }
 
-void affineForwardBackward(int batch, int features, const float* params, const float* z, const float* dX,
-                           const double* dLogDet, float* dZ, float* dParams, double bound, bool shiftOnly) {
-  const int64_t stride = shiftOnly ? features : 2 * static_cast<int64_t>(features);
-  for (int b = 0; b < batch; ++b) {
-    const double gl = dLogDet == nullptr ? 0.0 : dLogDet[b];
-    const float* p = params + b * stride;
-    float* dp = dParams + b * stride;
-    const int64_t row = static_cast<int64_t>(b) * features;
-    for (int d = 0; d < features; ++d) {
-      const double g = dX[row + d];
-      if (shiftOnly) {
-        dZ[row + d] = static_cast<float>(g);
-        dp[d] = static_cast<float>(g);
-      } else {
-        const double s = softClip(p[2 * d + 1], bound);
-        const double e = std::exp(s);
-        dZ[row + d] = static_cast<float>(g * e);
-        dp[2 * d] = static_cast<float>(g);
-        dp[2 * d + 1] = static_cast<float>((g * z[row + d] * e + gl) * softClipDerivative(s, bound));
+template <bool Inverse>
+static MAFLOW_INLINE void affine(int batch, int features, int dStart, int dEnd, const float* in, const float* params,
+                                 float* out, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  if (shiftOnly) {
+    for (int b = 0; b < batch; ++b) {
+      const int64_t row = static_cast<int64_t>(b) * features;
+      for (int d = dStart; d < dEnd; ++d) {
+        const double v = static_cast<double>(in[row + d]);
+        out[row + d] = static_cast<float>(Inverse ? v - params[row + d] : v + params[row + d]);
       }
+      if (logDet != nullptr && !accumulateLogDet) logDet[b] = 0.0;
+    }
+    return;
+  }
+  if (dStart >= dEnd) {
+    if (logDet != nullptr && !accumulateLogDet) std::fill(logDet, logDet + batch, 0.0);
+    return;
+  }
+  if (std::isinf(bound)) {
+    affineRows<Inverse, false>(batch, features, dStart, dEnd, in, params, out, logDet, accumulateLogDet, bound);
+  } else {
+    affineRows<Inverse, true>(batch, features, dStart, dEnd, in, params, out, logDet, accumulateLogDet, bound);
+  }
+}
+
+// Backward of both directions over a contiguous run of n elements; gl[k] is the row's log-det gradient.
+template <bool Inverse, bool Bounded>
+static MAFLOW_INLINE void affineBackwardRun(int64_t n, const float* __restrict p, const float* __restrict z,
+                                            const float* __restrict up, const double* __restrict gl,
+                                            float* __restrict down, float* __restrict dp, double bound) {
+  for (int64_t k = 0; k < n; ++k) {
+    const double g = up[k];
+    const double s = clipLogScale<Bounded>(p[2 * k + 1], bound);
+    const double ds = clipDerivative<Bounded>(s, bound);
+    if (Inverse) {
+      const double e = vexp(-s);
+      down[k] = static_cast<float>(g * e);
+      dp[2 * k] = static_cast<float>(-g * e);
+      dp[2 * k + 1] = static_cast<float>((-g * z[k] - gl[k]) * ds);
+    } else {
+      const double e = vexp(s);
+      down[k] = static_cast<float>(g * e);
+      dp[2 * k] = static_cast<float>(g);
+      dp[2 * k + 1] = static_cast<float>((g * z[k] * e + gl[k]) * ds);
     }
   }
+}
+
+template <bool Inverse>
+static MAFLOW_INLINE void affineBackward(int batch, int features, const float* params, const float* z,
+                                         const float* upstream, const double* dLogDet, float* downstream,
+                                         float* dParams, double bound, bool shiftOnly) {
+  const int64_t n = static_cast<int64_t>(batch) * features;
+  if (shiftOnly) {
+    for (int64_t k = 0; k < n; ++k) {
+      downstream[k] = upstream[k];
+      dParams[k] = Inverse ? -upstream[k] : upstream[k];
+    }
+    return;
+  }
+  if (features <= 0) return;
+  const int rowsPerBlock = std::max(1, kAffineBlock / features);
+  thread_local std::vector<double> rowGradient;
+  if (rowGradient.size() < static_cast<size_t>(rowsPerBlock) * features) {
+    rowGradient.resize(static_cast<size_t>(rowsPerBlock) * features);
+  }
+  double* gl = rowGradient.data();
+  const bool bounded = !std::isinf(bound);
+  for (int b0 = 0; b0 < batch; b0 += rowsPerBlock) {
+    const int rows = std::min(rowsPerBlock, batch - b0);
+    for (int r = 0; r < rows; ++r) std::fill(gl + r * features, gl + (r + 1) * features, dLogDet == nullptr ? 0.0 : dLogDet[b0 + r]);
+    const int64_t at = static_cast<int64_t>(b0) * features;
+    const int64_t count = static_cast<int64_t>(rows) * features;
+    if (bounded) {
+      affineBackwardRun<Inverse, true>(count, params + 2 * at, z + at, upstream + at, gl, downstream + at,
+                                       dParams + 2 * at, bound);
+    } else {
+      affineBackwardRun<Inverse, false>(count, params + 2 * at, z + at, upstream + at, gl, downstream + at,
+                                        dParams + 2 * at, bound);
+    }
+  }
+}
+
+}  // namespace
+
+MAFLOW_CLONES void affineInverse(int batch, int features, int dStart, int dEnd, const float* x, const float* params,
+                                 float* z, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  affine<true>(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly);
+}
+
+MAFLOW_CLONES void affineForward(int batch, int features, int dStart, int dEnd, const float* z, const float* params,
+                                 float* x, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  affine<false>(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly);
+}
+
+MAFLOW_CLONES void affineInverseBackward(int batch, int features, const float* params, const float* z,
+                                         const float* dZ, const double* dLogDet, float* dX, float* dParams,
+                                         double bound, bool shiftOnly) {
+  affineBackward<true>(batch, features, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly);
+}
+
+MAFLOW_CLONES void affineForwardBackward(int batch, int features, const float* params, const float* z,
+                                         const float* dX, const double* dLogDet, float* dZ, float* dParams,
+                                         double bound, bool shiftOnly) {
+  affineBackward<false>(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly);
 }
 
 MAFLOW_CLONES void columnMoments(int batch, int cols, const float* x, double* mean, double* variance) {
