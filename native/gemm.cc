@@ -27,6 +27,7 @@ enum class Mode { Forward, BackwardInput, BackwardWeight };
 constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
 constexpr double kParallelFlops = 8e6;  // below this (~60 µs) waking the pool costs more than it saves
 constexpr int kMaxTasks = 64;
+constexpr double kOutputFlops = 8;  // flop-equivalents of storing one output (bias, activation, write)
 
 struct Job {
   Mode mode;
@@ -299,6 +300,38 @@ static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, siz
     for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
 }
 
+// microKernelRows with the epilogue fused for a full tile whose reduction fits one block: out = act(init + acc)
+// straight from the registers (init: bias, 0 or the old output); relu and identity only.
+template <typename V, int MR, int NV, bool Relu>
+static MAFLOW_INLINE void microKernelRowsStore(const Job& job, int kc, const float* __restrict a, size_t lda,
+                                               const float* __restrict bp, int row0, int n0) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + a[r * lda + k];
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  V init[NV];
+  if (!job.accumulate) {
+    for (int v = 0; v < NV; ++v) init[v] = job.bias != nullptr ? loadu<V>(job.bias + n0 + v * VL) : V{};
+  }
+  for (int r = 0; r < MR; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + n0;
+    for (int v = 0; v < NV; ++v) {
+      V y = acc[r][v] + (job.accumulate ? loadu<V>(out + v * VL) : init[v]);
+      if (Relu) y = y > V{} ? y : V{};
+      std::memcpy(out + v * VL, &y, sizeof(V));
+    }
+  }
+}
+
 // Dot products of RB rows of x with NC weight rows over [0, kLen), vectorised along k; into sums[r][c].
 template <typename V, int RB, int NC>
 static MAFLOW_INLINE void dotTile(int kLen, const float* __restrict x, size_t ldx, const float* __restrict w,
@@ -440,7 +473,20 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
           const bool tail = row0 >= tailRow0;
           const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
           const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
-          if (narrow) {
+          const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
+          if (fused && nr == VL) {
+            if (job.act == Act::Relu) {
+              microKernelRowsStore<V, MR, 1, true>(job, kl, a, lda, panel, row0, n0);
+            } else {
+              microKernelRowsStore<V, MR, 1, false>(job, kl, a, lda, panel, row0, n0);
+            }
+          } else if (fused && nr == NR) {
+            if (job.act == Act::Relu) {
+              microKernelRowsStore<V, MR, NV, true>(job, kl, a, lda, panel, row0, n0);
+            } else {
+              microKernelRowsStore<V, MR, NV, false>(job, kl, a, lda, panel, row0, n0);
+            }
+          } else if (narrow) {
             microKernelRows<V, MR, 1>(kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
             storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
           } else {
@@ -546,7 +592,10 @@ void run(Job& job, double usefulMacs) {
   const int panels = (job.nEnd - job.nStart + isa.nr - 1) / isa.nr;
   job.splitColumns = job.nEnd - job.nStart > job.m;
   const int units = job.splitColumns ? panels : rowBlocks;
-  job.tasks = 2.0 * usefulMacs < kParallelFlops ? 1 : std::min({pool.size(), units, kMaxTasks});
+  // A forward layer with a short reduction (MADE input layers: K = D) costs its stores and activations, not its
+  // multiply-adds: count each output as a few flops so that such calls use both cores too.
+  const double outputs = job.mode == Mode::Forward ? static_cast<double>(job.m) * (job.nEnd - job.nStart) : 0.0;
+  job.tasks = 2.0 * usefulMacs + kOutputFlops * outputs < kParallelFlops ? 1 : std::min({pool.size(), units, kMaxTasks});
   if (job.tasks <= 1) {
     isa.block(job, 0, job.m, job.nStart, job.nEnd);
     return;
