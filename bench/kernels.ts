@@ -2,7 +2,8 @@
  * Kernel micro-benchmark: native vs reference prefix GEMM (forward, backward input, backward weight) at the MADE
  * shapes of the MAF paper's configurations (batch 100), and a dense float32 GEMM measured inside the addon.
  * GFLOP/s count only the unmasked multiply-adds (2 · batch · Σ_j prefix[j]), so "effective" rates are directly
- * comparable with the dense GEMM's. Run: `node --import tsx bench/kernels.ts` (MAFLOW_BENCH_QUICK=1 for a short run).
+ * comparable with the dense GEMM's. The sampler rows time the staircase sampler's call pattern (per feature d: one
+ * degree's hidden units of each layer, then the P = 2 outputs of feature d, accumulated) on 2,000 rows. Run: `node --import tsx bench/kernels.ts` (MAFLOW_BENCH_QUICK=1 for a short run).
  */
 import { Rng } from '../src/core/rng.ts';
 import type { Kernels } from '../src/kernels/kernels.ts';
@@ -115,3 +116,31 @@ for (const [config, features, hidden] of configs) {
     });
   }
 }
+
+/** The staircase sampler's narrow prefixGemm calls for one MADE (hidden layers then the 2 outputs of each feature). */
+function benchSampler(k: Kernels, config: string, features: number, hidden: number, rows: number, rng: Rng): string {
+  const layers = madeLayers(config, features, hidden);
+  const h = hiddenDegrees(hidden, features);
+  const starts = Int32Array.from({ length: features + 1 }, (_, d) => { let n = 0; while (n < h.length && h[n] <= d) n++; return n; });
+  const fill = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+  const x = fill(rows * features);
+  const w = layers.map((l) => fill(l.outDim * l.inDim));
+  const out = layers.map((l) => fill(rows * l.outDim));
+  let macs = 0;
+  const pass = (): void => {
+    for (let d = 0; d < features; d++) {
+      for (let l = 0; l < 2; l++) {
+        const { inDim, outDim, prefix } = layers[l];
+        if (starts[d] < starts[d + 1]) k.prefixGemm(rows, inDim, outDim, l === 0 ? x : out[0], w[l], prefix, null, out[l], true, 'relu', starts[d], starts[d + 1]);
+      }
+      const o = layers[2];
+      k.prefixGemm(rows, o.inDim, o.outDim, out[1], w[2], o.prefix, null, out[2], true, 'identity', 2 * d, 2 * d + 2);
+    }
+  };
+  for (const l of layers) for (const p of l.prefix) macs += rows * p;
+  const t = time(pass, budget);
+  return [`${config} sampler`, rows, (2 * macs / t / 1e9).toFixed(1), (t * 1e3).toFixed(2)].join('\t');
+}
+
+console.log(['sampler pattern', 'rows', `native ${threads}T GFLOP/s`, 'ms per MADE'].join('\t'));
+for (const [config, features, hidden] of configs) console.log(benchSampler(load.kernels, config, features, hidden, 2000, rng));
