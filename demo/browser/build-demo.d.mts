@@ -1,0 +1,6 @@
+/** Types of `build-demo.mjs` (a plain ES module so that `scripts/serve-demo.mjs` runs without a TypeScript loader). */
+import type { Message } from 'esbuild';
+
+export declare const DEMO_DIR: string;
+export declare const DEMO_BUNDLE_NAME: string;
+export declare function buildDemo(options?: { minify?: boolean }): Promise<{ code: string; path: string; warnings: Message[] }>;

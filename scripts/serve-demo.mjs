@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo:browser [-- --port N]`: bundles the live-training demo (`demo/browser/main.ts`) with esbuild and
+ * serves `demo/browser/` on http://127.0.0.1:N (default 5173; `--port 0` picks a free port), loopback only.
+ * The bundle is built in memory and rebuilt whenever the page asks for it, so reloading shows source edits.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { buildDemo, DEMO_BUNDLE_NAME, DEMO_DIR } from '../demo/browser/build-demo.mjs';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+function parsePort(argv) {
+  const at = argv.findIndex((a) => a === '--port' || a.startsWith('--port='));
+  if (at === -1) return 5173;
+  const text = argv[at].includes('=') ? argv[at].slice('--port='.length) : argv[at + 1];
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`serve-demo: --port expects an integer in 0…65535, got '${text ?? ''}'`);
+    process.exit(2);
+  }
+  return port;
+}
+
+async function respond(request, response) {
+  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+  if (path === `/${DEMO_BUNDLE_NAME}`) {
+    try {
+      const { code } = await buildDemo();
+      response.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
+      response.end(code);
+    } catch (error) {
+      console.error(`serve-demo: the bundle failed to build:\n${error.message}`);
+      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(`bundle failed to build:\n${error.message}`);
+    }
+    return;
+  }
+  const file = normalize(join(DEMO_DIR, path.endsWith('/') ? `${path}index.html` : path));
+  if (!file.startsWith(DEMO_DIR + sep) || file.endsWith('.ts') || file.endsWith('.mjs') || file.endsWith('.mts')) {
+    response.writeHead(404).end('not found');
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.end(body);
+  } catch {
+    response.writeHead(404).end('not found');
+  }
+}
+
+const port = parsePort(process.argv.slice(2));
+try {
+  await buildDemo();
+} catch (error) {
+  console.error(`serve-demo: the bundle failed to build:\n${error.message}`);
+  process.exit(1);
+}
+const server = createServer((request, response) => { void respond(request, response); });
+server.on('error', (error) => {
+  console.error(`serve-demo: cannot listen on 127.0.0.1:${port}: ${error.message}`);
+  process.exit(1);
+});
+server.listen(port, '127.0.0.1', () => {
+  const address = server.address();
+  console.log(`maflow demo: http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : port}/`);
+});
