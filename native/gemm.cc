@@ -2,9 +2,11 @@
 //   forward          M = batch,  K = inDim,  N = outDim   A = x,      B = wᵀ (column j masked to k < prefix[j])
 //   backward input   M = batch,  K = outDim, N = inDim    A = dOut,   B = w  (row j masked to n < prefix[j])
 //   backward weight  M = outDim, K = batch,  N = inDim    A = dOutᵀ,  B = x  (row m of C stored for n < prefix[m])
-// A is packed per thread into blocks of MR rows ([k][MR]); B into zero-padded panels of NR columns ([k][NR]) that
-// hold only unmasked weights, so the masked part of w is never read. A panel's reduction range is the union of
-// its columns' ranges (forward: [0, max prefix); backward input: the suffix of outputs reading the panel's first
+// A is read in place (forward: x rows; backward input: dOut rows; backward weight: dOut, whose rows hold the MR rows
+// of one k contiguously); only a tail block of fewer than MR rows is copied. B is packed into zero-padded panels of
+// NR columns ([k][NR]), or narrower panels for the last few columns, that hold only unmasked weights, so the masked
+// part of w is never read (backward weight reads x in place for full panels). A panel's reduction range is the union
+// of its columns' ranges (forward: [0, max prefix); backward input: the suffix of outputs reading the panel's first
 // input), which skips the zero blocks of the staircase. The MR×NR accumulators live in vector registers.
 #include "gemm.h"
 
@@ -59,52 +61,6 @@ struct Scratch {
   }
 };
 thread_local Scratch scratch;
-
-template <typename V, int MR, int NV>
-static MAFLOW_INLINE void microKernel(int kc, const float* __restrict ap, const float* __restrict bp,
-                                      float* __restrict tile) {
-  constexpr int VL = sizeof(V) / sizeof(float);
-  constexpr int NR = VL * NV;
-  V acc[MR][NV];
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
-  for (int k = 0; k < kc; ++k) {
-    V bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
-    for (int r = 0; r < MR; ++r) {
-      V av = V{} + ap[k * MR + r];
-      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
-    }
-  }
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
-}
-
-// Packs rows [m0, m1) of A, reduction indices [0, kNeed), into blocks of MR rows laid out [k][MR], zero-padded.
-template <int MR>
-static MAFLOW_INLINE void packA(const Job& job, int m0, int m1, float* __restrict ap) {
-  const int kNeed = job.kNeed;
-  for (int row0 = m0, blk = 0; row0 < m1; row0 += MR, ++blk) {
-    float* dst = ap + static_cast<size_t>(blk) * MR * kNeed;
-    const int rows = std::min(MR, m1 - row0);
-    if (job.mode == Mode::BackwardWeight) {
-      for (int k = 0; k < kNeed; ++k) {
-        const float* src = job.a + static_cast<size_t>(k) * job.outDim + row0;
-        for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[r] : 0.0f;
-      }
-    } else {
-      const int lda = job.mode == Mode::Forward ? job.inDim : job.outDim;
-      for (int r = 0; r < MR; ++r) {
-        if (r < rows) {
-          const float* src = job.a + static_cast<size_t>(row0 + r) * lda;
-          for (int k = 0; k < kNeed; ++k) dst[k * MR + r] = src[k];
-        } else {
-          for (int k = 0; k < kNeed; ++k) dst[k * MR + r] = 0.0f;
-        }
-      }
-    }
-  }
-}
 
 // The reduction range [k0, k1) of the panel of columns [n0, n0 + nr).
 static MAFLOW_INLINE void panelRange(const Job& job, int n0, int nr, int* k0, int* k1) {
@@ -206,50 +162,6 @@ static MAFLOW_INLINE void storeTile(const Job& job, const float* tile, int row0,
         for (int c = 0; c < valid; ++c) out[c] += t[c];
       }
       break;
-  }
-}
-
-// Computes the block rows [m0, m1) × columns [nBegin, nEnd) of C on the calling thread.
-template <typename V, int MR, int NV>
-static MAFLOW_INLINE void gemmBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
-  constexpr int NR = static_cast<int>(sizeof(V) / sizeof(float)) * NV;
-  if (m0 >= m1) return;
-  const int blocks = (m1 - m0 + MR - 1) / MR;
-  float* ap = scratch.get(0, static_cast<size_t>(blocks) * MR * std::max(job.kNeed, 1));
-  float* bp = scratch.get(1, static_cast<size_t>(NR) * std::max(job.k, 1));
-  alignas(64) float tile[MR * NR];
-  packA<MR>(job, m0, m1, ap);
-  if (job.mode == Mode::BackwardWeight && job.dBias != nullptr && nBegin == job.nStart) {
-    for (int b = 0; b < job.batch; ++b) {
-      const float* g = job.a + static_cast<size_t>(b) * job.outDim;
-      for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
-    }
-  }
-  for (int n0 = nBegin; n0 < nEnd; n0 += NR) {
-    const int nr = std::min(NR, nEnd - n0);
-    int k0, k1;
-    panelRange(job, n0, nr, &k0, &k1);
-    if (k0 >= k1) {
-      // Nothing reads this panel: the result is the initial value (bias, 0 or the old output) only.
-      if (job.mode == Mode::BackwardWeight) continue;
-      std::memset(tile, 0, sizeof(tile));
-      for (int row0 = m0; row0 < m1; row0 += MR) storeTile<NR>(job, tile, row0, std::min(MR, m1 - row0), n0, nr, true, true);
-      continue;
-    }
-    packB<NR>(job, n0, nr, k0, k1, bp);
-    for (int kc = k0; kc < k1; kc += kKc) {
-      const int kl = std::min(kKc, k1 - kc);
-      const bool first = kc == k0;
-      const bool last = kc + kl >= k1;
-      for (int row0 = m0, blk = 0; row0 < m1; row0 += MR, ++blk) {
-        const int rows = std::min(MR, m1 - row0);
-        // Backward weight: rows whose prefixes all end before the panel store nothing.
-        if (job.mode == Mode::BackwardWeight && job.prefix != nullptr && job.prefix[row0 + rows - 1] <= n0) continue;
-        microKernel<V, MR, NV>(kl, ap + static_cast<size_t>(blk) * MR * job.kNeed + static_cast<size_t>(kc) * MR,
-                               bp + static_cast<size_t>(kc - k0) * NR, tile);
-        storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
-      }
-    }
   }
 }
 
@@ -501,12 +413,153 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
   }
 }
 
-template <typename V, int MR, int NV>
+// Backward micro-kernel reading A in place: A(r, k) = a[r * lda + k] (backward input: A = dOut, rows contiguous in k)
+// or, when KMajor, a[k * lda + r] (backward weight: A = dOutᵀ, so the MR rows of one k are contiguous in dOut). B is
+// read with row stride ldb: a packed panel (ldb = NR) or x itself (backward weight, full panels).
+template <typename V, int MR, int NV, bool KMajor>
+static MAFLOW_INLINE void microKernelStrided(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                             size_t ldb, float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = loadu<V>(bp + k * ldb + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + (KMajor ? a[k * lda + r] : a[r * lda + k]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
+}
+
+// Backward block (input or weight gradient), rows [m0, m1) × columns [nBegin, nEnd) of C on the calling thread.
+// A (dOut, or dOutᵀ) is read in place: packing it was a transposing copy of the whole of dOut per call and per thread.
+// Panels are NR wide, VL wide when at most NR − 1 columns remain, VN wide (a narrower vector) when at most VNL remain:
+// a narrow staircase (MADE input layer, D = 6..63 inputs) then computes few padding lanes, and in the backward input
+// each narrow panel starts its reduction at its own suffix. Backward weight reads x in place for full panels.
+template <typename V, typename VN, int MR, int NV>
+static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int VNL = static_cast<int>(sizeof(VN) / sizeof(float));
+  constexpr int NR = VL * NV;
+  if (m0 >= m1) return;
+  const bool weight = job.mode == Mode::BackwardWeight;
+  const int32_t* prefix = job.prefix;
+  // A's row stride (backward input: dOut rows) or k stride (backward weight: dOut rows hold the MR rows of C).
+  const size_t lda = static_cast<size_t>(job.outDim);
+  const int kAll = std::max(job.k, 1);
+  float* bp = scratch.get(1, static_cast<size_t>(NR) * kAll);
+  alignas(64) float tile[MR * NR];
+  // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past dOut.
+  const int tailRow0 = m0 + (m1 - m0) / MR * MR;
+  float* tailA = nullptr;
+  if (tailRow0 < m1) {
+    const int rows = m1 - tailRow0;
+    tailA = scratch.get(0, static_cast<size_t>(MR) * kAll);
+    if (weight) {  // [k][MR]
+      for (int k = 0; k < job.k; ++k) {
+        const float* src = job.a + static_cast<size_t>(k) * lda + tailRow0;
+        for (int r = 0; r < MR; ++r) tailA[k * MR + r] = r < rows ? src[r] : 0.0f;
+      }
+    } else {  // [MR][k]
+      for (int r = 0; r < MR; ++r) {
+        float* dst = tailA + static_cast<size_t>(r) * kAll;
+        if (r < rows) {
+          std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * lda, sizeof(float) * job.k);
+        } else {
+          std::memset(dst, 0, sizeof(float) * kAll);
+        }
+      }
+    }
+  }
+  if (weight && job.dBias != nullptr && nBegin == job.nStart) {
+    for (int b = 0; b < job.batch; ++b) {
+      const float* g = job.a + static_cast<size_t>(b) * job.outDim;
+      for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
+    }
+  }
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int left = nEnd - n0;
+    const int width = left <= VNL ? VNL : left < NR ? VL : NR;
+    const int nr = std::min(width, left);
+    int k0, k1;
+    panelRange(job, n0, nr, &k0, &k1);
+    if (k0 >= k1) {
+      // Nothing reads this panel: the result is 0 or the old output only.
+      if (!weight) {
+        std::memset(tile, 0, sizeof(tile));
+        for (int row0 = m0; row0 < m1; row0 += MR) {
+          storeTile<NR>(job, tile, row0, std::min(MR, m1 - row0), n0, nr, true, true);
+        }
+      }
+      n0 += nr;
+      continue;
+    }
+    const float* panel = bp;
+    size_t ldb = static_cast<size_t>(width);
+    if (weight && nr == width) {
+      panel = job.b + n0;  // x rows, read in place
+      ldb = static_cast<size_t>(job.inDim);
+    } else if (width == VNL) {
+      packB<VNL>(job, n0, nr, k0, k1, bp);
+    } else if (width == VL) {
+      packB<VL>(job, n0, nr, k0, k1, bp);
+    } else {
+      packB<NR>(job, n0, nr, k0, k1, bp);
+    }
+    for (int kc = k0; kc < k1; kc += kKc) {
+      const int kl = std::min(kKc, k1 - kc);
+      const bool first = kc == k0;
+      const bool last = kc + kl >= k1;
+      const float* b = panel + static_cast<size_t>(kc - (panel == bp ? k0 : 0)) * ldb;
+      for (int row0 = m0; row0 < m1; row0 += MR) {
+        const int rows = std::min(MR, m1 - row0);
+        // Backward weight: rows whose prefixes all end before the panel store nothing.
+        if (weight && prefix != nullptr && prefix[row0 + rows - 1] <= n0) continue;
+        const bool tail = row0 >= tailRow0;
+        if (weight) {
+          const float* a = tail ? tailA + static_cast<size_t>(kc) * MR : job.a + static_cast<size_t>(kc) * lda + row0;
+          const size_t la = tail ? MR : lda;
+          if (width == VNL) {
+            microKernelStrided<VN, MR, 1, true>(kl, a, la, b, ldb, tile);
+            storeTile<VNL>(job, tile, row0, rows, n0, nr, first, last);
+          } else if (width == VL) {
+            microKernelStrided<V, MR, 1, true>(kl, a, la, b, ldb, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelStrided<V, MR, NV, true>(kl, a, la, b, ldb, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        } else {
+          const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * lda + kc;
+          const size_t la = tail ? static_cast<size_t>(kAll) : lda;
+          if (width == VNL) {
+            microKernelStrided<VN, MR, 1, false>(kl, a, la, b, ldb, tile);
+            storeTile<VNL>(job, tile, row0, rows, n0, nr, first, last);
+          } else if (width == VL) {
+            microKernelStrided<V, MR, 1, false>(kl, a, la, b, ldb, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelStrided<V, MR, NV, false>(kl, a, la, b, ldb, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        }
+      }
+    }
+    n0 += nr;
+  }
+}
+
+template <typename V, typename VN, int MR, int NV>
 static MAFLOW_INLINE void block(const Job& job, int m0, int m1, int n0, int n1) {
   if (job.mode == Mode::Forward) {
     forwardBlock<V, MR, NV>(job, m0, m1, n0, n1);
   } else {
-    gemmBlock<V, MR, NV>(job, m0, m1, n0, n1);
+    backwardBlock<V, VN, MR, NV>(job, m0, m1, n0, n1);
   }
 }
 
@@ -514,14 +567,14 @@ typedef void (*BlockFn)(const Job&, int, int, int, int);
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void blockAvx512(const Job& job, int m0,
                                                                                          int m1, int n0, int n1) {
-  block<V16, 8, 2>(job, m0, m1, n0, n1);
+  block<V16, V8, 8, 2>(job, m0, m1, n0, n1);
 }
 
 __attribute__((target("avx2,fma"))) void blockAvx2(const Job& job, int m0, int m1, int n0, int n1) {
-  block<V8, 6, 2>(job, m0, m1, n0, n1);
+  block<V8, V4, 6, 2>(job, m0, m1, n0, n1);
 }
 
-void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { block<V4, 4, 2>(job, m0, m1, n0, n1); }
+void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { block<V4, V4, 4, 2>(job, m0, m1, n0, n1); }
 
 struct Isa {
   const char* name;

@@ -62,6 +62,8 @@ const SHAPES: GemmShape[] = [
   { batch: 130, inDim: 300, outDim: 270 }, // several K blocks; thread pool splitting columns
   { batch: 600, inDim: 40, outDim: 50 }, // thread pool splitting rows
   { batch: 100, inDim: 64, outDim: 12 },
+  { batch: 19, inDim: 21, outDim: 45 }, // backward panels of 16 then 8 columns (a narrow MADE input layer)
+  { batch: 37, inDim: 12, outDim: 30 }, // backward: one 16-wide panel, 4 padding lanes
 ];
 const PREFIX_KINDS: PrefixKind[] = ['dense', 'staircase', 'leading-zeros'];
 
