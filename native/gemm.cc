@@ -27,7 +27,7 @@ typedef float V16 __attribute__((vector_size(64)));
 enum class Mode { Forward, BackwardInput, BackwardWeight };
 
 constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
-constexpr double kParallelFlops = 8e6;  // below this (~60 µs) waking the pool costs more than it saves
+constexpr double kParallelFlops = 1e6;  // below this (~8 µs) waking the pool costs more than it saves
 constexpr int kMaxTasks = 64;
 constexpr double kOutputFlops = 8;  // flop-equivalents of storing one output (bias, activation, write)
 

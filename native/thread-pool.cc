@@ -1,8 +1,34 @@
 #include "thread-pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace maflow {
+
+namespace {
+
+constexpr int kSpinMicros = 100;
+
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until done() or kSpinMicros have passed; returns done().
+template <typename Done>
+bool spinUntil(Done done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= until) return done();
+  }
+}
+
+}  // namespace
 
 ThreadPool& ThreadPool::instance() {
   static ThreadPool* pool = new ThreadPool();
@@ -41,17 +67,18 @@ void ThreadPool::drain() {
 
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return generation_ != seen; });
-    seen = generation_;
+    spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
+    seen = generation_.load(std::memory_order_relaxed);
     // Only the first `participants_` workers to wake join this job; the others go back to sleep.
     if (participants_ <= 0) continue;
     --participants_;
     lock.unlock();
     drain();
     lock.lock();
-    ++done_;
+    done_.fetch_add(1, std::memory_order_release);
     finished_.notify_one();
   }
 }
@@ -72,17 +99,22 @@ void ThreadPool::run(int tasks, Task task, void* context) {
     tasks_ = tasks;
     next_ = 0;
     participants_ = helpers;
-    done_ = 0;
-    ++generation_;
+    done_.store(0, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   drain();
   // Wait for every helper that joined, and retract the invitation from those that have not woken yet, so that no
   // worker can run this job's task after run() returns.
+  int joined;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    joined = helpers - participants_;
+    participants_ = 0;
+  }
+  if (spinUntil([&] { return done_.load(std::memory_order_acquire) >= joined; })) return;
   std::unique_lock<std::mutex> lock(mutex_);
-  int joined = helpers - participants_;
-  participants_ = 0;
-  finished_.wait(lock, [&] { return done_ >= joined; });
+  finished_.wait(lock, [&] { return done_.load(std::memory_order_relaxed) >= joined; });
 }
 
 }  // namespace maflow

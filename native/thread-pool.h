@@ -1,8 +1,12 @@
 // A small persistent pool of worker threads for the large kernels. The calling thread always takes part, so a pool
 // of size N starts N-1 workers. Small work never reaches the pool (the kernels decide), and a job submitted while
 // another is running (e.g. from a worker_thread) simply runs on its caller: no oversubscription, no deadlock.
+// Workers spin for a short while (kSpinMicros) after each job before sleeping, and the caller spins before waiting
+// for them: a training step issues kernels back to back, and a futex wake costs tens of microseconds on a VM,
+// about the length of one layer's half of a GEMM.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -40,9 +44,9 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable finished_;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mutex_; read without it while spinning
   int participants_ = 0;  // workers asked to join the current job
-  int done_ = 0;          // workers finished with the current job
+  std::atomic<int> done_{0};  // workers finished with the current job (written under mutex_)
   Task task_ = nullptr;
   void* context_ = nullptr;
   int tasks_ = 0;
