@@ -274,17 +274,18 @@ describe('native backend conforms to reference', { skip }, () => {
   it('adamStep with weight decay over several steps', () => {
     if (!load.ok) return;
     const rng = new Rng(19);
-    const n = 1001;
-    const [pE, mE, vE] = [normals(rng, n), new Float32Array(n), new Float32Array(n)];
-    const [pA, mA, vA] = [pE.slice(), mE.slice(), vE.slice()];
-    for (let step = 1; step <= 5; step++) {
-      const grad = normals(rng, n);
-      ref.adamStep(n, pE, grad, mE, vE, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
-      load.kernels.adamStep(n, pA, grad, mA, vA, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
+    for (const n of [1001, 40001]) { // 40001: split over the thread pool in chunks
+      const [pE, mE, vE] = [normals(rng, n), new Float32Array(n), new Float32Array(n)];
+      const [pA, mA, vA] = [pE.slice(), mE.slice(), vE.slice()];
+      for (let step = 1; step <= 5; step++) {
+        const grad = normals(rng, n);
+        ref.adamStep(n, pE, grad, mE, vE, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
+        load.kernels.adamStep(n, pA, grad, mA, vA, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
+      }
+      assertClose(`adamStep param n=${n}`, pA, pE, 1e-6, 1e-7);
+      assertClose(`adamStep m n=${n}`, mA, mE, 1e-6, 1e-7);
+      assertClose(`adamStep v n=${n}`, vA, vE, 1e-6, 1e-7);
     }
-    assertClose('adamStep param', pA, pE, 1e-6, 1e-7);
-    assertClose('adamStep m', mA, mE, 1e-6, 1e-7);
-    assertClose('adamStep v', vA, vE, 1e-6, 1e-7);
   });
 
   it('delegates float64 calls to the reference loops and rejects bad arguments with a message', () => {
