@@ -130,22 +130,46 @@ static MAFLOW_INLINE void affineRun(int64_t n, const float* __restrict in, const
   }
 }
 
-// Rows are processed in blocks; a full-width call is one contiguous run per block, a column range one run per row.
-// Log-determinants are summed per row in double in feature order, like the reference.
+// Rows are processed in blocks; a full-width call is one contiguous run per block. A column range (the sampler
+// transforms one feature per call) is gathered into contiguous block buffers first, so that the run still vectorises
+// across rows instead of paying a short scalar run per row. Log-determinants are summed per row in double in feature
+// order, like the reference.
 template <bool Inverse, bool Bounded>
 static MAFLOW_INLINE void affineRows(int batch, int features, int dStart, int dEnd, const float* in,
                                      const float* params, float* out, double* logDet, bool accumulateLogDet,
                                      double bound) {
   const int width = dEnd - dStart;
   const bool contiguous = width == features;
-  const int rowsPerBlock = contiguous ? std::max(1, kAffineBlock / std::max(features, 1)) : 1;
+  const int rowsPerBlock = std::max(1, kAffineBlock / std::max(width, 1));
+  const size_t blockSize = static_cast<size_t>(rowsPerBlock) * width;
   thread_local std::vector<double> scales;
-  if (scales.size() < static_cast<size_t>(rowsPerBlock) * width) scales.resize(static_cast<size_t>(rowsPerBlock) * width);
+  thread_local std::vector<float> gathered;  // [in | params (2 per element) | out] of one block
+  if (scales.size() < blockSize) scales.resize(blockSize);
+  if (!contiguous && gathered.size() < 4 * blockSize) gathered.resize(4 * blockSize);
   double* s = scales.data();
+  float* gIn = gathered.data();
+  float* gParams = gIn + blockSize;
+  float* gOut = gParams + 2 * blockSize;
   for (int b0 = 0; b0 < batch; b0 += rowsPerBlock) {
     const int rows = std::min(rowsPerBlock, batch - b0);
     const int64_t at = static_cast<int64_t>(b0) * features + dStart;
-    affineRun<Inverse, Bounded>(static_cast<int64_t>(rows) * width, in + at, params + 2 * at, out + at, s, bound);
+    if (contiguous) {
+      affineRun<Inverse, Bounded>(static_cast<int64_t>(rows) * width, in + at, params + 2 * at, out + at, s, bound);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const int64_t row = at + static_cast<int64_t>(r) * features;
+        for (int d = 0; d < width; ++d) {
+          gIn[r * width + d] = in[row + d];
+          gParams[2 * (r * width + d)] = params[2 * (row + d)];
+          gParams[2 * (r * width + d) + 1] = params[2 * (row + d) + 1];
+        }
+      }
+      affineRun<Inverse, Bounded>(static_cast<int64_t>(rows) * width, gIn, gParams, gOut, s, bound);
+      for (int r = 0; r < rows; ++r) {
+        const int64_t row = at + static_cast<int64_t>(r) * features;
+        for (int d = 0; d < width; ++d) out[row + d] = gOut[r * width + d];
+      }
+    }
     if (logDet == nullptr) continue;
     for (int r = 0; r < rows; ++r) {
       double sum = 0;

@@ -205,7 +205,7 @@ describe('native backend conforms to reference', { skip }, () => {
   it('affine transforms and their backward passes (bound 5 and Infinity, shiftOnly)', () => {
     if (!load.ok) return;
     const rng = new Rng(13);
-    for (const [batch, features] of [[1, 1], [3, 2], [257, 7]]) {
+    for (const [batch, features] of [[1, 1], [3, 2], [257, 7], [3001, 5]]) {
       for (const bound of [5, Infinity]) {
         for (const shiftOnly of [false, true]) {
           const label = `[${batch}x${features}] bound=${bound} shiftOnly=${shiftOnly}`;
@@ -213,16 +213,17 @@ describe('native backend conforms to reference', { skip }, () => {
           const params = normals(rng, shiftOnly ? n : 2 * n, 2);
           const input = normals(rng, n);
           const dStart = Math.min(1, features - 1);
-          for (const direction of ['affineInverse', 'affineForward'] as const) {
+          // A suffix of features and a single feature (the sampler's call; gathered in blocks of rows).
+          for (const [direction, dEnd] of (['affineInverse', 'affineForward'] as const).flatMap((d) => [[d, features], [d, dStart + 1]] as const)) {
             for (const accumulateLogDet of [false, true]) {
               const logDet0 = Float64Array.from(normals(rng, batch));
               const [outE, outA] = [normals(rng, n), new Float32Array(n)];
               outA.set(outE);
               const [ldE, ldA] = [logDet0.slice(), logDet0.slice()];
-              ref[direction](batch, features, dStart, features, input, params, outE, ldE, accumulateLogDet, bound, shiftOnly);
-              load.kernels[direction](batch, features, dStart, features, input, params, outA, ldA, accumulateLogDet, bound, shiftOnly);
-              assertClose(`${direction} ${label}`, outA, outE, 1e-6, 1e-7);
-              assertClose(`${direction} logDet ${label}`, ldA, ldE, 1e-10, 1e-12);
+              ref[direction](batch, features, dStart, dEnd, input, params, outE, ldE, accumulateLogDet, bound, shiftOnly);
+              load.kernels[direction](batch, features, dStart, dEnd, input, params, outA, ldA, accumulateLogDet, bound, shiftOnly);
+              assertClose(`${direction} [${dStart}, ${dEnd}) ${label}`, outA, outE, 1e-6, 1e-7);
+              assertClose(`${direction} [${dStart}, ${dEnd}) logDet ${label}`, ldA, ldE, 1e-10, 1e-12);
             }
           }
           const z = normals(rng, n);
