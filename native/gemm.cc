@@ -244,6 +244,26 @@ static MAFLOW_INLINE void microKernelRowsStore(const Job& job, int kc, const flo
   }
 }
 
+typedef int I16 __attribute__((vector_size(64)));
+
+// Sums of 8 accumulators of 16 lanes by a transposing tree (14 shuffles and 7 adds instead of 8 lane-by-lane sums).
+static MAFLOW_INLINE void reduce8(const V16 acc[8], float sums[8]) {
+  V16 p[4], r[2];
+  for (int i = 0; i < 4; ++i) {
+    p[i] = __builtin_shuffle(acc[2 * i], acc[2 * i + 1], I16{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}) +
+           __builtin_shuffle(acc[2 * i], acc[2 * i + 1], I16{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
+  }
+  for (int i = 0; i < 2; ++i) {
+    r[i] = __builtin_shuffle(p[2 * i], p[2 * i + 1], I16{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27}) +
+           __builtin_shuffle(p[2 * i], p[2 * i + 1], I16{4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31});
+  }
+  const V16 t = __builtin_shuffle(r[0], r[1], I16{0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29}) +
+                __builtin_shuffle(r[0], r[1], I16{2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31});
+  const V16 u = __builtin_shuffle(t, I16{0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14}) +
+                __builtin_shuffle(t, I16{1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15});
+  for (int i = 0; i < 8; ++i) sums[i] = u[i];
+}
+
 // Dot products of RB rows of x with NC weight rows over [0, kLen), vectorised along k; into sums[r][c].
 template <typename V, int RB, int NC>
 static MAFLOW_INLINE void dotTile(int kLen, const float* __restrict x, size_t ldx, const float* __restrict w,
@@ -261,13 +281,33 @@ static MAFLOW_INLINE void dotTile(int kLen, const float* __restrict x, size_t ld
       for (int c = 0; c < NC; ++c) acc[r][c] += xv * wv[c];
     }
   }
-  for (int r = 0; r < RB; ++r) {
-    for (int c = 0; c < NC; ++c) {
-      float s = horizontalSum(acc[r][c]);
-      for (int kk = k; kk < kLen; ++kk) s += x[r * ldx + kk] * w[c * ldw + kk];
-      sums[r][c] = s;
+  // The last partial vector re-reads the last VL valid entries [kLen − VL, kLen) (never a masked weight nor past a
+  // row) and zeroes the lanes already summed. Shorter rows (kLen < VL) finish with scalars below.
+  const int tail = k < kLen && kLen >= VL ? kLen - VL : -1;
+  if (tail >= 0) {
+    V lane;
+    for (int i = 0; i < VL; ++i) lane[i] = static_cast<float>(i);
+    const V cut = V{} + static_cast<float>(k - tail);
+    V wv[NC];
+    for (int c = 0; c < NC; ++c) wv[c] = lane >= cut ? loadu<V>(w + c * ldw + tail) : V{};
+    for (int r = 0; r < RB; ++r) {
+      const V xv = loadu<V>(x + r * ldx + tail);
+      for (int c = 0; c < NC; ++c) acc[r][c] += xv * wv[c];
     }
+    k = kLen;
   }
+  if constexpr (sizeof(V) == 64 && RB * NC == 8) {
+    float flat[8];
+    reduce8(&acc[0][0], flat);
+    for (int r = 0; r < RB; ++r)
+      for (int c = 0; c < NC; ++c) sums[r][c] = flat[r * NC + c];
+  } else {
+    for (int r = 0; r < RB; ++r)
+      for (int c = 0; c < NC; ++c) sums[r][c] = horizontalSum(acc[r][c]);
+  }
+  for (int r = 0; r < RB; ++r)
+    for (int c = 0; c < NC; ++c)
+      for (int kk = k; kk < kLen; ++kk) sums[r][c] += x[r * ldx + kk] * w[c * ldw + kk];
 }
 
 template <typename V, int RB, int NC>
