@@ -264,14 +264,72 @@ static MAFLOW_INLINE void affineBackward(int batch, int features, const float* p
 
 }  // namespace
 
-MAFLOW_CLONES void affineInverse(int batch, int features, int dStart, int dEnd, const float* x, const float* params,
-                                 float* z, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+namespace {
+
+MAFLOW_CLONES void affineInverseRows(int batch, int features, int dStart, int dEnd, const float* x,
+                                     const float* params, float* z, double* logDet, bool accumulateLogDet,
+                                     double bound, bool shiftOnly) {
   affine<true>(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly);
 }
 
-MAFLOW_CLONES void affineForward(int batch, int features, int dStart, int dEnd, const float* z, const float* params,
-                                 float* x, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+MAFLOW_CLONES void affineForwardRows(int batch, int features, int dStart, int dEnd, const float* z,
+                                     const float* params, float* x, double* logDet, bool accumulateLogDet,
+                                     double bound, bool shiftOnly) {
   affine<false>(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly);
+}
+
+typedef void (*AffineRowsFn)(int, int, int, int, const float*, const float*, float*, double*, bool, double, bool);
+
+struct AffineJob {
+  AffineRowsFn fn;
+  int batch, features, dStart, dEnd;
+  const float* in;
+  const float* params;
+  float* out;
+  double* logDet;
+  bool accumulateLogDet, shiftOnly;
+  double bound;
+  int rowsPerTask;
+};
+
+void affineTask(void* context, int task) {
+  const AffineJob& j = *static_cast<const AffineJob*>(context);
+  const int b0 = task * j.rowsPerTask;
+  const int rows = std::min(j.batch - b0, j.rowsPerTask);
+  const int64_t at = static_cast<int64_t>(b0) * j.features;
+  j.fn(rows, j.features, j.dStart, j.dEnd, j.in + at, j.params + at * (j.shiftOnly ? 1 : 2), j.out + at,
+       j.logDet == nullptr ? nullptr : j.logDet + b0, j.accumulateLogDet, j.bound, j.shiftOnly);
+}
+
+constexpr int64_t kAffineParallel = 8192;  // transformed elements; below this one thread
+
+// Splits the rows over the thread pool when the call is large (log-prob and sampling of 10,000 rows).
+void affineSplit(AffineRowsFn fn, int batch, int features, int dStart, int dEnd, const float* in, const float* params,
+                 float* out, double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  ThreadPool& pool = ThreadPool::instance();
+  const int64_t elements = static_cast<int64_t>(batch) * (dEnd - dStart);
+  const int tasks = elements < kAffineParallel || batch < 64 ? 1 : pool.size();
+  if (tasks <= 1) {
+    fn(batch, features, dStart, dEnd, in, params, out, logDet, accumulateLogDet, bound, shiftOnly);
+    return;
+  }
+  AffineJob job{fn, batch, features, dStart, dEnd, in, params, out, logDet, accumulateLogDet, shiftOnly, bound,
+                (batch + tasks - 1) / tasks};
+  pool.run((batch + job.rowsPerTask - 1) / job.rowsPerTask, affineTask, &job);
+}
+
+}  // namespace
+
+void affineInverse(int batch, int features, int dStart, int dEnd, const float* x, const float* params, float* z,
+                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  affineSplit(affineInverseRows, batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound,
+              shiftOnly);
+}
+
+void affineForward(int batch, int features, int dStart, int dEnd, const float* z, const float* params, float* x,
+                   double* logDet, bool accumulateLogDet, double bound, bool shiftOnly) {
+  affineSplit(affineForwardRows, batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound,
+              shiftOnly);
 }
 
 MAFLOW_CLONES void affineInverseBackward(int batch, int features, const float* params, const float* z,
