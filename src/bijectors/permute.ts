@@ -84,9 +84,12 @@ export class Permute extends Bijector {
 /** `out[:, i] = m[:, index[i]]`. */
 function gatherColumns(m: Matrix, index: Int32Array, out: Matrix = zeros(m.rows, m.cols, dtypeOf(m.data))): Matrix {
   const D = m.cols;
-  for (let r = 0; r < m.rows; r++) {
-    const o = r * D;
-    for (let i = 0; i < D; i++) out.data[o + i] = m.data[o + index[i]];
+  const src = m.data;
+  const dst = out.data;
+  // Column by column: one index lookup per column and a strided copy the JIT keeps monomorphic and tight.
+  for (let i = 0; i < D; i++) {
+    const from = index[i];
+    for (let k = i, j = from, end = m.rows * D; k < end; k += D, j += D) dst[k] = src[j];
   }
   return out;
 }
