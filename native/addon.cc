@@ -10,6 +10,7 @@
 
 #include "elementwise.h"
 #include "gemm.h"
+#include "staircase-sampler.h"
 #include "thread-pool.h"
 
 namespace {
@@ -239,6 +240,99 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// A JS array's element i as a typed array of `type` with at least `need` elements (the sampler's per-layer arrays).
+template <typename T>
+T* element(const Args& args, const Napi::Array& list, uint32_t i, const char* name, int64_t need,
+           napi_typedarray_type type, const char* typeName) {
+  const Napi::Value value = list.Get(i);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+    args.fail(std::string(name) + "[" + std::to_string(i) + "] must be a " + typeName);
+  }
+  Napi::TypedArrayOf<T> typed = value.As<Napi::TypedArrayOf<T>>();
+  if (static_cast<int64_t>(typed.ElementLength()) < need) {
+    args.fail(std::string(name) + "[" + std::to_string(i) + "] needs at least " + std::to_string(need) +
+              " elements, got " + std::to_string(typed.ElementLength()));
+  }
+  return typed.Data();
+}
+
+void checkPrefix(const Args& args, const int32_t* p, int outDim, int inDim, const std::string& name) {
+  for (int j = 0; j < outDim; ++j) {
+    if (p[j] < 0 || p[j] > inDim || (j > 0 && p[j] < p[j - 1])) {
+      args.fail(name + " must be non-decreasing with values in [0, " + std::to_string(inDim) + "]; entry " +
+                std::to_string(j) + " = " + std::to_string(p[j]));
+    }
+  }
+}
+
+// staircaseSequentialAffine(batch, features, dims Int32Array [L·2: inDim, outDim], acts Int32Array [L],
+//   weights Float32Array[L], prefixes Int32Array[L], starts Int32Array[L], activations Float32Array[L],
+//   residualSums Float32Array[L] | null, outW, outPrefix, params, u, x, logDet, logScaleBound, shiftOnly)
+Napi::Value StaircaseSequentialAffine(const Napi::CallbackInfo& info) {
+  Args args(info, "staircaseSequentialAffine", 17);
+  maflow::StaircaseAffine job;
+  job.batch = args.integer(0, "batch");
+  job.features = args.integer(1, "features", 1);
+  const int D = job.features;
+  if (!info[2].IsTypedArray() || !info[3].IsTypedArray()) args.fail("dims and acts must be Int32Arrays");
+  const Napi::Int32Array dims = info[2].As<Napi::Int32Array>();
+  const Napi::Int32Array acts = info[3].As<Napi::Int32Array>();
+  const int L = static_cast<int>(acts.ElementLength());
+  if (L < 1 || static_cast<int>(dims.ElementLength()) != 2 * L) args.fail("need dims [2·L] and acts [L] with L >= 1");
+  for (int i = 4; i <= 8; ++i) {
+    if (i == 8 && (info[i].IsNull() || info[i].IsUndefined())) continue;
+    if (!info[i].IsArray() || static_cast<int>(info[i].As<Napi::Array>().Length()) != L) {
+      args.fail("argument " + std::to_string(i) + " must be an array of " + std::to_string(L) + " typed arrays");
+    }
+  }
+  const bool residual = info[8].IsArray();
+  const bool shiftOnly = args.boolean(16, "shiftOnly");
+  const int P = shiftOnly ? 1 : 2;
+  int previous = D;
+  for (int l = 0; l < L; ++l) {
+    maflow::StaircaseLayer layer{};
+    layer.inDim = dims[2 * l];
+    layer.outDim = dims[2 * l + 1];
+    if (layer.inDim != previous || layer.outDim < 0) {
+      args.fail("layer " + std::to_string(l) + " has inDim " + std::to_string(layer.inDim) + ", expected " +
+                std::to_string(previous));
+    }
+    if (acts[l] < 0 || acts[l] > static_cast<int>(Act::Identity)) args.fail("unknown activation code");
+    layer.act = static_cast<Act>(acts[l]);
+    layer.w = element<float>(args, info[4].As<Napi::Array>(), l, "weights", product(layer.outDim, layer.inDim),
+                             napi_float32_array, "Float32Array");
+    int32_t* prefix = element<int32_t>(args, info[5].As<Napi::Array>(), l, "prefixes", layer.outDim,
+                                       napi_int32_array, "Int32Array");
+    checkPrefix(args, prefix, layer.outDim, layer.inDim, "prefixes[" + std::to_string(l) + "]");
+    layer.prefix = prefix;
+    int32_t* starts = element<int32_t>(args, info[6].As<Napi::Array>(), l, "starts", D + 1, napi_int32_array,
+                                       "Int32Array");
+    checkPrefix(args, starts, D + 1, layer.outDim, "starts[" + std::to_string(l) + "]");
+    layer.starts = starts;
+    layer.activations = element<float>(args, info[7].As<Napi::Array>(), l, "activations",
+                                       product(job.batch, layer.outDim), napi_float32_array, "Float32Array");
+    layer.residualSum = residual ? element<float>(args, info[8].As<Napi::Array>(), l, "residualSums",
+                                                  product(job.batch, layer.outDim), napi_float32_array,
+                                                  "Float32Array")
+                                 : nullptr;
+    if (residual && l > 0 && layer.outDim != layer.inDim) args.fail("residual layers need equal widths");
+    previous = layer.outDim;
+    job.hidden.push_back(layer);
+  }
+  job.outW = args.f32(9, "outW", product(D * P, previous));
+  const int32_t* outPrefix = args.prefix(10, D * P, previous);
+  if (outPrefix == nullptr) args.fail("outPrefix must be an Int32Array");
+  job.outPrefix = outPrefix;
+  job.params = args.f32(11, "params", product(job.batch, D * P));
+  job.u = args.f32(12, "u", product(job.batch, D));
+  job.x = args.f32(13, "x", product(job.batch, D));
+  job.logDet = args.f64(14, "logDet", job.batch);
+  job.bound = args.number(15, "logScaleBound");
+  job.shiftOnly = shiftOnly;
+  maflow::staircaseSequentialAffine(job);
+  return info.Env().Undefined();
+}
+
 // denseGemmGflops(m, n, k, seconds): GFLOP/s of a dense float32 GEMM (out = x·wᵀ, no bias, identity) run by the
 // kernel itself, timed in C++ so that the figure contains no JS overhead. The best of repeated runs is reported.
 Napi::Value DenseGemmGflops(const Napi::CallbackInfo& info) {
@@ -297,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"batchNormApply", BatchNormApply},
       {"batchNormBackward", BatchNormBackward},
       {"adamStep", AdamStep},
+      {"staircaseSequentialAffine", StaircaseSequentialAffine},
       {"denseGemmGflops", DenseGemmGflops},
       {"setThreads", SetThreads},
       {"threads", Threads},

@@ -29,6 +29,7 @@ enum class Mode { Forward, BackwardInput, BackwardWeight };
 constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
 constexpr double kParallelFlops = 1e6;  // below this (~8 µs) waking the pool costs more than it saves
 constexpr int kMaxTasks = 64;
+constexpr int kDotColumns = 4;  // forward calls over at most this many columns take the dot path
 constexpr double kOutputFlops = 8;  // flop-equivalents of storing one output (bias, activation, write)
 
 struct Job {
@@ -347,13 +348,64 @@ static MAFLOW_INLINE void forwardDot(const Job& job, int m0, int m1, int nBegin,
   }
 }
 
-constexpr int kDotColumns = 4;
+// Floats of the packed B of forward columns [nBegin, nEnd): panels of NR columns, or VL columns for a narrow last
+// panel (the sampler computes one degree's 8–26 hidden units per call), each holding its reduction range [0, k1).
+// Zero when the range takes the dot path (no packing).
+template <int VL, int NR>
+static size_t forwardPackedFloats(const int32_t* prefix, int inDim, int nBegin, int nEnd) {
+  if (nEnd - nBegin <= kDotColumns) return 0;
+  size_t packed = 0;
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int k1 = prefix == nullptr ? inDim : prefix[n0 + nr - 1];
+    packed += static_cast<size_t>(nr <= VL ? VL : NR) * k1;
+    n0 += nr;
+  }
+  return packed;
+}
 
-// Forward block: B (the masked weights of [nBegin, nEnd)) is packed once into panels of NR columns, or VL columns for
-// a narrow last panel (the sampler computes one degree's 8–26 hidden units per call); A is read in place, MC rows
-// at a time so that they stay in L2 while every panel passes over them.
+// Packs the masked weights of forward columns [nBegin, nEnd) into `bp` (64-byte aligned) as forwardPackedFloats says.
+template <typename V, int NV>
+static MAFLOW_INLINE void forwardPack(const Job& job, int nBegin, int nEnd, float* bp) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int NR = VL * NV;
+  const int32_t* prefix = job.prefix;
+  float* dst = bp;
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+    if (nr <= VL) {
+      packB<VL>(job, n0, nr, 0, k1, dst);
+      dst += static_cast<size_t>(VL) * k1;
+    } else {
+      packB<NR>(job, n0, nr, 0, k1, dst);
+      dst += static_cast<size_t>(NR) * k1;
+    }
+    n0 += nr;
+  }
+}
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp);
+
+// Forward block: B (the masked weights of [nBegin, nEnd)) is packed once, then forwardPacked runs over the rows.
 template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  if (m0 >= m1 || nBegin >= nEnd) return;
+  if (nEnd - nBegin <= kDotColumns) {
+    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+    return;
+  }
+  float* bp = scratch.get(1, forwardPackedFloats<VL, VL * NV>(job.prefix, job.inDim, nBegin, nEnd));
+  forwardPack<V, NV>(job, nBegin, nEnd, bp);
+  forwardPacked<V, MR, NV>(job, m0, m1, nBegin, nEnd, bp);
+}
+
+// Forward over rows [m0, m1) with B already packed by forwardPack (or the dot path for <= kDotColumns columns);
+// A is read in place, MC rows at a time so that they stay in L2 while every panel passes over them.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
   constexpr int NR = VL * NV;
   constexpr int MC = MR * 16;
@@ -364,15 +416,6 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
   }
   const int32_t* prefix = job.prefix;
   const int kNeed = std::max(job.kNeed, 1);
-  // Pack every panel: panel p covers [n0, n0 + nr) with width NR (or VL when nr <= VL) and reduction range [0, k1).
-  const int panels = (nEnd - nBegin + VL - 1) / VL;  // an upper bound
-  size_t packed = 0;
-  for (int n0 = nBegin; n0 < nEnd;) {
-    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-    packed += static_cast<size_t>(nr <= VL ? VL : NR) * kNeed;
-    n0 += nr;
-  }
-  float* bp = scratch.get(1, packed + static_cast<size_t>(panels));
   alignas(64) float tile[MR * NR];
   // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past x.
   const int tailRow0 = m0 + (m1 - m0) / MR * MR;
@@ -386,21 +429,6 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
       } else {
         std::memset(dst, 0, sizeof(float) * kNeed);
       }
-    }
-  }
-  {
-    float* dst = bp;
-    for (int n0 = nBegin; n0 < nEnd;) {
-      const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-      const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
-      if (nr <= VL) {
-        packB<VL>(job, n0, nr, 0, k1, dst);
-        dst += static_cast<size_t>(VL) * k1;
-      } else {
-        packB<NR>(job, n0, nr, 0, k1, dst);
-        dst += static_cast<size_t>(NR) * k1;
-      }
-      n0 += nr;
     }
   }
   for (int mc0 = m0; mc0 < m1; mc0 += MC) {
@@ -616,14 +644,41 @@ __attribute__((target("avx2,fma"))) void blockAvx2(const Job& job, int m0, int m
 
 void blockGeneric(const Job& job, int m0, int m1, int n0, int n1) { block<V4, V4, 4, 2>(job, m0, m1, n0, n1); }
 
+typedef void (*PackFn)(const Job&, int, int, float*);
+typedef void (*PackedFn)(const Job&, int, int, int, int, const float*);
+
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void packAvx512(const Job& job, int n0, int n1,
+                                                                                        float* bp) {
+  forwardPack<V16, 2>(job, n0, n1, bp);
+}
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void packedAvx512(const Job& job, int m0, int m1,
+                                                                                          int n0, int n1,
+                                                                                          const float* bp) {
+  forwardPacked<V16, 8, 2>(job, m0, m1, n0, n1, bp);
+}
+__attribute__((target("avx2,fma"))) void packAvx2(const Job& job, int n0, int n1, float* bp) {
+  forwardPack<V8, 2>(job, n0, n1, bp);
+}
+__attribute__((target("avx2,fma"))) void packedAvx2(const Job& job, int m0, int m1, int n0, int n1, const float* bp) {
+  forwardPacked<V8, 6, 2>(job, m0, m1, n0, n1, bp);
+}
+void packGeneric(const Job& job, int n0, int n1, float* bp) { forwardPack<V4, 2>(job, n0, n1, bp); }
+void packedGeneric(const Job& job, int m0, int m1, int n0, int n1, const float* bp) {
+  forwardPacked<V4, 4, 2>(job, m0, m1, n0, n1, bp);
+}
+
 struct Isa {
   const char* name;
   BlockFn block;
+  PackFn pack;
+  PackedFn packed;
   int mr;
-  int nr;
+  int nr;  // NR = 2 vectors; the narrow panel width VL is nr / 2
 };
 
-const Isa kIsas[] = {{"avx512", blockAvx512, 8, 32}, {"avx2", blockAvx2, 6, 16}, {"generic", blockGeneric, 4, 8}};
+const Isa kIsas[] = {{"avx512", blockAvx512, packAvx512, packedAvx512, 8, 32},
+                     {"avx2", blockAvx2, packAvx2, packedAvx2, 6, 16},
+                     {"generic", blockGeneric, packGeneric, packedGeneric, 4, 8}};
 
 bool supported(const Isa& isa) {
   __builtin_cpu_init();
@@ -751,6 +806,49 @@ void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOu
   job.kNeed = batch;
   job.a = dOut, job.b = x, job.prefix = prefix, job.c = dW, job.dBias = dBias;
   run(job, batch * prefixSum(prefix, inDim, 0, outDim));
+}
+
+// The forward Job of an accumulating call over columns [outStart, outEnd) (the staircase sampler's calls).
+static Job accumulateJob(int batch, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
+                         float* out, Act act, int outStart, int outEnd) {
+  Job job{};
+  job.mode = Mode::Forward;
+  job.batch = batch, job.inDim = inDim, job.outDim = outDim;
+  job.m = batch, job.k = inDim, job.n = outDim;
+  job.nStart = outStart, job.nEnd = outEnd;
+  job.kNeed = outStart >= outEnd ? 0 : prefix == nullptr ? inDim : prefix[outEnd - 1];
+  job.a = x, job.b = w, job.prefix = prefix, job.c = out;
+  job.accumulate = true, job.act = act, job.tasks = 1;
+  return job;
+}
+
+size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, int outEnd) {
+  if (outStart >= outEnd) return 0;
+  const int nr = active->nr, vl = nr / 2;
+  if (outEnd - outStart <= kDotColumns) return 0;
+  size_t packed = 0;
+  for (int n0 = outStart; n0 < outEnd;) {
+    const int width = outEnd - n0 <= vl ? outEnd - n0 : std::min(nr, outEnd - n0);
+    const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
+    packed += static_cast<size_t>(width <= vl ? vl : nr) * k1;
+    n0 += width;
+  }
+  return packed;
+}
+
+void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
+                    float* packed) {
+  if (prefixGemmPackedFloats(inDim, prefix, outStart, outEnd) == 0) return;
+  const Job job = accumulateJob(0, inDim, outDim, nullptr, w, prefix, nullptr, Act::Identity, outStart, outEnd);
+  active->pack(job, outStart, outEnd, packed);
+}
+
+void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x, const float* w,
+                                const int32_t* prefix, const float* packed, float* out, Act act, int outStart,
+                                int outEnd) {
+  if (rows <= 0 || outStart >= outEnd) return;
+  const Job job = accumulateJob(rows, inDim, outDim, x, w, prefix, out, act, outStart, outEnd);
+  active->packed(job, 0, rows, outStart, outEnd, packed);
 }
 
 const char* gemmIsa() { return active->name; }

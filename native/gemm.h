@@ -2,6 +2,7 @@
 // All pointers are dense row-major arrays; `prefix`, `bias` and `dBias` may be null.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "activation.h"
@@ -16,6 +17,19 @@ void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut
 
 void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOut, const float* x,
                               const int32_t* prefix, float* dW, float* dBias);
+
+// The staircase sampler's building blocks: the forward weights of columns [outStart, outEnd) packed once (into a
+// 64-byte aligned buffer of prefixGemmPackedFloats floats, 0 when the range is narrow enough to be read in place),
+// then `out[r, j] = act(out[r, j] + Σ_{i < prefix[j]} x[r, i] · w[j, i])` over any number of row blocks on the
+// calling thread, with exactly the arithmetic of prefixGemm(accumulate = true). The packing depends on the active ISA.
+size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, int outEnd);
+
+void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
+                    float* packed);
+
+void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x, const float* w,
+                                const int32_t* prefix, const float* packed, float* out, Act act, int outStart,
+                                int outEnd);
 
 // The instruction set the GEMM micro-kernel runs with: "avx512", "avx2" or "generic".
 const char* gemmIsa();

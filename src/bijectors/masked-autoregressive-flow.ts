@@ -4,7 +4,8 @@
  * transformer τ (affine by default: `x_d = u_d · exp(s_d) + m_d`):
  * - `inverse(x)` (data → base) is **one parallel MADE pass**: `u_d = τ⁻¹(x_d; θ_d(x_{<d}))` — density evaluation;
  * - `forward(u)` (base → data) is the **sequential** pass, done by the staircase algorithm in `Made.sequential`:
- *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D.
+ *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D (with the affine
+ *   transformer the whole pass is one fused kernel call, `Made.sequentialAffine`).
  * `new Invert(maf)` is an inverse autoregressive flow (IAF). Context (conditional MAF, paper §4.4) feeds every
  * MADE layer.
  *
@@ -84,6 +85,12 @@ export class MaskedAutoregressiveFlow extends Bijector {
     const n = u.rows;
     const output = zeros(n, this.features, this.dtype);
     const logDet = new Float64Array(n);
+    if (this.transformer instanceof AffineTransformer) {
+      // One fused kernel call for the whole pass (residual and context included); other transformers step per feature.
+      this.made.sequentialAffine(n, u.data, output.data, context?.data ?? null, logDet, this.transformer.logScaleBound,
+        this.transformer.shiftOnly);
+      return { output, logDet };
+    }
     this.made.sequential(n, output.data, context?.data ?? null, (d, params) => {
       this.transformer.forward(n, this.features, d, d + 1, u.data, params, output.data, logDet, true);
     });

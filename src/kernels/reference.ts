@@ -39,6 +39,14 @@ function softClipDerivative(s: number, bound: number): number {
   return 1 - t * t;
 }
 
+/** `out[:, s:e] = (base ? base[:, s:e] : 0) + add[:, s:e]` for `[rows, cols]` buffers (residual MADE sums). */
+function addColumns(rows: number, cols: number, start: number, end: number, base: FloatArray | null, add: FloatArray,
+  out: FloatArray): void {
+  for (let r = 0; r < rows; r++) {
+    for (let k = r * cols + start, stop = r * cols + end; k < stop; k++) out[k] = (base === null ? 0 : base[k]) + add[k];
+  }
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
 
@@ -171,6 +179,29 @@ export const referenceKernels: Kernels = {
           dParams[b * stride + 2 * d + 1] = (dX[k] * z[k] * e + gl) * softClipDerivative(s, bound);
         }
       }
+    }
+  },
+
+  staircaseSequentialAffine(batch, features, hidden, output, u, x, logDet, bound, shiftOnly) {
+    const P = shiftOnly ? 1 : 2;
+    const top = hidden[hidden.length - 1];
+    const topOut = top.residualSum ?? top.activations;
+    for (let d = 0; d < features; d++) {
+      hidden.forEach((layer, l) => {
+        const start = layer.degreeStarts[d];
+        const end = layer.degreeStarts[d + 1];
+        if (start === end) return;
+        const below = hidden[l - 1];
+        const input = l === 0 ? x : below.residualSum ?? below.activations;
+        referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, input, layer.weight, layer.prefix, null,
+          layer.activations, true, layer.activation, start, end);
+        if (layer.residualSum !== null) {
+          addColumns(batch, layer.outDim, start, end, l === 0 ? null : below.residualSum, layer.activations, layer.residualSum);
+        }
+      });
+      referenceKernels.prefixGemm(batch, top.outDim, features * P, topOut, output.weight, output.prefix, null,
+        output.params, true, 'identity', d * P, (d + 1) * P);
+      referenceKernels.affineForward(batch, features, d, d + 1, u, output.params, x, logDet, true, bound, shiftOnly);
     }
   },
 
