@@ -265,70 +265,78 @@ void checkPrefix(const Args& args, const int32_t* p, int outDim, int inDim, cons
   }
 }
 
-// staircaseSequentialAffine(batch, features, dims Int32Array [L·2: inDim, outDim], acts Int32Array [L],
-//   weights Float32Array[L], prefixes Int32Array[L], starts Int32Array[L], activations Float32Array[L],
-//   residualSums Float32Array[L] | null, outW, outPrefix, params, u, x, logDet, logScaleBound, shiftOnly)
+// staircaseSequentialAffine(batch, features, contextFeatures, context | null, dims Int32Array [(L + 1)·2: inDim,
+//   outDim per layer, the output layer last], acts Int32Array [L], weights Float32Array[L + 1],
+//   prefixes Int32Array[L + 1], biases Float32Array[L + 1], contextWeights (Float32Array | null)[L + 1],
+//   starts Int32Array[L], residual, u, x, logDet, logScaleBound, shiftOnly)
 Napi::Value StaircaseSequentialAffine(const Napi::CallbackInfo& info) {
   Args args(info, "staircaseSequentialAffine", 17);
   maflow::StaircaseAffine job;
   job.batch = args.integer(0, "batch");
   job.features = args.integer(1, "features", 1);
-  const int D = job.features;
-  if (!info[2].IsTypedArray() || !info[3].IsTypedArray()) args.fail("dims and acts must be Int32Arrays");
-  const Napi::Int32Array dims = info[2].As<Napi::Int32Array>();
-  const Napi::Int32Array acts = info[3].As<Napi::Int32Array>();
+  job.contextFeatures = args.integer(2, "contextFeatures");
+  const int D = job.features, C = job.contextFeatures;
+  job.context = args.f32(3, "context", product(job.batch, C), true);
+  if (!info[4].IsTypedArray() || !info[5].IsTypedArray()) args.fail("dims and acts must be Int32Arrays");
+  const Napi::Int32Array dims = info[4].As<Napi::Int32Array>();
+  const Napi::Int32Array acts = info[5].As<Napi::Int32Array>();
   const int L = static_cast<int>(acts.ElementLength());
-  if (L < 1 || static_cast<int>(dims.ElementLength()) != 2 * L) args.fail("need dims [2·L] and acts [L] with L >= 1");
-  for (int i = 4; i <= 8; ++i) {
-    if (i == 8 && (info[i].IsNull() || info[i].IsUndefined())) continue;
-    if (!info[i].IsArray() || static_cast<int>(info[i].As<Napi::Array>().Length()) != L) {
-      args.fail("argument " + std::to_string(i) + " must be an array of " + std::to_string(L) + " typed arrays");
+  if (L < 1 || static_cast<int>(dims.ElementLength()) != 2 * (L + 1)) {
+    args.fail("need dims [2·(L + 1)] and acts [L] with L >= 1 hidden layers");
+  }
+  for (int i = 6; i <= 10; ++i) {
+    const int need = i == 10 ? L : L + 1;
+    if (!info[i].IsArray() || static_cast<int>(info[i].As<Napi::Array>().Length()) != need) {
+      args.fail("argument " + std::to_string(i) + " must be an array of " + std::to_string(need) + " entries");
     }
   }
-  const bool residual = info[8].IsArray();
-  const bool shiftOnly = args.boolean(16, "shiftOnly");
-  const int P = shiftOnly ? 1 : 2;
+  job.residual = args.boolean(11, "residual");
+  job.shiftOnly = args.boolean(16, "shiftOnly");
+  const int P = job.shiftOnly ? 1 : 2;
   int previous = D;
-  for (int l = 0; l < L; ++l) {
+  for (int l = 0; l <= L; ++l) {
     maflow::StaircaseLayer layer{};
+    const std::string which = l < L ? "layer " + std::to_string(l) : std::string("output layer");
     layer.inDim = dims[2 * l];
     layer.outDim = dims[2 * l + 1];
-    if (layer.inDim != previous || layer.outDim < 0) {
-      args.fail("layer " + std::to_string(l) + " has inDim " + std::to_string(layer.inDim) + ", expected " +
-                std::to_string(previous));
+    if (layer.inDim != previous) {
+      args.fail(which + " has inDim " + std::to_string(layer.inDim) + ", expected " + std::to_string(previous));
     }
-    if (acts[l] < 0 || acts[l] > static_cast<int>(Act::Identity)) args.fail("unknown activation code");
-    layer.act = static_cast<Act>(acts[l]);
-    layer.w = element<float>(args, info[4].As<Napi::Array>(), l, "weights", product(layer.outDim, layer.inDim),
+    if (l == L && layer.outDim != D * P) {
+      args.fail("output layer has outDim " + std::to_string(layer.outDim) + ", expected " + std::to_string(D * P));
+    }
+    if (layer.outDim < 1) args.fail(which + " needs outDim >= 1");
+    if (job.residual && l > 0 && l < L && layer.outDim != layer.inDim) args.fail("residual layers need equal widths");
+    layer.act = l < L ? static_cast<maflow::Act>(acts[l]) : maflow::Act::Identity;
+    if (l < L && (acts[l] < 0 || acts[l] > static_cast<int>(maflow::Act::Identity))) args.fail("unknown activation code");
+    layer.w = element<float>(args, info[6].As<Napi::Array>(), l, "weights", product(layer.outDim, layer.inDim),
                              napi_float32_array, "Float32Array");
-    int32_t* prefix = element<int32_t>(args, info[5].As<Napi::Array>(), l, "prefixes", layer.outDim,
+    int32_t* prefix = element<int32_t>(args, info[7].As<Napi::Array>(), l, "prefixes", layer.outDim,
                                        napi_int32_array, "Int32Array");
     checkPrefix(args, prefix, layer.outDim, layer.inDim, "prefixes[" + std::to_string(l) + "]");
     layer.prefix = prefix;
-    int32_t* starts = element<int32_t>(args, info[6].As<Napi::Array>(), l, "starts", D + 1, napi_int32_array,
-                                       "Int32Array");
-    checkPrefix(args, starts, D + 1, layer.outDim, "starts[" + std::to_string(l) + "]");
-    layer.starts = starts;
-    layer.activations = element<float>(args, info[7].As<Napi::Array>(), l, "activations",
-                                       product(job.batch, layer.outDim), napi_float32_array, "Float32Array");
-    layer.residualSum = residual ? element<float>(args, info[8].As<Napi::Array>(), l, "residualSums",
-                                                  product(job.batch, layer.outDim), napi_float32_array,
-                                                  "Float32Array")
-                                 : nullptr;
-    if (residual && l > 0 && layer.outDim != layer.inDim) args.fail("residual layers need equal widths");
+    layer.bias = element<float>(args, info[8].As<Napi::Array>(), l, "biases", layer.outDim, napi_float32_array,
+                                "Float32Array");
+    const Napi::Value contextWeight = info[9].As<Napi::Array>().Get(static_cast<uint32_t>(l));
+    layer.contextWeight = contextWeight.IsNull() || contextWeight.IsUndefined() || C == 0
+        ? nullptr
+        : element<float>(args, info[9].As<Napi::Array>(), l, "contextWeights", product(layer.outDim, C),
+                         napi_float32_array, "Float32Array");
+    if (l < L) {
+      int32_t* starts = element<int32_t>(args, info[10].As<Napi::Array>(), l, "degreeStarts", D + 1,
+                                         napi_int32_array, "Int32Array");
+      checkPrefix(args, starts, D + 1, layer.outDim, "degreeStarts[" + std::to_string(l) + "]");
+      layer.starts = starts;
+      job.hidden.push_back(layer);
+    } else {
+      job.output = layer;
+    }
     previous = layer.outDim;
-    job.hidden.push_back(layer);
   }
-  job.outW = args.f32(9, "outW", product(D * P, previous));
-  const int32_t* outPrefix = args.prefix(10, D * P, previous);
-  if (outPrefix == nullptr) args.fail("outPrefix must be an Int32Array");
-  job.outPrefix = outPrefix;
-  job.params = args.f32(11, "params", product(job.batch, D * P));
   job.u = args.f32(12, "u", product(job.batch, D));
   job.x = args.f32(13, "x", product(job.batch, D));
   job.logDet = args.f64(14, "logDet", job.batch);
   job.bound = args.number(15, "logScaleBound");
-  job.shiftOnly = shiftOnly;
   maflow::staircaseSequentialAffine(job);
   return info.Env().Undefined();
 }

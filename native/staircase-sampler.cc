@@ -1,13 +1,15 @@
 // The fused staircase sampler. The per-feature call pattern of Made.sequential (for each feature d: the hidden units
 // of degree d in every layer, then feature d's P outputs, then the affine transform of x[:, d]) streamed the whole
-// [batch, H] activations through the cache about 4·D times per MADE. Here a block of kBlockRows rows runs through all
-// D steps while its activations stay in L2, the weights of every (layer, degree) range are packed once per call and
-// shared by all blocks, and blocks are spread over the thread pool. Each unit gets exactly the arithmetic of
-// prefixGemm(accumulate = true) and affineForward, so the result equals the unfused native path.
+// [batch, H] activations through the cache about 4·D times per MADE, and needed [batch, H] work buffers per layer
+// (a first call at a new batch size spent more time faulting them in than computing). Here a block of kBlockRows rows
+// runs through all D steps in small per-thread buffers that stay in L2; the weights of every (layer, degree) range
+// are packed once per call and shared by all blocks; blocks are spread over the thread pool. Each unit gets exactly
+// the arithmetic of MaskedLinear.initOutput (prefixGemm with the context) followed by prefixGemm(accumulate = true)
+// and affineForward, so the result equals the unfused native path bit for bit.
 #include "staircase-sampler.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <cstring>
 
 #include "elementwise.h"
 #include "gemm.h"
@@ -19,11 +21,13 @@ namespace {
 // Rows per block: 64 rows of two 512-wide layers (256 KB) stay in a 1 MB L2 beside the packed weights. A multiple of
 // 8 so that the GEMM's row tiles (and the dot path's groups of 4) fall on the same rows as an unblocked call.
 constexpr int kBlockRows = 64;
+constexpr size_t kNone = static_cast<size_t>(-1);
 
 struct Packed {
   std::vector<float> storage;
-  std::vector<size_t> offset;  // per (layer, degree) and then per output feature; SIZE_MAX = dot path, not packed
-  const float* base = nullptr;
+  std::vector<size_t> offset;  // per (layer, degree), then per output feature; kNone = dot path, not packed
+  float* base = nullptr;
+  const float* at(size_t index) const { return offset[index] == kNone ? nullptr : base + offset[index]; }
 };
 
 struct Run {
@@ -34,98 +38,122 @@ struct Run {
   int blocks;
 };
 
-constexpr size_t kNone = static_cast<size_t>(-1);
-
-const float* at(const Packed& packed, size_t index) {
-  return packed.offset[index] == kNone ? nullptr : packed.base + packed.offset[index];
+// Column range of (layer l, step d); l == L is the output layer (P columns per feature).
+void range(const StaircaseAffine& job, int P, int l, int d, int* start, int* end) {
+  if (l < static_cast<int>(job.hidden.size())) {
+    *start = job.hidden[l].starts[d], *end = job.hidden[l].starts[d + 1];
+  } else {
+    *start = d * P, *end = (d + 1) * P;
+  }
 }
 
-// Packs the weights of every (layer, degree) range and of every feature's output columns, each at a 64-byte boundary.
+// Packs the weights of every (layer, degree) range and of every feature's output columns, each 64-byte aligned.
 void pack(const StaircaseAffine& job, int P, Packed& packed) {
   const int D = job.features;
   const int L = static_cast<int>(job.hidden.size());
-  const int lastDim = job.hidden.back().outDim;
+  auto layer = [&](int l) -> const StaircaseLayer& { return l < L ? job.hidden[l] : job.output; };
   size_t total = 0;
   packed.offset.assign(static_cast<size_t>(L + 1) * D, kNone);
-  auto reserve = [&](size_t index, size_t floats) {
-    if (floats == 0) return;
-    packed.offset[index] = total;
-    total += (floats + 15) / 16 * 16;
-  };
-  for (int l = 0; l < L; ++l) {
-    const StaircaseLayer& layer = job.hidden[l];
+  for (int l = 0; l <= L; ++l) {
     for (int d = 0; d < D; ++d) {
-      reserve(static_cast<size_t>(l) * D + d,
-              prefixGemmPackedFloats(layer.inDim, layer.prefix, layer.starts[d], layer.starts[d + 1]));
+      int start, end;
+      range(job, P, l, d, &start, &end);
+      const size_t floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
+      if (floats == 0) continue;
+      packed.offset[static_cast<size_t>(l) * D + d] = total;
+      total += (floats + 15) / 16 * 16;
     }
-  }
-  for (int d = 0; d < D; ++d) {
-    reserve(static_cast<size_t>(L) * D + d, prefixGemmPackedFloats(lastDim, job.outPrefix, d * P, (d + 1) * P));
   }
   packed.storage.resize(total + 16);
   const uintptr_t p = reinterpret_cast<uintptr_t>(packed.storage.data());
-  packed.base = reinterpret_cast<const float*>((p + 63) & ~static_cast<uintptr_t>(63));
-  float* base = const_cast<float*>(packed.base);
-  for (int l = 0; l < L; ++l) {
-    const StaircaseLayer& layer = job.hidden[l];
+  packed.base = reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
+  for (int l = 0; l <= L; ++l) {
     for (int d = 0; d < D; ++d) {
       const size_t index = static_cast<size_t>(l) * D + d;
       if (packed.offset[index] == kNone) continue;
-      prefixGemmPack(layer.inDim, layer.outDim, layer.w, layer.prefix, layer.starts[d], layer.starts[d + 1],
-                     base + packed.offset[index]);
+      int start, end;
+      range(job, P, l, d, &start, &end);
+      const StaircaseLayer& s = layer(l);
+      prefixGemmPack(s.inDim, s.outDim, s.w, s.prefix, start, end, packed.base + packed.offset[index]);
     }
-  }
-  for (int d = 0; d < D; ++d) {
-    const size_t index = static_cast<size_t>(L) * D + d;
-    if (packed.offset[index] == kNone) continue;
-    prefixGemmPack(lastDim, D * P, job.outW, job.outPrefix, d * P, (d + 1) * P, base + packed.offset[index]);
   }
 }
 
-// All D steps for rows [r0, r1).
-void runRows(const StaircaseAffine& job, const Packed& packed, int P, int r0, int r1) {
+// out[r, :] = bias + W_c · c[r] for the block's rows (MaskedLinear.initOutput).
+void initOutput(const StaircaseAffine& job, const StaircaseLayer& layer, int r0, int rows, float* out) {
+  if (layer.contextWeight != nullptr && job.context != nullptr) {
+    prefixGemm(rows, job.contextFeatures, layer.outDim, job.context + static_cast<size_t>(r0) * job.contextFeatures,
+               layer.contextWeight, nullptr, layer.bias, out, false, Act::Identity, 0, layer.outDim);
+  } else {
+    for (int r = 0; r < rows; ++r) std::memcpy(out + static_cast<size_t>(r) * layer.outDim, layer.bias, sizeof(float) * layer.outDim);
+  }
+}
+
+// Per-thread block buffers: activations a_l, residual sums h_l and the output parameters of one block of rows.
+struct BlockBuffers {
+  std::vector<float> storage;
+  std::vector<float*> a, h;
+  float* params = nullptr;
+  void prepare(const StaircaseAffine& job, int P) {
+    const int L = static_cast<int>(job.hidden.size());
+    size_t total = static_cast<size_t>(kBlockRows) * job.features * P;
+    for (const StaircaseLayer& layer : job.hidden) total += static_cast<size_t>(kBlockRows) * layer.outDim * (job.residual ? 2 : 1);
+    if (storage.size() < total) storage.resize(total);
+    float* next = storage.data();
+    a.assign(L, nullptr), h.assign(L, nullptr);
+    for (int l = 0; l < L; ++l) {
+      a[l] = next, next += static_cast<size_t>(kBlockRows) * job.hidden[l].outDim;
+      if (job.residual) h[l] = next, next += static_cast<size_t>(kBlockRows) * job.hidden[l].outDim;
+    }
+    params = next;
+  }
+};
+
+// All D steps for rows [r0, r0 + rows).
+void runRows(const StaircaseAffine& job, const Packed& packed, int P, int r0, int rows, BlockBuffers& buffers) {
   const int D = job.features;
   const int L = static_cast<int>(job.hidden.size());
-  const int rows = r1 - r0;
-  const size_t row = static_cast<size_t>(r0);
+  for (int l = 0; l < L; ++l) initOutput(job, job.hidden[l], r0, rows, buffers.a[l]);
+  initOutput(job, job.output, r0, rows, buffers.params);
+  float* x = job.x + static_cast<size_t>(r0) * D;
   for (int d = 0; d < D; ++d) {
-    const float* input = job.x + row * D;
+    const float* input = x;
     for (int l = 0; l < L; ++l) {
       const StaircaseLayer& layer = job.hidden[l];
       const int start = layer.starts[d], end = layer.starts[d + 1];
-      float* a = layer.activations + row * layer.outDim;
+      float* a = buffers.a[l];
       if (start < end) {
         prefixGemmAccumulatePacked(rows, layer.inDim, layer.outDim, input, layer.w, layer.prefix,
-                                   at(packed, static_cast<size_t>(l) * D + d), a, layer.act, start, end);
-        if (layer.residualSum != nullptr) {
-          float* h = layer.residualSum + row * layer.outDim;
-          const float* previous = l == 0 ? nullptr : job.hidden[l - 1].residualSum + row * layer.inDim;
+                                   packed.at(static_cast<size_t>(l) * D + d), a, layer.act, start, end);
+        if (job.residual) {
+          float* h = buffers.h[l];
+          const float* below = l == 0 ? nullptr : buffers.h[l - 1];
           for (int r = 0; r < rows; ++r) {
             const size_t o = static_cast<size_t>(r) * layer.outDim;
-            for (int j = start; j < end; ++j) {
-              h[o + j] = previous == nullptr ? a[o + j] : previous[static_cast<size_t>(r) * layer.inDim + j] + a[o + j];
-            }
+            for (int j = start; j < end; ++j) h[o + j] = below == nullptr ? a[o + j] : below[o + j] + a[o + j];
           }
         }
       }
-      input = layer.residualSum != nullptr ? layer.residualSum + row * layer.outDim : a;
+      input = job.residual ? buffers.h[l] : a;
     }
-    const int lastDim = job.hidden.back().outDim;
-    float* params = job.params + row * D * P;
-    prefixGemmAccumulatePacked(rows, lastDim, D * P, input, job.outW, job.outPrefix,
-                               at(packed, static_cast<size_t>(L) * D + d), params, Act::Identity, d * P, (d + 1) * P);
-    affineForward(rows, D, d, d + 1, job.u + row * D, params, job.x + row * D, job.logDet + r0, true, job.bound,
-                  job.shiftOnly);
+    prefixGemmAccumulatePacked(rows, job.output.inDim, D * P, input, job.output.w, job.output.prefix,
+                               packed.at(static_cast<size_t>(L) * D + d), buffers.params, Act::Identity, d * P,
+                               (d + 1) * P);
+    affineForward(rows, D, d, d + 1, job.u + static_cast<size_t>(r0) * D, buffers.params, x, job.logDet + r0, true,
+                  job.bound, job.shiftOnly);
   }
 }
 
 void runTask(void* context, int task) {
   const Run& run = *static_cast<const Run*>(context);
   const StaircaseAffine& job = *run.job;
+  thread_local BlockBuffers buffers;
+  buffers.prepare(job, run.P);
   const int b0 = task * run.blocksPerTask;
   const int b1 = std::min(run.blocks, b0 + run.blocksPerTask);
   for (int b = b0; b < b1; ++b) {
-    runRows(job, *run.packed, run.P, b * kBlockRows, std::min(job.batch, (b + 1) * kBlockRows));
+    const int r0 = b * kBlockRows;
+    runRows(job, *run.packed, run.P, r0, std::min(kBlockRows, job.batch - r0), buffers);
   }
 }
 
@@ -142,7 +170,7 @@ void staircaseSequentialAffine(const StaircaseAffine& job) {
   for (const StaircaseLayer& layer : job.hidden) {
     for (int j = 0; j < layer.outDim; ++j) macsPerRow += layer.prefix[j];
   }
-  for (int j = 0; j < job.features * P; ++j) macsPerRow += job.outPrefix[j];
+  for (int j = 0; j < job.output.outDim; ++j) macsPerRow += job.output.prefix[j];
   const int tasks = 2.0 * macsPerRow * job.batch < 1e6 ? 1 : std::min(pool.size(), run.blocks);
   run.blocksPerTask = (run.blocks + tasks - 1) / tasks;
   const int used = (run.blocks + run.blocksPerTask - 1) / run.blocksPerTask;

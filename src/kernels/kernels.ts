@@ -18,34 +18,25 @@ export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'softplus' | 'ide
 
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'sigmoid', 'softplus', 'identity'];
 
-/** One hidden layer of a MADE for `staircaseSequentialAffine` (its weights and its part of the work buffers). */
-export interface StaircaseHiddenLayer {
+/** One staircase layer of a MADE for `staircaseSequentialAffine`: `y = W_masked · in + W_c · c + b`. */
+export interface StaircaseLayer {
   inDim: number;
   outDim: number;
   /** `[outDim, inDim]`; read only within each unit's prefix (the masked part may hold anything). */
   weight: FloatArray;
   /** `[outDim]`, the staircase mask: unit j reads inputs `[0, prefix[j])`. */
   prefix: Int32Array;
-  activation: Activation;
-  /** `[D + 1]`, non-decreasing: the units of degree d (computable at step d) are `[degreeStarts[d], degreeStarts[d + 1])`. */
-  degreeStarts: Int32Array;
-  /**
-   * `[batch, outDim]`: on entry the part that does not depend on x (bias + context term per row, as
-   * `MaskedLinear.initOutput` writes it); on return the activations `a_l = act(W_l · input + init)`.
-   */
-  activations: FloatArray;
-  /** Residual MADEs only, `[batch, outDim]`: receives `h_l = h_{l−1} + a_l` (`h_0 = a_0`); `null` otherwise. */
-  residualSum: FloatArray | null;
+  /** `[outDim]`. */
+  bias: FloatArray;
+  /** `[outDim, contextFeatures]`, or `null` for an unconditional layer. */
+  contextWeight: FloatArray | null;
 }
 
-/** The output layer of a MADE for `staircaseSequentialAffine`: `P = 2` (shift, raw log-scale) or 1 (shift only). */
-export interface StaircaseOutputLayer {
-  /** `[D·P, H_last]`, read only within each output's prefix. */
-  weight: FloatArray;
-  /** `[D·P]`, the staircase mask (output `d·P + p` has degree d + 1). */
-  prefix: Int32Array;
-  /** `[batch, D·P]`: bias + context term per row on entry; the parameters `(m_d, r_d)` of every feature on return. */
-  params: FloatArray;
+/** A hidden layer of the staircase sampler: its activation and which units each step computes. */
+export interface StaircaseHiddenLayer extends StaircaseLayer {
+  activation: Activation;
+  /** Length ≥ D + 1, non-decreasing: the units of degree d (computed at step d) are `[degreeStarts[d], degreeStarts[d + 1])`. */
+  degreeStarts: Int32Array;
 }
 
 export interface Kernels {
@@ -130,21 +121,25 @@ export interface Kernels {
 
   /**
    * The whole sequential (base → data) pass of an affine MAF in one call: the staircase sampler of `Made.sequential`
-   * fused with the affine transformer. For each feature `d = 0..D−1`, in order:
+   * fused with the affine transformer. With every layer's output initialised to `bias + W_c · c` per row, for each
+   * feature `d = 0..D−1` in order:
    * 1. for each hidden layer l, for its units j of degree d (`[degreeStarts[d], degreeStarts[d + 1])`):
    *    `a_l[b, j] = act(a_l[b, j] + Σ_{i < prefix[j]} in_l[b, i] · W_l[j, i])` with `in_0 = x` and
    *    `in_l = residual ? h_{l−1} : a_{l−1}`; residual: `h_l[b, j] = (l > 0 ? h_{l−1}[b, j] : 0) + a_l[b, j]`;
-   * 2. the output columns `[d·P, (d + 1)·P)`: `params[b, c] += Σ_{i < prefix[c]} top[b, i] · W_out[c, i]`;
-   * 3. `x[b, d] = u[b, d] · exp(s_d) + m_d` with `s_d = c·tanh(r_d / c)` (0 when `shiftOnly`),
-   *    `logDet[b] += s_d` (accumulated, so zero it for a fresh pass).
-   * Each unit gets the arithmetic of `prefixGemm(…, accumulate = true)` and `affineForward`, so the result equals the
-   * per-feature composition of those kernels (the reference backend computes it exactly that way).
-   * Shapes: `u, x [batch, D]` (x is the MADE's input and the output, written column by column), `logDet [batch]`;
-   * layer l's `inDim` is D for l = 0, else the previous `outDim` (residual: all widths equal). P = `shiftOnly ? 1 : 2`.
+   * 2. the output columns `[d·P, (d + 1)·P)`: `θ[b, c] += Σ_{i < prefix[c]} top[b, i] · W_out[c, i]`;
+   * 3. `x[b, d] = u[b, d] · exp(s_d) + m_d` with `(m_d, r_d) = θ[b, d·P : (d + 1)·P]`, `s_d = c·tanh(r_d / c)`
+   *    (`c = logScaleBound`, `Infinity` = no clip; `s_d = 0` when `shiftOnly`), and `logDet[b] += s_d`
+   *    (accumulated: zero it for a fresh pass).
+   * Each unit gets the arithmetic of `prefixGemm` (the context term non-accumulating, then `accumulate = true` ranges)
+   * and `affineForward`, so the result equals that per-feature composition (the reference backend computes it so).
+   * The activations are work buffers of the backend: a native call keeps a block of rows in cache through all D steps.
+   * Shapes: `context [batch, contextFeatures] | null` (null: no context term), `u, x [batch, D]` (x is the MADE's input
+   * and the output, written column by column), `logDet [batch]`; layer l's `inDim` is D for l = 0, else the previous
+   * `outDim` (residual: all hidden widths equal); the output layer is `[D·P, H_last]` with P = `shiftOnly ? 1 : 2`.
    */
-  staircaseSequentialAffine(batch: number, features: number, hidden: readonly StaircaseHiddenLayer[],
-    output: StaircaseOutputLayer, u: FloatArray, x: FloatArray, logDet: Float64Array, logScaleBound: number,
-    shiftOnly: boolean): void;
+  staircaseSequentialAffine(batch: number, features: number, contextFeatures: number, context: FloatArray | null,
+    hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, u: FloatArray, x: FloatArray,
+    logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
 
   /** Column means and biased variances of `x [batch, cols]` into `mean [cols]`, `variance [cols]` (float64 sums). */
   columnMoments(batch: number, cols: number, x: FloatArray, mean: Float64Array, variance: Float64Array): void;

@@ -43,11 +43,14 @@ export interface NativeAddon {
     dLogGamma: Float32Array, dBeta: Float32Array): void;
   adamStep(n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
-  /** `Kernels.staircaseSequentialAffine` with the layers flattened into parallel arrays (dims = [inDim, outDim] per layer). */
-  staircaseSequentialAffine(batch: number, features: number, dims: Int32Array, activations: Int32Array,
-    weights: Float32Array[], prefixes: Int32Array[], degreeStarts: Int32Array[], activationBuffers: Float32Array[],
-    residualSums: Float32Array[] | null, outWeight: Float32Array, outPrefix: Int32Array, params: Float32Array,
-    u: Float32Array, x: Float32Array, logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
+  /**
+   * `Kernels.staircaseSequentialAffine` with the layers flattened into parallel arrays, the output layer last
+   * (dims = [inDim, outDim] per layer; activations and degreeStarts for the hidden layers only).
+   */
+  staircaseSequentialAffine(batch: number, features: number, contextFeatures: number, context: Float32Array | null,
+    dims: Int32Array, activations: Int32Array, weights: Float32Array[], prefixes: Int32Array[], biases: Float32Array[],
+    contextWeights: (Float32Array | null)[], degreeStarts: Int32Array[], residual: boolean, u: Float32Array,
+    x: Float32Array, logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
   /** GFLOP/s of a dense float32 GEMM `[m, k]·[k, n]` timed inside the addon (best run within `seconds`). */
   denseGemmGflops(m: number, n: number, k: number, seconds: number): number;
   /** Limits the threads large kernels use (1 = calling thread only); returns the limit in force. */
@@ -121,17 +124,18 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
       if (isF64(params)) return ref.affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly);
       addon.affineForwardBackward(batch, features, params, z as F, dX as F, dLogDet, dZ as F, dParams as F, bound, shiftOnly);
     },
-    staircaseSequentialAffine(batch, features, hidden, output, u, x, logDet, bound, shiftOnly) {
-      if (isF64(u)) return ref.staircaseSequentialAffine(batch, features, hidden, output, u, x, logDet, bound, shiftOnly);
-      const residual = hidden.length > 0 && hidden[0].residualSum !== null;
-      if (hidden.some((layer) => (layer.residualSum !== null) !== residual)) {
-        throw new RangeError('staircaseSequentialAffine: residualSum must be given for every hidden layer or for none');
+    staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x, logDet, bound,
+      shiftOnly) {
+      if (isF64(u)) {
+        return ref.staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x,
+          logDet, bound, shiftOnly);
       }
-      addon.staircaseSequentialAffine(batch, features, Int32Array.from(hidden.flatMap((l) => [l.inDim, l.outDim])),
-        Int32Array.from(hidden, (l) => ACTIVATION_CODE[l.activation]), hidden.map((l) => l.weight as F),
-        hidden.map((l) => l.prefix), hidden.map((l) => l.degreeStarts), hidden.map((l) => l.activations as F),
-        residual ? hidden.map((l) => l.residualSum as F) : null, output.weight as F, output.prefix, output.params as F,
-        u, x as F, logDet, bound, shiftOnly);
+      const layers = [...hidden, output];
+      addon.staircaseSequentialAffine(batch, features, contextFeatures, context as F | null,
+        Int32Array.from(layers.flatMap((l) => [l.inDim, l.outDim])), Int32Array.from(hidden, (l) => ACTIVATION_CODE[l.activation]),
+        layers.map((l) => l.weight as F), layers.map((l) => l.prefix), layers.map((l) => l.bias as F),
+        layers.map((l) => l.contextWeight as F | null), hidden.map((l) => l.degreeStarts), residual, u, x as F, logDet,
+        bound, shiftOnly);
     },
     columnMoments(batch, cols, x, mean, variance) {
       if (isF64(x)) return ref.columnMoments(batch, cols, x, mean, variance);

@@ -3,7 +3,7 @@
  * included) and is the oracle every other backend is tested against; it is written for clarity, not speed.
  */
 import type { FloatArray } from '../core/matrix.ts';
-import type { Activation, Kernels } from './kernels.ts';
+import type { Activation, Kernels, StaircaseLayer } from './kernels.ts';
 
 function activate(kind: Activation, v: number): number {
   switch (kind) {
@@ -182,26 +182,35 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  staircaseSequentialAffine(batch, features, hidden, output, u, x, logDet, bound, shiftOnly) {
+  staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x, logDet, bound,
+    shiftOnly) {
     const P = shiftOnly ? 1 : 2;
-    const top = hidden[hidden.length - 1];
-    const topOut = top.residualSum ?? top.activations;
+    const zeros = (n: number): FloatArray => (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+    const init = (layer: StaircaseLayer): FloatArray => {
+      const out = zeros(batch * layer.outDim);
+      if (layer.contextWeight !== null && context !== null) {
+        referenceKernels.prefixGemm(batch, contextFeatures, layer.outDim, context, layer.contextWeight, null, layer.bias,
+          out, false, 'identity', 0, layer.outDim);
+      } else {
+        for (let b = 0; b < batch; b++) out.set(layer.bias.subarray(0, layer.outDim), b * layer.outDim);
+      }
+      return out;
+    };
+    const a = hidden.map(init);
+    const h = residual ? hidden.map((layer) => zeros(batch * layer.outDim)) : a;
+    const params = init(output);
     for (let d = 0; d < features; d++) {
       hidden.forEach((layer, l) => {
         const start = layer.degreeStarts[d];
         const end = layer.degreeStarts[d + 1];
         if (start === end) return;
-        const below = hidden[l - 1];
-        const input = l === 0 ? x : below.residualSum ?? below.activations;
-        referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, input, layer.weight, layer.prefix, null,
-          layer.activations, true, layer.activation, start, end);
-        if (layer.residualSum !== null) {
-          addColumns(batch, layer.outDim, start, end, l === 0 ? null : below.residualSum, layer.activations, layer.residualSum);
-        }
+        referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, l === 0 ? x : h[l - 1], layer.weight, layer.prefix,
+          null, a[l], true, layer.activation, start, end);
+        if (residual) addColumns(batch, layer.outDim, start, end, l === 0 ? null : h[l - 1], a[l], h[l]);
       });
-      referenceKernels.prefixGemm(batch, top.outDim, features * P, topOut, output.weight, output.prefix, null,
-        output.params, true, 'identity', d * P, (d + 1) * P);
-      referenceKernels.affineForward(batch, features, d, d + 1, u, output.params, x, logDet, true, bound, shiftOnly);
+      referenceKernels.prefixGemm(batch, output.inDim, features * P, h[h.length - 1], output.weight, output.prefix, null,
+        params, true, 'identity', d * P, (d + 1) * P);
+      referenceKernels.affineForward(batch, features, d, d + 1, u, params, x, logDet, true, bound, shiftOnly);
     }
   },
 

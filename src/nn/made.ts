@@ -14,7 +14,7 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import type { Activation, StaircaseHiddenLayer } from '../kernels/kernels.ts';
+import type { Activation, StaircaseHiddenLayer, StaircaseLayer } from '../kernels/kernels.ts';
 import { degreeStarts, hiddenDegrees, inputDegrees, prefixLengths, type DegreeMode } from './degrees.ts';
 import { MaskedLinear } from './masked-linear.ts';
 import { joinName, type Module, type NamedParameters } from './parameter.ts';
@@ -203,19 +203,15 @@ export class Made implements Module {
     if (this.paramsPerFeature !== P) {
       throw new RangeError(`Made.sequentialAffine: expected paramsPerFeature ${P} (shiftOnly ${shiftOnly}), got ${this.paramsPerFeature}`);
     }
-    const hidden: StaircaseHiddenLayer[] = this.hidden.map((layer, l) => {
-      const activations = this.scratch.get(`seq.a${l}`, this.dtype, batch * layer.outDim);
-      layer.initOutput(batch, context, activations);
-      return {
-        inDim: layer.inDim, outDim: layer.outDim, weight: layer.weight.value, prefix: staircase(layer),
-        activation: this.activation, degreeStarts: this.degreeStarts[l], activations,
-        residualSum: this.residual ? this.scratch.get(`seq.h${l}`, this.dtype, batch * layer.outDim) : null,
-      };
+    const layer = (l: MaskedLinear): StaircaseLayer => ({
+      inDim: l.inDim, outDim: l.outDim, weight: l.weight.value, prefix: staircase(l), bias: l.bias.value,
+      contextWeight: l.contextWeight?.value ?? null,
     });
-    const params = this.scratch.get('seq.params', this.dtype, batch * this.outputWidth);
-    this.output.initOutput(batch, context, params);
-    kernels().staircaseSequentialAffine(batch, this.features, hidden,
-      { weight: this.output.weight.value, prefix: staircase(this.output), params }, u, x, logDet, logScaleBound, shiftOnly);
+    const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => ({
+      ...layer(l), activation: this.activation, degreeStarts: this.degreeStarts[i],
+    }));
+    kernels().staircaseSequentialAffine(batch, this.features, this.contextFeatures, context, hidden, layer(this.output),
+      this.residual, u, x, logDet, logScaleBound, shiftOnly);
   }
 
   private runHidden(batch: number, x: FloatArray, context: FloatArray | null, tag: string): FloatArray {

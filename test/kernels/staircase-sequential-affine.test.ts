@@ -8,11 +8,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, after } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseOutputLayer } from '../../src/kernels/kernels.ts';
+import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseLayer } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels as ref } from '../../src/kernels/reference.ts';
 import { degreeStarts } from '../../src/nn/degrees.ts';
 import { Made } from '../../src/nn/made.ts';
+import type { MaskedLinear } from '../../src/nn/masked-linear.ts';
 
 const load = loadNativeBackend();
 const skip = load.ok ? false : `native addon not built (${load.reason})`;
@@ -25,25 +26,29 @@ interface SamplerCase {
   shiftOnly?: boolean;
   activation?: Activation;
   logScaleBound?: number;
+  contextFeatures?: number;
 }
 
 const CASES: SamplerCase[] = [
   { features: 1, hiddenUnits: [5], batch: 3 },
-  { features: 2, hiddenUnits: [7, 9], batch: 1, activation: 'tanh' },
+  { features: 2, hiddenUnits: [7, 9], batch: 1, activation: 'tanh', contextFeatures: 3 },
   { features: 5, hiddenUnits: [13, 11], batch: 257, shiftOnly: true },
-  { features: 5, hiddenUnits: [19, 19, 19], batch: 3, residual: true, activation: 'elu' },
-  { features: 21, hiddenUnits: [67, 45], batch: 257, logScaleBound: Infinity },
+  { features: 5, hiddenUnits: [19, 19, 19], batch: 3, residual: true, activation: 'elu', contextFeatures: 2 },
+  { features: 21, hiddenUnits: [67, 45], batch: 257, logScaleBound: Infinity, contextFeatures: 1 },
   { features: 21, hiddenUnits: [130, 130], batch: 2000, residual: true },
   { features: 21, hiddenUnits: [300, 300], batch: 130, activation: 'tanh' }, // reductions beyond one 256 block
 ];
 
 /** The kernel's inputs for one case: a MADE's staircases with random O(1) weights (NaN where masked). */
 interface Problem {
-  hidden: StaircaseHiddenLayer[];
-  output: StaircaseOutputLayer;
-  u: Float32Array;
   batch: number;
   features: number;
+  contextFeatures: number;
+  context: Float32Array | null;
+  hidden: StaircaseHiddenLayer[];
+  output: StaircaseLayer;
+  residual: boolean;
+  u: Float32Array;
   bound: number;
   shiftOnly: boolean;
 }
@@ -54,91 +59,82 @@ function normals(rng: Rng, n: number, scale = 1): Float32Array {
   return a;
 }
 
-function maskedWeights(rng: Rng, prefix: Int32Array, inDim: number, scale: number): Float32Array {
-  const w = normals(rng, prefix.length * inDim, scale);
-  for (let j = 0; j < prefix.length; j++) w.fill(NaN, j * inDim + prefix[j], (j + 1) * inDim);
-  return w;
-}
-
 function problem(c: SamplerCase, seed: number): Problem {
   const rng = new Rng(seed);
   const shiftOnly = c.shiftOnly ?? false;
-  const made = new Made({ features: c.features, hiddenUnits: c.hiddenUnits, residual: c.residual,
+  const C = c.contextFeatures ?? 0;
+  const made = new Made({ features: c.features, hiddenUnits: c.hiddenUnits, residual: c.residual, contextFeatures: C,
     paramsPerFeature: shiftOnly ? 1 : 2, dtype: 'float32', rng });
-  const hidden = made.hidden.map((layer, l): StaircaseHiddenLayer => {
-    const prefix = layer.prefix as Int32Array;
-    return {
-      inDim: layer.inDim, outDim: layer.outDim, prefix, activation: c.activation ?? 'relu',
-      weight: maskedWeights(rng, prefix, layer.inDim, 1.5 / Math.sqrt(layer.inDim)),
-      degreeStarts: degreeStarts(made.hiddenDegrees[l], c.features),
-      // Bias + a context term: any per-row values.
-      activations: normals(rng, c.batch * layer.outDim, 0.5),
-      residualSum: c.residual === true ? new Float32Array(c.batch * layer.outDim) : null,
-    };
-  });
-  const top = made.output;
-  const prefix = top.prefix as Int32Array;
+  const layer = (l: MaskedLinear, scale: number): StaircaseLayer => {
+    const prefix = l.prefix as Int32Array;
+    const weight = normals(rng, l.outDim * l.inDim, scale / Math.sqrt(l.inDim));
+    for (let j = 0; j < l.outDim; j++) weight.fill(NaN, j * l.inDim + prefix[j], (j + 1) * l.inDim);
+    return { inDim: l.inDim, outDim: l.outDim, weight, prefix, bias: normals(rng, l.outDim, 0.3),
+      contextWeight: C > 0 ? normals(rng, l.outDim * C, 0.5) : null };
+  };
   return {
-    hidden,
-    output: { weight: maskedWeights(rng, prefix, top.inDim, 0.5 / Math.sqrt(top.inDim)), prefix,
-      params: normals(rng, c.batch * top.outDim, 0.3) },
-    u: normals(rng, c.batch * c.features),
     batch: c.batch,
     features: c.features,
+    contextFeatures: C,
+    context: C > 0 ? normals(rng, c.batch * C) : null,
+    hidden: made.hidden.map((l, i) => ({ ...layer(l, 1.5), activation: c.activation ?? 'relu',
+      degreeStarts: degreeStarts(made.hiddenDegrees[i], c.features) })),
+    output: layer(made.output, 0.5),
+    residual: c.residual ?? false,
+    u: normals(rng, c.batch * c.features),
     bound: c.logScaleBound ?? 3,
     shiftOnly,
   };
 }
 
-/** A fresh copy of the problem's work buffers (the kernel overwrites them). */
-function copy(p: Problem): Problem {
-  return {
-    ...p,
-    hidden: p.hidden.map((l) => ({ ...l, activations: l.activations.slice(), residualSum: l.residualSum?.slice() ?? null })),
-    output: { ...p.output, params: p.output.params.slice() },
-  };
-}
+interface Result { x: Float32Array; logDet: Float64Array }
 
-interface Result { x: Float32Array; logDet: Float64Array; params: Float32Array; top: Float32Array }
-
-function fused(k: Kernels, p0: Problem): Result {
-  const p = copy(p0);
+function fused(k: Kernels, p: Problem): Result {
   const x = new Float32Array(p.batch * p.features);
   const logDet = new Float64Array(p.batch);
-  k.staircaseSequentialAffine(p.batch, p.features, p.hidden, p.output, p.u, x, logDet, p.bound, p.shiftOnly);
-  const last = p.hidden[p.hidden.length - 1];
-  return { x, logDet, params: p.output.params as Float32Array, top: (last.residualSum ?? last.activations) as Float32Array };
+  k.staircaseSequentialAffine(p.batch, p.features, p.contextFeatures, p.context, p.hidden, p.output, p.residual, p.u, x,
+    logDet, p.bound, p.shiftOnly);
+  return { x, logDet };
 }
 
-/** The per-feature composition of `Made.sequential` + `affineForward`, with backend `k`'s kernels. */
-function composed(k: Kernels, p0: Problem): Result {
-  const p = copy(p0);
-  const { batch, features: D, hidden } = p;
+/** The per-feature composition of `MaskedLinear.initOutput`, `Made.sequential` and `affineForward` with `k`'s kernels. */
+function composed(k: Kernels, p: Problem): Result {
+  const { batch, features: D, hidden, output } = p;
   const P = p.shiftOnly ? 1 : 2;
   const x = new Float32Array(batch * D);
   const logDet = new Float64Array(batch);
-  const last = hidden[hidden.length - 1];
+  const init = (l: StaircaseLayer): Float32Array => {
+    const out = new Float32Array(batch * l.outDim);
+    if (l.contextWeight !== null && p.context !== null) {
+      k.prefixGemm(batch, p.contextFeatures, l.outDim, p.context, l.contextWeight, null, l.bias, out, false, 'identity', 0, l.outDim);
+    } else {
+      for (let b = 0; b < batch; b++) out.set(l.bias, b * l.outDim);
+    }
+    return out;
+  };
+  const a = hidden.map(init);
+  const h = p.residual ? hidden.map((l) => new Float32Array(batch * l.outDim)) : a;
+  const params = init(output);
   for (let d = 0; d < D; d++) {
     hidden.forEach((layer, l) => {
       const [s, e] = [layer.degreeStarts[d], layer.degreeStarts[d + 1]];
       if (s === e) return;
-      const input = l === 0 ? x : hidden[l - 1].residualSum ?? hidden[l - 1].activations;
-      k.prefixGemm(batch, layer.inDim, layer.outDim, input, layer.weight, layer.prefix, null, layer.activations, true,
+      k.prefixGemm(batch, layer.inDim, layer.outDim, l === 0 ? x : h[l - 1], layer.weight, layer.prefix, null, a[l], true,
         layer.activation, s, e);
-      if (layer.residualSum !== null) {
+      if (p.residual) {
         for (let b = 0; b < batch; b++) {
           for (let j = s; j < e; j++) {
             const o = b * layer.outDim + j;
-            layer.residualSum[o] = (l === 0 ? 0 : hidden[l - 1].residualSum![o]) + layer.activations[o];
+            h[l][o] = (l === 0 ? 0 : h[l - 1][o]) + a[l][o];
           }
         }
       }
     });
-    k.prefixGemm(batch, last.outDim, D * P, last.residualSum ?? last.activations, p.output.weight, p.output.prefix, null,
-      p.output.params, true, 'identity', d * P, (d + 1) * P);
-    k.affineForward(batch, D, d, d + 1, p.u, p.output.params, x, logDet, true, p.bound, p.shiftOnly);
+    k.prefixGemm(batch, output.inDim, D * P, h[h.length - 1], output.weight, output.prefix, null, params, true,
+      'identity', d * P, (d + 1) * P);
+    k.affineForward(batch, D, d, d + 1, p.u, params, x, logDet, true, p.bound, p.shiftOnly);
   }
-  return { x, logDet, params: p.output.params as Float32Array, top: (last.residualSum ?? last.activations) as Float32Array };
+  return { x, logDet };
 }
 
 /** Largest |a − b| / (1 + |b|), NaN counting as infinitely far. */
@@ -154,7 +150,7 @@ function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 function label(c: SamplerCase): string {
   return `D=${c.features} [${c.hiddenUnits.join(',')}] batch ${c.batch}${c.residual === true ? ' residual' : ''}` +
-    `${c.shiftOnly === true ? ' shiftOnly' : ''} ${c.activation ?? 'relu'}`;
+    `${c.shiftOnly === true ? ' shiftOnly' : ''} ${c.activation ?? 'relu'} context ${c.contextFeatures ?? 0}`;
 }
 
 describe('staircaseSequentialAffine', () => {
@@ -192,13 +188,10 @@ describe('staircaseSequentialAffine', () => {
             const unfused = composed(load.kernels, p);
             assert.deepEqual(native.x, unfused.x, `${label(c)}: x vs native composition`);
             assert.deepEqual(native.logDet, unfused.logDet, `${label(c)}: logDet vs native composition`);
-            assert.deepEqual(native.params, unfused.params, `${label(c)}: params vs native composition`);
-            assert.deepEqual(native.top, unfused.top, `${label(c)}: top activations vs native composition`);
             if (c.batch > 300) continue;
             const oracle = fused(ref, p);
             assert.ok(maxRelative(native.x, oracle.x) < 2e-4, `${label(c)}: x ${maxRelative(native.x, oracle.x)}`);
             assert.ok(maxRelative(native.logDet, oracle.logDet) < 2e-4, `${label(c)}: logDet`);
-            assert.ok(maxRelative(native.params, oracle.params) < 2e-4, `${label(c)}: params`);
           }
         });
       }
@@ -206,29 +199,29 @@ describe('staircaseSequentialAffine', () => {
 
     it('float64 calls go to the reference; inconsistent layers are rejected with a message', () => {
       if (!load.ok) return;
-      const p = problem(CASES[2], 7);
-      const toF64 = (a: ArrayLike<number>) => Float64Array.from(a);
-      const p64: Problem = {
-        ...p, u: p.u,
-        hidden: p.hidden.map((l) => ({ ...l, weight: toF64(l.weight), activations: toF64(l.activations), residualSum: null })),
-        output: { ...p.output, weight: toF64(p.output.weight), params: toF64(p.output.params) },
-      };
+      const p = problem(CASES[3], 7);
+      const toF64 = (a: Float32Array) => Float64Array.from(a);
+      const to64 = <T extends StaircaseLayer>(l: T): T => ({ ...l, weight: toF64(l.weight as Float32Array),
+        bias: toF64(l.bias as Float32Array), contextWeight: l.contextWeight === null ? null : toF64(l.contextWeight as Float32Array) });
       const run = (k: Kernels): Float64Array => {
-        const q = copy(p64);
-        const x = new Float64Array(q.batch * q.features);
-        k.staircaseSequentialAffine(q.batch, q.features, q.hidden, q.output, toF64(q.u), x, new Float64Array(q.batch), q.bound, q.shiftOnly);
+        const x = new Float64Array(p.batch * p.features);
+        k.staircaseSequentialAffine(p.batch, p.features, p.contextFeatures, toF64(p.context as Float32Array),
+          p.hidden.map(to64), to64(p.output), p.residual, toF64(p.u), x, new Float64Array(p.batch), p.bound, p.shiftOnly);
         return x;
       };
-      assert.deepEqual(run(load.kernels), run(ref));
-      const bad = copy(p);
-      bad.hidden[1] = { ...bad.hidden[1], inDim: bad.hidden[1].inDim + 1 };
-      assert.throws(() => load.kernels.staircaseSequentialAffine(bad.batch, bad.features, bad.hidden, bad.output, bad.u,
-        new Float32Array(bad.batch * bad.features), new Float64Array(bad.batch), bad.bound, bad.shiftOnly),
-      /staircaseSequentialAffine: layer 1 has inDim 14, expected 13/);
-      const short = copy(p);
-      assert.throws(() => load.kernels.staircaseSequentialAffine(short.batch, short.features, short.hidden, short.output,
-        short.u, new Float32Array(short.batch * short.features - 1), new Float64Array(short.batch), short.bound, true),
-      /staircaseSequentialAffine: x needs at least 1285 elements, got 1284/);
+      const x64 = run(load.kernels);
+      assert.deepEqual(x64, run(ref));
+      assert.ok(maxRelative(x64, fused(load.kernels, p).x) < 1e-4, 'float64 ≈ float32 pass');
+      const call = (q: Problem, x: Float32Array): void => load.ok && load.kernels.staircaseSequentialAffine(q.batch,
+        q.features, q.contextFeatures, q.context, q.hidden, q.output, q.residual, q.u, x, new Float64Array(q.batch),
+        q.bound, q.shiftOnly);
+      const bad = { ...p, hidden: p.hidden.map((l, i) => (i === 1 ? { ...l, inDim: l.inDim + 1 } : l)) };
+      assert.throws(() => call(bad, new Float32Array(p.batch * p.features)),
+        /staircaseSequentialAffine: layer 1 has inDim 20, expected 19/);
+      assert.throws(() => call(p, new Float32Array(p.batch * p.features - 1)),
+        /staircaseSequentialAffine: x needs at least 15 elements, got 14/);
+      assert.throws(() => call({ ...p, shiftOnly: true }, new Float32Array(p.batch * p.features)),
+        /staircaseSequentialAffine: output layer has outDim 10, expected 5/);
     });
   });
 });
