@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
+import { kernels, withBackend } from '../../src/kernels/backend.ts';
+import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { Made, type MadeOptions } from '../../src/nn/made.ts';
 import { parametersOf } from '../../src/nn/parameter.ts';
 import { gradientCheck, maxAbsDiff, paramTargets } from '../helpers/numeric.ts';
@@ -175,4 +177,41 @@ test('Made: forwardTrain backward matches finite differences (weights, input, co
     { value: context, get grad() { return grads.dContext as Float64Array; } }];
   const worst = gradientCheck(loss, analytic, targets, rng);
   assert.ok(worst < 1e-6, `worst relative error ${worst}`);
+});
+
+test('Made.sequentialAffine: equals sequential + affineForward per feature (float64 exact; float32 on both backends)', () => {
+  const native = loadNativeBackend();
+  const cases: Array<[string, Config, boolean]> = [
+    ['residual with context', { features: 4, hiddenUnits: [9, 9, 9], residual: true, contextFeatures: 2, activation: 'elu' }, false],
+    ['shiftOnly, random degrees', { features: 5, hiddenUnits: [12, 10], degrees: 'random', paramsPerFeature: 1 }, true],
+    ['D = 1', { features: 1, hiddenUnits: [4], contextFeatures: 1 }, false],
+  ];
+  for (const [name, config, shiftOnly] of cases) {
+    const rng = new Rng(12);
+    const n = 7;
+    const made64 = make(config, 13);
+    const u = randomArray(n * made64.features, rng);
+    const context = made64.contextFeatures > 0 ? randomArray(n * made64.contextFeatures, rng) : null;
+    const run = (made: Made, fused: boolean, cast: (a: Float64Array) => Float64Array | Float32Array) => {
+      const [uu, cc] = [cast(u), context === null ? null : cast(context)];
+      const x = cast(new Float64Array(n * made.features));
+      const logDet = new Float64Array(n);
+      if (fused) made.sequentialAffine(n, uu, x, cc, logDet, 3, shiftOnly);
+      else made.sequential(n, x, cc, (d, params) => kernels().affineForward(n, made.features, d, d + 1, uu, params, x, logDet, true, 3, shiftOnly));
+      return { x, logDet };
+    };
+    const same = (f: (a: Float64Array) => Float64Array | Float32Array, made: Made) => {
+      const [a, b] = [run(made, true, f), run(made, false, f)];
+      assert.deepEqual(a.x, b.x, `${name}: x`);
+      assert.deepEqual(a.logDet, b.logDet, `${name}: logDet`);
+      assert.ok(!shiftOnly || a.logDet.every((v) => v === 0), `${name}: shiftOnly log-det`);
+      assert.ok(a.x.every(Number.isFinite), `${name}: finite`);
+    };
+    same((a) => a, made64);
+    const made32 = new Made({ ...config, dtype: 'float32', rng: new Rng(13) });
+    same((a) => Float32Array.from(a), made32);
+    if (native.ok) withBackend(native.kernels, () => same((a) => Float32Array.from(a), made32));
+  }
+  assert.throws(() => make(configs[1][1], 1).sequentialAffine(1, new Float64Array(5), new Float64Array(5), null,
+    new Float64Array(1), 5, false), /Made.sequentialAffine: expected paramsPerFeature 2 \(shiftOnly false\), got 3/);
 });
