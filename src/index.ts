@@ -8,7 +8,7 @@ export type { Matrix, Dtype, FloatArray } from './core/matrix.ts';
 export { Rng } from './core/rng.ts';
 
 // kernels
-export type { Kernels, Activation } from './kernels/kernels.ts';
+export type { Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer } from './kernels/kernels.ts';
 export { referenceKernels } from './kernels/reference.ts';
 export { kernels, setBackend, availableBackends, withBackend } from './kernels/backend.ts';
 // @exports:kernels

@@ -74,7 +74,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
 
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
     const n = x.rows;
-    const params = this.made.forward(n, x.data, context?.data ?? null);
+    // The parameters never leave this method, so their buffer is reused across calls.
+    const params = this.made.forward(n, x.data, context?.data ?? null, this.scratch.get('eval.params', this.dtype, n * this.made.outputWidth));
     const output = zeros(n, this.features, this.dtype);
     const logDet = new Float64Array(n);
     this.transformer.inverse(n, this.features, 0, this.features, x.data, params, output.data, logDet, false);
