@@ -193,12 +193,13 @@ static MAFLOW_INLINE float applyAct(Act act, float v) {
 
 // Forward micro-kernel reading A in place (rows `lda` apart, contiguous in k): the forward A is x itself, so packing
 // it (a transposing copy of batch × k floats per call) would cost as much as the multiply-adds of a narrow panel.
+// The register tile of both forward micro-kernels: acc[r][·] = Σ_k a[r, k] · panel[k, ·] (inlined, so acc stays in
+// registers).
 template <typename V, int MR, int NV>
-static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
-                                          float* __restrict tile) {
+static MAFLOW_INLINE void accumulateRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                         V (&acc)[MR][NV]) {
   constexpr int VL = sizeof(V) / sizeof(float);
   constexpr int NR = VL * NV;
-  V acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = V{};
   for (int k = 0; k < kc; ++k) {
@@ -209,6 +210,15 @@ static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, siz
       for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
     }
   }
+}
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                          float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  accumulateRows<V, MR, NV>(kc, a, lda, bp, acc);
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
 }
@@ -219,19 +229,9 @@ template <typename V, int MR, int NV, bool Relu>
 static MAFLOW_INLINE void microKernelRowsStore(const Job& job, int kc, const float* __restrict a, size_t lda,
                                                const float* __restrict bp, int row0, int n0) {
   constexpr int VL = sizeof(V) / sizeof(float);
-  constexpr int NR = VL * NV;
   V acc[MR][NV];
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
-  for (int k = 0; k < kc; ++k) {
-    V bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
-    for (int r = 0; r < MR; ++r) {
-      V av = V{} + a[r * lda + k];
-      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
-    }
-  }
-  V init[NV];
+  accumulateRows<V, MR, NV>(kc, a, lda, bp, acc);
+  V init[NV] = {};  // read only when not accumulating; initialised so the compiler sees no maybe-uninitialized path
   if (!job.accumulate) {
     for (int v = 0; v < NV; ++v) init[v] = job.bias != nullptr ? loadu<V>(job.bias + n0 + v * VL) : V{};
   }
