@@ -12,7 +12,7 @@
 import { checkContext } from '../core/check-context.ts';
 import { checkShape, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
-import type { Module, NamedParameters } from '../nn/parameter.ts';
+import { Trainable } from '../nn/trainable.ts';
 import { Scratch } from '../nn/scratch.ts';
 
 export interface BijectorCallOptions {
@@ -51,15 +51,13 @@ export interface BijectorConfig {
   [key: string]: unknown;
 }
 
-export abstract class Bijector implements Module {
+export abstract class Bijector extends Trainable {
   /** Number of features D: inputs and outputs are `[n, D]`. */
   abstract readonly features: number;
   /** Width of the context input (0 = unconditional). */
   abstract readonly contextFeatures: number;
   /** Element type of the parameters; inputs are converted to it. */
   abstract readonly dtype: Dtype;
-  /** Training mode (batch statistics in `BatchNormalization`); see `train()`. */
-  protected training = false;
   /** Buffers reused by the train passes (the training loop allocates nothing per step). */
   protected readonly scratch = new Scratch();
 
@@ -121,21 +119,6 @@ export abstract class Bijector implements Module {
 
   protected trainForward(_u: Matrix, _context: Matrix | null): TrainPass {
     throw new Error(`${this.constructor.name}.forwardTrain: the forward direction is not differentiable here (it is sequential)`);
-  }
-
-  /** Switches training mode (batch statistics) on or off; returns `this`. */
-  train(mode = true): this {
-    this.training = mode;
-    return this;
-  }
-
-  /** Whether training mode is on. */
-  get isTraining(): boolean {
-    return this.training;
-  }
-
-  namedParameters(_prefix?: string): NamedParameters {
-    return [];
   }
 
   abstract config(): BijectorConfig;

@@ -10,7 +10,7 @@ import { checkContext } from '../core/check-context.ts';
 import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Rng } from '../core/rng.ts';
-import type { Module, NamedParameters } from '../nn/parameter.ts';
+import { Trainable } from '../nn/trainable.ts';
 
 export interface DistributionCallOptions {
   /** Conditioning values `[n, contextFeatures]`. */
@@ -38,11 +38,10 @@ export interface DistributionConfig {
   [key: string]: unknown;
 }
 
-export abstract class Distribution implements Module {
+export abstract class Distribution extends Trainable {
   abstract readonly features: number;
   abstract readonly contextFeatures: number;
   abstract readonly dtype: Dtype;
-  protected training = false;
 
   protected abstract computeLogProb(x: Matrix, context: Matrix | null): Float64Array;
   protected abstract computeSample(n: number, context: Matrix | null, rng: Rng): SamplesWithLogProb;
@@ -76,20 +75,6 @@ export abstract class Distribution implements Module {
 
   protected trainLogProb(_x: Matrix, _context: Matrix | null): LogProbTrainPass {
     throw new Error(`${this.constructor.name}.logProbTrain: this distribution cannot be trained by maximum likelihood`);
-  }
-
-  /** Switches training mode (batch statistics) on or off; returns `this`. */
-  train(mode = true): this {
-    this.training = mode;
-    return this;
-  }
-
-  get isTraining(): boolean {
-    return this.training;
-  }
-
-  namedParameters(_prefix?: string): NamedParameters {
-    return [];
   }
 
   abstract config(): DistributionConfig;
