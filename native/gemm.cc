@@ -351,17 +351,21 @@ static MAFLOW_INLINE void forwardDot(const Job& job, int m0, int m1, int nBegin,
 // Floats of the packed B of forward columns [nBegin, nEnd): panels of NR columns, or VL columns for a narrow last
 // panel (the sampler computes one degree's 8–26 hidden units per call), each holding its reduction range [0, k1).
 // Zero when the range takes the dot path (no packing).
-template <int VL, int NR>
-static size_t forwardPackedFloats(const int32_t* prefix, int inDim, int nBegin, int nEnd) {
+static size_t packedFloatsFor(const int32_t* prefix, int inDim, int nBegin, int nEnd, int vl, int nr) {
   if (nEnd - nBegin <= kDotColumns) return 0;
   size_t packed = 0;
   for (int n0 = nBegin; n0 < nEnd;) {
-    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-    const int k1 = prefix == nullptr ? inDim : prefix[n0 + nr - 1];
-    packed += static_cast<size_t>(nr <= VL ? VL : NR) * k1;
-    n0 += nr;
+    const int width = nEnd - n0 <= vl ? nEnd - n0 : std::min(nr, nEnd - n0);
+    const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
+    packed += static_cast<size_t>(width <= vl ? vl : nr) * k1;
+    n0 += width;
   }
   return packed;
+}
+
+template <int VL, int NR>
+static size_t forwardPackedFloats(const int32_t* prefix, int inDim, int nBegin, int nEnd) {
+  return packedFloatsFor(prefix, inDim, nBegin, nEnd, VL, NR);
 }
 
 // Packs the masked weights of forward columns [nBegin, nEnd) into `bp` (64-byte aligned) as forwardPackedFloats says.
@@ -824,16 +828,7 @@ static Job accumulateJob(int batch, int inDim, int outDim, const float* x, const
 
 size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, int outEnd) {
   if (outStart >= outEnd) return 0;
-  const int nr = active->nr, vl = nr / 2;
-  if (outEnd - outStart <= kDotColumns) return 0;
-  size_t packed = 0;
-  for (int n0 = outStart; n0 < outEnd;) {
-    const int width = outEnd - n0 <= vl ? outEnd - n0 : std::min(nr, outEnd - n0);
-    const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
-    packed += static_cast<size_t>(width <= vl ? vl : nr) * k1;
-    n0 += width;
-  }
-  return packed;
+  return packedFloatsFor(prefix, inDim, outStart, outEnd, active->nr / 2, active->nr);
 }
 
 void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
