@@ -6,7 +6,7 @@
         "native/addon.cc",
         "native/gemm.cc",
         "native/elementwise.cc",
-        "native/staircase-sampler.cc",
+        "native/staircase-affine.cc",
         "native/thread-pool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -10,7 +10,7 @@
 
 #include "elementwise.h"
 #include "gemm.h"
-#include "staircase-sampler.h"
+#include "staircase-affine.h"
 #include "thread-pool.h"
 
 namespace {
@@ -268,10 +268,12 @@ void checkPrefix(const Args& args, const int32_t* p, int outDim, int inDim, cons
 // staircaseSequentialAffine(batch, features, contextFeatures, context | null, dims Int32Array [(L + 1)·2: inDim,
 //   outDim per layer, the output layer last], acts Int32Array [L], weights Float32Array[L + 1],
 //   prefixes Int32Array[L + 1], biases Float32Array[L + 1], contextWeights (Float32Array | null)[L + 1],
-//   starts Int32Array[L], residual, u, x, logDet, logScaleBound, shiftOnly)
-Napi::Value StaircaseSequentialAffine(const Napi::CallbackInfo& info) {
-  Args args(info, "staircaseSequentialAffine", 17);
+//   starts Int32Array[L], residual, u, x, logDet, logScaleBound, shiftOnly);
+// staircaseParallelAffine: the same arguments with (x, z) in place of (u, x), z written.
+Napi::Value StaircaseAffine(const Napi::CallbackInfo& info, bool parallel) {
+  Args args(info, parallel ? "staircaseParallelAffine" : "staircaseSequentialAffine", 17);
   maflow::StaircaseAffine job;
+  job.parallel = parallel;
   job.batch = args.integer(0, "batch");
   job.features = args.integer(1, "features", 1);
   job.contextFeatures = args.integer(2, "contextFeatures");
@@ -333,13 +335,22 @@ Napi::Value StaircaseSequentialAffine(const Napi::CallbackInfo& info) {
     }
     previous = layer.outDim;
   }
-  job.u = args.f32(12, "u", product(job.batch, D));
-  job.x = args.f32(13, "x", product(job.batch, D));
+  if (parallel) {
+    job.x = args.f32(12, "x", product(job.batch, D));
+    job.u = args.f32(13, "z", product(job.batch, D));
+  } else {
+    job.u = args.f32(12, "u", product(job.batch, D));
+    job.x = args.f32(13, "x", product(job.batch, D));
+  }
   job.logDet = args.f64(14, "logDet", job.batch);
   job.bound = args.number(15, "logScaleBound");
-  maflow::staircaseSequentialAffine(job);
+  maflow::staircaseAffine(job);
   return info.Env().Undefined();
 }
+
+Napi::Value StaircaseSequentialAffine(const Napi::CallbackInfo& info) { return StaircaseAffine(info, false); }
+
+Napi::Value StaircaseParallelAffine(const Napi::CallbackInfo& info) { return StaircaseAffine(info, true); }
 
 // denseGemmGflops(m, n, k, seconds): GFLOP/s of a dense float32 GEMM (out = x·wᵀ, no bias, identity) run by the
 // kernel itself, timed in C++ so that the figure contains no JS overhead. The best of repeated runs is reported.
@@ -400,6 +411,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"batchNormBackward", BatchNormBackward},
       {"adamStep", AdamStep},
       {"staircaseSequentialAffine", StaircaseSequentialAffine},
+      {"staircaseParallelAffine", StaircaseParallelAffine},
       {"denseGemmGflops", DenseGemmGflops},
       {"setThreads", SetThreads},
       {"threads", Threads},

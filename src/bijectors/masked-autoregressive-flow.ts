@@ -5,7 +5,8 @@
  * - `inverse(x)` (data → base) is **one parallel MADE pass**: `u_d = τ⁻¹(x_d; θ_d(x_{<d}))` — density evaluation;
  * - `forward(u)` (base → data) is the **sequential** pass, done by the staircase algorithm in `Made.sequential`:
  *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D (with the affine
- *   transformer the whole pass is one fused kernel call, `Made.sequentialAffine`).
+ *   transformer the whole pass is one fused kernel call, `Made.sequentialAffine`; likewise the inverse,
+ *   `Made.parallelAffine`).
  * `new Invert(maf)` is an inverse autoregressive flow (IAF). Context (conditional MAF, paper §4.4) feeds every
  * MADE layer.
  *
@@ -73,6 +74,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
+    if (this.transformer instanceof AffineTransformer) return this.fusedAffine('inverse', x, context, this.transformer);
     const n = x.rows;
     // The parameters never leave this method, so their buffer is reused across calls.
     const params = this.made.forward(n, x.data, context?.data ?? null, this.scratch.get('eval.params', this.dtype, n * this.made.outputWidth));
@@ -83,18 +85,25 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
+    if (this.transformer instanceof AffineTransformer) return this.fusedAffine('forward', u, context, this.transformer);
+    // Other transformers step per feature.
     const n = u.rows;
     const output = zeros(n, this.features, this.dtype);
     const logDet = new Float64Array(n);
-    if (this.transformer instanceof AffineTransformer) {
-      // One fused kernel call for the whole pass (residual and context included); other transformers step per feature.
-      this.made.sequentialAffine(n, u.data, output.data, context?.data ?? null, logDet, this.transformer.logScaleBound,
-        this.transformer.shiftOnly);
-      return { output, logDet };
-    }
     this.made.sequential(n, output.data, context?.data ?? null, (d, params) => {
       this.transformer.forward(n, this.features, d, d + 1, u.data, params, output.data, logDet, true);
     });
+    return { output, logDet };
+  }
+
+  /** Either direction with the affine transformer: one fused kernel call for the whole pass (residual and context included). */
+  private fusedAffine(direction: 'forward' | 'inverse', input: Matrix, context: Matrix | null, affine: AffineTransformer): BijectorResult {
+    const n = input.rows;
+    const output = zeros(n, this.features, this.dtype);
+    const logDet = new Float64Array(n);
+    const { logScaleBound: bound, shiftOnly } = affine;
+    if (direction === 'inverse') this.made.parallelAffine(n, input.data, output.data, context?.data ?? null, logDet, bound, shiftOnly);
+    else this.made.sequentialAffine(n, input.data, output.data, context?.data ?? null, logDet, bound, shiftOnly);
     return { output, logDet };
   }
 

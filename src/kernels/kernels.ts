@@ -18,7 +18,7 @@ export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'softplus' | 'ide
 
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'sigmoid', 'softplus', 'identity'];
 
-/** One staircase layer of a MADE for `staircaseSequentialAffine`: `y = W_masked · in + W_c · c + b`. */
+/** One staircase layer of a MADE for the fused affine passes: `y = W_masked · in + W_c · c + b`. */
 export interface StaircaseLayer {
   inDim: number;
   outDim: number;
@@ -32,7 +32,7 @@ export interface StaircaseLayer {
   contextWeight: FloatArray | null;
 }
 
-/** A hidden layer of the staircase sampler: its activation and which units each step computes. */
+/** A hidden layer of a fused affine pass: its activation and which units each sequential step computes. */
 export interface StaircaseHiddenLayer extends StaircaseLayer {
   activation: Activation;
   /** Length ≥ D + 1, non-decreasing: the units of degree d (computed at step d) are `[degreeStarts[d], degreeStarts[d + 1])`. */
@@ -139,6 +139,20 @@ export interface Kernels {
    */
   staircaseSequentialAffine(batch: number, features: number, contextFeatures: number, context: FloatArray | null,
     hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, u: FloatArray, x: FloatArray,
+    logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
+
+  /**
+   * The whole parallel (data → base) pass of an affine MAF in one call, the density direction: the MADE of
+   * `staircaseSequentialAffine` evaluated on `x` with every unit at once (each layer's output initialised to
+   * `bias + W_c · c`, then `a_l = act(a_l + W_l,masked · in_l)` over all columns, residual sums as there, then the output
+   * layer), followed by `z = (x − m) · exp(−s)` over all features with `logDet[b] −= Σ_d s_d` (accumulated), exactly as
+   * `affineInverse`. The arithmetic per unit is that of `prefixGemm` (context term, then `accumulate = true`), so the
+   * result equals that composition; `degreeStarts` is not read. The activations are work buffers of the backend: a
+   * native call runs blocks of rows through every layer in cache, with no `[batch, H]` buffers.
+   * Shapes: as `staircaseSequentialAffine` with `x [batch, D]` read and `z [batch, D]` written (z may alias x).
+   */
+  staircaseParallelAffine(batch: number, features: number, contextFeatures: number, context: FloatArray | null,
+    hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, x: FloatArray, z: FloatArray,
     logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
 
   /** Column means and biased variances of `x [batch, cols]` into `mean [cols]`, `variance [cols]` (float64 sums). */

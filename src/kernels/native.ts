@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../core/matrix.ts';
-import type { Activation, Kernels } from './kernels.ts';
+import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseLayer } from './kernels.ts';
 import { referenceKernels as ref } from './reference.ts';
 
 /** The addon's raw exports: the kernels (activation passed as its index in `ACTIVATIONS`) and a few controls. */
@@ -51,6 +51,11 @@ export interface NativeAddon {
     dims: Int32Array, activations: Int32Array, weights: Float32Array[], prefixes: Int32Array[], biases: Float32Array[],
     contextWeights: (Float32Array | null)[], degreeStarts: Int32Array[], residual: boolean, u: Float32Array,
     x: Float32Array, logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
+  /** `Kernels.staircaseParallelAffine`, flattened as `staircaseSequentialAffine` with (x, z) in place of (u, x). */
+  staircaseParallelAffine(batch: number, features: number, contextFeatures: number, context: Float32Array | null,
+    dims: Int32Array, activations: Int32Array, weights: Float32Array[], prefixes: Int32Array[], biases: Float32Array[],
+    contextWeights: (Float32Array | null)[], degreeStarts: Int32Array[], residual: boolean, x: Float32Array,
+    z: Float32Array, logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
   /** GFLOP/s of a dense float32 GEMM `[m, k]·[k, n]` timed inside the addon (best run within `seconds`). */
   denseGemmGflops(m: number, n: number, k: number, seconds: number): number;
   /** Limits the threads large kernels use (1 = calling thread only); returns the limit in force. */
@@ -75,6 +80,16 @@ export const NATIVE_ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.
 const ACTIVATION_CODE: Readonly<Record<Activation, number>> = {
   relu: 0, tanh: 1, elu: 2, sigmoid: 3, softplus: 4, identity: 5,
 };
+
+/** The addon's flat form of a fused pass's layers: dims, activation codes, then per-layer arrays (the output layer last). */
+function flatten(hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer): [Int32Array, Int32Array,
+  Float32Array[], Int32Array[], Float32Array[], (Float32Array | null)[], Int32Array[]] {
+  type F = Float32Array;
+  const layers = [...hidden, output];
+  return [Int32Array.from(layers.flatMap((l) => [l.inDim, l.outDim])), Int32Array.from(hidden, (l) => ACTIVATION_CODE[l.activation]),
+    layers.map((l) => l.weight as F), layers.map((l) => l.prefix), layers.map((l) => l.bias as F),
+    layers.map((l) => l.contextWeight as F | null), hidden.map((l) => l.degreeStarts)];
+}
 
 function isF64(array: FloatArray): array is Float64Array {
   return array instanceof Float64Array;
@@ -130,12 +145,17 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
         return ref.staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x,
           logDet, bound, shiftOnly);
       }
-      const layers = [...hidden, output];
-      addon.staircaseSequentialAffine(batch, features, contextFeatures, context as F | null,
-        Int32Array.from(layers.flatMap((l) => [l.inDim, l.outDim])), Int32Array.from(hidden, (l) => ACTIVATION_CODE[l.activation]),
-        layers.map((l) => l.weight as F), layers.map((l) => l.prefix), layers.map((l) => l.bias as F),
-        layers.map((l) => l.contextWeight as F | null), hidden.map((l) => l.degreeStarts), residual, u, x as F, logDet,
-        bound, shiftOnly);
+      addon.staircaseSequentialAffine(batch, features, contextFeatures, context as F | null, ...flatten(hidden, output),
+        residual, u, x as F, logDet, bound, shiftOnly);
+    },
+    staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z, logDet, bound,
+      shiftOnly) {
+      if (isF64(x)) {
+        return ref.staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z,
+          logDet, bound, shiftOnly);
+      }
+      addon.staircaseParallelAffine(batch, features, contextFeatures, context as F | null, ...flatten(hidden, output),
+        residual, x, z as F, logDet, bound, shiftOnly);
     },
     columnMoments(batch, cols, x, mean, variance) {
       if (isF64(x)) return ref.columnMoments(batch, cols, x, mean, variance);

@@ -3,7 +3,7 @@
  * included) and is the oracle every other backend is tested against; it is written for clarity, not speed.
  */
 import type { FloatArray } from '../core/matrix.ts';
-import type { Activation, Kernels, StaircaseLayer } from './kernels.ts';
+import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseLayer } from './kernels.ts';
 
 function activate(kind: Activation, v: number): number {
   switch (kind) {
@@ -185,33 +185,18 @@ export const referenceKernels: Kernels = {
   staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x, logDet, bound,
     shiftOnly) {
     const P = shiftOnly ? 1 : 2;
-    const zeros = (n: number): FloatArray => (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
-    const init = (layer: StaircaseLayer): FloatArray => {
-      const out = zeros(batch * layer.outDim);
-      if (layer.contextWeight !== null && context !== null) {
-        referenceKernels.prefixGemm(batch, contextFeatures, layer.outDim, context, layer.contextWeight, null, layer.bias,
-          out, false, 'identity', 0, layer.outDim);
-      } else {
-        for (let b = 0; b < batch; b++) out.set(layer.bias.subarray(0, layer.outDim), b * layer.outDim);
-      }
-      return out;
-    };
-    const a = hidden.map(init);
-    const h = residual ? hidden.map((layer) => zeros(batch * layer.outDim)) : a;
-    const params = init(output);
+    const pass = madePass(batch, contextFeatures, context, hidden, output, residual, x);
     for (let d = 0; d < features; d++) {
-      hidden.forEach((layer, l) => {
-        const start = layer.degreeStarts[d];
-        const end = layer.degreeStarts[d + 1];
-        if (start === end) return;
-        referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, l === 0 ? x : h[l - 1], layer.weight, layer.prefix,
-          null, a[l], true, layer.activation, start, end);
-        if (residual) addColumns(batch, layer.outDim, start, end, l === 0 ? null : h[l - 1], a[l], h[l]);
-      });
-      referenceKernels.prefixGemm(batch, output.inDim, features * P, h[h.length - 1], output.weight, output.prefix, null,
-        params, true, 'identity', d * P, (d + 1) * P);
-      referenceKernels.affineForward(batch, features, d, d + 1, u, params, x, logDet, true, bound, shiftOnly);
+      pass.step((l) => [hidden[l].degreeStarts[d], hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
+      referenceKernels.affineForward(batch, features, d, d + 1, u, pass.params, x, logDet, true, bound, shiftOnly);
     }
+  },
+
+  staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z, logDet, bound,
+    shiftOnly) {
+    const pass = madePass(batch, contextFeatures, context, hidden, output, residual, x);
+    pass.step((l) => [0, hidden[l].outDim], 0, output.outDim);
+    referenceKernels.affineInverse(batch, features, 0, features, x, pass.params, z, logDet, true, bound, shiftOnly);
   },
 
   columnMoments(batch, cols, x, mean, variance) {
@@ -281,3 +266,38 @@ export const referenceKernels: Kernels = {
 /** Exposed for tests and for backends that delegate float64 work to the reference loops. */
 export type ReferenceKernels = typeof referenceKernels;
 export type { FloatArray };
+
+/**
+ * The MADE of the fused affine passes on `x` (read at every step, so the sequential pass may write it in between):
+ * every layer's output starts at `bias + W_c · c`; `step(rangeOf, outStart, outEnd)` computes hidden layer l's columns
+ * `rangeOf(l)` and then the output columns `[outStart, outEnd)` into `params`.
+ */
+function madePass(batch: number, contextFeatures: number, context: FloatArray | null, hidden: readonly StaircaseHiddenLayer[],
+  output: StaircaseLayer, residual: boolean, x: FloatArray) {
+  const zeros = (n: number): FloatArray => (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  const init = (layer: StaircaseLayer): FloatArray => {
+    const out = zeros(batch * layer.outDim);
+    if (layer.contextWeight !== null && context !== null) {
+      referenceKernels.prefixGemm(batch, contextFeatures, layer.outDim, context, layer.contextWeight, null, layer.bias,
+        out, false, 'identity', 0, layer.outDim);
+    } else {
+      for (let b = 0; b < batch; b++) out.set(layer.bias.subarray(0, layer.outDim), b * layer.outDim);
+    }
+    return out;
+  };
+  const a = hidden.map(init);
+  const h = residual ? hidden.map((layer) => zeros(batch * layer.outDim)) : a;
+  const params = init(output);
+  const step = (rangeOf: (l: number) => [number, number], outStart: number, outEnd: number): void => {
+    hidden.forEach((layer, l) => {
+      const [start, end] = rangeOf(l);
+      if (start === end) return;
+      referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, l === 0 ? x : h[l - 1], layer.weight, layer.prefix,
+        null, a[l], true, layer.activation, start, end);
+      if (residual) addColumns(batch, layer.outDim, start, end, l === 0 ? null : h[l - 1], a[l], h[l]);
+    });
+    referenceKernels.prefixGemm(batch, output.inDim, output.outDim, h[h.length - 1], output.weight, output.prefix, null,
+      params, true, 'identity', outStart, outEnd);
+  };
+  return { params, step };
+}

@@ -199,9 +199,29 @@ export class Made implements Module {
    */
   sequentialAffine(batch: number, u: FloatArray, x: FloatArray, context: FloatArray | null, logDet: Float64Array,
     logScaleBound: number, shiftOnly: boolean): void {
+    const { hidden, output } = this.staircaseLayers(shiftOnly, 'sequentialAffine');
+    kernels().staircaseSequentialAffine(batch, this.features, this.contextFeatures, context, hidden, output,
+      this.residual, u, x, logDet, logScaleBound, shiftOnly);
+  }
+
+  /**
+   * The parallel pass fused with the affine transformer's inverse, in one kernel call
+   * (`Kernels.staircaseParallelAffine`): `z = (x − m) · exp(−s)` with `(m, s) = forward(x)` and `logDet[b] −= Σ_d s_d`,
+   * the density direction of an affine MAF. The native backend runs blocks of rows through the whole network in cache
+   * and needs no `[batch, H]` buffers. Shapes as `sequentialAffine`, with `x` read and `z` written.
+   */
+  parallelAffine(batch: number, x: FloatArray, z: FloatArray, context: FloatArray | null, logDet: Float64Array,
+    logScaleBound: number, shiftOnly: boolean): void {
+    const { hidden, output } = this.staircaseLayers(shiftOnly, 'parallelAffine');
+    kernels().staircaseParallelAffine(batch, this.features, this.contextFeatures, context, hidden, output,
+      this.residual, x, z, logDet, logScaleBound, shiftOnly);
+  }
+
+  /** The layers as the fused kernels take them (built per call: loading a model may replace parameter arrays). */
+  private staircaseLayers(shiftOnly: boolean, caller: string): { hidden: StaircaseHiddenLayer[]; output: StaircaseLayer } {
     const P = shiftOnly ? 1 : 2;
     if (this.paramsPerFeature !== P) {
-      throw new RangeError(`Made.sequentialAffine: expected paramsPerFeature ${P} (shiftOnly ${shiftOnly}), got ${this.paramsPerFeature}`);
+      throw new RangeError(`Made.${caller}: expected paramsPerFeature ${P} (shiftOnly ${shiftOnly}), got ${this.paramsPerFeature}`);
     }
     const layer = (l: MaskedLinear): StaircaseLayer => ({
       inDim: l.inDim, outDim: l.outDim, weight: l.weight.value, prefix: staircase(l), bias: l.bias.value,
@@ -210,8 +230,7 @@ export class Made implements Module {
     const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => ({
       ...layer(l), activation: this.activation, degreeStarts: this.degreeStarts[i],
     }));
-    kernels().staircaseSequentialAffine(batch, this.features, this.contextFeatures, context, hidden, layer(this.output),
-      this.residual, u, x, logDet, logScaleBound, shiftOnly);
+    return { hidden, output: layer(this.output) };
   }
 
   private runHidden(batch: number, x: FloatArray, context: FloatArray | null, tag: string): FloatArray {

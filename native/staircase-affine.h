@@ -1,5 +1,6 @@
-// The fused staircase sequential pass of an affine MAF (MADE + affine transformer, base → data); see
-// staircaseSequentialAffine in src/kernels/kernels.ts for the contract.
+// The fused passes of an affine MAF (MADE + affine transformer) over blocks of rows that stay in cache: the staircase
+// sequential pass (base → data, sampling) and the parallel pass (data → base, density); see staircaseSequentialAffine
+// and staircaseParallelAffine in src/kernels/kernels.ts for the contracts.
 #pragma once
 
 #include <cstdint>
@@ -20,18 +21,21 @@ struct StaircaseLayer {
 };
 
 struct StaircaseAffine {
+  // false: the sequential pass, x[:, d] = u[:, d]·exp(s_d) + m_d(x[:, <d]) for d = 0..D−1 (x written, u read);
+  // true: the parallel pass, u = (x − m(x))·exp(−s(x)) (u written, x read).
+  bool parallel;
   int batch, features, contextFeatures;
   const float* context;  // [batch, contextFeatures] or null
   std::vector<StaircaseLayer> hidden;
   StaircaseLayer output;  // outDim = features·P
   bool residual;
-  const float* u;   // [batch, features]
-  float* x;         // [batch, features]
-  double* logDet;   // [batch], accumulated
+  float* u;         // [batch, features], the base side
+  float* x;         // [batch, features], the data side and the MADE's input
+  double* logDet;   // [batch], accumulated (+s for the sequential pass, −s for the parallel one)
   double bound;
   bool shiftOnly;
 };
 
-void staircaseSequentialAffine(const StaircaseAffine& job);
+void staircaseAffine(const StaircaseAffine& job);
 
 }  // namespace maflow

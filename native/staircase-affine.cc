@@ -1,12 +1,14 @@
-// The fused staircase sampler. The per-feature call pattern of Made.sequential (for each feature d: the hidden units
-// of degree d in every layer, then feature d's P outputs, then the affine transform of x[:, d]) streamed the whole
-// [batch, H] activations through the cache about 4·D times per MADE, and needed [batch, H] work buffers per layer
-// (a first call at a new batch size spent more time faulting them in than computing). Here a block of kBlockRows rows
-// runs through all D steps in small per-thread buffers that stay in L2; the weights of every (layer, degree) range
-// are packed once per call and shared by all blocks; blocks are spread over the thread pool. Each unit gets exactly
-// the arithmetic of MaskedLinear.initOutput (prefixGemm with the context) followed by prefixGemm(accumulate = true)
-// and affineForward, so the result equals the unfused native path bit for bit.
-#include "staircase-sampler.h"
+// The fused passes of an affine MAF. Layer by layer, a MADE pass streams [batch, H] activations through memory once
+// per layer and needs [batch, H] work buffers per layer (a first call at a new batch size spent more time faulting
+// them in than computing); the sampler's per-feature call pattern (for each feature d: the hidden units of degree d in
+// every layer, then feature d's P outputs, then the affine transform of x[:, d]) streamed them about 4·D times. Here a
+// block of kBlockRows rows runs through every step in small per-thread buffers that stay in L2: the D steps of the
+// sequential pass, or the one step of the parallel pass (every unit at once, then the affine inverse of all
+// features). The weights of every (layer, step) range are packed once per call and shared by all blocks; blocks are
+// spread over the thread pool. Each unit gets exactly the arithmetic of MaskedLinear.initOutput (prefixGemm with the
+// context) followed by prefixGemm(accumulate = true) and the affine kernel, so the result equals that unfused
+// composition on the native backend bit for bit.
+#include "staircase-affine.h"
 
 #include <algorithm>
 #include <cstring>
@@ -25,7 +27,7 @@ constexpr size_t kNone = static_cast<size_t>(-1);
 
 struct Packed {
   std::vector<float> storage;
-  std::vector<size_t> offset;  // per (layer, degree), then per output feature; kNone = dot path, not packed
+  std::vector<size_t> offset;  // per (layer, step), the output layer last; kNone = dot path, not packed
   float* base = nullptr;
   const float* at(size_t index) const { return offset[index] == kNone ? nullptr : base + offset[index]; }
 };
@@ -34,33 +36,40 @@ struct Run {
   const StaircaseAffine* job;
   const Packed* packed;
   int P;
+  int steps;
   int blocksPerTask;
   int blocks;
 };
 
+// The sequential pass has one step per feature, the parallel pass one step in all.
+int stepsOf(const StaircaseAffine& job) { return job.parallel ? 1 : job.features; }
+
 // Column range of (layer l, step d); l == L is the output layer (P columns per feature).
 void range(const StaircaseAffine& job, int P, int l, int d, int* start, int* end) {
-  if (l < static_cast<int>(job.hidden.size())) {
+  const bool hidden = l < static_cast<int>(job.hidden.size());
+  if (job.parallel) {
+    *start = 0, *end = hidden ? job.hidden[l].outDim : job.features * P;
+  } else if (hidden) {
     *start = job.hidden[l].starts[d], *end = job.hidden[l].starts[d + 1];
   } else {
     *start = d * P, *end = (d + 1) * P;
   }
 }
 
-// Packs the weights of every (layer, degree) range and of every feature's output columns, each 64-byte aligned.
+// Packs the weights of every (layer, step) range, each 64-byte aligned.
 void pack(const StaircaseAffine& job, int P, Packed& packed) {
-  const int D = job.features;
+  const int steps = stepsOf(job);
   const int L = static_cast<int>(job.hidden.size());
   auto layer = [&](int l) -> const StaircaseLayer& { return l < L ? job.hidden[l] : job.output; };
   size_t total = 0;
-  packed.offset.assign(static_cast<size_t>(L + 1) * D, kNone);
+  packed.offset.assign(static_cast<size_t>(L + 1) * steps, kNone);
   for (int l = 0; l <= L; ++l) {
-    for (int d = 0; d < D; ++d) {
+    for (int d = 0; d < steps; ++d) {
       int start, end;
       range(job, P, l, d, &start, &end);
       const size_t floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
       if (floats == 0) continue;
-      packed.offset[static_cast<size_t>(l) * D + d] = total;
+      packed.offset[static_cast<size_t>(l) * steps + d] = total;
       total += (floats + 15) / 16 * 16;
     }
   }
@@ -68,8 +77,8 @@ void pack(const StaircaseAffine& job, int P, Packed& packed) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(packed.storage.data());
   packed.base = reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
   for (int l = 0; l <= L; ++l) {
-    for (int d = 0; d < D; ++d) {
-      const size_t index = static_cast<size_t>(l) * D + d;
+    for (int d = 0; d < steps; ++d) {
+      const size_t index = static_cast<size_t>(l) * steps + d;
       if (packed.offset[index] == kNone) continue;
       int start, end;
       range(job, P, l, d, &start, &end);
@@ -109,22 +118,25 @@ struct BlockBuffers {
   }
 };
 
-// All D steps for rows [r0, r0 + rows).
-void runRows(const StaircaseAffine& job, const Packed& packed, int P, int r0, int rows, BlockBuffers& buffers) {
+// Every step for rows [r0, r0 + rows).
+void runRows(const StaircaseAffine& job, const Packed& packed, int P, int steps, int r0, int rows,
+             BlockBuffers& buffers) {
   const int D = job.features;
   const int L = static_cast<int>(job.hidden.size());
   for (int l = 0; l < L; ++l) initOutput(job, job.hidden[l], r0, rows, buffers.a[l]);
   initOutput(job, job.output, r0, rows, buffers.params);
   float* x = job.x + static_cast<size_t>(r0) * D;
-  for (int d = 0; d < D; ++d) {
+  float* u = job.u + static_cast<size_t>(r0) * D;
+  for (int d = 0; d < steps; ++d) {
     const float* input = x;
     for (int l = 0; l < L; ++l) {
       const StaircaseLayer& layer = job.hidden[l];
-      const int start = layer.starts[d], end = layer.starts[d + 1];
+      int start, end;
+      range(job, P, l, d, &start, &end);
       float* a = buffers.a[l];
       if (start < end) {
         prefixGemmAccumulatePacked(rows, layer.inDim, layer.outDim, input, layer.w, layer.prefix,
-                                   packed.at(static_cast<size_t>(l) * D + d), a, layer.act, start, end);
+                                   packed.at(static_cast<size_t>(l) * steps + d), a, layer.act, start, end);
         if (job.residual) {
           float* h = buffers.h[l];
           const float* below = l == 0 ? nullptr : buffers.h[l - 1];
@@ -136,11 +148,16 @@ void runRows(const StaircaseAffine& job, const Packed& packed, int P, int r0, in
       }
       input = job.residual ? buffers.h[l] : a;
     }
+    int start, end;
+    range(job, P, L, d, &start, &end);
     prefixGemmAccumulatePacked(rows, job.output.inDim, D * P, input, job.output.w, job.output.prefix,
-                               packed.at(static_cast<size_t>(L) * D + d), buffers.params, Act::Identity, d * P,
-                               (d + 1) * P);
-    affineForward(rows, D, d, d + 1, job.u + static_cast<size_t>(r0) * D, buffers.params, x, job.logDet + r0, true,
-                  job.bound, job.shiftOnly);
+                               packed.at(static_cast<size_t>(L) * steps + d), buffers.params, Act::Identity, start,
+                               end);
+    if (job.parallel) {
+      affineInverse(rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true, job.bound, job.shiftOnly);
+    } else {
+      affineForward(rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true, job.bound, job.shiftOnly);
+    }
   }
 }
 
@@ -153,19 +170,19 @@ void runTask(void* context, int task) {
   const int b1 = std::min(run.blocks, b0 + run.blocksPerTask);
   for (int b = b0; b < b1; ++b) {
     const int r0 = b * kBlockRows;
-    runRows(job, *run.packed, run.P, r0, std::min(kBlockRows, job.batch - r0), buffers);
+    runRows(job, *run.packed, run.P, run.steps, r0, std::min(kBlockRows, job.batch - r0), buffers);
   }
 }
 
 }  // namespace
 
-void staircaseSequentialAffine(const StaircaseAffine& job) {
+void staircaseAffine(const StaircaseAffine& job) {
   if (job.batch <= 0 || job.features <= 0 || job.hidden.empty()) return;
   const int P = job.shiftOnly ? 1 : 2;
   thread_local Packed packed;
   pack(job, P, packed);
   ThreadPool& pool = ThreadPool::instance();
-  Run run{&job, &packed, P, 0, (job.batch + kBlockRows - 1) / kBlockRows};
+  Run run{&job, &packed, P, stepsOf(job), 0, (job.batch + kBlockRows - 1) / kBlockRows};
   double macsPerRow = 0;  // below ~1 MFLOP in all, waking the pool costs more than it saves
   for (const StaircaseLayer& layer : job.hidden) {
     for (int j = 0; j < layer.outDim; ++j) macsPerRow += layer.prefix[j];
