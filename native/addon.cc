@@ -60,6 +60,10 @@ class Args {
     return array<double>(i, name, need, nullable, napi_float64_array, "Float64Array");
   }
 
+  int32_t* i32(size_t i, const char* name, int64_t need) const {
+    return array<int32_t>(i, name, need, false, napi_int32_array, "Int32Array");
+  }
+
   // A staircase prefix [outDim] with values in [0, inDim], non-decreasing; null means dense.
   const int32_t* prefix(size_t i, int outDim, int inDim) const {
     const int32_t* p = array<int32_t>(i, "prefix", outDim, true, napi_int32_array, "Int32Array");
@@ -201,6 +205,23 @@ Napi::Value AffineInverseBackward(const Napi::CallbackInfo& info) {
 }
 Napi::Value AffineForwardBackward(const Napi::CallbackInfo& info) {
   return AffineBackward<maflow::affineForwardBackward>(info, "affineForwardBackward");
+}
+
+Napi::Value GatherColumns(const Napi::CallbackInfo& info) {
+  Args args(info, "gatherColumns", 5);
+  const int rows = args.integer(0, "rows"), cols = args.integer(1, "cols");
+  const float* x = args.f32(2, "x", product(rows, cols));
+  const int32_t* index = args.i32(3, "index", cols);
+  for (int i = 0; i < cols; ++i) {
+    if (index[i] < 0 || index[i] >= cols) {
+      args.fail("index entries must lie in [0, " + std::to_string(cols) + "); index[" + std::to_string(i) +
+                "] = " + std::to_string(index[i]));
+    }
+  }
+  float* out = args.f32(4, "out", product(rows, cols));
+  if (out == x && cols > 0 && rows > 0) args.fail("out must not alias x");
+  maflow::gatherColumns(rows, cols, x, index, out);
+  return info.Env().Undefined();
 }
 
 Napi::Value ColumnMoments(const Napi::CallbackInfo& info) {
@@ -406,6 +427,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"affineForward", AffineForward},
       {"affineInverseBackward", AffineInverseBackward},
       {"affineForwardBackward", AffineForwardBackward},
+      {"gatherColumns", GatherColumns},
       {"columnMoments", ColumnMoments},
       {"batchNormApply", BatchNormApply},
       {"batchNormBackward", BatchNormBackward},

@@ -344,6 +344,12 @@ MAFLOW_CLONES void affineForwardBackward(int batch, int features, const float* p
   affineBackward<false>(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly);
 }
 
+void gatherColumns(int rows, int cols, const float* x, const int32_t* index, float* out) {
+  for (int64_t o = 0, end = static_cast<int64_t>(rows) * cols; o < end; o += cols) {
+    for (int i = 0; i < cols; ++i) out[o + i] = x[o + index[i]];
+  }
+}
+
 MAFLOW_CLONES void columnMoments(int batch, int cols, const float* x, double* mean, double* variance) {
   for (int c = 0; c < cols; ++c) mean[c] = 0.0, variance[c] = 0.0;
   for (int b = 0; b < batch; ++b) {

@@ -25,6 +25,8 @@ void affineInverseBackward(int batch, int features, const float* params, const f
 void affineForwardBackward(int batch, int features, const float* params, const float* z, const float* dX,
                            const double* dLogDet, float* dZ, float* dParams, double bound, bool shiftOnly);
 
+void gatherColumns(int rows, int cols, const float* x, const int32_t* index, float* out);
+
 void columnMoments(int batch, int cols, const float* x, double* mean, double* variance);
 
 void batchNormApply(int batch, int cols, const float* x, const double* mean, const double* variance, double eps,

@@ -24,6 +24,7 @@ namespace {
 // 8 so that the GEMM's row tiles (and the dot path's groups of 4) fall on the same rows as an unblocked call.
 constexpr int kBlockRows = 64;
 constexpr size_t kNone = static_cast<size_t>(-1);
+constexpr int kTasksPerThread = 8;
 
 struct Packed {
   std::vector<float> storage;
@@ -188,7 +189,9 @@ void staircaseAffine(const StaircaseAffine& job) {
     for (int j = 0; j < layer.outDim; ++j) macsPerRow += layer.prefix[j];
   }
   for (int j = 0; j < job.output.outDim; ++j) macsPerRow += job.output.prefix[j];
-  const int tasks = 2.0 * macsPerRow * job.batch < 1e6 ? 1 : std::min(pool.size(), run.blocks);
+  // Several tasks per thread, claimed dynamically: when another thread of the process (the JS engine's compiler or
+  // garbage collector) holds a core for a while, the other threads take over its share instead of waiting for it.
+  const int tasks = 2.0 * macsPerRow * job.batch < 1e6 ? 1 : std::min(pool.size() * kTasksPerThread, run.blocks);
   run.blocksPerTask = (run.blocks + tasks - 1) / tasks;
   const int used = (run.blocks + run.blocksPerTask - 1) / run.blocksPerTask;
   if (used <= 1) {

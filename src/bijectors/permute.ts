@@ -8,6 +8,7 @@
  */
 import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
+import { kernels } from '../kernels/backend.ts';
 import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
 
 export interface PermuteOptions {
@@ -81,15 +82,8 @@ export class Permute extends Bijector {
   }
 }
 
-/** `out[:, i] = m[:, index[i]]`. */
+/** `out[:, i] = m[:, index[i]]` (one kernel call: no per-element loop left for the JIT to warm up on each new flow). */
 function gatherColumns(m: Matrix, index: Int32Array, out: Matrix = zeros(m.rows, m.cols, dtypeOf(m.data))): Matrix {
-  const D = m.cols;
-  const src = m.data;
-  const dst = out.data;
-  // Column by column: one index lookup per column and a strided copy the JIT keeps monomorphic and tight.
-  for (let i = 0; i < D; i++) {
-    const from = index[i];
-    for (let k = i, j = from, end = m.rows * D; k < end; k += D, j += D) dst[k] = src[j];
-  }
+  kernels().gatherColumns(m.rows, m.cols, m.data, index, out.data);
   return out;
 }

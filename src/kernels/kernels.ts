@@ -155,6 +155,12 @@ export interface Kernels {
     hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, x: FloatArray, z: FloatArray,
     logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
 
+  /**
+   * Reorders columns: `out[r, i] = x[r, index[i]]` for `x, out [rows, cols]` and `index [cols]` with entries in
+   * `[0, cols)` (a permutation for `Permute`; any index vector is allowed). `out` must not alias `x`.
+   */
+  gatherColumns(rows: number, cols: number, x: FloatArray, index: Int32Array, out: FloatArray): void;
+
   /** Column means and biased variances of `x [batch, cols]` into `mean [cols]`, `variance [cols]` (float64 sums). */
   columnMoments(batch: number, cols: number, x: FloatArray, mean: Float64Array, variance: Float64Array): void;
 

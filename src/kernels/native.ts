@@ -35,6 +35,7 @@ export interface NativeAddon {
   affineForwardBackward(batch: number, features: number, params: Float32Array, z: Float32Array, dX: Float32Array,
     dLogDet: Float64Array | null, dZ: Float32Array, dParams: Float32Array, logScaleBound: number,
     shiftOnly: boolean): void;
+  gatherColumns(rows: number, cols: number, x: Float32Array, index: Int32Array, out: Float32Array): void;
   columnMoments(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array): void;
   batchNormApply(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array,
     eps: number, logGamma: Float32Array, beta: Float32Array, out: Float32Array): void;
@@ -156,6 +157,10 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
       }
       addon.staircaseParallelAffine(batch, features, contextFeatures, context as F | null, ...flatten(hidden, output),
         residual, x, z as F, logDet, bound, shiftOnly);
+    },
+    gatherColumns(rows, cols, x, index, out) {
+      if (isF64(x)) return ref.gatherColumns(rows, cols, x, index, out);
+      addon.gatherColumns(rows, cols, x, index, out as F);
     },
     columnMoments(batch, cols, x, mean, variance) {
       if (isF64(x)) return ref.columnMoments(batch, cols, x, mean, variance);

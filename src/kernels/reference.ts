@@ -199,6 +199,12 @@ export const referenceKernels: Kernels = {
     referenceKernels.affineInverse(batch, features, 0, features, x, pass.params, z, logDet, true, bound, shiftOnly);
   },
 
+  gatherColumns(rows, cols, x, index, out) {
+    for (let o = 0, end = rows * cols; o < end; o += cols) {
+      for (let i = 0; i < cols; i++) out[o + i] = x[o + index[i]];
+    }
+  },
+
   columnMoments(batch, cols, x, mean, variance) {
     mean.fill(0, 0, cols);
     variance.fill(0, 0, cols);

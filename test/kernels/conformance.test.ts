@@ -243,6 +243,26 @@ describe('native backend conforms to reference', { skip }, () => {
     }
   });
 
+  it('gatherColumns: reference against a direct reading of its contract, native equal to reference, bad index rejected', () => {
+    if (!load.ok) return;
+    const rng = new Rng(23);
+    for (const [rows, cols] of [[1, 1], [3, 2], [257, 43], [1000, 6]]) {
+      const x = normals(rng, rows * cols);
+      const index = cols === 6 ? Int32Array.from([5, 5, 0, 1, 3, 2]) : rng.permutation(cols); // any index vector
+      const [outE, outA] = [new Float32Array(rows * cols), new Float32Array(rows * cols)];
+      ref.gatherColumns(rows, cols, x, index, outE);
+      load.kernels.gatherColumns(rows, cols, x, index, outA);
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < cols; i++) assert.equal(outE[r * cols + i], x[r * cols + index[i]], `reference [${rows}x${cols}] (${r}, ${i})`);
+      }
+      assert.deepEqual(outA, outE, `native gatherColumns [${rows}x${cols}]`);
+    }
+    const x = normals(rng, 12);
+    assert.throws(() => load.ok && load.kernels.gatherColumns(4, 3, x, Int32Array.from([0, 3, 1]), new Float32Array(12)),
+      /gatherColumns: index entries must lie in \[0, 3\); index\[1\] = 3/);
+    assert.throws(() => load.ok && load.kernels.gatherColumns(4, 3, x, Int32Array.from([0, 2, 1]), x), /gatherColumns: out must not alias x/);
+  });
+
   it('column moments, batch norm and its backward', () => {
     if (!load.ok) return;
     const rng = new Rng(17);
