@@ -10,7 +10,7 @@
  * sequential (MAF's forward) throws there.
  */
 import { checkContext } from '../core/check-context.ts';
-import { checkShape, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkShape, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Trainable } from '../nn/trainable.ts';
 import { Scratch } from '../nn/scratch.ts';
@@ -44,6 +44,9 @@ export interface TrainPass extends BijectorResult {
    */
   backward(dOutput: Matrix, dLogDet: Float64Array | null): BijectorGradients;
 }
+
+/** `forward` maps base → data, `inverse` data → base. */
+export type Direction = 'forward' | 'inverse';
 
 /** A JSON description from which `createBijector` rebuilds the bijector (weights aside). */
 export interface BijectorConfig {
@@ -111,6 +114,34 @@ export abstract class Bijector extends Trainable {
   forwardTrain(u: Matrix, options?: BijectorCallOptions): TrainPass {
     const [input, context] = this.checkCall('forwardTrain', 'u', u, options);
     return this.trainForward(input, context);
+  }
+
+  /**
+   * One evaluation pass into caller-owned buffers, for compositions: writes `out [n, D]` (this bijector's dtype; it
+   * must not alias `input`) and adds the per-row log-determinant into `logDet`. `input` and `context` are checked and
+   * converted already. The default runs computeForward / computeInverse and copies; bijectors whose kernels write in
+   * place override it, so that a Chain of them allocates nothing per member (a fresh large typed array costs a page
+   * fault per 4 KiB, about as much as a whole layer of a small flow).
+   */
+  protected computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix, logDet: Float64Array): void {
+    const r = direction === 'forward' ? this.computeForward(input, context) : this.computeInverse(input, context);
+    out.data.set(r.output.data);
+    for (let k = 0; k < logDet.length; k++) logDet[k] += r.logDet[k];
+  }
+
+  /** computeForward / computeInverse for a bijector that overrides computeInto: a fresh output and log-determinant. */
+  protected resultInto(direction: Direction, input: Matrix, context: Matrix | null): BijectorResult {
+    const output = zeros(input.rows, this.features, this.dtype);
+    const logDet = new Float64Array(input.rows);
+    this.computeInto(direction, input, context, output, logDet);
+    return { output, logDet };
+  }
+
+  /** `b.computeInto` for a member `b` of a composition, after `b`'s own checks and conversions of the input. */
+  protected static passInto(b: Bijector, direction: Direction, input: Matrix, options: BijectorCallOptions, out: Matrix,
+    logDet: Float64Array): void {
+    const [checked, context] = b.checkCall(direction, direction === 'forward' ? 'u' : 'x', input, options);
+    b.computeInto(direction, checked, context, out, logDet);
   }
 
   protected trainInverse(_x: Matrix, _context: Matrix | null): TrainPass {

@@ -5,9 +5,12 @@
  * @example
  * const flow = new Chain([maf1, new Permute({ permutation: 'reverse', features: 2 }), maf2]);
  */
-import { type Dtype, type Matrix } from '../core/matrix.ts';
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+
+/** Intermediate results up to this many entries are kept for the next call; larger ones are allocated per call. */
+const RETAINED_ENTRIES = 1 << 20;
 
 export class Chain extends Bijector {
   readonly features: number;
@@ -51,11 +54,28 @@ export class Chain extends Bijector {
   }
 
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
-    return this.run(x, context, [...this.bijectors], (b, v, o) => b.inverseAndLogDet(v, o));
+    return this.resultInto('inverse', x, context);
   }
 
   protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
-    return this.run(u, context, [...this.bijectors].reverse(), (b, v, o) => b.forwardAndLogDet(v, o));
+    return this.resultInto('forward', u, context);
+  }
+
+  /**
+   * The members in order (inverse: first to last; forward: last to first), each writing into one of two alternating
+   * intermediate buffers and adding into `logDet`; the last one writes `out`.
+   */
+  protected override computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix,
+    logDet: Float64Array): void {
+    const count = this.bijectors.length;
+    let value = input;
+    for (let i = 0; i < count; i++) {
+      const b = this.bijectors[direction === 'inverse' ? i : count - 1 - i];
+      const target = i === count - 1 && b.dtype === this.dtype ? out : this.intermediate(i % 2, input.rows, b.dtype);
+      Bijector.passInto(b, direction, value, contextFor(b, context), target, logDet);
+      value = target;
+    }
+    if (value !== out) out.data.set(value.data);
   }
 
   protected override trainInverse(x: Matrix, context: Matrix | null): TrainPass {
@@ -66,16 +86,10 @@ export class Chain extends Bijector {
     return this.runTrain(u, context, [...this.bijectors].reverse(), (b, v, o) => b.forwardTrain(v, o));
   }
 
-  private run(input: Matrix, context: Matrix | null, order: Bijector[],
-    step: (b: Bijector, v: Matrix, o: { context?: Matrix }) => BijectorResult): BijectorResult {
-    const logDet = new Float64Array(input.rows);
-    let value = input;
-    for (const b of order) {
-      const r = step(b, value, contextFor(b, context));
-      for (let k = 0; k < logDet.length; k++) logDet[k] += r.logDet[k];
-      value = r.output;
-    }
-    return { output: value, logDet };
+  /** Intermediate buffer `slot` (0 or 1) for `rows` rows. */
+  private intermediate(slot: number, rows: number, dtype: Dtype): Matrix {
+    if (rows * this.features > RETAINED_ENTRIES) return zeros(rows, this.features, dtype);
+    return this.scratch.matrix(`eval.${slot}.${dtype}`, rows, this.features, dtype);
   }
 
   private runTrain(input: Matrix, context: Matrix | null, order: Bijector[],

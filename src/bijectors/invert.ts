@@ -12,7 +12,7 @@
  */
 import type { Dtype, Matrix } from '../core/matrix.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
 
 export interface InvertConfig extends BijectorConfig {
   type: 'Invert';
@@ -57,6 +57,11 @@ export class Invert extends Bijector {
 
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
     return this.bijector.forwardAndLogDet(x, this.innerOptions(context));
+  }
+
+  protected override computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix,
+    logDet: Float64Array): void {
+    Bijector.passInto(this.bijector, direction === 'forward' ? 'inverse' : 'forward', input, this.innerOptions(context), out, logDet);
   }
 
   protected override trainForward(u: Matrix, context: Matrix | null): TrainPass {

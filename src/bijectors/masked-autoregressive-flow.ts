@@ -19,7 +19,7 @@ import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { AffineTransformer } from './affine-transformer.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
 import { createTransformer } from './create-transformer.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
 
@@ -74,7 +74,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
-    if (this.transformer instanceof AffineTransformer) return this.fusedAffine('inverse', x, context, this.transformer);
+    if (this.transformer instanceof AffineTransformer) return this.resultInto('inverse', x, context);
     const n = x.rows;
     // The parameters never leave this method, so their buffer is reused across calls.
     const params = this.made.forward(n, x.data, context?.data ?? null, this.scratch.get('eval.params', this.dtype, n * this.made.outputWidth));
@@ -85,7 +85,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
-    if (this.transformer instanceof AffineTransformer) return this.fusedAffine('forward', u, context, this.transformer);
+    if (this.transformer instanceof AffineTransformer) return this.resultInto('forward', u, context);
     // Other transformers step per feature.
     const n = u.rows;
     const output = zeros(n, this.features, this.dtype);
@@ -96,15 +96,18 @@ export class MaskedAutoregressiveFlow extends Bijector {
     return { output, logDet };
   }
 
-  /** Either direction with the affine transformer: one fused kernel call for the whole pass (residual and context included). */
-  private fusedAffine(direction: 'forward' | 'inverse', input: Matrix, context: Matrix | null, affine: AffineTransformer): BijectorResult {
-    const n = input.rows;
-    const output = zeros(n, this.features, this.dtype);
-    const logDet = new Float64Array(n);
+  /** With the affine transformer either direction is one fused kernel call writing `out` (residual and context included). */
+  protected override computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix,
+    logDet: Float64Array): void {
+    const affine = this.transformer;
+    if (!(affine instanceof AffineTransformer)) {
+      super.computeInto(direction, input, context, out, logDet);
+      return;
+    }
     const { logScaleBound: bound, shiftOnly } = affine;
-    if (direction === 'inverse') this.made.parallelAffine(n, input.data, output.data, context?.data ?? null, logDet, bound, shiftOnly);
-    else this.made.sequentialAffine(n, input.data, output.data, context?.data ?? null, logDet, bound, shiftOnly);
-    return { output, logDet };
+    const n = input.rows;
+    if (direction === 'inverse') this.made.parallelAffine(n, input.data, out.data, context?.data ?? null, logDet, bound, shiftOnly);
+    else this.made.sequentialAffine(n, input.data, out.data, context?.data ?? null, logDet, bound, shiftOnly);
   }
 
   protected override trainInverse(x: Matrix, context: Matrix | null): TrainPass {

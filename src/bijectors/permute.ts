@@ -9,7 +9,7 @@
 import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
 
 export interface PermuteOptions {
   features: number;
@@ -57,11 +57,16 @@ export class Permute extends Bijector {
   }
 
   protected computeForward(u: Matrix): BijectorResult {
-    return { output: gatherColumns(u, this.permutation), logDet: new Float64Array(u.rows) };
+    return this.resultInto('forward', u, null);
   }
 
   protected computeInverse(x: Matrix): BijectorResult {
-    return { output: gatherColumns(x, this.inversePermutation), logDet: new Float64Array(x.rows) };
+    return this.resultInto('inverse', x, null);
+  }
+
+  /** The reordered columns into `out`; the log-determinant is 0, so `logDet` is left as it is. */
+  protected override computeInto(direction: Direction, input: Matrix, _context: Matrix | null, out: Matrix): void {
+    gatherColumns(input, direction === 'forward' ? this.permutation : this.inversePermutation, out);
   }
 
   protected override trainForward(u: Matrix): TrainPass {
