@@ -60,8 +60,8 @@ class Args {
     return array<double>(i, name, need, nullable, napi_float64_array, "Float64Array");
   }
 
-  int32_t* i32(size_t i, const char* name, int64_t need) const {
-    return array<int32_t>(i, name, need, false, napi_int32_array, "Int32Array");
+  int32_t* i32(size_t i, const char* name, int64_t need, bool nullable = false) const {
+    return array<int32_t>(i, name, need, nullable, napi_int32_array, "Int32Array");
   }
 
   // A staircase prefix [outDim] with values in [0, inDim], non-decreasing; null means dense.
@@ -252,12 +252,23 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamStep(rows, cols, staircase Int32Array [rows] | null, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step)
 Napi::Value AdamStep(const Napi::CallbackInfo& info) {
-  Args args(info, "adamStep", 11);
-  const int n = args.integer(0, "n");
-  maflow::adamStep(n, args.f32(1, "param", n), args.f32(2, "grad", n), args.f32(3, "m", n), args.f32(4, "v", n),
-                   args.number(5, "lr"), args.number(6, "beta1"), args.number(7, "beta2"), args.number(8, "eps"),
-                   args.number(9, "weightDecay"), args.number(10, "step"));
+  Args args(info, "adamStep", 13);
+  const int rows = args.integer(0, "rows"), cols = args.integer(1, "cols");
+  const int32_t* staircase = args.i32(2, "staircase", rows, true);
+  if (staircase != nullptr) {
+    for (int r = 0; r < rows; ++r) {
+      if (staircase[r] < 0 || staircase[r] > cols) {
+        args.fail("staircase entries must lie in [0, " + std::to_string(cols) + "]; staircase[" + std::to_string(r) +
+                  "] = " + std::to_string(staircase[r]));
+      }
+    }
+  }
+  const int64_t n = product(rows, cols);
+  maflow::adamStep(rows, cols, staircase, args.f32(3, "param", n), args.f32(4, "grad", n), args.f32(5, "m", n),
+                   args.f32(6, "v", n), args.number(7, "lr"), args.number(8, "beta1"), args.number(9, "beta2"),
+                   args.number(10, "eps"), args.number(11, "weightDecay"), args.number(12, "step"));
   return info.Env().Undefined();
 }
 

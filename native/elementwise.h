@@ -1,6 +1,7 @@
 // The elementwise kernels (activations, affine autoregressive transforms, batch normalisation, Adam) in float32
-// storage; see src/kernels/kernels.ts for the contract. Like the reference backend they compute the affine,
-// batch-norm and Adam formulas in double and round once on store; log-determinants and moments are double.
+// storage; see src/kernels/kernels.ts for the contract. Like the reference backend they compute the affine and
+// batch-norm formulas in double and round once on store (log-determinants and moments are double); Adam, bound by
+// memory traffic, computes in float as PyTorch's does.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +37,8 @@ void batchNormBackward(int batch, int cols, const float* x, const double* mean, 
                        const float* logGamma, const float* dOut, double dLogDetSum, float* dX, float* dLogGamma,
                        float* dBeta);
 
-void adamStep(int64_t n, float* param, const float* grad, float* m, float* v, double lr, double beta1, double beta2,
-              double eps, double weightDecay, double step);
+// Over [rows, cols] arrays; with a staircase only row r's entries [0, staircase[r]) are updated.
+void adamStep(int rows, int cols, const int32_t* staircase, float* param, const float* grad, float* m, float* v,
+              double lr, double beta1, double beta2, double eps, double weightDecay, double step);
 
 }  // namespace maflow

@@ -37,7 +37,7 @@ export class BenchAdam {
     const k = kernels();
     this.parameters.forEach((p, i) => {
       const { m, v } = this.moments[i];
-      k.adamStep(p.size, p.value, p.grad, m, v, this.lr, 0.9, 0.999, 1e-8, 0, this.steps);
+      k.adamStep(p.rows, p.cols, p.staircase, p.value, p.grad, m, v, this.lr, 0.9, 0.999, 1e-8, 0, this.steps);
     });
   }
 

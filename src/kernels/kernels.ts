@@ -185,7 +185,9 @@ export interface Kernels {
    * One Adam step (Kingma & Ba 2015) with decoupled-from-nothing L2 weight decay folded into the gradient
    * (`g ← grad + weightDecay · param`, as in the MAF paper's L2 regulariser), bias-corrected with the 1-based `step`:
    * `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`.
+   * The arrays are `[rows, cols]`; with a `staircase [rows]` only row r's entries `[0, staircase[r])` are updated
+   * (a masked weight: the others have no gradient), else all of them.
    */
-  adamStep(n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamStep(rows: number, cols: number, staircase: Int32Array | null, param: FloatArray, grad: FloatArray, m: FloatArray,
+    v: FloatArray, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
 }

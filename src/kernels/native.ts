@@ -42,8 +42,9 @@ export interface NativeAddon {
   batchNormBackward(batch: number, cols: number, x: Float32Array, mean: Float64Array, variance: Float64Array,
     eps: number, logGamma: Float32Array, dOut: Float32Array, dLogDetSum: number, dX: Float32Array,
     dLogGamma: Float32Array, dBeta: Float32Array): void;
-  adamStep(n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamStep(rows: number, cols: number, staircase: Int32Array | null, param: Float32Array, grad: Float32Array,
+    m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    step: number): void;
   /**
    * `Kernels.staircaseSequentialAffine` with the layers flattened into parallel arrays, the output layer last
    * (dims = [inDim, outDim] per layer; activations and degreeStarts for the hidden layers only).
@@ -175,9 +176,9 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
       addon.batchNormBackward(batch, cols, x, mean, variance, eps, logGamma as F, dOut as F, dLogDetSum, dX as F,
         dLogGamma as F, dBeta as F);
     },
-    adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
-      if (isF64(param)) return ref.adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
-      addon.adamStep(n, param, grad as F, m as F, v as F, lr, beta1, beta2, eps, weightDecay, step);
+    adamStep(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+      if (isF64(param)) return ref.adamStep(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+      addon.adamStep(rows, cols, staircase, param, grad as F, m as F, v as F, lr, beta1, beta2, eps, weightDecay, step);
     },
   };
 }

@@ -257,14 +257,16 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+  adamStep(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
-    for (let k = 0; k < n; k++) {
-      const g = grad[k] + weightDecay * param[k];
-      m[k] = beta1 * m[k] + (1 - beta1) * g;
-      v[k] = beta2 * v[k] + (1 - beta2) * g * g;
-      param[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+    for (let r = 0; r < rows; r++) {
+      for (let k = r * cols, end = k + (staircase === null ? cols : staircase[r]); k < end; k++) {
+        const g = grad[k] + weightDecay * param[k];
+        m[k] = beta1 * m[k] + (1 - beta1) * g;
+        v[k] = beta2 * v[k] + (1 - beta2) * g * g;
+        param[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
+      }
     }
   },
 };

@@ -40,7 +40,7 @@ export class MaskedLinear implements Module {
     this.contextFeatures = options.contextFeatures ?? 0;
     this.prefix = options.prefix ?? null;
     const scale = options.initScale ?? 1;
-    this.weight = new Parameter([outDim, inDim], dtype);
+    this.weight = new Parameter([outDim, inDim], dtype, undefined, this.prefix === null ? {} : { staircase: this.prefix });
     this.bias = new Parameter([outDim], dtype);
     this.contextWeight = this.contextFeatures > 0 ? new Parameter([outDim, this.contextFeatures], dtype) : null;
     for (let j = 0; j < outDim; j++) {

@@ -5,23 +5,58 @@
  */
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 
+export interface ParameterOptions {
+  /**
+   * A staircase mask over the `[rows, cols]` layout (the last dimension is `cols`): row r's live entries are
+   * `[0, staircase[r])`; the others are masked, never read by the kernels, and their gradient stays 0. Optimizers and
+   * `zeroGrad` then touch the live entries only (about half of a MADE weight).
+   */
+  staircase?: Int32Array;
+}
+
 export class Parameter {
   readonly value: FloatArray;
   readonly grad: FloatArray;
+  /** See `ParameterOptions.staircase`; null = every entry is live. */
+  readonly staircase: Int32Array | null;
 
-  constructor(readonly shape: readonly number[], readonly dtype: Dtype, value?: FloatArray) {
+  constructor(readonly shape: readonly number[], readonly dtype: Dtype, value?: FloatArray, options: ParameterOptions = {}) {
     const size = shape.reduce((a, b) => a * b, 1);
     this.value = value ?? allocate(dtype, size);
     if (this.value.length !== size) throw new RangeError(`Parameter: value has ${this.value.length} entries, shape [${shape.join(', ')}] needs ${size}`);
     this.grad = allocate(dtype, size);
+    this.staircase = options.staircase ?? null;
+    if (this.staircase !== null) {
+      const { rows, cols } = this;
+      if (this.staircase.length !== rows) throw new RangeError(`Parameter: staircase has ${this.staircase.length} entries, expected ${rows} rows`);
+      for (const p of this.staircase) {
+        if (!(p >= 0 && p <= cols)) throw new RangeError(`Parameter: staircase entries must lie in [0, ${cols}], got ${p}`);
+      }
+    }
   }
 
   get size(): number {
     return this.value.length;
   }
 
+  /** Width of the `[rows, cols]` layout: the last dimension (1 for a scalar). */
+  get cols(): number {
+    return this.shape.length === 0 ? 1 : this.shape[this.shape.length - 1];
+  }
+
+  /** Rows of the `[rows, cols]` layout: the product of the leading dimensions. */
+  get rows(): number {
+    return this.cols === 0 ? 0 : this.size / this.cols;
+  }
+
+  /** Zeroes the gradient (its live entries: masked ones are 0 already). */
   zeroGrad(): void {
-    this.grad.fill(0);
+    if (this.staircase === null) {
+      this.grad.fill(0);
+      return;
+    }
+    const cols = this.cols;
+    this.staircase.forEach((live, r) => this.grad.fill(0, r * cols, r * cols + live));
   }
 }
 

@@ -59,8 +59,8 @@ export class Adam implements Optimizer {
     this.steps++;
     const k = kernels();
     this.parameters.forEach(([, p], i) => {
-      k.adamStep(p.size, p.value, p.grad, this.m[i], this.v[i], this.learningRate, this.beta1, this.beta2, this.epsilon,
-        this.weightDecay, this.steps);
+      k.adamStep(p.rows, p.cols, p.staircase, p.value, p.grad, this.m[i], this.v[i], this.learningRate, this.beta1,
+        this.beta2, this.epsilon, this.weightDecay, this.steps);
     });
   }
 

@@ -292,21 +292,39 @@ describe('native backend conforms to reference', { skip }, () => {
     }
   });
 
-  it('adamStep with weight decay over several steps', () => {
+  it('adamStep with weight decay over several steps, dense and staircase-masked', () => {
     if (!load.ok) return;
     const rng = new Rng(19);
-    for (const n of [1001, 40001]) { // 40001: split over the thread pool in chunks
+    // [rows, cols] with an optional staircase; 40001 and 300×200 are split over the thread pool.
+    const shapes: [number, number, Int32Array | null][] = [[1, 1001, null], [1, 40001, null], [7, 5, Int32Array.from([0, 1, 1, 3, 4, 5, 5])],
+      [300, 200, Int32Array.from({ length: 300 }, (_, r) => Math.min(200, Math.floor(r * 0.7)))]];
+    for (const [rows, cols, staircase] of shapes) {
+      const n = rows * cols;
       const [pE, mE, vE] = [normals(rng, n), new Float32Array(n), new Float32Array(n)];
       const [pA, mA, vA] = [pE.slice(), mE.slice(), vE.slice()];
+      const p0 = pE.slice();
       for (let step = 1; step <= 5; step++) {
         const grad = normals(rng, n);
-        ref.adamStep(n, pE, grad, mE, vE, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
-        load.kernels.adamStep(n, pA, grad, mA, vA, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
+        ref.adamStep(rows, cols, staircase, pE, grad, mE, vE, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
+        load.kernels.adamStep(rows, cols, staircase, pA, grad, mA, vA, 1e-3, 0.9, 0.999, 1e-8, 1e-6, step);
       }
-      assertClose(`adamStep param n=${n}`, pA, pE, 1e-6, 1e-7);
-      assertClose(`adamStep m n=${n}`, mA, mE, 1e-6, 1e-7);
-      assertClose(`adamStep v n=${n}`, vA, vE, 1e-6, 1e-7);
+      const shape = `[${rows}x${cols}]${staircase === null ? '' : ' staircase'}`;
+      assertClose(`adamStep param ${shape}`, pA, pE, 1e-6, 1e-7);
+      assertClose(`adamStep m ${shape}`, mA, mE, 1e-6, 1e-7);
+      assertClose(`adamStep v ${shape}`, vA, vE, 1e-6, 1e-7);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const k = r * cols + c;
+          const live = staircase === null || c < staircase[r];
+          // Every live entry was updated (its moments hold random gradients); no masked entry was touched.
+          assert.equal(mE[k] !== 0 && vE[k] !== 0, live, `${shape} reference (${r}, ${c}) updated = ${live}`);
+          assert.equal(mA[k] !== 0 && vA[k] !== 0, live, `${shape} native (${r}, ${c}) updated = ${live}`);
+          if (!live) assert.ok(pE[k] === p0[k] && pA[k] === p0[k], `${shape} (${r}, ${c}): masked parameter moved`);
+        }
+      }
     }
+    assert.throws(() => load.ok && load.kernels.adamStep(2, 3, Int32Array.from([1, 4]), new Float32Array(6), new Float32Array(6),
+      new Float32Array(6), new Float32Array(6), 1e-3, 0.9, 0.999, 1e-8, 0, 1), /adamStep: staircase entries must lie in \[0, 3\]; staircase\[1\] = 4/);
   });
 
   it('delegates float64 calls to the reference loops and rejects bad arguments with a message', () => {
