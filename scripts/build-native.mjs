@@ -2,14 +2,20 @@
 // with node-gyp against the headers of the Node that runs this script (an explicit --nodedir, so no header
 // download and no dependence on the user's npm configuration). A machine without a compiler or headers still
 // installs: this prints one line and exits 0, and maflow then runs on the reference backend.
+// An addon already built from the same sources for the same Node is kept: `npx maflow` in a checkout installs the
+// checkout into npx's cache and runs this hook again on first use, which otherwise rebuilt the addon (~90 s) before the
+// command started.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const logFile = path.join(root, 'build', 'native-build.log');
+const addonFile = path.join(root, 'build', 'Release', 'maflow_native.node');
+const stampFile = path.join(root, 'build', 'native-build.stamp');
 
 function giveUp(reason) {
   console.warn(`maflow: native addon not built (${reason}); maflow will run on the reference backend`);
@@ -17,6 +23,22 @@ function giveUp(reason) {
 }
 
 if (process.env.MAFLOW_SKIP_NATIVE_BUILD === '1') giveUp('MAFLOW_SKIP_NATIVE_BUILD=1');
+
+/** What the addon is built from: the sources, binding.gyp and the Node it is built for. */
+function sourceStamp() {
+  const hash = createHash('sha256');
+  hash.update(`${process.version} ${process.platform} ${process.arch} ${process.versions.modules}\n`);
+  const nativeDir = path.join(root, 'native');
+  const files = ['binding.gyp', ...readdirSync(nativeDir).sort().map((f) => path.join('native', f))];
+  for (const file of files) hash.update(`${file}\n`).update(readFileSync(path.join(root, file)));
+  return hash.digest('hex');
+}
+
+const stamp = sourceStamp();
+if (existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
+  console.log('maflow: native addon up to date (build/Release/maflow_native.node)');
+  process.exit(0);
+}
 
 // /usr/bin/node → /usr, ~/.nvm/versions/node/v20/bin/node → ~/.nvm/versions/node/v20: both hold include/node.
 const nodedir = path.resolve(path.dirname(process.execPath), '..');
@@ -44,4 +66,5 @@ if (result.status !== 0) {
   const firstError = log.split('\n').find((line) => /error/i.test(line) && !line.startsWith('gyp info'));
   giveUp(`${firstError?.trim() ?? `node-gyp exited with ${result.status}`}; full log in ${path.relative(root, logFile)}`);
 }
+writeFileSync(stampFile, `${stamp}\n`);
 console.log('maflow: native addon built (build/Release/maflow_native.node)');
