@@ -6,11 +6,11 @@
 // checkout into npx's cache and runs this hook again on first use, which otherwise rebuilt the addon (~90 s) before the
 // command started.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceStamp } from './native-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const logFile = path.join(root, 'build', 'native-build.log');
@@ -24,17 +24,7 @@ function giveUp(reason) {
 
 if (process.env.MAFLOW_SKIP_NATIVE_BUILD === '1') giveUp('MAFLOW_SKIP_NATIVE_BUILD=1');
 
-/** What the addon is built from: the sources, binding.gyp and the Node it is built for. */
-function sourceStamp() {
-  const hash = createHash('sha256');
-  hash.update(`${process.version} ${process.platform} ${process.arch} ${process.versions.modules}\n`);
-  const nativeDir = path.join(root, 'native');
-  const files = ['binding.gyp', ...readdirSync(nativeDir).sort().map((f) => path.join('native', f))];
-  for (const file of files) hash.update(`${file}\n`).update(readFileSync(path.join(root, file)));
-  return hash.digest('hex');
-}
-
-const stamp = sourceStamp();
+const stamp = sourceStamp(root);
 if (existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
   console.log('maflow: native addon up to date (build/Release/maflow_native.node)');
   process.exit(0);
