@@ -69,7 +69,7 @@ function benchLayer(k: Kernels, layer: Layer, rng: Rng, budget: number): [number
   return [
     time(() => k.prefixGemm(BATCH, inDim, outDim, x, w, prefix, bias, out, false, 'relu', 0, outDim), budget),
     time(() => k.prefixGemmBackwardInput(BATCH, inDim, outDim, dOut, w, prefix, dIn, false), budget),
-    time(() => k.prefixGemmBackwardWeight(BATCH, inDim, outDim, dOut, x, prefix, dW, dBias), budget),
+    time(() => k.prefixGemmBackwardWeight(BATCH, inDim, outDim, dOut, x, prefix, dW, dBias, false), budget),
   ];
 }
 

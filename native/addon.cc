@@ -131,14 +131,14 @@ Napi::Value PrefixGemmBackwardInput(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PrefixGemmBackwardWeight(const Napi::CallbackInfo& info) {
-  Args args(info, "prefixGemmBackwardWeight", 8);
+  Args args(info, "prefixGemmBackwardWeight", 9);
   const int batch = args.integer(0, "batch"), inDim = args.integer(1, "inDim"), outDim = args.integer(2, "outDim");
   const float* dOut = args.f32(3, "dOut", product(batch, outDim));
   const float* x = args.f32(4, "x", product(batch, inDim));
   const int32_t* prefix = args.prefix(5, outDim, inDim);
   float* dW = args.f32(6, "dW", product(outDim, inDim));
   float* dBias = args.f32(7, "dBias", outDim, true);
-  maflow::prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias);
+  maflow::prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias, args.boolean(8, "accumulate"));
   return info.Env().Undefined();
 }
 

@@ -160,7 +160,11 @@ static MAFLOW_INLINE void storeTile(const Job& job, const float* tile, int row0,
         float* out = job.c + static_cast<size_t>(row0 + r) * job.inDim + n0;
         const float* t = tile + r * NR;
         const int valid = job.prefix == nullptr ? nr : std::max(0, std::min(nr, job.prefix[row0 + r] - n0));
-        for (int c = 0; c < valid; ++c) out[c] += t[c];
+        if (first && !job.accumulate) {
+          for (int c = 0; c < valid; ++c) out[c] = t[c];
+        } else {
+          for (int c = 0; c < valid; ++c) out[c] += t[c];
+        }
       }
       break;
   }
@@ -549,6 +553,7 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
     }
   }
   if (weight && job.dBias != nullptr && nBegin == job.nStart) {
+    if (!job.accumulate) std::fill(job.dBias + m0, job.dBias + m1, 0.0f);
     for (int b = 0; b < job.batch; ++b) {
       const float* g = job.a + static_cast<size_t>(b) * job.outDim;
       for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
@@ -803,8 +808,17 @@ void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut
 }
 
 void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOut, const float* x,
-                              const int32_t* prefix, float* dW, float* dBias) {
-  if (batch <= 0 || outDim <= 0) return;
+                              const int32_t* prefix, float* dW, float* dBias, bool accumulate) {
+  if (outDim <= 0) return;
+  if (batch <= 0) {  // an empty sum: overwriting means zeroing
+    if (!accumulate) {
+      for (int j = 0; j < outDim; ++j) {
+        std::memset(dW + static_cast<size_t>(j) * inDim, 0, sizeof(float) * (prefix == nullptr ? inDim : prefix[j]));
+      }
+      if (dBias != nullptr) std::memset(dBias, 0, sizeof(float) * outDim);
+    }
+    return;
+  }
   Job job{};
   job.mode = Mode::BackwardWeight;
   job.batch = batch, job.inDim = inDim, job.outDim = outDim;
@@ -812,6 +826,7 @@ void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOu
   job.nStart = 0, job.nEnd = inDim;
   job.kNeed = batch;
   job.a = dOut, job.b = x, job.prefix = prefix, job.c = dW, job.dBias = dBias;
+  job.accumulate = accumulate;
   run(job, batch * prefixSum(prefix, inDim, 0, outDim));
 }
 

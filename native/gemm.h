@@ -16,7 +16,7 @@ void prefixGemmBackwardInput(int batch, int inDim, int outDim, const float* dOut
                              const int32_t* prefix, float* dIn, bool accumulate);
 
 void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOut, const float* x,
-                              const int32_t* prefix, float* dW, float* dBias);
+                              const int32_t* prefix, float* dW, float* dBias, bool accumulate);
 
 // The staircase sampler's building blocks: the forward weights of columns [outStart, outEnd) packed once (into a
 // 64-byte aligned buffer of prefixGemmPackedFloats floats, 0 when the range is narrow enough to be read in place),

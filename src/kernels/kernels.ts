@@ -62,13 +62,14 @@ export interface Kernels {
     prefix: Int32Array | null, dIn: FloatArray, accumulate: boolean): void;
 
   /**
-   * Gradient of a prefix GEMM with respect to its weights, accumulated:
-   * `dW[j, i] += Σ_b dOut[b, j] · x[b, i]` for `i < prefix[j]` (masked entries of `dW` are left untouched) and
-   * `dBias[j] += Σ_b dOut[b, j]` when `dBias` is given.
+   * Gradient of a prefix GEMM with respect to its weights:
+   * `dW[j, i] (+)= Σ_b dOut[b, j] · x[b, i]` for `i < prefix[j]` (masked entries of `dW` are left untouched) and
+   * `dBias[j] (+)= Σ_b dOut[b, j]` when `dBias` is given; accumulated, or overwritten unless `accumulate` (a gradient
+   * just zeroed: its stale contents are never read).
    * Shapes: `dOut [batch, outDim]`, `x [batch, inDim]`, `dW [outDim, inDim]`, `dBias [outDim] | null`.
    */
   prefixGemmBackwardWeight(batch: number, inDim: number, outDim: number, dOut: FloatArray, x: FloatArray,
-    prefix: Int32Array | null, dW: FloatArray, dBias: FloatArray | null): void;
+    prefix: Int32Array | null, dW: FloatArray, dBias: FloatArray | null, accumulate: boolean): void;
 
   /**
    * Elementwise activation over columns `[colStart, colEnd)` of `[rows, cols]` matrices: `out = act(x)`

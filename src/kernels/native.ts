@@ -19,7 +19,7 @@ export interface NativeAddon {
   prefixGemmBackwardInput(batch: number, inDim: number, outDim: number, dOut: Float32Array, w: Float32Array,
     prefix: Int32Array | null, dIn: Float32Array, accumulate: boolean): void;
   prefixGemmBackwardWeight(batch: number, inDim: number, outDim: number, dOut: Float32Array, x: Float32Array,
-    prefix: Int32Array | null, dW: Float32Array, dBias: Float32Array | null): void;
+    prefix: Int32Array | null, dW: Float32Array, dBias: Float32Array | null, accumulate: boolean): void;
   activation(kind: number, rows: number, cols: number, colStart: number, colEnd: number, x: Float32Array,
     out: Float32Array): void;
   activationBackward(kind: number, n: number, y: Float32Array, dOut: Float32Array, dIn: Float32Array): void;
@@ -113,9 +113,9 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
       if (isF64(dOut)) return ref.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate);
       addon.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w as F, prefix, dIn as F, accumulate);
     },
-    prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias) {
-      if (isF64(dOut)) return ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias);
-      addon.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x as F, prefix, dW as F, dBias as F32Bias);
+    prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias, accumulate) {
+      if (isF64(dOut)) return ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias, accumulate);
+      addon.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x as F, prefix, dW as F, dBias as F32Bias, accumulate);
     },
     activation(kind, rows, cols, colStart, colEnd, x, out) {
       if (isF64(x)) return ref.activation(kind, rows, cols, colStart, colEnd, x, out);

@@ -79,7 +79,11 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias) {
+  prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias, accumulate) {
+    if (!accumulate) {
+      for (let j = 0; j < outDim; j++) dW.fill(0, j * inDim, j * inDim + (prefix === null ? inDim : prefix[j]));
+      dBias?.fill(0, 0, outDim);
+    }
     for (let b = 0; b < batch; b++) {
       const xo = b * inDim;
       const oo = b * outDim;

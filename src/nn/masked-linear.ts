@@ -103,9 +103,14 @@ export class MaskedLinear implements Module {
     context: FloatArray | null, dContext: FloatArray | null): void {
     const k = kernels();
     if (activation !== 'identity') k.activationBackward(activation, batch * this.outDim, y, dY, dY);
-    k.prefixGemmBackwardWeight(batch, this.inDim, this.outDim, dY, x, this.prefix, this.weight.grad, this.bias.grad);
+    // Right after zeroGrad the kernel overwrites the gradients instead of clearing and then accumulating into them.
+    const overwrite = this.weight.gradIsZero && this.bias.gradIsZero;
+    k.prefixGemmBackwardWeight(batch, this.inDim, this.outDim, dY, x, this.prefix, gradFor(this.weight, overwrite),
+      gradFor(this.bias, overwrite), !overwrite);
     if (this.contextWeight !== null && context !== null) {
-      k.prefixGemmBackwardWeight(batch, this.contextFeatures, this.outDim, dY, context, null, this.contextWeight.grad, null);
+      const fresh = this.contextWeight.gradIsZero;
+      k.prefixGemmBackwardWeight(batch, this.contextFeatures, this.outDim, dY, context, null,
+        gradFor(this.contextWeight, fresh), null, !fresh);
       if (dContext !== null) {
         k.prefixGemmBackwardInput(batch, this.contextFeatures, this.outDim, dY, this.contextWeight.value, null, dContext, true);
       }
@@ -117,4 +122,9 @@ export class MaskedLinear implements Module {
   allocateOutput(batch: number): FloatArray {
     return allocate(this.weight.dtype, batch * this.outDim);
   }
+}
+
+/** The gradient buffer to overwrite, or the (materialised) gradient to accumulate into. */
+function gradFor(p: Parameter, overwrite: boolean): FloatArray {
+  return overwrite ? p.takeGradForOverwrite() : p.grad;
 }

@@ -16,15 +16,17 @@ export interface ParameterOptions {
 
 export class Parameter {
   readonly value: FloatArray;
-  readonly grad: FloatArray;
   /** See `ParameterOptions.staircase`; null = every entry is live. */
   readonly staircase: Int32Array | null;
+  private readonly gradBuffer: FloatArray;
+  /** Set by zeroGrad: the buffer holds an old gradient that reads must see as 0 (cleared on first use). */
+  private gradStale = false;
 
   constructor(readonly shape: readonly number[], readonly dtype: Dtype, value?: FloatArray, options: ParameterOptions = {}) {
     const size = shape.reduce((a, b) => a * b, 1);
     this.value = value ?? allocate(dtype, size);
     if (this.value.length !== size) throw new RangeError(`Parameter: value has ${this.value.length} entries, shape [${shape.join(', ')}] needs ${size}`);
-    this.grad = allocate(dtype, size);
+    this.gradBuffer = allocate(dtype, size);
     this.staircase = options.staircase ?? null;
     if (this.staircase !== null) {
       const { rows, cols } = this;
@@ -49,14 +51,41 @@ export class Parameter {
     return this.cols === 0 ? 0 : this.size / this.cols;
   }
 
-  /** Zeroes the gradient (its live entries: masked ones are 0 already). */
-  zeroGrad(): void {
-    if (this.staircase === null) {
-      this.grad.fill(0);
-      return;
+  /** The accumulated gradient, same shape as `value` (masked entries of a staircase stay 0). */
+  get grad(): FloatArray {
+    if (this.gradStale) {
+      this.gradStale = false;
+      if (this.staircase === null) {
+        this.gradBuffer.fill(0);
+      } else {
+        const cols = this.cols;
+        this.staircase.forEach((live, r) => this.gradBuffer.fill(0, r * cols, r * cols + live));
+      }
     }
-    const cols = this.cols;
-    this.staircase.forEach((live, r) => this.grad.fill(0, r * cols, r * cols + live));
+    return this.gradBuffer;
+  }
+
+  /**
+   * Zeroes the gradient, lazily: the buffer is cleared when next read, unless a kernel overwrites it first
+   * (`takeGradForOverwrite`), which spares a large model a write and a read of every gradient per training step.
+   */
+  zeroGrad(): void {
+    this.gradStale = true;
+  }
+
+  /** True between zeroGrad and the next use of the gradient. */
+  get gradIsZero(): boolean {
+    return this.gradStale;
+  }
+
+  /**
+   * The gradient buffer for a kernel that will overwrite every live entry (call only while `gradIsZero`): its stale
+   * contents are not cleared first.
+   */
+  takeGradForOverwrite(): FloatArray {
+    if (!this.gradStale) throw new Error('Parameter.takeGradForOverwrite: the gradient holds values to accumulate into');
+    this.gradStale = false;
+    return this.gradBuffer;
   }
 }
 

@@ -106,11 +106,11 @@ function gemmCase(rng: Rng, { batch, inDim, outDim }: GemmShape, kind: PrefixKin
   const dWActual = dW0.slice();
   const dBiasExpected = withBias ? dBias0.slice() : null;
   const dBiasActual = withBias ? dBias0.slice() : null;
-  ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWExpected, dBiasExpected);
-  load.ok && load.kernels.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWActual, dBiasActual);
+  ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWExpected, dBiasExpected, accumulate);
+  load.ok && load.kernels.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWActual, dBiasActual, accumulate);
   const dWMagnitude = new Float64Array(outDim * inDim);
-  ref.prefixGemmBackwardWeight(batch, inDim, outDim, abs(dOut), abs(x), null, dWMagnitude, null);
-  for (let k = 0; k < dWMagnitude.length; k++) dWMagnitude[k] += 1 + Math.abs(dW0[k]);
+  ref.prefixGemmBackwardWeight(batch, inDim, outDim, abs(dOut), abs(x), null, dWMagnitude, null, false);
+  for (let k = 0; k < dWMagnitude.length; k++) dWMagnitude[k] += 1 + (accumulate ? Math.abs(dW0[k]) : 0);
   assertClose(`prefixGemmBackwardWeight dW ${label}`, dWActual, dWExpected, 2e-5, 1e-6, dWMagnitude);
   if (prefix !== null) {
     for (let j = 0; j < outDim; j++) {

@@ -63,10 +63,19 @@ describe('reference backward kernels match finite differences (float64)', () => 
       const dW = new Float64Array(outDim * inDim);
       const dBias = new Float64Array(outDim);
       ref.prefixGemmBackwardInput(batch, inDim, outDim, dPre, w, prefix, dIn, false);
-      ref.prefixGemmBackwardWeight(batch, inDim, outDim, dPre, x, prefix, dW, dBias);
+      ref.prefixGemmBackwardWeight(batch, inDim, outDim, dPre, x, prefix, dW, dBias, true);
       checkGradient('dX', loss, x, dIn);
       checkGradient('dW', loss, w, dW); // masked entries: both 0
       checkGradient('dBias', loss, bias, dBias);
+      // Overwriting: stale live entries are replaced by the same sums, masked entries are left as they were.
+      const stale = dW.map((_, k) => 100 + k);
+      const staleBias = dBias.map(() => -7);
+      ref.prefixGemmBackwardWeight(batch, inDim, outDim, dPre, x, prefix, stale, staleBias, false);
+      dW.forEach((g, k) => {
+        const live = prefix === null || k % inDim < prefix[Math.floor(k / inDim)];
+        assert.equal(stale[k], live ? g : 100 + k, `overwritten dW[${k}]`);
+      });
+      assert.deepEqual(staleBias, dBias);
     });
 
     it(`activationBackward of ${activation} from the output`, () => {

@@ -32,6 +32,35 @@ describe('Parameter', () => {
     assert.deepEqual(Array.from(dense.grad), [0, 0, 0, 0]);
   });
 
+  it('zeroGrad is lazy: a kernel may overwrite the stale buffer, any read sees zeros, accumulation resumes after', () => {
+    const rng = new Rng(4);
+    const layer = new MaskedLinear({ inDim: 4, outDim: 5, prefix: Int32Array.from([1, 2, 2, 3, 4]), contextFeatures: 2, rng });
+    const batch = 3;
+    const x = Float32Array.from({ length: batch * 4 }, () => rng.normal());
+    const c = Float32Array.from({ length: batch * 2 }, () => rng.normal());
+    const y = new Float32Array(batch * 5);
+    layer.forward(batch, x, c, y, 'tanh');
+    const grads = () => [layer.weight, layer.bias, layer.contextWeight as Parameter].map((p) => Array.from(p.grad));
+    const backward = () => layer.backward(batch, x, y, Float32Array.from({ length: batch * 5 }, (_, k) => Math.sin(k)), 'tanh', null, c, null);
+    const params = [layer.weight, layer.bias, layer.contextWeight as Parameter];
+    const live = (p: Parameter, k: number) => p.staircase === null || k % p.cols < p.staircase[Math.floor(k / p.cols)];
+    for (const p of params) p.grad.forEach((_, k) => { if (live(p, k)) p.grad[k] = 5; }); // stale values that must not leak
+    for (const p of params) p.zeroGrad();
+    assert.ok(params.every((p) => p.gradIsZero));
+    backward(); // overwrites
+    assert.ok(params.every((p) => !p.gradIsZero));
+    const once = grads();
+    assert.ok(once.every((g) => g.some((v) => v !== 0) && g.every((v) => v !== 5)), 'gradients written, nothing stale');
+    assert.ok(layer.weight.grad.every((g, k) => live(layer.weight, k) || g === 0), 'masked entries still 0');
+    for (const p of params) p.zeroGrad();
+    for (const p of params) assert.ok(p.grad.every((g) => g === 0), 'a read after zeroGrad sees zeros');
+    backward(); // accumulates onto the zeros it read
+    assert.deepEqual(grads(), once);
+    backward(); // accumulates: twice the gradient
+    grads().forEach((g, i) => g.forEach((v, k) => assert.ok(Math.abs(v - 2 * once[i][k]) <= 1e-6 * (1 + Math.abs(v)), `accumulated ${i}[${k}]`)));
+    assert.throws(() => layer.weight.takeGradForOverwrite(), /holds values to accumulate into/);
+  });
+
   it('rejects a staircase of the wrong length or out of range', () => {
     assert.throws(() => new Parameter([3, 4], 'float32', undefined, { staircase: Int32Array.from([1, 2]) }), /staircase has 2 entries, expected 3 rows/);
     assert.throws(() => new Parameter([2, 4], 'float32', undefined, { staircase: Int32Array.from([1, 5]) }), /staircase entries must lie in \[0, 4\], got 5/);
