@@ -102,6 +102,16 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
   // Float64 arrays go to the reference loops; after the check every array of the call is float32 by the contract.
   type F = Float32Array;
   type F32Bias = Float32Array | null;
+  /** Either fused affine pass (same arguments: input, output, log-det), with its layers flattened for the addon. */
+  const fusedPass = (pass: 'staircaseSequentialAffine' | 'staircaseParallelAffine'): Kernels[typeof pass] =>
+    (batch, features, contextFeatures, context, hidden, output, residual, input, out, logDet, bound, shiftOnly) => {
+      if (isF64(input)) {
+        return ref[pass](batch, features, contextFeatures, context, hidden, output, residual, input, out, logDet, bound,
+          shiftOnly);
+      }
+      addon[pass](batch, features, contextFeatures, context as F | null, ...flatten(hidden, output), residual, input,
+        out as F, logDet, bound, shiftOnly);
+    };
   return {
     name: 'native',
     prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, activation, outStart, outEnd) {
@@ -141,24 +151,8 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
       if (isF64(params)) return ref.affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly);
       addon.affineForwardBackward(batch, features, params, z as F, dX as F, dLogDet, dZ as F, dParams as F, bound, shiftOnly);
     },
-    staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x, logDet, bound,
-      shiftOnly) {
-      if (isF64(u)) {
-        return ref.staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x,
-          logDet, bound, shiftOnly);
-      }
-      addon.staircaseSequentialAffine(batch, features, contextFeatures, context as F | null, ...flatten(hidden, output),
-        residual, u, x as F, logDet, bound, shiftOnly);
-    },
-    staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z, logDet, bound,
-      shiftOnly) {
-      if (isF64(x)) {
-        return ref.staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z,
-          logDet, bound, shiftOnly);
-      }
-      addon.staircaseParallelAffine(batch, features, contextFeatures, context as F | null, ...flatten(hidden, output),
-        residual, x, z as F, logDet, bound, shiftOnly);
-    },
+    staircaseSequentialAffine: fusedPass('staircaseSequentialAffine'),
+    staircaseParallelAffine: fusedPass('staircaseParallelAffine'),
     gatherColumns(rows, cols, x, index, out) {
       if (isF64(x)) return ref.gatherColumns(rows, cols, x, index, out);
       addon.gatherColumns(rows, cols, x, index, out as F);
