@@ -66,7 +66,7 @@ class Args {
 
   // A staircase prefix [outDim] with values in [0, inDim], non-decreasing; null means dense.
   const int32_t* prefix(size_t i, int outDim, int inDim) const {
-    const int32_t* p = array<int32_t>(i, "prefix", outDim, true, napi_int32_array, "Int32Array");
+    const int32_t* p = i32(i, "prefix", outDim, true);
     if (p == nullptr) return nullptr;
     for (int j = 0; j < outDim; ++j) {
       if (p[j] < 0 || p[j] > inDim || (j > 0 && p[j] < p[j - 1])) {

@@ -499,14 +499,9 @@ void adamStep(int rows, int cols, const int32_t* staircase, float* param, const 
     return;
   }
   // Row ranges of about equal live entries.
-  job.rowSplit.assign(1, 0);
-  int64_t seen = 0;
-  for (int r = 0; r < rows && static_cast<int>(job.rowSplit.size()) < tasks; ++r) {
-    seen += staircase[r];
-    if (seen * tasks >= live * static_cast<int64_t>(job.rowSplit.size())) job.rowSplit.push_back(r + 1);
-  }
-  job.rowSplit.push_back(rows);
-  pool.run(static_cast<int>(job.rowSplit.size()) - 1, adamTask, &job);
+  job.rowSplit.resize(tasks + 1);
+  balanceRanges(0, rows, 1, tasks, [&](int r) { return static_cast<double>(staircase[r]); }, job.rowSplit.data());
+  pool.run(tasks, adamTask, &job);
 }
 
 }  // namespace maflow

@@ -728,21 +728,6 @@ double columnWork(const Job& job, int n) {
   }
 }
 
-// Cuts [begin, end) into `tasks` ranges on multiples of `step` from begin, of about equal total `work`.
-template <typename Work>
-void balance(Job& job, int begin, int end, int step, Work work) {
-  double total = 0;
-  for (int i = begin; i < end; ++i) total += work(i);
-  double seen = 0;
-  int t = 1;
-  job.split[0] = begin;
-  for (int i0 = begin; i0 < end && t < job.tasks; i0 += step) {
-    for (int i = i0; i < std::min(end, i0 + step); ++i) seen += work(i);
-    while (t < job.tasks && seen >= total * t / job.tasks) job.split[t++] = std::min(end, i0 + step);
-  }
-  for (; t <= job.tasks; ++t) job.split[t] = end;
-}
-
 // Runs the job on the calling thread, or split over the pool when it is large: by columns when C is wider than
 // tall (each task then packs only its own B panels; A is small), else by rows; tasks get about equal work.
 void run(Job& job, double usefulMacs) {
@@ -761,11 +746,11 @@ void run(Job& job, double usefulMacs) {
     return;
   }
   if (job.splitColumns) {
-    balance(job, job.nStart, job.nEnd, isa.nr, [&](int n) { return columnWork(job, n); });
+    balanceRanges(job.nStart, job.nEnd, isa.nr, job.tasks, [&](int n) { return columnWork(job, n); }, job.split);
   } else if (job.mode == Mode::BackwardWeight && job.prefix != nullptr) {
-    balance(job, 0, job.m, isa.mr, [&](int row) { return static_cast<double>(job.prefix[row]); });
+    balanceRanges(0, job.m, isa.mr, job.tasks, [&](int row) { return static_cast<double>(job.prefix[row]); }, job.split);
   } else {
-    balance(job, 0, job.m, isa.mr, [](int) { return 1.0; });
+    balanceRanges(0, job.m, isa.mr, job.tasks, [](int) { return 1.0; }, job.split);
   }
   pool.run(job.tasks, runTask, &job);
 }

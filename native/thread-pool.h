@@ -6,6 +6,7 @@
 // about the length of one layer's half of a GEMM.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -52,5 +53,21 @@ class ThreadPool {
   int tasks_ = 0;
   int next_ = 0;
 };
+
+// Cuts [begin, end) into `tasks` ranges on multiples of `step` from begin, of about equal total `work(i)`: task t
+// owns [split[t], split[t + 1]) (`split` has tasks + 1 entries; trailing ranges may be empty).
+template <typename Work>
+void balanceRanges(int begin, int end, int step, int tasks, Work work, int* split) {
+  double total = 0;
+  for (int i = begin; i < end; ++i) total += work(i);
+  double seen = 0;
+  int t = 1;
+  split[0] = begin;
+  for (int i0 = begin; i0 < end && t < tasks; i0 += step) {
+    for (int i = i0; i < std::min(end, i0 + step); ++i) seen += work(i);
+    while (t < tasks && seen >= total * t / tasks) split[t++] = std::min(end, i0 + step);
+  }
+  for (; t <= tasks; ++t) split[t] = end;
+}
 
 }  // namespace maflow
