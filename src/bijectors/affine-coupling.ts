@@ -8,9 +8,10 @@
  * The network's output layer starts small, so a fresh coupling is close to the identity.
  *
  * @example
- * const coupling = new AffineCoupling({ features: 4, mask: 'alternate', hiddenUnits: [32, 32], rng: new Rng(0) });
+ * import { AffineCoupling, Rng, matrix, toArrays } from 'maflow';
+ * const coupling = new AffineCoupling({ features: 4, mask: 'alternate', hiddenUnits: [8], rng: new Rng(0) });
  * const u = coupling.inverse(matrix([[0.1, 0.2, 0.3, 0.4]]));
- * coupling.forward(u); // ≈ [[0.1, 0.2, 0.3, 0.4]]
+ * console.log(toArrays(coupling.forward(u))); // ≈ [ [ 0.1, 0.2, 0.3, 0.4 ] ]
  */
 import { allocate, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

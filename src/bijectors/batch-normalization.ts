@@ -13,9 +13,10 @@
  * The running statistics are *buffers*: saved with the model (`namedBuffers`) but never trained.
  *
  * @example
+ * import { BatchNormalization, matrix, toArrays } from 'maflow';
  * const bn = new BatchNormalization({ features: 2 });
- * bn.setPopulationStatistics(matrix([[1, 2], [3, 6]]));
- * bn.inverse(matrix([[2, 4]]));   // ≈ [[0, 0]]
+ * bn.setPopulationStatistics(matrix([[1, 2], [3, 6]]));   // mean [2, 4], variance [1, 4]
+ * console.log(toArrays(bn.inverse(matrix([[2, 4]])))); // → [ [ 0, 0 ] ]
  */
 import { allocate, checkShape, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';

@@ -3,7 +3,12 @@
  * b1⁻¹ first. Log-determinants add. Differentiable in a direction when every member is.
  *
  * @example
+ * import { Chain, MaskedAutoregressiveFlow, Permute, Rng, matrix } from 'maflow';
+ * const rng = new Rng(0);
+ * const maf1 = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng });
+ * const maf2 = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng });
  * const flow = new Chain([maf1, new Permute({ permutation: 'reverse', features: 2 }), maf2]);
+ * console.log(flow.inverseLogDetJacobian(matrix([[0.5, -1]]))); // Float64Array [1]: the members' log-determinants, added
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';

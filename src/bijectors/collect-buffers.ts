@@ -8,8 +8,10 @@
  * wrappers are walked through their `bijectors` (Chain) or `bijector` (Invert) fields.
  *
  * @example
- * collectBuffers(createMaf({ features: 2, layers: 2, batchNorm: true })).map(([name]) => name);
- * // ['bijector.bijectors.1.runningMean', 'bijector.bijectors.1.runningVariance', …]
+ * import { Rng, collectBuffers, createMaf } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], batchNorm: true, rng: new Rng(0) });
+ * console.log(collectBuffers(flow).map(([name]) => name));
+ * // → [ 'bijector.bijectors.1.runningMean', 'bijector.bijectors.1.runningVariance', 'bijector.bijectors.4.runningMean', … ]
  */
 import { joinName } from '../nn/parameter.ts';
 import { Bijector } from './bijector.ts';

@@ -3,8 +3,13 @@
  * names, are loaded afterwards by name.
  *
  * @example
- * const copy = createBijector(flow.bijector.config(), new Rng(0));   // same architecture, fresh weights
+ * import { Rng, createBijector, createMaf, matrix } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const copy = createBijector(flow.bijector.config(), new Rng(1));   // same architecture, fresh weights
+ * const byName = new Map(flow.bijector.namedParameters());
  * for (const [name, p] of copy.namedParameters()) p.value.set(byName.get(name)!.value);
+ * const x = matrix([[0.5, -1]]);
+ * console.log(copy.inverse(x).data.join() === flow.bijector.inverse(x).data.join()); // → true
  */
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

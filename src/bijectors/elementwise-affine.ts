@@ -6,7 +6,9 @@
  * Shapes: inputs and outputs `[n, features]`, `θ [features]`.
  *
  * @example
- * new Shift({ features: 2, shift: [1, -1] }).inverse(matrix([[1, -1]])); // [[0, 0]]: Shift extends ElementwiseAffine
+ * import { Shift, matrix, toArrays } from 'maflow';
+ * const shift = new Shift({ features: 2, shift: [1, -1] });   // Shift and Scale extend ElementwiseAffine
+ * console.log(toArrays(shift.inverse(matrix([[1, -1]]))), shift.namedParameters().map(([name]) => name)); // → [ [ 0, 0 ] ] [ 'shift' ]
  */
 import type { Dtype, Matrix } from '../core/matrix.ts';
 import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';

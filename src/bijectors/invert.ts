@@ -6,9 +6,11 @@
  * Shapes are those of the wrapped bijector: `[n, D]` in and out, `context [n, contextFeatures]`.
  *
  * @example
- * const iaf = new Invert(new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [16, 16], rng: new Rng(1) }));
+ * import { Invert, MaskedAutoregressiveFlow, Rng, matrix, toArrays } from 'maflow';
+ * const iaf = new Invert(new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng: new Rng(1) }));
  * const x = iaf.forward(matrix([[0.3, -0.7]]));   // one parallel MADE pass
- * const u = iaf.inverse(x);                       // ≈ [[0.3, -0.7]], sequential
+ * const u = iaf.inverse(x);                       // sequential
+ * console.log(toArrays(u)); // ≈ [ [ 0.3, -0.7 ] ]
  */
 import type { Dtype, Matrix } from '../core/matrix.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';

@@ -11,9 +11,11 @@
  * MADE layer.
  *
  * @example
- * const maf = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [16, 16], rng: new Rng(1) });
- * const { output: u, logDet } = maf.inverseAndLogDet(matrix([[0.5, -1]]));
- * const x = maf.forward(u); // ≈ [[0.5, -1]]
+ * import { MaskedAutoregressiveFlow, Rng, matrix, toArrays } from 'maflow';
+ * const maf = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8, 8], rng: new Rng(1) });
+ * const { output: u, logDet } = maf.inverseAndLogDet(matrix([[0.5, -1]]));   // parallel (density)
+ * const x = maf.forward(u);                                                 // sequential (sampling)
+ * console.log(toArrays(x), logDet); // ≈ [ [ 0.5, -1 ] ] Float64Array(1) [ … ]
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';

@@ -4,7 +4,9 @@
  * (inside a MADE the order is always the natural one).
  *
  * @example
- * new Permute({ features: 3, permutation: 'reverse' }).forward(matrix([[1, 2, 3]])); // [[3, 2, 1]]
+ * import { Permute, matrix, toArrays } from 'maflow';
+ * const permute = new Permute({ features: 3, permutation: 'reverse' });
+ * console.log(toArrays(permute.forward(matrix([[1, 2, 3]])))); // → [ [ 3, 2, 1 ] ]
  */
 import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

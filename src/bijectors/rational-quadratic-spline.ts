@@ -19,8 +19,11 @@
  * `forward` (base → data) uses the direct formula and `inverse` (data → base) the quadratic root; both are exact.
  *
  * @example
- * const maf = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [32, 32], rng: new Rng(0),
+ * import { MaskedAutoregressiveFlow, RationalQuadraticSpline, Rng, matrix, toArrays } from 'maflow';
+ * const maf = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng: new Rng(0),
  *   transformer: new RationalQuadraticSpline({ bins: 8, tailBound: 3 }) });
+ * const u = maf.inverse(matrix([[0.5, -1]]));
+ * console.log(toArrays(maf.forward(u))); // ≈ [ [ 0.5, -1 ] ]
  */
 import type { FloatArray } from '../core/matrix.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';

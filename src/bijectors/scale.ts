@@ -4,7 +4,10 @@
  * parameter unless `trainable: false`). Both directions are parallel and differentiable.
  *
  * @example
- * new Scale({ features: 2, logScale: [Math.log(2), 0] }).forward(matrix([[1, 1]])); // [[2, 1]]
+ * import { Scale, matrix, toArrays } from 'maflow';
+ * const scale = new Scale({ features: 2, logScale: [Math.log(2), 0] });
+ * const u = matrix([[1, 1]]);
+ * console.log(toArrays(scale.forward(u)), scale.forwardLogDetJacobian(u)); // → [ [ 2, 1 ] ] Float64Array(1) [ 0.69… ] (log 2)
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Parameter } from '../nn/parameter.ts';

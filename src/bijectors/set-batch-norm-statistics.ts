@@ -7,8 +7,10 @@
  * Shapes: `data [n, features]`, `context [n, contextFeatures]` (passed to the conditional layers).
  *
  * @example
- * const flow = createMaf({ features: 2, layers: 3, batchNorm: true, rng: new Rng(0) });
- * setBatchNormStatistics(flow, trainingData); // 3
+ * import { Rng, createMaf, setBatchNormStatistics, twoMoons } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 3, hiddenUnits: [8], batchNorm: true, rng: new Rng(0) });
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * console.log(setBatchNormStatistics(flow, data)); // → 3
  */
 import type { Matrix } from '../core/matrix.ts';
 import { BatchNormalization } from './batch-normalization.ts';

@@ -4,7 +4,9 @@
  * parameter unless `trainable: false` (then it is a constant stored in the config).
  *
  * @example
- * new Shift({ features: 2, shift: [1, -1] }).forward(matrix([[0, 0]])); // [[1, -1]]
+ * import { Shift, matrix, toArrays } from 'maflow';
+ * const shift = new Shift({ features: 2, shift: [1, -1] });
+ * console.log(toArrays(shift.forward(matrix([[0, 0]])))); // → [ [ 1, -1 ] ]
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Parameter } from '../nn/parameter.ts';

@@ -11,7 +11,13 @@ import { UsageError } from './usage-error.ts';
  * Throws a `UsageError` naming `option` and `path` when `path` cannot be written.
  *
  * @example
- * checkOutputPath('--out', 'models/flow.safetensors');
+ * import { checkOutputPath } from './check-output-path.ts';
+ * checkOutputPath('--out', 'flow.safetensors');   // the working directory exists and is writable: no error
+ * try {
+ *   checkOutputPath('--out', 'models/flow.safetensors');
+ * } catch (error) {
+ *   console.log((error as Error).message); // → --out models/flow.safetensors: the directory /…/models does not exist
+ * }
  */
 export function checkOutputPath(option: string, path: string): void {
   const directory = dirname(resolve(path));

@@ -39,7 +39,13 @@ export interface CliModel extends ColumnLayout {
  * Writes `model` to `path` atomically.
  *
  * @example
+ * import { Rng, createMaf } from 'maflow';
+ * import { loadCliModel, saveCliModel, type CliModel } from './cli-model.ts';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const columns = ['x1', 'x2'];
+ * const model: CliModel = { flow, standardizer: null, contextStandardizer: null, columns, contextColumns: [], info: { columns, contextColumns: [] } };
  * saveCliModel('model.safetensors', model);
+ * console.log(loadCliModel('model.safetensors').columns); // → [ 'x1', 'x2' ]
  */
 export function saveCliModel(path: string, model: CliModel): void {
   saveModel(path, model.flow, {
@@ -52,8 +58,11 @@ export function saveCliModel(path: string, model: CliModel): void {
  * Reads a model file; a missing, unreadable or corrupt file is a `DataError` naming it.
  *
  * @example
+ * import { Rng, createMaf, saveModel } from 'maflow';
+ * import { loadCliModel } from './cli-model.ts';
+ * saveModel('model.safetensors', createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) }));   // by the library, not the CLI
  * const model = loadCliModel('model.safetensors');
- * model.columns;  // ['x1', 'x2']
+ * console.log(model.columns, model.standardizer); // → [ 'col0', 'col1' ] null (columns by position)
  */
 export function loadCliModel(path: string): CliModel {
   const loaded = loadModel(path);

@@ -17,7 +17,9 @@ export interface ColumnMoments {
  * Moments of each column of `x [n, D]` (n ≥ 2).
  *
  * @example
- * columnMoments(matrix([[1], [2], [3]]))[0];  // { mean: 2, std: 1, skewness: 0, excessKurtosis: -1.5 }
+ * import { matrix } from 'maflow';
+ * import { columnMoments } from './column-moments.ts';
+ * console.log(columnMoments(matrix([[1], [2], [3]]))[0]); // → { mean: 2, std: 1, skewness: 0, excessKurtosis: -1.5 }
  */
 export function columnMoments(x: Matrix): ColumnMoments[] {
   const { rows: n, cols, data } = x;

@@ -22,7 +22,14 @@ export interface DensityGridOptions {
  * Evaluates `log p` at `resolution²` points, row-major `[ny, nx]` with the first row at the lowest y.
  *
  * @example
- * const grid = densityGrid(model, { x: [-2, 3], y: [-1.5, 2] });
+ * import { Rng, createMaf } from 'maflow';
+ * import type { CliModel } from './cli-model.ts';
+ * import { densityGrid } from './density-grid.ts';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const columns = ['x1', 'x2'];
+ * const model: CliModel = { flow, standardizer: null, contextStandardizer: null, columns, contextColumns: [], info: { columns, contextColumns: [] } };
+ * const grid = densityGrid(model, { x: [-2, 3], y: [-1.5, 2], resolution: 20 });
+ * console.log(grid.xs.length, grid.ys.length, grid.logDensity.length); // → 20 20 400
  */
 export function densityGrid(model: CliModel, options: DensityGridOptions): DensityGrid {
   const n = options.resolution ?? 120;

@@ -70,7 +70,13 @@ const FLAGS: Record<OptionName, string> = {
  * Throws a `UsageError` when an option the user set explicitly (`given`) does not apply to `kind`.
  *
  * @example
- * checkFlowOptions('made', ['layers']);  // throws: --layers does not apply to --flow made …
+ * import { checkFlowOptions } from './flow-from-options.ts';
+ * checkFlowOptions('maf', ['layers']);   // --layers applies to maf: no error
+ * try {
+ *   checkFlowOptions('made', ['layers']);
+ * } catch (error) {
+ *   console.log((error as Error).message); // → --layers does not apply to --flow made (it applies to: maf, maf-mog, iaf, realnvp, nsf)
+ * }
  */
 export function checkFlowOptions(kind: FlowKind, given: readonly OptionName[]): void {
   for (const name of given) {
@@ -84,7 +90,10 @@ export function checkFlowOptions(kind: FlowKind, given: readonly OptionName[]): 
  * Builds the untrained flow described by `spec`.
  *
  * @example
- * const flow = flowFromOptions({ kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [16, 16], seed: 1 });
+ * import { matrix } from 'maflow';
+ * import { flowFromOptions } from './flow-from-options.ts';
+ * const flow = flowFromOptions({ kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [8, 8], seed: 1 });
+ * console.log(flow.config().type, flow.logProb(matrix([[0.5, -1]]))); // → TransformedDistribution Float64Array(1) [ … ]
  */
 export function flowFromOptions(spec: FlowSpec): Distribution {
   try {

@@ -20,7 +20,8 @@ export interface KsTestResult {
  * Tests `values` (length n ≥ 1) against N(0, 1).
  *
  * @example
- * ksTest([-1.2, 0.3, 0.8, -0.1]).statistic;  // ≈ 0.1587
+ * import { ksTest } from './ks-test.ts';
+ * console.log(ksTest([-1.2, 0.3, 0.8, -0.1])); // → { statistic: 0.2118…, pValue: 0.98… } (D = 1 − Φ(0.8))
  */
 export function ksTest(values: ArrayLike<number>): KsTestResult {
   const n = values.length;

@@ -20,7 +20,8 @@ export interface LogLikelihoodSummary {
  * Summarises per-row log-densities `logProb [n]` of `dimensions`-dimensional data.
  *
  * @example
- * summarizeLogLikelihood(Float64Array.of(-1, -3), 2);  // { mean: -2, twoStandardErrors: 2, bitsPerDimension: 1.4427, … }
+ * import { summarizeLogLikelihood } from './log-likelihood-summary.ts';
+ * console.log(summarizeLogLikelihood(Float64Array.of(-1, -3), 2)); // → { mean: -2, twoStandardErrors: 2, bitsPerDimension: 1.4426950408889634, … }
  */
 export function summarizeLogLikelihood(logProb: ArrayLike<number>, dimensions: number): LogLikelihoodSummary {
   const n = logProb.length;

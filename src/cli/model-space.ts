@@ -18,7 +18,15 @@ const CHUNK_ROWS = 8192;
  * `log p(x | context)` per row in the data's original units; `x [n, D]`, `context [n, C]` (or undefined).
  *
  * @example
- * const lp = logDensities(model, x, undefined);  // Float64Array [n]
+ * import { Rng, Standardizer, createMaf, matrix } from 'maflow';
+ * import type { CliModel } from './cli-model.ts';
+ * import { logDensities } from './model-space.ts';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const x = matrix([[1, 10], [3, 30]]);
+ * const columns = ['x1', 'x2'];
+ * const model: CliModel = { flow, standardizer: Standardizer.fit(x), contextStandardizer: null, columns, contextColumns: [], info: { columns, contextColumns: [] } };
+ * const lp = logDensities(model, x, undefined);   // Float64Array [n], a density of x in its own units
+ * console.log(lp[0] - flow.logProb(model.standardizer!.transform(x))[0]); // → −2.302… = −Σ log std (std = [1, 10])
  */
 export function logDensities(model: CliModel, x: Matrix, context: Matrix | undefined): Float64Array {
   const out = new Float64Array(x.rows);
@@ -36,7 +44,14 @@ export function logDensities(model: CliModel, x: Matrix, context: Matrix | undef
  * `n` samples `[n, D]` in original units; `context` is `[1, C]` (broadcast) or `[n, C]`, required for conditional models.
  *
  * @example
- * const samples = sampleOriginal(model, 1000, undefined, new Rng(1));
+ * import { Rng, Standardizer, createMaf, matrix } from 'maflow';
+ * import type { CliModel } from './cli-model.ts';
+ * import { sampleOriginal } from './model-space.ts';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const columns = ['x1', 'x2'];
+ * const model: CliModel = { flow, standardizer: Standardizer.fit(matrix([[1, 10], [3, 30]])), contextStandardizer: null, columns, contextColumns: [], info: { columns, contextColumns: [] } };
+ * const samples = sampleOriginal(model, 1000, undefined, new Rng(1));   // [1000, 2] in the data's units
+ * console.log(Standardizer.fit(samples).mean); // ≈ [2, 20], the data's mean (the flow is untrained)
  */
 export function sampleOriginal(model: CliModel, n: number, context: Matrix | undefined, rng: Rng): Matrix {
   const c = context === undefined ? undefined : model.contextStandardizer === null ? context : model.contextStandardizer.transform(context);

@@ -10,8 +10,8 @@
  * @param x any real number
  * @returns `P(Z ≤ x)` for `Z ~ N(0, 1)`
  * @example
- * normalCdf(0);      // 0.5
- * normalCdf(1.96);   // 0.97500210…
+ * import { normalCdf } from './normal-cdf.ts';
+ * console.log(normalCdf(0), normalCdf(1.96)); // → 0.5 0.97500210…
  */
 export function normalCdf(x: number): number {
   if (Number.isNaN(x)) return NaN;

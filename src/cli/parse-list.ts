@@ -3,8 +3,8 @@
  * reported as `option '--hidden <units>' argument '64,x' is invalid. …` with exit status 2.
  *
  * @example
- * parseIntegerList('512,512');  // [512, 512]
- * parsePositiveInteger('5');    // 5
+ * import { parseIntegerList, parsePositiveInteger } from './parse-list.ts';
+ * console.log(parseIntegerList('512,512'), parsePositiveInteger('5')); // → [ 512, 512 ] 5
  */
 import { InvalidArgumentError } from 'commander';
 

@@ -27,9 +27,15 @@ export interface ProgressReporter {
  * A reporter writing to `io.stderr`.
  *
  * @example
- * const progress = createProgressReporter(io, { epochs: 100, stepsPerEpoch: 90 });
- * fit(flow, data, { onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e) });
+ * import { Rng, createMaf, fit, twoMoons } from 'maflow';
+ * import { createProgressReporter } from './progress-reporter.ts';
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const io = { stdout: process.stdout, stderr: process.stderr };   // not a terminal: one line per epoch
+ * const progress = createProgressReporter(io, { epochs: 3, stepsPerEpoch: 3 });
+ * fit(flow, data, { epochs: 3, batchSize: 50, rng: new Rng(2), onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e) });
  * progress.stop();
+ * // stderr: epoch 1/3  train loss 2.4097  val ll -2.5118  best -2.5118 (epoch 1)  9,833 rows/s  ETA 0:00, …
  */
 export function createProgressReporter(io: CliIo, options: ProgressReporterOptions): ProgressReporter {
   const useBar = options.bar ?? io.stderrIsTTY === true;

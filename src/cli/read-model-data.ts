@@ -25,7 +25,11 @@ export interface ModelData {
  * Reads `layout.columns` (and `layout.contextColumns`) from `path`.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
+ * import { readModelData } from './read-model-data.ts';
+ * writeFileSync('test.csv', 'y,x2,x1\n0,2,1\n1,4,3\n');
  * const { x, context } = readModelData('test.csv', { columns: ['x1', 'x2'], contextColumns: ['y'] });
+ * console.log(x.data, context?.data); // → Float64Array(4) [ 1, 2, 3, 4 ] Float64Array(2) [ 0, 1 ]
  */
 export function readModelData(path: string, layout: ColumnLayout): ModelData {
   const wanted = [...layout.columns, ...layout.contextColumns];

@@ -28,7 +28,11 @@ export interface TrainingData {
  * Reads `path` as described above.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
+ * import { readTrainingData } from './read-training-data.ts';
+ * writeFileSync('train.csv', 'x1,y,x2\n1,0,2\n3,1,4\n');
  * const { x, context, columns } = readTrainingData('train.csv', { contextColumns: 'y' });
+ * console.log(columns, x.data, context?.data); // → [ 'x1', 'x2' ] Float64Array(4) [ 1, 2, 3, 4 ] Float64Array(2) [ 0, 1 ]
  */
 export function readTrainingData(path: string, options: TrainingDataOptions): TrainingData {
   const split = (text: string | undefined): string[] => (text === undefined ? [] : text.split(',').map((s) => s.trim()));

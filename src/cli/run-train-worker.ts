@@ -19,7 +19,16 @@ export type WorkerMessage =
  * Runs `job` in a worker with `env` (the backend choice); user mistakes found there come back as `UsageError`s.
  *
  * @example
- * const result = await runTrainWorker(job, { onEpoch: (e) => log(e) , signal }, process.env);
+ * import { Rng, twoMoons } from 'maflow';
+ * import { runTrainWorker } from './run-train-worker.ts';
+ * import type { TrainJob } from './train-job.ts';
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const job: TrainJob = { spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [8] }, x: data,
+ *   columns: ['x1', 'x2'], contextColumns: [], standardize: true, validationFraction: 0.1, epochs: 2, batchSize: 50,
+ *   learningRate: 1e-3, weightDecay: 0, patience: 30, seed: 0, out: 'model.safetensors', dataPath: 'moons.csv' };
+ * const signal = new AbortController().signal;   // aborting it stops training after the current step
+ * const result = await runTrainWorker(job, { onEpoch: (e) => console.log(e.epoch, e.validationLogLik), signal }, process.env);
+ * console.log(result.stoppedBy); // → epochs
  */
 export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {

@@ -7,8 +7,15 @@
  * - 130: interrupted by Ctrl-C (commands that save partial work say what they saved).
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
+ * import { Rng, createMaf, saveModel } from 'maflow';
+ * import { TextBuffer } from './cli-io.ts';
+ * import { main } from './run.ts';
+ * saveModel('model.safetensors', createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) }));
+ * writeFileSync('test.csv', 'x1,x2\n0.5,-1\n0,0\n');
  * const stdout = new TextBuffer();
  * const status = await main(['eval', 'model.safetensors', 'test.csv', '--json'], { stdout, stderr: process.stderr });
+ * console.log(status, stdout.text()); // → 0 {"mean":…}
  */
 import { CommanderError } from 'commander';
 import { DataError } from '../io/data-error.ts';
@@ -35,7 +42,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
  * Prints `error` the way the CLI does and returns the exit status it maps to (see above).
  *
  * @example
- * reportError(new UsageError('--out: …'), io);  // 2, after writing `maflow: --out: …`
+ * import { TextBuffer } from './cli-io.ts';
+ * import { reportError } from './run.ts';
+ * import { UsageError } from './usage-error.ts';
+ * const io = { stdout: new TextBuffer(), stderr: new TextBuffer() };
+ * const status = reportError(new UsageError('--out: the directory models does not exist'), io);
+ * console.log(status, io.stderr.text()); // → 2 maflow: --out: the directory models does not exist
  */
 export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {

@@ -63,7 +63,14 @@ export interface TrainJobHooks {
  * Runs `job` to completion (or until `hooks.signal` aborts, after the current step) and writes the best model.
  *
  * @example
- * const result = runTrainJob(job, { onEpoch: (e) => console.log(e.epoch, e.validationLogLik) });
+ * import { Rng, twoMoons } from 'maflow';
+ * import { runTrainJob, type TrainJob } from './train-job.ts';
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const job: TrainJob = { spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [8] }, x: data,
+ *   columns: ['x1', 'x2'], contextColumns: [], standardize: true, validationFraction: 0.1, epochs: 3, batchSize: 50,
+ *   learningRate: 1e-3, weightDecay: 0, patience: 30, seed: 0, out: 'model.safetensors', dataPath: 'moons.csv' };
+ * const result = runTrainJob(job, { onEpoch: (e) => console.log(e.epoch, e.validationLogLik) });   // and writes model.safetensors
+ * console.log(result.stoppedBy); // → epochs
  */
 export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobResult {
   const standardizer = job.standardize ? Standardizer.fit(job.x) : null;

@@ -3,7 +3,12 @@
  * The CLI prints its message as one line and exits with status 2, like a `DataError`.
  *
  * @example
- * throw new UsageError('--hidden: expected positive integers separated by commas, got "64,x"');
+ * import { UsageError } from './usage-error.ts';
+ * try {
+ *   throw new UsageError('--hidden: expected positive integers separated by commas, got "64,x"');
+ * } catch (error) {
+ *   console.log(error instanceof UsageError, (error as Error).message); // → true --hidden: expected positive integers …
+ * }
  */
 export class UsageError extends Error {
   constructor(message: string) {

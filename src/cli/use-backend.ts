@@ -18,7 +18,11 @@ export function addBackendOption(command: Command): Command {
  * Returns the environment to hand to a worker thread so that it makes the same choice.
  *
  * @example
- * useBackend(io, options.backend);
+ * import { describeBackend } from '../kernels/select.ts';
+ * import { TextBuffer } from './cli-io.ts';
+ * import { useBackend } from './use-backend.ts';
+ * const env = useBackend({ stdout: new TextBuffer(), stderr: new TextBuffer() }, 'reference');   // as `--backend reference`
+ * console.log(env.MAFLOW_BACKEND, describeBackend()); // → reference reference (pure TypeScript)
  */
 export function useBackend(io: CliIo, name: string | undefined): Record<string, string | undefined> {
   const env = { ...(io.env ?? process.env), ...(name === undefined ? {} : { MAFLOW_BACKEND: name }) };

@@ -4,8 +4,11 @@
  * returned in `dtype`. Errors name the method (`where`), the expected and the actual shape.
  *
  * @example
- * checkContext('Made.forward', 'bijector', { contextFeatures: 1, rows: 2, dtype: 'float32' }, matrix([[0], [1]]));
- * checkContext('Normal.logProb', 'distribution', { contextFeatures: 0, rows: 2, dtype: 'float32' }, undefined); // null
+ * import { matrix } from 'maflow';
+ * import { checkContext } from './check-context.ts';
+ * const context = checkContext('Made.forward', 'bijector', { contextFeatures: 1, rows: 2, dtype: 'float32' }, matrix([[0], [1]]));
+ * const none = checkContext('Normal.logProb', 'distribution', { contextFeatures: 0, rows: 2, dtype: 'float32' }, undefined);
+ * console.log(context?.rows, none); // → 2 null
  */
 import { checkShape, type Dtype, type Matrix } from './matrix.ts';
 import { toDtype } from './to-dtype.ts';

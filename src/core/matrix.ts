@@ -37,8 +37,10 @@ export function zeros(rows: number, cols: number, dtype: Dtype = 'float32'): Mat
  * Builds a matrix from nested arrays (`[[1, 2], [3, 4]]`) or wraps a flat array with an explicit shape.
  *
  * @example
+ * import { matrix, toArrays } from 'maflow';
  * const x = matrix([[0.5, -1], [2, 0]]);        // [2, 2] float32
- * const y = matrix([1, 2, 3, 4, 5, 6], 3, 2);   // [3, 2]
+ * const y = matrix([1, 2, 3, 4, 5, 6], 3, 2);   // [3, 2] from a flat row-major array
+ * console.log(x.data, toArrays(y)); // → Float32Array(4) [ 0.5, -1, 2, 0 ] [ [ 1, 2 ], [ 3, 4 ], [ 5, 6 ] ]
  */
 export function matrix(values: ArrayLike<number> | readonly (readonly number[])[], rows?: number, cols?: number,
   dtype: Dtype = 'float32'): Matrix {

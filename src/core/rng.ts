@@ -4,9 +4,11 @@
  * same model, samples and numbers on every backend.
  *
  * @example
+ * import { Rng } from 'maflow';
  * const rng = new Rng(42);
- * rng.normal();        // one standard normal
- * rng.uniform();       // in [0, 1)
+ * const z = rng.normal();    // one standard normal
+ * const u = rng.uniform();   // in [0, 1)
+ * console.log(new Rng(42).normal() === z, u >= 0 && u < 1); // → true true (the same seed gives the same draws)
  */
 export class Rng {
   private s0: number;

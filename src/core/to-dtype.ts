@@ -3,7 +3,10 @@
  * Shapes: `m [rows, cols]` → `[rows, cols]`.
  *
  * @example
- * toDtype(matrix([[1, 2]], 'float64'), 'float32').data; // Float32Array [1, 2]
+ * import { matrix } from 'maflow';
+ * import { toDtype } from './to-dtype.ts';
+ * const m = matrix([1, 2], 1, 2, 'float64');   // [1, 2] float64
+ * console.log(toDtype(m, 'float32').data, toDtype(m, 'float64') === m); // → Float32Array(2) [ 1, 2 ] true
  */
 import { cast, dtypeOf, type Dtype, type Matrix } from './matrix.ts';
 

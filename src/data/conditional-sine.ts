@@ -19,7 +19,9 @@ export interface ConditionalSineOptions extends GeneratorOptions {
  * `logProb(x, context) = log N(x; sin y, σ²)`.
  *
  * @example
- * const { data, context, logProb } = conditionalSine(1000, new Rng(3));
+ * import { Rng, conditionalSine } from 'maflow';
+ * const { data, context, logProb } = conditionalSine(1000, new Rng(3));   // x [1000, 1] given y [1000, 1]
+ * console.log(data.cols, context!.cols, logProb!(data, context).length); // → 1 1 1000
  */
 export function conditionalSine(n: number, options: Rng | ConditionalSineOptions): SyntheticDataset {
   checkCount('conditionalSine', n);

@@ -20,7 +20,9 @@ export interface GaussianMixture2dOptions extends GeneratorOptions {
  * its exact `logProb` (a stable log-sum-exp over components).
  *
  * @example
- * const { data, logProb } = gaussianMixture2d(1000, { rng: new Rng(2) });
+ * import { Rng, gaussianMixture2d } from 'maflow';
+ * const { data, logProb } = gaussianMixture2d(1000, { rng: new Rng(2), components: 8 });
+ * console.log(data.rows, data.cols, -logProb!(data).reduce((a, b) => a + b) / 1000); // 1000 2, and an estimate of the entropy
  */
 export function gaussianMixture2d(n: number, options: Rng | GaussianMixture2dOptions): SyntheticDataset {
   checkCount('gaussianMixture2d', n);

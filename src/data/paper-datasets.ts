@@ -65,7 +65,12 @@ const SPLITS = ['train', 'validate', 'test'] as const;
  * says which folder and files were expected and how to produce them.
  *
  * @example
- * const { train, validate, test } = loadPaperDataset('power', { root: '/data/maf' });
+ * import { mkdirSync } from 'node:fs';
+ * import { loadPaperDataset, matrix, writeNpy } from 'maflow';
+ * mkdirSync('maf/power', { recursive: true });   // stand-ins for the exported splits: POWER has 6 columns
+ * for (const split of ['train', 'validate', 'test']) writeNpy(`maf/power/${split}.npy`, matrix(new Float32Array(12), 2, 6));
+ * const { train, validate, test } = loadPaperDataset('power', { root: 'maf' });
+ * console.log(train.cols, validate.rows, test.rows); // → 6 2 2
  */
 export function loadPaperDataset(name: PaperDatasetName, options: PaperDatasetOptions): PaperDataset {
   const spec = PAPER_DATASETS[name];

@@ -30,9 +30,11 @@ export interface StandardizerJson {
  * `logAbsDetJacobian() = −Σ_d log std_d`.
  *
  * @example
- * const s = Standardizer.fit(train);
+ * import { Standardizer, matrix, toArrays } from 'maflow';
+ * const train = matrix([[1, 10], [3, 30]]);
+ * const s = Standardizer.fit(train);     // mean [2, 20], std [1, 10]
  * const z = s.transform(train);          // columns with mean 0, std 1
- * const x = s.inverseTransform(z);       // back to the original units
+ * console.log(toArrays(z), toArrays(s.inverseTransform(z))); // → [ [ -1, -1 ], [ 1, 1 ] ] [ [ 1, 10 ], [ 3, 30 ] ]
  */
 export class Standardizer {
   readonly mean: Float64Array;

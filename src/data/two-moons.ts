@@ -17,7 +17,9 @@ export interface TwoMoonsOptions extends GeneratorOptions {
  * density (the noise makes it an integral over t), so `logProb` is absent.
  *
  * @example
+ * import { Rng, twoMoons } from 'maflow';
  * const { data } = twoMoons(500, { rng: new Rng(1), noise: 0.05 });
+ * console.log(data.rows, data.cols); // → 500 2
  */
 export function twoMoons(n: number, options: Rng | TwoMoonsOptions): SyntheticDataset {
   checkCount('twoMoons', n);

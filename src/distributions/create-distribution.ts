@@ -4,9 +4,13 @@
  * `createBijector`). Weights are freshly initialised from `rng`; load them afterwards by name.
  *
  * @example
- * const copy = createDistribution(flow.config(), new Rng(0));     // same architecture, fresh weights
+ * import { Rng, createDistribution, createMaf, matrix } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const copy = createDistribution(flow.config(), new Rng(1));     // same architecture, fresh weights
  * const saved = new Map(flow.namedParameters());
  * for (const [name, p] of copy.namedParameters()) p.value.set(saved.get(name)!.value);
+ * const x = matrix([[0.5, -1.2]]);
+ * console.log(copy.logProb(x)[0] === flow.logProb(x)[0]); // → true
  */
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

@@ -5,9 +5,10 @@
  * Shapes: `x [n, D]` → `logProb [n]`; `sample(n)` → `[n, D]`.
  *
  * @example
+ * import { DiagNormal, Rng, matrix } from 'maflow';
  * const normal = new DiagNormal({ features: 2, loc: [1, -1], logScale: [0, Math.log(2)] });
- * normal.logProb(matrix([[1, -1]]));          // [−log 2π − log 2]
- * normal.sample(100, { rng: new Rng(0) });    // [100, 2]
+ * console.log(normal.logProb(matrix([[1, -1]])), -Math.log(2 * Math.PI) - Math.log(2)); // both ≈ −2.531
+ * console.log(normal.sample(100, { rng: new Rng(0) }).rows); // → 100
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

@@ -4,7 +4,8 @@
  * only −∞, gives −∞. Shapes: `v [≥ end]` → a number.
  *
  * @example
- * logSumExp([0, Math.log(3)], 0, 2); // log 4
+ * import { logSumExp } from './log-sum-exp.ts';
+ * console.log(logSumExp([0, Math.log(3)], 0, 2), Math.log(4)); // → 1.3862943611198906 1.3862943611198906
  */
 export function logSumExp(v: ArrayLike<number>, start: number, end: number): number {
   let max = -Infinity;

@@ -13,9 +13,10 @@
  * MADE layer. Shapes: `x [n, D]`, `context [n, C]` → `logProb [n]`.
  *
  * @example
- * const mog = new MadeMog({ features: 2, components: 5, hiddenUnits: [32, 32], rng: new Rng(0) });
- * mog.logProb(matrix([[0.1, -0.3]]));     // Float64Array [1]
- * mog.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * import { MadeMog, Rng, matrix } from 'maflow';
+ * const mog = new MadeMog({ features: 2, components: 3, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = mog.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * console.log(mog.logProb(matrix([[0.1, -0.3]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
 import { zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

@@ -8,9 +8,10 @@
  * Initialisation: equal weights, means drawn from N(0, 1), unit scales.
  *
  * @example
+ * import { MixtureOfGaussians, Rng, matrix } from 'maflow';
  * const mog = new MixtureOfGaussians({ features: 2, components: 5, rng: new Rng(0) });
- * mog.logProb(matrix([[0, 1]]));                // Float64Array [1]
- * mog.sample(10, { rng: new Rng(1) });          // [10, 2]
+ * const samples = mog.sample(10, { rng: new Rng(1) });   // [10, 2]
+ * console.log(mog.logProb(matrix([[0, 1]])), samples.rows); // → Float64Array(1) [ … ] 10
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

@@ -4,7 +4,12 @@
  * overflow). Shapes: `logits [≥ end]` → an index.
  *
  * @example
- * pickComponent([0, 0, Math.log(2)], 0, 3, new Rng(0)); // 2 with probability 1/2, 0 or 1 with 1/4 each
+ * import { Rng } from 'maflow';
+ * import { pickComponent } from './pick-component.ts';
+ * const rng = new Rng(0);
+ * const counts = [0, 0, 0];
+ * for (let i = 0; i < 10000; i++) counts[pickComponent([0, 0, Math.log(2)], 0, 3, rng)]++;
+ * console.log(counts); // ≈ [ 2500, 2500, 5000 ]: 2 with probability 1/2, 0 or 1 with 1/4 each
  */
 import type { Rng } from '../core/rng.ts';
 

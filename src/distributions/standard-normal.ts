@@ -2,8 +2,9 @@
  * The standard normal base distribution N(0, I_D): `log p(z) = −½ Σ_d z_d² − (D/2) log 2π`.
  *
  * @example
+ * import { StandardNormal, matrix } from 'maflow';
  * const base = new StandardNormal(2);
- * base.logProb(matrix([[0, 0]])); // [−1.8379]
+ * console.log(base.logProb(matrix([[0, 0]]))); // → Float64Array(1) [ -1.8378770664093453 ]
  */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

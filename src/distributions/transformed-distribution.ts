@@ -5,9 +5,11 @@
  * The context goes to the bijector and, when the base is conditional too, to the base.
  *
  * @example
+ * import { MaskedAutoregressiveFlow, Rng, StandardNormal, TransformedDistribution, matrix } from 'maflow';
  * const flow = new TransformedDistribution(new StandardNormal(2),
- *   new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [16, 16], rng: new Rng(0) }));
- * flow.logProb(matrix([[0.1, 0.2]]));
+ *   new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng: new Rng(0) }));
+ * const samples = flow.sample(3, { rng: new Rng(1) });   // [3, 2]
+ * console.log(flow.logProb(matrix([[0.1, 0.2]])), samples.rows); // → Float64Array(1) [ … ] 3
  */
 import { type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

@@ -3,7 +3,9 @@
  * trainable diagonal-covariance mixture of Gaussians (`components` of them), a richer base for multimodal data.
  *
  * @example
- * createBase('mog', { features: 2, components: 5, dtype: 'float32', rng: new Rng(0) }); // MixtureOfGaussians
+ * import { Rng, createBase } from 'maflow';
+ * const base = createBase('mog', { features: 2, components: 5, dtype: 'float32', rng: new Rng(0) });
+ * console.log(base.constructor.name, base.features); // → MixtureOfGaussians 2
  */
 import type { Dtype } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

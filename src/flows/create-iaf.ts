@@ -6,9 +6,10 @@
  * forward direction (`TransformedDistribution.sampleTrain`).
  *
  * @example
- * const flow = createIaf({ features: 2, layers: 4, hiddenUnits: [32, 32], rng: new Rng(0) });
- * const { samples, logProb } = flow.sampleAndLogProb(1000, { rng: new Rng(1) });  // fast
- * flow.logProb(samples);                                                          // ≈ logProb, sequential
+ * import { Rng, createIaf } from 'maflow';
+ * const flow = createIaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const { samples, logProb } = flow.sampleAndLogProb(100, { rng: new Rng(1) });   // fast: parallel
+ * console.log(logProb[0], flow.logProb(samples)[0]);                              // ≈ equal; the second is sequential
  */
 import { Invert } from '../bijectors/invert.ts';
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';

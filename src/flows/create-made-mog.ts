@@ -3,9 +3,10 @@
  * mixtures, `p(x) = Π_d Σ_j π_dj(x_{<d}) N(x_d; μ_dj(x_{<d}), σ_dj(x_{<d})²)` (see `MadeMog` for the layout).
  *
  * @example
- * const density = createMadeMog({ features: 2, components: 5, hiddenUnits: [32, 32], rng: new Rng(0) });
- * density.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * density.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * import { Rng, createMadeMog, matrix } from 'maflow';
+ * const density = createMadeMog({ features: 2, components: 3, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = density.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * console.log(density.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
 import { Rng } from '../core/rng.ts';
 import { MadeMog } from '../distributions/made-mog.ts';

@@ -4,9 +4,10 @@
  * their experiments). `logProb` is one parallel MADE pass, `sample` the staircase sequential pass.
  *
  * @example
- * const made = createMade({ features: 2, hiddenUnits: [32, 32], rng: new Rng(0) });
- * made.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * made.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * import { Rng, createMade, matrix } from 'maflow';
+ * const made = createMade({ features: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = made.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * console.log(made.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
 import { Rng } from '../core/rng.ts';
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';

@@ -5,9 +5,10 @@
  * the MADE MoG base.
  *
  * @example
- * const flow = createMafMog({ features: 2, layers: 5, components: 10, hiddenUnits: [64, 64], rng: new Rng(0) });
- * flow.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * flow.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * import { Rng, createMafMog, matrix } from 'maflow';
+ * const flow = createMafMog({ features: 2, layers: 2, components: 3, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = flow.sample(100, { rng: new Rng(1) });   // [100, 2]
+ * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
 import { Rng } from '../core/rng.ts';
 import { MadeMog } from '../distributions/made-mog.ts';

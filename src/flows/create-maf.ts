@@ -7,9 +7,10 @@
  * evaluating (fit() does).
  *
  * @example
- * const flow = createMaf({ features: 2, layers: 5, hiddenUnits: [64, 64], rng: new Rng(0) });
- * flow.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * flow.sample(1000, { rng: new Rng(1) });  // [1000, 2]
+ * import { Rng, createMaf, matrix } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2]
+ * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
  */
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';

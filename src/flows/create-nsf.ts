@@ -8,9 +8,10 @@
  * Shapes: `x [n, features]`, `context [n, contextFeatures]`.
  *
  * @example
- * const flow = createNsf({ features: 2, layers: 5, hiddenUnits: [64, 64], bins: 8, tailBound: 3, rng: new Rng(0) });
- * flow.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * flow.sample(1000, { rng: new Rng(1) });  // [1000, 2], one staircase pass per layer
+ * import { Rng, createNsf, matrix } from 'maflow';
+ * const flow = createNsf({ features: 2, layers: 2, hiddenUnits: [8], bins: 8, tailBound: 3, rng: new Rng(0) });
+ * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2], one staircase pass per layer
+ * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
  */
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
 import { RationalQuadraticSpline } from '../bijectors/rational-quadratic-spline.ts';

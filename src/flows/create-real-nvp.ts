@@ -5,9 +5,10 @@
  * pass per layer, so sampling and density evaluation are both fast and both trainable.
  *
  * @example
- * const flow = createRealNvp({ features: 2, layers: 6, hiddenUnits: [32, 32], rng: new Rng(0) });
- * flow.logProb(matrix([[0.5, -1.2]]));     // Float64Array [1]
- * flow.sample(1000, { rng: new Rng(1) });  // [1000, 2]
+ * import { Rng, createRealNvp, matrix } from 'maflow';
+ * const flow = createRealNvp({ features: 2, layers: 4, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2]
+ * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
  */
 import type { Dtype } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

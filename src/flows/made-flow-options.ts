@@ -4,7 +4,8 @@
  * that configure each MADE (`hiddenUnits` defaults to `[64, 64]`; the others keep the MADE's own defaults).
  *
  * @example
- * madeNetworkOptions({ features: 2 }); // { features: 2, hiddenUnits: [64, 64], contextFeatures: undefined, … }
+ * import { madeNetworkOptions } from './made-flow-options.ts';
+ * console.log(madeNetworkOptions({ features: 2 })); // → { features: 2, hiddenUnits: [ 64, 64 ], contextFeatures: undefined, … }
  */
 import type { Dtype } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

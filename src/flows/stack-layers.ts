@@ -6,8 +6,11 @@
  * `layerCount` checks and defaults K; call it first, so that a bad K is the first error a factory reports.
  *
  * @example
- * const layers = layerCount('createMaf', options.layers);
- * stackLayers({ features: 2, layers }, (k, rng, dtype) => new MaskedAutoregressiveFlow({ features: 2, dtype, rng }));
+ * import { MaskedAutoregressiveFlow, type Chain } from 'maflow';
+ * import { layerCount, stackLayers } from './stack-layers.ts';
+ * const layers = layerCount('createMaf', 2);
+ * const flow = stackLayers({ features: 2, layers }, (_k, rng, dtype) => new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], dtype, rng }));
+ * console.log((flow.bijector as Chain).bijectors.map((b) => b.constructor.name)); // → [ 'MaskedAutoregressiveFlow', 'Permute', 'MaskedAutoregressiveFlow' ]
  */
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

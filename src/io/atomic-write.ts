@@ -13,7 +13,10 @@ import { randomBytes } from 'node:crypto';
  * @param path destination file
  * @param data bytes, or a string written as UTF-8
  * @example
- * writeFileAtomic('/tmp/model.safetensors', bytes);
+ * import { readFileSync } from 'node:fs';
+ * import { writeFileAtomic } from 'maflow';
+ * writeFileAtomic('model.bin', new Uint8Array([1, 2, 3]));   // via a temporary file and a rename
+ * console.log(readFileSync('model.bin')); // → <Buffer 01 02 03>
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

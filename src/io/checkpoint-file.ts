@@ -13,9 +13,13 @@
  * Saving is atomic (temporary file + rename), so a crash never leaves a half-written checkpoint.
  *
  * @example
+ * import { Rng, createMaf, fileCheckpointer, fit, twoMoons } from 'maflow';
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
  * const ckpt = fileCheckpointer('run.ckpt.safetensors');
- * fit(flow, data, { epochs: 100, checkpoint: { every: 5, save: ckpt.save } });
- * fit(flow, data, { epochs: 100, resume: ckpt.load() });      // after an interruption
+ * fit(flow, data, { epochs: 2, checkpoint: { every: 1, save: ckpt.save } });
+ * const resumed = fit(flow, data, { epochs: 4, resume: ckpt.load() });   // e.g. after an interruption: epochs 3 and 4
+ * console.log(resumed.history.length); // → 4
  */
 import { existsSync } from 'node:fs';
 import type { FloatArray } from '../core/matrix.ts';

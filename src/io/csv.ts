@@ -64,7 +64,11 @@ export interface CsvWriteOptions {
  * Reads a numeric CSV file. The path is used verbatim as the prefix of error messages.
  *
  * @example
+ * import { writeFileSync } from 'node:fs';
+ * import { readCsv } from 'maflow';
+ * writeFileSync('data.csv', 'x1,x2,y\n1,2,0\n3,4,1\n');
  * const { matrix, columns } = readCsv('data.csv', { columns: 'x1,x2', dtype: 'float64' });
+ * console.log(columns, matrix.data); // → [ 'x1', 'x2' ] Float64Array(4) [ 1, 2, 3, 4 ]
  */
 export function readCsv(path: string, options: CsvReadOptions = {}): CsvTable {
   return parseCsv(readFileText(path), { ...options, file: path });
@@ -74,7 +78,8 @@ export function readCsv(path: string, options: CsvReadOptions = {}): CsvTable {
  * Parses numeric CSV text (see `readCsv`).
  *
  * @example
- * parseCsv('x1,x2\n1,2\n3,4\n').columns; // ['x1', 'x2']
+ * import { parseCsv } from 'maflow';
+ * console.log(parseCsv('x1,x2\n1,2\n3,4\n').columns); // → [ 'x1', 'x2' ]
  */
 export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable {
   const file = options.file ?? '<csv>';
@@ -108,7 +113,10 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
  * Non-finite values are written as `nan`, `inf`, `-inf` (which `readCsv` rejects, visibly).
  *
  * @example
- * writeCsv('samples.csv', samples, { columns: ['x1', 'x2'] });
+ * import { readFileSync } from 'node:fs';
+ * import { matrix, writeCsv } from 'maflow';
+ * writeCsv('samples.csv', matrix([[0.5, -1], [2, 0]]), { columns: ['x1', 'x2'] });
+ * console.log(readFileSync('samples.csv', 'utf8')); // → x1,x2 / 0.5,-1 / 2,0 (three lines)
  */
 export function writeCsv(path: string, matrix: Matrix, options: CsvWriteOptions = {}): void {
   writeFileAtomic(path, formatCsv(matrix, options));

@@ -22,8 +22,9 @@ export interface DataErrorLocation {
  * A user-facing error about the contents of a data or model file.
  *
  * @example
- * new DataError('expected a number, got "abc"', { file: 'data.csv', row: 17, column: 3, columnName: 'x2' }).message;
- * // 'data.csv: row 17, column 3 ("x2"): expected a number, got "abc"'
+ * import { DataError } from 'maflow';
+ * console.log(new DataError('expected a number, got "abc"', { file: 'data.csv', row: 17, column: 3, columnName: 'x2' }).message);
+ * // → data.csv: row 17, column 3 ("x2"): expected a number, got "abc"
  */
 export class DataError extends Error {
   readonly file: string;

@@ -9,8 +9,8 @@
  * their float64 widening. Non-finite values are written numpy-style: `nan`, `inf`, `-inf`.
  *
  * @example
- * formatNumber(Math.fround(0.1), true);  // '0.1'
- * formatNumber(Math.fround(0.1), false); // '0.10000000149011612'
+ * import { formatNumber } from './format-number.ts';
+ * console.log(formatNumber(Math.fround(0.1), true), formatNumber(Math.fround(0.1), false)); // → 0.1 0.10000000149011612
  */
 export function formatNumber(value: number, single: boolean): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';

@@ -15,8 +15,14 @@
  * and shape, and fails with a `DataError` naming the file: `model.safetensors: missing tensor 'bijector…weight'`.
  *
  * @example
+ * import { Rng, Standardizer, createMaf, loadModel, matrix, saveModel, twoMoons } from 'maflow';
+ * const { data } = twoMoons(100, { rng: new Rng(1) });
+ * const standardizer = Standardizer.fit(data);
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
  * saveModel('moons.safetensors', flow, { standardizer, metadata: { dataset: 'two moons' } });
- * const { flow: loaded, standardizer: s } = loadModel('moons.safetensors');
+ * const { flow: loaded, standardizer: s, metadata } = loadModel('moons.safetensors');
+ * const x = matrix([[0.5, -1.2]]);
+ * console.log(metadata, s?.mean, loaded.logProb(x)[0] === flow.logProb(x)[0]); // → { dataset: 'two moons' } Float64Array(2) [ … ] true
  */
 import { readFileSync } from 'node:fs';
 import type { FloatArray } from '../core/matrix.ts';

@@ -16,7 +16,8 @@ type Literal = string | boolean | number | Literal[] | { [key: string]: Literal 
  * Parses a `.npy` header (a tiny subset of Python literals: dicts, strings, True/False/None, ints, tuples, lists).
  *
  * @example
- * parseNpyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", 'a.npy').shape; // [5]
+ * import { parseNpyHeader } from './npy-header.ts';
+ * console.log(parseNpyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", 'a.npy').shape); // → [ 5 ]
  */
 export function parseNpyHeader(text: string, file: string): NpyHeader {
   const parser = new LiteralParser(text, file);

@@ -19,7 +19,10 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * Reads a `.npy` file as a matrix (float32 for `<f4`, float64 for `<f8`).
  *
  * @example
- * const x = readNpy('train.npy'); // [n, d]
+ * import { matrix, readNpy, writeNpy } from 'maflow';
+ * writeNpy('train.npy', matrix([[1, 2], [3, 4], [5, 6]]));
+ * const x = readNpy('train.npy');   // [n, d]
+ * console.log(x.rows, x.cols); // → 3 2
  */
 export function readNpy(path: string): Matrix {
   return parseNpy(readFileBytes(path), path);
@@ -73,7 +76,8 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
  * Encodes a matrix as `.npy` v1.0 bytes: `<f4` for float32 data, `<f8` for float64, shape `(rows, cols)`.
  *
  * @example
- * encodeNpy(matrix([[1, 2]])).length; // 64 + 8
+ * import { encodeNpy, matrix } from 'maflow';
+ * console.log(encodeNpy(matrix([[1, 2]])).length); // → 136: a 128-byte header (padded to a multiple of 64, as NumPy's), then 2 float32 values
  */
 export function encodeNpy(m: Matrix): Uint8Array {
   const single = m.data instanceof Float32Array;
@@ -104,7 +108,9 @@ export function encodeNpy(m: Matrix): Uint8Array {
  * Writes a matrix as a `.npy` file, atomically (`numpy.load(path)` gives a `(rows, cols)` array).
  *
  * @example
- * writeNpy('samples.npy', samples);
+ * import { matrix, readNpy, writeNpy } from 'maflow';
+ * writeNpy('samples.npy', matrix([[0.5, -1], [2, 0]]));   // NumPy reads it with np.load('samples.npy')
+ * console.log(readNpy('samples.npy').data); // → Float32Array(4) [ 0.5, -1, 2, 0 ]
  */
 export function writeNpy(path: string, m: Matrix): void {
   writeFileAtomic(path, encodeNpy(m));

@@ -17,8 +17,8 @@ const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
  * Parses `text.slice(start, end)` as a decimal number.
  *
  * @example
- * parseDecimal(' -1.5e3 ', 0, 8); // -1500
- * parseDecimal('nan', 0, 3);      // NaN
+ * import { parseDecimal } from './parse-decimal.ts';
+ * console.log(parseDecimal(' -1.5e3 ', 0, 8), Number.isNaN(parseDecimal('nan', 0, 3))); // → -1500 true
  */
 export function parseDecimal(text: string, start = 0, end = text.length): number {
   while (start < end && isBlank(text.charCodeAt(start))) start++;

@@ -12,7 +12,10 @@ const MAX_TEXT_BYTES = 0x1fffffe8;
  * message starts with `path`.
  *
  * @example
- * readFileBytes('model.safetensors').length;
+ * import { writeFileSync } from 'node:fs';
+ * import { readFileBytes } from './read-file-bytes.ts';
+ * writeFileSync('model.safetensors', new Uint8Array(16));
+ * console.log(readFileBytes('model.safetensors').length); // → 16
  */
 export function readFileBytes(path: string): Uint8Array {
   try {

@@ -39,7 +39,10 @@ export interface WriteMatrixOptions {
  * Reads a data matrix from a CSV or `.npy` file, chosen by extension.
  *
  * @example
- * const { matrix } = readMatrix('train.npy', { dtype: 'float64' });
+ * import { matrix, readMatrix, writeNpy } from 'maflow';
+ * writeNpy('train.npy', matrix([[1, 2], [3, 4]]));
+ * const { matrix: train, columns } = readMatrix('train.npy', { dtype: 'float64' });
+ * console.log(columns, train.data); // → [ 'col0', 'col1' ] Float64Array(4) [ 1, 2, 3, 4 ]
  */
 export function readMatrix(path: string, options: ReadMatrixOptions = {}): MatrixFile {
   const dtype = options.dtype ?? 'float32';
@@ -64,7 +67,10 @@ export function readMatrix(path: string, options: ReadMatrixOptions = {}): Matri
  * Writes a matrix as CSV or `.npy`, chosen by extension, atomically.
  *
  * @example
- * writeMatrix('samples.csv', samples, { columns: ['x1', 'x2'] });
+ * import { readFileSync } from 'node:fs';
+ * import { matrix, writeMatrix } from 'maflow';
+ * writeMatrix('samples.csv', matrix([[1, 2], [3, 4]]), { columns: ['x1', 'x2'] });
+ * console.log(readFileSync('samples.csv', 'utf8')); // → x1,x2 / 1,2 / 3,4 (three lines)
  */
 export function writeMatrix(path: string, m: Matrix, options: WriteMatrixOptions = {}): void {
   const kind = fileKind(path, 'write');

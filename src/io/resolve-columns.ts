@@ -14,7 +14,8 @@ export type ColumnSelection = string | readonly (string | number)[];
  * occur twice in the header throw a `DataError` naming the file.
  *
  * @example
- * resolveColumns('x2,0', ['x0', 'x1', 'x2'], 'data.csv'); // [2, 0]
+ * import { resolveColumns } from './resolve-columns.ts';
+ * console.log(resolveColumns('x2,0', ['x0', 'x1', 'x2'], 'data.csv')); // → [ 2, 0 ]
  */
 export function resolveColumns(selection: ColumnSelection, names: readonly string[], file: string): number[] {
   const selectors = typeof selection === 'string' ? selection.split(',').map((s) => s.trim()) : selection;

@@ -51,7 +51,10 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * (its keys sorted), then the tensors in layout order, padded with spaces to a multiple of 8 bytes.
  *
  * @example
+ * import { decodeSafetensors, encodeSafetensors } from 'maflow';
  * const bytes = encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } }, { format: 'maflow' });
+ * const { tensors, metadata } = decodeSafetensors(bytes);
+ * console.log(tensors.w.data, metadata); // → Float32Array(2) [ 1, 2 ] { format: 'maflow' }
  */
 export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>,
   metadata: Record<string, string> = {}): Uint8Array {
@@ -88,7 +91,11 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>,
  * `DataError` naming `file` and, where it applies, the tensor. Tensor data is copied out (aligned, host order).
  *
  * @example
- * const { tensors, metadata } = decodeSafetensors(readFileBytes('model.safetensors'), 'model.safetensors');
+ * import { readFileSync } from 'node:fs';
+ * import { decodeSafetensors, writeSafetensors } from 'maflow';
+ * writeSafetensors('model.safetensors', { b: { dtype: 'F64', shape: [1, 2], data: Float64Array.of(3, 4) } });
+ * const { tensors } = decodeSafetensors(readFileSync('model.safetensors'), 'model.safetensors');
+ * console.log(tensors.b.shape, tensors.b.data); // → [ 1, 2 ] Float64Array(2) [ 3, 4 ]
  */
 export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): SafetensorsContents {
   if (bytes.length < 8) {
@@ -129,7 +136,10 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
  * Reads a safetensors file (see `decodeSafetensors`); a missing file is a `DataError` `path: no such file`.
  *
  * @example
- * const { tensors } = readSafetensors('model.safetensors');
+ * import { readSafetensors, writeSafetensors } from 'maflow';
+ * writeSafetensors('model.safetensors', { w: { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } }, { note: 'demo' });
+ * const { tensors, metadata } = readSafetensors('model.safetensors');
+ * console.log(Object.keys(tensors), metadata); // → [ 'w' ] { note: 'demo' }
  */
 export function readSafetensors(path: string): SafetensorsContents {
   return decodeSafetensors(readFileBytes(path), path);
@@ -139,7 +149,10 @@ export function readSafetensors(path: string): SafetensorsContents {
  * Writes tensors and metadata as a safetensors file, atomically (see `encodeSafetensors`).
  *
  * @example
+ * import { readSafetensors, writeSafetensors } from 'maflow';
+ * const tensors = { w: { dtype: 'F32' as const, shape: [2, 1], data: Float32Array.of(1, 2) } };
  * writeSafetensors('model.safetensors', tensors, { format_version: '1' });
+ * console.log(readSafetensors('model.safetensors').tensors.w.shape); // → [ 2, 1 ]
  */
 export function writeSafetensors(path: string, tensors: Record<string, SafetensorsTensor>,
   metadata: Record<string, string> = {}): void {

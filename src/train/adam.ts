@@ -5,10 +5,13 @@
  * (`kernels().adamStep`); moments have each parameter's shape and dtype.
  *
  * @example
- * const flow = createMaf({ features: 2, rng: new Rng(0) });
+ * import { Adam, Rng, createMaf, twoMoons } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const { data } = twoMoons(64, { rng: new Rng(1) });
  * const adam = new Adam(flow.namedParameters(), { learningRate: 1e-3 });
- * // … accumulate gradients with flow.logProbTrain(x).backward(dLogProb) …
+ * flow.logProbTrain(data).backward(new Float64Array(data.rows).fill(-1 / data.rows));   // gradients of −mean log p
  * adam.step();
+ * console.log(adam.stepCount); // → 1
  */
 import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';

@@ -4,7 +4,12 @@
  * non-finite norm is returned as is and the gradients are left alone (the caller treats it as divergence).
  *
  * @example
- * const norm = clipGradNorm(flow.namedParameters(), 5); // gradients now have norm ≤ 5
+ * import { Rng, clipGradNorm, createMaf, gradNorm, parametersOf, twoMoons } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const { data } = twoMoons(64, { rng: new Rng(1) });
+ * flow.logProbTrain(data).backward(new Float64Array(data.rows).fill(-1));   // gradients of −Σ log p
+ * const before = clipGradNorm(flow.namedParameters(), 5);
+ * console.log(before > 5, gradNorm(parametersOf(flow))); // → true 5 (to rounding): the gradients now have norm ≤ 5
  */
 import type { NamedParameters, Parameter } from '../nn/parameter.ts';
 

@@ -12,9 +12,13 @@
  * multiple of 50 steps and stops with `stoppedBy: 'divergence'`.
  *
  * @example
- * const q = createIaf({ features: 2, layers: 2, hiddenUnits: [16, 16], rng: new Rng(0) });
- * const r = fitReverseKl(q, (x) => logDensity(x), (x) => gradLogDensity(x), { steps: 2000, rng: new Rng(1) });
- * r.finalKl; // ≈ KL(q‖p) − log Z
+ * import { Rng, createIaf, fitReverseKl, matrix, type Matrix } from 'maflow';
+ * const mean = [1, -1];   // target: an unnormalised N(mean, I), log p̃(x) = −½‖x − mean‖², log Z = log 2π
+ * const logDensity = (x: Matrix) => Float64Array.from({ length: x.rows }, (_, r) => -0.5 * ((x.data[2 * r] - 1) ** 2 + (x.data[2 * r + 1] + 1) ** 2));
+ * const gradLogDensity = (x: Matrix) => matrix(Array.from(x.data, (v, k) => mean[k % 2] - v), x.rows, 2);
+ * const q = createIaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const r = fitReverseKl(q, logDensity, gradLogDensity, { steps: 200, learningRate: 1e-2, rng: new Rng(1) });
+ * console.log(r.finalKl); // ≈ KL(q‖p) − log Z, approaching −log 2π ≈ −1.84
  */
 import { checkShape, zeros, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

@@ -15,9 +15,11 @@
  * step has the same shape and reuses the same buffers; over epochs every row is used).
  *
  * @example
- * const flow = createMaf({ features: 2, layers: 5, hiddenUnits: [32, 32], rng: new Rng(0) });
- * const result = fit(flow, data, { epochs: 50, learningRate: 1e-3, rng: new Rng(1) });
- * result.bestValidationLogLik; // mean validation log-likelihood of the restored parameters, nats
+ * import { Rng, createMaf, fit, twoMoons } from 'maflow';
+ * const { data } = twoMoons(500, { rng: new Rng(2), noise: 0.05 });
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [16], rng: new Rng(0) });
+ * const result = fit(flow, data, { epochs: 5, learningRate: 1e-2, rng: new Rng(1) });
+ * console.log(result.bestEpoch, result.bestValidationLogLik); // the restored epoch and its mean validation log-likelihood, nats
  */
 import { checkShape, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';

@@ -5,7 +5,11 @@
  * each function's own (their defaults differ: the MAF paper's for `fit`).
  *
  * @example
- * fit(flow, data, { optimizer: 'sgd', momentum: 0.95, clipGradNorm: 5, schedule: 'cosine' });
+ * import { Rng, createMaf, fit, twoMoons } from 'maflow';
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const result = fit(flow, data, { epochs: 3, optimizer: 'sgd', momentum: 0.95, clipGradNorm: 5, schedule: 'cosine', rng: new Rng(2) });
+ * console.log(result.stoppedBy, result.steps); // → epochs 3
  */
 import type { OptimizerName } from './create-optimizer.ts';
 import type { ScheduleOption } from './schedule.ts';

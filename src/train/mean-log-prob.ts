@@ -3,7 +3,10 @@
  * working memory stays bounded, and summed in float64.
  *
  * @example
- * const ll = meanLogProb(flow, testData);              // e.g. −3.53
+ * import { Rng, createMaf, meanLogProb, twoMoons } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const { data: testData } = twoMoons(1000, { rng: new Rng(1) });
+ * console.log(meanLogProb(flow, testData, { chunkRows: 256 })); // mean log-density, nats (untrained: about that of N(0, I))
  */
 import { rowSlice, type Matrix } from '../core/matrix.ts';
 import type { Distribution } from '../distributions/distribution.ts';

@@ -7,9 +7,9 @@
  * - step: `factor^⌊step / every⌋`.
  *
  * @example
+ * import { cosineSchedule } from 'maflow';
  * const s = cosineSchedule({ totalSteps: 1000, floor: 0.01 });
- * s(0);    // 1
- * s(1000); // 0.01
+ * console.log(s(0), s(500), s(1000)); // → 1 0.505 0.01
  */
 
 /** A learning-rate multiplier as a function of the 0-based step. */
@@ -59,7 +59,8 @@ export type ScheduleOption = 'constant' | 'cosine' | Schedule;
  * The schedule an option names (`'cosine'` over `totalSteps`); throws naming `where` for an unknown name.
  *
  * @example
- * resolveSchedule('fit', 'cosine', 1000)(1000); // 0
+ * import { resolveSchedule } from './schedule.ts';
+ * console.log(resolveSchedule('fit', 'cosine', 1000)(1000)); // → 0
  */
 export function resolveSchedule(where: string, schedule: ScheduleOption, totalSteps: number): Schedule {
   if (typeof schedule === 'function') return schedule;

@@ -3,8 +3,14 @@
  * `g = ∇θ + λθ`, `b ← μ b + g`, `θ ← θ − lr · b` (μ = 0 is plain SGD).
  *
  * @example
+ * import { Rng, SgdMomentum, createMaf, meanLogProb, twoMoons } from 'maflow';
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const { data } = twoMoons(64, { rng: new Rng(1) });
  * const sgd = new SgdMomentum(flow.namedParameters(), { learningRate: 1e-2, momentum: 0.9 });
+ * const before = meanLogProb(flow, data);
+ * flow.logProbTrain(data).backward(new Float64Array(data.rows).fill(-1 / data.rows));   // gradients of −mean log p
  * sgd.step();
+ * console.log(meanLogProb(flow, data) > before); // → true
  */
 import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
 import type { NamedParameters } from '../nn/parameter.ts';

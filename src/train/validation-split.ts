@@ -3,7 +3,10 @@
  * `round(fraction · n)` rows (at least 1) for validation, the rest for training. Rows keep their context rows.
  *
  * @example
- * const { train, validation } = splitValidation(data, { fraction: 0.1, rng: new Rng(0) });
+ * import { Rng, matrix, splitValidation } from 'maflow';
+ * const data = matrix([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10]]);
+ * const { train, validation } = splitValidation(data, { fraction: 0.2, rng: new Rng(0) });
+ * console.log(train.rows, validation.rows); // → 8 2
  */
 import { gatherRows, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';

@@ -23,10 +23,11 @@
  * Shapes: `target [n, D]`, `context [n, contextFeatures]`, `initial [n, D]`; `x [n, D]` in the bijector's dtype.
  *
  * @example
+ * import { MaskedAutoregressiveFlow, Rng, invert, matrix } from 'maflow';
  * const maf = new MaskedAutoregressiveFlow({ features: 3, hiddenUnits: [16], contextFeatures: 2, rng: new Rng(0) });
  * const u = matrix([[0.1, -0.4, 1.2]]), context = matrix([[1, 0]]);
  * const { x, converged } = invert(maf, u, { context, method: 'newton', strict: true });
- * // x ≈ maf.forward(u, { context }) and maf.inverse(x, { context }) ≈ u
+ * console.log(converged[0], x.data, maf.forward(u, { context }).data); // → 1, then x ≈ maf.forward(u, { context })
  */
 import { checkShape, type Matrix } from '../../core/matrix.ts';
 import { toDtype } from '../../core/to-dtype.ts';

@@ -121,9 +121,11 @@ function scatterPanel(options: DensityPlotOptions, extent: GridExtent, labels: r
  * Output: {@link DENSITY_PLOT_SIZE} (900 × 450 pixels).
  *
  * @example
+ * import { densityPlot } from './density-plot.ts';
  * const xs = Float64Array.from({ length: 40 }, (_, i) => -3 + (6 * i) / 39);
  * const logDensity = Float64Array.from({ length: 1600 }, (_, k) => -0.5 * (xs[k % 40] ** 2 + xs[Math.floor(k / 40)] ** 2));
- * const { png, width, height } = densityPlot({ grid: { xs, ys: xs, logDensity } }); // 900 × 450
+ * const { png, width, height } = densityPlot({ grid: { xs, ys: xs, logDensity } });
+ * console.log(width, height, png.length > 0); // → 900 450 true
  */
 export function densityPlot(options: DensityPlotOptions): PlotImage {
   const extent = gridExtent(options.grid);

@@ -10,7 +10,8 @@ export interface HistogramBin {
  * of values inside the domain), so that series of different sizes can be overlaid. Values outside are ignored.
  *
  * @example
- * histogram([0.1, 0.2, 0.7], [0, 1], 2); // [{x1: 0, x2: 0.5, density: 4/3}, {x1: 0.5, x2: 1, density: 2/3}]
+ * import { histogram } from './histogram.ts';
+ * console.log(histogram([0.1, 0.2, 0.7], [0, 1], 2)); // → [ { x1: 0, x2: 0.5, density: 1.33… }, { x1: 0.5, x2: 1, density: 0.66… } ]
  */
 export function histogram(values: ArrayLike<number>, domain: readonly [number, number], bins: number): HistogramBin[] {
   const [lo, hi] = domain;

@@ -43,8 +43,11 @@ function bestOf(points: readonly LossPoint[]): LossPoint {
  * Shapes: `epochs [E]`, `train [E]`, `validation [E]`. Output: {@link LOSS_CURVE_PLOT_SIZE} (800 × 420 pixels).
  *
  * @example
- * const { width, height } = lossCurvePlot({ epochs: [1, 2, 3], train: [2.1, 1.6, 1.4], validation: [2, 1.7, 1.5] });
- * // 800 × 420
+ * import { writeFileSync } from 'node:fs';
+ * import { lossCurvePlot } from './loss-curve-plot.ts';
+ * const { png, width, height } = lossCurvePlot({ epochs: [1, 2, 3], train: [2.1, 1.6, 1.4], validation: [2, 1.7, 1.5] });
+ * writeFileSync('loss.png', png);
+ * console.log(width, height); // → 800 420
  */
 export function lossCurvePlot(options: LossCurvePlotOptions): PlotImage {
   const { epochs } = options;

@@ -29,8 +29,8 @@ function polynomial(c: readonly number[], x: number): number {
  * Applied Statistics 37(3), 477–484.
  *
  * @example
- * normalQuantile(0.975); // 1.959963984540054
- * normalQuantile(0.5);   // 0
+ * import { normalQuantile } from './normal-quantile.ts';
+ * console.log(normalQuantile(0.975), normalQuantile(0.5)); // → 1.9599639845400536 0 (Φ⁻¹(0.975) = 1.95996398454005423…)
  */
 export function normalQuantile(p: number): number {
   if (!(p >= 0 && p <= 1)) throw new Error(`normalQuantile: p must lie in [0, 1], got ${p}`);

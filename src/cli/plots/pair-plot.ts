@@ -118,8 +118,10 @@ function scatterPanel(cols: Columns, row: number, col: number, size: number, max
  * Shapes: `samples [n, D]`, `data [m, D]`, `columns [D]`. Output: {@link pairPlotSize}`(min(D, maxDims))` pixels.
  *
  * @example
+ * import { pairPlot } from './pair-plot.ts';
  * const samples = { rows: 4, cols: 3, data: [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 1, 1] };
- * const { width, height } = pairPlot({ samples, columns: ['a', 'b', 'c'] }); // 660 × 696
+ * const { width, height } = pairPlot({ samples, columns: ['a', 'b', 'c'] });
+ * console.log(width, height); // → 660 696
  */
 export function pairPlot(options: PairPlotOptions): PlotImage {
   const { samples, columns } = options;

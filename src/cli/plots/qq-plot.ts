@@ -84,8 +84,10 @@ function qqPanel(points: QqPoint[]): string {
  * Shapes: `latent [n, D]`, `columns [D]`. Output: {@link qqPlotSize}`(min(D, maxDims))` pixels.
  *
  * @example
+ * import { qqPlot } from './qq-plot.ts';
  * const latent = { rows: 3, cols: 1, data: [-1, 0, 1] };
- * const { width, height } = qqPlot({ latent, columns: ['z'] }); // 260 × 276
+ * const { width, height } = qqPlot({ latent, columns: ['z'] });
+ * console.log(width, height); // → 260 276
  */
 export function qqPlot(options: QqPlotOptions): PlotImage {
   const { latent, columns } = options;

@@ -19,8 +19,10 @@ export interface RenderPngOptions {
  * bundled DejaVu Sans, so the output is the same on a developer machine and on a bare CI runner.
  *
  * @example
+ * import { renderPng } from './render-png.ts';
  * const png = renderPng('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', { width: 20 });
- * // png starts with the PNG signature 89 50 4E 47 0D 0A 1A 0A and is 20×20 pixels
+ * const view = new DataView(png.buffer, png.byteOffset);
+ * console.log(Buffer.from(png.subarray(0, 8)).toString('hex'), view.getUint32(16), view.getUint32(20)); // → 89504e470d0a1a0a 20 20
  */
 export function renderPng(svg: string, options: RenderPngOptions): Uint8Array {
   if (!Number.isInteger(options.width) || options.width <= 0) {
