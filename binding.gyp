@@ -3,6 +3,9 @@
     {
       "target_name": "maflow_native",
       "sources": [
+        "native/gemm-avx2.cc",
+        "native/gemm-avx512.cc",
+        "native/gemm-generic.cc",
         "native/addon.cc",
         "native/gemm.cc",
         "native/elementwise.cc",
@@ -14,7 +17,8 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=gnu++17", "-fexceptions", "-O3", "-fno-math-errno", "-fno-trapping-math",
-                    "-ffp-contract=fast", "-Wno-psabi"]
+                    "-ffp-contract=fast", "-Wno-psabi", "-fno-gcse"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc"]
     }
   ]
 }

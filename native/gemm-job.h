@@ -1,0 +1,72 @@
+// The prefix GEMM's job description, shared by the dispatcher (gemm.cc) and the per-ISA kernels (gemm-<isa>.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#include <algorithm>
+
+#include "activation.h"
+
+namespace maflow {
+namespace gemm {
+
+typedef float V4 __attribute__((vector_size(16)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V16 __attribute__((vector_size(64)));
+
+enum class Mode { Forward, BackwardInput, BackwardWeight };
+
+constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
+constexpr double kParallelFlops = 1e6;  // below this (~8 µs) waking the pool costs more than it saves
+constexpr int kMaxTasks = 64;
+constexpr int kDotColumns = 4;  // forward calls over at most this many columns take the dot path
+constexpr double kOutputFlops = 8;  // flop-equivalents of storing one output (bias, activation, write)
+
+struct Job {
+  Mode mode;
+  int batch, inDim, outDim;
+  int m, k, n;         // GEMM dimensions
+  int nStart, nEnd;    // output columns to compute
+  int kNeed;           // largest reduction index any panel reads (A is packed up to it)
+  const float* a;
+  const float* b;
+  const int32_t* prefix;
+  const float* bias;
+  float* c;
+  float* dBias;
+  bool accumulate;
+  Act act;
+  int tasks;
+  bool splitColumns;         // tasks own column ranges (else row ranges)
+  int split[kMaxTasks + 1];  // task boundaries: rows (multiples of MR) or columns (nStart + multiples of NR)
+};
+
+// Per-thread packing buffers, 64-byte aligned.
+struct Scratch {
+  std::vector<float> storage[2];
+  float* get(int which, size_t count) {
+    std::vector<float>& s = storage[which];
+    if (s.size() < count + 16) s.resize(count + 16);
+    uintptr_t p = reinterpret_cast<uintptr_t>(s.data());
+    return reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
+  }
+};
+
+// Floats of the packed B of forward columns [nBegin, nEnd): panels of NR columns, or VL columns for a narrow last
+// panel (the sampler computes one degree's 8–26 hidden units per call), each holding its reduction range [0, k1).
+// Zero when the range takes the dot path (no packing).
+inline size_t packedFloatsFor(const int32_t* prefix, int inDim, int nBegin, int nEnd, int vl, int nr) {
+  if (nEnd - nBegin <= kDotColumns) return 0;
+  size_t packed = 0;
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int width = nEnd - n0 <= vl ? nEnd - n0 : std::min(nr, nEnd - n0);
+    const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
+    packed += static_cast<size_t>(width <= vl ? vl : nr) * k1;
+    n0 += width;
+  }
+  return packed;
+}
+
+}  // namespace gemm
+}  // namespace maflow

@@ -1,0 +1,596 @@
+// Register-blocked prefix GEMM. C[M, N] = A[M, K] · B[K, N] with three readings of the operands:
+//   forward          M = batch,  K = inDim,  N = outDim   A = x,      B = wᵀ (column j masked to k < prefix[j])
+//   backward input   M = batch,  K = outDim, N = inDim    A = dOut,   B = w  (row j masked to n < prefix[j])
+//   backward weight  M = outDim, K = batch,  N = inDim    A = dOutᵀ,  B = x  (row m of C stored for n < prefix[m])
+// A is read in place (forward: x rows; backward input: dOut rows; backward weight: dOut, whose rows hold the MR rows
+// of one k contiguously); only a tail block of fewer than MR rows is copied. B is packed into zero-padded panels of
+// NR columns ([k][NR]), or narrower panels for the last few columns, that hold only unmasked weights, so the masked
+// part of w is never read (backward weight reads x in place for full panels). A panel's reduction range is the union
+// of its columns' ranges (forward: [0, max prefix); backward input: the suffix of outputs reading the panel's first
+// input), which skips the zero blocks of the staircase. The MR×NR accumulators live in vector registers.
+//
+// This header holds the templated kernels; each gemm-<isa>.cc includes it and instantiates them for one instruction
+// set, so that the three instantiations compile in parallel (they were one translation unit of ~110 s).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "gemm-job.h"
+
+namespace maflow {
+namespace gemm {
+namespace {
+
+thread_local Scratch scratch;  // per translation unit, so per ISA: only the active one ever grows
+
+// The reduction range [k0, k1) of the panel of columns [n0, n0 + nr).
+static MAFLOW_INLINE void panelRange(const Job& job, int n0, int nr, int* k0, int* k1) {
+  const int32_t* prefix = job.prefix;
+  switch (job.mode) {
+    case Mode::Forward:
+      *k0 = 0;
+      *k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+      break;
+    case Mode::BackwardInput:
+      // Outputs j with prefix[j] > n0 read some input of the panel: a suffix, since prefix is non-decreasing.
+      *k0 = prefix == nullptr ? 0 : static_cast<int>(std::upper_bound(prefix, prefix + job.outDim, n0) - prefix);
+      *k1 = job.outDim;
+      break;
+    default:
+      *k0 = 0;
+      *k1 = job.batch;
+  }
+}
+
+// Packs B for the panel [n0, n0 + nr), reduction indices [k0, k1), as [k - k0][NR], masked entries and padding 0.
+template <int NR>
+static MAFLOW_INLINE void packB(const Job& job, int n0, int nr, int k0, int k1, float* __restrict bp) {
+  const int32_t* prefix = job.prefix;
+  const int inDim = job.inDim;
+  if (job.mode == Mode::Forward) {
+    for (int c = 0; c < NR; ++c) {
+      const int j = n0 + c;
+      const int p = c >= nr ? 0 : prefix == nullptr ? inDim : prefix[j];
+      const float* src = job.b + static_cast<size_t>(j) * inDim;
+      int k = k0;
+      for (; k < std::min(p, k1); ++k) bp[(k - k0) * NR + c] = src[k];
+      for (; k < k1; ++k) bp[(k - k0) * NR + c] = 0.0f;
+    }
+    return;
+  }
+  for (int k = k0; k < k1; ++k) {
+    float* dst = bp + static_cast<size_t>(k - k0) * NR;
+    const float* src = job.b + static_cast<size_t>(k) * inDim + n0;
+    int valid = nr;
+    if (job.mode == Mode::BackwardInput && prefix != nullptr) valid = std::max(0, std::min(nr, prefix[k] - n0));
+    int c = 0;
+    for (; c < valid; ++c) dst[c] = src[c];
+    for (; c < NR; ++c) dst[c] = 0.0f;
+  }
+}
+
+template <Act A, int NR>
+static MAFLOW_INLINE void storeForward(const Job& job, const float* tile, int row0, int rows, int n0, int nr,
+                                       bool first, bool last) {
+  for (int r = 0; r < rows; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + n0;
+    const float* t = tile + r * NR;
+    if (first && !job.accumulate) {
+      if (job.bias != nullptr) {
+        for (int c = 0; c < nr; ++c) out[c] = t[c] + job.bias[n0 + c];
+      } else {
+        for (int c = 0; c < nr; ++c) out[c] = t[c];
+      }
+    } else {
+      for (int c = 0; c < nr; ++c) out[c] += t[c];
+    }
+    if (last && A != Act::Identity) {
+      for (int c = 0; c < nr; ++c) out[c] = activate<A>(out[c]);
+    }
+  }
+}
+
+template <int NR>
+static MAFLOW_INLINE void storeTile(const Job& job, const float* tile, int row0, int rows, int n0, int nr,
+                                    bool first, bool last) {
+  switch (job.mode) {
+    case Mode::Forward:
+      switch (job.act) {
+        case Act::Relu: storeForward<Act::Relu, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Tanh: storeForward<Act::Tanh, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Elu: storeForward<Act::Elu, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Sigmoid: storeForward<Act::Sigmoid, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Softplus: storeForward<Act::Softplus, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+        case Act::Identity: storeForward<Act::Identity, NR>(job, tile, row0, rows, n0, nr, first, last); break;
+      }
+      break;
+    case Mode::BackwardInput:
+      for (int r = 0; r < rows; ++r) {
+        float* out = job.c + static_cast<size_t>(row0 + r) * job.inDim + n0;
+        const float* t = tile + r * NR;
+        if (first && !job.accumulate) {
+          for (int c = 0; c < nr; ++c) out[c] = t[c];
+        } else {
+          for (int c = 0; c < nr; ++c) out[c] += t[c];
+        }
+      }
+      break;
+    case Mode::BackwardWeight:
+      for (int r = 0; r < rows; ++r) {
+        float* out = job.c + static_cast<size_t>(row0 + r) * job.inDim + n0;
+        const float* t = tile + r * NR;
+        const int valid = job.prefix == nullptr ? nr : std::max(0, std::min(nr, job.prefix[row0 + r] - n0));
+        if (first && !job.accumulate) {
+          for (int c = 0; c < valid; ++c) out[c] = t[c];
+        } else {
+          for (int c = 0; c < valid; ++c) out[c] += t[c];
+        }
+      }
+      break;
+  }
+}
+
+template <typename V>
+static MAFLOW_INLINE V loadu(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+template <typename V>
+static MAFLOW_INLINE float horizontalSum(V v) {
+  float s = 0.0f;
+  for (int i = 0; i < static_cast<int>(sizeof(V) / sizeof(float)); ++i) s += v[i];
+  return s;
+}
+
+static MAFLOW_INLINE float applyAct(Act act, float v) {
+  switch (act) {
+    case Act::Relu: return activate<Act::Relu>(v);
+    case Act::Tanh: return activate<Act::Tanh>(v);
+    case Act::Elu: return activate<Act::Elu>(v);
+    case Act::Sigmoid: return activate<Act::Sigmoid>(v);
+    case Act::Softplus: return activate<Act::Softplus>(v);
+    default: return v;
+  }
+}
+
+// Forward micro-kernel reading A in place (rows `lda` apart, contiguous in k): the forward A is x itself, so packing
+// it (a transposing copy of batch × k floats per call) would cost as much as the multiply-adds of a narrow panel.
+// The register tile of both forward micro-kernels: acc[r][·] = Σ_k a[r, k] · panel[k, ·] (inlined, so acc stays in
+// registers).
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void accumulateRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                         V (&acc)[MR][NV]) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + a[r * lda + k];
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+}
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void microKernelRows(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                          float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  accumulateRows<V, MR, NV>(kc, a, lda, bp, acc);
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
+}
+
+// microKernelRows with the epilogue fused for a full tile whose reduction fits one block: out = act(init + acc)
+// straight from the registers (init: bias, 0 or the old output); relu and identity only.
+template <typename V, int MR, int NV, bool Relu>
+static MAFLOW_INLINE void microKernelRowsStore(const Job& job, int kc, const float* __restrict a, size_t lda,
+                                               const float* __restrict bp, int row0, int n0) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  V acc[MR][NV];
+  accumulateRows<V, MR, NV>(kc, a, lda, bp, acc);
+  V init[NV] = {};  // read only when not accumulating; initialised so the compiler sees no maybe-uninitialized path
+  if (!job.accumulate) {
+    for (int v = 0; v < NV; ++v) init[v] = job.bias != nullptr ? loadu<V>(job.bias + n0 + v * VL) : V{};
+  }
+  for (int r = 0; r < MR; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + n0;
+    for (int v = 0; v < NV; ++v) {
+      V y = acc[r][v] + (job.accumulate ? loadu<V>(out + v * VL) : init[v]);
+      if (Relu) y = y > V{} ? y : V{};
+      std::memcpy(out + v * VL, &y, sizeof(V));
+    }
+  }
+}
+
+typedef int I16 __attribute__((vector_size(64)));
+
+// Sums of 8 accumulators of 16 lanes by a transposing tree (14 shuffles and 7 adds instead of 8 lane-by-lane sums).
+static MAFLOW_INLINE void reduce8(const V16 acc[8], float sums[8]) {
+  V16 p[4], r[2];
+  for (int i = 0; i < 4; ++i) {
+    p[i] = __builtin_shuffle(acc[2 * i], acc[2 * i + 1], I16{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}) +
+           __builtin_shuffle(acc[2 * i], acc[2 * i + 1], I16{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31});
+  }
+  for (int i = 0; i < 2; ++i) {
+    r[i] = __builtin_shuffle(p[2 * i], p[2 * i + 1], I16{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27}) +
+           __builtin_shuffle(p[2 * i], p[2 * i + 1], I16{4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31});
+  }
+  const V16 t = __builtin_shuffle(r[0], r[1], I16{0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29}) +
+                __builtin_shuffle(r[0], r[1], I16{2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31});
+  const V16 u = __builtin_shuffle(t, I16{0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14}) +
+                __builtin_shuffle(t, I16{1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15});
+  for (int i = 0; i < 8; ++i) sums[i] = u[i];
+}
+
+// Dot products of RB rows of x with NC weight rows over [0, kLen), vectorised along k; into sums[r][c].
+template <typename V, int RB, int NC>
+static MAFLOW_INLINE void dotTile(int kLen, const float* __restrict x, size_t ldx, const float* __restrict w,
+                                  size_t ldw, float sums[RB][NC]) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  V acc[RB][NC];
+  for (int r = 0; r < RB; ++r)
+    for (int c = 0; c < NC; ++c) acc[r][c] = V{};
+  int k = 0;
+  for (; k + VL <= kLen; k += VL) {
+    V wv[NC];
+    for (int c = 0; c < NC; ++c) wv[c] = loadu<V>(w + c * ldw + k);
+    for (int r = 0; r < RB; ++r) {
+      const V xv = loadu<V>(x + r * ldx + k);
+      for (int c = 0; c < NC; ++c) acc[r][c] += xv * wv[c];
+    }
+  }
+  // The last partial vector re-reads the last VL valid entries [kLen − VL, kLen) (never a masked weight nor past a
+  // row) and zeroes the lanes already summed. Shorter rows (kLen < VL) finish with scalars below.
+  const int tail = k < kLen && kLen >= VL ? kLen - VL : -1;
+  if (tail >= 0) {
+    V lane;
+    for (int i = 0; i < VL; ++i) lane[i] = static_cast<float>(i);
+    const V cut = V{} + static_cast<float>(k - tail);
+    V wv[NC];
+    for (int c = 0; c < NC; ++c) wv[c] = lane >= cut ? loadu<V>(w + c * ldw + tail) : V{};
+    for (int r = 0; r < RB; ++r) {
+      const V xv = loadu<V>(x + r * ldx + tail);
+      for (int c = 0; c < NC; ++c) acc[r][c] += xv * wv[c];
+    }
+    k = kLen;
+  }
+  if constexpr (sizeof(V) == 64 && RB * NC == 8) {
+    float flat[8];
+    reduce8(&acc[0][0], flat);
+    for (int r = 0; r < RB; ++r)
+      for (int c = 0; c < NC; ++c) sums[r][c] = flat[r * NC + c];
+  } else {
+    for (int r = 0; r < RB; ++r)
+      for (int c = 0; c < NC; ++c) sums[r][c] = horizontalSum(acc[r][c]);
+  }
+  for (int r = 0; r < RB; ++r)
+    for (int c = 0; c < NC; ++c)
+      for (int kk = k; kk < kLen; ++kk) sums[r][c] += x[r * ldx + kk] * w[c * ldw + kk];
+}
+
+template <typename V, int RB, int NC>
+static MAFLOW_INLINE void dotRows(const Job& job, int row0, int j, int kLen) {
+  float sums[RB][NC];
+  dotTile<V, RB, NC>(kLen, job.a + static_cast<size_t>(row0) * job.inDim, job.inDim,
+                     job.b + static_cast<size_t>(j) * job.inDim, job.inDim, sums);
+  for (int r = 0; r < RB; ++r) {
+    float* out = job.c + static_cast<size_t>(row0 + r) * job.outDim + j;
+    for (int c = 0; c < NC; ++c) {
+      const float init = job.accumulate ? out[c] : job.bias != nullptr ? job.bias[j + c] : 0.0f;
+      out[c] = applyAct(job.act, init + sums[r][c]);
+    }
+  }
+}
+
+template <typename V, int NC>
+static MAFLOW_INLINE void dotColumns(const Job& job, int m0, int m1, int j, int kLen) {
+  int row = m0;
+  for (; row + 4 <= m1; row += 4) dotRows<V, 4, NC>(job, row, j, kLen);
+  for (; row < m1; ++row) dotRows<V, 1, NC>(job, row, j, kLen);
+}
+
+// Forward over at most kDotColumns output columns (the staircase sampler's output layer: P columns per feature):
+// one dot product per (row, column) along the contiguous k of both x and w, so no lane computes a padding column.
+template <typename V>
+static MAFLOW_INLINE void forwardDot(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  for (int j = nBegin; j < nEnd;) {
+    const int kj = job.prefix == nullptr ? job.inDim : job.prefix[j];
+    if (j + 1 < nEnd && (job.prefix == nullptr || job.prefix[j + 1] == kj)) {
+      dotColumns<V, 2>(job, m0, m1, j, kj);
+      j += 2;
+    } else {
+      dotColumns<V, 1>(job, m0, m1, j, kj);
+      j += 1;
+    }
+  }
+}
+
+template <int VL, int NR>
+static size_t forwardPackedFloats(const int32_t* prefix, int inDim, int nBegin, int nEnd) {
+  return packedFloatsFor(prefix, inDim, nBegin, nEnd, VL, NR);
+}
+
+// Packs the masked weights of forward columns [nBegin, nEnd) into `bp` (64-byte aligned) as forwardPackedFloats says.
+template <typename V, int NV>
+static MAFLOW_INLINE void forwardPack(const Job& job, int nBegin, int nEnd, float* bp) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int NR = VL * NV;
+  const int32_t* prefix = job.prefix;
+  float* dst = bp;
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+    if (nr <= VL) {
+      packB<VL>(job, n0, nr, 0, k1, dst);
+      dst += static_cast<size_t>(VL) * k1;
+    } else {
+      packB<NR>(job, n0, nr, 0, k1, dst);
+      dst += static_cast<size_t>(NR) * k1;
+    }
+    n0 += nr;
+  }
+}
+
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp);
+
+// Forward block: B (the masked weights of [nBegin, nEnd)) is packed once, then forwardPacked runs over the rows.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  if (m0 >= m1 || nBegin >= nEnd) return;
+  if (nEnd - nBegin <= kDotColumns) {
+    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+    return;
+  }
+  float* bp = scratch.get(1, forwardPackedFloats<VL, VL * NV>(job.prefix, job.inDim, nBegin, nEnd));
+  forwardPack<V, NV>(job, nBegin, nEnd, bp);
+  forwardPacked<V, MR, NV>(job, m0, m1, nBegin, nEnd, bp);
+}
+
+// Forward over rows [m0, m1) with B already packed by forwardPack (or the dot path for <= kDotColumns columns);
+// A is read in place, MC rows at a time so that they stay in L2 while every panel passes over them.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int NR = VL * NV;
+  constexpr int MC = MR * 16;
+  if (m0 >= m1 || nBegin >= nEnd) return;
+  if (nEnd - nBegin <= kDotColumns) {
+    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+    return;
+  }
+  const int32_t* prefix = job.prefix;
+  const int kNeed = std::max(job.kNeed, 1);
+  alignas(64) float tile[MR * NR];
+  // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past x.
+  const int tailRow0 = m0 + (m1 - m0) / MR * MR;
+  float* tailA = nullptr;
+  if (tailRow0 < m1) {
+    tailA = scratch.get(0, static_cast<size_t>(MR) * kNeed);
+    for (int r = 0; r < MR; ++r) {
+      float* dst = tailA + static_cast<size_t>(r) * kNeed;
+      if (tailRow0 + r < m1) {
+        std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * job.inDim, sizeof(float) * job.kNeed);
+      } else {
+        std::memset(dst, 0, sizeof(float) * kNeed);
+      }
+    }
+  }
+  for (int mc0 = m0; mc0 < m1; mc0 += MC) {
+    const int mc1 = std::min(m1, mc0 + MC);
+    const float* panel = bp;
+    for (int n0 = nBegin; n0 < nEnd;) {
+      const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+      const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
+      const bool narrow = nr <= VL;
+      if (k1 <= 0) {
+        std::memset(tile, 0, sizeof(tile));
+        for (int row0 = mc0; row0 < mc1; row0 += MR) {
+          storeTile<NR>(job, tile, row0, std::min(MR, mc1 - row0), n0, nr, true, true);
+        }
+      }
+      for (int kc = 0; kc < k1; kc += kKc) {
+        const int kl = std::min(kKc, k1 - kc);
+        const bool first = kc == 0;
+        const bool last = kc + kl >= k1;
+        for (int row0 = mc0; row0 < mc1; row0 += MR) {
+          const int rows = std::min(MR, mc1 - row0);
+          const bool tail = row0 >= tailRow0;
+          const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
+          const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
+          const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
+          if (fused && nr == VL) {
+            if (job.act == Act::Relu) {
+              microKernelRowsStore<V, MR, 1, true>(job, kl, a, lda, panel, row0, n0);
+            } else {
+              microKernelRowsStore<V, MR, 1, false>(job, kl, a, lda, panel, row0, n0);
+            }
+          } else if (fused && nr == NR) {
+            if (job.act == Act::Relu) {
+              microKernelRowsStore<V, MR, NV, true>(job, kl, a, lda, panel, row0, n0);
+            } else {
+              microKernelRowsStore<V, MR, NV, false>(job, kl, a, lda, panel, row0, n0);
+            }
+          } else if (narrow) {
+            microKernelRows<V, MR, 1>(kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelRows<V, MR, NV>(kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        }
+      }
+      panel += static_cast<size_t>(narrow ? VL : NR) * k1;
+      n0 += nr;
+    }
+  }
+}
+
+// Backward micro-kernel reading A in place: A(r, k) = a[r * lda + k] (backward input: A = dOut, rows contiguous in k)
+// or, when KMajor, a[k * lda + r] (backward weight: A = dOutᵀ, so the MR rows of one k are contiguous in dOut). B is
+// read with row stride ldb: a packed panel (ldb = NR) or x itself (backward weight, full panels).
+template <typename V, int MR, int NV, bool KMajor>
+static MAFLOW_INLINE void microKernelStrided(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
+                                             size_t ldb, float* __restrict tile) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = loadu<V>(bp + k * ldb + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      V av = V{} + (KMajor ? a[k * lda + r] : a[r * lda + k]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
+}
+
+// Backward block (input or weight gradient), rows [m0, m1) × columns [nBegin, nEnd) of C on the calling thread.
+// A (dOut, or dOutᵀ) is read in place: packing it was a transposing copy of the whole of dOut per call and per thread.
+// Panels are NR wide, VL wide when at most NR − 1 columns remain, VN wide (a narrower vector) when at most VNL remain:
+// a narrow staircase (MADE input layer, D = 6..63 inputs) then computes few padding lanes, and in the backward input
+// each narrow panel starts its reduction at its own suffix. Backward weight reads x in place for full panels.
+template <typename V, typename VN, int MR, int NV>
+static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int VNL = static_cast<int>(sizeof(VN) / sizeof(float));
+  constexpr int NR = VL * NV;
+  if (m0 >= m1) return;
+  const bool weight = job.mode == Mode::BackwardWeight;
+  const int32_t* prefix = job.prefix;
+  // A's row stride (backward input: dOut rows) or k stride (backward weight: dOut rows hold the MR rows of C).
+  const size_t lda = static_cast<size_t>(job.outDim);
+  const int kAll = std::max(job.k, 1);
+  float* bp = scratch.get(1, static_cast<size_t>(NR) * kAll);
+  alignas(64) float tile[MR * NR];
+  // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past dOut.
+  const int tailRow0 = m0 + (m1 - m0) / MR * MR;
+  float* tailA = nullptr;
+  if (tailRow0 < m1) {
+    const int rows = m1 - tailRow0;
+    tailA = scratch.get(0, static_cast<size_t>(MR) * kAll);
+    if (weight) {  // [k][MR]
+      for (int k = 0; k < job.k; ++k) {
+        const float* src = job.a + static_cast<size_t>(k) * lda + tailRow0;
+        for (int r = 0; r < MR; ++r) tailA[k * MR + r] = r < rows ? src[r] : 0.0f;
+      }
+    } else {  // [MR][k]
+      for (int r = 0; r < MR; ++r) {
+        float* dst = tailA + static_cast<size_t>(r) * kAll;
+        if (r < rows) {
+          std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * lda, sizeof(float) * job.k);
+        } else {
+          std::memset(dst, 0, sizeof(float) * kAll);
+        }
+      }
+    }
+  }
+  if (weight && job.dBias != nullptr && nBegin == job.nStart) {
+    if (!job.accumulate) std::fill(job.dBias + m0, job.dBias + m1, 0.0f);
+    for (int b = 0; b < job.batch; ++b) {
+      const float* g = job.a + static_cast<size_t>(b) * job.outDim;
+      for (int j = m0; j < m1; ++j) job.dBias[j] += g[j];
+    }
+  }
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int left = nEnd - n0;
+    const int width = left <= VNL ? VNL : left < NR ? VL : NR;
+    const int nr = std::min(width, left);
+    int k0, k1;
+    panelRange(job, n0, nr, &k0, &k1);
+    if (k0 >= k1) {
+      // Nothing reads this panel: the result is 0 or the old output only.
+      if (!weight) {
+        std::memset(tile, 0, sizeof(tile));
+        for (int row0 = m0; row0 < m1; row0 += MR) {
+          storeTile<NR>(job, tile, row0, std::min(MR, m1 - row0), n0, nr, true, true);
+        }
+      }
+      n0 += nr;
+      continue;
+    }
+    const float* panel = bp;
+    size_t ldb = static_cast<size_t>(width);
+    if (weight && nr == width) {
+      panel = job.b + n0;  // x rows, read in place
+      ldb = static_cast<size_t>(job.inDim);
+    } else if (width == VNL) {
+      packB<VNL>(job, n0, nr, k0, k1, bp);
+    } else if (width == VL) {
+      packB<VL>(job, n0, nr, k0, k1, bp);
+    } else {
+      packB<NR>(job, n0, nr, k0, k1, bp);
+    }
+    for (int kc = k0; kc < k1; kc += kKc) {
+      const int kl = std::min(kKc, k1 - kc);
+      const bool first = kc == k0;
+      const bool last = kc + kl >= k1;
+      const float* b = panel + static_cast<size_t>(kc - (panel == bp ? k0 : 0)) * ldb;
+      for (int row0 = m0; row0 < m1; row0 += MR) {
+        const int rows = std::min(MR, m1 - row0);
+        // Backward weight: rows whose prefixes all end before the panel store nothing.
+        if (weight && prefix != nullptr && prefix[row0 + rows - 1] <= n0) continue;
+        const bool tail = row0 >= tailRow0;
+        // The width dispatch is written out for both products on purpose: folding it into a generic lambda loses this
+        // function's target ISA (lambdas do not inherit target attributes), and the backward GEMMs fell from ~300 to
+        // ~6 GFLOP/s when tried.
+        if (weight) {
+          const float* a = tail ? tailA + static_cast<size_t>(kc) * MR : job.a + static_cast<size_t>(kc) * lda + row0;
+          const size_t la = tail ? MR : lda;
+          if (width == VNL) {
+            microKernelStrided<VN, MR, 1, true>(kl, a, la, b, ldb, tile);
+            storeTile<VNL>(job, tile, row0, rows, n0, nr, first, last);
+          } else if (width == VL) {
+            microKernelStrided<V, MR, 1, true>(kl, a, la, b, ldb, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelStrided<V, MR, NV, true>(kl, a, la, b, ldb, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        } else {
+          const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * lda + kc;
+          const size_t la = tail ? static_cast<size_t>(kAll) : lda;
+          if (width == VNL) {
+            microKernelStrided<VN, MR, 1, false>(kl, a, la, b, ldb, tile);
+            storeTile<VNL>(job, tile, row0, rows, n0, nr, first, last);
+          } else if (width == VL) {
+            microKernelStrided<V, MR, 1, false>(kl, a, la, b, ldb, tile);
+            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+          } else {
+            microKernelStrided<V, MR, NV, false>(kl, a, la, b, ldb, tile);
+            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+          }
+        }
+      }
+    }
+    n0 += nr;
+  }
+}
+
+template <typename V, typename VN, int MR, int NV>
+static MAFLOW_INLINE void block(const Job& job, int m0, int m1, int n0, int n1) {
+  if (job.mode == Mode::Forward) {
+    forwardBlock<V, MR, NV>(job, m0, m1, n0, n1);
+  } else {
+    backwardBlock<V, VN, MR, NV>(job, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+}  // namespace gemm
+}  // namespace maflow
