@@ -1,9 +1,10 @@
 /**
- * The `native` backend: the C++ N-API addon built by `npm install` (sources in `native/`, output
- * `build/Release/maflow_native.node`). It runs the float32 kernels in place on the typed arrays' memory, with
+ * The `native` backend: the C++ N-API addon, prebuilt in the package for linux-x64 (`prebuilds/`) or built from
+ * `native/` by `npm install` (`build/Release/maflow_native.node`). It runs the float32 kernels in place on the typed arrays' memory, with
  * runtime AVX-512 / AVX2 / scalar dispatch and both cores for large GEMMs; float64 calls (gradient checks) are
  * delegated to the reference backend, so `native` accepts everything `reference` does.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,12 +73,9 @@ export interface NativeAddon {
 
 /** The outcome of loading the addon: the backend, or why it is unavailable. */
 export type NativeBackendLoad =
-  | { readonly ok: true; readonly kernels: Kernels; readonly addon: NativeAddon }
+  | { readonly ok: true; readonly kernels: Kernels; readonly addon: NativeAddon; readonly file: string }
   | { readonly ok: false; readonly reason: string };
 
-/** Where `npm install` puts the addon: `build/Release/maflow_native.node` under the package root. */
-export const NATIVE_ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'build',
-  'Release', 'maflow_native.node');
 
 const ACTIVATION_CODE: Readonly<Record<Activation, number>> = {
   relu: 0, tanh: 1, elu: 2, sigmoid: 3, softplus: 4, identity: 5,
@@ -181,19 +179,96 @@ let loaded: NativeBackendLoad | undefined;
 
 /**
  * Loads the addon once and wraps it (later calls return the same outcome). Never throws: a missing or broken build
- * gives `{ ok: false, reason }` with the loader's message.
+ * gives `{ ok: false, reason }` with where it looked and the loader's message.
+ *
+ * Where it looks, first found wins: the file named by `MAFLOW_NATIVE_ADDON`; then, under maflow's package root,
+ * `build/Release/` (built from source at install, or in a checkout) and `prebuilds/<platform>-<arch>/` (shipped in
+ * the package), as node-gyp-build resolves them. The package root is found from this module's location, or, in an
+ * application bundle that moved this code away from it, as the `maflow` package resolved from the bundle's folder
+ * and from the working directory.
  */
-export function loadNativeBackend(): NativeBackendLoad {
+export function loadNativeBackend(env: Readonly<Record<string, string | undefined>> = process.env): NativeBackendLoad {
   if (loaded !== undefined) return loaded;
+  const located = locateAddon(env);
+  if (!located.ok) return (loaded = located);
   try {
-    const addon = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
-    loaded = { ok: true, kernels: createNativeKernels(addon), addon };
+    const addon = createRequire(located.file)(located.file) as NativeAddon;
+    loaded = { ok: true, kernels: createNativeKernels(addon), addon, file: located.file };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const reason = (error as { code?: string }).code === 'MODULE_NOT_FOUND'
-      ? `addon not built: ${NATIVE_ADDON_PATH} is missing (run npm install with a C++ compiler available)`
-      : `addon failed to load: ${message}`;
-    loaded = { ok: false, reason };
+    loaded = { ok: false, reason: `addon ${located.file} failed to load: ${message}` };
   }
   return loaded;
+}
+
+type Located = { readonly ok: true; readonly file: string } | { readonly ok: false; readonly reason: string };
+
+function locateAddon(env: Readonly<Record<string, string | undefined>>): Located {
+  const explicit = env.MAFLOW_NATIVE_ADDON;
+  if (explicit !== undefined && explicit !== '') {
+    return existsSync(explicit) ? { ok: true, file: path.resolve(explicit) }
+      : { ok: false, reason: `MAFLOW_NATIVE_ADDON=${explicit}: no such file` };
+  }
+  const roots = packageRoots();
+  const addonIn = addonResolver();
+  for (const root of roots) {
+    try {
+      return { ok: true, file: addonIn(root) };
+    } catch {
+      // not under this root: try the next
+    }
+  }
+  return {
+    ok: false,
+    reason: `no addon for ${process.platform}-${process.arch} in build/Release/ or prebuilds/ under ${roots.join(' or ')}` +
+      ' (reinstall maflow with a C++ compiler available, or set MAFLOW_NATIVE_ADDON to a maflow_native.node)',
+  };
+}
+
+/** Candidate package roots, most specific first, without duplicates. */
+function packageRoots(): string[] {
+  const roots: string[] = [];
+  const add = (root: string | undefined): void => {
+    if (root !== undefined && !roots.includes(root)) roots.push(root);
+  };
+  const here = moduleFile();
+  // dist/kernels/native.js (or src/kernels/native.ts in a checkout) sits two folders below the root.
+  if (here !== undefined) add(path.resolve(path.dirname(here), '..', '..'));
+  for (const from of [here, path.join(process.cwd(), 'index.js')]) {
+    if (from === undefined) continue;
+    try {
+      add(path.dirname(createRequire(from).resolve('maflow/package.json')));
+    } catch {
+      // maflow is not installed where `from` can see it
+    }
+  }
+  return roots;
+}
+
+/** This module's file, or undefined where a bundler replaced `import.meta.url` (a CommonJS bundle). */
+function moduleFile(): string | undefined {
+  try {
+    return fileURLToPath(import.meta.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `root` → its addon file for this platform, runtime and libc (throws when there is none): node-gyp-build's
+ * resolution, or only `build/Release/maflow_native.node` where node-gyp-build cannot be required (a bundle that
+ * left it out).
+ */
+function addonResolver(): (root: string) => string {
+  try {
+    const nodeGypBuild = createRequire(moduleFile() ?? path.join(process.cwd(), 'index.js'))('node-gyp-build') as
+      { path(root: string): string };
+    return (root) => nodeGypBuild.path(root);
+  } catch {
+    return (root) => {
+      const file = path.join(root, 'build', 'Release', 'maflow_native.node');
+      if (!existsSync(file)) throw new Error(`${file} is missing`);
+      return file;
+    };
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * Start-up backend selection for Node (the browser build never imports this file): `MAFLOW_BACKEND=reference|native`
- * forces a backend; otherwise the native addon is used when it loads, and when it does not, maflow says so once on
- * stderr and runs on the reference backend.
+ * Backend selection for Node (the browser build never imports this file), run by the Node entry on the first
+ * computation, or earlier when called: `MAFLOW_BACKEND=reference|native` forces a backend; otherwise the native addon
+ * is used when it loads (`MAFLOW_NATIVE_ADDON` may name its file), and when it does not, maflow says so once on stderr
+ * and runs on the reference backend.
  */
 import { kernels, registerBackend, setBackend } from './backend.ts';
 import type { Kernels } from './kernels.ts';
@@ -34,7 +35,7 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
     selected = setBackend('reference');
     return selected;
   }
-  const native = loadNativeBackend();
+  const native = loadNativeBackend(env);
   if (native.ok) {
     registerBackend(native.kernels);
     selected = setBackend('native');
