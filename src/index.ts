@@ -110,7 +110,14 @@ export { splitValidation } from './train/validation-split.ts';
 export type { SplitValidationOptions, ValidationSplit } from './train/validation-split.ts';
 // @exports:train
 
-// io and data
+// io and data (bytes only: files are in the Node entry)
+export { VERSION } from './core/version.ts';
+export { DataError } from './io/data-error.ts';
+export type { DataErrorLocation } from './io/data-error.ts';
+export { encodeSafetensors, decodeSafetensors, SAFETENSORS_DTYPES } from './io/safetensors.ts';
+export type { SafetensorsDtype, SafetensorsTensor, SafetensorsContents } from './io/safetensors.ts';
+export { encodeModel, decodeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-codec.ts';
+export type { SaveModelOptions, LoadedModel } from './io/model-codec.ts';
 export { Standardizer } from './data/standardizer.ts';
 export type { StandardizerJson } from './data/standardizer.ts';
 export type { SyntheticDataset, GeneratorOptions } from './data/synthetic-dataset.ts';

@@ -3,8 +3,8 @@
  * assembles them and routes commander's output and errors through the run's `CliIo`, so that `run.ts` decides the
  * exit status (commander never calls `process.exit` here).
  */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { VERSION } from '../core/version.ts';
 import type { CliIo } from './cli-io.ts';
 import { demoCommand } from './commands/demo.ts';
 import { diagnoseCommand } from './commands/diagnose.ts';
@@ -18,7 +18,7 @@ import { trainCommand } from './commands/train.ts';
 export function createProgram(io: CliIo): Command {
   const program = new Command('maflow')
     .description('Masked autoregressive flows: train density models on tabular data, evaluate, sample and diagnose them.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -35,9 +35,4 @@ export function createProgram(io: CliIo): Command {
     program.addCommand(command);
   }
   return program;
-}
-
-function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }

@@ -25,7 +25,8 @@ import { existsSync } from 'node:fs';
 import type { FloatArray } from '../core/matrix.ts';
 import type { TrainingState } from '../train/training-state.ts';
 import { DataError } from './data-error.ts';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.ts';
+import { readSafetensors, writeSafetensors } from './safetensors-file.ts';
+import type { SafetensorsTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'maflow-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = '1';

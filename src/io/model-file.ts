@@ -24,126 +24,17 @@
  * const x = matrix([[0.5, -1.2]]);
  * console.log(metadata, s?.mean, loaded.logProb(x)[0] === flow.logProb(x)[0]); // → { dataset: 'two moons' } Float64Array(2) [ … ] true
  */
-import { readFileSync } from 'node:fs';
-import type { FloatArray } from '../core/matrix.ts';
-import { Rng } from '../core/rng.ts';
-import { collectBuffers } from '../bijectors/collect-buffers.ts';
-import { Standardizer } from '../data/standardizer.ts';
-import { createDistribution } from '../distributions/create-distribution.ts';
-import type { Distribution, DistributionConfig } from '../distributions/distribution.ts';
-import { DataError } from './data-error.ts';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.ts';
-
-export const MODEL_FORMAT = 'maflow';
-export const MODEL_FORMAT_VERSION = '1';
-const RESERVED = ['format', 'formatVersion', 'config', 'standardizer', 'maflowVersion'];
-
-export interface SaveModelOptions {
-  /** The standardization the flow's training data went through (stored as JSON). */
-  standardizer?: Standardizer;
-  /** Extra string entries for `__metadata__` (the reserved keys format, formatVersion, config, standardizer, maflowVersion excepted). */
-  metadata?: Record<string, string>;
-}
-
-export interface LoadedModel {
-  /** The rebuilt flow, in evaluation mode. */
-  flow: Distribution;
-  standardizer?: Standardizer;
-  /** The caller's metadata entries given to `saveModel`. */
-  metadata: Record<string, string>;
-}
+import type { Distribution } from '../distributions/distribution.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { decodeModel, encodeModel, type LoadedModel, type SaveModelOptions } from './model-codec.ts';
+import { readFileBytes } from './read-file-bytes.ts';
 
 /** Writes `flow` (architecture, weights, buffers) and optional standardizer and metadata to `path`, atomically. */
 export function saveModel(path: string, flow: Distribution, options: SaveModelOptions = {}): void {
-  const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.metadata ?? {})) {
-    if (RESERVED.includes(key)) throw new Error(`saveModel: metadata key '${key}' is reserved (${RESERVED.join(', ')})`);
-    if (typeof value !== 'string') throw new TypeError(`saveModel: metadata '${key}' must be a string, got ${typeof value}`);
-    metadata[key] = value;
-  }
-  metadata.format = MODEL_FORMAT;
-  metadata.formatVersion = MODEL_FORMAT_VERSION;
-  metadata.config = JSON.stringify(flow.config());
-  metadata.maflowVersion = packageVersion();
-  if (options.standardizer !== undefined) {
-    if (options.standardizer.features !== flow.features) {
-      throw new RangeError(`saveModel: the standardizer has ${options.standardizer.features} columns, the flow ${flow.features} features`);
-    }
-    metadata.standardizer = JSON.stringify(options.standardizer.toJSON());
-  }
-  const tensors: Record<string, SafetensorsTensor> = {};
-  for (const [name, p] of flow.namedParameters()) tensors[name] = { dtype: dtypeName(p.value), shape: [...p.shape], data: p.value };
-  for (const [name, b] of collectBuffers(flow)) tensors[name] = { dtype: dtypeName(b), shape: [b.length], data: b };
-  writeSafetensors(path, tensors, metadata);
+  writeFileAtomic(path, encodeModel(flow, options));
 }
 
 /** Reads a model written by `saveModel`; every problem is a `DataError` whose message starts with `path`. */
 export function loadModel(path: string): LoadedModel {
-  const { tensors, metadata } = readSafetensors(path);
-  const fail = (detail: string) => new DataError(detail, { file: path });
-  if (metadata.format !== MODEL_FORMAT) {
-    throw fail(`not a maflow model file (its metadata has format '${metadata.format ?? '<none>'}', expected '${MODEL_FORMAT}')`);
-  }
-  if (metadata.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw fail(`unsupported model format version '${metadata.formatVersion ?? '<none>'}' (this maflow reads version ${MODEL_FORMAT_VERSION})`);
-  }
-  const flow = rebuild(metadata.config, fail);
-  const unused = new Set(Object.keys(tensors));
-  const load = (name: string, target: FloatArray, shape: readonly number[]) => {
-    const tensor = tensors[name];
-    if (tensor === undefined) throw fail(`missing tensor '${name}'`);
-    const dtype = dtypeName(target);
-    if (tensor.dtype !== dtype) throw fail(`tensor '${name}' has dtype ${tensor.dtype}, expected ${dtype}`);
-    if (tensor.shape.length !== shape.length || tensor.shape.some((n, i) => n !== shape[i])) {
-      throw fail(`tensor '${name}' has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}]`);
-    }
-    target.set(tensor.data as FloatArray);
-    unused.delete(name);
-  };
-  for (const [name, p] of flow.namedParameters()) load(name, p.value, p.shape);
-  for (const [name, b] of collectBuffers(flow)) load(name, b, [b.length]);
-  if (unused.size > 0) throw fail(`unexpected tensor '${[...unused][0]}' (the config has no such parameter or buffer)`);
-  const userMetadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata)) if (!RESERVED.includes(key)) userMetadata[key] = value;
-  flow.train(false);
-  return {
-    flow,
-    ...(metadata.standardizer === undefined ? {} : { standardizer: Standardizer.fromJSON(parseJson(metadata.standardizer, 'standardizer', fail), path) }),
-    metadata: userMetadata,
-  };
-}
-
-function rebuild(configText: string | undefined, fail: (detail: string) => DataError): Distribution {
-  if (configText === undefined) throw fail("the metadata has no 'config' (the flow's architecture)");
-  const config = parseJson(configText, 'config', fail) as DistributionConfig;
-  try {
-    return createDistribution(config, new Rng(0));
-  } catch (error) {
-    const message = (error as Error).message;
-    const unknown = /unknown (distribution|bijector) type '([^']*)'/.exec(message);
-    if (unknown !== null) throw fail(`unknown flow type '${unknown[2]}' in the config (${message})`);
-    throw fail(`invalid config: ${message}`);
-  }
-}
-
-function parseJson(text: string, what: string, fail: (detail: string) => DataError): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw fail(`the '${what}' metadata is not valid JSON (${(error as Error).message})`);
-  }
-}
-
-function dtypeName(data: FloatArray): 'F32' | 'F64' {
-  return data instanceof Float64Array ? 'F64' : 'F32';
-}
-
-/** maflow's version from package.json ('unknown' where it cannot be read, e.g. in a bundle). */
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
-  } catch {
-    return 'unknown';
-  }
+  return decodeModel(readFileBytes(path), path);
 }

@@ -7,11 +7,10 @@
  * ```
  * Offsets are relative to the start of the byte buffer, and the tensors must cover the buffer exactly (no holes,
  * no overlaps). Tensor data is little-endian whatever the host. A PyTorch user opens the same file with
- * `safetensors.torch.load_file`.
+ * `safetensors.torch.load_file`. This module works on bytes and runs anywhere (the browser too); `safetensors-file.ts`
+ * reads and writes files.
  */
-import { writeFileAtomic } from './atomic-write.ts';
 import { DataError } from './data-error.ts';
-import { readFileBytes } from './read-file-bytes.ts';
 import { validateSafetensorsHeader } from './safetensors-header.ts';
 
 /** The tensor element types maflow reads and writes. */
@@ -130,33 +129,6 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
     tensors[entry.name] = { dtype: entry.dtype, shape: entry.shape, data };
   }
   return { tensors, metadata };
-}
-
-/**
- * Reads a safetensors file (see `decodeSafetensors`); a missing file is a `DataError` `path: no such file`.
- *
- * @example
- * import { readSafetensors, writeSafetensors } from 'maflow';
- * writeSafetensors('model.safetensors', { w: { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } }, { note: 'demo' });
- * const { tensors, metadata } = readSafetensors('model.safetensors');
- * console.log(Object.keys(tensors), metadata); // → [ 'w' ] { note: 'demo' }
- */
-export function readSafetensors(path: string): SafetensorsContents {
-  return decodeSafetensors(readFileBytes(path), path);
-}
-
-/**
- * Writes tensors and metadata as a safetensors file, atomically (see `encodeSafetensors`).
- *
- * @example
- * import { readSafetensors, writeSafetensors } from 'maflow';
- * const tensors = { w: { dtype: 'F32' as const, shape: [2, 1], data: Float32Array.of(1, 2) } };
- * writeSafetensors('model.safetensors', tensors, { format_version: '1' });
- * console.log(readSafetensors('model.safetensors').tensors.w.shape); // → [ 2, 1 ]
- */
-export function writeSafetensors(path: string, tensors: Record<string, SafetensorsTensor>,
-  metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 function checkTensor(name: string, tensor: SafetensorsTensor): void {

@@ -8,7 +8,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { fileCheckpointer } from '../../src/io/checkpoint-file.ts';
-import { writeSafetensors } from '../../src/io/safetensors.ts';
+import { writeSafetensors } from '../../src/io/safetensors-file.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
 import type { TrainingState } from '../../src/train/training-state.ts';
 

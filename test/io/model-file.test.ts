@@ -14,7 +14,7 @@ import { createMaf } from '../../src/flows/create-maf.ts';
 import { createMafMog } from '../../src/flows/create-maf-mog.ts';
 import { createRealNvp } from '../../src/flows/create-real-nvp.ts';
 import { loadModel, saveModel } from '../../src/io/model-file.ts';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.ts';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors-file.ts';
 import { randomMatrix } from '../helpers/numeric.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'maflow-model-'));

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../src/core/rng.ts';
 import { DataError } from '../../src/io/data-error.ts';
-import {
-  decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsTensor,
-} from '../../src/io/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../../src/io/safetensors.ts';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors-file.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
