@@ -17,8 +17,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=gnu++17", "-fexceptions", "-O3", "-fno-math-errno", "-fno-trapping-math",
-                    "-ffp-contract=fast", "-Wno-psabi", "-fno-gcse"],
-      "ldflags": ["-static-libstdc++", "-static-libgcc"]
+                    "-ffp-contract=fast", "-Wno-psabi", "-fno-gcse"]
     }
   ]
 }
