@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `maflow` command: registers tsx so that Node runs the TypeScript sources directly, then starts the CLI.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `maflow` command: the compiled CLI (`npm run build` writes dist/; a checkout's `npm ci` runs it).
+await import('../dist/cli/main.js');

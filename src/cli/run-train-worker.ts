@@ -33,11 +33,7 @@ export type WorkerMessage =
 export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {
   const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  // The worker starts without the parent's TypeScript loader: register tsx first, then import the entry point.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./train-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { job, stopFlag, env } });
+  const worker = startWorker({ job, stopFlag, env });
   const onAbort = (): void => {
     Atomics.store(stopFlag, 0, 1);
   };
@@ -67,4 +63,16 @@ export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the training worker exited with code ${code} before finishing`))));
   });
+}
+
+/**
+ * Starts the worker module beside this one: `train-worker.js` in the package, or, when maflow runs from its
+ * TypeScript sources (tests, a checkout under tsx), `train-worker.ts` through tsx, which a worker does not inherit.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./train-worker.js', import.meta.url), { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./train-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
 }

@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { TextBuffer } from '../../src/cli/cli-io.ts';
 import { main } from '../../src/cli/run.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/maflow.js', import.meta.url));
+/**
+ * `node` arguments that start the CLI from its TypeScript sources through tsx, so the tests see the code as it is
+ * (the package's bin/maflow.js runs the compiled dist/, which test/package checks).
+ */
+export const CLI_NODE_ARGS: readonly string[] = [
+  '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
+];
 
 export interface CliResult {
   status: number | null;
@@ -16,10 +22,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node bin/maflow.js …args` in `cwd` on the reference backend. */
+/** Runs `maflow …args` (from the sources) in `cwd` on the reference backend. */
 export function runCli(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, MAFLOW_BACKEND: 'reference', ...env } });
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, ...args], { cwd, env: { ...process.env, MAFLOW_BACKEND: 'reference', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

@@ -1,5 +1,5 @@
 /**
- * End to end, as a user runs it: `node bin/maflow.js` subprocesses on real files in a temp dir — train a small MAF
+ * End to end, as a user runs it: `maflow` subprocesses (from the sources) on real files in a temp dir — train a small MAF
  * on two moons, then eval, logprob, sample, diagnose and plot the model, and run the quick demo.
  */
 import assert from 'node:assert/strict';

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { twoMoons } from '../../src/data/two-moons.ts';
 import { writeMatrix } from '../../src/io/read-matrix.ts';
-import { BIN, assertUserError, runInProcess, tempDir } from './cli-harness.ts';
+import { CLI_NODE_ARGS, assertUserError, runInProcess, tempDir } from './cli-harness.ts';
 
 describe('maflow train: checkpoints, resume and Ctrl-C', () => {
   const temp = tempDir('control');
@@ -50,7 +50,7 @@ describe('maflow train: checkpoints, resume and Ctrl-C', () => {
   });
 
   it('SIGINT stops training cleanly, says so, exits 130 and leaves a valid model', async () => {
-    const child = spawn(process.execPath, [BIN, 'train', 'moons.csv', '--out', 'interrupted.safetensors', '--epochs', '100000',
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'train', 'moons.csv', '--out', 'interrupted.safetensors', '--epochs', '100000',
       '--hidden', '32,32', '--lr', '1e-3', '--seed', '4'], { cwd: temp.dir, env: { ...process.env, MAFLOW_BACKEND: 'reference' } });
     let stderr = '';
     let stdout = '';

@@ -1,0 +1,247 @@
+/**
+ * The package as a user gets it: `npm pack`, then the tarball installed into a fresh project, offline from the npm
+ * cache, with no C++ compiler on PATH, and used the ways people use a package — ESM `import`, CommonJS `require`,
+ * strict TypeScript under `nodenext` and `bundler` resolution, a browser bundle run in a bare context that loads a
+ * model from bytes, a Node bundle, and the `maflow` command. The native addon must be the prebuilt one, in use.
+ * Prints the tarball's size and the install time.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createContext, runInContext } from 'node:vm';
+import { buildSync } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'maflow-package-'));
+const project = join(work, 'consumer');
+const bin = join(work, 'bin');
+
+/** npm's own CLI script: the one running this test (`npm test`), else the one beside `node`. */
+function npmCli(): string {
+  const fromEnv = process.env.npm_execpath;
+  if (fromEnv !== undefined && fromEnv.endsWith('.js')) return fromEnv;
+  const npm = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+  return realpathSync(npm);
+}
+
+/**
+ * A PATH holding only `node` and `sh`: npm runs lifecycle scripts through `sh`, and nothing else is needed, so a
+ * compiler (cc, c++, g++, make) cannot be found.
+ */
+function compilerFreeEnv(): NodeJS.ProcessEnv {
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(process.execPath, join(bin, 'node'));
+  symlinkSync('/bin/sh', join(bin, 'sh'));
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // npm test's own npm_* settings (npm_config_node_gyp, the package's scripts) must not leak into the consumer.
+    if (!key.startsWith('npm_') && key !== 'MAFLOW_BACKEND' && key !== 'NODE_OPTIONS') env[key] = value;
+  }
+  return { ...env, PATH: bin, CC: 'false-cc', CXX: 'false-cxx' };
+}
+
+function run(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+  const output = `${result.stdout}${result.stderr}`;
+  assert.equal(result.status, 0, `${[file, ...args].join(' ')} failed (${result.status}):\n${output}`);
+  return result;
+}
+
+let env: NodeJS.ProcessEnv;
+let tarball: string;
+
+before(() => {
+  const npm = npmCli();
+  // prepack builds the prebuilt addon from the checkout's current build (or builds it), prepare compiles dist/.
+  const packed = run(process.execPath, [npm, 'pack', '--json', '--pack-destination', work], root, { ...process.env });
+  const info = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as
+    { filename: string; size: number; unpackedSize: number; entryCount: number }[])[0];
+  tarball = join(work, info.filename);
+  console.log(`# tarball ${info.filename}: ${(info.size / 1e6).toFixed(2)} MB packed, ` +
+    `${(info.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${info.entryCount} files`);
+
+  // The npm cache holds the tarballs of the checkout's lockfile (npm ci), but a fresh project resolves the
+  // dependency ranges anew: a first install that may reach the registry (scripts off) caches what that resolution
+  // needs, so that the measured install below runs offline. Without a registry it fails, and the offline install
+  // then shows what the cache lacks.
+  const warm = join(work, 'warm-cache');
+  mkdirSync(warm);
+  writeFileSync(join(warm, 'package.json'), JSON.stringify({ name: 'warm-cache', private: true }));
+  const warmed = spawnSync(process.execPath, [npm, 'install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund',
+    tarball, '@types/node@20'], { cwd: warm, encoding: 'utf8', timeout: 240_000 });
+  if (warmed.status !== 0) console.log(`# warming the npm cache failed (${warmed.stderr.trim().split('\n')[0]}); installing offline anyway`);
+
+  env = compilerFreeEnv();
+  assert.notEqual(spawnSync('sh', ['-c', 'command -v c++ || command -v g++ || command -v cc'], { env }).status, 0,
+    'a compiler is still on PATH');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const started = performance.now();
+  const installed = run(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts',
+    tarball], project, env);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`# npm install of the tarball (offline, no compiler): ${seconds.toFixed(1)} s`);
+  // The install hook took the prebuilt addon (an npm that runs no dependency scripts runs none: the loader then
+  // finds prebuilds/ by itself, as the tests below check).
+  assert.doesNotMatch(`${installed.stdout}${installed.stderr}`, /native addon (not )?built/);
+  // @types/node for the TypeScript consumer, as a Node TypeScript project has it.
+  run(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', '--save-dev', '@types/node@20'], project, env);
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const node = (args: readonly string[]): string => run(process.execPath, args, project, env).stdout;
+
+describe('the installed tarball', () => {
+  it('carries dist/, the prebuilt addon, LICENSE and CHANGELOG, and no tests, bench or demo', () => {
+    const pkg = join(project, 'node_modules', 'maflow');
+    for (const file of ['dist/node.js', 'dist/node.d.ts', 'dist/index.js', 'dist/cli/main.js', 'LICENSE', 'CHANGELOG.md',
+      'README.md', 'binding.gyp', 'native/gemm.cc', 'scripts/build-native.mjs']) {
+      assert.ok(statSync(join(pkg, file)).isFile(), `${file} missing`);
+    }
+    assert.ok(readdirSync(join(pkg, 'prebuilds', 'linux-x64')).some((f) => f.endsWith('.node')), 'no prebuilt addon');
+    for (const absent of ['test', 'bench', 'demo', 'docs', 'build']) {
+      assert.throws(() => statSync(join(pkg, absent)), `${absent}/ should not be in the package`);
+    }
+    const deps = Object.keys((JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as
+      { dependencies: Record<string, string> }).dependencies);
+    for (const dev of ['tsx', 'typescript', 'node-gyp']) assert.ok(!deps.includes(dev), `${dev} is a runtime dependency`);
+  });
+
+  it('imports from plain ESM, evaluates and samples on the native backend', () => {
+    writeFileSync(join(project, 'esm.mjs'), `
+      const { createMaf, kernels, matrix, Rng } = await import('maflow');
+      const imported = performance.now();
+      const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [16, 16], rng: new Rng(0) });
+      const lp = flow.logProb(matrix([[0.5, -1], [1, 2]]));
+      const firstLogProb = performance.now();
+      const s = flow.sample(5, { rng: new Rng(1) });
+      console.log(JSON.stringify({ backend: kernels().name, lp: [...lp], rows: s.rows, cols: s.cols, imported, firstLogProb }));
+    `);
+    const out = JSON.parse(node(['esm.mjs'])) as
+      { backend: string; lp: number[]; rows: number; cols: number; imported: number; firstLogProb: number };
+    console.log(`# fresh process: import('maflow') done at ${out.imported.toFixed(0)} ms, first logProb at ` +
+      `${out.firstLogProb.toFixed(0)} ms after process start`);
+    assert.equal(out.backend, 'native');
+    assert.equal(out.lp.length, 2);
+    assert.ok(out.lp.every(Number.isFinite));
+    assert.deepEqual([out.rows, out.cols], [5, 2]);
+  });
+
+  it('requires from CommonJS', () => {
+    writeFileSync(join(project, 'cjs.cjs'), `
+      const { createMaf, kernels, matrix, Rng } = require('maflow');
+      const flow = createMaf({ features: 3, rng: new Rng(0) });
+      console.log(kernels().name, flow.logProb(matrix([[0, 1, 2]]))[0]);
+    `);
+    const result = run(process.execPath, ['cjs.cjs'], project, env);
+    assert.match(result.stdout, /^native -?\d+\.\d+/);
+    assert.equal(result.stderr, '', 'require printed a warning');
+  });
+
+  for (const resolution of ['nodenext', 'bundler'] as const) {
+    it(`type-checks a strict consumer under ${resolution} resolution`, () => {
+      writeFileSync(join(project, 'consumer.ts'), `
+        import { createMaf, fit, loadModel, matrix, Rng, type Distribution, type FitResult, type Matrix } from 'maflow';
+        const flow: Distribution = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+        const x: Matrix = matrix([[0.5, -1]]);
+        const lp: Float64Array = flow.logProb(x);
+        const result: FitResult = fit(flow, x, { epochs: 1, rng: new Rng(1) });
+        export const values = [lp[0], result.stoppedBy, loadModel];
+      `);
+      const tsconfig = {
+        compilerOptions: {
+          strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false,
+          noEmit: true, target: 'ES2022', types: ['node'],
+          ...(resolution === 'nodenext' ? { module: 'nodenext', moduleResolution: 'nodenext' }
+            : { module: 'esnext', moduleResolution: 'bundler' }),
+        },
+        files: ['consumer.ts'],
+      };
+      writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify(tsconfig));
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      const result = spawnSync(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: project, env, encoding: 'utf8' });
+      assert.equal(result.status, 0, `tsc reported:\n${result.stdout}${result.stderr}`);
+    });
+  }
+
+  it('runs the maflow command: --help, train and eval on the native backend', () => {
+    const lines = ['a,b', ...Array.from({ length: 300 }, (_, i) => `${Math.sin(i)},${Math.cos(i * 0.7) + 0.1 * Math.sin(i * 3)}`)];
+    writeFileSync(join(project, 'data.csv'), `${lines.join('\n')}\n`);
+    const maflow = join(project, 'node_modules', '.bin', 'maflow');
+    assert.match(run(maflow, ['--help'], project, env).stdout, /Usage: maflow/);
+    run(maflow, ['train', 'data.csv', '--out', 'model.safetensors', '--epochs', '3', '--hidden', '16,16', '--seed', '1'], project, env);
+    const summary = JSON.parse(run(maflow, ['eval', 'model.safetensors', 'data.csv', '--json'], project, env).stdout) as
+      { logLikelihood: number; backend: string };
+    assert.ok(Number.isFinite(summary.logLikelihood));
+    assert.match(summary.backend, /^native/);
+  });
+
+  it('bundles for the browser, and the bundle loads the trained model from bytes in a bare context', () => {
+    writeFileSync(join(project, 'page.js'), `
+      import { decodeModel, matrix } from 'maflow';
+      // The bytes come from outside the page's realm: copy them into one of its own arrays, as a fetch would give.
+      globalThis.score = (bytes, rows) => decodeModel(Uint8Array.from(bytes), 'model.safetensors').flow.logProb(matrix(rows));
+    `);
+    const bundle = buildSync({ entryPoints: [join(project, 'page.js')], bundle: true, platform: 'browser', format: 'iife',
+      write: false, logLevel: 'silent', absWorkingDir: project });
+    const code = bundle.outputFiles[0]!.text;
+    assert.doesNotMatch(code, /require\(["']node:|from ["']node:/);
+    // Only what every browser has: console and the text codecs.
+    const sandbox: Record<string, unknown> = { console, TextDecoder, TextEncoder };
+    createContext(sandbox);
+    runInContext(code, sandbox);
+    if (runInContext('typeof process + typeof require', sandbox) !== 'undefinedundefined') assert.fail('not a bare context');
+    const rows = [[0.2, 0.4], [-0.5, 1.0]];
+    const inPage = [...(sandbox.score as (b: Uint8Array, r: number[][]) => Float64Array)(
+      new Uint8Array(readFileSync(join(project, 'model.safetensors'))), rows)];
+    writeFileSync(join(project, 'score.mjs'), `
+      import { loadModel, matrix } from 'maflow';
+      console.log(JSON.stringify([...loadModel('model.safetensors').flow.logProb(matrix(${JSON.stringify(rows)}))]));
+    `);
+    const inNode = JSON.parse(node(['score.mjs'])) as number[];
+    inPage.forEach((v, i) => assert.ok(Math.abs(v - inNode[i]!) < 1e-4 * (1 + Math.abs(v)), `row ${i}: page ${v}, node ${inNode[i]}`));
+  });
+
+  it("neither import 'maflow' nor `maflow eval` loads the plotting stack", () => {
+    // A resolve hook records every module the process loads.
+    writeFileSync(join(project, 'trace-hooks.mjs'), `
+      import { appendFileSync } from 'node:fs';
+      export async function resolve(specifier, context, next) {
+        const resolved = await next(specifier, context);
+        appendFileSync(process.env.TRACE_FILE, resolved.url + '\\n');
+        return resolved;
+      }
+    `);
+    writeFileSync(join(project, 'trace.mjs'), "import { register } from 'node:module'; register('./trace-hooks.mjs', import.meta.url);");
+    const plotting = /@observablehq|linkedom|@resvg|cli-progress/;
+    const traced = (args: readonly string[], name: string): string => {
+      const file = join(project, `${name}.trace`);
+      run(process.execPath, ['--import', './trace.mjs', ...args], project, { ...env, TRACE_FILE: file });
+      return readFileSync(file, 'utf8');
+    };
+    const library = traced(['-e', "await import('maflow')", '--input-type=module'], 'import');
+    assert.match(library, /maflow\/dist\/node\.js/, 'the trace saw maflow load');
+    assert.doesNotMatch(library, plotting);
+    assert.doesNotMatch(library, /maflow\/dist\/cli\//, 'the library loaded the CLI');
+    const evaluate = traced([join('node_modules', 'maflow', 'bin', 'maflow.js'), 'eval', 'model.safetensors', 'data.csv'], 'eval');
+    assert.match(evaluate, /dist\/cli\/commands\/eval\.js/);
+    assert.doesNotMatch(evaluate, /@observablehq|linkedom|@resvg/);
+  });
+
+  it('a Node application bundled with esbuild finds the native addon', () => {
+    writeFileSync(join(project, 'app.mjs'), `
+      import { createMaf, kernels, matrix, Rng } from 'maflow';
+      console.log(kernels().name, createMaf({ features: 2, rng: new Rng(0) }).logProb(matrix([[1, 2]]))[0]);
+    `);
+    mkdirSync(join(project, 'out'));
+    buildSync({ entryPoints: [join(project, 'app.mjs')], bundle: true, platform: 'node', format: 'esm',
+      outfile: join(project, 'out', 'app.mjs'), logLevel: 'silent', absWorkingDir: project });
+    const result = run(process.execPath, [join('out', 'app.mjs')], project, env);
+    assert.match(result.stdout, /^native -?\d/);
+    assert.equal(result.stderr, '');
+  });
+});
