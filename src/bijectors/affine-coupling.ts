@@ -1,18 +1,3 @@
-/**
- * An affine coupling layer (Real NVP, Dinh et al. 2017). A binary mask splits the features into a *kept* part `x_K`,
- * passed through unchanged, and a *transformed* part `x_T`, transformed elementwise with parameters computed from the
- * kept part (and the context) by a dense network: `θ = net(x_K, c)`, `x_T = τ(u_T; θ)`, `x_K = u_K`.
- * With the default affine transformer `x_T = u_T · exp(s(x_K)) + m(x_K)`, so
- * `forwardLogDet = Σ_{d ∈ T} s_d`. Both directions are one network pass: parallel and differentiable.
- * Shapes: `u, x [n, features]`, `context [n, contextFeatures]` (fed to every layer of the network).
- * The network's output layer starts small, so a fresh coupling is close to the identity.
- *
- * @example
- * import { AffineCoupling, Rng, matrix, toArrays } from 'maflow';
- * const coupling = new AffineCoupling({ features: 4, mask: 'alternate', hiddenUnits: [8], rng: new Rng(0) });
- * const u = coupling.inverse(matrix([[0.1, 0.2, 0.3, 0.4]]));
- * console.log(toArrays(coupling.forward(u))); // ≈ [ [ 0.1, 0.2, 0.3, 0.4 ] ]
- */
 import { allocate, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { Activation } from '../kernels/kernels.ts';
@@ -22,6 +7,7 @@ import { AffineTransformer } from './affine-transformer.ts';
 import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
 
+/** Options of `new AffineCoupling(options)`. */
 export interface AffineCouplingOptions {
   /** D ≥ 2 (with one feature there is nothing to condition on). */
   features: number;
@@ -53,6 +39,7 @@ export interface AffineCouplingOptions {
   rng?: Rng;
 }
 
+/** The serialised form of an `AffineCoupling` (`config()`), enough to rebuild it with `createBijector`. */
 export interface AffineCouplingConfig extends BijectorConfig {
   type: 'AffineCoupling';
   features: number;
@@ -65,6 +52,21 @@ export interface AffineCouplingConfig extends BijectorConfig {
   dtype: Dtype;
 }
 
+/**
+ * An affine coupling layer (Real NVP, Dinh et al. 2017). A binary mask splits the features into a *kept* part `x_K`,
+ * passed through unchanged, and a *transformed* part `x_T`, transformed elementwise with parameters computed from the
+ * kept part (and the context) by a dense network: `θ = net(x_K, c)`, `x_T = τ(u_T; θ)`, `x_K = u_K`.
+ * With the default affine transformer `x_T = u_T · exp(s(x_K)) + m(x_K)`, so
+ * `forwardLogDet = Σ_{d ∈ T} s_d`. Both directions are one network pass: parallel and differentiable.
+ * Shapes: `u, x [n, features]`, `context [n, contextFeatures]` (fed to every layer of the network).
+ * The network's output layer starts small, so a fresh coupling is close to the identity.
+ *
+ * @example
+ * import { AffineCoupling, Rng, matrix, toArrays } from 'maflow';
+ * const coupling = new AffineCoupling({ features: 4, mask: 'alternate', hiddenUnits: [8], rng: new Rng(0) });
+ * const u = coupling.inverse(matrix([[0.1, 0.2, 0.3, 0.4]]));
+ * console.log(toArrays(coupling.forward(u))); // ≈ [ [ 0.1, 0.2, 0.3, 0.4 ] ]
+ */
 export class AffineCoupling extends Bijector {
   readonly features: number;
   readonly contextFeatures: number;

@@ -1,12 +1,8 @@
-/**
- * The affine transformer of MAF, IAF and Real NVP: `x = z · exp(s) + m` with the soft-clipped log-scale
- * `s = c · tanh(r / c)` (`c = logScaleBound`), so a raw output `r` can never blow the scale up (the most common
- * cause of NaNs when training affine flows). `shiftOnly` gives the volume-preserving `x = z + m` (NICE-style).
- */
 import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
 
+/** Options of `new AffineTransformer(options)`. */
 export interface AffineTransformerOptions {
   /** Only a shift (constant, zero log-determinant). @default false */
   shiftOnly?: boolean;
@@ -14,6 +10,11 @@ export interface AffineTransformerOptions {
   logScaleBound?: number;
 }
 
+/**
+ * The affine transformer of MAF, IAF and Real NVP: `x = z · exp(s) + m` with the soft-clipped log-scale
+ * `s = c · tanh(r / c)` (`c = logScaleBound`), so a raw output `r` can never blow the scale up (the most common
+ * cause of NaNs when training affine flows). `shiftOnly` gives the volume-preserving `x = z + m` (NICE-style).
+ */
 export class AffineTransformer implements Transformer {
   readonly shiftOnly: boolean;
   readonly logScaleBound: number;

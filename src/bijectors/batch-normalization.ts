@@ -1,3 +1,28 @@
+import { allocate, checkShape, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
+import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
+
+/** Options of `new BatchNormalization(options)`. */
+export interface BatchNormalizationOptions {
+  features: number;
+  /** Added to the variance before the square root. @default 1e-5 */
+  eps?: number;
+  /** Weight of the newest batch in the running averages. @default 0.1 */
+  momentum?: number;
+  /** @default 'float32' */
+  dtype?: Dtype;
+}
+
+/** The serialised form of a `BatchNormalization` (`config()`); the running statistics travel as buffers. */
+export interface BatchNormalizationConfig extends BijectorConfig {
+  type: 'BatchNormalization';
+  features: number;
+  eps: number;
+  momentum: number;
+  dtype: Dtype;
+}
+
 /**
  * Batch normalisation as a bijector (Dinh et al. 2017, Real NVP §3.7; Papamakarios et al. 2017, MAF §3.4).
  * Data → base: `u = (x − μ) / sqrt(v + eps) · exp(logGamma) + beta`, with the per-row log-determinant
@@ -18,29 +43,6 @@
  * bn.setPopulationStatistics(matrix([[1, 2], [3, 6]]));   // mean [2, 4], variance [1, 4]
  * console.log(toArrays(bn.inverse(matrix([[2, 4]])))); // → [ [ 0, 0 ] ]
  */
-import { allocate, checkShape, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
-import { kernels } from '../kernels/backend.ts';
-import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type TrainPass } from './bijector.ts';
-
-export interface BatchNormalizationOptions {
-  features: number;
-  /** Added to the variance before the square root. @default 1e-5 */
-  eps?: number;
-  /** Weight of the newest batch in the running averages. @default 0.1 */
-  momentum?: number;
-  /** @default 'float32' */
-  dtype?: Dtype;
-}
-
-export interface BatchNormalizationConfig extends BijectorConfig {
-  type: 'BatchNormalization';
-  features: number;
-  eps: number;
-  momentum: number;
-  dtype: Dtype;
-}
-
 export class BatchNormalization extends Bijector {
   readonly features: number;
   readonly contextFeatures = 0;

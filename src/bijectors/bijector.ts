@@ -1,20 +1,10 @@
-/**
- * The bijector contract (TensorFlow Probability's semantics). A bijector maps **base space → data space** with
- * `forward` and data → base with `inverse`; log-determinants are per row (`Float64Array [n]`):
- * `forwardLogDetJacobian(u) = log|det ∂forward(u)/∂u|`, `inverseLogDetJacobian(x) = −forwardLogDetJacobian(inverse(x))`.
- * Every method takes an optional `context [n, contextFeatures]` (conditional flows); shapes are checked here, at the
- * public boundary, and inputs in another dtype than the bijector's are converted.
- *
- * Training goes through *parallel* directions only: `inverseTrain` / `forwardTrain` return a `TrainPass` whose
- * `backward` accumulates parameter gradients and returns the input and context gradients. A direction that is
- * sequential (MAF's forward) throws there.
- */
 import { checkContext } from '../core/check-context.ts';
 import { checkShape, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Trainable } from '../nn/trainable.ts';
 import { Scratch } from '../nn/scratch.ts';
 
+/** Options every bijector method takes. */
 export interface BijectorCallOptions {
   /** Conditioning values `[n, contextFeatures]`; required when `contextFeatures > 0`. */
   context?: Matrix;
@@ -54,6 +44,17 @@ export interface BijectorConfig {
   [key: string]: unknown;
 }
 
+/**
+ * The bijector contract (TensorFlow Probability's semantics). A bijector maps **base space → data space** with
+ * `forward` and data → base with `inverse`; log-determinants are per row (`Float64Array [n]`):
+ * `forwardLogDetJacobian(u) = log|det ∂forward(u)/∂u|`, `inverseLogDetJacobian(x) = −forwardLogDetJacobian(inverse(x))`.
+ * Every method takes an optional `context [n, contextFeatures]` (conditional flows); shapes are checked here, at the
+ * public boundary, and inputs in another dtype than the bijector's are converted.
+ *
+ * Training goes through *parallel* directions only: `inverseTrain` / `forwardTrain` return a `TrainPass` whose
+ * `backward` accumulates parameter gradients and returns the input and context gradients. A direction that is
+ * sequential (MAF's forward) throws there.
+ */
 export abstract class Bijector extends Trainable {
   /** Number of features D: inputs and outputs are `[n, D]`. */
   abstract readonly features: number;

@@ -1,3 +1,10 @@
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { joinName, type NamedParameters } from '../nn/parameter.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+
+/** Intermediate results up to this many entries are kept for the next call; larger ones are allocated per call. */
+const RETAINED_ENTRIES = 1 << 20;
+
 /**
  * Composition of bijectors with TFP's order: `Chain([b1, b2, b3]).forward(u) = b1(b2(b3(u)))`, so `inverse` runs
  * b1⁻¹ first. Log-determinants add. Differentiable in a direction when every member is.
@@ -10,13 +17,6 @@
  * const flow = new Chain([maf1, new Permute({ permutation: 'reverse', features: 2 }), maf2]);
  * console.log(flow.inverseLogDetJacobian(matrix([[0.5, -1]]))); // Float64Array [1]: the members' log-determinants, added
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
-
-/** Intermediate results up to this many entries are kept for the next call; larger ones are allocated per call. */
-const RETAINED_ENTRIES = 1 << 20;
-
 export class Chain extends Bijector {
   readonly features: number;
   readonly contextFeatures: number;

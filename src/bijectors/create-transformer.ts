@@ -1,8 +1,8 @@
-/** Rebuilds a transformer from its JSON config (model files, factories). */
 import { AffineTransformer } from './affine-transformer.ts';
 import { RationalQuadraticSpline } from './rational-quadratic-spline.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
 
+/** Rebuilds a transformer from its JSON config (model files, factories). */
 export function createTransformer(config: TransformerConfig): Transformer {
   switch (config.type) {
     case 'affine':

@@ -1,3 +1,16 @@
+import type { Dtype, Matrix } from '../core/matrix.ts';
+import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
+import { Bijector, type BijectorConfig, type BijectorGradients, type BijectorResult, type TrainPass } from './bijector.ts';
+
+/** Options of the elementwise affine bijectors (`Shift`, `Scale`). */
+export interface ElementwiseAffineOptions {
+  features: number;
+  /** Whether the parameter is trainable. @default true */
+  trainable?: boolean;
+  /** @default 'float32' */
+  dtype?: Dtype;
+}
+
 /**
  * The shared base of the elementwise bijectors `Shift` and `Scale`: one vector parameter `θ [features]`
  * (trainable unless `trainable: false`, then a constant stored in the config), no context, both directions parallel
@@ -10,18 +23,6 @@
  * const shift = new Shift({ features: 2, shift: [1, -1] });   // Shift and Scale extend ElementwiseAffine
  * console.log(toArrays(shift.inverse(matrix([[1, -1]]))), shift.namedParameters().map(([name]) => name)); // → [ [ 0, 0 ] ] [ 'shift' ]
  */
-import type { Dtype, Matrix } from '../core/matrix.ts';
-import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorGradients, type BijectorResult, type TrainPass } from './bijector.ts';
-
-export interface ElementwiseAffineOptions {
-  features: number;
-  /** Whether the parameter is trainable. @default true */
-  trainable?: boolean;
-  /** @default 'float32' */
-  dtype?: Dtype;
-}
-
 export abstract class ElementwiseAffine extends Bijector {
   readonly features: number;
   readonly contextFeatures = 0;

@@ -1,3 +1,13 @@
+import type { Dtype, Matrix } from '../core/matrix.ts';
+import { joinName, type NamedParameters } from '../nn/parameter.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+
+/** The serialised form of an `Invert` (`config()`): the wrapped bijector's config. */
+export interface InvertConfig extends BijectorConfig {
+  type: 'Invert';
+  bijector: BijectorConfig;
+}
+
 /**
  * The inverse of a bijector (TFP's `Invert`): `Invert(b).forward = b.inverse`, `Invert(b).inverse = b.forward`,
  * with the log-determinants, the differentiable passes and the parallel flags swapped accordingly.
@@ -12,15 +22,6 @@
  * const u = iaf.inverse(x);                       // sequential
  * console.log(toArrays(u)); // ≈ [ [ 0.3, -0.7 ] ]
  */
-import type { Dtype, Matrix } from '../core/matrix.ts';
-import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
-
-export interface InvertConfig extends BijectorConfig {
-  type: 'Invert';
-  bijector: BijectorConfig;
-}
-
 export class Invert extends Bijector {
   readonly features: number;
   readonly contextFeatures: number;

@@ -1,3 +1,29 @@
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
+import { AffineTransformer } from './affine-transformer.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { createTransformer } from './create-transformer.ts';
+import type { Transformer, TransformerConfig } from './transformer.ts';
+
+/** Options of `new MaskedAutoregressiveFlow(options)`: the MADE's options plus the transformer's. */
+export interface MaskedAutoregressiveFlowOptions extends Omit<MadeOptions, 'paramsPerFeature'> {
+  /** Volume-preserving shift-only affine transform (constant Jacobian). @default false */
+  shiftOnly?: boolean;
+  /** Soft clip bound of the log-scale, `s = c·tanh(r/c)`. @default 5 */
+  logScaleBound?: number;
+  /** A transformer other than the default affine one (e.g. a rational-quadratic spline). */
+  transformer?: Transformer;
+}
+
+/** The serialised form of a `MaskedAutoregressiveFlow` (`config()`), enough to rebuild it with `createBijector`. */
+export interface MaskedAutoregressiveFlowConfig extends BijectorConfig {
+  type: 'MaskedAutoregressiveFlow';
+  made: MadeConfig;
+  transformer: TransformerConfig;
+  dtype: Dtype;
+}
+
 /**
  * The masked autoregressive flow bijector (Papamakarios et al. 2017; TFP's `MaskedAutoregressiveFlow`).
  * With a MADE conditioner `θ = made(x)` (feature d's parameters depend on `x_{<d}` only) and an elementwise
@@ -17,30 +43,6 @@
  * const x = maf.forward(u);                                                 // sequential (sampling)
  * console.log(toArrays(x), logDet); // ≈ [ [ 0.5, -1 ] ] Float64Array(1) [ … ]
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
-import type { NamedParameters } from '../nn/parameter.ts';
-import { AffineTransformer } from './affine-transformer.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
-import { createTransformer } from './create-transformer.ts';
-import type { Transformer, TransformerConfig } from './transformer.ts';
-
-export interface MaskedAutoregressiveFlowOptions extends Omit<MadeOptions, 'paramsPerFeature'> {
-  /** Volume-preserving shift-only affine transform (constant Jacobian). @default false */
-  shiftOnly?: boolean;
-  /** Soft clip bound of the log-scale, `s = c·tanh(r/c)`. @default 5 */
-  logScaleBound?: number;
-  /** A transformer other than the default affine one (e.g. a rational-quadratic spline). */
-  transformer?: Transformer;
-}
-
-export interface MaskedAutoregressiveFlowConfig extends BijectorConfig {
-  type: 'MaskedAutoregressiveFlow';
-  made: MadeConfig;
-  transformer: TransformerConfig;
-  dtype: Dtype;
-}
-
 export class MaskedAutoregressiveFlow extends Bijector {
   readonly features: number;
   readonly contextFeatures: number;

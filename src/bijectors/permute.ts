@@ -1,3 +1,17 @@
+import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+import { kernels } from '../kernels/backend.ts';
+import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+
+/** Options of `new Permute(options)`. */
+export interface PermuteOptions {
+  features: number;
+  /** 'reverse', 'random' (needs `rng`), or an explicit permutation of 0..D−1. @default 'reverse' */
+  permutation?: 'reverse' | 'random' | readonly number[];
+  rng?: Rng;
+  dtype?: Dtype;
+}
+
 /**
  * Reorders features: `forward(u)[:, i] = u[:, permutation[i]]` (TFP's `Permute`); log-determinant 0.
  * MAF layers are interleaved with permutations so that each layer sees a different autoregressive order
@@ -8,19 +22,6 @@
  * const permute = new Permute({ features: 3, permutation: 'reverse' });
  * console.log(toArrays(permute.forward(matrix([[1, 2, 3]])))); // → [ [ 3, 2, 1 ] ]
  */
-import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
-import { kernels } from '../kernels/backend.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
-
-export interface PermuteOptions {
-  features: number;
-  /** 'reverse', 'random' (needs `rng`), or an explicit permutation of 0..D−1. @default 'reverse' */
-  permutation?: 'reverse' | 'random' | readonly number[];
-  rng?: Rng;
-  dtype?: Dtype;
-}
-
 export class Permute extends Bijector {
   readonly features: number;
   readonly contextFeatures = 0;

@@ -1,3 +1,29 @@
+import type { FloatArray } from '../core/matrix.ts';
+import type { Transformer, TransformerConfig } from './transformer.ts';
+
+/** Options of `new RationalQuadraticSpline(options)`. */
+export interface RationalQuadraticSplineOptions {
+  /** Number of bins K. @default 8 */
+  bins?: number;
+  /** The spline acts on `[−B, B]`; identity outside. @default 3 */
+  tailBound?: number;
+  /** Smallest bin width, as a fraction of `2B`. @default 1e-3 */
+  minBinWidth?: number;
+  /** Smallest bin height, as a fraction of `2B`. @default 1e-3 */
+  minBinHeight?: number;
+  /** Smallest knot derivative. @default 1e-3 */
+  minDerivative?: number;
+}
+
+/** Raw derivative parameters above this are clamped (δ ≤ ~1e6), so that no sum of derivatives can overflow. */
+const RAW_DERIVATIVE_MAX = 1e6;
+
+/** Local quantities of one evaluation inside a bin (reused; the transformer is not re-entrant). */
+interface Local {
+  k: number; w: number; h: number; s: number; xi: number; d0: number; d1: number;
+  q: number; R: number; Dn: number; M: number;
+}
+
 /**
  * The monotone rational-quadratic spline transformer of neural spline flows (Durkan, Bekasov, Murray & Papamakarios
  * 2019, "Neural Spline Flows", §3.1), with linear (identity) tails.
@@ -25,31 +51,6 @@
  * const u = maf.inverse(matrix([[0.5, -1]]));
  * console.log(toArrays(maf.forward(u))); // ≈ [ [ 0.5, -1 ] ]
  */
-import type { FloatArray } from '../core/matrix.ts';
-import type { Transformer, TransformerConfig } from './transformer.ts';
-
-export interface RationalQuadraticSplineOptions {
-  /** Number of bins K. @default 8 */
-  bins?: number;
-  /** The spline acts on `[−B, B]`; identity outside. @default 3 */
-  tailBound?: number;
-  /** Smallest bin width, as a fraction of `2B`. @default 1e-3 */
-  minBinWidth?: number;
-  /** Smallest bin height, as a fraction of `2B`. @default 1e-3 */
-  minBinHeight?: number;
-  /** Smallest knot derivative. @default 1e-3 */
-  minDerivative?: number;
-}
-
-/** Raw derivative parameters above this are clamped (δ ≤ ~1e6), so that no sum of derivatives can overflow. */
-const RAW_DERIVATIVE_MAX = 1e6;
-
-/** Local quantities of one evaluation inside a bin (reused; the transformer is not re-entrant). */
-interface Local {
-  k: number; w: number; h: number; s: number; xi: number; d0: number; d1: number;
-  q: number; R: number; Dn: number; M: number;
-}
-
 export class RationalQuadraticSpline implements Transformer {
   readonly bins: number;
   readonly tailBound: number;

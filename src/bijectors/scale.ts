@@ -1,3 +1,29 @@
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Parameter } from '../nn/parameter.ts';
+import type { BijectorConfig, BijectorGradients, BijectorResult } from './bijector.ts';
+import { ElementwiseAffine } from './elementwise-affine.ts';
+
+/** Options of `new Scale(options)`. */
+export interface ScaleOptions {
+  features: number;
+  /** Initial (or, when not trainable, constant) log-scale `[features]`. @default zeros */
+  logScale?: readonly number[];
+  /** Whether `s` is a trainable parameter. @default true */
+  trainable?: boolean;
+  /** @default 'float32' */
+  dtype?: Dtype;
+}
+
+/** The serialised form of a `Scale` (`config()`). */
+export interface ScaleConfig extends BijectorConfig {
+  type: 'Scale';
+  features: number;
+  trainable: boolean;
+  /** The constant log-scale (only when not trainable: a trainable one travels with the weights). */
+  logScale?: number[];
+  dtype: Dtype;
+}
+
 /**
  * An elementwise positive scale: `x = u · exp(s)` (base → data), `u = x · exp(−s)` (data → base), with the per-row
  * log-determinant `forwardLogDet = Σ_d s_d`. Shapes: `u, x [n, features]`, `s [features]` (the log-scale, a trainable
@@ -9,30 +35,6 @@
  * const u = matrix([[1, 1]]);
  * console.log(toArrays(scale.forward(u)), scale.forwardLogDetJacobian(u)); // → [ [ 2, 1 ] ] Float64Array(1) [ 0.69… ] (log 2)
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import type { Parameter } from '../nn/parameter.ts';
-import type { BijectorConfig, BijectorGradients, BijectorResult } from './bijector.ts';
-import { ElementwiseAffine } from './elementwise-affine.ts';
-
-export interface ScaleOptions {
-  features: number;
-  /** Initial (or, when not trainable, constant) log-scale `[features]`. @default zeros */
-  logScale?: readonly number[];
-  /** Whether `s` is a trainable parameter. @default true */
-  trainable?: boolean;
-  /** @default 'float32' */
-  dtype?: Dtype;
-}
-
-export interface ScaleConfig extends BijectorConfig {
-  type: 'Scale';
-  features: number;
-  trainable: boolean;
-  /** The constant log-scale (only when not trainable: a trainable one travels with the weights). */
-  logScale?: number[];
-  dtype: Dtype;
-}
-
 export class Scale extends ElementwiseAffine {
   /** The log-scale `s [features]`. */
   readonly logScale: Parameter;

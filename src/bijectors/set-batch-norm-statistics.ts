@@ -1,3 +1,15 @@
+import type { Matrix } from '../core/matrix.ts';
+import { BatchNormalization } from './batch-normalization.ts';
+import { Bijector } from './bijector.ts';
+import { Chain } from './chain.ts';
+import { collectBuffers, type HasBijector } from './collect-buffers.ts';
+
+/** Options of `setBatchNormStatistics(target, data, options)`. */
+export interface SetBatchNormStatisticsOptions {
+  /** Context `[n, contextFeatures]` for conditional layers before a batch normalisation. @default none */
+  context?: Matrix;
+}
+
 /**
  * Sets the population statistics of every `BatchNormalization` in a flow from `data [n, features]` (the MAF paper
  * does this with the training data before evaluation): the data is pushed through the chain in data → base order in
@@ -12,17 +24,6 @@
  * const { data } = twoMoons(200, { rng: new Rng(1) });
  * console.log(setBatchNormStatistics(flow, data)); // → 3
  */
-import type { Matrix } from '../core/matrix.ts';
-import { BatchNormalization } from './batch-normalization.ts';
-import { Bijector } from './bijector.ts';
-import { Chain } from './chain.ts';
-import { collectBuffers, type HasBijector } from './collect-buffers.ts';
-
-export interface SetBatchNormStatisticsOptions {
-  /** Context `[n, contextFeatures]` for conditional layers before a batch normalisation. @default none */
-  context?: Matrix;
-}
-
 export function setBatchNormStatistics(target: Bijector | HasBijector | object, data: Matrix, options: SetBatchNormStatisticsOptions = {}): number {
   const bijector = target instanceof Bijector ? target : (target as Partial<HasBijector>).bijector;
   if (!(bijector instanceof Bijector)) return 0;

@@ -1,18 +1,9 @@
-/**
- * An elementwise shift: `x = u + b` (base → data), `u = x − b` (data → base); log-determinant 0.
- * Shapes: `u, x [n, features]`, `b [features]`. Both directions are parallel and differentiable; `b` is a trainable
- * parameter unless `trainable: false` (then it is a constant stored in the config).
- *
- * @example
- * import { Shift, matrix, toArrays } from 'maflow';
- * const shift = new Shift({ features: 2, shift: [1, -1] });
- * console.log(toArrays(shift.forward(matrix([[0, 0]])))); // → [ [ 1, -1 ] ]
- */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import type { BijectorConfig, BijectorGradients, BijectorResult } from './bijector.ts';
 import { ElementwiseAffine } from './elementwise-affine.ts';
 
+/** Options of `new Shift(options)`. */
 export interface ShiftOptions {
   features: number;
   /** Initial (or, when not trainable, constant) shift `[features]`. @default zeros */
@@ -23,6 +14,7 @@ export interface ShiftOptions {
   dtype?: Dtype;
 }
 
+/** The serialised form of a `Shift` (`config()`). */
 export interface ShiftConfig extends BijectorConfig {
   type: 'Shift';
   features: number;
@@ -32,6 +24,16 @@ export interface ShiftConfig extends BijectorConfig {
   dtype: Dtype;
 }
 
+/**
+ * An elementwise shift: `x = u + b` (base → data), `u = x − b` (data → base); log-determinant 0.
+ * Shapes: `u, x [n, features]`, `b [features]`. Both directions are parallel and differentiable; `b` is a trainable
+ * parameter unless `trainable: false` (then it is a constant stored in the config).
+ *
+ * @example
+ * import { Shift, matrix, toArrays } from 'maflow';
+ * const shift = new Shift({ features: 2, shift: [1, -1] });
+ * console.log(toArrays(shift.forward(matrix([[0, 0]])))); // → [ [ 1, -1 ] ]
+ */
 export class Shift extends ElementwiseAffine {
   /** The shift `b [features]`. */
   readonly shift: Parameter;

@@ -1,16 +1,17 @@
+import type { FloatArray } from '../core/matrix.ts';
+
+/** The serialised form of a transformer (`config()`), keyed by its `type`. */
+export interface TransformerConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
 /**
  * Elementwise monotone transformers: the per-feature bijection `x_d = τ(z_d; θ_d)` inside an autoregressive or
  * coupling layer, whose parameters `θ_d` come from a conditioner network (a MADE, or the coupling net).
  * Parameters are laid out feature-major, `params [batch, features · paramsPerFeature]`.
  * Methods over a feature range `[dStart, dEnd)` let the sequential pass transform one feature at a time.
  */
-import type { FloatArray } from '../core/matrix.ts';
-
-export interface TransformerConfig {
-  type: string;
-  [key: string]: unknown;
-}
-
 export interface Transformer {
   /** Parameters per feature (2 for affine: shift and raw log-scale). */
   readonly paramsPerFeature: number;

@@ -25,6 +25,7 @@ import { UsageError } from './usage-error.ts';
 
 /** The flow families `--flow` accepts. */
 export const FLOW_KINDS = ['maf', 'iaf', 'realnvp', 'made', 'made-mog', 'maf-mog', 'nsf'] as const;
+/** One of `FLOW_KINDS`. */
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** A flow's architecture as the CLI describes it (all JSON). */

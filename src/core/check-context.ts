@@ -13,6 +13,7 @@
 import { checkShape, type Dtype, type Matrix } from './matrix.ts';
 import { toDtype } from './to-dtype.ts';
 
+/** The context shape a method expects, for `checkContext`. */
 export interface ContextShape {
   /** Width C of the context (0 = unconditional). */
   contextFeatures: number;

@@ -1,20 +1,9 @@
-/**
- * A normal distribution with diagonal covariance, `N(μ, diag(σ²))` with `σ = exp(logScale)`:
- * `log p(x) = Σ_d [−½ ((x_d − μ_d) / σ_d)² − log σ_d] − (D/2) log 2π`.
- * `loc [D]` and `logScale [D]` are parameters (trained by `logProbTrain` unless `trainable: false`).
- * Shapes: `x [n, D]` → `logProb [n]`; `sample(n)` → `[n, D]`.
- *
- * @example
- * import { DiagNormal, Rng, matrix } from 'maflow';
- * const normal = new DiagNormal({ features: 2, loc: [1, -1], logScale: [0, Math.log(2)] });
- * console.log(normal.logProb(matrix([[1, -1]])), -Math.log(2 * Math.PI) - Math.log(2)); // both ≈ −2.531
- * console.log(normal.sample(100, { rng: new Rng(0) }).rows); // → 100
- */
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
 import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
 
+/** Options of `new DiagNormal(options)`. */
 export interface DiagNormalOptions {
   /** D, the number of features. */
   features: number;
@@ -38,6 +27,18 @@ export interface DiagNormalConfig extends DistributionConfig {
   logScale?: number[];
 }
 
+/**
+ * A normal distribution with diagonal covariance, `N(μ, diag(σ²))` with `σ = exp(logScale)`:
+ * `log p(x) = Σ_d [−½ ((x_d − μ_d) / σ_d)² − log σ_d] − (D/2) log 2π`.
+ * `loc [D]` and `logScale [D]` are parameters (trained by `logProbTrain` unless `trainable: false`).
+ * Shapes: `x [n, D]` → `logProb [n]`; `sample(n)` → `[n, D]`.
+ *
+ * @example
+ * import { DiagNormal, Rng, matrix } from 'maflow';
+ * const normal = new DiagNormal({ features: 2, loc: [1, -1], logScale: [0, Math.log(2)] });
+ * console.log(normal.logProb(matrix([[1, -1]])), -Math.log(2 * Math.PI) - Math.log(2)); // both ≈ −2.531
+ * console.log(normal.sample(100, { rng: new Rng(0) }).rows); // → 100
+ */
 export class DiagNormal extends Distribution {
   readonly features: number;
   readonly contextFeatures = 0;

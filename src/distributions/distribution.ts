@@ -1,3 +1,40 @@
+import { checkContext } from '../core/check-context.ts';
+import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { toDtype } from '../core/to-dtype.ts';
+import { Rng } from '../core/rng.ts';
+import { Trainable } from '../nn/trainable.ts';
+
+/** Options every distribution method takes. */
+export interface DistributionCallOptions {
+  /** Conditioning values `[n, contextFeatures]`. */
+  context?: Matrix;
+}
+
+/** Options of `sample` and `sampleAndLogProb`. */
+export interface SampleOptions extends DistributionCallOptions {
+  /** The random generator; a generator seeded from `Math.random` when omitted (pass one for reproducibility). */
+  rng?: Rng;
+}
+
+/** Samples `[n, D]` with their log-densities `[n]` (natural log), from `sampleAndLogProb`. */
+export interface SamplesWithLogProb {
+  samples: Matrix;
+  logProb: Float64Array;
+}
+
+/** A differentiable evaluation of `logProb`, from `logProbTrain`. */
+export interface LogProbTrainPass {
+  logProb: Float64Array;
+  /** Accumulates `∂L/∂θ` given `∂L/∂logProb` per row; returns `∂L/∂x` and `∂L/∂context`. */
+  backward(dLogProb: Float64Array): { dInput: Matrix; dContext: Matrix | null };
+}
+
+/** The serialised form of a distribution (`config()`), keyed by its `type`; `createDistribution` rebuilds it. */
+export interface DistributionConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
 /**
  * The distribution contract. `logProb(x)` is per row (`Float64Array [n]`, natural log); `sample(n)` returns `[n, D]`.
  * Every method takes an optional `context [n, contextFeatures]` for conditional densities; for sampling, a `[1, C]`
@@ -6,38 +43,6 @@
  * Training: `logProbTrain(x)` returns the log-densities with a `backward(dLogProb)` that accumulates parameter
  * gradients and returns the gradients of the input and the context.
  */
-import { checkContext } from '../core/check-context.ts';
-import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { toDtype } from '../core/to-dtype.ts';
-import { Rng } from '../core/rng.ts';
-import { Trainable } from '../nn/trainable.ts';
-
-export interface DistributionCallOptions {
-  /** Conditioning values `[n, contextFeatures]`. */
-  context?: Matrix;
-}
-
-export interface SampleOptions extends DistributionCallOptions {
-  /** The random generator; a generator seeded from `Math.random` when omitted (pass one for reproducibility). */
-  rng?: Rng;
-}
-
-export interface SamplesWithLogProb {
-  samples: Matrix;
-  logProb: Float64Array;
-}
-
-export interface LogProbTrainPass {
-  logProb: Float64Array;
-  /** Accumulates `∂L/∂θ` given `∂L/∂logProb` per row; returns `∂L/∂x` and `∂L/∂context`. */
-  backward(dLogProb: Float64Array): { dInput: Matrix; dContext: Matrix | null };
-}
-
-export interface DistributionConfig {
-  type: string;
-  [key: string]: unknown;
-}
-
 export abstract class Distribution extends Trainable {
   abstract readonly features: number;
   abstract readonly contextFeatures: number;

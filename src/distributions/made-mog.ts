@@ -1,3 +1,28 @@
+import { zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
+import { joinName, type NamedParameters } from '../nn/parameter.ts';
+import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
+import { logSumExp } from './log-sum-exp.ts';
+import { pickComponent } from './pick-component.ts';
+
+/** Options of `new MadeMog(options)`: the MADE's options plus the mixture's. */
+export interface MadeMogOptions extends Omit<MadeOptions, 'paramsPerFeature'> {
+  /** k, mixture components per conditional. @default 10 */
+  components?: number;
+  /** Bound b of the soft clip `log σ = b·tanh(r/b)`. @default 5 */
+  logScaleBound?: number;
+}
+
+/** The serialised form of a `MadeMog` (`config()`). */
+export interface MadeMogConfig extends DistributionConfig {
+  type: 'MadeMog';
+  made: MadeConfig;
+  components: number;
+  logScaleBound: number;
+  dtype: Dtype;
+}
+
 /**
  * MADE MoG (Papamakarios et al. 2017, §3.3 and §4): an autoregressive density whose conditionals are k-component
  * one-dimensional Gaussian mixtures computed by one MADE,
@@ -18,29 +43,6 @@
  * const samples = mog.sample(100, { rng: new Rng(1) });   // [100, 2]
  * console.log(mog.logProb(matrix([[0.1, -0.3]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
-import { zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
-import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
-import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
-import { logSumExp } from './log-sum-exp.ts';
-import { pickComponent } from './pick-component.ts';
-
-export interface MadeMogOptions extends Omit<MadeOptions, 'paramsPerFeature'> {
-  /** k, mixture components per conditional. @default 10 */
-  components?: number;
-  /** Bound b of the soft clip `log σ = b·tanh(r/b)`. @default 5 */
-  logScaleBound?: number;
-}
-
-export interface MadeMogConfig extends DistributionConfig {
-  type: 'MadeMog';
-  made: MadeConfig;
-  components: number;
-  logScaleBound: number;
-  dtype: Dtype;
-}
-
 export class MadeMog extends Distribution {
   readonly features: number;
   readonly contextFeatures: number;

@@ -1,3 +1,30 @@
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { Rng } from '../core/rng.ts';
+import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
+import { logSumExp } from './log-sum-exp.ts';
+import { pickComponent } from './pick-component.ts';
+import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
+
+/** Options of `new MixtureOfGaussians(options)`. */
+export interface MixtureOfGaussiansOptions {
+  /** D, the number of features. */
+  features: number;
+  /** K, the number of mixture components. @default 10 */
+  components?: number;
+  /** Seeds the initial means. @default new Rng(0) */
+  rng?: Rng;
+  /** @default 'float32' */
+  dtype?: Dtype;
+}
+
+/** The serialised form of a `MixtureOfGaussians` (`config()`). */
+export interface MixtureOfGaussiansConfig extends DistributionConfig {
+  type: 'MixtureOfGaussians';
+  features: number;
+  components: number;
+  dtype: Dtype;
+}
+
 /**
  * A mixture of K Gaussians with diagonal covariances:
  * `p(x) = Σ_k π_k Π_d N(x_d; μ_kd, σ_kd²)`, `π = softmax(logits)`, `σ_kd = exp(logScale_kd)`.
@@ -13,31 +40,6 @@
  * const samples = mog.sample(10, { rng: new Rng(1) });   // [10, 2]
  * console.log(mog.logProb(matrix([[0, 1]])), samples.rows); // → Float64Array(1) [ … ] 10
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { Rng } from '../core/rng.ts';
-import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { logSumExp } from './log-sum-exp.ts';
-import { pickComponent } from './pick-component.ts';
-import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
-
-export interface MixtureOfGaussiansOptions {
-  /** D, the number of features. */
-  features: number;
-  /** K, the number of mixture components. @default 10 */
-  components?: number;
-  /** Seeds the initial means. @default new Rng(0) */
-  rng?: Rng;
-  /** @default 'float32' */
-  dtype?: Dtype;
-}
-
-export interface MixtureOfGaussiansConfig extends DistributionConfig {
-  type: 'MixtureOfGaussians';
-  features: number;
-  components: number;
-  dtype: Dtype;
-}
-
 export class MixtureOfGaussians extends Distribution {
   readonly features: number;
   readonly components: number;

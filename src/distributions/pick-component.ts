@@ -1,3 +1,5 @@
+import type { Rng } from '../core/rng.ts';
+
 /**
  * Draws a mixture component: an index `k ∈ [0, end − start)` with probability `softmax(logits[start:end])_k`,
  * by inverse-CDF on one `rng.uniform()` (the largest logit is subtracted first, so that large logits do not
@@ -11,8 +13,6 @@
  * for (let i = 0; i < 10000; i++) counts[pickComponent([0, 0, Math.log(2)], 0, 3, rng)]++;
  * console.log(counts); // ≈ [ 2500, 2500, 5000 ]: 2 with probability 1/2, 0 or 1 with 1/4 each
  */
-import type { Rng } from '../core/rng.ts';
-
 export function pickComponent(logits: ArrayLike<number>, start: number, end: number, rng: Rng): number {
   let max = -Infinity;
   for (let k = start; k < end; k++) if (logits[k] > max) max = logits[k];

@@ -1,3 +1,8 @@
+import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+import { Scratch } from '../nn/scratch.ts';
+import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
+
 /**
  * The standard normal base distribution N(0, I_D): `log p(z) = −½ Σ_d z_d² − (D/2) log 2π`.
  *
@@ -6,11 +11,6 @@
  * const base = new StandardNormal(2);
  * console.log(base.logProb(matrix([[0, 0]]))); // → Float64Array(1) [ -1.8378770664093453 ]
  */
-import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
-import { Scratch } from '../nn/scratch.ts';
-import { Distribution, HALF_LOG_2PI, type DistributionConfig, type LogProbTrainPass, type SamplesWithLogProb } from './distribution.ts';
-
 export class StandardNormal extends Distribution {
   readonly contextFeatures = 0;
   private readonly scratch = new Scratch();

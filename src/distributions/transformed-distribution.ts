@@ -1,3 +1,15 @@
+import { type Dtype, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Bijector, BijectorConfig } from '../bijectors/bijector.ts';
+import { joinName, type NamedParameters } from '../nn/parameter.ts';
+import { Distribution, type DistributionConfig, type LogProbTrainPass, type SampleOptions, type SamplesWithLogProb } from './distribution.ts';
+
+/** A differentiable draw `x = f(u)`, `u ~ base`, for reverse-KL training (IAF). */
+export interface SampleTrainPass extends SamplesWithLogProb {
+  /** Accumulates bijector parameter gradients given `∂L/∂samples` and `∂L/∂logProb` (base parameters are not reached). */
+  backward(dSamples: Matrix, dLogProb: Float64Array | null): void;
+}
+
 /**
  * A flow: a base distribution pushed through a bijector (TFP's `TransformedDistribution`).
  * `sample() = bijector.forward(base.sample())`;
@@ -11,18 +23,6 @@
  * const samples = flow.sample(3, { rng: new Rng(1) });   // [3, 2]
  * console.log(flow.logProb(matrix([[0.1, 0.2]])), samples.rows); // → Float64Array(1) [ … ] 3
  */
-import { type Dtype, type Matrix } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
-import type { Bijector, BijectorConfig } from '../bijectors/bijector.ts';
-import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Distribution, type DistributionConfig, type LogProbTrainPass, type SampleOptions, type SamplesWithLogProb } from './distribution.ts';
-
-/** A differentiable draw `x = f(u)`, `u ~ base`, for reverse-KL training (IAF). */
-export interface SampleTrainPass extends SamplesWithLogProb {
-  /** Accumulates bijector parameter gradients given `∂L/∂samples` and `∂L/∂logProb` (base parameters are not reached). */
-  backward(dSamples: Matrix, dLogProb: Float64Array | null): void;
-}
-
 export class TransformedDistribution extends Distribution {
   readonly features: number;
   readonly contextFeatures: number;

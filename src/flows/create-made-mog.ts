@@ -1,3 +1,14 @@
+import { Rng } from '../core/rng.ts';
+import { MadeMog } from '../distributions/made-mog.ts';
+import type { CreateMadeOptions } from './create-made.ts';
+import { madeNetworkOptions } from './made-flow-options.ts';
+
+/** Options of `createMadeMog`. */
+export interface CreateMadeMogOptions extends CreateMadeOptions {
+  /** Mixture components per conditional. @default 10 */
+  components?: number;
+}
+
 /**
  * The MADE MoG of Papamakarios et al. (2017, §4): a MADE whose conditionals are `components`-component Gaussian
  * mixtures, `p(x) = Π_d Σ_j π_dj(x_{<d}) N(x_d; μ_dj(x_{<d}), σ_dj(x_{<d})²)` (see `MadeMog` for the layout).
@@ -8,16 +19,6 @@
  * const samples = density.sample(100, { rng: new Rng(1) });   // [100, 2]
  * console.log(density.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
-import { Rng } from '../core/rng.ts';
-import { MadeMog } from '../distributions/made-mog.ts';
-import type { CreateMadeOptions } from './create-made.ts';
-import { madeNetworkOptions } from './made-flow-options.ts';
-
-export interface CreateMadeMogOptions extends CreateMadeOptions {
-  /** Mixture components per conditional. @default 10 */
-  components?: number;
-}
-
 export function createMadeMog(options: CreateMadeMogOptions): MadeMog {
   return new MadeMog({
     ...madeNetworkOptions(options),

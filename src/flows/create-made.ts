@@ -1,3 +1,15 @@
+import { Rng } from '../core/rng.ts';
+import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
+import { StandardNormal } from '../distributions/standard-normal.ts';
+import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
+import { madeNetworkOptions, type MadeNetworkOptions } from './made-flow-options.ts';
+
+/** Options of `createMade`. */
+export interface CreateMadeOptions extends MadeNetworkOptions {
+  /** Soft clip bound of the log-scales. @default 5 */
+  logScaleBound?: number;
+}
+
 /**
  * The Gaussian MADE of Germain et al. (2015) as a flow: one MADE-conditioned affine layer over a standard normal,
  * `x_d = u_d · exp(s_d(x_{<d})) + m_d(x_{<d})`, i.e. a single-layer MAF (Papamakarios et al. 2017, §3.1 — "MADE" in
@@ -9,17 +21,6 @@
  * const samples = made.sample(100, { rng: new Rng(1) });   // [100, 2]
  * console.log(made.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 100
  */
-import { Rng } from '../core/rng.ts';
-import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
-import { StandardNormal } from '../distributions/standard-normal.ts';
-import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
-import { madeNetworkOptions, type MadeNetworkOptions } from './made-flow-options.ts';
-
-export interface CreateMadeOptions extends MadeNetworkOptions {
-  /** Soft clip bound of the log-scales. @default 5 */
-  logScaleBound?: number;
-}
-
 export function createMade(options: CreateMadeOptions): TransformedDistribution {
   const dtype = options.dtype ?? 'float32';
   const maf = new MaskedAutoregressiveFlow({

@@ -1,3 +1,18 @@
+import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
+import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
+import { madeNetworkOptions, type MadeFlowOptions } from './made-flow-options.ts';
+import { layerCount, stackLayers } from './stack-layers.ts';
+
+/** Options of `createMaf`. */
+export interface CreateMafOptions extends MadeFlowOptions {
+  /** Volume-preserving layers (shift only). @default false */
+  shiftOnly?: boolean;
+  /** Soft clip bound of the log-scales. @default 5 */
+  logScaleBound?: number;
+  /** A BatchNormalization after each MADE (data → base order), as in the MAF paper. @default false */
+  batchNorm?: boolean;
+}
+
 /**
  * The masked autoregressive flow of Papamakarios et al. (2017): K MADE-conditioned affine layers with the feature
  * order reversed (or randomly permuted) between them, over a standard-normal base.
@@ -12,20 +27,6 @@
  * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2]
  * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
  */
-import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
-import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
-import { madeNetworkOptions, type MadeFlowOptions } from './made-flow-options.ts';
-import { layerCount, stackLayers } from './stack-layers.ts';
-
-export interface CreateMafOptions extends MadeFlowOptions {
-  /** Volume-preserving layers (shift only). @default false */
-  shiftOnly?: boolean;
-  /** Soft clip bound of the log-scales. @default 5 */
-  logScaleBound?: number;
-  /** A BatchNormalization after each MADE (data → base order), as in the MAF paper. @default false */
-  batchNorm?: boolean;
-}
-
 export function createMaf(options: CreateMafOptions): TransformedDistribution {
   const layers = layerCount('createMaf', options.layers);
   return stackLayers({ ...options, layers }, (_k, rng, dtype) => new MaskedAutoregressiveFlow({

@@ -1,3 +1,17 @@
+import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
+import { RationalQuadraticSpline } from '../bijectors/rational-quadratic-spline.ts';
+import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
+import { madeNetworkOptions, type MadeFlowOptions } from './made-flow-options.ts';
+import { layerCount, stackLayers } from './stack-layers.ts';
+
+/** `layers` counts the spline layers. */
+export interface CreateNsfOptions extends MadeFlowOptions {
+  /** Spline bins per feature. @default 8 */
+  bins?: number;
+  /** The splines act on `[−tailBound, tailBound]`, identity outside. @default 3 */
+  tailBound?: number;
+}
+
 /**
  * An autoregressive neural spline flow (Durkan et al. 2019, "Neural Spline Flows", RQ-NSF (AR)): K MADE-conditioned
  * rational-quadratic spline layers with the feature order reversed (or randomly permuted) between them, over a
@@ -13,20 +27,6 @@
  * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2], one staircase pass per layer
  * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
  */
-import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
-import { RationalQuadraticSpline } from '../bijectors/rational-quadratic-spline.ts';
-import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
-import { madeNetworkOptions, type MadeFlowOptions } from './made-flow-options.ts';
-import { layerCount, stackLayers } from './stack-layers.ts';
-
-/** `layers` counts the spline layers. */
-export interface CreateNsfOptions extends MadeFlowOptions {
-  /** Spline bins per feature. @default 8 */
-  bins?: number;
-  /** The splines act on `[−tailBound, tailBound]`, identity outside. @default 3 */
-  tailBound?: number;
-}
-
 export function createNsf(options: CreateNsfOptions): TransformedDistribution {
   const layers = layerCount('createNsf', options.layers);
   const transformer = new RationalQuadraticSpline({ bins: options.bins ?? 8, tailBound: options.tailBound ?? 3 });

@@ -1,15 +1,3 @@
-/**
- * Real NVP (Dinh et al. 2017): K affine coupling layers whose masks alternate (the features kept by one layer are
- * transformed by the next), optionally with a BatchNormalization after each coupling in data → base order,
- * `Chain([coupling_0, bn_0, coupling_1, bn_1, …])`, over a standard-normal base. Both directions are one network
- * pass per layer, so sampling and density evaluation are both fast and both trainable.
- *
- * @example
- * import { Rng, createRealNvp, matrix } from 'maflow';
- * const flow = createRealNvp({ features: 2, layers: 4, hiddenUnits: [8], rng: new Rng(0) });
- * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2]
- * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
- */
 import type { Dtype } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { AffineCoupling } from '../bijectors/affine-coupling.ts';
@@ -18,6 +6,7 @@ import type { Activation } from '../kernels/kernels.ts';
 import type { BaseKind } from './create-base.ts';
 import { layerCount, stackLayers } from './stack-layers.ts';
 
+/** Options of `createRealNvp`. */
 export interface CreateRealNvpOptions {
   /** D ≥ 2, the data dimension. */
   features: number;
@@ -47,6 +36,18 @@ export interface CreateRealNvpOptions {
   rng?: Rng;
 }
 
+/**
+ * Real NVP (Dinh et al. 2017): K affine coupling layers whose masks alternate (the features kept by one layer are
+ * transformed by the next), optionally with a BatchNormalization after each coupling in data → base order,
+ * `Chain([coupling_0, bn_0, coupling_1, bn_1, …])`, over a standard-normal base. Both directions are one network
+ * pass per layer, so sampling and density evaluation are both fast and both trainable.
+ *
+ * @example
+ * import { Rng, createRealNvp, matrix } from 'maflow';
+ * const flow = createRealNvp({ features: 2, layers: 4, hiddenUnits: [8], rng: new Rng(0) });
+ * const samples = flow.sample(1000, { rng: new Rng(1) });   // [1000, 2]
+ * console.log(flow.logProb(matrix([[0.5, -1.2]])), samples.rows); // → Float64Array(1) [ … ] 1000
+ */
 export function createRealNvp(options: CreateRealNvpOptions): TransformedDistribution {
   const { features } = options;
   const layers = layerCount('createRealNvp', options.layers);

@@ -55,6 +55,7 @@ export interface ResolvedMadeNetworkOptions {
   degrees: DegreeMode | undefined;
 }
 
+/** The MADE network options picked out of a factory's options, with `hiddenUnits` defaulted. */
 export function madeNetworkOptions(options: MadeNetworkOptions): ResolvedMadeNetworkOptions {
   return {
     features: options.features,

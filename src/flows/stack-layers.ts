@@ -1,17 +1,3 @@
-/**
- * The assembly every multi-layer factory shares: K layers, a `Permute` before each layer but the first (unless
- * `order` is `null`), a `BatchNormalization` after each layer when `batchNorm` is set, all over a base distribution:
- * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order.
- * The rng is drawn from in that order (permutation, layer, …, then the base), so a seed gives the same model.
- * `layerCount` checks and defaults K; call it first, so that a bad K is the first error a factory reports.
- *
- * @example
- * import { MaskedAutoregressiveFlow, type Chain } from 'maflow';
- * import { layerCount, stackLayers } from './stack-layers.ts';
- * const layers = layerCount('createMaf', 2);
- * const flow = stackLayers({ features: 2, layers }, (_k, rng, dtype) => new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], dtype, rng }));
- * console.log((flow.bijector as Chain).bijectors.map((b) => b.constructor.name)); // → [ 'MaskedAutoregressiveFlow', 'Permute', 'MaskedAutoregressiveFlow' ]
- */
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { BatchNormalization } from '../bijectors/batch-normalization.ts';
@@ -21,6 +7,7 @@ import { Permute } from '../bijectors/permute.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { createBase, type BaseKind } from './create-base.ts';
 
+/** Options of `stackLayers`. */
 export interface StackLayersOptions {
   /** D, the data dimension. */
   features: number;
@@ -50,6 +37,20 @@ export function layerCount(where: string, layers: number | undefined): number {
 /** Builds layer `k` with the stack's rng and dtype. */
 export type LayerFactory = (k: number, rng: Rng, dtype: Dtype) => Bijector;
 
+/**
+ * The assembly every multi-layer factory shares: K layers, a `Permute` before each layer but the first (unless
+ * `order` is `null`), a `BatchNormalization` after each layer when `batchNorm` is set, all over a base distribution:
+ * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order.
+ * The rng is drawn from in that order (permutation, layer, …, then the base), so a seed gives the same model.
+ * `layerCount` checks and defaults K; call it first, so that a bad K is the first error a factory reports.
+ *
+ * @example
+ * import { MaskedAutoregressiveFlow, type Chain } from 'maflow';
+ * import { layerCount, stackLayers } from './stack-layers.ts';
+ * const layers = layerCount('createMaf', 2);
+ * const flow = stackLayers({ features: 2, layers }, (_k, rng, dtype) => new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], dtype, rng }));
+ * console.log((flow.bijector as Chain).bijectors.map((b) => b.constructor.name)); // → [ 'MaskedAutoregressiveFlow', 'Permute', 'MaskedAutoregressiveFlow' ]
+ */
 export function stackLayers(options: StackLayersOptions, layer: LayerFactory): TransformedDistribution {
   const { features } = options;
   const rng = options.rng ?? new Rng(0);

@@ -1,3 +1,26 @@
+import { existsSync } from 'node:fs';
+import type { FloatArray } from '../core/matrix.ts';
+import type { TrainingState } from '../train/training-state.ts';
+import { DataError } from './data-error.ts';
+import { readSafetensors, writeSafetensors } from './safetensors-file.ts';
+import type { SafetensorsTensor } from './safetensors.ts';
+
+/** The `format` metadata entry of a checkpoint file. */
+export const CHECKPOINT_FORMAT = 'maflow-checkpoint';
+/** The `formatVersion` metadata entry of a checkpoint file written by this version. */
+export const CHECKPOINT_FORMAT_VERSION = '1';
+
+/** A checkpoint file at `path`, from `fileCheckpointer(path)`. */
+export interface FileCheckpointer {
+  readonly path: string;
+  /** Writes `state` atomically, replacing any earlier checkpoint. */
+  save(state: TrainingState): void;
+  /** Reads the checkpoint back; throws a `DataError` naming the file when it is missing or not a checkpoint. */
+  load(): TrainingState;
+  /** Whether a checkpoint file exists at `path`. */
+  exists(): boolean;
+}
+
 /**
  * Training checkpoints as safetensors files, so that `fit` (which knows nothing about files) can save and resume:
  * `fit(flow, data, { checkpoint: { every: 5, save: ckpt.save }, resume: ckpt.exists() ? ckpt.load() : undefined })`.
@@ -21,26 +44,6 @@
  * const resumed = fit(flow, data, { epochs: 4, resume: ckpt.load() });   // e.g. after an interruption: epochs 3 and 4
  * console.log(resumed.history.length); // → 4
  */
-import { existsSync } from 'node:fs';
-import type { FloatArray } from '../core/matrix.ts';
-import type { TrainingState } from '../train/training-state.ts';
-import { DataError } from './data-error.ts';
-import { readSafetensors, writeSafetensors } from './safetensors-file.ts';
-import type { SafetensorsTensor } from './safetensors.ts';
-
-export const CHECKPOINT_FORMAT = 'maflow-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = '1';
-
-export interface FileCheckpointer {
-  readonly path: string;
-  /** Writes `state` atomically, replacing any earlier checkpoint. */
-  save(state: TrainingState): void;
-  /** Reads the checkpoint back; throws a `DataError` naming the file when it is missing or not a checkpoint. */
-  load(): TrainingState;
-  /** Whether a checkpoint file exists at `path`. */
-  exists(): boolean;
-}
-
 export function fileCheckpointer(path: string): FileCheckpointer {
   return {
     path,

@@ -25,10 +25,13 @@ import { DataError } from './data-error.ts';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.ts';
 import { VERSION } from '../core/version.ts';
 
+/** The `format` metadata entry of a model file. */
 export const MODEL_FORMAT = 'maflow';
+/** The `formatVersion` metadata entry of a model file written by this version. */
 export const MODEL_FORMAT_VERSION = '1';
 const RESERVED = ['format', 'formatVersion', 'config', 'standardizer', 'maflowVersion'];
 
+/** Options of `encodeModel` and `saveModel`. */
 export interface SaveModelOptions {
   /** The standardization the flow's training data went through (stored as JSON). */
   standardizer?: Standardizer;
@@ -36,6 +39,7 @@ export interface SaveModelOptions {
   metadata?: Record<string, string>;
 }
 
+/** A model file decoded by `decodeModel` or `loadModel`. */
 export interface LoadedModel {
   /** The rebuilt flow, in evaluation mode. */
   flow: Distribution;

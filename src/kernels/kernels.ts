@@ -1,21 +1,9 @@
-/**
- * The kernel contract: pure functions over typed arrays that every backend implements. `reference` (plain
- * TypeScript, float32 and float64) is the oracle; `native` (C++ N-API addon) is the engine for float32.
- *
- * Conventions shared by every kernel:
- * - matrices are row-major and batch-first: `x` is `[batch, inDim]`, a weight `w` is `[outDim, inDim]` (PyTorch's
- *   `Linear` layout), so output unit `j` reads the row `w[j, :]`;
- * - a *staircase* mask is given by `prefix: Int32Array [outDim]`, non-decreasing: output unit `j` reads only inputs
- *   `[0, prefix[j])`. `prefix = null` means dense (every output reads all `inDim` inputs). The masked part of `w` is
- *   never read, so its values do not matter;
- * - all arrays of one call have the same element type; log-determinants are always `Float64Array`;
- * - kernels never allocate their outputs: the caller passes `out` buffers (which may be reused across calls).
- */
 import type { FloatArray } from '../core/matrix.ts';
 
 /** Elementwise nonlinearities. Each derivative is computable from the activated output alone (see `activationBackward`). */
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'softplus' | 'identity';
 
+/** Every `Activation`. */
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'sigmoid', 'softplus', 'identity'];
 
 /** One staircase layer of a MADE for the fused affine passes: `y = W_masked · in + W_c · c + b`. */
@@ -39,6 +27,19 @@ export interface StaircaseHiddenLayer extends StaircaseLayer {
   degreeStarts: Int32Array;
 }
 
+/**
+ * The kernel contract: pure functions over typed arrays that every backend implements. `reference` (plain
+ * TypeScript, float32 and float64) is the oracle; `native` (C++ N-API addon) is the engine for float32.
+ *
+ * Conventions shared by every kernel:
+ * - matrices are row-major and batch-first: `x` is `[batch, inDim]`, a weight `w` is `[outDim, inDim]` (PyTorch's
+ *   `Linear` layout), so output unit `j` reads the row `w[j, :]`;
+ * - a *staircase* mask is given by `prefix: Int32Array [outDim]`, non-decreasing: output unit `j` reads only inputs
+ *   `[0, prefix[j])`. `prefix = null` means dense (every output reads all `inDim` inputs). The masked part of `w` is
+ *   never read, so its values do not matter;
+ * - all arrays of one call have the same element type; log-determinants are always `Float64Array`;
+ * - kernels never allocate their outputs: the caller passes `out` buffers (which may be reused across calls).
+ */
 export interface Kernels {
   /** Which backend this is. */
   readonly name: 'reference' | 'native';

@@ -1,7 +1,3 @@
-/**
- * The `reference` backend: plain TypeScript loops over Float32Array or Float64Array. It runs everywhere (the browser
- * included) and is the oracle every other backend is tested against; it is written for clarity, not speed.
- */
 import type { FloatArray } from '../core/matrix.ts';
 import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseLayer } from './kernels.ts';
 
@@ -47,6 +43,10 @@ function addColumns(rows: number, cols: number, start: number, end: number, base
   }
 }
 
+/**
+ * The `reference` backend: plain TypeScript loops over Float32Array or Float64Array. It runs everywhere (the browser
+ * included) and is the oracle every other backend is tested against; it is written for clarity, not speed.
+ */
 export const referenceKernels: Kernels = {
   name: 'reference',
 

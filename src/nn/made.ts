@@ -1,16 +1,3 @@
-/**
- * MADE: a masked autoencoder for distribution estimation (Germain et al. 2015), the conditioner of every
- * autoregressive flow in maflow. It maps `x [n, D]` (and an optional context `c [n, C]`) to `P` parameters per
- * feature, `[n, D·P]` laid out feature-major (column `d·P + p` is parameter p of feature d), such that the
- * parameters of feature d depend only on `x[:, 0..d-1]` and on the context.
- *
- * Hidden degrees are sorted (see degrees.ts), so every mask is a staircase and the sequential pass
- * (`sequential`) computes each hidden unit exactly once: at step d only the units of degree d become computable.
- * The whole sequential pass therefore costs about one network evaluation instead of D.
- *
- * Residual mode (all hidden layers of one width and one degree vector): `h_0 = act(L_0 x)`,
- * `h_l = h_{l−1} + act(L_l h_{l−1})`.
- */
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
@@ -20,6 +7,7 @@ import { MaskedLinear } from './masked-linear.ts';
 import { joinName, type Module, type NamedParameters } from './parameter.ts';
 import { Scratch } from './scratch.ts';
 
+/** Options of `new Made(options)`. */
 export interface MadeOptions {
   /** D, the number of autoregressive features. */
   features: number;
@@ -62,6 +50,19 @@ export interface MadeTrainPass {
   backward(dOutput: FloatArray): { dInput: FloatArray; dContext: FloatArray | null };
 }
 
+/**
+ * MADE: a masked autoencoder for distribution estimation (Germain et al. 2015), the conditioner of every
+ * autoregressive flow in maflow. It maps `x [n, D]` (and an optional context `c [n, C]`) to `P` parameters per
+ * feature, `[n, D·P]` laid out feature-major (column `d·P + p` is parameter p of feature d), such that the
+ * parameters of feature d depend only on `x[:, 0..d-1]` and on the context.
+ *
+ * Hidden degrees are sorted (see degrees.ts), so every mask is a staircase and the sequential pass
+ * (`sequential`) computes each hidden unit exactly once: at step d only the units of degree d become computable.
+ * The whole sequential pass therefore costs about one network evaluation instead of D.
+ *
+ * Residual mode (all hidden layers of one width and one degree vector): `h_0 = act(L_0 x)`,
+ * `h_l = h_{l−1} + act(L_l h_{l−1})`.
+ */
 export class Made implements Module {
   readonly features: number;
   readonly contextFeatures: number;

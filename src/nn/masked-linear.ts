@@ -1,15 +1,10 @@
-/**
- * A linear layer with a staircase mask and an optional unmasked context input:
- * `y = act(W_masked · x + W_c · c + b)`, where output unit j reads inputs `[0, prefix[j])` only
- * (`prefix = null`: dense). Shapes: `x [batch, inDim]`, `c [batch, contextFeatures]`, `y [batch, outDim]`.
- * The masked part of `W` is never read or trained; it stays 0 so that the stored weights equal `W ⊙ M`.
- */
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { Activation } from '../kernels/kernels.ts';
 import { joinName, Parameter, type Module, type NamedParameters } from './parameter.ts';
 
+/** Options of `new MaskedLinear(options)`. */
 export interface MaskedLinearOptions {
   inDim: number;
   outDim: number;
@@ -23,6 +18,12 @@ export interface MaskedLinearOptions {
   rng: Rng;
 }
 
+/**
+ * A linear layer with a staircase mask and an optional unmasked context input:
+ * `y = act(W_masked · x + W_c · c + b)`, where output unit j reads inputs `[0, prefix[j])` only
+ * (`prefix = null`: dense). Shapes: `x [batch, inDim]`, `c [batch, contextFeatures]`, `y [batch, outDim]`.
+ * The masked part of `W` is never read or trained; it stays 0 so that the stored weights equal `W ⊙ M`.
+ */
 export class MaskedLinear implements Module {
   readonly inDim: number;
   readonly outDim: number;

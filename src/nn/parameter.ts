@@ -1,10 +1,6 @@
-/**
- * Trainable tensors. A `Parameter` owns its value and an accumulated gradient of the same shape; modules expose
- * theirs through `namedParameters(prefix)` with dotted, stable names (`layers.0.made.hidden.1.weight`), which are
- * also the tensor names in model files.
- */
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 
+/** Options of `new Parameter(shape, dtype, value, options)`. */
 export interface ParameterOptions {
   /**
    * A staircase mask over the `[rows, cols]` layout (the last dimension is `cols`): row r's live entries are
@@ -14,6 +10,11 @@ export interface ParameterOptions {
   staircase?: Int32Array;
 }
 
+/**
+ * Trainable tensors. A `Parameter` owns its value and an accumulated gradient of the same shape; modules expose
+ * theirs through `namedParameters(prefix)` with dotted, stable names (`layers.0.made.hidden.1.weight`), which are
+ * also the tensor names in model files.
+ */
 export class Parameter {
   readonly value: FloatArray;
   /** See `ParameterOptions.staircase`; null = every entry is live. */

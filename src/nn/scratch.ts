@@ -1,11 +1,11 @@
+import { allocate, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
+
 /**
  * Reusable work buffers keyed by name, so that repeated passes with the same batch size allocate nothing
  * (the training loop runs thousands of identical steps). A buffer is reallocated only when its size changes.
  * Train passes hand out such buffers: they stay valid until the owner's next pass of the same kind, which is why a
  * bijector instance may appear only once in a model.
  */
-import { allocate, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
-
 export class Scratch {
   private readonly buffers = new Map<string, FloatArray>();
   private readonly doubles = new Map<string, Float64Array>();

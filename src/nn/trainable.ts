@@ -1,9 +1,9 @@
+import type { Module, NamedParameters } from './parameter.ts';
+
 /**
  * What bijectors and distributions share as modules: a training-mode flag (batch statistics in
  * `BatchNormalization`) and the parameter listing, empty unless a subclass owns parameters.
  */
-import type { Module, NamedParameters } from './parameter.ts';
-
 export abstract class Trainable implements Module {
   /** Training mode; see `train()`. */
   protected training = false;

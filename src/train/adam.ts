@@ -1,3 +1,22 @@
+import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+
+/** Options of `new Adam(parameters, options)`. */
+export interface AdamOptions {
+  /** Step size. @default 1e-3 */
+  learningRate?: number;
+  /** Decay of the first moment. @default 0.9 */
+  beta1?: number;
+  /** Decay of the second moment. @default 0.999 */
+  beta2?: number;
+  /** Added to √v̂ for stability. @default 1e-8 */
+  epsilon?: number;
+  /** L2 penalty coefficient λ (the gradient of `½λ‖θ‖²` is added to every gradient). @default 0 */
+  weightDecay?: number;
+}
+
 /**
  * Adam (Kingma & Ba 2015) with the MAF paper's L2 regulariser folded into the gradient:
  * `g = ∇θ + λθ`, `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `θ ← θ − lr · m̂ / (√v̂ + ε)` with the
@@ -13,24 +32,6 @@
  * adam.step();
  * console.log(adam.stepCount); // → 1
  */
-import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
-import { kernels } from '../kernels/backend.ts';
-import type { NamedParameters } from '../nn/parameter.ts';
-import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
-
-export interface AdamOptions {
-  /** Step size. @default 1e-3 */
-  learningRate?: number;
-  /** Decay of the first moment. @default 0.9 */
-  beta1?: number;
-  /** Decay of the second moment. @default 0.999 */
-  beta2?: number;
-  /** Added to √v̂ for stability. @default 1e-8 */
-  epsilon?: number;
-  /** L2 penalty coefficient λ (the gradient of `½λ‖θ‖²` is added to every gradient). @default 0 */
-  weightDecay?: number;
-}
-
 export class Adam implements Optimizer {
   learningRate: number;
   readonly beta1: number;

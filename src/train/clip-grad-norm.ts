@@ -1,3 +1,5 @@
+import type { NamedParameters, Parameter } from '../nn/parameter.ts';
+
 /**
  * Global gradient-norm clipping: with `‖g‖ = sqrt(Σ_p Σ_k grad_p[k]²)` over all parameters (summed in float64),
  * every gradient is scaled by `maxNorm / ‖g‖` when `‖g‖ > maxNorm`. Returns the norm *before* clipping; a
@@ -11,8 +13,6 @@
  * const before = clipGradNorm(flow.namedParameters(), 5);
  * console.log(before > 5, gradNorm(parametersOf(flow))); // → true 5 (to rounding): the gradients now have norm ≤ 5
  */
-import type { NamedParameters, Parameter } from '../nn/parameter.ts';
-
 export function clipGradNorm(parameters: NamedParameters | readonly Parameter[], maxNorm: number): number {
   if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const params = parameters.map((entry) => (Array.isArray(entry) ? entry[1] : entry) as Parameter);

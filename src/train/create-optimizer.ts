@@ -1,6 +1,3 @@
-/**
- * An optimiser by name, as `fit` and `fitReverseKl` build it from their options.
- */
 import type { NamedParameters } from '../nn/parameter.ts';
 import { Adam } from './adam.ts';
 import type { Optimizer } from './optimizer.ts';
@@ -9,6 +6,7 @@ import { SgdMomentum } from './sgd-momentum.ts';
 /** Optimisers `fit` can build. */
 export type OptimizerName = 'adam' | 'sgd';
 
+/** Options of `createOptimizer(name, parameters, options)`. */
 export interface CreateOptimizerOptions {
   learningRate: number;
   weightDecay: number;
@@ -16,6 +14,9 @@ export interface CreateOptimizerOptions {
   momentum?: number;
 }
 
+/**
+ * An optimiser by name, as `fit` and `fitReverseKl` build it from their options.
+ */
 export function createOptimizer(name: OptimizerName, parameters: NamedParameters, options: CreateOptimizerOptions): Optimizer {
   switch (name) {
     case 'adam':

@@ -1,25 +1,3 @@
-/**
- * Variational fitting of a flow to an unnormalised target density by minimising the reverse KL divergence
- * (Kingma et al. 2016; Papamakarios et al. 2017, §2.3 on IAF):
- * `KL(q‖p) = E_q[log q(x) − log p̃(x)] + log Z`, estimated from `x = f(u)`, `u ~ base`, with the reparameterisation
- * gradient. Each step draws `batchSize` samples through `flow.sampleTrain` (the bijector's differentiable forward,
- * parallel for an IAF) and back-propagates `∂L/∂x = −∇log p̃(x) / n`, `∂L/∂log q = 1/n`.
- * The reported `kl` is the estimate `mean(log q − log p̃)`, i.e. KL up to the unknown `log Z` of the target
- * (exactly KL when `targetLogProb` is normalised).
- * Shapes: `targetLogProb(x [n, D]) → [n]`, `targetGrad(x [n, D]) → [n, D]`.
- *
- * Divergence guard: a non-finite estimate or gradient restores the parameters and optimiser state saved at the last
- * multiple of 50 steps and stops with `stoppedBy: 'divergence'`.
- *
- * @example
- * import { Rng, createIaf, fitReverseKl, matrix, type Matrix } from 'maflow';
- * const mean = [1, -1];   // target: an unnormalised N(mean, I), log p̃(x) = −½‖x − mean‖², log Z = log 2π
- * const logDensity = (x: Matrix) => Float64Array.from({ length: x.rows }, (_, r) => -0.5 * ((x.data[2 * r] - 1) ** 2 + (x.data[2 * r + 1] + 1) ** 2));
- * const gradLogDensity = (x: Matrix) => matrix(Array.from(x.data, (v, k) => mean[k % 2] - v), x.rows, 2);
- * const q = createIaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
- * const r = fitReverseKl(q, logDensity, gradLogDensity, { steps: 200, learningRate: 1e-2, rng: new Rng(1) });
- * console.log(r.finalKl); // ≈ KL(q‖p) − log Z, approaching −log 2π ≈ −1.84
- */
 import { checkShape, zeros, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
@@ -30,6 +8,7 @@ import type { GradientStepOptions } from './gradient-step-options.ts';
 import { resolveSchedule } from './schedule.ts';
 import { restoreTensors, snapshotTensors } from './tensor-snapshot.ts';
 
+/** What `fitReverseKl` reports to `onStep` after each step. */
 export interface ReverseKlStepEvent {
   step: number;
   /** This step's estimate `mean(log q − log p̃)`, nats. */
@@ -56,6 +35,7 @@ export interface FitReverseKlOptions extends GradientStepOptions {
   signal?: AbortSignal;
 }
 
+/** The result of `fitReverseKl`. */
 export interface FitReverseKlResult {
   /** The KL estimate of every step, nats. */
   history: number[];
@@ -69,6 +49,28 @@ export interface FitReverseKlResult {
 
 const SNAPSHOT_EVERY = 50;
 
+/**
+ * Variational fitting of a flow to an unnormalised target density by minimising the reverse KL divergence
+ * (Kingma et al. 2016; Papamakarios et al. 2017, §2.3 on IAF):
+ * `KL(q‖p) = E_q[log q(x) − log p̃(x)] + log Z`, estimated from `x = f(u)`, `u ~ base`, with the reparameterisation
+ * gradient. Each step draws `batchSize` samples through `flow.sampleTrain` (the bijector's differentiable forward,
+ * parallel for an IAF) and back-propagates `∂L/∂x = −∇log p̃(x) / n`, `∂L/∂log q = 1/n`.
+ * The reported `kl` is the estimate `mean(log q − log p̃)`, i.e. KL up to the unknown `log Z` of the target
+ * (exactly KL when `targetLogProb` is normalised).
+ * Shapes: `targetLogProb(x [n, D]) → [n]`, `targetGrad(x [n, D]) → [n, D]`.
+ *
+ * Divergence guard: a non-finite estimate or gradient restores the parameters and optimiser state saved at the last
+ * multiple of 50 steps and stops with `stoppedBy: 'divergence'`.
+ *
+ * @example
+ * import { Rng, createIaf, fitReverseKl, matrix, type Matrix } from 'maflow';
+ * const mean = [1, -1];   // target: an unnormalised N(mean, I), log p̃(x) = −½‖x − mean‖², log Z = log 2π
+ * const logDensity = (x: Matrix) => Float64Array.from({ length: x.rows }, (_, r) => -0.5 * ((x.data[2 * r] - 1) ** 2 + (x.data[2 * r + 1] + 1) ** 2));
+ * const gradLogDensity = (x: Matrix) => matrix(Array.from(x.data, (v, k) => mean[k % 2] - v), x.rows, 2);
+ * const q = createIaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
+ * const r = fitReverseKl(q, logDensity, gradLogDensity, { steps: 200, learningRate: 1e-2, rng: new Rng(1) });
+ * console.log(r.finalKl); // ≈ KL(q‖p) − log Z, approaching −log 2π ≈ −1.84
+ */
 export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: Matrix) => Float64Array,
   targetGrad: (x: Matrix) => Matrix, options: FitReverseKlOptions = {}): FitReverseKlResult {
   const steps = options.steps ?? 1000;

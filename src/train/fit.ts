@@ -1,26 +1,3 @@
-/**
- * Maximum-likelihood training of a flow (or any distribution with `logProbTrain`), following the MAF paper
- * (Papamakarios et al. 2017, §4): minimise `L(θ) = −(1/n) Σ_i log p_θ(x_i | c_i)` over shuffled minibatches with
- * Adam and an L2 penalty, evaluate the validation log-likelihood after every epoch (batch-norm population
- * statistics set from the training data first), stop early after `patience` epochs without improvement and
- * restore the best parameters.
- * Shapes: `data [n, D]`, `context [n, C]` (conditional flows), `validationData [m, D]`, `validationContext [m, C]`.
- *
- * Divergence guard: a non-finite batch loss or gradient norm aborts the epoch and restores the parameters, buffers
- * and optimiser state from the start of that epoch. With `onDivergence: 'stop'` (the default) training ends there
- * with `stoppedBy: 'divergence'` (and the best parameters, if any, are restored as usual); with
- * `'halve-learning-rate'` the learning rate is halved and the epoch retried, up to `maxDivergenceRetries` times.
- *
- * Each epoch takes `⌊n / batchSize⌋` full batches of a fresh permutation (the last partial batch is dropped, so every
- * step has the same shape and reuses the same buffers; over epochs every row is used).
- *
- * @example
- * import { Rng, createMaf, fit, twoMoons } from 'maflow';
- * const { data } = twoMoons(500, { rng: new Rng(2), noise: 0.05 });
- * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [16], rng: new Rng(0) });
- * const result = fit(flow, data, { epochs: 5, learningRate: 1e-2, rng: new Rng(1) });
- * console.log(result.bestEpoch, result.bestValidationLogLik); // the restored epoch and its mean validation log-likelihood, nats
- */
 import { checkShape, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { Distribution } from '../distributions/distribution.ts';
@@ -32,6 +9,7 @@ import type { EpochRecord, TrainingState } from './training-state.ts';
 import { TrainingRun } from './training-run.ts';
 import { splitValidation } from './validation-split.ts';
 
+/** When and where `fit` saves checkpoints. */
 export interface FitCheckpoint {
   /** Save after every `every` completed epochs. */
   every: number;
@@ -74,6 +52,7 @@ export interface FitOptions extends GradientStepOptions {
   resume?: TrainingState;
 }
 
+/** The result of `fit`: the per-epoch history and the restored best epoch. */
 export interface FitResult {
   history: EpochRecord[];
   /** The epoch whose parameters were restored (the last epoch without a validation set). */
@@ -110,6 +89,29 @@ export interface FitSettings {
   options: FitOptions;
 }
 
+/**
+ * Maximum-likelihood training of a flow (or any distribution with `logProbTrain`), following the MAF paper
+ * (Papamakarios et al. 2017, §4): minimise `L(θ) = −(1/n) Σ_i log p_θ(x_i | c_i)` over shuffled minibatches with
+ * Adam and an L2 penalty, evaluate the validation log-likelihood after every epoch (batch-norm population
+ * statistics set from the training data first), stop early after `patience` epochs without improvement and
+ * restore the best parameters.
+ * Shapes: `data [n, D]`, `context [n, C]` (conditional flows), `validationData [m, D]`, `validationContext [m, C]`.
+ *
+ * Divergence guard: a non-finite batch loss or gradient norm aborts the epoch and restores the parameters, buffers
+ * and optimiser state from the start of that epoch. With `onDivergence: 'stop'` (the default) training ends there
+ * with `stoppedBy: 'divergence'` (and the best parameters, if any, are restored as usual); with
+ * `'halve-learning-rate'` the learning rate is halved and the epoch retried, up to `maxDivergenceRetries` times.
+ *
+ * Each epoch takes `⌊n / batchSize⌋` full batches of a fresh permutation (the last partial batch is dropped, so every
+ * step has the same shape and reuses the same buffers; over epochs every row is used).
+ *
+ * @example
+ * import { Rng, createMaf, fit, twoMoons } from 'maflow';
+ * const { data } = twoMoons(500, { rng: new Rng(2), noise: 0.05 });
+ * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [16], rng: new Rng(0) });
+ * const result = fit(flow, data, { epochs: 5, learningRate: 1e-2, rng: new Rng(1) });
+ * console.log(result.bestEpoch, result.bestValidationLogLik); // the restored epoch and its mean validation log-likelihood, nats
+ */
 export function fit(flow: Distribution, data: Matrix, options: FitOptions = {}): FitResult {
   return new TrainingRun(flow, resolveFitOptions(flow, data, options)).run();
 }

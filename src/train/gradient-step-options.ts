@@ -1,3 +1,6 @@
+import type { OptimizerName } from './create-optimizer.ts';
+import type { ScheduleOption } from './schedule.ts';
+
 /**
  * The options of how a gradient step is taken that `fit` and `fitReverseKl` share, with the same defaults in both:
  * the optimiser, its momentum, gradient-norm clipping and the learning-rate schedule (`'cosine'` decays over the
@@ -11,9 +14,6 @@
  * const result = fit(flow, data, { epochs: 3, optimizer: 'sgd', momentum: 0.95, clipGradNorm: 5, schedule: 'cosine', rng: new Rng(2) });
  * console.log(result.stoppedBy, result.steps); // → epochs 3
  */
-import type { OptimizerName } from './create-optimizer.ts';
-import type { ScheduleOption } from './schedule.ts';
-
 export interface GradientStepOptions {
   /** @default 'adam' */
   optimizer?: OptimizerName;

@@ -1,3 +1,14 @@
+import { rowSlice, type Matrix } from '../core/matrix.ts';
+import type { Distribution } from '../distributions/distribution.ts';
+
+/** Options of `meanLogProb(flow, data, options)`. */
+export interface MeanLogProbOptions {
+  /** Context aligned with the rows of `data`. */
+  context?: Matrix;
+  /** Rows per evaluation. @default 4096 */
+  chunkRows?: number;
+}
+
 /**
  * The mean log-density `(1/n) Σ_i log p(x_i | c_i)` of a data set in nats, evaluated in chunks of rows so that the
  * working memory stays bounded, and summed in float64.
@@ -8,16 +19,6 @@
  * const { data: testData } = twoMoons(1000, { rng: new Rng(1) });
  * console.log(meanLogProb(flow, testData, { chunkRows: 256 })); // mean log-density, nats (untrained: about that of N(0, I))
  */
-import { rowSlice, type Matrix } from '../core/matrix.ts';
-import type { Distribution } from '../distributions/distribution.ts';
-
-export interface MeanLogProbOptions {
-  /** Context aligned with the rows of `data`. */
-  context?: Matrix;
-  /** Rows per evaluation. @default 4096 */
-  chunkRows?: number;
-}
-
 export function meanLogProb(flow: Distribution, data: Matrix, options: MeanLogProbOptions = {}): number {
   const chunk = options.chunkRows ?? 4096;
   if (!(Number.isInteger(chunk) && chunk > 0)) throw new RangeError(`meanLogProb: chunkRows must be a positive integer, got ${chunk}`);

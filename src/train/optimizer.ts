@@ -1,8 +1,3 @@
-/**
- * The optimiser contract: an optimiser owns a named list of parameters and, on `step()`, moves each value against
- * its accumulated gradient (`Parameter.grad`). Its whole state (moments, step counter) can be captured with `state()`
- * and restored with `setState()`, so that a resumed training run continues bit for bit.
- */
 import type { FloatArray } from '../core/matrix.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 
@@ -19,6 +14,11 @@ export interface OptimizerState {
   tensors: Record<string, FloatArray>;
 }
 
+/**
+ * The optimiser contract: an optimiser owns a named list of parameters and, on `step()`, moves each value against
+ * its accumulated gradient (`Parameter.grad`). Its whole state (moments, step counter) can be captured with `state()`
+ * and restored with `setState()`, so that a resumed training run continues bit for bit.
+ */
 export interface Optimizer {
   /** The parameters this optimiser updates, by name. */
   readonly parameters: NamedParameters;

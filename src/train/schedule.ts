@@ -20,6 +20,7 @@ export function constantSchedule(): Schedule {
   return () => 1;
 }
 
+/** Options of `cosineSchedule`. */
 export interface CosineScheduleOptions {
   /** Steps over which the multiplier decays from 1 to `floor`. */
   totalSteps: number;
@@ -36,6 +37,7 @@ export function cosineSchedule(options: CosineScheduleOptions): Schedule {
   return (step) => floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
 
+/** Options of `stepSchedule`. */
 export interface StepScheduleOptions {
   /** Steps between decays. */
   every: number;

@@ -1,3 +1,18 @@
+import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
+import { checkNonNegative, checkRange } from './adam.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+
+/** Options of `new SgdMomentum(parameters, options)`. */
+export interface SgdMomentumOptions {
+  /** Step size. @default 1e-2 */
+  learningRate?: number;
+  /** Momentum coefficient μ in [0, 1). @default 0.9 */
+  momentum?: number;
+  /** L2 penalty coefficient λ. @default 0 */
+  weightDecay?: number;
+}
+
 /**
  * Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay, PyTorch's `SGD` convention:
  * `g = ∇θ + λθ`, `b ← μ b + g`, `θ ← θ − lr · b` (μ = 0 is plain SGD).
@@ -12,20 +27,6 @@
  * sgd.step();
  * console.log(meanLogProb(flow, data) > before); // → true
  */
-import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
-import type { NamedParameters } from '../nn/parameter.ts';
-import { checkNonNegative, checkRange } from './adam.ts';
-import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
-
-export interface SgdMomentumOptions {
-  /** Step size. @default 1e-2 */
-  learningRate?: number;
-  /** Momentum coefficient μ in [0, 1). @default 0.9 */
-  momentum?: number;
-  /** L2 penalty coefficient λ. @default 0 */
-  weightDecay?: number;
-}
-
 export class SgdMomentum implements Optimizer {
   learningRate: number;
   readonly momentum: number;

@@ -1,7 +1,3 @@
-/**
- * One call of `fit`: the epoch loop with its reusable minibatch buffers, validation, early stopping, the divergence
- * guard, progress events and checkpoints. Kept apart from `fit.ts`, which resolves the options.
- */
 import { checkShape, zeros, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Distribution } from '../distributions/distribution.ts';
 import { zeroGrad, type NamedParameters, type Parameter } from '../nn/parameter.ts';
@@ -22,6 +18,10 @@ interface Snapshot {
   optimizer: OptimizerState;
 }
 
+/**
+ * One call of `fit`: the epoch loop with its reusable minibatch buffers, validation, early stopping, the divergence
+ * guard, progress events and checkpoints. Kept apart from `fit.ts`, which resolves the options.
+ */
 export class TrainingRun {
   private readonly parameters: NamedParameters;
   private readonly parameterList: Parameter[];

@@ -1,8 +1,3 @@
-/**
- * Everything `fit` needs to continue a run exactly where it stopped: resuming from a `TrainingState` captured after
- * epoch k gives the same parameters, bit for bit, as the uninterrupted run with the same seed. It is plain data
- * (numbers, arrays, typed arrays), so that `io/` can store it without `train/` knowing about files.
- */
 import type { FloatArray } from '../core/matrix.ts';
 import type { OptimizerState } from './optimizer.ts';
 
@@ -24,6 +19,11 @@ export interface BestState {
   buffers: Record<string, FloatArray>;
 }
 
+/**
+ * Everything `fit` needs to continue a run exactly where it stopped: resuming from a `TrainingState` captured after
+ * epoch k gives the same parameters, bit for bit, as the uninterrupted run with the same seed. It is plain data
+ * (numbers, arrays, typed arrays), so that `io/` can store it without `train/` knowing about files.
+ */
 export interface TrainingState {
   /** Epochs completed. */
   epoch: number;

@@ -1,3 +1,23 @@
+import { gatherRows, type Matrix } from '../core/matrix.ts';
+import type { Rng } from '../core/rng.ts';
+
+/** Options of `splitValidation(data, options)`. */
+export interface SplitValidationOptions {
+  /** Share of rows held out, in (0, 1). */
+  fraction: number;
+  /** Context aligned with the data rows, split the same way. */
+  context?: Matrix;
+  rng: Rng;
+}
+
+/** The two parts of `splitValidation`: training and validation rows, each with its context rows. */
+export interface ValidationSplit {
+  train: Matrix;
+  trainContext?: Matrix;
+  validation: Matrix;
+  validationContext?: Matrix;
+}
+
 /**
  * A seeded train/validation split: a random permutation of the rows from `rng`, the first
  * `round(fraction · n)` rows (at least 1) for validation, the rest for training. Rows keep their context rows.
@@ -8,24 +28,6 @@
  * const { train, validation } = splitValidation(data, { fraction: 0.2, rng: new Rng(0) });
  * console.log(train.rows, validation.rows); // → 8 2
  */
-import { gatherRows, type Matrix } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
-
-export interface SplitValidationOptions {
-  /** Share of rows held out, in (0, 1). */
-  fraction: number;
-  /** Context aligned with the data rows, split the same way. */
-  context?: Matrix;
-  rng: Rng;
-}
-
-export interface ValidationSplit {
-  train: Matrix;
-  trainContext?: Matrix;
-  validation: Matrix;
-  validationContext?: Matrix;
-}
-
 export function splitValidation(data: Matrix, options: SplitValidationOptions): ValidationSplit {
   const { fraction, context, rng } = options;
   const n = data.rows;

@@ -1,3 +1,12 @@
+import { gatherRows, type Matrix } from '../../core/matrix.ts';
+import {
+  activeRows, finiteDifferenceJacobians, gatherActive, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
+} from './leaf-problem.ts';
+import { lineSearch } from './line-search.ts';
+import { invertMatrix } from './solve-linear.ts';
+
+const MAX_RESTARTS = 2;
+
 /**
  * Broyden's "good" method (Broyden 1965) on `F(x) = f(x) − y`, row by row, for bijectors whose Jacobian is not
  * available: it keeps an approximate inverse Jacobian `H ≈ J⁻¹` (starting from one forward-difference Jacobian,
@@ -8,15 +17,6 @@
  * the row is declared stalled.
  * Memory: D² numbers per row being solved.
  */
-import { gatherRows, type Matrix } from '../../core/matrix.ts';
-import {
-  activeRows, finiteDifferenceJacobians, gatherActive, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
-} from './leaf-problem.ts';
-import { lineSearch } from './line-search.ts';
-import { invertMatrix } from './solve-linear.ts';
-
-const MAX_RESTARTS = 2;
-
 export function solveBroyden(p: LeafProblem): LeafSolution {
   const n = p.target.rows;
   const D = p.target.cols;

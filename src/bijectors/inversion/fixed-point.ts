@@ -1,3 +1,7 @@
+import { allocate, gatherRows } from '../../core/matrix.ts';
+import type { MaskedAutoregressiveFlow } from '../masked-autoregressive-flow.ts';
+import { pick, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
+
 /**
  * The fixed-point method. For a `MaskedAutoregressiveFlow` (solving `maf.inverse(x) = u`, i.e. computing
  * `maf.forward(u)` without the sequential pass) it iterates
@@ -11,10 +15,6 @@
  * (see `newton.ts`), which is exact for the kept half of a coupling layer after one step and for its transformed
  * half (affine) after the next.
  */
-import { allocate, gatherRows } from '../../core/matrix.ts';
-import type { MaskedAutoregressiveFlow } from '../masked-autoregressive-flow.ts';
-import { pick, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
-
 export function solveFixedPointMaf(p: LeafProblem, maf: MaskedAutoregressiveFlow): LeafSolution {
   const n = p.target.rows;
   const D = maf.features;

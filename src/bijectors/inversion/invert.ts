@@ -1,3 +1,61 @@
+import { checkShape, type Matrix } from '../../core/matrix.ts';
+import { toDtype } from '../../core/to-dtype.ts';
+import type { Bijector } from '../bijector.ts';
+import { Chain } from '../chain.ts';
+import { Invert } from '../invert.ts';
+import { MaskedAutoregressiveFlow } from '../masked-autoregressive-flow.ts';
+import { Permute } from '../permute.ts';
+import { solveBisectionGeneric, solveBisectionMaf } from './bisection.ts';
+import { solveBroyden } from './broyden.ts';
+import { solveFixedPointMaf } from './fixed-point.ts';
+import { maxAbsRow, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
+import { solveNewton } from './newton.ts';
+
+/** The root-finding methods of `invert` (see there for what each does). */
+export type InversionMethod = 'fixed-point' | 'newton' | 'broyden' | 'bisection';
+/** Every `InversionMethod`, in the order the docs and the CLI list them. */
+export const INVERSION_METHODS: readonly InversionMethod[] = ['fixed-point', 'newton', 'broyden', 'bisection'];
+
+/** Options of `invert(bijector, target, options)`. */
+export interface InvertOptions {
+  /** Conditioning values `[n, contextFeatures]`; required when the bijector is conditional. */
+  context?: Matrix;
+  /**
+   * Which direction of the bijector to compute. @default the sequential one: 'forward' unless only the forward
+   * direction is parallel (IAF)
+   */
+  direction?: 'forward' | 'inverse';
+  /** @default 'bisection' */
+  method?: InversionMethod;
+  /** A row converges when `max_d |g(x)_d − target_d| ≤ tolerance`. @default 1e-10 in float64, 1e-4 in float32 */
+  tolerance?: number;
+  /** Iteration limit per layer (for bisection: per 1-D solve and per sweep). @default max(100, 2D + 2) */
+  maxIterations?: number;
+  /** Throw when any row fails to converge, naming how many and the worst residual. @default false */
+  strict?: boolean;
+  /** Starting point `[n, D]` for the solution. @default target */
+  initial?: Matrix;
+}
+
+/** The result of `invert`: the solution with per-row iterations, residuals and convergence flags. */
+export interface InversionResult {
+  /** The solution `[n, D]`. */
+  x: Matrix;
+  /** Iterations per row, summed over layers. */
+  iterations: Int32Array;
+  /** Per row `max_d |g(x)_d − target_d|` with g the opposite direction of the whole bijector. */
+  residual: Float64Array;
+  /** Per row 1 when `residual ≤ tolerance`. */
+  converged: Uint8Array;
+  method: InversionMethod;
+}
+
+interface Settings {
+  method: InversionMethod;
+  tolerance: number;
+  maxIterations: number;
+}
+
 /**
  * Numerical inversion of a bijector through its *parallel* direction — the answer to "how do I invert a (conditional)
  * MAF without the sequential pass", and the slow direction of an IAF.
@@ -29,60 +87,6 @@
  * const { x, converged } = invert(maf, u, { context, method: 'newton', strict: true });
  * console.log(converged[0], x.data, maf.forward(u, { context }).data); // → 1, then x ≈ maf.forward(u, { context })
  */
-import { checkShape, type Matrix } from '../../core/matrix.ts';
-import { toDtype } from '../../core/to-dtype.ts';
-import type { Bijector } from '../bijector.ts';
-import { Chain } from '../chain.ts';
-import { Invert } from '../invert.ts';
-import { MaskedAutoregressiveFlow } from '../masked-autoregressive-flow.ts';
-import { Permute } from '../permute.ts';
-import { solveBisectionGeneric, solveBisectionMaf } from './bisection.ts';
-import { solveBroyden } from './broyden.ts';
-import { solveFixedPointMaf } from './fixed-point.ts';
-import { maxAbsRow, type LeafProblem, type LeafSolution } from './leaf-problem.ts';
-import { solveNewton } from './newton.ts';
-
-export type InversionMethod = 'fixed-point' | 'newton' | 'broyden' | 'bisection';
-export const INVERSION_METHODS: readonly InversionMethod[] = ['fixed-point', 'newton', 'broyden', 'bisection'];
-
-export interface InvertOptions {
-  /** Conditioning values `[n, contextFeatures]`; required when the bijector is conditional. */
-  context?: Matrix;
-  /**
-   * Which direction of the bijector to compute. @default the sequential one: 'forward' unless only the forward
-   * direction is parallel (IAF)
-   */
-  direction?: 'forward' | 'inverse';
-  /** @default 'bisection' */
-  method?: InversionMethod;
-  /** A row converges when `max_d |g(x)_d − target_d| ≤ tolerance`. @default 1e-10 in float64, 1e-4 in float32 */
-  tolerance?: number;
-  /** Iteration limit per layer (for bisection: per 1-D solve and per sweep). @default max(100, 2D + 2) */
-  maxIterations?: number;
-  /** Throw when any row fails to converge, naming how many and the worst residual. @default false */
-  strict?: boolean;
-  /** Starting point `[n, D]` for the solution. @default target */
-  initial?: Matrix;
-}
-
-export interface InversionResult {
-  /** The solution `[n, D]`. */
-  x: Matrix;
-  /** Iterations per row, summed over layers. */
-  iterations: Int32Array;
-  /** Per row `max_d |g(x)_d − target_d|` with g the opposite direction of the whole bijector. */
-  residual: Float64Array;
-  /** Per row 1 when `residual ≤ tolerance`. */
-  converged: Uint8Array;
-  method: InversionMethod;
-}
-
-interface Settings {
-  method: InversionMethod;
-  tolerance: number;
-  maxIterations: number;
-}
-
 export function invert(bijector: Bijector, target: Matrix, options: InvertOptions = {}): InversionResult {
   const where = 'invert';
   const D = bijector.features;

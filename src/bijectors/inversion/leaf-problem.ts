@@ -7,6 +7,7 @@ import { gatherRows, rowSlice, zeros, type Matrix } from '../../core/matrix.ts';
 import { parametersOf } from '../../nn/parameter.ts';
 import type { Bijector } from '../bijector.ts';
 
+/** One root-finding problem `f(x) = y` for one bijector, solved row by row by a method. */
 export interface LeafProblem {
   bijector: Bijector;
   /** The parallel direction solved: `f = bijector.inverse` or `bijector.forward`. */

@@ -7,6 +7,7 @@
 import { zeros, type Matrix } from '../../core/matrix.ts';
 import { normSquaredRow, residual, type LeafProblem } from './leaf-problem.ts';
 
+/** What `lineSearch` did for each active row. */
 export interface LineSearchResult {
   /** Per active row: 1 when a step was taken. */
   accepted: Uint8Array;

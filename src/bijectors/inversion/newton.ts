@@ -1,3 +1,9 @@
+import {
+  activeRows, gatherActive, jacobians, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
+} from './leaf-problem.ts';
+import { lineSearch } from './line-search.ts';
+import { solveLinear } from './solve-linear.ts';
+
 /**
  * Newton's method on `F(x) = f(x) − y`, row by row: `J(x)·Δ = −F(x)` with the exact Jacobian (from the bijector's
  * backward pass; lower triangular for an autoregressive layer, solved by forward substitution), then a backtracking
@@ -6,12 +12,6 @@
  * With `diagonalOnly` the step uses only `diag J` (the nonlinear Jacobi iteration), which is the generic form of the
  * fixed-point method.
  */
-import {
-  activeRows, gatherActive, jacobians, maxAbsRow, pick, residual, scatterRow, type LeafProblem, type LeafSolution,
-} from './leaf-problem.ts';
-import { lineSearch } from './line-search.ts';
-import { solveLinear } from './solve-linear.ts';
-
 export function solveNewton(p: LeafProblem, diagonalOnly = false): LeafSolution {
   const n = p.target.rows;
   const D = p.target.cols;
