@@ -41,6 +41,8 @@ export { Shift } from './bijectors/shift.ts';
 export type { ShiftOptions, ShiftConfig } from './bijectors/shift.ts';
 export { Scale } from './bijectors/scale.ts';
 export type { ScaleOptions, ScaleConfig } from './bijectors/scale.ts';
+export { Standardize } from './bijectors/standardize.ts';
+export type { StandardizeOptions, StandardizeFitOptions, StandardizeConfig } from './bijectors/standardize.ts';
 export { createBijector } from './bijectors/create-bijector.ts';
 export { collectBuffers } from './bijectors/collect-buffers.ts';
 export type { NamedBuffers, HasBijector } from './bijectors/collect-buffers.ts';

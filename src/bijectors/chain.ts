@@ -39,7 +39,9 @@ export class Chain extends Bijector {
       }
     });
     this.contextFeatures = contextFeatures;
-    this.dtype = bijectors.find((b) => b.namedParameters().length > 0)?.dtype ?? bijectors[0].dtype;
+    // The widest member dtype, so that the chain never rounds its input: a float64 Standardize at the data end of a
+    // float32 flow sees the user's float64 values, and each member converts to its own dtype at its boundary.
+    this.dtype = bijectors.some((b) => b.dtype === 'float64') ? 'float64' : 'float32';
     this.inverseIsParallel = bijectors.every((b) => b.inverseIsParallel);
     this.forwardIsParallel = bijectors.every((b) => b.forwardIsParallel);
   }

@@ -24,9 +24,10 @@ import { MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowConfig } from '.
 import { Permute } from './permute.ts';
 import { Scale, type ScaleConfig } from './scale.ts';
 import { Shift, type ShiftConfig } from './shift.ts';
+import { Standardize, type StandardizeConfig } from './standardize.ts';
 import type { TransformerConfig } from './transformer.ts';
 
-const KNOWN = ['MaskedAutoregressiveFlow', 'Chain', 'Permute', 'Invert', 'BatchNormalization', 'AffineCoupling', 'Shift', 'Scale'];
+const KNOWN = ['MaskedAutoregressiveFlow', 'Chain', 'Permute', 'Invert', 'BatchNormalization', 'AffineCoupling', 'Shift', 'Scale', 'Standardize'];
 
 /**
  * Rebuilds any maflow bijector from its `config()`, recursively; weights are freshly initialised from `rng`
@@ -71,6 +72,8 @@ export function createBijector(config: BijectorConfig, rng: Rng = new Rng(0)): B
       const c = need(config, ['features'], where) as ScaleConfig;
       return new Scale({ features: c.features, logScale: c.logScale, trainable: c.trainable, dtype: c.dtype });
     }
+    case 'Standardize':
+      return Standardize.fromConfig(need(config, ['features', 'mean', 'std'], where) as StandardizeConfig);
     default:
       throw new Error(`createBijector: unknown bijector type '${config.type}' (expected one of ${KNOWN.join(', ')})`);
   }

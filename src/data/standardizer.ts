@@ -2,19 +2,12 @@
  * Per-column standardization `x̃ = (x − mean) / std`, fitted on training data and stored with the model, so that a
  * flow trained on standardized data still reports densities in the user's original units.
  */
+import { Standardize, type StandardizeFitOptions } from '../bijectors/standardize.ts';
 import { allocate, checkShape, dtypeOf, type Matrix } from '../core/matrix.ts';
 import { DataError } from '../io/data-error.ts';
 
-/** Options of `Standardizer.fit`. */
-export interface StandardizerFitOptions {
-  /**
-   * A column whose standard deviation is below `constantTolerance · max(1, |mean|)` counts as constant: its std is
-   * set to 1 (it is only centered), as scikit-learn's `StandardScaler` does, instead of dividing by ~0. Such a
-   * column has no density (it is a point mass); `constantColumns` lists them so that callers can warn.
-   * @default 1e-12
-   */
-  constantTolerance?: number;
-}
+/** Options of `Standardizer.fit` (the constant-column rule of `Standardize.fit`, which computes the statistics). */
+export type StandardizerFitOptions = Pick<StandardizeFitOptions, 'constantTolerance'>;
 
 /** The JSON form stored in model files. */
 export interface StandardizerJson {
@@ -59,35 +52,18 @@ export class Standardizer {
     return this.mean.length;
   }
 
-  /** Fits the column means and standard deviations of `x` `[n, d]` (n ≥ 1). */
+  /**
+   * Fits the column means and standard deviations of `x` `[n, d]` (n ≥ 1), constant columns only centred: the same
+   * statistics as `Standardize.fit`, which computes them (one owner of the rule).
+   */
   static fit(x: Matrix, options: StandardizerFitOptions = {}): Standardizer {
-    checkShape('Standardizer.fit', 'x', x, x?.cols);
-    if (x.rows === 0) throw new RangeError('Standardizer.fit: x has no rows');
-    const tolerance = options.constantTolerance ?? 1e-12;
-    const { rows, cols, data } = x;
-    const mean = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c];
-    for (let c = 0; c < cols; c++) mean[c] /= rows;
-    const variance = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const deviation = data[r * cols + c] - mean[c];
-        variance[c] += deviation * deviation;
-      }
-    }
-    const std = new Float64Array(cols);
-    const constant: number[] = [];
-    for (let c = 0; c < cols; c++) {
-      if (!Number.isFinite(mean[c]) || !Number.isFinite(variance[c])) {
-        throw new RangeError(`Standardizer.fit: column ${c} contains non-finite values`);
-      }
-      std[c] = Math.sqrt(variance[c] / rows);
-      if (std[c] < tolerance * Math.max(1, Math.abs(mean[c]))) {
-        std[c] = 1;
-        constant.push(c);
-      }
-    }
-    return new Standardizer(mean, std, constant);
+    const fitted = Standardize.fit(x, options);
+    return new Standardizer(fitted.mean, fitted.std, [...fitted.constantColumns]);
+  }
+
+  /** The same map as a bijector, to put at the data end of a flow (`withStandardization`). */
+  toBijector(): Standardize {
+    return new Standardize({ mean: this.mean, std: this.std, constantColumns: this.constantColumns });
   }
 
   /** `(x − mean) / std` for `x` `[n, d]`, in x's dtype. */

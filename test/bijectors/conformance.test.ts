@@ -8,8 +8,10 @@ import { Invert } from '../../src/bijectors/invert.ts';
 import { Permute } from '../../src/bijectors/permute.ts';
 import { Scale } from '../../src/bijectors/scale.ts';
 import { Shift } from '../../src/bijectors/shift.ts';
+import { Standardize } from '../../src/bijectors/standardize.ts';
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
 import { conformance, type BijectorCase } from './conformance.ts';
+import { randomMatrix } from '../helpers/numeric.ts';
 
 const maf = (extra: object) => (rng: Rng) =>
   new MaskedAutoregressiveFlow({ features: 4, hiddenUnits: [12, 10], dtype: 'float64', rng, ...extra });
@@ -54,6 +56,11 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'AffineCoupling spline transformer, conditional', make: coupling({ contextFeatures: 2, transformer: new RationalQuadraticSpline({ bins: 5, tailBound: 2 }) }), perturb: 0.3 },
   { name: 'Shift', make: () => new Shift({ features: 3, shift: [0.5, -1, 2], dtype: 'float64' }) },
   { name: 'Scale', make: () => new Scale({ features: 3, logScale: [0.3, -0.5, 0.1], dtype: 'float64' }) },
+  { name: 'Standardize', make: () => new Standardize({ mean: [1.5, -20, 0.25], std: [0.5, 12, 3] }) },
+  {
+    name: 'Chain Standardize/MAF conditional (a standardized flow)',
+    make: (rng) => new Chain([Standardize.fit(randomMatrix(30, 4, rng, 5)), maf({ contextFeatures: 2 })(rng)]),
+  },
   {
     name: 'Chain coupling/BatchNormalization/coupling conditional',
     make: (rng) => new Chain([coupling({ contextFeatures: 2 })(rng), batchNorm(4)(rng), coupling({ contextFeatures: 2, reverseMask: true })(rng)]),

@@ -1,12 +1,15 @@
 /**
  * The bijector conformance suite: every bijector in `bijectorCases` (with and without context, float64) must pass
- * every property here. Adding a bijector = one entry in the table of conformance.test.ts.
+ * every property here (round trip, log-det against the numerical Jacobian, shapes, gradients, save/load through its
+ * config). Adding a bijector = one entry in the table of conformance.test.ts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { Bijector } from '../../src/bijectors/bijector.ts';
+import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
+import { createBijector } from '../../src/bijectors/create-bijector.ts';
 import { parametersOf } from '../../src/nn/parameter.ts';
 import { gradientCheck, logAbsDet, maxAbsDiff, numericalJacobian, paramTargets, randomMatrix, row } from '../helpers/numeric.ts';
 
@@ -88,6 +91,22 @@ export function conformance(c: BijectorCase): void {
     } else {
       assert.throws(() => b.inverse(good, { context: randomMatrix(2, 1, rng) }), /takes no context/);
     }
+  });
+
+  test(`${c.name}: rebuilt from its JSON config with parameters and buffers copied by name, it computes the same`, () => {
+    const { b, x, options } = setup(6);
+    const copy = createBijector(JSON.parse(JSON.stringify(b.config())), new Rng(99));
+    assert.deepEqual(copy.config(), b.config());
+    const params = new Map(b.namedParameters());
+    assert.deepEqual(copy.namedParameters().map(([name]) => name), [...params.keys()]);
+    for (const [name, p] of copy.namedParameters()) p.value.set(params.get(name)!.value);
+    const buffers = new Map(collectBuffers(b));
+    for (const [name, buffer] of collectBuffers(copy)) buffer.set(buffers.get(name)!);
+    const expected = b.inverseAndLogDet(x, options);
+    const actual = copy.inverseAndLogDet(x, options);
+    assert.deepEqual(Array.from(actual.output.data), Array.from(expected.output.data));
+    assert.deepEqual(Array.from(actual.logDet), Array.from(expected.logDet));
+    assert.deepEqual(Array.from(copy.forward(x, options).data), Array.from(b.forward(x, options).data));
   });
 
   for (const direction of ['inverse', 'forward'] as const) {
