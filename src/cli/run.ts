@@ -4,6 +4,8 @@
  * - 2: the user's mistake — a bad option (commander's own errors too), a `UsageError`, or a `DataError` about a data
  *   or model file — printed as ONE line `maflow: <message>`, never a stack trace;
  * - 1: an internal error, printed as a short line (the stack only with `MAFLOW_DEBUG=1`);
+ * - 3: training failed (`TrainingFailedError`: it diverged, exploded or never improved on the initial model), one line;
+ *   nothing was written over the model file;
  * - 130: interrupted by Ctrl-C (commands that save partial work say what they saved).
  *
  * @example
@@ -23,9 +25,10 @@ import type { CliIo } from './cli-io.ts';
 import { createProgram } from './program.ts';
 import { UsageError } from './usage-error.ts';
 import { InterruptedError } from './interrupted-error.ts';
+import { TrainingFailedError } from './training-failed-error.ts';
 
 /** Exit statuses of the `maflow` command. */
-export const EXIT = { ok: 0, internal: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, internal: 1, usage: 2, trainingFailed: 3, interrupted: 130 } as const;
 
 /** Runs the CLI on `argv` (without `node` and the script path) and returns the exit status; never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -60,6 +63,10 @@ export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof InterruptedError) {
     io.stderr.write(`maflow: ${error.message}\n`);
     return EXIT.interrupted;
+  }
+  if (error instanceof TrainingFailedError) {
+    io.stderr.write(`maflow: ${oneLine(error.message)}\n`);
+    return EXIT.trainingFailed;
   }
   if (error instanceof DataError || error instanceof UsageError) {
     io.stderr.write(`maflow: ${oneLine(error.message)}\n`);

@@ -8,7 +8,8 @@ import type { Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { Standardizer } from '../data/standardizer.ts';
 import { fileCheckpointer } from '../io/checkpoint-file.ts';
-import { fit, type FitOptions, type FitResult } from '../train/fit.ts';
+import { findNonFinite } from '../train/find-non-finite.ts';
+import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../train/fit.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import { saveCliModel, type CliModel } from './cli-model.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
@@ -50,6 +51,23 @@ export interface TrainJob {
 export interface TrainJobResult extends FitResult {
   /** Columns that were constant in the training data (modelled as centred, not scaled). */
   constantColumns: string[];
+  /**
+   * Where the model was written: `out` after a successful (or interrupted) run; after a failed run nothing is written
+   * over `out`, and with a checkpoint the best epoch that beat the initial model goes to `bestBeforeFailurePath(out)`.
+   */
+  savedTo: string | null;
+}
+
+/**
+ * The file a failed run with checkpoints writes its best model to, beside `out`:
+ * `models/flow.safetensors` → `models/flow.best-before-failure.safetensors`.
+ *
+ * @example
+ * import { bestBeforeFailurePath } from './train-job.ts';
+ * console.log(bestBeforeFailurePath('models/flow.safetensors')); // → models/flow.best-before-failure.safetensors
+ */
+export function bestBeforeFailurePath(out: string): string {
+  return `${out.replace(/\.safetensors$/i, '')}.best-before-failure.safetensors`;
 }
 
 /** Progress hooks (events in original units). */
@@ -60,7 +78,8 @@ export interface TrainJobHooks {
 }
 
 /**
- * Runs `job` to completion (or until `hooks.signal` aborts, after the current step) and writes the best model.
+ * Runs `job` to completion (or until `hooks.signal` aborts, after the current step) and writes the best model; a failed
+ * run (`result.failed`) writes nothing over `job.out` (see `TrainJobResult.savedTo`).
  *
  * @example
  * import { Rng, twoMoons } from 'maflow';
@@ -108,17 +127,28 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
       ...(contextStandardizer === null ? {} : { contextStandardizer: contextStandardizer.toJSON() }),
     },
   };
-  saveCliModel(job.out, model);
+  const savedTo = !result.failed ? job.out : job.checkpoint !== undefined && result.bestEpoch > 0 ? bestBeforeFailurePath(job.out) : null;
+  if (savedTo !== null) saveCliModel(savedTo, model);
   return {
     history: result.history.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss - shift, validationLogLik: r.validationLogLik + shift })),
     bestEpoch: result.bestEpoch,
     bestValidationLogLik: result.bestValidationLogLik + shift,
+    initialValidationLogLik: result.initialValidationLogLik + shift,
     stoppedBy: result.stoppedBy,
+    failed: result.failed,
     ...(result.message === undefined ? {} : { message: result.message }),
+    // fit saw the standardized data: find the value in the user's own.
+    ...(result.nonFiniteInput === undefined ? {} : { nonFiniteInput: nonFiniteInJob(job) ?? result.nonFiniteInput }),
     steps: result.steps,
     seconds: result.seconds,
     constantColumns: (standardizer?.constantColumns ?? []).map((c) => job.columns[c]),
+    savedTo,
   };
+}
+
+function nonFiniteInJob(job: TrainJob): NonFiniteInput | undefined {
+  return findNonFinite([['data', job.x], ['context', job.context], ['validationData', job.validation?.x],
+    ['validationContext', job.validation?.context]]);
 }
 
 /** A checkpoint from a run with other options does not fit this flow: that is the user's mistake, not a crash. */

@@ -32,7 +32,8 @@ export interface FileCheckpointer {
  * - `best.parameters.<name>`, `best.buffers.<name>` — the early-stopping champion;
  * - `__metadata__`: `format = 'maflow-checkpoint'`, `formatVersion = '1'`, and `state`, the JSON of the scalar part
  *   (epoch, step, rng state, patience counter, learning-rate scale, history, optimiser type and step, best epoch and
- *   score; non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity").
+ *   score, the initial parameters' validation score (`NaN` when read from a checkpoint that predates it); non-finite
+ *   numbers are written as the strings "NaN", "Infinity", "-Infinity").
  * Saving is atomic (temporary file + rename), so a crash never leaves a half-written checkpoint.
  *
  * @example
@@ -76,7 +77,7 @@ function checkpointTensors(state: TrainingState): Record<string, SafetensorsTens
 function scalarState(state: TrainingState): object {
   return {
     epoch: state.epoch, step: state.step, rng: state.rng, patienceCounter: state.patienceCounter,
-    learningRateScale: state.learningRateScale, history: state.history,
+    learningRateScale: state.learningRateScale, initialValidationLogLik: state.initialValidationLogLik, history: state.history,
     optimizer: { type: state.optimizer.type, step: state.optimizer.step },
     best: state.best === null ? null : { epoch: state.best.epoch, validationLogLik: state.best.validationLogLik },
   };
@@ -88,6 +89,8 @@ interface ScalarState {
   rng: number[];
   patienceCounter: number;
   learningRateScale: number;
+  /** Absent in checkpoints written before it was kept. */
+  initialValidationLogLik?: number;
   history: TrainingState['history'];
   optimizer: { type: string; step: number };
   best: { epoch: number; validationLogLik: number } | null;
@@ -120,7 +123,7 @@ function loadCheckpoint(path: string): TrainingState {
   }
   return {
     epoch: s.epoch, step: s.step, rng: s.rng, patienceCounter: s.patienceCounter, learningRateScale: s.learningRateScale,
-    history: s.history,
+    initialValidationLogLik: typeof s.initialValidationLogLik === 'number' ? s.initialValidationLogLik : NaN, history: s.history,
     parameters: groups.parameters ?? {},
     buffers: groups.buffers ?? {},
     optimizer: { type: s.optimizer.type, step: s.optimizer.step, tensors: groups.optimizer ?? {} },

@@ -47,21 +47,54 @@ export interface FitOptions extends GradientStepOptions {
   onDivergence?: 'stop' | 'halve-learning-rate';
   /** Retries of `'halve-learning-rate'` before giving up. @default 3 */
   maxDivergenceRetries?: number;
+  /**
+   * Nats per row by which an epoch's validation log-likelihood may fall below that of the initial parameters before
+   * the run counts as exploded (`stoppedBy: 'exploded'`). @default 100 × features
+   */
+  explosionMargin?: number;
   checkpoint?: FitCheckpoint;
   /** A state saved by `checkpoint` to continue from (use the same data, options and seed). */
   resume?: TrainingState;
 }
 
+/**
+ * Why `fit` stopped. Success: `'epochs'` (all epochs ran), `'patience'` (early stopping), `'abort'` (the signal).
+ * Failure (`FitResult.failed`, with a `message`):
+ * - `'divergence'`: a training loss or gradient norm became non-finite (the data may be the cause:
+ *   `nonFiniteInput`), or the initial parameters already had a non-finite validation log-likelihood;
+ * - `'exploded'`: an epoch's validation log-likelihood became non-finite or fell more than `explosionMargin` below
+ *   the initial parameters' (training stops at once);
+ * - `'no-improvement'`: no epoch beat the validation log-likelihood of the initial parameters (they are restored).
+ */
+export type FitStopReason = 'epochs' | 'patience' | 'abort' | 'divergence' | 'exploded' | 'no-improvement';
+
+/** The first non-finite number in `fit`'s inputs: the cause of a divergence. Indices are 0-based. */
+export interface NonFiniteInput {
+  input: 'data' | 'context' | 'validationData' | 'validationContext';
+  row: number;
+  column: number;
+  value: number;
+}
+
 /** The result of `fit`: the per-epoch history and the restored best epoch. */
 export interface FitResult {
   history: EpochRecord[];
-  /** The epoch whose parameters were restored (the last epoch without a validation set). */
+  /**
+   * The epoch whose parameters were restored: 0 for the initial parameters (`'no-improvement'`), the last epoch
+   * without a validation set.
+   */
   bestEpoch: number;
   /** Mean validation log-likelihood at `bestEpoch`, nats (`NaN` without a validation set). */
   bestValidationLogLik: number;
-  stoppedBy: 'epochs' | 'patience' | 'abort' | 'divergence';
-  /** Why training diverged (with `stoppedBy: 'divergence'`). */
+  /** Mean validation log-likelihood of the parameters training started from, nats (`NaN` without a validation set). */
+  initialValidationLogLik: number;
+  stoppedBy: FitStopReason;
+  /** Whether training failed (`stoppedBy` is `'divergence'`, `'exploded'` or `'no-improvement'`): never a success. */
+  failed: boolean;
+  /** Why training failed, in one line (with every failing `stoppedBy`). */
   message?: string;
+  /** The non-finite input value that made the loss non-finite, when the data are the cause. */
+  nonFiniteInput?: NonFiniteInput;
   /** Optimiser steps taken in total. */
   steps: number;
   /** Wall time of this call. */
@@ -70,6 +103,8 @@ export interface FitResult {
 
 /** Options with defaults applied and the data split: what `TrainingRun` consumes. */
 export interface FitSettings {
+  /** `fit`'s `data` as given (before the validation split), to name a bad row. */
+  data: Matrix;
   train: Matrix;
   trainContext?: Matrix;
   validation?: Matrix;
@@ -86,6 +121,7 @@ export interface FitSettings {
   rng: Rng;
   onDivergence: 'stop' | 'halve-learning-rate';
   maxDivergenceRetries: number;
+  explosionMargin: number;
   options: FitOptions;
 }
 
@@ -97,10 +133,18 @@ export interface FitSettings {
  * restore the best parameters.
  * Shapes: `data [n, D]`, `context [n, C]` (conditional flows), `validationData [m, D]`, `validationContext [m, C]`.
  *
- * Divergence guard: a non-finite batch loss or gradient norm aborts the epoch and restores the parameters, buffers
- * and optimiser state from the start of that epoch. With `onDivergence: 'stop'` (the default) training ends there
- * with `stoppedBy: 'divergence'` (and the best parameters, if any, are restored as usual); with
+ * A failed run never looks like a success (`failed: true`, a one-line `message`). With a validation set, the
+ * validation log-likelihood of the initial parameters is computed first (`initialValidationLogLik`) and competes as
+ * "epoch 0": a run in which no epoch beats it ends with `stoppedBy: 'no-improvement'` and the initial parameters
+ * restored, and an epoch whose score is non-finite or falls more than `explosionMargin` below it ends the run
+ * with `'exploded'`.
+ *
+ * Divergence guard: a non-finite batch loss or gradient norm (`'divergence'`), or an exploded validation score,
+ * aborts the epoch and restores the parameters, buffers and optimiser state from the start of that epoch. With
+ * `onDivergence: 'stop'` (the default) training ends there (and the best parameters are restored as usual); with
  * `'halve-learning-rate'` the learning rate is halved and the epoch retried, up to `maxDivergenceRetries` times.
+ * When a non-finite value in the inputs caused it, training stops at once and `nonFiniteInput` and the message
+ * name its row and column.
  *
  * Each epoch takes `⌊n / batchSize⌋` full batches of a fresh permutation (the last partial batch is dropped, so every
  * step has the same shape and reuses the same buffers; over epochs every row is used).
@@ -111,6 +155,9 @@ export interface FitSettings {
  * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [16], rng: new Rng(0) });
  * const result = fit(flow, data, { epochs: 5, learningRate: 1e-2, rng: new Rng(1) });
  * console.log(result.bestEpoch, result.bestValidationLogLik); // the restored epoch and its mean validation log-likelihood, nats
+ * const unstable = createMaf({ features: 2, layers: 2, hiddenUnits: [16], rng: new Rng(0) });
+ * const failed = fit(unstable, data, { epochs: 5, learningRate: 10, rng: new Rng(1) });   // far too large a step
+ * console.log(failed.failed, failed.stoppedBy, failed.bestEpoch); // → true exploded 0 (the initial parameters are kept)
  */
 export function fit(flow: Distribution, data: Matrix, options: FitOptions = {}): FitResult {
   return new TrainingRun(flow, resolveFitOptions(flow, data, options)).run();
@@ -129,6 +176,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
   const split = splitData(flow, data, options, rng);
   const steps = Math.max(1, Math.floor(split.train.rows / batchSize));
   const settings: FitSettings = {
+    data,
     ...split,
     epochs,
     batchSize: Math.min(batchSize, split.train.rows),
@@ -142,10 +190,12 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     rng,
     onDivergence: options.onDivergence ?? 'stop',
     maxDivergenceRetries: options.maxDivergenceRetries ?? 3,
+    explosionMargin: options.explosionMargin ?? 100 * flow.features,
     options,
   };
   if (!(settings.learningRate > 0)) throw new RangeError(`fit: learningRate must be > 0, got ${settings.learningRate}`);
   if (!(settings.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be > 0, got ${settings.clipGradNorm}`);
+  if (!(settings.explosionMargin > 0)) throw new RangeError(`fit: explosionMargin must be > 0, got ${settings.explosionMargin}`);
   if (options.checkpoint !== undefined) positiveInteger('checkpoint.every', options.checkpoint.every);
   return settings;
 }

@@ -3,14 +3,29 @@ import type { Distribution } from '../distributions/distribution.ts';
 import { zeroGrad, type NamedParameters, type Parameter } from '../nn/parameter.ts';
 import { clipGradNorm, gradNorm } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
-import type { FitResult, FitSettings } from './fit.ts';
+import { findNonFinite } from './find-non-finite.ts';
+import type { FitResult, FitSettings, FitStopReason, NonFiniteInput } from './fit.ts';
 import { flowBuffers, setPopulationStatistics } from './flow-buffers.ts';
 import { meanLogProb } from './mean-log-prob.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
 import { restoreTensors, snapshotTensors, type NamedTensors } from './tensor-snapshot.ts';
 import type { BestState, EpochRecord, TrainingState } from './training-state.ts';
 
-type EpochOutcome = { kind: 'done'; trainLoss: number } | { kind: 'abort' } | { kind: 'divergence'; message: string };
+/** Why an epoch (or the initial evaluation) failed: a non-finite loss or gradient, or an exploded validation score. */
+interface Failure {
+  kind: 'divergence' | 'exploded';
+  message: string;
+  nonFiniteInput?: NonFiniteInput;
+}
+
+type EpochOutcome = { kind: 'done'; trainLoss: number } | { kind: 'abort' } | Failure;
+
+/** A completed epoch with its scores. */
+interface ScoredEpoch {
+  kind: 'scored';
+  trainLoss: number;
+  validationLogLik: number;
+}
 
 interface Snapshot {
   parameters: Record<string, FloatArray>;
@@ -36,6 +51,7 @@ export class TrainingRun {
   private best: BestState | null = null;
   private patienceCounter = 0;
   private learningRateScale = 1;
+  private initialValidationLogLik = NaN;
   private history: EpochRecord[] = [];
   private readonly started = performance.now();
   private stepsThisCall = 0;
@@ -53,30 +69,37 @@ export class TrainingRun {
   }
 
   run(): FitResult {
-    if (this.s.options.resume !== undefined) this.restore(this.s.options.resume);
-    let stoppedBy: FitResult['stoppedBy'] = 'epochs';
-    let message: string | undefined;
+    if (this.s.options.resume !== undefined) {
+      this.restore(this.s.options.resume);
+    } else {
+      const failure = this.scoreInitialParameters();
+      if (failure !== undefined) return this.finish('divergence', failure);
+    }
+    let stoppedBy: FitStopReason = 'epochs';
+    let failure: Failure | undefined;
     let retries = 0;
     while (this.epoch < this.s.epochs) {
       const good = this.snapshot();
       const outcome = this.trainEpoch();
-      if (outcome.kind === 'divergence') {
-        this.restoreSnapshot(good);
-        if (this.s.onDivergence === 'halve-learning-rate' && retries < this.s.maxDivergenceRetries) {
-          retries++;
-          this.learningRateScale *= 0.5;
-          continue;
-        }
-        stoppedBy = 'divergence';
-        message = outcome.message;
-        break;
-      }
       if (outcome.kind === 'abort') {
         stoppedBy = 'abort';
         break;
       }
+      const scored = outcome.kind === 'done' ? this.scoreEpoch(outcome.trainLoss) : outcome;
+      if (scored.kind !== 'scored') {
+        this.restoreSnapshot(good);
+        const retry = scored.nonFiniteInput === undefined && this.s.onDivergence === 'halve-learning-rate';
+        if (retry && retries < this.s.maxDivergenceRetries) {
+          retries++;
+          this.learningRateScale *= 0.5;
+          continue;
+        }
+        stoppedBy = scored.kind;
+        failure = scored;
+        break;
+      }
       this.epoch++;
-      this.endEpoch(outcome.trainLoss);
+      this.endEpoch(scored.trainLoss, scored.validationLogLik);
       const { checkpoint } = this.s.options;
       if (checkpoint !== undefined && this.epoch % checkpoint.every === 0) checkpoint.save(this.state());
       if (this.best !== null && this.patienceCounter >= this.s.patience) {
@@ -88,7 +111,49 @@ export class TrainingRun {
         break;
       }
     }
-    return this.finish(stoppedBy, message);
+    return this.finish(stoppedBy, failure);
+  }
+
+  /**
+   * Evaluates the starting parameters and makes them the champion to beat ("epoch 0"); a non-finite score ends the
+   * run before any step.
+   */
+  private scoreInitialParameters(): Failure | undefined {
+    if (this.s.validation === undefined) return undefined;
+    const score = this.evaluate();
+    this.initialValidationLogLik = score;
+    if (!Number.isFinite(score)) {
+      return this.failure('divergence', `fit: the validation log-likelihood of the initial parameters is ${score}`);
+    }
+    this.best = { epoch: 0, validationLogLik: score, ...this.championTensors() };
+    return undefined;
+  }
+
+  /** The validation score after an epoch, or the failure it shows (non-finite, or far below the initial score). */
+  private scoreEpoch(trainLoss: number): ScoredEpoch | Failure {
+    const score = this.evaluate();
+    if (this.s.validation === undefined) return { kind: 'scored', trainLoss, validationLogLik: score };
+    const epoch = this.epoch + 1;
+    if (!Number.isFinite(score)) return this.failure('exploded', `fit: the validation log-likelihood became ${score} at epoch ${epoch}`);
+    const initial = this.initialValidationLogLik;
+    if (score < initial - this.s.explosionMargin) {
+      return this.failure('exploded', `fit: the validation log-likelihood fell ${short(initial - score)} nats below the ` +
+        `initial parameters' at epoch ${epoch} (more than the explosion margin of ${short(this.s.explosionMargin)})`);
+    }
+    return { kind: 'scored', trainLoss, validationLogLik: score };
+  }
+
+  /** A failure; when a non-finite input explains it, a divergence that names the row (retrying cannot help). */
+  private failure(kind: Failure['kind'], message: string): Failure {
+    const { s } = this;
+    const bad = findNonFinite([['data', s.data], ['context', s.options.context], ['validationData', s.options.validationData],
+      ['validationContext', s.options.validationContext]]);
+    if (bad === undefined) return { kind, message };
+    return {
+      kind: 'divergence', nonFiniteInput: bad,
+      message: `fit: ${bad.input} row ${bad.row}, column ${bad.column} (0-based) is ${bad.value}, expected finite values ` +
+        `(${message.replace(/^fit: /, '')})`,
+    };
   }
 
   /** One pass over a fresh permutation of the training rows. */
@@ -105,10 +170,10 @@ export class TrainingRun {
       for (let r = 0; r < pass.logProb.length; r++) sum += pass.logProb[r];
       const loss = -sum / pass.logProb.length;
       const where = `epoch ${this.epoch + 1}, step ${this.step + 1}`;
-      if (!Number.isFinite(loss)) return { kind: 'divergence', message: `fit: the training loss became ${loss} at ${where}` };
+      if (!Number.isFinite(loss)) return this.failure('divergence', `fit: the training loss became ${loss} at ${where}`);
       pass.backward(this.dLogProb);
       const norm = Number.isFinite(s.clipGradNorm) ? clipGradNorm(this.parameters, s.clipGradNorm) : gradNorm(this.parameterList);
-      if (!Number.isFinite(norm)) return { kind: 'divergence', message: `fit: the gradient norm became ${norm} at ${where}` };
+      if (!Number.isFinite(norm)) return this.failure('divergence', `fit: the gradient norm became ${norm} at ${where}`);
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;
       this.optimizer.step();
@@ -131,15 +196,11 @@ export class TrainingRun {
     if (trainContext !== undefined && this.batchContext !== undefined) copyRows(trainContext, order, start, batchSize, this.batchContext);
   }
 
-  private endEpoch(trainLoss: number): void {
-    const validationLogLik = this.evaluate();
+  private endEpoch(trainLoss: number, validationLogLik: number): void {
     this.history.push({ epoch: this.epoch, trainLoss, validationLogLik });
     if (this.s.validation !== undefined) {
       if (this.best === null || validationLogLik > this.best.validationLogLik) {
-        this.best = {
-          epoch: this.epoch, validationLogLik, parameters: snapshotTensors(this.parameters.map(([n, p]) => [n, p.value])),
-          buffers: snapshotTensors(this.buffers),
-        };
+        this.best = { epoch: this.epoch, validationLogLik, ...this.championTensors() };
         this.patienceCounter = 0;
       } else {
         this.patienceCounter++;
@@ -160,27 +221,53 @@ export class TrainingRun {
     flow.train(false);
     if (this.buffers.length > 0) setPopulationStatistics(flow, s.train, s.trainContext);
     if (s.validation === undefined) return NaN;
-    return meanLogProb(flow, s.validation, s.validationContext === undefined ? {} : { context: s.validationContext });
+    // fit names bad input values itself (a non-finite score is diagnosed, not thrown), so no value check here.
+    return meanLogProb(flow, s.validation, s.validationContext === undefined
+      ? { validateArgs: false } : { context: s.validationContext, validateArgs: false });
   }
 
-  private finish(stoppedBy: FitResult['stoppedBy'], message: string | undefined): FitResult {
+  private finish(stoppedBy: FitStopReason, failure: Failure | undefined): FitResult {
     this.flow.train(false);
-    if (this.best !== null) {
-      restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), this.best.parameters);
-      restoreTensors('fit', this.buffers, this.best.buffers);
+    let message = failure?.message;
+    if ((stoppedBy === 'epochs' || stoppedBy === 'patience') && this.best?.epoch === 0 && this.history.length > 0) {
+      stoppedBy = 'no-improvement';
+      message = this.noImprovementMessage();
+    }
+    // An abort before the first epoch ends keeps the partly trained parameters: none of them has been scored yet.
+    const early = stoppedBy === 'abort' && this.history.length === 0;
+    const champion = early ? null : this.best;
+    if (champion !== null) {
+      restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), champion.parameters);
+      restoreTensors('fit', this.buffers, champion.buffers);
     } else if (this.buffers.length > 0) {
       setPopulationStatistics(this.flow, this.s.train, this.s.trainContext);
     }
     const last = this.history[this.history.length - 1];
+    const failed = stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement';
     return {
       history: this.history,
-      bestEpoch: this.best?.epoch ?? last?.epoch ?? 0,
-      bestValidationLogLik: this.best?.validationLogLik ?? NaN,
+      bestEpoch: champion?.epoch ?? last?.epoch ?? 0,
+      bestValidationLogLik: champion?.validationLogLik ?? NaN,
+      initialValidationLogLik: this.initialValidationLogLik,
       stoppedBy,
+      failed,
       ...(message === undefined ? {} : { message }),
+      ...(failure?.nonFiniteInput === undefined ? {} : { nonFiniteInput: failure.nonFiniteInput }),
       steps: this.step,
       seconds: (performance.now() - this.started) / 1000,
     };
+  }
+
+  private noImprovementMessage(): string {
+    const scores = this.history.map((h) => h.validationLogLik);
+    const bestScore = Math.max(...scores);
+    return 'fit: no epoch improved on the validation log-likelihood of the initial parameters (the best, epoch ' +
+      `${this.history[scores.indexOf(bestScore)].epoch}, fell ${short(this.initialValidationLogLik - bestScore)} nats short), so they are restored`;
+  }
+
+  /** Copies of the parameters and buffers, for `best`. */
+  private championTensors(): Pick<BestState, 'parameters' | 'buffers'> {
+    return { parameters: snapshotTensors(this.parameters.map(([n, p]) => [n, p.value])), buffers: snapshotTensors(this.buffers) };
   }
 
   private snapshot(): Snapshot {
@@ -206,7 +293,7 @@ export class TrainingRun {
     return {
       epoch: this.epoch, step: this.step, parameters, buffers, optimizer, rng: this.s.rng.state(), best,
       patienceCounter: this.patienceCounter, learningRateScale: this.learningRateScale,
-      history: this.history.map((h) => ({ ...h })),
+      initialValidationLogLik: this.initialValidationLogLik, history: this.history.map((h) => ({ ...h })),
     };
   }
 
@@ -220,6 +307,7 @@ export class TrainingRun {
     this.best = state.best === null ? null : { ...state.best, parameters: { ...state.best.parameters }, buffers: { ...state.best.buffers } };
     this.patienceCounter = state.patienceCounter;
     this.learningRateScale = state.learningRateScale;
+    this.initialValidationLogLik = state.initialValidationLogLik;
     this.history = state.history.map((h) => ({ ...h }));
   }
 
@@ -232,6 +320,11 @@ export class TrainingRun {
     if (this.stepsThisCall === 0) return NaN;
     return (((performance.now() - this.started) / 1000) / this.stepsThisCall) * Math.max(0, remainingSteps);
   }
+}
+
+/** A score for a one-line message: 6 significant digits. */
+function short(value: number): string {
+  return String(Number(value.toPrecision(6)));
 }
 
 /** `out[i, :] = m[order[start + i], :]` for `i < rows`. */

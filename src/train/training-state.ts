@@ -11,7 +11,7 @@ export interface EpochRecord {
   validationLogLik: number;
 }
 
-/** The early-stopping champion. */
+/** The early-stopping champion (epoch 0: the initial parameters, which every epoch must beat). */
 export interface BestState {
   epoch: number;
   validationLogLik: number;
@@ -41,5 +41,7 @@ export interface TrainingState {
   patienceCounter: number;
   /** Multiplier of the learning rate left by the divergence guard (1 unless it halved the rate). */
   learningRateScale: number;
+  /** Mean validation log-likelihood of the parameters the run started from (`NaN` without a validation set). */
+  initialValidationLogLik: number;
   history: EpochRecord[];
 }

@@ -89,7 +89,7 @@ describe('maflow CLI errors', () => {
   });
 
   it('a conditional model needs --context, with the right columns', async () => {
-    const withContext = write('context.csv', 'x1,x2,y\n' + Array.from({ length: 60 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},${i % 3}`).join('\n') + '\n');
+    const withContext = write('context.csv', 'x1,x2,y\n' + Array.from({ length: 600 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},${i % 3}`).join('\n') + '\n');
     const trained = await runInProcess(['train', withContext, '--context-columns', 'y', '--out', at('cond.safetensors'), ...TRAIN]);
     assert.equal(trained.status, 0, trained.stderr);
     assertUserError(await runInProcess(['sample', at('cond.safetensors'), '-n', '4']), /conditional: pass --context FILE with the column "y"/);

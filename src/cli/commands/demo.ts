@@ -18,6 +18,7 @@ import { densityGrid, plotRange } from '../density-grid.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
 import { logDensities, sampleOriginal } from '../model-space.ts';
 import { runTrainJob, type TrainJobResult } from '../train-job.ts';
+import { TrainingFailedError } from '../training-failed-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 import type { PlotImage } from '../plots/index.ts';
 
@@ -81,6 +82,7 @@ function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean
       if (e.epoch % 5 === 0) io.stderr.write(`  epoch ${e.epoch}: validation log-likelihood ${e.validationLogLik.toFixed(3)}\n`);
     },
   });
+  if (result.failed) throw new TrainingFailedError(`demo: training on ${dataset.name} failed: ${result.message ?? result.stoppedBy}`);
   const model = loadCliModel(file('.safetensors'));
   const summary = summarizeLogLikelihood(logDensities(model, dataset.test, undefined), 2);
   const truth = dataset.trueLogLik === undefined ? '' : ` (true density: ${dataset.trueLogLik.toFixed(3)})`;

@@ -7,11 +7,13 @@
  * direction (its inverse) is the sequential MADE solve. Train a MAF instead, or train an IAF by reverse KL against
  * a known density with the library's `fitReverseKl`.
  */
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
+import { TrainingFailedError } from '../training-failed-error.ts';
 import {
   parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
 } from '../parse-list.ts';
@@ -21,6 +23,7 @@ import { readTrainingData } from '../read-training-data.ts';
 import { runTrainWorker } from '../run-train-worker.ts';
 import type { TrainJob, TrainJobResult } from '../train-job.ts';
 import { UsageError } from '../usage-error.ts';
+import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 
@@ -83,7 +86,9 @@ export function trainCommand(io: CliIo): Command {
     .option('--no-standardize', 'train on the raw columns (default: standardize; statistics are stored in the model)')
     .addHelpText('after', '\nIAF cannot be trained by maximum likelihood (its density direction is sequential); use maf, ' +
       'or the library\'s fitReverseKl to train an IAF against a known density.\nCtrl-C stops after the current step and ' +
-      'still writes the best model so far (exit status 130).');
+      'still writes the best model so far (exit status 130).\nA training that diverges, explodes or never improves on the initial model ' +
+      'exits with status 3 and writes nothing over --out; with --checkpoint, its best epoch (if any beat the initial model) ' +
+      'goes to <out>.best-before-failure.safetensors.');
   return addBackendOption(command).action(async (dataPath: string, options: TrainOptions) => {
     if (options.flow === 'iaf') {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +
@@ -107,7 +112,7 @@ export function trainCommand(io: CliIo): Command {
       trap?.release();
       progress.stop();
     }
-    report(io, job, result);
+    report(io, job, result, options.validationData);
   });
 }
 
@@ -139,14 +144,15 @@ function stepsPerEpoch(job: TrainJob): number {
   return Math.max(1, Math.floor((job.x.rows - held) / job.batchSize));
 }
 
-function report(io: CliIo, job: TrainJob, result: TrainJobResult): void {
+function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath: string | undefined): void {
   for (const column of result.constantColumns) {
     io.stderr.write(`maflow: warning: column "${column}" is constant in the training data; its density is degenerate\n`);
   }
+  const { stoppedBy } = result;
+  if (stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement') throw failure(job, result, validationPath);
   const epochsRun = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
   const ll = Number.isNaN(result.bestValidationLogLik) ? 'n/a' : `${result.bestValidationLogLik.toFixed(4)} nats`;
-  const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, abort: 'interrupted',
-    divergence: `diverged${result.message === undefined ? '' : `: ${result.message}`}` }[result.stoppedBy];
+  const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, abort: 'interrupted' }[stoppedBy];
   io.stdout.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
     `model written to ${job.out} (${job.spec.kind} trained on ${job.x.rows} rows × ${job.x.cols} columns; ` +
     `backend ${describeBackend()}, ${result.seconds.toFixed(1)} s)\n`);
@@ -155,4 +161,25 @@ function report(io: CliIo, job: TrainJob, result: TrainJobResult): void {
       ? `interrupted: saved the best model so far (epoch ${result.bestEpoch}) to ${job.out}`
       : `interrupted before the first epoch ended: saved the partly trained model to ${job.out}`);
   }
+}
+
+/**
+ * The one line a failed run ends with: a `DataError` naming the file and row when a non-finite value in the data
+ * caused it, else a `TrainingFailedError` (exit status 3). Either says that `--out` was not written.
+ */
+function failure(job: TrainJob, result: TrainJobResult, validationPath: string | undefined): Error {
+  const kept = `${job.out} was not written${existsSync(job.out) ? ' (the existing file is unchanged)' : ''}`;
+  const saved = result.savedTo === null ? '' : `; the best model before the failure (epoch ${result.bestEpoch}, validation ` +
+    `log-likelihood ${result.bestValidationLogLik.toFixed(4)} nats) was written to ${result.savedTo}`;
+  const bad = result.nonFiniteInput;
+  if (bad !== undefined) {
+    const validation = bad.input === 'validationData' || bad.input === 'validationContext';
+    const names = bad.input === 'context' || bad.input === 'validationContext' ? job.contextColumns : job.columns;
+    return new DataError(`row index ${bad.row} (0-based, header not counted), column ${bad.column + 1} ` +
+      `(${JSON.stringify(names[bad.column])}) is ${bad.value}: training needs finite values; ${kept}`,
+    { file: validation && validationPath !== undefined ? validationPath : job.dataPath });
+  }
+  return new TrainingFailedError(`training failed (${result.stoppedBy}): ${(result.message ?? '').replace(/^fit: /, '')}; ` +
+    `${kept}${saved}; try ${result.stoppedBy === 'no-improvement' ? 'another' : 'a lower'} --lr (now ${job.learningRate})` +
+    `${result.stoppedBy === 'no-improvement' ? ', more --epochs or more data' : ''}`);
 }
