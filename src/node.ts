@@ -13,7 +13,8 @@ export { selectBackend } from './kernels/select.ts';
 export { loadNativeBackend } from './kernels/native.ts';
 
 // File formats and loaders (they use node:fs, so they are not in the browser barrel).
-export { writeFileAtomic } from './io/atomic-write.ts';
+export { openAtomicFile, writeAtomically, writeFileAtomic } from './io/atomic-write.ts';
+export type { AtomicFile, AtomicWriteOptions, WriteFunction } from './io/atomic-write.ts';
 export { readMatrix, writeMatrix } from './io/read-matrix.ts';
 export { readCsv, parseCsv, writeCsv, formatCsv } from './io/csv.ts';
 export { readNpy, parseNpy, encodeNpy, writeNpy } from './io/npy.ts';

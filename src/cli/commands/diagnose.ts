@@ -6,10 +6,10 @@
  */
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
-import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
 import { columnMoments } from '../column-moments.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { ksTest } from '../ks-test.ts';
 import { toBaseSpace } from '../model-space.ts';
 import { readModelData } from '../read-model-data.ts';
@@ -45,7 +45,9 @@ export function diagnoseCommand(io: CliIo): Command {
     if (options.plot !== undefined && !options.plot.toLowerCase().endsWith('.png')) {
       throw new UsageError(`--plot: expected a .png file name, got "${options.plot}"`);
     }
-    if (options.plot !== undefined) checkOutputPath('--plot', options.plot);
+    if (options.plot !== undefined) {
+      guardOutputs({ inputs: [{ label: 'model', path: modelPath }, { label: 'data', path: dataPath }], outputs: [{ option: '--plot', path: options.plot }] });
+    }
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);

@@ -4,9 +4,9 @@
  */
 import { Command } from 'commander';
 import { writeMatrix } from '../../io/read-matrix.ts';
-import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { logDensities } from '../model-space.ts';
 import { readModelData } from '../read-model-data.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
@@ -24,7 +24,10 @@ export function logprobCommand(io: CliIo): Command {
     .argument('<data>', 'data (.csv or .npy) with the model\'s columns')
     .option('-o, --out <file>', 'write a one-column .csv (header "logprob") or .npy instead of printing');
   return addBackendOption(command).action((modelPath: string, dataPath: string, options: LogprobOptions) => {
-    if (options.out !== undefined) checkOutputPath('--out', options.out);
+    if (options.out !== undefined) {
+      guardOutputs({ inputs: [{ label: 'model', path: modelPath }, { label: 'data', path: dataPath }],
+        outputs: [{ option: '--out', path: options.out, kind: 'matrix' }] });
+    }
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);

@@ -8,10 +8,10 @@ import type { Matrix } from '../../core/matrix.ts';
 import { Rng } from '../../core/rng.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
-import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { sampleOriginal } from '../model-space.ts';
 import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
 import { readContext, readModelData } from '../read-model-data.ts';
@@ -39,7 +39,11 @@ export function plotCommand(io: CliIo): Command {
     .option('--context <file>', 'one context row for a conditional model');
   return addBackendOption(command).action(async (modelPath: string, options: PlotOptions) => {
     if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
-    checkOutputPath('--out', options.out);
+    guardOutputs({
+      inputs: [{ label: 'model', path: modelPath }, ...(options.data === undefined ? [] : [{ label: '--data file', path: options.data }]),
+        ...(options.context === undefined ? [] : [{ label: '--context file', path: options.context }])],
+      outputs: [{ option: '--out', path: options.out }],
+    });
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const context = contextRow(model, options.context);

@@ -9,9 +9,9 @@ import { Rng } from '../../core/rng.ts';
 import { formatCsv } from '../../io/csv.ts';
 import { writeMatrix } from '../../io/read-matrix.ts';
 import { DataError } from '../../io/data-error.ts';
-import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { sampleOriginal } from '../model-space.ts';
 import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
 import { readContext } from '../read-model-data.ts';
@@ -36,7 +36,12 @@ export function sampleCommand(io: CliIo): Command {
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
     .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');
   return addBackendOption(command).action((modelPath: string, options: SampleOptions) => {
-    if (options.out !== undefined) checkOutputPath('--out', options.out);
+    if (options.out !== undefined) {
+      guardOutputs({
+        inputs: [{ label: 'model', path: modelPath }, ...(options.context === undefined ? [] : [{ label: '--context file', path: options.context }])],
+        outputs: [{ option: '--out', path: options.out, kind: 'matrix' }],
+      });
+    }
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
     const context = contextFor(model, options);

@@ -9,7 +9,6 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { checkOutputPath } from '../check-output-path.ts';
 import type { CliIo } from '../cli-io.ts';
 import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
@@ -17,11 +16,12 @@ import { TrainingFailedError } from '../training-failed-error.ts';
 import {
   parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
 } from '../parse-list.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 import { readModelData } from '../read-model-data.ts';
 import { readTrainingData } from '../read-training-data.ts';
 import { runTrainWorker } from '../run-train-worker.ts';
-import type { TrainJob, TrainJobResult } from '../train-job.ts';
+import { bestBeforeFailurePath, type TrainJob, type TrainJobResult } from '../train-job.ts';
 import { UsageError } from '../usage-error.ts';
 import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
@@ -97,8 +97,7 @@ export function trainCommand(io: CliIo): Command {
     const given = (['layers', 'batchNorm', 'residual', 'order', 'components'] as const)
       .filter((name) => command.getOptionValueSource(name) === 'cli');
     checkFlowOptions(options.flow, given);
-    checkOutputPath('--out', options.out);
-    if (options.checkpoint !== undefined) checkOutputPath('--checkpoint', options.checkpoint);
+    guardTrainFiles(dataPath, options);
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
     const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
@@ -113,6 +112,25 @@ export function trainCommand(io: CliIo): Command {
       progress.stop();
     }
     report(io, job, result, options.validationData);
+  });
+}
+
+/** No output may replace an input or another output; `--checkpoint` may continue the `--resume` file. */
+function guardTrainFiles(dataPath: string, options: TrainOptions): void {
+  const { validationData, resume, checkpoint } = options;
+  guardOutputs({
+    inputs: [
+      { label: 'training data', path: dataPath },
+      ...(validationData === undefined ? [] : [{ label: '--validation-data file', path: validationData }]),
+      ...(resume === undefined ? [] : [{ label: '--resume checkpoint', path: resume, replacedBy: '--checkpoint' }]),
+    ],
+    outputs: [
+      { option: '--out', path: options.out, kind: 'model' },
+      ...(checkpoint === undefined ? [] : [
+        { option: '--checkpoint', path: checkpoint },
+        { option: '--out', label: 'the best-before-failure model of --out', path: bestBeforeFailurePath(options.out), kind: 'model' as const },
+      ]),
+    ],
   });
 }
 
