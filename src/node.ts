@@ -17,7 +17,10 @@ export { openAtomicFile, writeAtomically, writeFileAtomic } from './io/atomic-wr
 export type { AtomicFile, AtomicWriteOptions, WriteFunction } from './io/atomic-write.ts';
 export { readMatrix, writeMatrix } from './io/read-matrix.ts';
 export { readCsv, parseCsv, writeCsv, formatCsv } from './io/csv.ts';
-export { readNpy, parseNpy, encodeNpy, writeNpy } from './io/npy.ts';
+export { readNpy, parseNpy, encodeNpy, encodeNpyHeader, writeNpy } from './io/npy.ts';
+export type { NpyShape } from './io/npy.ts';
+export { CsvChunkWriter, NpyChunkWriter, writeMatrixStream } from './io/matrix-writer.ts';
+export type { ByteChunkSink, CsvChunkWriterOptions, MatrixWriter, TextChunkSink, WriteMatrixStreamOptions } from './io/matrix-writer.ts';
 export { readSafetensors, writeSafetensors } from './io/safetensors-file.ts';
 export { loadPaperDataset, PAPER_DATASETS } from './data/paper-datasets.ts';
 export { saveModel, loadModel } from './io/model-file.ts';

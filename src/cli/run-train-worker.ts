@@ -13,7 +13,18 @@ export type WorkerMessage =
   | { type: 'step'; event: StepEvent }
   | { type: 'epoch'; event: EpochEvent }
   | { type: 'done'; result: TrainJobResult }
-  | { type: 'error'; user: boolean; message: string; stack?: string };
+  | { type: 'error'; user: boolean; message: string; stack?: string; system?: SystemErrorFields };
+
+/** The fields of a Node system error (and of a failed model save) that travel back from the worker. */
+export interface SystemErrorFields {
+  code: string;
+  errno?: number;
+  syscall?: string;
+  /** The file the failed call was about. */
+  path?: string;
+  /** Where `saveWithRescue` put the model instead. */
+  rescuedTo?: string;
+}
 
 /**
  * Runs `job` in a worker with `env` (the backend choice); user mistakes found there come back as `UsageError`s.
@@ -55,6 +66,8 @@ export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
         case 'error': {
           const error = message.user ? new UsageError(message.message) : new Error(message.message);
           if (!message.user && message.stack !== undefined) error.stack = message.stack;
+          // ENOSPC writing the model: the code and the file reach run.ts as they would from the main thread.
+          if (message.system !== undefined) Object.assign(error, message.system);
           settle(() => reject(error));
           break;
         }

@@ -13,6 +13,7 @@ import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../tr
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import { saveCliModel, type CliModel } from './cli-model.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
+import { saveWithRescue } from './save-with-rescue.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Everything a training run needs (structured-cloneable). */
@@ -75,6 +76,11 @@ export interface TrainJobHooks {
   onStep?: (event: StepEvent) => void;
   onEpoch?: (event: EpochEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Writes the trained model to a path (a failure to write `out` is retried in os.tmpdir(): `saveWithRescue`).
+   * @default saveCliModel
+   */
+  save?: (path: string, model: CliModel) => void;
 }
 
 /**
@@ -128,7 +134,8 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     },
   };
   const savedTo = !result.failed ? job.out : job.checkpoint !== undefined && result.bestEpoch > 0 ? bestBeforeFailurePath(job.out) : null;
-  if (savedTo !== null) saveCliModel(savedTo, model);
+  const save = hooks.save ?? saveCliModel;
+  if (savedTo !== null) saveWithRescue(savedTo, (path) => save(path, model));
   return {
     history: result.history.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss - shift, validationLogLik: r.validationLogLik + shift })),
     bestEpoch: result.bestEpoch,

@@ -10,7 +10,8 @@ import { selectBackend } from '../kernels/select.ts';
 import type { TrainJob } from './train-job.ts';
 import { runTrainJob } from './train-job.ts';
 import { UsageError } from './usage-error.ts';
-import type { WorkerMessage } from './run-train-worker.ts';
+import type { SystemErrorFields, WorkerMessage } from './run-train-worker.ts';
+import type { RescuedSaveError } from './save-with-rescue.ts';
 
 const { job, stopFlag, env } = workerData as { job: TrainJob; stopFlag: Int32Array; env: Record<string, string | undefined> };
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
@@ -45,5 +46,21 @@ try {
     user: userError,
     message: error instanceof Error ? error.message : String(error),
     stack: error instanceof Error ? error.stack : undefined,
+    ...systemFields(error),
   });
+}
+
+/** A system error's code and file (ENOSPC writing the model), which a cloned message would otherwise drop. */
+function systemFields(error: unknown): { system?: SystemErrorFields } {
+  const system = error as RescuedSaveError;
+  if (!(error instanceof Error) || typeof system.code !== 'string') return {};
+  return {
+    system: {
+      code: system.code,
+      ...(system.errno === undefined ? {} : { errno: system.errno }),
+      ...(system.syscall === undefined ? {} : { syscall: system.syscall }),
+      ...(system.path === undefined ? {} : { path: system.path }),
+      ...(system.rescuedTo === undefined ? {} : { rescuedTo: system.rescuedTo }),
+    },
+  };
 }

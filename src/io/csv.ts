@@ -9,8 +9,8 @@
  *
  * `data.csv: row 17, column 3 ("x2"): expected a number, got "abc"`
  */
-import { allocate, type Dtype, type Matrix } from '../core/matrix.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { allocate, rowSlice, type Dtype, type Matrix } from '../core/matrix.ts';
+import { writeAtomically, type AtomicWriteOptions } from './atomic-write.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
 import { formatNumber } from './format-number.ts';
@@ -118,8 +118,14 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
  * writeCsv('samples.csv', matrix([[0.5, -1], [2, 0]]), { columns: ['x1', 'x2'] });
  * console.log(readFileSync('samples.csv', 'utf8')); // → x1,x2 / 0.5,-1 / 2,0 (three lines)
  */
-export function writeCsv(path: string, matrix: Matrix, options: CsvWriteOptions = {}): void {
-  writeFileAtomic(path, formatCsv(matrix, options));
+export function writeCsv(path: string, matrix: Matrix, options: CsvWriteOptions & AtomicWriteOptions = {}): void {
+  // Streamed 4096 rows at a time: a whole-file string of a few hundred MB exceeds V8's string limit.
+  writeAtomically(path, (file) => {
+    file.write(formatCsv({ rows: 0, cols: matrix.cols, data: matrix.data.subarray(0, 0) }, options));
+    for (let start = 0; start < matrix.rows; start += 4096) {
+      file.write(formatCsv(rowSlice(matrix, start, Math.min(matrix.rows, start + 4096)), { delimiter: options.delimiter }));
+    }
+  }, options);
 }
 
 /** The CSV text that `writeCsv` writes. */

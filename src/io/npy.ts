@@ -6,8 +6,8 @@
  * padded with spaces and a newline so that the data starts at a multiple of 64 bytes, then the raw array.
  * A 1-D array of n values reads as an `[n, 1]` matrix.
  */
-import type { Matrix } from '../core/matrix.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { dtypeOf, type Dtype, type Matrix } from '../core/matrix.ts';
+import { writeAtomically, type AtomicWriteOptions } from './atomic-write.ts';
 import { DataError } from './data-error.ts';
 import { parseNpyHeader } from './npy-header.ts';
 import { readFileBytes } from './read-file-bytes.ts';
@@ -80,40 +80,69 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
  * console.log(encodeNpy(matrix([[1, 2]])).length); // → 136: a 128-byte header (padded to a multiple of 64, as NumPy's), then 2 float32 values
  */
 export function encodeNpy(m: Matrix): Uint8Array {
-  const single = m.data instanceof Float32Array;
-  let header = `{'descr': '${single ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${m.rows}, ${m.cols}), }`;
+  const header = encodeNpyHeader({ rows: m.rows, cols: m.cols, dtype: dtypeOf(m.data) });
+  const out = new Uint8Array(header.length + m.data.byteLength);
+  out.set(header, 0);
+  out.set(npyDataBytes(m.data), header.length);
+  return out;
+}
+
+/** The shape and element type of a `.npy` array, known before its data (a streamed write). */
+export interface NpyShape {
+  rows: number;
+  cols: number;
+  dtype: Dtype;
+}
+
+/**
+ * The `.npy` v1.0 prefix of an array `[rows, cols]` (magic, version, header length, the header dict padded so that
+ * the data start at a multiple of 64 bytes); the raw little-endian data follow it.
+ *
+ * @example
+ * import { encodeNpyHeader } from 'maflow';
+ * console.log(encodeNpyHeader({ rows: 1000000, cols: 3, dtype: 'float32' }).length); // → 128
+ */
+export function encodeNpyHeader(shape: NpyShape): Uint8Array {
+  let header = `{'descr': '${shape.dtype === 'float32' ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${shape.rows}, ${shape.cols}), }`;
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header.padEnd(total - 10 - 1, ' ') + '\n';
   if (header.length > 0xffff) throw new RangeError(`encodeNpy: header of ${header.length} bytes does not fit format 1.0`);
-  const out = new Uint8Array(total + m.data.byteLength);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const dataBytes = out.subarray(total);
-  if (LITTLE_ENDIAN_HOST) {
-    dataBytes.set(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-  } else {
-    const view = new DataView(out.buffer, total);
-    for (let i = 0; i < m.data.length; i++) {
-      if (single) view.setFloat32(4 * i, m.data[i], true);
-      else view.setFloat64(8 * i, m.data[i], true);
-    }
+  return out;
+}
+
+/** The little-endian bytes of `data`: a view of it on a little-endian host (no copy), else a converted copy. */
+export function npyDataBytes(data: Float32Array | Float64Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) {
+    if (data instanceof Float32Array) view.setFloat32(4 * i, data[i], true);
+    else view.setFloat64(8 * i, data[i], true);
   }
   return out;
 }
 
 /**
- * Writes a matrix as a `.npy` file, atomically (`numpy.load(path)` gives a `(rows, cols)` array).
+ * Writes a matrix as a `.npy` file, atomically (`numpy.load(path)` gives a `(rows, cols)` array), without copying
+ * its data.
  *
  * @example
  * import { matrix, readNpy, writeNpy } from 'maflow';
  * writeNpy('samples.npy', matrix([[0.5, -1], [2, 0]]));   // NumPy reads it with np.load('samples.npy')
  * console.log(readNpy('samples.npy').data); // → Float32Array(4) [ 0.5, -1, 2, 0 ]
  */
-export function writeNpy(path: string, m: Matrix): void {
-  writeFileAtomic(path, encodeNpy(m));
+export function writeNpy(path: string, m: Matrix, options: AtomicWriteOptions = {}): void {
+  // Header, then the data straight from the matrix: no second copy of a large array in memory.
+  writeAtomically(path, (file) => {
+    file.write(encodeNpyHeader({ rows: m.rows, cols: m.cols, dtype: dtypeOf(m.data) }));
+    file.write(npyDataBytes(m.data));
+  }, options);
 }
 
 function checkDescr(descr: string, file: string): 4 | 8 {

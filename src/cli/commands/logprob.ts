@@ -36,8 +36,10 @@ export function logprobCommand(io: CliIo): Command {
       writeMatrix(options.out, { rows: lp.length, cols: 1, data: lp }, { columns: ['logprob'] });
       return;
     }
-    const lines = new Array<string>(lp.length);
-    for (let i = 0; i < lp.length; i++) lines[i] = String(lp[i]);
-    io.stdout.write(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    // In chunks: one string of every line of a large file would exceed V8's string limit.
+    for (let start = 0; start < lp.length; start += 65536) {
+      const lines = Array.from(lp.subarray(start, Math.min(lp.length, start + 65536)), String);
+      io.stdout.write(`${lines.join('\n')}\n`);
+    }
   });
 }

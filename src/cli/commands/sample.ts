@@ -4,10 +4,9 @@
  * `--context`: a file with one row (used for all N draws) or N rows.
  */
 import { Command } from 'commander';
-import type { Matrix } from '../../core/matrix.ts';
+import { dtypeOf, rowSlice, type Matrix } from '../../core/matrix.ts';
 import { Rng } from '../../core/rng.ts';
-import { formatCsv } from '../../io/csv.ts';
-import { writeMatrix } from '../../io/read-matrix.ts';
+import { CsvChunkWriter, writeMatrixStream, type MatrixWriter } from '../../io/matrix-writer.ts';
 import { DataError } from '../../io/data-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
@@ -17,6 +16,9 @@ import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts'
 import { readContext } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+
+/** Draws per chunk: a few MB of samples at a time. */
+const SAMPLE_CHUNK_ROWS = 65536;
 
 interface SampleOptions {
   n: number;
@@ -46,10 +48,27 @@ export function sampleCommand(io: CliIo): Command {
     const model = loadCliModel(modelPath);
     const context = contextFor(model, options);
     const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-    const samples = sampleOriginal(model, options.n, context, rng);
-    if (options.out !== undefined) writeMatrix(options.out, samples, { columns: model.columns });
-    else io.stdout.write(formatCsv(samples, { columns: model.columns }));
+    const chunks = sampleChunks(model, options.n, context, rng);
+    const first = chunks.next().value as Matrix;   // n ≥ 1
+    const write = (writer: MatrixWriter): void => {
+      writer.writeRows(first);
+      for (const chunk of chunks) writer.writeRows(chunk);
+    };
+    if (options.out === undefined) write(new CsvChunkWriter(io.stdout, { cols: first.cols, columns: model.columns }));
+    else writeMatrixStream(options.out, { rows: options.n, cols: first.cols, dtype: dtypeOf(first.data) }, write, { columns: model.columns });
   });
+}
+
+/**
+ * The `n` draws in chunks of `SAMPLE_CHUNK_ROWS`, each written before the next is drawn, so that memory stays bounded
+ * however large `n` is; a one-row context is broadcast to every chunk, an `n`-row one sliced with it.
+ */
+function* sampleChunks(model: CliModel, n: number, context: Matrix | undefined, rng: Rng): Generator<Matrix, void, undefined> {
+  for (let start = 0; start < n; start += SAMPLE_CHUNK_ROWS) {
+    const end = Math.min(n, start + SAMPLE_CHUNK_ROWS);
+    const rows = context === undefined || context.rows === 1 ? context : rowSlice(context, start, end);
+    yield sampleOriginal(model, end - start, rows, rng);
+  }
 }
 
 function contextFor(model: CliModel, options: SampleOptions): Matrix | undefined {
