@@ -90,7 +90,7 @@ export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-opti
 
 // train
 export { fit } from './train/fit.ts';
-export type { FitOptions, FitResult, FitCheckpoint } from './train/fit.ts';
+export type { FitOptions, FitResult, FitCheckpoint, FitStopReason, NonFiniteInput } from './train/fit.ts';
 export { fitReverseKl } from './train/fit-reverse-kl.ts';
 export type { FitReverseKlOptions, FitReverseKlResult, ReverseKlStepEvent } from './train/fit-reverse-kl.ts';
 export type { StepEvent, EpochEvent } from './train/progress-event.ts';

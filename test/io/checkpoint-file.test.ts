@@ -8,7 +8,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { fileCheckpointer } from '../../src/io/checkpoint-file.ts';
-import { writeSafetensors } from '../../src/io/safetensors-file.ts';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors-file.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
 import type { TrainingState } from '../../src/train/training-state.ts';
 
@@ -78,4 +78,24 @@ test('fileCheckpointer: missing, foreign and truncated files fail with messages 
   const bytes = readFileSync(good);
   writeFileSync(truncated, bytes.subarray(0, bytes.length - 7));
   assert.throws(() => fileCheckpointer(truncated).load(), /truncated\.safetensors: .*(cover|truncated)/);
+});
+
+test('fileCheckpointer: a checkpoint written before the initial score was kept loads with NaN and resumes', () => {
+  const states: TrainingState[] = [];
+  const data = ring(200, new Rng(3));
+  fit(makeFlow(), data, options({ epochs: 1, checkpoint: { every: 1, save: (s) => states.push(s) } }));
+  assert.ok(Number.isFinite(states[0].initialValidationLogLik));
+  const current = join(dir, 'current.safetensors');
+  fileCheckpointer(current).save(states[0]);
+  const { tensors, metadata } = readSafetensors(current);
+  const scalar = JSON.parse(metadata.state) as Record<string, unknown>;
+  delete scalar.initialValidationLogLik;
+  const old = join(dir, 'old-format.safetensors');
+  writeSafetensors(old, tensors, { ...metadata, state: JSON.stringify(scalar) });
+  const loaded = fileCheckpointer(old).load();
+  assert.ok(Number.isNaN(loaded.initialValidationLogLik));
+  assert.deepEqual({ ...loaded, initialValidationLogLik: 0 }, { ...states[0], initialValidationLogLik: 0 });
+  const resumed = fit(makeFlow(), data, options({ epochs: 2, resume: loaded }));
+  assert.equal(resumed.history.length, 2);
+  assert.ok(Number.isNaN(resumed.initialValidationLogLik));
 });
