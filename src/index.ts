@@ -114,8 +114,10 @@ export type { SplitValidationOptions, ValidationSplit } from './train/validation
 
 // io and data (bytes only: files are in the Node entry)
 export { VERSION } from './core/version.ts';
-export { DataError } from './io/data-error.ts';
-export type { DataErrorLocation } from './io/data-error.ts';
+export { DataError } from './core/data-error.ts';
+export type { DataErrorCode, DataErrorInit, DataErrorLocation } from './core/data-error.ts';
+export { printable, quote, quoteList } from './core/printable.ts';
+export type { PrintableOptions, QuoteOptions } from './core/printable.ts';
 export { encodeSafetensors, decodeSafetensors, SAFETENSORS_DTYPES } from './io/safetensors.ts';
 export type { SafetensorsDtype, SafetensorsTensor, SafetensorsContents } from './io/safetensors.ts';
 export { encodeModel, decodeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-codec.ts';

@@ -3,6 +3,7 @@
  * parses in about a second. Handles RFC 4180 quoting (`"a, b"`, `""` for a quote, newlines inside quotes), CRLF,
  * blank lines and `#` comment lines (both skipped), and tracks the 1-based line number for error messages.
  */
+import { quote } from '../core/printable.ts';
 import { DataError } from './data-error.ts';
 
 const QUOTE = 34;
@@ -124,7 +125,7 @@ export class CsvScanner {
     let c = text.charCodeAt(i);
     while (c === SPACE || (c === TAB && this.delimiter !== TAB)) c = text.charCodeAt(++i);
     if (i < text.length && c !== this.delimiter && c !== NEWLINE && c !== RETURN) {
-      throw new DataError(`unexpected text after a closing quote: ${JSON.stringify(text.slice(i, i + 10))}`,
+      throw new DataError(`unexpected text after a closing quote: ${quote(text.slice(i, i + 10))}`,
         { file: this.file, row: startLine });
     }
     this.quotedValue = value;

@@ -10,6 +10,7 @@
  * `data.csv: row 17, column 3 ("x2"): expected a number, got "abc"`
  */
 import { allocate, rowSlice, type Dtype, type Matrix } from '../core/matrix.ts';
+import { printable, quote } from '../core/printable.ts';
 import { writeAtomically, type AtomicWriteOptions } from './atomic-write.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
@@ -102,7 +103,7 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
   if (!hasHeader) storeRow(first, firstLine, target, sink, context);
   while (scanner.nextRecord()) scanRow(scanner, target, sink, context);
   if (sink.rows === 0) {
-    throw new DataError(`no data rows (only the header on row ${firstLine})`, { file });
+    throw new DataError(`no data rows (only the header on row ${firstLine})`, { file, code: 'no-rows' });
   }
   return { matrix: sink.toMatrix(options.dtype ?? 'float32'), columns: selected.map((i) => names[i]) };
 }
@@ -110,7 +111,8 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
 /**
  * Writes `matrix` as CSV, atomically. Each value is written with the fewest digits that read back to the same
  * number in the matrix's own precision (float32 values round-trip through `Math.fround`), so nothing is lost.
- * Non-finite values are written as `nan`, `inf`, `-inf` (which `readCsv` rejects, visibly).
+ * Non-finite values are written as `nan`, `inf`, `-inf` (which `readCsv` rejects, visibly). Control characters in
+ * column names are escaped (`printable`), so a header cannot carry terminal escape sequences.
  *
  * @example
  * import { readFileSync } from 'node:fs';
@@ -138,7 +140,8 @@ export function formatCsv(matrix: Matrix, options: CsvWriteOptions = {}): string
     if (options.columns.length !== cols) {
       throw new RangeError(`writeCsv: ${options.columns.length} column names for a matrix with ${cols} columns`);
     }
-    lines.push(options.columns.map((name) => quoteIfNeeded(name, delimiter)).join(delimiter));
+    // A header goes to terminals and spreadsheets: control characters in names (from a model file) are escaped.
+    lines.push(options.columns.map((name) => quoteIfNeeded(printable(name), delimiter)).join(delimiter));
   }
   const cells: string[] = new Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -202,18 +205,22 @@ function cellError(cell: string, value: number, single: boolean, row: number, co
   const where = { file: context.file, row, column: column + 1, columnName: context.names?.[column] };
   const trimmed = cell.trim();
   let detail: string;
-  if (trimmed === '') detail = 'expected a number, got an empty cell (missing values are not supported)';
-  else if (/^[+-]?nan$/i.test(trimmed)) detail = `expected a number, got ${JSON.stringify(cell)} (missing values are not supported; remove or impute them)`;
-  else if (/^[+-]?inf(inity)?$/i.test(trimmed)) detail = `expected a finite number, got ${JSON.stringify(cell)}`;
+  let code: 'not-a-number' | 'non-finite' = 'non-finite';
+  if (trimmed === '') {
+    detail = 'expected a number, got an empty cell (missing values are not supported)';
+    code = 'not-a-number';
+  } else if (/^[+-]?nan$/i.test(trimmed)) detail = `expected a number, got ${quote(cell)} (missing values are not supported; remove or impute them)`;
+  else if (/^[+-]?inf(inity)?$/i.test(trimmed)) detail = `expected a finite number, got ${quote(cell)}`;
   else if (!Number.isNaN(value)) {
     detail = single
-      ? `${JSON.stringify(cell)} is out of float32 range (use dtype float64)`
-      : `${JSON.stringify(cell)} is out of range for a double`;
+      ? `${quote(cell)} is out of float32 range (use dtype float64)`
+      : `${quote(cell)} is out of range for a double`;
   } else {
-    detail = `expected a number, got ${JSON.stringify(cell)}`;
+    detail = `expected a number, got ${quote(cell)}`;
+    code = 'not-a-number';
     if (context.delimiter !== ',' && /^[+-]?\d*,\d+$/.test(trimmed)) detail += ' (decimal commas are not supported; use a period)';
   }
-  return new DataError(detail, where);
+  return new DataError(detail, { ...where, code });
 }
 
 function raggedError(cells: number, row: number, context: RowContext): DataError {

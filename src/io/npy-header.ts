@@ -1,6 +1,7 @@
 /**
  * The Python dict literal in a `.npy` header, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }`.
  */
+import { quote } from '../core/printable.ts';
 import { DataError } from './data-error.ts';
 
 /** The three fields every `.npy` header has. */
@@ -45,7 +46,7 @@ class LiteralParser {
   constructor(private readonly text: string, private readonly file: string) {}
 
   fail(detail: string): DataError {
-    return new DataError(`invalid .npy header: ${detail} (header: ${JSON.stringify(this.text.trim().slice(0, 120))})`, { file: this.file });
+    return new DataError(`invalid .npy header: ${detail} (header: ${quote(this.text.trim(), { maxLength: 120 })})`, { file: this.file });
   }
 
   expectEnd(): void {

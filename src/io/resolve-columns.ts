@@ -2,6 +2,7 @@
  * Column selection shared by the CSV reader and the CLI: selectors are header names or **0-based** indices
  * (like pandas `iloc`), given as an array or as one comma-separated string such as `"x1,x2"` or `"0,3"`.
  */
+import { quote, quoteList } from '../core/printable.ts';
 import { DataError } from './data-error.ts';
 
 /** Column selectors: `"x1,x3"`, `"0,2"`, `['x1', 2]`. Numbers and all-digit strings are 0-based indices. */
@@ -39,24 +40,24 @@ function resolveOne(selector: string | number, names: readonly string[], file: s
     if (first >= 0) {
       const second = names.indexOf(selector, first + 1);
       if (second >= 0) {
-        throw new DataError(`column name ${JSON.stringify(selector)} occurs twice in the header (0-based columns ` +
-          `${first} and ${second}); select the column by its 0-based index instead`, { file });
+        throw new DataError(`column name ${quote(selector)} occurs twice in the header (0-based columns ` +
+          `${first} and ${second}); select the column by its 0-based index instead`, { file, code: 'duplicate-column' });
       }
       return first;
     }
     if (!/^\d+$/.test(selector)) {
-      throw new DataError(`unknown column ${JSON.stringify(selector)}; the columns are ` +
-        `${names.map((n) => JSON.stringify(n)).join(', ')} (or 0-based indices 0..${names.length - 1})`, { file });
+      throw new DataError(`unknown column ${quote(selector)}; the columns are ` +
+        `${quoteList(names)} (or 0-based indices 0..${names.length - 1})`, { file, code: 'unknown-column' });
     }
     selector = Number(selector);
   }
   if (!Number.isInteger(selector) || selector < 0 || selector >= names.length) {
     throw new DataError(`column index ${selector} is out of range: the file has ${names.length} columns ` +
-      `(0-based indices 0..${names.length - 1})`, { file });
+      `(0-based indices 0..${names.length - 1})`, { file, code: 'unknown-column' });
   }
   return selector;
 }
 
 function describe(index: number, names: readonly string[]): string {
-  return `${JSON.stringify(names[index])} (0-based index ${index})`;
+  return `${quote(names[index])} (0-based index ${index})`;
 }
