@@ -6,6 +6,8 @@
 export { matrix, zeros, toArrays, cast, clone, rowSlice, gatherRows, checkShape } from './core/matrix.ts';
 export type { Matrix, Dtype, FloatArray } from './core/matrix.ts';
 export { Rng } from './core/rng.ts';
+export { checkFinite, firstNonFinite, FLOAT32_OVERFLOW } from './core/check-finite.ts';
+export type { CheckFiniteOptions } from './core/check-finite.ts';
 
 // kernels
 export type { Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer } from './kernels/kernels.ts';

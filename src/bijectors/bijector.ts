@@ -1,4 +1,5 @@
 import { checkContext } from '../core/check-context.ts';
+import { checkFinite } from '../core/check-finite.ts';
 import { checkShape, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Trainable } from '../nn/trainable.ts';
@@ -8,6 +9,14 @@ import { Scratch } from '../nn/scratch.ts';
 export interface BijectorCallOptions {
   /** Conditioning values `[n, contextFeatures]`; required when `contextFeatures > 0`. */
   context?: Matrix;
+  /**
+   * Check the values of the input and the context (TFP's `validate_args`) in `forward`, `inverse`, their log-dets
+   * and `forwardAndLogDet` / `inverseAndLogDet`: a NaN, ±Infinity (no bijector here has a limit there), or a
+   * float64 value beyond the range of a float32 bijector throws a `DataError` naming the method, the tensor, row and
+   * column. One comparison per value; switch it off in a hot loop over values already checked. The train passes
+   * never check (`fit` handles its data). @default true
+   */
+  validateArgs?: boolean;
 }
 
 /** An output with its per-row log-determinant. */
@@ -95,13 +104,13 @@ export abstract class Bijector extends Trainable {
 
   /** `forward` and its log-determinant in one pass. */
   forwardAndLogDet(u: Matrix, options?: BijectorCallOptions): BijectorResult {
-    const [input, context] = this.checkCall('forward', 'u', u, options);
+    const [input, context] = this.checkCall('forward', 'u', u, options, options?.validateArgs === false ? 'shapes' : 'values');
     return this.computeForward(input, context);
   }
 
   /** `inverse` and its log-determinant in one pass. */
   inverseAndLogDet(x: Matrix, options?: BijectorCallOptions): BijectorResult {
-    const [input, context] = this.checkCall('inverse', 'x', x, options);
+    const [input, context] = this.checkCall('inverse', 'x', x, options, options?.validateArgs === false ? 'shapes' : 'values');
     return this.computeInverse(input, context);
   }
 
@@ -155,16 +164,22 @@ export abstract class Bijector extends Trainable {
 
   abstract config(): BijectorConfig;
 
-  /** Checks the input and context shapes, naming the method, and converts them to this bijector's dtype. */
-  protected checkCall(method: string, name: string, input: Matrix, options?: BijectorCallOptions): [Matrix, Matrix | null] {
+  /**
+   * Checks the input and context shapes (and, with `check: 'values'`, their values: the public methods), naming the
+   * method, and converts them to this bijector's dtype. Members of a composition and train passes check shapes only.
+   */
+  protected checkCall(method: string, name: string, input: Matrix, options?: BijectorCallOptions,
+    check: 'shapes' | 'values' = 'shapes'): [Matrix, Matrix | null] {
     const where = `${this.constructor.name}.${method}`;
     checkShape(where, name, input, this.features);
-    const context = this.checkContext(where, input.rows, options?.context);
+    const context = this.checkContext(where, input.rows, options?.context, check);
+    if (check === 'values') checkFinite(where, name, input, { dtype: this.dtype });
     return [this.toDtype(input), context];
   }
 
-  protected checkContext(where: string, rows: number, context: Matrix | undefined): Matrix | null {
-    return checkContext(where, 'bijector', { contextFeatures: this.contextFeatures, rows, dtype: this.dtype }, context);
+  protected checkContext(where: string, rows: number, context: Matrix | undefined, check: 'shapes' | 'values' = 'shapes'): Matrix | null {
+    return checkContext(where, 'bijector',
+      { contextFeatures: this.contextFeatures, rows, dtype: this.dtype, validate: check === 'values' }, context);
   }
 
   protected toDtype(m: Matrix): Matrix {

@@ -82,7 +82,8 @@ export class Invert extends Bijector {
     throw new Error(`Invert.${method}: not differentiable here (it is the sequential ${innerDirection} of the wrapped ${inner})`);
   }
 
-  private innerOptions(context: Matrix | null): { context?: Matrix } {
-    return context === null ? {} : { context };
+  /** Options for the calls into the wrapped bijector: the values were checked at this bijector's boundary. */
+  private innerOptions(context: Matrix | null): { context?: Matrix; validateArgs: false } {
+    return context === null ? { validateArgs: false } : { context, validateArgs: false };
   }
 }

@@ -43,7 +43,7 @@ function pushThrough(b: Bijector, x: Matrix, context: Matrix | null, counter: { 
   if (b instanceof BatchNormalization) {
     b.setPopulationStatistics(x);
     counter.count++;
-    return needOutput ? b.inverse(x) : x;
+    return needOutput ? b.inverse(x, { validateArgs: false }) : x;
   }
   if (b instanceof Chain) {
     // Layers after the last batch normalisation need not run unless the caller needs this chain's output.
@@ -56,5 +56,6 @@ function pushThrough(b: Bijector, x: Matrix, context: Matrix | null, counter: { 
   if (collectBuffers(b).length > 0) {
     throw new Error(`setBatchNormStatistics: cannot set BatchNormalization statistics inside ${b.constructor.name} (only directly or inside Chain)`);
   }
-  return needOutput ? b.inverse(x, b.contextFeatures > 0 && context !== null ? { context } : {}) : x;
+  // Internal passes over values the caller gave (fit's training data): no value check per layer.
+  return needOutput ? b.inverse(x, b.contextFeatures > 0 && context !== null ? { context, validateArgs: false } : { validateArgs: false }) : x;
 }

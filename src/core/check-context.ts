@@ -1,7 +1,8 @@
 /**
  * The one context check of bijectors and distributions (the conditioning pattern of STYLE.md §6): with
  * `contextFeatures = 0` a context is an error; otherwise one of shape `[rows, contextFeatures]` is required and is
- * returned in `dtype`. Errors name the method (`where`), the expected and the actual shape.
+ * returned in `dtype`. Errors name the method (`where`), the expected and the actual shape; with `validate`, a NaN,
+ * ±Infinity or a value that overflows `dtype` is a `DataError` naming its row and column (`checkFinite`).
  *
  * @example
  * import { matrix } from 'maflow';
@@ -10,6 +11,7 @@
  * const none = checkContext('Normal.logProb', 'distribution', { contextFeatures: 0, rows: 2, dtype: 'float32' }, undefined);
  * console.log(context?.rows, none); // → 2 null
  */
+import { checkFinite } from './check-finite.ts';
 import { checkShape, type Dtype, type Matrix } from './matrix.ts';
 import { toDtype } from './to-dtype.ts';
 
@@ -21,6 +23,8 @@ export interface ContextShape {
   rows: number;
   /** The element type the context is converted to. */
   dtype: Dtype;
+  /** Check the values too (the public methods' `validateArgs`); internal passes leave it off. @default false */
+  validate?: boolean;
 }
 
 /**
@@ -35,5 +39,6 @@ export function checkContext(where: string, owner: string, shape: ContextShape, 
   }
   if (context === undefined) throw new Error(`${where}: expected context [${shape.rows}, ${shape.contextFeatures}], got none`);
   checkShape(where, 'context', context, shape.contextFeatures, shape.rows);
+  if (shape.validate === true) checkFinite(where, 'context', context, { dtype: shape.dtype });
   return toDtype(context, shape.dtype);
 }

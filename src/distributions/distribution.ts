@@ -1,5 +1,6 @@
 import { checkContext } from '../core/check-context.ts';
-import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkFinite } from '../core/check-finite.ts';
+import { checkShape, clone, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Rng } from '../core/rng.ts';
 import { Trainable } from '../nn/trainable.ts';
@@ -8,6 +9,15 @@ import { Trainable } from '../nn/trainable.ts';
 export interface DistributionCallOptions {
   /** Conditioning values `[n, contextFeatures]`. */
   context?: Matrix;
+  /**
+   * Check the values of `x` and `context` (TFP's `validate_args`): a NaN, a non-finite context value, or a float64
+   * value beyond the range of a float32 model throws a `DataError` naming the method, the tensor, row and column;
+   * an ±Infinity in `x` gives that row the log-density −∞. The check is a tight loop over the values (about 1 ns per
+   * value: ~20 µs for a 10,000 × 2 `x`, ~1% of a small 5-layer MAF's `logProb` on those rows, well under 1% of a larger
+   * one's); switch it off in a hot loop over values already checked, where NaN gives NaN and ±Infinity what the
+   * arithmetic gives. `logProbTrain` never checks (`fit` handles its data). @default true
+   */
+  validateArgs?: boolean;
 }
 
 /** Options of `sample` and `sampleAndLogProb`. */
@@ -38,7 +48,7 @@ export interface DistributionConfig {
 /**
  * The distribution contract. `logProb(x)` is per row (`Float64Array [n]`, natural log); `sample(n)` returns `[n, D]`.
  * Every method takes an optional `context [n, contextFeatures]` for conditional densities; for sampling, a `[1, C]`
- * context is broadcast to all n rows. Shapes are checked here, at the public boundary.
+ * context is broadcast to all n rows. Shapes and values (`validateArgs`) are checked here, at the public boundary.
  *
  * Training: `logProbTrain(x)` returns the log-densities with a `backward(dLogProb)` that accumulates parameter
  * gradients and returns the gradients of the input and the context.
@@ -51,11 +61,18 @@ export abstract class Distribution extends Trainable {
   protected abstract computeLogProb(x: Matrix, context: Matrix | null): Float64Array;
   protected abstract computeSample(n: number, context: Matrix | null, rng: Rng): SamplesWithLogProb;
 
-  /** `log p(x | context)` per row. */
+  /**
+   * `log p(x | context)` per row, `x [n, D]` → `[n]`. Every distribution here has support ℝᴰ and a density that
+   * vanishes at infinity, so a row holding ±Infinity (and no NaN) has log-density −∞, as in PyTorch and TFP
+   * (`Normal(0, 1).log_prob(inf) = -inf`); a NaN is refused (see `validateArgs`).
+   */
   logProb(x: Matrix, options?: DistributionCallOptions): Float64Array {
     const where = `${this.constructor.name}.logProb`;
     checkShape(where, 'x', x, this.features);
-    return this.computeLogProb(this.toDtype(x), this.contextFor(where, x.rows, options?.context));
+    const check = options?.validateArgs === false ? 'shapes' : 'values';
+    const context = this.contextFor(where, x.rows, options?.context, check);
+    const hasInfinity = check === 'values' && checkFinite(where, 'x', x, { dtype: this.dtype, allowInfinity: true });
+    return hasInfinity ? this.logProbWithInfinities(this.toDtype(x), context) : this.computeLogProb(this.toDtype(x), context);
   }
 
   /** `n` draws `[n, D]`. */
@@ -67,7 +84,7 @@ export abstract class Distribution extends Trainable {
   sampleAndLogProb(n: number, options?: SampleOptions): SamplesWithLogProb {
     const where = `${this.constructor.name}.sample`;
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`${where}: n must be a non-negative integer, got ${n}`);
-    const context = this.contextFor(where, n, broadcastRows(options?.context, n));
+    const context = this.contextFor(where, n, broadcastRows(options?.context, n), options?.validateArgs === false ? 'shapes' : 'values');
     return this.computeSample(n, context, options?.rng ?? new Rng(Math.floor(Math.random() * 2 ** 32)));
   }
 
@@ -84,8 +101,26 @@ export abstract class Distribution extends Trainable {
 
   abstract config(): DistributionConfig;
 
-  protected contextFor(where: string, rows: number, context: Matrix | undefined): Matrix | null {
-    return checkContext(where, 'distribution', { contextFeatures: this.contextFeatures, rows, dtype: this.dtype }, context);
+  /** The checked context in this distribution's dtype (`check: 'values'` checks its values too: the public methods). */
+  protected contextFor(where: string, rows: number, context: Matrix | undefined, check: 'shapes' | 'values' = 'shapes'): Matrix | null {
+    return checkContext(where, 'distribution',
+      { contextFeatures: this.contextFeatures, rows, dtype: this.dtype, validate: check === 'values' }, context);
+  }
+
+  /** `logProb` of `x` with ±Infinity in some rows: those rows are evaluated as zeros and get −∞. */
+  private logProbWithInfinities(x: Matrix, context: Matrix | null): Float64Array {
+    const finite = clone(x);
+    const infinite: number[] = [];
+    for (let r = 0; r < x.rows; r++) {
+      const row = finite.data.subarray(r * x.cols, (r + 1) * x.cols);
+      if (row.some((v) => v === Infinity || v === -Infinity)) {
+        infinite.push(r);
+        row.fill(0);
+      }
+    }
+    const lp = this.computeLogProb(finite, context);
+    for (const r of infinite) lp[r] = -Infinity;
+    return lp;
   }
 
   protected toDtype(m: Matrix): Matrix {

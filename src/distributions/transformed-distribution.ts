@@ -104,12 +104,14 @@ export class TransformedDistribution extends Distribution {
     };
   }
 
-  private bijectorOptions(context: Matrix | null): { context?: Matrix } {
-    return this.bijector.contextFeatures > 0 && context !== null ? { context } : {};
+  /** Options for the calls into the bijector: the values were checked at this distribution's boundary. */
+  private bijectorOptions(context: Matrix | null): { context?: Matrix; validateArgs: false } {
+    return this.bijector.contextFeatures > 0 && context !== null ? { context, validateArgs: false } : { validateArgs: false };
   }
 
-  private baseOptions(context: Matrix | null): { context?: Matrix } {
-    return this.base.contextFeatures > 0 && context !== null ? { context } : {};
+  /** Options for the calls into the base (its input z may be ±Infinity legitimately: its log-density is then −∞ or NaN). */
+  private baseOptions(context: Matrix | null): { context?: Matrix; validateArgs: false } {
+    return this.base.contextFeatures > 0 && context !== null ? { context, validateArgs: false } : { validateArgs: false };
   }
 }
 

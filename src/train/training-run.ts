@@ -221,7 +221,9 @@ export class TrainingRun {
     flow.train(false);
     if (this.buffers.length > 0) setPopulationStatistics(flow, s.train, s.trainContext);
     if (s.validation === undefined) return NaN;
-    return meanLogProb(flow, s.validation, s.validationContext === undefined ? {} : { context: s.validationContext });
+    // fit names bad input values itself (a non-finite score is diagnosed, not thrown), so no value check here.
+    return meanLogProb(flow, s.validation, s.validationContext === undefined
+      ? { validateArgs: false } : { context: s.validationContext, validateArgs: false });
   }
 
   private finish(stoppedBy: FitStopReason, failure: Failure | undefined): FitResult {

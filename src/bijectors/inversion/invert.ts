@@ -1,3 +1,4 @@
+import { checkFinite } from '../../core/check-finite.ts';
 import { checkShape, type Matrix } from '../../core/matrix.ts';
 import { toDtype } from '../../core/to-dtype.ts';
 import type { Bijector } from '../bijector.ts';
@@ -15,6 +16,9 @@ import { solveNewton } from './newton.ts';
 export type InversionMethod = 'fixed-point' | 'newton' | 'broyden' | 'bisection';
 /** Every `InversionMethod`, in the order the docs and the CLI list them. */
 export const INVERSION_METHODS: readonly InversionMethod[] = ['fixed-point', 'newton', 'broyden', 'bisection'];
+
+/** Call options of the solver's own evaluations: `invert` checked the values once, at its boundary. */
+const UNCHECKED = { validateArgs: false } as const;
 
 /** Options of `invert(bijector, target, options)`. */
 export interface InvertOptions {
@@ -107,6 +111,10 @@ export function invert(bijector: Bijector, target: Matrix, options: InvertOption
     throw new Error(`${where}: this bijector takes no context (contextFeatures = 0)`);
   }
   if (options.initial !== undefined) checkShape(where, 'initial', options.initial, D, n);
+  // The values are checked once here; the solver's own evaluations (on iterates) are not.
+  checkFinite(where, 'target', target, { dtype: bijector.dtype });
+  if (context !== null) checkFinite(where, 'context', options.context as Matrix, { dtype: bijector.dtype });
+  if (options.initial !== undefined) checkFinite(where, 'initial', options.initial, { dtype: bijector.dtype });
   const tolerance = options.tolerance ?? (bijector.dtype === 'float64' ? 1e-10 : 1e-4);
   if (!(tolerance > 0)) throw new RangeError(`${where}: tolerance must be > 0, got ${tolerance}`);
   const maxIterations = options.maxIterations ?? Math.max(100, 2 * D + 2);
@@ -120,7 +128,7 @@ export function invert(bijector: Bijector, target: Matrix, options: InvertOption
     const settings: Settings = { method, tolerance: leaves > 1 ? tolerance / (2 * leaves) : tolerance, maxIterations };
     const initial = options.initial === undefined ? null : toDtype(options.initial, bijector.dtype);
     const { x, iterations } = solve(bijector, direction, y, context, initial, settings);
-    const ctx = context === null ? {} : { context };
+    const ctx = context === null ? UNCHECKED : { context, ...UNCHECKED };
     const back = direction === 'forward' ? bijector.inverse(x, ctx) : bijector.forward(x, ctx);
     const residual = new Float64Array(n);
     const converged = new Uint8Array(n);
@@ -148,10 +156,10 @@ export function invert(bijector: Bijector, target: Matrix, options: InvertOption
 /** Solves one (possibly composite) bijector in `direction`, layer by layer. */
 function solve(b: Bijector, direction: 'forward' | 'inverse', y: Matrix, context: Matrix | null, initial: Matrix | null,
   settings: Settings): LeafSolution {
-  const ctx = b.contextFeatures > 0 && context !== null ? { context } : {};
+  const ctx = b.contextFeatures > 0 && context !== null ? { context, ...UNCHECKED } : UNCHECKED;
   if (b instanceof Invert) return solve(b.bijector, direction === 'forward' ? 'inverse' : 'forward', y, context, initial, settings);
   if (b instanceof Permute) {
-    return { x: direction === 'forward' ? b.forward(y) : b.inverse(y), iterations: new Int32Array(y.rows) };
+    return { x: direction === 'forward' ? b.forward(y, UNCHECKED) : b.inverse(y, UNCHECKED), iterations: new Int32Array(y.rows) };
   }
   if (b instanceof Chain) {
     // forward = b_0(b_1(…b_{K−1}(u))): the last member is applied first; inverse runs b_0⁻¹ first.
@@ -200,7 +208,7 @@ function layerGuesses(order: Bijector[], direction: 'forward' | 'inverse', initi
   for (let i = order.length - 1; i >= 0; i--) {
     guesses[i] = value;
     const layer = order[i];
-    const ctx = layer.contextFeatures > 0 && context !== null ? { context } : {};
+    const ctx = layer.contextFeatures > 0 && context !== null ? { context, ...UNCHECKED } : UNCHECKED;
     value = direction === 'forward' ? layer.inverse(value, ctx) : layer.forward(value, ctx);
   }
   return guesses;

@@ -31,7 +31,8 @@ export interface LeafSolution {
 /** `f(x)` for the rows `rows` of the problem (x already restricted to those rows). */
 export function evaluate(p: LeafProblem, x: Matrix, rows: Int32Array | null): Matrix {
   const context = p.context === null ? undefined : rows === null ? p.context : gatherRows(p.context, rows);
-  const options = context === undefined ? {} : { context };
+  // Iterates may leave the domain mid-solve; the solver reports unconverged rows, so no value check per evaluation.
+  const options = context === undefined ? { validateArgs: false } : { context, validateArgs: false };
   return p.map === 'inverse' ? p.bijector.inverse(x, options) : p.bijector.forward(x, options);
 }
 
