@@ -1,13 +1,15 @@
 /**
- * `npm run bench -- [flows|train|rss|all] [options]` (see `BENCH_USAGE`): maflow against the plain PyTorch MAF peer,
+ * `npm run bench -- [flows|train|rss|quality|all] [options]` (see `BENCH_USAGE`): maflow against the plain PyTorch MAF peer,
  * run in the same invocation and interleaved per config, so that the ratios compare like with like on a noisy
  * machine. The report (machine, tables, JSON lines) goes to stdout, progress to stderr.
  */
+import path from 'node:path';
 import { resolveBackends } from './lib/bench-backends.ts';
 import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
+import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
 
 const print = (text: string): void => {
@@ -47,7 +49,21 @@ function main(args: BenchArgs): void {
     print('');
     printRssReport(runRssSuite({ quick: args.quick, threads: args.threads, backends, torch, log }), print);
   }
+  if (args.suite === 'quality' || args.suite === 'all') {
+    print('');
+    const results = runQualitySuite({
+      ...(args.quick ? { datasets: ['breast-cancer', 'wine'] as const, seeds: [1] } : {}),
+      torch: torch?.ok === true ? { python: args.python ?? DEFAULT_PYTHON, script: qualityScript(args.peer ?? DEFAULT_PEER_SCRIPT), threads: args.threads } : null,
+      log,
+    });
+    printQualityReport(results, print);
+  }
   print(`# ${loadLine()} at end`);
+}
+
+/** quality_torch_plain.py sits beside the speed peer script (../shared/peers/). */
+function qualityScript(peerScript: string): string {
+  return path.join(path.dirname(peerScript), 'quality_torch_plain.py');
 }
 
 let parsed: BenchArgs;

@@ -1,0 +1,59 @@
+/**
+ * Density quality on real data, as a user gets it: `maflow train` with its defaults (the paper's protocol: 5 MADEs of
+ * 2×512 ReLU units, Adam 1e-4, batch 100, L2 1e-6, patience 30; here capped at 300 epochs and given the same
+ * validation rows as the reference) on seeded splits of bench/data/, then `maflow logprob` on the test rows.
+ *
+ * The reference: the plain PyTorch MAF of ../shared/peers/ (quality_torch_plain.py, same splits and seeds), recorded
+ * on an AMD EPYC machine (PyTorch 1.13, float32). maflow's mean over the seeds must come within a stated margin of it
+ * and no test row may fall below a floor.
+ *
+ * breast-cancer is not in the table yet: there, today's defaults give a few test rows of −10³ to −10⁵ nats (the MADEs
+ * carry the concentration of its near-degenerate columns — radius, perimeter and area are nearly functions of each
+ * other — in input-dependent log-scales that extrapolate to the soft clip for a row just off that surface; issue #12).
+ * `--batch-norm` fixes that there but costs 2 nats on diabetes, so it is not the default; the fix is still open.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { realSplit, writeSplit, type RealDataset } from '../../bench/lib/real-datasets.ts';
+import { runMaflowQuality, summarizeRows } from '../../bench/suites/quality-suite.ts';
+
+interface Case {
+  dataset: RealDataset;
+  /** The PyTorch reference's test mean per seed 1, 2, 3 (nats, standardized units). */
+  torch: readonly [number, number, number];
+  /** maflow's 3-seed mean may fall at most this far below the reference's. */
+  margin: number;
+  /** No test row of any seed below this. */
+  floor: number;
+}
+
+const CASES: readonly Case[] = [
+  { dataset: 'wine', torch: [-18.16, -15.83, -16.02], margin: 0.75, floor: -200 },
+  { dataset: 'diabetes', torch: [-13.66, -12.5, -15.12], margin: 0.75, floor: -500 },
+];
+
+const work = mkdtempSync(path.join(tmpdir(), 'maflow-quality-test-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('maflow train on real data', () => {
+  for (const c of CASES) {
+    it(`${c.dataset}: within ${c.margin} nats of the PyTorch reference, no test row below ${c.floor}`, () => {
+      const means: number[] = [];
+      for (const seed of [1, 2, 3]) {
+        const dir = path.join(work, `${c.dataset}-${seed}`);
+        mkdirSync(dir);
+        const { rows } = runMaflowQuality(dir, writeSplit(realSplit(c.dataset, seed), dir), seed, [], 'defaults');
+        const { mean, worst } = summarizeRows(rows);
+        assert.ok(worst >= c.floor, `seed ${seed}: a test row scored ${worst.toFixed(1)} (floor ${c.floor})`);
+        means.push(mean);
+      }
+      const maflow = means.reduce((a, b) => a + b, 0) / means.length;
+      const reference = c.torch.reduce((a, b) => a + b, 0) / c.torch.length;
+      assert.ok(maflow >= reference - c.margin,
+        `maflow ${maflow.toFixed(3)} (seeds ${means.map((m) => m.toFixed(2)).join(', ')}) vs PyTorch ${reference.toFixed(3)}`);
+    });
+  }
+});
