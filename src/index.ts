@@ -61,6 +61,7 @@ export { Distribution } from './distributions/distribution.ts';
 export type { SampleOptions, SamplesWithLogProb } from './distributions/distribution.ts';
 export { StandardNormal } from './distributions/standard-normal.ts';
 export { TransformedDistribution } from './distributions/transformed-distribution.ts';
+export type { TransformedDistributionOptions, TransformedDistributionConfig } from './distributions/transformed-distribution.ts';
 export { DiagNormal } from './distributions/diag-normal.ts';
 export type { DiagNormalOptions, DiagNormalConfig } from './distributions/diag-normal.ts';
 export { MixtureOfGaussians } from './distributions/mixture-of-gaussians.ts';
@@ -88,6 +89,8 @@ export type { CreateRealNvpOptions } from './flows/create-real-nvp.ts';
 export { createNsf } from './flows/create-nsf.ts';
 export type { CreateNsfOptions } from './flows/create-nsf.ts';
 export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-options.ts';
+export { withStandardization } from './flows/with-standardization.ts';
+export type { WithStandardizationOptions } from './flows/with-standardization.ts';
 // @exports:flows
 
 // train

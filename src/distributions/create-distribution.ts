@@ -16,6 +16,7 @@ import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { BijectorConfig } from '../bijectors/bijector.ts';
 import { createBijector } from '../bijectors/create-bijector.ts';
+import { Standardize, type StandardizeConfig } from '../bijectors/standardize.ts';
 import { DiagNormal, type DiagNormalConfig } from './diag-normal.ts';
 import type { Distribution, DistributionConfig } from './distribution.ts';
 import { MadeMog, type MadeMogConfig } from './made-mog.ts';
@@ -48,7 +49,12 @@ export function createDistribution(config: DistributionConfig, rng: Rng = new Rn
       need(config, ['base', 'bijector'], where);
       // Bijector first: its weights are drawn from rng before the base's, as in the factories.
       const bijector = createBijector(config.bijector as BijectorConfig, rng);
-      return new TransformedDistribution(createDistribution(config.base as DistributionConfig, rng), bijector);
+      const pre = config.contextStandardize as StandardizeConfig | undefined;
+      if (pre !== undefined && (pre === null || typeof pre !== 'object' || pre.type !== 'Standardize')) {
+        throw new Error(`${where}: 'contextStandardize' must be a Standardize config, got ${JSON.stringify(pre)}`);
+      }
+      return new TransformedDistribution(createDistribution(config.base as DistributionConfig, rng), bijector,
+        pre === undefined ? {} : { contextStandardize: Standardize.fromConfig(pre) });
     }
     default:
       throw new Error(`createDistribution: unknown distribution type '${config.type}' (expected one of ${KNOWN.join(', ')})`);

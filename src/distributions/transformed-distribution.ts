@@ -1,6 +1,9 @@
-import { type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkContext } from '../core/check-context.ts';
+import { checkFinite } from '../core/check-finite.ts';
+import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
-import type { Bijector, BijectorConfig } from '../bijectors/bijector.ts';
+import type { Bijector, BijectorCallOptions, BijectorConfig } from '../bijectors/bijector.ts';
+import type { Standardize, StandardizeConfig } from '../bijectors/standardize.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
 import { Distribution, type DistributionConfig, type LogProbTrainPass, type SampleOptions, type SamplesWithLogProb } from './distribution.ts';
 
@@ -10,11 +13,33 @@ export interface SampleTrainPass extends SamplesWithLogProb {
   backward(dSamples: Matrix, dLogProb: Float64Array | null): void;
 }
 
+/** Options of `new TransformedDistribution(base, bijector, options)`. */
+export interface TransformedDistributionOptions {
+  /**
+   * A fixed standardization of the context (a pre-map): the bijector and the base see `(c − mean) / std`
+   * (`contextStandardize.inverse(c)`), so a conditional flow whose layers were trained on standardized context takes the
+   * context in the user's units. Its `features` must be the flow's `contextFeatures`; nothing in it is trained.
+   * @default none (the context reaches the layers as given)
+   */
+  contextStandardize?: Standardize;
+}
+
+/** The serialised form of a `TransformedDistribution` (`config()`). */
+export interface TransformedDistributionConfig extends DistributionConfig {
+  type: 'TransformedDistribution';
+  base: DistributionConfig;
+  bijector: BijectorConfig;
+  /** The context pre-map, when there is one. */
+  contextStandardize?: StandardizeConfig;
+}
+
 /**
  * A flow: a base distribution pushed through a bijector (TFP's `TransformedDistribution`).
  * `sample() = bijector.forward(base.sample())`;
  * `logProb(x) = base.logProb(bijector.inverse(x)) + bijector.inverseLogDetJacobian(x)`.
- * The context goes to the bijector and, when the base is conditional too, to the base.
+ * The context goes to the bijector and, when the base is conditional too, to the base — through the
+ * `contextStandardize` pre-map when there is one: `c̃ = (c − mean_c) / std_c`. Shapes: `x [n, features]`,
+ * `context [n, contextFeatures]`.
  *
  * @example
  * import { MaskedAutoregressiveFlow, Rng, StandardNormal, TransformedDistribution, matrix } from 'maflow';
@@ -27,8 +52,10 @@ export class TransformedDistribution extends Distribution {
   readonly features: number;
   readonly contextFeatures: number;
   readonly dtype: Dtype;
+  /** The context pre-map (see `TransformedDistributionOptions`), or undefined. */
+  readonly contextStandardize: Standardize | undefined;
 
-  constructor(readonly base: Distribution, readonly bijector: Bijector) {
+  constructor(readonly base: Distribution, readonly bijector: Bijector, options: TransformedDistributionOptions = {}) {
     super();
     if (base.features !== bijector.features) {
       throw new RangeError(`TransformedDistribution: base has ${base.features} features but the bijector has ${bijector.features}`);
@@ -39,10 +66,38 @@ export class TransformedDistribution extends Distribution {
     this.features = bijector.features;
     this.contextFeatures = Math.max(base.contextFeatures, bijector.contextFeatures);
     this.dtype = bijector.dtype;
+    this.contextStandardize = options.contextStandardize;
+    if (this.contextStandardize !== undefined && this.contextStandardize.features !== this.contextFeatures) {
+      throw new RangeError(`TransformedDistribution: contextStandardize has ${this.contextStandardize.features} columns but the ` +
+        `flow takes context of width ${this.contextFeatures}`);
+    }
   }
 
-  config(): DistributionConfig & { base: DistributionConfig; bijector: BijectorConfig } {
-    return { type: 'TransformedDistribution', base: this.base.config(), bijector: this.bijector.config() };
+  config(): TransformedDistributionConfig {
+    return {
+      type: 'TransformedDistribution', base: this.base.config(), bijector: this.bijector.config(),
+      ...(this.contextStandardize === undefined ? {} : { contextStandardize: this.contextStandardize.config() }),
+    };
+  }
+
+  /**
+   * The data in base space, `u = f⁻¹(x)` `[n, features]` (the context through the pre-map): N(0, 1) in every dimension
+   * when a flow with a standard-normal base fits (the MAF paper's diagnostic).
+   *
+   * @example
+   * import { Rng, createMaf, matrix } from 'maflow';
+   * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], contextFeatures: 1, rng: new Rng(0) });
+   * const u = flow.toBase(matrix([[0.5, -1]]), { context: matrix([[2]]) });   // [1, 2]
+   * console.log(u.rows, u.cols); // → 1 2
+   */
+  toBase(x: Matrix, options?: BijectorCallOptions): Matrix {
+    const check = options?.validateArgs === false ? 'shapes' : 'values';
+    const context = this.contextFor(`${this.constructor.name}.toBase`, x.rows, options?.context, check);
+    if (check === 'values') {
+      checkShape(`${this.constructor.name}.toBase`, 'x', x, this.features);
+      checkFinite(`${this.constructor.name}.toBase`, 'x', x, { dtype: this.dtype });
+    }
+    return this.bijector.inverse(x, this.bijectorOptions(context));
   }
 
   override namedParameters(prefix?: string): NamedParameters {
@@ -80,7 +135,7 @@ export class TransformedDistribution extends Distribution {
       backward: (dLogProb) => {
         const fromBase = basePass.backward(dLogProb);
         const grads = pass.backward(fromBase.dInput, dLogProb);
-        return { dInput: grads.dInput, dContext: addContexts(grads.dContext, fromBase.dContext) };
+        return { dInput: grads.dInput, dContext: this.rawContextGradient(addContexts(grads.dContext, fromBase.dContext)) };
       },
     };
   }
@@ -102,6 +157,27 @@ export class TransformedDistribution extends Distribution {
         pass.backward(dSamples, dLogDet);
       },
     };
+  }
+
+  /**
+   * The context checked and, with a pre-map, standardized: in its own precision first, so that a float64 context is
+   * standardized before anything rounds it (a raw 1e6 ± 0.01 would lose its spread in float32).
+   */
+  protected override contextFor(where: string, rows: number, context: Matrix | undefined,
+    check: 'shapes' | 'values' = 'shapes'): Matrix | null {
+    const pre = this.contextStandardize;
+    if (pre === undefined || context === undefined) return super.contextFor(where, rows, context, check);
+    const shape = { contextFeatures: this.contextFeatures, rows, dtype: dtypeOf(context.data), validate: check === 'values' };
+    return pre.inverse(checkContext(where, 'distribution', shape, context) as Matrix, { validateArgs: false });
+  }
+
+  /** `∂L/∂c = ∂L/∂c̃ / std_c` through the pre-map `c̃ = (c − mean_c) / std_c`. */
+  private rawContextGradient(dContext: Matrix | null): Matrix | null {
+    const pre = this.contextStandardize;
+    if (pre === undefined || dContext === null) return dContext;
+    const out = zeros(dContext.rows, dContext.cols, dtypeOf(dContext.data));
+    for (let k = 0; k < out.data.length; k++) out.data[k] = dContext.data[k] / pre.std[k % dContext.cols];
+    return out;
   }
 
   /** Options for the calls into the bijector: the values were checked at this distribution's boundary. */
