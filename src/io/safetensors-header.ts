@@ -14,6 +14,12 @@ export interface SafetensorsEntry {
 }
 
 const SIZES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, I32: 4, I64: 8 };
+/**
+ * Names refused for tensors and metadata keys: in a plain JavaScript object they are not data (`__proto__` sets the
+ * prototype, `constructor` and `prototype` shadow or read inherited members), so a file naming a tensor so is corrupt
+ * or hostile. (The maps built here have no prototype, so no other name can resolve to an inherited member either.)
+ */
+export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 /** Valid in the format but not read by maflow. */
 const OTHER_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'I16', 'U16',
   'F16', 'BF16', 'U32', 'U64', 'C64'];
@@ -28,11 +34,17 @@ export function validateSafetensorsHeader(json: unknown, bufferLength: number, f
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new DataError(`the safetensors header is not a JSON object`, { file });
   }
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries: SafetensorsEntry[] = [];
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
-    if (name === '__metadata__') Object.assign(metadata, checkMetadata(value, file));
-    else entries.push(checkEntry(name, value, bufferLength, file));
+    if (name === '__metadata__') {
+      metadata = checkMetadata(value, file);
+    } else {
+      if (PROTOTYPE_KEYS.includes(name)) {
+        throw new DataError(`tensor name ${JSON.stringify(name)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
+      }
+      entries.push(checkEntry(name, value, bufferLength, file));
+    }
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
@@ -59,12 +71,17 @@ function checkMetadata(value: unknown, file: string): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DataError('the safetensors "__metadata__" is not an object of strings', { file });
   }
+  const metadata = Object.create(null) as Record<string, string>;
   for (const [key, item] of Object.entries(value)) {
+    if (PROTOTYPE_KEYS.includes(key)) {
+      throw new DataError(`metadata key ${JSON.stringify(key)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
+    }
     if (typeof item !== 'string') {
       throw new DataError(`safetensors metadata "${key}" must be a string, got ${JSON.stringify(item)}`, { file });
     }
+    metadata[key] = item;
   }
-  return value as Record<string, string>;
+  return metadata;
 }
 
 function checkEntry(name: string, value: unknown, bufferLength: number, file: string): SafetensorsEntry {

@@ -11,7 +11,7 @@
  * reads and writes files.
  */
 import { DataError } from './data-error.ts';
-import { validateSafetensorsHeader } from './safetensors-header.ts';
+import { PROTOTYPE_KEYS, validateSafetensorsHeader } from './safetensors-header.ts';
 
 /** The tensor element types maflow reads and writes. */
 export type SafetensorsDtype = 'F32' | 'F64' | 'I32' | 'I64';
@@ -43,6 +43,12 @@ export const SAFETENSORS_DTYPES = {
  */
 const DTYPE_RANK: Record<SafetensorsDtype, number> = { I64: 0, F64: 1, F32: 2, I32: 3 };
 
+/**
+ * The largest JSON header read, in bytes: the reference implementation's limit (`MAX_HEADER_SIZE` in
+ * huggingface/safetensors), checked before anything is allocated for the header.
+ */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -59,11 +65,12 @@ export function encodeSafetensors(tensors: Record<string, SafetensorsTensor>,
   metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort((a, b) =>
     DTYPE_RANK[tensors[a].dtype] - DTYPE_RANK[tensors[b].dtype] || (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
+  const header = Object.create(null) as Record<string, unknown>;
   if (Object.keys(metadata).length > 0) header.__metadata__ = sortedStrings(metadata);
   let offset = 0;
   for (const name of names) {
     if (name === '__metadata__') throw new RangeError('encodeSafetensors: "__metadata__" is reserved and cannot name a tensor');
+    if (PROTOTYPE_KEYS.includes(name)) throw new RangeError(`encodeSafetensors: "${name}" cannot name a tensor (a JavaScript prototype key)`);
     const tensor = tensors[name];
     checkTensor(name, tensor);
     const byteLength = tensor.data.length * SAFETENSORS_DTYPES[tensor.dtype].size;
@@ -102,6 +109,10 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(SAFETENSORS_MAX_HEADER_BYTES)) {
+    throw new DataError(`the safetensors header length ${headerLength} exceeds the limit of ${SAFETENSORS_MAX_HEADER_BYTES} bytes ` +
+      '(not a safetensors file, or a corrupt one)', { file });
+  }
   if (headerLength > BigInt(bytes.length - 8)) {
     throw new DataError(`not a safetensors file or truncated: the header length ${headerLength} is larger than the ` +
       `${bytes.length - 8} bytes after it`, { file });
@@ -121,7 +132,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<safetensors>'): Sa
   }
   const buffer = bytes.subarray(bufferStart);
   const { entries, metadata } = validateSafetensorsHeader(json, buffer.length, file);
-  const tensors: Record<string, SafetensorsTensor> = {};
+  const tensors = Object.create(null) as Record<string, SafetensorsTensor>;
   for (const entry of entries) {
     const Array_ = SAFETENSORS_DTYPES[entry.dtype].array;
     const data = new Array_((entry.end - entry.begin) / SAFETENSORS_DTYPES[entry.dtype].size);
@@ -148,8 +159,9 @@ function checkTensor(name: string, tensor: SafetensorsTensor): void {
 }
 
 function sortedStrings(metadata: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const key of Object.keys(metadata).sort()) {
+    if (PROTOTYPE_KEYS.includes(key)) throw new RangeError(`encodeSafetensors: "${key}" cannot be a metadata key (a JavaScript prototype key)`);
     if (typeof metadata[key] !== 'string') {
       throw new TypeError(`encodeSafetensors: metadata "${key}" must be a string, got ${typeof metadata[key]}`);
     }

@@ -54,7 +54,7 @@ test('encodeSafetensors produces exactly the bytes of the spec, laid out 8-byte 
 
 test('decodeSafetensors reads a file written with the Python standard library', () => {
   const { tensors, metadata } = readSafetensors(join(fixtures, 'hand-made.safetensors'));
-  assert.deepEqual(metadata, { format: 'pt', note: 'hand made' });
+  assert.deepEqual({ ...metadata }, { format: 'pt', note: 'hand made' });
   assert.deepEqual(Object.keys(tensors).sort(), ['bias', 'order', 'step', 'weight']);
   assert.deepEqual(tensors.weight.shape, [2, 2]);
   assert.deepEqual(Array.from(tensors.weight.data as Float32Array), [1, 2, 3.5, -4]);
@@ -81,7 +81,7 @@ test('encode and decode round-trip all dtypes, empty tensors and metadata', () =
   const bytes = readFileSync(path);
   assert.equal(Number(bytes.readBigUInt64LE(0)) % 8, 0, 'header padded to 8 bytes');
   const back = readSafetensors(path);
-  assert.deepEqual(back.metadata, metadata);
+  assert.deepEqual({ ...back.metadata }, metadata);
   for (const [name, tensor] of Object.entries(tensors)) {
     assert.equal(back.tensors[name].dtype, tensor.dtype);
     assert.deepEqual(back.tensors[name].shape, tensor.shape);
@@ -108,7 +108,7 @@ test('decodeSafetensors rejects corrupt files, naming the file and the tensor', 
   const cases: [Uint8Array, string | RegExp][] = [
     [good.subarray(0, 5), 'm.safetensors: not a safetensors file: 5 bytes, too short for the 8-byte header length'],
     [good.subarray(0, 40), /^m\.safetensors: not a safetensors file or truncated: the header length \d+ is larger than the 32 bytes after it$/],
-    [(() => { const b = good.slice(); b[7] = 0x40; return b; })(), /header length \d{19} is larger than/],
+    [(() => { const b = good.slice(); b[7] = 0x40; return b; })(), /header length \d{19} exceeds the limit of 100000000 bytes/],
     [good.subarray(0, good.length - 4), 'm.safetensors: tensor "b": "data_offsets" [8, 12] run past the end of the 8-byte data buffer (truncated file?)'],
     [assemble('{"a": ', []), /^m\.safetensors: the safetensors header is not valid JSON/],
     [assemble('[1, 2]', []), 'm.safetensors: the safetensors header is not a JSON object'],
@@ -135,7 +135,35 @@ test('decodeSafetensors rejects corrupt files, naming the file and the tensor', 
 
 test('decodeSafetensors accepts a header padded with spaces and an empty file body', () => {
   const { tensors, metadata } = decodeSafetensors(assemble('{}      ', []));
-  assert.deepEqual(tensors, {});
-  assert.deepEqual(metadata, {});
+  assert.deepEqual(Object.keys(tensors), []);
+  assert.deepEqual(Object.keys(metadata), []);
+});
+
+test('decodeSafetensors caps the header at the reference implementation\'s 100 MB before reading it', () => {
+  // A 40-byte file that declares a 100,000,001-byte header: refused for its size, as huggingface/safetensors does
+  // (HeaderTooLarge), before the truncation check and before any allocation.
+  assert.equal(messageOf(assemble('{}', [], 100_000_001)),
+    'm.safetensors: the safetensors header length 100000001 exceeds the limit of 100000000 bytes (not a safetensors file, or a corrupt one)');
+  assert.match(messageOf(assemble('{}', [], 100_000_000)), /header length 100000000 is larger than the 2 bytes after it/);
+});
+
+test('decodeSafetensors refuses prototype keys as tensor names and metadata keys, and returns maps without a prototype', () => {
+  const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+  const four = [0, 0, 128, 63];
+  assert.equal(messageOf(assemble(`{"__proto__":${entry}}`, four)),
+    'm.safetensors: tensor name "__proto__" is not allowed (a JavaScript prototype key; the file is corrupt or hostile)');
+  assert.equal(messageOf(assemble(`{"constructor":${entry}}`, four)),
+    'm.safetensors: tensor name "constructor" is not allowed (a JavaScript prototype key; the file is corrupt or hostile)');
+  assert.equal(messageOf(assemble('{"__metadata__":{"__proto__":"x"}}', [])),
+    'm.safetensors: metadata key "__proto__" is not allowed (a JavaScript prototype key; the file is corrupt or hostile)');
+  assert.equal(messageOf(assemble('{"__metadata__":{"constructor":"x"}}', [])),
+    'm.safetensors: metadata key "constructor" is not allowed (a JavaScript prototype key; the file is corrupt or hostile)');
+  assert.throws(() => encodeSafetensors({ constructor: { dtype: 'F32' as const, shape: [1], data: new Float32Array(1) } }), /"constructor" cannot name a tensor/);
+  assert.throws(() => encodeSafetensors({}, { prototype: 'x' }), /"prototype" cannot be a metadata key/);
+  const { tensors, metadata } = decodeSafetensors(assemble(`{"__metadata__":{"a":"b"},"w":${entry}}`, four));
+  assert.equal(Object.getPrototypeOf(tensors), null);
+  assert.equal(Object.getPrototypeOf(metadata), null);
+  assert.equal((tensors as Record<string, unknown>).toString, undefined, 'no inherited member answers to a tensor name');
+  assert.equal(metadata.hasOwnProperty, undefined);
 });
 
