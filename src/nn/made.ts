@@ -95,6 +95,7 @@ export class Made implements Module {
       throw new RangeError(`Made: residual connections need equal hidden widths, got [${hiddenUnits.join(', ')}]`);
     }
 
+    if (options.hiddenDegrees !== undefined) checkHiddenDegrees(options.hiddenDegrees, hiddenUnits, D);
     this.hiddenDegrees = [];
     let previous = inputDegrees(D);
     this.hidden = hiddenUnits.map((units, l) => {
@@ -290,4 +291,27 @@ function addColumns(rows: number, cols: number, start: number, end: number, base
   for (let r = 0; r < rows; r++) {
     for (let k = r * cols + start, stop = r * cols + end; k < stop; k++) out[k] = (base === null ? 0 : base[k]) + add[k];
   }
+}
+
+/**
+ * Explicit hidden degrees (a saved model's) must be what `hiddenDegrees` produces: one integer vector per hidden layer,
+ * of the layer's width, **sorted** (every mask is then a staircase; the kernels rely on it) and within [0, D − 1].
+ */
+function checkHiddenDegrees(degrees: readonly (readonly number[])[], hiddenUnits: readonly number[], D: number): void {
+  if (!Array.isArray(degrees) || degrees.length !== hiddenUnits.length) {
+    throw new RangeError(`Made: hiddenDegrees must hold one vector per hidden layer (${hiddenUnits.length}), got ${Array.isArray(degrees) ? degrees.length : typeof degrees}`);
+  }
+  const top = Math.max(D - 1, 0);
+  degrees.forEach((layer, l) => {
+    if (!Array.isArray(layer) || layer.length !== hiddenUnits[l]) {
+      throw new RangeError(`Made: hiddenDegrees[${l}] must have ${hiddenUnits[l]} entries (the layer's width), got ${Array.isArray(layer) ? layer.length : typeof layer}`);
+    }
+    for (let j = 0; j < layer.length; j++) {
+      const d = layer[j];
+      if (!Number.isInteger(d) || d < 0 || d > top) throw new RangeError(`Made: hiddenDegrees[${l}][${j}] must be an integer in [0, ${top}], got ${JSON.stringify(d)}`);
+      if (j > 0 && d < layer[j - 1]) {
+        throw new RangeError(`Made: hiddenDegrees[${l}] must be sorted (unit ${j} has degree ${d} after ${layer[j - 1]}): maflow's staircase kernels need sorted degrees`);
+      }
+    }
+  });
 }

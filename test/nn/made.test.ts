@@ -215,3 +215,14 @@ test('Made.sequentialAffine: equals sequential + affineForward per feature (floa
   assert.throws(() => make(configs[1][1], 1).sequentialAffine(1, new Float64Array(5), new Float64Array(5), null,
     new Float64Array(1), 5, false), /Made.sequentialAffine: expected paramsPerFeature 2 \(shiftOnly false\), got 3/);
 });
+
+test('Made refuses explicit hidden degrees that are unsorted, out of range or of the wrong shape (a saved model\'s)', () => {
+  const make = (hiddenDegrees: number[][]) => () => new Made({ features: 3, hiddenUnits: [3, 2], hiddenDegrees, rng: new Rng(0) });
+  make([[1, 1, 2], [1, 2]])(); // sorted, in [0, 2]: accepted
+  assert.throws(make([[2, 1, 1], [1, 2]]), /Made: hiddenDegrees\[0\] must be sorted \(unit 1 has degree 1 after 2\)/);
+  assert.throws(make([[1, 1, 2], [2, 1]]), /hiddenDegrees\[1\] must be sorted/);
+  assert.throws(make([[1, 1, 3], [1, 2]]), /hiddenDegrees\[0\]\[2\] must be an integer in \[0, 2\], got 3/);
+  assert.throws(make([[1, 1.5, 2], [1, 2]]), /hiddenDegrees\[0\]\[1\] must be an integer in \[0, 2\], got 1\.5/);
+  assert.throws(make([[1, 2], [1, 2]]), /hiddenDegrees\[0\] must have 3 entries \(the layer's width\), got 2/);
+  assert.throws(make([[1, 1, 2]]), /hiddenDegrees must hold one vector per hidden layer \(2\), got 1/);
+});
