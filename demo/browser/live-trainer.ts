@@ -5,9 +5,10 @@
  * with one optimiser kept across calls; `fit` itself resumes only at epoch boundaries, which at browser speed
  * would freeze the page for a whole epoch.
  *
- * Data are standardised first (`x̃ = (x − mean)/std`, so one flow configuration fits every dataset and spline
- * flows see data inside their tail bound); every log-likelihood reported is in the data's original units,
- * `log p(x) = log p̃(x̃) − Σ_d log std_d`. Shapes: `data [n, 2]`, `points [m, 2]`.
+ * The flow is trained with a `Standardize` fitted to the training rows at its data end (`withStandardization`: the
+ * layers see `x̃ = (x − mean)/std`, so one flow configuration fits every dataset and spline flows see data inside
+ * their tail bound), on the raw rows, so every log-likelihood, density and sample is the flow's own and in the data's
+ * units, `log p(x) = log p̃(x̃) − Σ_d log std_d`, with nothing added here. Shapes: `data [n, 2]`, `points [m, 2]`.
  *
  * @example
  * const trainer = new LiveTrainer(flow, data, { rng: new Rng(1) });
@@ -15,8 +16,8 @@
  * trainer.history.at(-1);          // { epoch, trainLogLik, validationLogLik }
  */
 import {
-  Adam, clipGradNorm, meanLogProb, splitValidation, Standardizer, zeroGrad, zeros,
-  type Distribution, type Matrix, type Rng,
+  Adam, clipGradNorm, meanLogProb, splitValidation, Standardize, withStandardization, zeroGrad, zeros,
+  type Distribution, type Matrix, type Rng, type TransformedDistribution,
 } from '../../src/index.ts';
 
 export interface LiveTrainerOptions {
@@ -43,8 +44,11 @@ export interface LiveEpoch {
 }
 
 export class LiveTrainer {
-  readonly standardizer: Standardizer;
-  /** Standardised training and validation rows. */
+  /** The flow being trained: the given one behind a `Standardize` fitted to the training rows. */
+  readonly flow: TransformedDistribution;
+  /** The data-end standardization (fitted once, never trained). */
+  readonly standardize: Standardize;
+  /** Training and validation rows, in the data's units. */
   readonly train: Matrix;
   readonly validation: Matrix;
   readonly history: LiveEpoch[] = [];
@@ -62,17 +66,18 @@ export class LiveTrainer {
   private batchInEpoch = 0;
   private epochLogLikSum = 0;
 
-  constructor(readonly flow: Distribution, data: Matrix, private readonly options: LiveTrainerOptions) {
+  constructor(flow: Distribution, data: Matrix, private readonly options: LiveTrainerOptions) {
     if (data.cols !== flow.features) throw new RangeError(`LiveTrainer: expected data [n, ${flow.features}], got [${data.rows}, ${data.cols}]`);
     const split = splitValidation(data, { fraction: options.validationFraction ?? 0.2, rng: options.rng });
-    this.standardizer = Standardizer.fit(split.train);
-    this.train = this.standardizer.transform(split.train);
-    this.validation = this.standardizer.transform(split.validation);
+    this.standardize = Standardize.fit(split.train);
+    this.flow = withStandardization(flow, { data: this.standardize });
+    this.train = split.train;
+    this.validation = split.validation;
     const batchSize = Math.min(options.batchSize ?? 100, this.train.rows);
     this.stepsPerEpoch = Math.max(1, Math.floor(this.train.rows / batchSize));
-    this.batch = zeros(batchSize, flow.features, flow.dtype);
+    this.batch = zeros(batchSize, flow.features, this.flow.dtype);
     this.dLogProb = new Float64Array(batchSize).fill(-1 / batchSize);
-    this.optimizer = new Adam(flow.namedParameters(), { learningRate: options.learningRate ?? 3e-3 });
+    this.optimizer = new Adam(this.flow.namedParameters(), { learningRate: options.learningRate ?? 3e-3 });
     this.maxNorm = options.clipGradNorm ?? 10;
     this.now = options.now ?? (() => performance.now());
     this.order = options.rng.permutation(this.train.rows);
@@ -106,21 +111,18 @@ export class LiveTrainer {
   /** `log p(x)` per row of `points [m, 2]` in original units (evaluation mode). */
   logDensity(points: Matrix): Float64Array {
     this.flow.train(false);
-    const out = this.flow.logProb(this.standardizer.transform(points));
-    const shift = this.standardizer.logAbsDetJacobian();
-    for (let k = 0; k < out.length; k++) out[k] += shift;
-    return out;
+    return this.flow.logProb(points);
   }
 
   /** `n` model samples `[n, 2]` in original units. */
   sample(n: number, rng: Rng): Matrix {
     this.flow.train(false);
-    return this.standardizer.inverseTransform(this.flow.sample(n, { rng }));
+    return this.flow.sample(n, { rng });
   }
 
   /** The validation rows in original units. */
   validationData(): Matrix {
-    return this.standardizer.inverseTransform(this.validation);
+    return this.validation;
   }
 
   private trainStep(): void {
@@ -149,12 +151,11 @@ export class LiveTrainer {
   }
 
   private endEpoch(): LiveEpoch {
-    const shift = this.standardizer.logAbsDetJacobian();
     this.flow.train(false);
     const record: LiveEpoch = {
       epoch: this.history.length + 1,
-      trainLogLik: this.epochLogLikSum / this.stepsPerEpoch + shift,
-      validationLogLik: meanLogProb(this.flow, this.validation) + shift,
+      trainLogLik: this.epochLogLikSum / this.stepsPerEpoch,
+      validationLogLik: meanLogProb(this.flow, this.validation),
     };
     this.history.push(record);
     this.order = this.options.rng.permutation(this.train.rows);

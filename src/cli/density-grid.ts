@@ -1,6 +1,7 @@
 /**
  * A regular 2-D grid of a 2-D model's log-density in the data's original units, for `densityPlot`.
  */
+import { Standardize } from '../bijectors/standardize.ts';
 import type { Matrix } from '../core/matrix.ts';
 import { broadcastRows } from '../distributions/distribution.ts';
 import type { CliModel } from './cli-model.ts';
@@ -27,7 +28,7 @@ export interface DensityGridOptions {
  * import { densityGrid } from './density-grid.ts';
  * const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8], rng: new Rng(0) });
  * const columns = ['x1', 'x2'];
- * const model: CliModel = { flow, standardizer: null, contextStandardizer: null, columns, contextColumns: [], info: { columns, contextColumns: [] } };
+ * const model: CliModel = { flow, columns, contextColumns: [] };
  * const grid = densityGrid(model, { x: [-2, 3], y: [-1.5, 2], resolution: 20 });
  * console.log(grid.xs.length, grid.ys.length, grid.logDensity.length); // → 20 20 400
  */
@@ -49,12 +50,12 @@ export function densityGrid(model: CliModel, options: DensityGridOptions): Densi
 }
 
 /**
- * The plotting range of column `c`: the data's range padded by 10 % when there is data, else mean ± 3 std from the
- * model's standardizer, else the samples' range.
+ * The plotting range of column `c`: the data's range padded by 10 % when there is data, else mean ± 3 std of the
+ * model's samples (the training data's, when the model fits; a few far-out samples do not stretch it).
  */
-export function plotRange(c: number, data: Matrix | undefined, model: CliModel, samples: Matrix): [number, number] {
-  if (data === undefined && model.standardizer !== null) {
-    const { mean, std } = model.standardizer;
+export function plotRange(c: number, data: Matrix | undefined, samples: Matrix): [number, number] {
+  if (data === undefined && samples.rows > 0) {
+    const { mean, std } = Standardize.fit(samples);
     return [mean[c] - 3 * std[c], mean[c] + 3 * std[c]];
   }
   const source = data ?? samples;

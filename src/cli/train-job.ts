@@ -1,12 +1,13 @@
 /**
  * One training run of `maflow train` (and of the demo), as plain data in and plain data out, so that it can run on
- * a worker thread: standardize the data (statistics kept in the model), build the flow, `fit` it, write the model.
- * Losses and log-likelihoods in the events and the result are in the data's **original units** (the standardizer's
- * log-Jacobian added), so that they match what `maflow eval` reports.
+ * a worker thread: build the flow with its standardization inside (a `Standardize` fitted to the data at its data
+ * end, a context pre-map), `fit` it on the raw data, write the model. Losses and log-likelihoods in the events and the
+ * result are the flow's own, so they are in the data's **original units**, as `maflow eval` reports them.
  */
 import type { Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
-import { Standardizer } from '../data/standardizer.ts';
+import { Standardize } from '../bijectors/standardize.ts';
+import { withStandardization } from '../flows/with-standardization.ts';
 import { fileCheckpointer } from '../io/checkpoint-file.ts';
 import { findNonFinite } from '../train/find-non-finite.ts';
 import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../train/fit.ts';
@@ -78,7 +79,7 @@ export interface TrainJobHooks {
   signal?: AbortSignal;
   /**
    * Writes the trained model to a path (a failure to write `out` is retried in os.tmpdir(): `saveWithRescue`).
-   * @default saveCliModel
+   * @default saveCliModel with `trainedOn: job.dataPath`
    */
   save?: (path: string, model: CliModel) => void;
 }
@@ -98,11 +99,10 @@ export interface TrainJobHooks {
  * console.log(result.stoppedBy); // → epochs
  */
 export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobResult {
-  const standardizer = job.standardize ? Standardizer.fit(job.x) : null;
-  const contextStandardizer = job.standardize && job.context !== undefined ? Standardizer.fit(job.context) : null;
-  const scale = <T extends Matrix | undefined>(s: Standardizer | null, m: T): T => (s === null || m === undefined ? m : s.transform(m) as T);
-  const shift = standardizer === null ? 0 : standardizer.logAbsDetJacobian();
-  const flow = flowFromOptions(job.spec);
+  const data = job.standardize ? Standardize.fit(job.x) : undefined;
+  const context = job.standardize && job.context !== undefined ? Standardize.fit(job.context) : undefined;
+  const layers = flowFromOptions(job.spec);
+  const flow = data === undefined ? layers : withStandardization(layers, { data, ...(context === undefined ? {} : { context }) });
   const options: FitOptions = {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -110,45 +110,37 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     weightDecay: job.weightDecay,
     patience: job.patience,
     rng: new Rng(job.seed),
-    ...(job.context === undefined ? {} : { context: scale(contextStandardizer, job.context) }),
+    ...(job.context === undefined ? {} : { context: job.context }),
     ...(job.validation === undefined
       ? { validationFraction: job.validationFraction }
       : {
-        validationData: scale(standardizer, job.validation.x),
-        ...(job.validation.context === undefined ? {} : { validationContext: scale(contextStandardizer, job.validation.context) }),
+        validationData: job.validation.x,
+        ...(job.validation.context === undefined ? {} : { validationContext: job.validation.context }),
       }),
-    onStep: hooks.onStep === undefined ? undefined : (e) => hooks.onStep?.({ ...e, loss: e.loss - shift }),
-    onEpoch: hooks.onEpoch === undefined ? undefined : (e) => hooks.onEpoch?.({
-      ...e, trainLoss: e.trainLoss - shift, validationLogLik: e.validationLogLik + shift, bestValidationLogLik: e.bestValidationLogLik + shift,
-    }),
+    ...(hooks.onStep === undefined ? {} : { onStep: hooks.onStep }),
+    ...(hooks.onEpoch === undefined ? {} : { onEpoch: hooks.onEpoch }),
     ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
     ...(job.checkpoint === undefined ? {} : { checkpoint: { every: job.checkpoint.every, save: fileCheckpointer(job.checkpoint.path).save } }),
     ...(job.resume === undefined ? {} : { resume: fileCheckpointer(job.resume).load() }),
   };
-  const result = fitResumable(job, () => fit(flow, scale(standardizer, job.x), options));
-  const model: CliModel = {
-    flow, standardizer, contextStandardizer, columns: job.columns, contextColumns: job.contextColumns,
-    info: {
-      columns: job.columns, contextColumns: job.contextColumns, flow: job.spec, trainedOn: job.dataPath,
-      ...(contextStandardizer === null ? {} : { contextStandardizer: contextStandardizer.toJSON() }),
-    },
-  };
+  const result = fitResumable(job, () => fit(flow, job.x, options));
+  const model: CliModel = { flow, columns: job.columns, contextColumns: job.contextColumns };
   const savedTo = !result.failed ? job.out : job.checkpoint !== undefined && result.bestEpoch > 0 ? bestBeforeFailurePath(job.out) : null;
-  const save = hooks.save ?? saveCliModel;
+  const save = hooks.save ?? ((path: string, trained: CliModel) => saveCliModel(path, trained, { trainedOn: job.dataPath }));
   if (savedTo !== null) saveWithRescue(savedTo, (path) => save(path, model));
   return {
-    history: result.history.map((r) => ({ epoch: r.epoch, trainLoss: r.trainLoss - shift, validationLogLik: r.validationLogLik + shift })),
+    history: result.history,
     bestEpoch: result.bestEpoch,
-    bestValidationLogLik: result.bestValidationLogLik + shift,
-    initialValidationLogLik: result.initialValidationLogLik + shift,
+    bestValidationLogLik: result.bestValidationLogLik,
+    initialValidationLogLik: result.initialValidationLogLik,
     stoppedBy: result.stoppedBy,
     failed: result.failed,
     ...(result.message === undefined ? {} : { message: result.message }),
-    // fit saw the standardized data: find the value in the user's own.
+    // fit names the row of its own shuffled split: name the value by its row in the user's data.
     ...(result.nonFiniteInput === undefined ? {} : { nonFiniteInput: nonFiniteInJob(job) ?? result.nonFiniteInput }),
     steps: result.steps,
     seconds: result.seconds,
-    constantColumns: (standardizer?.constantColumns ?? []).map((c) => job.columns[c]),
+    constantColumns: (data?.constantColumns ?? []).map((c) => job.columns[c]),
     savedTo,
   };
 }

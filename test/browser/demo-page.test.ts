@@ -111,10 +111,12 @@ test('LiveTrainer trains in time slices and improves the validation log-likeliho
   assert.ok(last < exact + 0.3, `it stays below the exact density's ${exact} (up to noise): ${last}`);
   assert.ok(trainer.rowsPerSecond > 0, 'throughput is measured');
 
-  // logDensity reports original units: log p(x) = log p̃((x − mean)/std) − Σ log std.
+  // logDensity is the flow's own, in original units: a Standardize fitted to the training rows is the data end of its
+  // chain, so log p(x) = log p̃((x − mean)/std) − Σ log std with no correction outside the flow.
   const lp = trainer.logDensity(trainer.validationData());
-  const standardized = flow.logProb(trainer.validation);
-  const logStd = Math.log(trainer.standardizer.std[0]) + Math.log(trainer.standardizer.std[1]);
+  assert.deepEqual(Array.from(lp), Array.from(trainer.flow.logProb(trainer.validation)));
+  const standardized = flow.logProb(trainer.standardize.inverse(trainer.validation));
+  const logStd = Math.log(trainer.standardize.std[0]) + Math.log(trainer.standardize.std[1]);
   for (let r = 0; r < lp.length; r += 17) {
     assert.ok(Math.abs(lp[r] - (standardized[r] - logStd)) < 1e-4, `row ${r}: ${lp[r]} vs ${standardized[r] - logStd}`);
   }

@@ -88,7 +88,7 @@ function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean
   const truth = dataset.trueLogLik === undefined ? '' : ` (true density: ${dataset.trueLogLik.toFixed(3)})`;
   io.stdout.write(`${dataset.title.padEnd(20)} test log-likelihood ${summary.mean.toFixed(3)} ± ${summary.twoStandardErrors.toFixed(3)} nats${truth}\n`);
   const samples = sampleOriginal(model, 2000, undefined, new Rng(3));
-  const grid = densityGrid(model, { x: plotRange(0, dataset.train, model, samples), y: plotRange(1, dataset.train, model, samples) });
+  const grid = densityGrid(model, { x: plotRange(0, dataset.train, samples), y: plotRange(1, dataset.train, samples) });
   writeFileAtomic(file('-density.png'), plots.densityPlot({ grid, samples, data: dataset.train, title: `${dataset.title}: MAF density and samples` }).png);
   writeFileAtomic(file('-loss.png'), lossCurve(plots, dataset.title, result).png);
 }

@@ -52,7 +52,7 @@ export function plotCommand(io: CliIo): Command {
     const { densityPlot, pairPlot } = await import('../plots/index.ts');
     const image = model.flow.features === 2
       ? densityPlot({
-        grid: densityGrid(model, { x: plotRange(0, data, model, samples), y: plotRange(1, data, model, samples), context }),
+        grid: densityGrid(model, { x: plotRange(0, data, samples), y: plotRange(1, data, samples), context }),
         samples, data, labels: [model.columns[0], model.columns[1]], title: `Model density: ${modelPath}`,
       })
       : pairPlot({ samples, data, columns: model.columns });
