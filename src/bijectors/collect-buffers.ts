@@ -22,6 +22,8 @@ export type NamedBuffers = Array<[string, Float64Array]>;
 /** Something that owns a bijector, like a `TransformedDistribution` (its parameters are named `bijector.…`). */
 export interface HasBijector {
   readonly bijector: Bijector;
+  /** A fixed map of the context before it reaches the bijector (`TransformedDistribution`'s pre-map): its `inverse`. */
+  readonly contextStandardize?: Bijector;
 }
 
 /** `target`: a bijector, something with a `bijector` field, or any other model (which gives `[]`). */

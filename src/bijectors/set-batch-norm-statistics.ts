@@ -16,7 +16,8 @@ export interface SetBatchNormStatisticsOptions {
  * evaluation mode, and each BatchNormalization takes the mean and variance of its actual input. Batch normalisations
  * must sit in `Chain`s (not inside an `Invert`, whose data side is its output). Training modes are restored after.
  * Returns the number of BatchNormalization layers set (0 for a model without a bijector, such as a `MadeMog`).
- * Shapes: `data [n, features]`, `context [n, contextFeatures]` (passed to the conditional layers).
+ * Shapes: `data [n, features]`, `context [n, contextFeatures]` (passed to the conditional layers, through the flow's
+ * context pre-map when it has one).
  *
  * @example
  * import { Rng, createMaf, setBatchNormStatistics, twoMoons } from 'maflow';
@@ -27,11 +28,14 @@ export interface SetBatchNormStatisticsOptions {
 export function setBatchNormStatistics(target: Bijector | HasBijector | object, data: Matrix, options: SetBatchNormStatisticsOptions = {}): number {
   const bijector = target instanceof Bijector ? target : (target as Partial<HasBijector>).bijector;
   if (!(bijector instanceof Bijector)) return 0;
+  // The layers of a flow with a context pre-map see the context through it (as its logProb does).
+  const pre = target instanceof Bijector ? undefined : (target as Partial<HasBijector>).contextStandardize;
+  const context = options.context === undefined || pre === undefined ? options.context : pre.inverse(options.context);
   const wasTraining = bijector.isTraining;
   bijector.train(false);
   try {
     const counter = { count: 0 };
-    pushThrough(bijector, data, options.context ?? null, counter, false);
+    pushThrough(bijector, data, context ?? null, counter, false);
     return counter.count;
   } finally {
     bijector.train(wasTraining);

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import { matrix, type Matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Chain } from '../../src/bijectors/chain.ts';
+import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
+import { setBatchNormStatistics } from '../../src/bijectors/set-batch-norm-statistics.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { createDistribution } from '../../src/distributions/create-distribution.ts';
 import { TransformedDistribution } from '../../src/distributions/transformed-distribution.ts';
@@ -131,4 +133,19 @@ test('withStandardization and the pre-map reject mismatched or doubled standardi
     /contextStandardize has 1 columns but the flow takes context of width 0/);
   const config = { ...withStandardization(flow, { context: one }).config(), contextStandardize: { type: 'Shift', features: 1 } };
   assert.throws(() => createDistribution(config), /'contextStandardize' must be a Standardize config/);
+});
+
+test('setBatchNormStatistics passes the context through the pre-map, as logProb does', () => {
+  const rng = new Rng(14);
+  const x = rawData(50, rng);
+  const context = randomMatrix(50, 1, rng, 1000);
+  const pre = Standardize.fit(context);
+  const make = () => createMaf({ features: 2, layers: 2, hiddenUnits: [6], contextFeatures: 1, batchNorm: true, dtype: 'float64', rng: new Rng(15) });
+  const inner = make();
+  const flow = withStandardization(make(), { data: Standardize.fit(x), context: pre });
+  setBatchNormStatistics(inner, Standardize.fit(x).inverse(x), { context: pre.inverse(context) });
+  setBatchNormStatistics(flow, x, { context });
+  const buffers = (d: TransformedDistribution) => collectBuffers(d).map(([, b]) => Array.from(b));
+  const expected = buffers(inner);
+  buffers(flow).forEach((b, i) => close(b, expected[i], 1e-9, `buffer ${i}`));
 });
