@@ -52,6 +52,12 @@ export interface FitOptions extends GradientStepOptions {
    * the run counts as exploded (`stoppedBy: 'exploded'`). @default 100 × features
    */
   explosionMargin?: number;
+  /**
+   * Nats per row by which the best epoch may fall short of the initial parameters' validation log-likelihood and the
+   * run still not count as failed: the noise of a run that barely moves (few steps, or data the initial flow already
+   * fits), which then ends as usual with the initial parameters restored (`bestEpoch` 0). @default 0.05 × features
+   */
+  noImprovementTolerance?: number;
   checkpoint?: FitCheckpoint;
   /** A state saved by `checkpoint` to continue from (use the same data, options and seed). */
   resume?: TrainingState;
@@ -64,7 +70,8 @@ export interface FitOptions extends GradientStepOptions {
  *   `nonFiniteInput`), or the initial parameters already had a non-finite validation log-likelihood;
  * - `'exploded'`: an epoch's validation log-likelihood became non-finite or fell more than `explosionMargin` below
  *   the initial parameters' (training stops at once);
- * - `'no-improvement'`: no epoch beat the validation log-likelihood of the initial parameters (they are restored).
+ * - `'no-improvement'`: no epoch beat the validation log-likelihood of the initial parameters, the best falling more
+ *   than `noImprovementTolerance` short of it (the initial parameters are restored).
  */
 export type FitStopReason = 'epochs' | 'patience' | 'abort' | 'divergence' | 'exploded' | 'no-improvement';
 
@@ -122,6 +129,7 @@ export interface FitSettings {
   onDivergence: 'stop' | 'halve-learning-rate';
   maxDivergenceRetries: number;
   explosionMargin: number;
+  noImprovementTolerance: number;
   options: FitOptions;
 }
 
@@ -135,9 +143,9 @@ export interface FitSettings {
  *
  * A failed run never looks like a success (`failed: true`, a one-line `message`). With a validation set, the
  * validation log-likelihood of the initial parameters is computed first (`initialValidationLogLik`) and competes as
- * "epoch 0": a run in which no epoch beats it ends with `stoppedBy: 'no-improvement'` and the initial parameters
- * restored, and an epoch whose score is non-finite or falls more than `explosionMargin` below it ends the run
- * with `'exploded'`.
+ * "epoch 0": a run in which no epoch beats it (the best falling more than `noImprovementTolerance` short) ends with
+ * `stoppedBy: 'no-improvement'` and the initial parameters restored, and an epoch whose score is non-finite or falls
+ * more than `explosionMargin` below it ends the run with `'exploded'`.
  *
  * Divergence guard: a non-finite batch loss or gradient norm (`'divergence'`), or an exploded validation score,
  * aborts the epoch and restores the parameters, buffers and optimiser state from the start of that epoch. With
@@ -191,11 +199,15 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     onDivergence: options.onDivergence ?? 'stop',
     maxDivergenceRetries: options.maxDivergenceRetries ?? 3,
     explosionMargin: options.explosionMargin ?? 100 * flow.features,
+    noImprovementTolerance: options.noImprovementTolerance ?? 0.05 * flow.features,
     options,
   };
   if (!(settings.learningRate > 0)) throw new RangeError(`fit: learningRate must be > 0, got ${settings.learningRate}`);
   if (!(settings.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be > 0, got ${settings.clipGradNorm}`);
   if (!(settings.explosionMargin > 0)) throw new RangeError(`fit: explosionMargin must be > 0, got ${settings.explosionMargin}`);
+  if (!(settings.noImprovementTolerance >= 0)) {
+    throw new RangeError(`fit: noImprovementTolerance must be >= 0, got ${settings.noImprovementTolerance}`);
+  }
   if (options.checkpoint !== undefined) positiveInteger('checkpoint.every', options.checkpoint.every);
   return settings;
 }

@@ -229,7 +229,8 @@ export class TrainingRun {
   private finish(stoppedBy: FitStopReason, failure: Failure | undefined): FitResult {
     this.flow.train(false);
     let message = failure?.message;
-    if ((stoppedBy === 'epochs' || stoppedBy === 'patience') && this.best?.epoch === 0 && this.history.length > 0) {
+    if ((stoppedBy === 'epochs' || stoppedBy === 'patience') && this.best?.epoch === 0 && this.history.length > 0
+      && this.shortfall() > this.s.noImprovementTolerance) {
       stoppedBy = 'no-improvement';
       message = this.noImprovementMessage();
     }
@@ -258,11 +259,16 @@ export class TrainingRun {
     };
   }
 
+  /** How far the best epoch falls short of the initial validation score (nats per row). */
+  private shortfall(): number {
+    return this.initialValidationLogLik - Math.max(...this.history.map((h) => h.validationLogLik));
+  }
+
   private noImprovementMessage(): string {
     const scores = this.history.map((h) => h.validationLogLik);
     const bestScore = Math.max(...scores);
     return 'fit: no epoch improved on the validation log-likelihood of the initial parameters (the best, epoch ' +
-      `${this.history[scores.indexOf(bestScore)].epoch}, fell ${short(this.initialValidationLogLik - bestScore)} nats short), so they are restored`;
+      `${this.history[scores.indexOf(bestScore)].epoch}, fell ${short(this.shortfall())} nats short), so they are restored`;
   }
 
   /** Copies of the parameters and buffers, for `best`. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { zeros } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { twoMoons } from '../../src/data/two-moons.ts';
 import { writeNpy } from '../../src/io/npy.ts';
@@ -79,6 +80,19 @@ describe('maflow train: a failed training keeps the user\'s model', () => {
     assert.equal(rescued.status, 0, rescued.stderr);
     const original = await runInProcess(['eval', at('model.safetensors'), at('moons.csv'), '--json']);
     assert.equal(JSON.parse(rescued.stdout).logLikelihood, JSON.parse(original.stdout).logLikelihood, 'the same best epoch');
+  });
+
+  it('on data the initial model already fits, a run within the noise of it succeeds, writes it and says so', async () => {
+    const rng = new Rng(9);
+    const normal = zeros(300, 2, 'float64');
+    for (let i = 0; i < normal.data.length; i++) normal.data[i] = rng.normal();
+    writeMatrix(at('normal.csv'), normal, { columns: ['a', 'b'] });
+    const result = await runInProcess(['train', at('normal.csv'), '--out', at('normal.safetensors'), '--epochs', '3', '--lr', '1e-2',
+      '--batch-size', '30', '--layers', '2', '--hidden', '8,8', '--seed', '3']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /^maflow: warning: no epoch beat the initial \(untrained\) model on the validation data, so that is the model written/m);
+    assert.match(result.stdout, /best epoch 0 of 3/);
+    assert.ok(existsSync(at('normal.safetensors')));
   });
 
   it('a NaN in the data (.npy, --no-standardize) is named by file and row; nothing is written', async () => {

@@ -66,6 +66,26 @@ test("fit: a run whose epochs never beat the initial parameters ends with 'no-im
   assert.ok(Math.abs(meanLogProb(flow, data) - meanLogProb(smallMaf(), data)) < 1e-12);
 });
 
+test('fit: on data the initial flow already fits, a best epoch a little short of it is noise, not a failure', () => {
+  // Independent standard normal data: the untrained flow (about N(0, I)) is already the right model.
+  const rng = new Rng(2);
+  const data = zeros(300, 2, 'float64');
+  for (let i = 0; i < data.data.length; i++) data.data[i] = rng.normal();
+  const run = (noImprovementTolerance?: number) => fit(smallMaf(), data, {
+    epochs: 3, learningRate: 1e-2, batchSize: 30, rng: new Rng(102), ...(noImprovementTolerance === undefined ? {} : { noImprovementTolerance }),
+  });
+  const tolerant = run();
+  const shortfall = tolerant.initialValidationLogLik - Math.max(...tolerant.history.map((h) => h.validationLogLik));
+  assert.ok(shortfall > 0 && shortfall < 0.1, `every epoch a little worse than the initial flow (${shortfall} nats)`);
+  assert.equal(tolerant.stoppedBy, 'epochs');
+  assert.equal(tolerant.failed, false);
+  assert.equal(tolerant.bestEpoch, 0, 'the initial parameters, the best validated, are restored');
+  const strict = run(0);
+  assert.equal(strict.stoppedBy, 'no-improvement');
+  assert.equal(strict.failed, true);
+  assert.throws(() => run(-1), /fit: noImprovementTolerance must be >= 0, got -1/);
+});
+
 test("fit: patience counts from the initial parameters, so a hopeless run stops after 'patience' epochs", () => {
   const data = gaussian(600, new Rng(1));
   const result = fit(smallMaf(), data, { epochs: 50, batchSize: 50, learningRate: 1, rng: new Rng(3), patience: 2 });

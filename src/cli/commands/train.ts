@@ -168,6 +168,10 @@ function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath
   }
   const { stoppedBy } = result;
   if (stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement') throw failure(job, result, validationPath);
+  if (result.bestEpoch === 0 && result.history.length > 0) {
+    io.stderr.write('maflow: warning: no epoch beat the initial (untrained) model on the validation data, so that is the model ' +
+      `written (within the noise; try more --epochs or another --lr, now ${job.learningRate})\n`);
+  }
   const epochsRun = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
   const ll = Number.isNaN(result.bestValidationLogLik) ? 'n/a' : `${result.bestValidationLogLik.toFixed(4)} nats`;
   const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, abort: 'interrupted' }[stoppedBy];
