@@ -1,6 +1,6 @@
 /**
  * `maflow train <data> --out model.safetensors [options]`: fits a flow by maximum likelihood with early stopping
- * and writes the best model (standardizer and column names included). Training runs on a worker thread: the
+ * and writes the best model (its standardization inside the flow, with the column names). Training runs on a worker thread: the
  * progress bar stays live and Ctrl-C stops after the current step, still writing the best model so far.
  *
  * IAF is rejected here: maximum likelihood needs a differentiable density direction, and an IAF's density
