@@ -50,13 +50,23 @@ export function saveWithRescue(path: string, save: (path: string) => void, optio
       save(rescue);
     } catch (second) {
       const why = typeof (second as NodeJS.ErrnoException).code === 'string' ? (second as NodeJS.ErrnoException).code : (second as Error).message;
-      throw rescued(system, `; saving it to ${rescue} instead failed too (${why}): the trained model is lost`, undefined);
+      throw annotateSystemError(system, `; saving it to ${rescue} instead failed too (${why}): the trained model is lost`);
     }
-    throw rescued(system, `; the trained model was saved to ${rescue} instead`, rescue);
+    throw annotateSystemError(system, `; the trained model was saved to ${rescue} instead`, rescue);
   }
 }
 
-function rescued(error: NodeJS.ErrnoException, note: string, rescuedTo: string | undefined): RescuedSaveError {
+/**
+ * A copy of a system error with `note` appended to its message, its `code`, `errno`, `syscall` and `path` kept (so the
+ * CLI still maps it to its exit status and names the file), the original as `cause`, and `rescuedTo` when given.
+ *
+ * @example
+ * import { annotateSystemError } from './save-with-rescue.ts';
+ * const full = Object.assign(new Error("ENOSPC: no space left on device, write 'ck.safetensors'"), { code: 'ENOSPC', path: 'ck.safetensors' });
+ * const error = annotateSystemError(full, '; training stopped after epoch 3');
+ * console.log(error.code, error.message); // → ENOSPC ENOSPC: no space left on device, write 'ck.safetensors'; training stopped after epoch 3
+ */
+export function annotateSystemError(error: NodeJS.ErrnoException, note: string, rescuedTo?: string): RescuedSaveError {
   const out = new Error(`${error.message}${note}`, { cause: error }) as RescuedSaveError;
   out.code = error.code;
   if (error.errno !== undefined) out.errno = error.errno;

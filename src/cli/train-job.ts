@@ -12,9 +12,10 @@ import { fileCheckpointer } from '../io/checkpoint-file.ts';
 import { findNonFinite } from '../train/find-non-finite.ts';
 import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../train/fit.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
+import type { TrainingState } from '../train/training-state.ts';
 import { saveCliModel, type CliModel } from './cli-model.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
-import { saveWithRescue } from './save-with-rescue.ts';
+import { annotateSystemError, saveWithRescue } from './save-with-rescue.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Everything a training run needs (structured-cloneable). */
@@ -103,6 +104,20 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
   const context = job.standardize && job.context !== undefined ? Standardize.fit(job.context) : undefined;
   const layers = flowFromOptions(job.spec);
   const flow = data === undefined ? layers : withStandardization(layers, { data, ...(context === undefined ? {} : { context }) });
+  // A checkpoint that cannot be written (a full disk) stops training after its epoch; the model is still saved.
+  const stop = new AbortController();
+  if (hooks.signal?.aborted === true) stop.abort();
+  hooks.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  let checkpointError: unknown;
+  const checkpointer = job.checkpoint === undefined ? undefined : fileCheckpointer(job.checkpoint.path);
+  const saveCheckpoint = (state: TrainingState): void => {
+    try {
+      checkpointer?.save(state);
+    } catch (error) {
+      checkpointError = error;
+      stop.abort();
+    }
+  };
   const options: FitOptions = {
     epochs: job.epochs,
     batchSize: job.batchSize,
@@ -119,8 +134,8 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
       }),
     ...(hooks.onStep === undefined ? {} : { onStep: hooks.onStep }),
     ...(hooks.onEpoch === undefined ? {} : { onEpoch: hooks.onEpoch }),
-    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-    ...(job.checkpoint === undefined ? {} : { checkpoint: { every: job.checkpoint.every, save: fileCheckpointer(job.checkpoint.path).save } }),
+    signal: stop.signal,
+    ...(job.checkpoint === undefined ? {} : { checkpoint: { every: job.checkpoint.every, save: saveCheckpoint } }),
     ...(job.resume === undefined ? {} : { resume: fileCheckpointer(job.resume).load() }),
   };
   const result = fitResumable(job, () => fit(flow, job.x, options));
@@ -128,6 +143,7 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
   const savedTo = !result.failed ? job.out : job.checkpoint !== undefined && result.bestEpoch > 0 ? bestBeforeFailurePath(job.out) : null;
   const save = hooks.save ?? ((path: string, trained: CliModel) => saveCliModel(path, trained, { trainedOn: job.dataPath }));
   if (savedTo !== null) saveWithRescue(savedTo, (path) => save(path, model));
+  if (checkpointError !== undefined) throw checkpointFailure(checkpointError, result, savedTo);
   return {
     history: result.history,
     bestEpoch: result.bestEpoch,
@@ -143,6 +159,16 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     constantColumns: (data?.constantColumns ?? []).map((c) => job.columns[c]),
     savedTo,
   };
+}
+
+/** The checkpoint's write error (code and file kept), saying where training stopped and what was saved. */
+function checkpointFailure(error: unknown, result: FitResult, savedTo: string | null): unknown {
+  const system = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof system.code !== 'string') return error;
+  const epochs = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
+  return annotateSystemError(system, `; training stopped after epoch ${epochs}, ` + (savedTo === null
+    ? `and no model was written (the run had failed: ${result.stoppedBy})`
+    : `and the best model so far (epoch ${result.bestEpoch}) was written to ${savedTo}`));
 }
 
 function nonFiniteInJob(job: TrainJob): NonFiniteInput | undefined {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
@@ -116,6 +116,38 @@ describe('maflow: streamed, atomic outputs', () => {
     assert.match(result.stderr, /saving it to .*maflow-rescued-m-.*\.safetensors instead failed too \(EFBIG\): the trained model is lost/);
     assert.ok(readFileSync(at('m.safetensors')).equals(before), 'the old model stays');
     noTemps();
+  });
+
+  it('a checkpoint that cannot be written stops training, and the best model so far is still written (subprocess, EFBIG)', async () => {
+    // 40 blocks of 512 bytes: room for this model (~13 KB), not for its checkpoint (~47 KB, with Adam's moments).
+    const result = await runLimited(['train', 'moons.csv', '--out', 'kept.safetensors', '--checkpoint', 'ck.safetensors', '--layers', '2',
+      '--hidden', '32,32', '--epochs', '5', '--lr', '1e-2', '--seed', '2'], temp.dir, { fileBlocks: 40 });
+    assertNamedFailure(result, 'ck.safetensors', 'EFBIG');
+    assert.match(result.stderr, /training stopped after epoch 1, and the best model so far \(epoch 1\) was written to kept\.safetensors\b/);
+    const evaluated = await runInProcess(['eval', at('kept.safetensors'), at('moons.csv'), '--json']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.ok(!existsSync(at('ck.safetensors')));
+    noTemps();
+  });
+
+  it('a checkpoint directory that disappears mid-run (ENOENT) stops training after that epoch and keeps the model', () => {
+    const job: TrainJob = {
+      spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 1, hiddenUnits: [8], seed: 2 },
+      x: twoMoons(300, { rng: new Rng(5), dtype: 'float64' }).data, columns: ['x1', 'x2'], contextColumns: [], standardize: true,
+      validationFraction: 0.1, epochs: 10, batchSize: 50, learningRate: 1e-2, weightDecay: 0, patience: 30, seed: 0,
+      out: at('survivor.safetensors'), dataPath: at('moons.csv'), checkpoint: { path: at('ckdir/ck.safetensors'), every: 1 },
+    };
+    mkdirSync(at('ckdir'));
+    const epochs: number[] = [];
+    assert.throws(() => runTrainJob(job, { onEpoch: (e) => { epochs.push(e.epoch); if (e.epoch === 2) rmSync(at('ckdir'), { recursive: true }); } }),
+      (error: NodeJS.ErrnoException) => {
+        assert.equal(error.code, 'ENOENT');
+        assert.equal(error.path, job.checkpoint?.path);
+        assert.match(error.message, /^ENOENT: no such file or directory, open '.*ckdir\/ck\.safetensors'; training stopped after epoch 2, and the best model so far \(epoch [12]\) was written to .*survivor\.safetensors$/);
+        return true;
+      });
+    assert.deepEqual(epochs, [1, 2], 'no epoch after the failed checkpoint');
+    assert.equal(loadCliModel(job.out).columns.length, 2);
   });
 
   it('a full disk when saving the trained model (ENOSPC, injected) keeps it in a rescue file and names both', () => {
