@@ -14,7 +14,8 @@ export interface BijectorCallOptions {
    * and `forwardAndLogDet` / `inverseAndLogDet`: a NaN, ±Infinity (no bijector here has a limit there), or a
    * float64 value beyond the range of a float32 bijector throws a `DataError` naming the method, the tensor, row and
    * column. One comparison per value; switch it off in a hot loop over values already checked. The train passes
-   * never check (`fit` handles its data). @default true
+   * never check (`fit` handles its data). Independently of this option, a float64 value passed into float32 layers
+   * inside a composition (after a float64 `Standardize`) must fit float32, or it would turn into NaN. @default true
    */
   validateArgs?: boolean;
 }
@@ -174,6 +175,11 @@ export abstract class Bijector extends Trainable {
     checkShape(where, name, input, this.features);
     const context = this.checkContext(where, input.rows, options?.context, check);
     if (check === 'values') checkFinite(where, name, input, { dtype: this.dtype });
+    // A float64 value (a float64 Standardize's output) narrowed into float32 layers must fit, or it would become ±Inf
+    // and then NaN inside the network: checked at the narrowing only, so once per call, whatever the caller checked.
+    else if (this.dtype === 'float32' && input.data instanceof Float64Array) {
+      checkFinite(where, name, input, { dtype: 'float32', allowInfinity: true, allowNaN: true });
+    }
     return [this.toDtype(input), context];
   }
 

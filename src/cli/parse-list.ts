@@ -26,6 +26,18 @@ export function parsePositiveInteger(value: string): number {
   return Number(trimmed);
 }
 
+/**
+ * A parser of positive integers up to `max` (`-n` of `sample`): a larger count is refused at once with the bound,
+ * instead of running for days or failing deep inside with a typed-array length.
+ */
+export function positiveIntegerAtMost(max: number): (value: string) => number {
+  return (value: string): number => {
+    const count = parsePositiveInteger(value);
+    if (count > max) throw new InvalidArgumentError(`expected a positive integer at most ${max}.`);
+    return count;
+  };
+}
+
 /** A non-negative integer (`"0"`, `"42"`), e.g. a seed. */
 export function parseNonNegativeInteger(value: string): number {
   const trimmed = value.trim();
@@ -40,6 +52,14 @@ export function parseNonNegativeNumber(value: string): number {
   const trimmed = value.trim();
   const number = trimmed === '' ? NaN : Number(trimmed);
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a finite number >= 0.');
+  return number;
+}
+
+/** A finite number > 0 (`"1e-3"`), e.g. a learning rate (0 would never move the parameters). */
+export function parsePositiveNumber(value: string): number {
+  const trimmed = value.trim();
+  const number = trimmed === '' ? NaN : Number(trimmed);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a finite number > 0.');
   return number;
 }
 

@@ -28,7 +28,10 @@ export function createProgram(io: CliIo): Command {
       // run.ts prints commander's errors itself, as one `maflow: …` line.
       outputError: () => {},
     })
-    .addHelpText('after', '\nRun `maflow <command> --help` for the options of a command; `maflow demo` for a quick tour.');
+    .addHelpText('after', '\nRun `maflow <command> --help` for the options of a command; `maflow demo` for a quick tour.\n' +
+      '\nExit status: 0 success; 1 internal error (a bug; MAFLOW_DEBUG=1 shows the stack); 2 usage or data error; ' +
+      '3 training failed; 4 environment error (permission denied, disk full, read-only file system, I/O error); ' +
+      '130 interrupted.');
   for (const command of [trainCommand(io), evalCommand(io), logprobCommand(io), sampleCommand(io),
     diagnoseCommand(io), plotCommand(io), demoCommand(io)]) {
     command.copyInheritedSettings(program);

@@ -1,10 +1,13 @@
 /**
  * Reads the columns a model was trained on from a user's file. The model remembers its data and context column
  * names; a file that has those names (in any order, with other columns besides) is read by name, and a file without
- * them (no header, or other names) is read by position when it has exactly as many columns as the model needs.
+ * them (no header, or other names) is read by position when it has exactly as many columns as the model needs; so is
+ * every file for a model whose names repeat (trained on a header like `x,x`), and a file whose header repeats a name
+ * the model needs.
  * Anything else is a `DataError` naming the file, the expected columns and what the file has.
  */
 import { rowSlice, type Matrix } from '../core/matrix.ts';
+import { quoteList } from '../core/printable.ts';
 import { DataError } from '../io/data-error.ts';
 import { readMatrix } from '../io/read-matrix.ts';
 
@@ -45,16 +48,23 @@ export function readContext(path: string, contextColumns: readonly string[]): Ma
 }
 
 function readByNameOrPosition(path: string, wanted: readonly string[]): Matrix {
-  try {
-    return readMatrix(path, { columns: [...wanted], dtype: 'float64' }).matrix;
-  } catch (error) {
-    if (!(error instanceof DataError) || !error.detail.startsWith('unknown column')) throw error;
+  // Names that repeat (a model trained on a header `x,x`) cannot select columns: such a model reads by position.
+  const repeats = new Set(wanted).size !== wanted.length;
+  let headerRepeats = false;
+  if (!repeats) {
+    try {
+      return readMatrix(path, { columns: [...wanted], dtype: 'float64' }).matrix;
+    } catch (error) {
+      if (!(error instanceof DataError) || (error.code !== 'unknown-column' && error.code !== 'duplicate-column')) throw error;
+      headerRepeats = error.code === 'duplicate-column';
+    }
   }
   const { matrix, columns } = readMatrix(path, { dtype: 'float64' });
   if (matrix.cols !== wanted.length) {
+    const why = repeats ? '; the model\'s column names repeat, so the file is read by position'
+      : headerRepeats ? '; the file\'s header repeats a name the model needs, so it is read by position' : '';
     throw new DataError(`expected ${wanted.length} column${wanted.length === 1 ? '' : 's'} for this model ` +
-      `(${wanted.map((name) => JSON.stringify(name)).join(', ')}), got ${matrix.cols} ` +
-      `(${columns.map((name) => JSON.stringify(name)).join(', ')})`, { file: path });
+      `(${quoteList(wanted)}), got ${matrix.cols} (${quoteList(columns)})${why}`, { file: path });
   }
   return matrix;
 }

@@ -58,9 +58,9 @@ function readAllColumns(path: string): { matrix: Matrix; columns: string[] } {
   try {
     return readMatrix(path, { dtype: 'float64' });
   } catch (error) {
-    if (!(error instanceof DataError) || error.column === undefined || !error.detail.startsWith('expected a number')) throw error;
+    if (!(error instanceof DataError) || error.column === undefined || error.code !== 'not-a-number') throw error;
     throw new DataError(`${error.detail}; to leave out non-numeric columns, select the data columns with --columns`, {
-      file: error.file, column: error.column,
+      file: error.file, column: error.column, code: 'not-a-number',
       ...(error.row === undefined ? {} : { row: error.row }),
       ...(error.columnName === undefined ? {} : { columnName: error.columnName }),
     });

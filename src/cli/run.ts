@@ -6,6 +6,10 @@
  * - 1: an internal error, printed as a short line (the stack only with `MAFLOW_DEBUG=1`);
  * - 3: training failed (`TrainingFailedError`: it diverged, exploded or never improved on the initial model), one line;
  *   nothing was written over the model file;
+ * - 4: the environment failed — a Node system error (a string `code` such as `ENOSPC`, `EACCES`, `EROFS`, `EIO`,
+ *   `EMFILE`, `EDQUOT`) reached the top: permission denied, disk full, read-only file system, I/O error; one line
+ *   naming the file and the code. A path the user named that does not exist or is a directory is a usage error (2),
+ *   reported before any work where possible;
  * - 130: interrupted by Ctrl-C (commands that save partial work say what they saved).
  *
  * @example
@@ -20,6 +24,7 @@
  * console.log(status, stdout.text()); // → 0 {"mean":…}
  */
 import { CommanderError } from 'commander';
+import { printable } from '../core/printable.ts';
 import { DataError } from '../io/data-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { createProgram } from './program.ts';
@@ -28,7 +33,10 @@ import { InterruptedError } from './interrupted-error.ts';
 import { TrainingFailedError } from './training-failed-error.ts';
 
 /** Exit statuses of the `maflow` command. */
-export const EXIT = { ok: 0, internal: 1, usage: 2, trainingFailed: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, internal: 1, usage: 2, trainingFailed: 3, environment: 4, interrupted: 130 } as const;
+
+/** The longest error line printed (a safety net: messages quote file strings as short excerpts already). */
+const MAX_LINE = 1000;
 
 /** Runs the CLI on `argv` (without `node` and the script path) and returns the exit status; never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -57,11 +65,11 @@ export function reportError(error: unknown, io: CliIo): number {
     if (error.exitCode === 0) return EXIT.ok;
     // `maflow` without a command: commander has already printed the help to stderr.
     if (error.code === 'commander.help') return EXIT.usage;
-    io.stderr.write(`maflow: ${error.message.replace(/^error:\s*/, '')}\n`);
+    io.stderr.write(`maflow: ${oneLine(error.message.replace(/^error:\s*/, ''))}\n`);
     return EXIT.usage;
   }
   if (error instanceof InterruptedError) {
-    io.stderr.write(`maflow: ${error.message}\n`);
+    io.stderr.write(`maflow: ${oneLine(error.message)}\n`);
     return EXIT.interrupted;
   }
   if (error instanceof TrainingFailedError) {
@@ -71,6 +79,10 @@ export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof DataError || error instanceof UsageError) {
     io.stderr.write(`maflow: ${oneLine(error.message)}\n`);
     return EXIT.usage;
+  }
+  if (isSystemError(error)) {
+    io.stderr.write(`maflow: ${oneLine(systemErrorLine(error))}\n`);
+    return EXIT.environment;
   }
   const env = io.env ?? process.env;
   const message = error instanceof Error ? error.message : String(error);
@@ -82,6 +94,19 @@ export function reportError(error: unknown, io: CliIo): number {
   return EXIT.internal;
 }
 
+/** `message` as one printable line of at most `MAX_LINE` characters (control characters escaped, `printable`). */
 function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+  return printable(message.replace(/\s*[\r\n]\s*/g, ' ').trim(), { maxLength: MAX_LINE });
+}
+
+/** A Node system error (`fs`, `net`, …): an Error with an errno-style string `code` (`ENOSPC`, `EACCES`). */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string'
+    && /^E[A-Z0-9]+$/.test((error as NodeJS.ErrnoException).code as string);
+}
+
+/** Node's message names the code and usually the file (`ENOSPC: no space left on device, write 'm.safetensors'`). */
+function systemErrorLine(error: NodeJS.ErrnoException): string {
+  const path = typeof error.path === 'string' && !error.message.includes(error.path) ? ` (${error.path})` : '';
+  return `${error.message}${path}`;
 }

@@ -38,6 +38,11 @@ export interface CheckFiniteOptions {
    * refused. @default false
    */
   allowInfinity?: boolean;
+  /**
+   * Let NaN through too, so that only a value that overflows on the cast to `dtype` is refused (a composition's
+   * narrowing from float64 to float32 layers, inside which the caller's own check may be off). @default false
+   */
+  allowNaN?: boolean;
   /** The row index of `m`'s first row in the caller's numbering (a chunk of a larger matrix). @default 0 */
   firstRow?: number;
   /** The caller's 0-based index of each column of `m` (a selection of a file's columns). @default 0, 1, … */
@@ -72,6 +77,7 @@ export function checkFinite(where: string, name: string | undefined, m: Matrix, 
       hasInfinity = true;
       continue;
     }
+    if (options.allowNaN === true && Number.isNaN(v)) continue;
     const row = Math.floor(i / m.cols) + (options.firstRow ?? 0);
     const column = options.columnIndices?.[i % m.cols] ?? i % m.cols;
     throw new DataError(describeValue(v), {

@@ -56,6 +56,20 @@ export function quoteList(names: readonly string[], options: { maxItems?: number
   return names.length > maxItems ? `${shown}, … (${names.length - maxItems} more)` : shown;
 }
 
+/**
+ * `JSON.stringify(value)` safe to print on a terminal: JSON escapes C0 controls but leaves DEL, C1 (the 8-bit CSI),
+ * the line separators and bidirectional controls raw; these are written as `\uXXXX` escapes too, which any JSON
+ * parser reads back as the same string.
+ *
+ * @example
+ * import { printableJson } from 'maflow';
+ * console.log(printableJson({ column: 'x\u009b2J' })); // → {"column":"x\u009b2J"}
+ */
+export function printableJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const SHORT_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"\\]/;

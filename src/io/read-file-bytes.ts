@@ -8,8 +8,10 @@ import { DataError } from './data-error.ts';
 const MAX_TEXT_BYTES = 0x1fffffe8;
 
 /**
- * The bytes of the file at `path`. A missing file, a directory or an unreadable file throws a `DataError` whose
- * message starts with `path`.
+ * The bytes of the file at `path`. A missing file or a directory (the wrong path named) throws a `DataError` whose
+ * message starts with `path`; any other failure of the system (permission denied, an I/O error, too many open files)
+ * is rethrown as Node's system error, `code`, `syscall` and `path` kept, which the CLI reports as an environment
+ * problem (exit status 4).
  *
  * @example
  * import { writeFileSync } from 'node:fs';
@@ -36,13 +38,15 @@ export function readFileText(path: string): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-function fileError(path: string, error: unknown): Error {
+function fileError(path: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT': return new DataError('no such file', { file: path });
+    case 'ENOTDIR': return new DataError('no such file (a part of the path is not a directory)', { file: path });
     case 'EISDIR': return new DataError('is a directory, expected a file', { file: path });
-    case 'EACCES':
-    case 'EPERM': return new DataError('permission denied', { file: path });
-    default: return new DataError(`cannot read the file: ${(error as Error).message}`, { file: path });
+    default:
+      // A failed read(2) carries no path (`EIO: i/o error, read`): name the file for whoever reports it.
+      if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined) Object.assign(error, { path });
+      return error;
   }
 }

@@ -2,7 +2,8 @@
  * One entry point for data files, dispatching on the extension: `.csv` `.tsv` `.txt` → CSV, `.npy` → NumPy.
  */
 import { extname } from 'node:path';
-import { allocate, cast, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkFinite } from '../core/check-finite.ts';
+import { allocate, cast, dtypeOf, type Dtype, type Matrix } from '../core/matrix.ts';
 import { readCsv, writeCsv } from './csv.ts';
 import { DataError } from './data-error.ts';
 import { readNpy, writeNpy } from './npy.ts';
@@ -36,7 +37,9 @@ export interface WriteMatrixOptions {
 }
 
 /**
- * Reads a data matrix from a CSV or `.npy` file, chosen by extension.
+ * Reads a data matrix from a CSV or `.npy` file, chosen by extension. Data are validated alike in both: a NaN,
+ * ±Infinity or a value out of range for `dtype` is a `DataError` (code `'non-finite'`) naming the file, row and
+ * column (a CSV's 1-based line, an array's 0-based index), and a file without data rows is one too (`'no-rows'`).
  *
  * @example
  * import { matrix, readMatrix, writeNpy } from 'maflow';
@@ -51,16 +54,27 @@ export function readMatrix(path: string, options: ReadMatrixOptions = {}): Matri
     return readCsv(path, { columns: options.columns, dtype, delimiter: extname(path).toLowerCase() === '.tsv' ? '\t' : 'auto' });
   }
   const full = readNpy(path);
+  if (full.rows === 0 || full.cols === 0) {
+    throw new DataError(`no data: the array has shape (${full.rows}, ${full.cols}); expected at least one row and one column`,
+      { file: path, code: 'no-rows' });
+  }
   const names = Array.from({ length: full.cols }, (_, i) => `col${i}`);
-  if (options.columns === undefined) {
-    return { matrix: full.data instanceof Float64Array === (dtype === 'float64') ? full : cast(full, dtype), columns: names };
+  const selected = options.columns === undefined ? null : resolveColumns(options.columns, names, path);
+  const kept = selected === null ? full : selectColumns(full, selected);
+  // The file's values are checked like a CSV's cells, in the dtype they are read as (a float64 1e300 read as float32
+  // would become Infinity), naming the array's 0-based row and column.
+  checkFinite(path, undefined, kept, { dtype, ...(selected === null ? {} : { columnIndices: selected }) });
+  const matrix = dtypeOf(kept.data) === dtype ? kept : cast(kept, dtype);
+  return { matrix, columns: selected === null ? names : selected.map((i) => names[i]) };
+}
+
+/** The columns `selected` of `m`, in its own dtype. */
+function selectColumns(m: Matrix, selected: readonly number[]): Matrix {
+  const out: Matrix = { rows: m.rows, cols: selected.length, data: allocate(dtypeOf(m.data), m.rows * selected.length) };
+  for (let r = 0; r < m.rows; r++) {
+    for (let k = 0; k < selected.length; k++) out.data[r * selected.length + k] = m.data[r * m.cols + selected[k]];
   }
-  const selected = resolveColumns(options.columns, names, path);
-  const out: Matrix = { rows: full.rows, cols: selected.length, data: allocate(dtype, full.rows * selected.length) };
-  for (let r = 0; r < full.rows; r++) {
-    for (let k = 0; k < selected.length; k++) out.data[r * selected.length + k] = full.data[r * full.cols + selected[k]];
-  }
-  return { matrix: out, columns: selected.map((i) => names[i]) };
+  return out;
 }
 
 /**

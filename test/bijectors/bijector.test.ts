@@ -9,6 +9,7 @@ import { Chain } from '../../src/bijectors/chain.ts';
 import { Invert } from '../../src/bijectors/invert.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
 import { Permute } from '../../src/bijectors/permute.ts';
+import { Standardize } from '../../src/bijectors/standardize.ts';
 import { invert } from '../../src/bijectors/inversion/invert.ts';
 import { DataError } from '../../src/core/data-error.ts';
 import { matrix } from '../../src/core/matrix.ts';
@@ -58,4 +59,17 @@ test('invert checks its target, context and initial guess once, at its boundary'
   assertNonFinite(() => invert(maf, matrix([[0, 0]]), { context: matrix([[Infinity]]) }), /^invert: context row 0, column 0/);
   assertNonFinite(() => invert(maf, matrix([[0, 0]]), { context, initial: matrix([[0, NaN]]) }), /^invert: initial row 0, column 1/);
   assert.equal(invert(maf, matrix([[0.1, -0.2]]), { context, method: 'newton' }).converged[0], 1);
+});
+
+test('a float64 value narrowed into float32 layers inside a Chain must fit float32 (it would become NaN), checked or not', () => {
+  const chain = new Chain([new Standardize({ mean: [0, 0], std: [1, 1] }), made()]);
+  assert.equal(chain.dtype, 'float64', 'a Chain takes its widest member\'s dtype');
+  const far = matrix([[0.1, 0.2], [1e300, 0.3]], undefined, undefined, 'float64');
+  for (const options of [{}, { validateArgs: false }]) {
+    assertNonFinite(() => chain.inverse(far, options), /^MaskedAutoregressiveFlow\.inverse: x row 1, column 0 \(0-based\): 1e\+300 overflows float32/);
+  }
+  assert.ok(Number.isNaN(chain.inverse(matrix([[NaN, 0]], undefined, undefined, 'float64'), { validateArgs: false }).data[0]),
+    'with validateArgs off, NaN still passes through');
+  const near = chain.inverse(matrix([[1e30, 0.3]], undefined, undefined, 'float64'));
+  assert.ok(Number.isFinite(near.data[0]));
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import {
-  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
+  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber,
+  positiveIntegerAtMost,
 } from '../../src/cli/parse-list.ts';
 
 describe('option parsers', () => {
@@ -22,5 +23,24 @@ describe('option parsers', () => {
       [parseFraction, '1'], [parseFraction, '0'], [parseFraction, 'x']] as const) {
       assert.throws(() => (parse as (v: string) => unknown)(value), InvalidArgumentError, `${parse.name}(${JSON.stringify(value)})`);
     }
+  });
+});
+
+describe('bounded and strictly positive parsers', () => {
+  it('parsePositiveNumber takes finite numbers > 0 and refuses 0, negatives and non-finite values', () => {
+    assert.equal(parsePositiveNumber('1e-3'), 1e-3);
+    assert.equal(parsePositiveNumber(' 5e-324 '), 5e-324);
+    for (const value of ['0', '-0', '-1e-4', 'Infinity', 'NaN', '', 'abc']) {
+      assert.throws(() => parsePositiveNumber(value), /expected a finite number > 0/, value);
+    }
+  });
+
+  it('positiveIntegerAtMost(max) takes 1..max and names the bound', () => {
+    const parse = positiveIntegerAtMost(1000);
+    assert.equal(parse('1000'), 1000);
+    assert.equal(parse('1'), 1);
+    assert.throws(() => parse('1001'), /at most 1000/);
+    assert.throws(() => parse('9007199254740991'), /at most 1000/);
+    assert.throws(() => parse('0'), /positive integer/);
   });
 });

@@ -56,3 +56,9 @@ test('a NaN in the middle of a 100,000-row matrix is named by its row', () => {
   data[54_321 * 3 + 2] = NaN;
   assert.throws(() => checkFinite('data.npy', undefined, { rows: 100_000, cols: 3, data }), /^DataError: data\.npy: row 54321, column 2 \(0-based\)/);
 });
+
+test('checkFinite with allowInfinity and allowNaN refuses only an overflow on the cast', () => {
+  const m = matrix([[NaN, Infinity], [-Infinity, 1], [2, 1e300]], undefined, undefined, 'float64');
+  assert.throws(() => checkFinite('f', 'x', m, { dtype: 'float32', allowInfinity: true, allowNaN: true }), /x row 2, column 1 \(0-based\): 1e\+300 overflows/);
+  assert.equal(checkFinite('f', 'x', matrix([[NaN, Infinity]]), { allowInfinity: true, allowNaN: true }), true);
+});

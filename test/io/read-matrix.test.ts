@@ -45,3 +45,29 @@ test('readMatrix names the file for a missing file and an unknown extension', ()
   assert.throws(() => writeMatrix('out', matrix([[1]])),
     { name: 'DataError', message: 'out: cannot write a file without an extension; supported: .csv, .tsv, .txt, .npy' });
 });
+
+test('readMatrix refuses non-finite .npy values by the file\'s 0-based row and column, in the selected columns only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maflow-matrix-'));
+  const path = join(dir, 'a.npy');
+  writeMatrix(path, matrix([[1, 2, NaN], [4, Infinity, 6], [7, 8, 9]], undefined, undefined, 'float64'));
+  assert.throws(() => readMatrix(path), /^DataError: .*a\.npy: row 0, column 2 \(0-based\): expected a finite number, got NaN/);
+  assert.throws(() => readMatrix(path, { columns: '1,0' }), /a\.npy: row 1, column 1 \(0-based\): expected a finite number, got Infinity/);
+  assert.deepEqual(toArrays(readMatrix(path, { columns: [0] }).matrix), [[1], [4], [7]], 'an unselected column may hold anything');
+  const big = join(dir, 'big.npy');
+  writeMatrix(big, matrix([[1, 1e300]], undefined, undefined, 'float64'));
+  assert.throws(() => readMatrix(big), /big\.npy: row 0, column 1 \(0-based\): 1e\+300 overflows float32/, 'the float32 default');
+  assert.equal(readMatrix(big, { dtype: 'float64' }).matrix.data[1], 1e300);
+});
+
+test('readMatrix refuses an .npy with no rows or no columns (a CSV without data rows is refused too)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maflow-matrix-'));
+  for (const [rows, cols] of [[0, 3], [4, 0]]) {
+    const path = join(dir, `empty-${rows}-${cols}.npy`);
+    writeMatrix(path, { rows, cols, data: new Float64Array(0) });
+    assert.throws(() => readMatrix(path), (error: unknown) => {
+      assert.match((error as Error).message, new RegExp(`no data: the array has shape \\(${rows}, ${cols}\\)`));
+      assert.equal((error as { code?: string }).code, 'no-rows');
+      return true;
+    });
+  }
+});

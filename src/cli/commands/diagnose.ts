@@ -5,6 +5,7 @@
  * and draws normal QQ plots of u.
  */
 import { Command } from 'commander';
+import { printable, printableJson } from '../../core/printable.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
@@ -65,7 +66,7 @@ export function diagnoseCommand(io: CliIo): Command {
       writeFileAtomic(options.plot, qqPlot({ latent: u, columns: model.columns.map((name) => `u(${name})`) }).png);
     }
     if (options.json === true) {
-      io.stdout.write(`${JSON.stringify({ model: modelPath, data: dataPath, rows: x.rows, dimensions: dims,
+      io.stdout.write(`${printableJson({ model: modelPath, data: dataPath, rows: x.rows, dimensions: dims,
         ...(options.plot === undefined ? {} : { plot: options.plot }) })}\n`);
       return;
     }
@@ -75,7 +76,8 @@ export function diagnoseCommand(io: CliIo): Command {
 
 function formatTable(dims: readonly DimensionDiagnostic[], rows: number): string {
   const header = ['column', 'mean', 'std', 'skew', 'ex.kurt', 'KS', 'KS p'];
-  const body = dims.map((d) => [d.column, d.mean, d.std, d.skewness, d.excessKurtosis, d.ks, d.ksPValue]
+  // Column names come from the model file: escaped, and cut to 40 characters so the table stays a table.
+  const body = dims.map((d) => [printable(d.column, { maxLength: 40 }), d.mean, d.std, d.skewness, d.excessKurtosis, d.ks, d.ksPValue]
     .map((v) => (typeof v === 'number' ? v.toFixed(4) : v)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

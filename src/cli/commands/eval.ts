@@ -3,6 +3,7 @@
  * paper's error bar (± 2 standard errors), bits per dimension, and the number of rows.
  */
 import { Command } from 'commander';
+import { printableJson } from '../../core/printable.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
@@ -29,7 +30,7 @@ export function evalCommand(io: CliIo): Command {
     const { x, context } = readModelData(dataPath, model);
     const summary = summarizeLogLikelihood(logDensities(model, x, context), model.flow.features);
     if (options.json === true) {
-      io.stdout.write(`${JSON.stringify({ model: modelPath, data: dataPath, logLikelihood: summary.mean,
+      io.stdout.write(`${printableJson({ model: modelPath, data: dataPath, logLikelihood: summary.mean,
         twoStandardErrors: summary.twoStandardErrors, bitsPerDimension: summary.bitsPerDimension,
         rows: summary.rows, dimensions: summary.dimensions, backend: describeBackend() })}\n`);
       return;

@@ -12,10 +12,13 @@ import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { sampleOriginal } from '../model-space.ts';
-import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
+import { parseNonNegativeInteger, positiveIntegerAtMost } from '../parse-list.ts';
 import { readContext } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+
+/** The most draws one run makes (1e9 rows of a 10-D model are 40 GB of .npy and about an hour of sampling). */
+export const MAX_SAMPLES = 1_000_000_000;
 
 /** Draws per chunk: a few MB of samples at a time. */
 const SAMPLE_CHUNK_ROWS = 65536;
@@ -33,7 +36,7 @@ export function sampleCommand(io: CliIo): Command {
   const command = new Command('sample')
     .description('draw samples from a model (original units)')
     .argument('<model>', 'model file written by `maflow train`')
-    .requiredOption('-n, --n <count>', 'number of samples', parsePositiveInteger)
+    .requiredOption('-n, --n <count>', `number of samples (at most ${MAX_SAMPLES})`, positiveIntegerAtMost(MAX_SAMPLES))
     .option('--context <file>', 'context rows for a conditional model: one row (broadcast) or N rows')
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
     .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');

@@ -9,12 +9,13 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { quote } from '../../core/printable.ts';
 import type { CliIo } from '../cli-io.ts';
 import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import {
-  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
+  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber,
 } from '../parse-list.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
@@ -76,7 +77,7 @@ export function trainCommand(io: CliIo): Command {
     .option('--validation-data <file>', 'a separate validation file (then all rows of <data> train)')
     .option('--epochs <n>', 'maximum number of epochs', parsePositiveInteger, 1000)
     .option('--batch-size <n>', 'rows per minibatch', parsePositiveInteger, 100)
-    .option('--lr <rate>', 'Adam learning rate', parseNonNegativeNumber, 1e-4)
+    .option('--lr <rate>', 'Adam learning rate (> 0)', parsePositiveNumber, 1e-4)
     .option('--weight-decay <c>', 'L2 penalty', parseNonNegativeNumber, 1e-6)
     .option('--patience <n>', 'epochs without validation improvement before stopping', parsePositiveInteger, 30)
     .option('--seed <s>', 'seeds the weights, the validation split and the shuffles', parseNonNegativeInteger, 0)
@@ -164,7 +165,7 @@ function stepsPerEpoch(job: TrainJob): number {
 
 function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath: string | undefined): void {
   for (const column of result.constantColumns) {
-    io.stderr.write(`maflow: warning: column "${column}" is constant in the training data; its density is degenerate\n`);
+    io.stderr.write(`maflow: warning: column ${quote(column)} is constant in the training data; its density is degenerate\n`);
   }
   const { stoppedBy } = result;
   if (stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement') throw failure(job, result, validationPath);

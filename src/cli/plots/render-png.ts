@@ -30,7 +30,7 @@ export function renderPng(svg: string, options: RenderPngOptions): Uint8Array {
   }
   // Without its font resvg silently drops all text, so a missing file (e.g. a bundler that skipped it) must be loud.
   if (!existsSync(FONT_FILE)) throw new Error(`renderPng: the bundled font is missing at ${FONT_FILE}`);
-  const resvg = new Resvg(svg, {
+  const resvg = new Resvg(xmlCharacters(svg), {
     background: 'white',
     fitTo: { mode: 'width', value: options.width },
     font: {
@@ -44,4 +44,17 @@ export function renderPng(svg: string, options: RenderPngOptions): Uint8Array {
   });
   const png = resvg.render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+/**
+ * `svg` with the characters XML 1.0 forbids (C0 controls other than tab and line ends, lone surrogates, U+FFFE/FFFF)
+ * written as visible escapes (`\x1b`): they can only come from a file's strings (column names in labels and titles),
+ * and the parser would refuse the whole document.
+ */
+function xmlCharacters(svg: string): string {
+  return svg.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
 }
