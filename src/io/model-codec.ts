@@ -19,6 +19,7 @@
  * sorted MADE degrees) and fails with one `DataError` naming the file: `model.safetensors: missing tensor '…weight'`.
  * Format-1 files (standardizer in the metadata) still load, wrapped so that they evaluate exactly as before.
  */
+import { printable, quote } from '../core/printable.ts';
 import type { FloatArray } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { collectBuffers } from '../bijectors/collect-buffers.ts';
@@ -108,11 +109,11 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, file = '<model>'): 
   const { tensors, metadata } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file);
   const fail = (detail: string) => new DataError(detail, { file });
   if (metadata.format !== MODEL_FORMAT) {
-    throw fail(`not a maflow model file (its metadata has format '${metadata.format ?? '<none>'}', expected '${MODEL_FORMAT}')`);
+    throw fail(`not a maflow model file (its metadata has format ${metadata.format === undefined ? '<none>' : quote(metadata.format)}, expected '${MODEL_FORMAT}')`);
   }
   const version = metadata.formatVersion;
   if (version === undefined || !READABLE_VERSIONS.includes(version)) {
-    throw fail(`unsupported model format version '${version ?? '<none>'}' (this maflow reads versions ${READABLE_VERSIONS.join(' and ')})`);
+    throw fail(`unsupported model format version ${version === undefined ? '<none>' : quote(version)} (this maflow reads versions ${READABLE_VERSIONS.join(' and ')})`);
   }
   if (metadata.config === undefined) throw fail("the metadata has no 'config' (the flow's architecture)");
   const config = parseMetadataJson(metadata.config, 'config', file);
@@ -141,14 +142,15 @@ function rebuild(config: DistributionConfig, fail: (detail: string) => DataError
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /unknown (distribution|bijector) type '([^']*)'/.exec(message);
-    if (unknown !== null) throw fail(`unknown flow type '${unknown[2]}' in the config (${message})`);
+    if (unknown !== null) throw fail(`unknown flow type ${quote(unknown[2])} in the config (${printable(message, { maxLength: 200 })})`);
     throw fail(`invalid config: ${message}`);
   }
 }
 
 /**
  * Fills every parameter and buffer of `flow` from the tensor of its name (same dtype and shape), refusing a missing,
- * surplus or non-finite tensor: a NaN or ±Infinity weight would make every log-density NaN without a word.
+ * surplus or non-finite tensor (a NaN or ±Infinity weight would make every log-density NaN without a word) and a
+ * negative running variance.
  */
 function loadTensors(flow: Distribution, tensors: Record<string, SafetensorsTensor>, fail: (detail: string) => DataError): void {
   const unused = new Set(Object.keys(tensors));
@@ -165,6 +167,11 @@ function loadTensors(flow: Distribution, tensors: Record<string, SafetensorsTens
       if (!Number.isFinite(values[k])) {
         throw fail(`tensor '${name}' holds ${values[k]} at index ${k} (flat, of [${shape.join(', ')}]): model weights must be finite`);
       }
+    }
+    if (name.endsWith('.runningVariance')) {
+      // A negative variance would make its square root NaN in every log-density.
+      const k = values.findIndex((v) => v < 0);
+      if (k >= 0) throw fail(`tensor '${name}' holds ${values[k]} at index ${k} (flat, of [${shape.join(', ')}]): a variance must not be negative`);
     }
     target.set(values);
     unused.delete(name);

@@ -104,6 +104,9 @@ export function writeHostileModels(dir: string): { good: string; models: Hostile
   add('nan-buffer', 'a NaN in a batch-norm running variance',
     /tensor 'bijector\.bijectors\.1\.runningVariance' holds NaN at index 0/,
     withValue('bijector.bijectors.1.runningVariance', Number.NaN, 'F64'));
+  add('negative-variance', 'a negative batch-norm running variance',
+    /tensor 'bijector\.bijectors\.1\.runningVariance' holds -1 at index 0 \(flat, of \[3\]\): a variance must not be negative/,
+    withValue('bijector.bijectors.1.runningVariance', -1, 'F64'));
   add('proto-tensor', 'a tensor named __proto__',
     /tensor name "__proto__" is not allowed \(a JavaScript prototype key; the file is corrupt or hostile\)/,
     (path, raw) => {
