@@ -121,7 +121,7 @@ export type { SplitValidationOptions, ValidationSplit } from './train/validation
 export { VERSION } from './core/version.ts';
 export { DataError } from './core/data-error.ts';
 export type { DataErrorCode, DataErrorInit, DataErrorLocation } from './core/data-error.ts';
-export { printable, printableJson, quote, quoteList } from './core/printable.ts';
+export { jsonExcerpt, printable, printableJson, quote, quoteList } from './core/printable.ts';
 export type { PrintableOptions, QuoteOptions } from './core/printable.ts';
 export { encodeSafetensors, decodeSafetensors, SAFETENSORS_DTYPES } from './io/safetensors.ts';
 export type { SafetensorsDtype, SafetensorsTensor, SafetensorsContents } from './io/safetensors.ts';

@@ -70,6 +70,20 @@ export function printableJson(value: unknown): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A value from a file (a JSON metadata field, a header entry) as JSON text for a message: printable and at most
+ * `maxLength` characters (then `…` and the full length), like `quote` for strings of any type.
+ *
+ * @example
+ * import { jsonExcerpt } from 'maflow';
+ * console.log(jsonExcerpt([1, 'two', null]), jsonExcerpt({ shape: Array(100).fill(7) }, { maxLength: 12 })); // → [1,"two",null] {"shape":[7,… (211 characters)
+ */
+export function jsonExcerpt(value: unknown, options: QuoteOptions = {}): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  const { text: body, cut } = escapeText(text, options.maxLength ?? 60, false);
+  return cut ? `${body} (${text.length} characters)` : body;
+}
+
 const SHORT_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff"\\]/;

@@ -1,6 +1,7 @@
 /**
  * Validation of a parsed safetensors JSON header against the size of the byte buffer that follows it.
  */
+import { jsonExcerpt, quote } from '../core/printable.ts';
 import { DataError } from './data-error.ts';
 import type { SafetensorsDtype } from './safetensors.ts';
 
@@ -41,7 +42,7 @@ export function validateSafetensorsHeader(json: unknown, bufferLength: number, f
       metadata = checkMetadata(value, file);
     } else {
       if (PROTOTYPE_KEYS.includes(name)) {
-        throw new DataError(`tensor name ${JSON.stringify(name)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
+        throw new DataError(`tensor name ${quote(name)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
       }
       entries.push(checkEntry(name, value, bufferLength, file));
     }
@@ -51,12 +52,12 @@ export function validateSafetensorsHeader(json: unknown, bufferLength: number, f
   let previous: SafetensorsEntry | undefined;
   for (const entry of entries) {
     if (entry.begin < covered) {
-      throw new DataError(`tensors "${previous?.name}" and "${entry.name}" overlap (bytes ${entry.begin}..${covered} ` +
+      throw new DataError(`tensors ${quote(previous?.name ?? '')} and ${quote(entry.name)} overlap (bytes ${entry.begin}..${covered} ` +
         'of the data buffer)', { file });
     }
     if (entry.begin > covered) {
       throw new DataError(`bytes ${covered}..${entry.begin} of the data buffer belong to no tensor (a gap before ` +
-        `"${entry.name}")`, { file });
+        `${quote(entry.name)})`, { file });
     }
     covered = entry.end;
     previous = entry;
@@ -74,10 +75,10 @@ function checkMetadata(value: unknown, file: string): Record<string, string> {
   const metadata = Object.create(null) as Record<string, string>;
   for (const [key, item] of Object.entries(value)) {
     if (PROTOTYPE_KEYS.includes(key)) {
-      throw new DataError(`metadata key ${JSON.stringify(key)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
+      throw new DataError(`metadata key ${quote(key)} is not allowed (a JavaScript prototype key; the file is corrupt or hostile)`, { file });
     }
     if (typeof item !== 'string') {
-      throw new DataError(`safetensors metadata "${key}" must be a string, got ${JSON.stringify(item)}`, { file });
+      throw new DataError(`safetensors metadata ${quote(key)} must be a string, got ${jsonExcerpt(item)}`, { file });
     }
     metadata[key] = item;
   }
@@ -85,20 +86,20 @@ function checkMetadata(value: unknown, file: string): Record<string, string> {
 }
 
 function checkEntry(name: string, value: unknown, bufferLength: number, file: string): SafetensorsEntry {
-  const fail = (detail: string): DataError => new DataError(`tensor "${name}": ${detail}`, { file });
+  const fail = (detail: string): DataError => new DataError(`tensor ${quote(name)}: ${detail}`, { file });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('the header entry is not an object');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string') throw fail('the header entry has no "dtype" string');
   if (!(dtype in SIZES)) {
     throw fail(OTHER_DTYPES.includes(dtype)
       ? `dtype ${dtype} is not supported (maflow reads F32, F64, I32, I64)`
-      : `unknown dtype ${JSON.stringify(dtype)}`);
+      : `unknown dtype ${jsonExcerpt(dtype)}`);
   }
   if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw fail(`"shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw fail(`"shape" must be an array of non-negative integers, got ${jsonExcerpt(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw fail(`"data_offsets" must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw fail(`"data_offsets" must be [begin, end] with non-negative integers, got ${jsonExcerpt(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw fail(`"data_offsets" [${begin}, ${end}] ends before it begins`);

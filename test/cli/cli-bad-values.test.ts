@@ -4,7 +4,7 @@
  * line on stderr (no stack trace); strings from files never reach the terminal raw.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { matrix, type Matrix } from '../../src/core/matrix.ts';
@@ -165,6 +165,32 @@ describe('maflow CLI: bad values, bad counts, hostile strings, system errors', (
     const wide = await runInProcess(['eval', MODEL(), write('wide.csv', `${many.join(',')}\n${many.map(() => '1').join(',')}\n`)]);
     assertOneLine(wide, 2, /… \(4990 more\)/);
     assert.ok(wide.stderr.length < 400, `a 5000-column header is listed briefly, got ${wide.stderr.length} characters`);
+  });
+
+  it('a 4 MB or control-character metadata string in a model file is quoted as a short printable excerpt', async () => {
+    const bytes = readFileSync(MODEL());
+    const length = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as { __metadata__: Record<string, string> };
+    const rewrite = (name: string, edit: (metadata: Record<string, string>) => void): string => {
+      const copy = structuredClone(header);
+      edit(copy.__metadata__);
+      const json = Buffer.from(JSON.stringify(copy), 'utf8');
+      const out = Buffer.alloc(8 + json.length + bytes.length - 8 - length);
+      out.writeBigUInt64LE(BigInt(json.length), 0);
+      json.copy(out, 8);
+      bytes.copy(out, 8 + json.length, 8 + length);
+      writeFileSync(at(name), out);
+      return at(name);
+    };
+    const format = rewrite('format.safetensors', (m) => { m.format = `\u001b]0;owned\u0007${'f'.repeat(4 * 1024 * 1024)}`; });
+    const result = await runInProcess(['eval', format, at('moons.csv')]);
+    assertOneLine(result, 2, /format\.safetensors: not a maflow model file \(its metadata has format "\\x1b\]0;owned\\x07f+…" \(4194314 characters\)/);
+    assert.ok(result.stderr.length < 400, `a short line, got ${result.stderr.length} characters`);
+    assert.doesNotMatch(result.stderr, RAW_CONTROL);
+    const version = rewrite('version.safetensors', (m) => { m.formatVersion = '\u009b2J'; });
+    const versioned = await runInProcess(['sample', version, '-n', '1']);
+    assertOneLine(versioned, 2, /unsupported model format version "\\x9b2J"/);
+    assert.doesNotMatch(versioned.stderr, RAW_CONTROL);
   });
 
   it('a system error while writing an output is exit status 4 with one line naming the file and the code', async () => {

@@ -128,11 +128,11 @@ test('loadModel: corrupt, foreign and mismatched files fail with messages naming
     [variant('dtype.safetensors', (t) => { t[weight] = { dtype: 'F64', shape: t[weight].shape, data: Float64Array.from(t[weight].data as Float32Array) }; }), /tensor '.*' has dtype F64, expected F32/],
     [variant('extra.safetensors', (t) => { t.stray = { dtype: 'F32', shape: [1], data: new Float32Array(1) }; }), /extra\.safetensors: unexpected tensor 'stray'/],
     [variant('foreign.safetensors', (_t, m) => { m.format = 'pt'; }), /foreign\.safetensors: not a maflow model file/],
-    [variant('version.safetensors', (_t, m) => { m.formatVersion = '9'; }), /unsupported model format version '9' \(this maflow reads versions 1 and 2\)/],
+    [variant('version.safetensors', (_t, m) => { m.formatVersion = '9'; }), /unsupported model format version "9" \(this maflow reads versions 1 and 2\)/],
     [variant('nocolumns.safetensors', (_t, m) => { delete m.columns; }), /nocolumns\.safetensors: the metadata has no 'columns'/],
     [variant('badcolumns.safetensors', (_t, m) => { m.columns = '["x1"]'; }), /the 'columns' metadata does not name the flow's 2 columns: expected 2 names, got 1/],
     [variant('jsoncolumns.safetensors', (_t, m) => { m.contextColumns = '[x'; }), /the 'contextColumns' metadata is not valid JSON/],
-    [variant('type.safetensors', (_t, m) => { m.config = JSON.stringify({ ...JSON.parse(m.config), type: 'X' }); }), /type\.safetensors: unknown flow type 'X'/],
+    [variant('type.safetensors', (_t, m) => { m.config = JSON.stringify({ ...JSON.parse(m.config), type: 'X' }); }), /type\.safetensors: unknown flow type "X"/],
     [variant('json.safetensors', (_t, m) => { m.config = '{'; }), /the 'config' metadata is not valid JSON/],
     [variant('noconfig.safetensors', (_t, m) => { delete m.config; }), /the metadata has no 'config'/],
   ];

@@ -167,3 +167,19 @@ test('decodeSafetensors refuses prototype keys as tensor names and metadata keys
   assert.equal(metadata.hasOwnProperty, undefined);
 });
 
+
+test('decodeSafetensors quotes hostile names and values from the header as short printable excerpts', () => {
+  const name = `\u001b]0;owned\u0007${'n'.repeat(5000)}`;
+  const badDtype = assemble(`{${JSON.stringify(name)}:{"dtype":"X9","shape":[1],"data_offsets":[0,4]}}`, [0, 0, 0, 0]);
+  const huge = assemble(`{"__metadata__":{"k\u009b":${JSON.stringify(Array(100000).fill(1))}}}`, []);
+  for (const [bytes, pattern] of [[badDtype, /^m\.safetensors: tensor "\\x1b\]0;owned\\x07n+…" \(5010 characters\): unknown dtype "X9"$/],
+    [huge, /^m\.safetensors: safetensors metadata "k\\x9b" must be a string, got \[1,1,[1,]*… \(200001 characters\)$/]] as const) {
+    assert.throws(() => decodeSafetensors(bytes, 'm.safetensors'), (error: unknown) => {
+      const message = (error as Error).message;
+      assert.match(message, pattern);
+      assert.ok(message.length < 200, `short, got ${message.length}`);
+      assert.doesNotMatch(message, /[\u0000-\u001f\u007f-\u009f]/);
+      return true;
+    });
+  }
+});
