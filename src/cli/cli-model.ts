@@ -11,12 +11,29 @@ export interface CliModel extends ColumnLayout {
   flow: Distribution;
   columns: readonly string[];
   contextColumns: readonly string[];
+  /** What the model gave its own training rows, when `maflow train` recorded it. */
+  trainingLogProb?: TrainingLogProb;
 }
+
+/**
+ * The log-densities a trained model gives its training rows (nats, the data's units): the yardstick of `maflow eval`'s
+ * tail warning, which counts the rows scoring below `min`.
+ */
+export interface TrainingLogProb {
+  /** The lowest log-density of any training row. */
+  min: number;
+  median: number;
+  rows: number;
+}
+
+/** The model-file metadata entry holding `TrainingLogProb` as JSON. */
+export const TRAINING_LOG_PROB_KEY = 'trainingLogProb';
 
 /** What the CLI records about a run besides the model. */
 export interface CliModelRecord {
   /** The training file. */
   trainedOn?: string;
+  trainingLogProb?: TrainingLogProb;
 }
 
 /**
@@ -32,7 +49,10 @@ export interface CliModelRecord {
 export function saveCliModel(path: string, model: CliModel, record: CliModelRecord = {}): void {
   saveModel(path, model.flow, {
     columns: model.columns, contextColumns: model.contextColumns,
-    metadata: record.trainedOn === undefined ? {} : { trainedOn: record.trainedOn },
+    metadata: {
+      ...(record.trainedOn === undefined ? {} : { trainedOn: record.trainedOn }),
+      ...(record.trainingLogProb === undefined ? {} : { [TRAINING_LOG_PROB_KEY]: JSON.stringify(record.trainingLogProb) }),
+    },
   });
 }
 
@@ -47,6 +67,20 @@ export function saveCliModel(path: string, model: CliModel, record: CliModelReco
  * console.log(loadCliModel('model.safetensors').columns); // → [ 'col0', 'col1' ] (columns by position)
  */
 export function loadCliModel(path: string): CliModel {
-  const { flow, columns, contextColumns } = loadModel(path);
-  return { flow, columns, contextColumns };
+  const { flow, columns, contextColumns, metadata } = loadModel(path);
+  const trainingLogProb = parseTrainingLogProb(metadata[TRAINING_LOG_PROB_KEY]);
+  return { flow, columns, contextColumns, ...(trainingLogProb === undefined ? {} : { trainingLogProb }) };
+}
+
+/** The recorded training log-densities, or undefined when absent or not three finite numbers (it is only advice). */
+function parseTrainingLogProb(text: string | undefined): TrainingLogProb | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<TrainingLogProb>;
+    const { min, median, rows } = value;
+    return Number.isFinite(min) && Number.isFinite(median) && Number.isSafeInteger(rows)
+      ? { min: min as number, median: median as number, rows: rows as number } : undefined;
+  } catch {
+    return undefined;
+  }
 }

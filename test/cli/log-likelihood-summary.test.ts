@@ -24,6 +24,14 @@ describe('summarizeLogLikelihood', () => {
     assert.ok(covered > 360 && covered < 396, `covered ${covered}/400`);
   });
 
+  it('gives the median and the worst row with its index', () => {
+    const s = summarizeLogLikelihood(Float64Array.of(-1, -900, -2, -3), 2);
+    assert.equal(s.median, -2.5);
+    assert.equal(s.worst, -900);
+    assert.equal(s.worstRow, 1);
+    assert.equal(summarizeLogLikelihood([-5, -1, -2], 1).median, -2);
+  });
+
   it('rejects no rows', () => {
     assert.throws(() => summarizeLogLikelihood([], 2), /at least one/);
   });
