@@ -13,7 +13,8 @@ import { findNonFinite } from '../train/find-non-finite.ts';
 import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../train/fit.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import type { TrainingState } from '../train/training-state.ts';
-import { saveCliModel, type CliModel } from './cli-model.ts';
+import { saveCliModel, type CliModel, type TrainingLogProb } from './cli-model.ts';
+import { logDensities } from './model-space.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
 import { annotateSystemError, saveWithRescue } from './save-with-rescue.ts';
 import { UsageError } from './usage-error.ts';
@@ -141,7 +142,9 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
   const result = fitResumable(job, () => fit(flow, job.x, options));
   const model: CliModel = { flow, columns: job.columns, contextColumns: job.contextColumns };
   const savedTo = !result.failed ? job.out : job.checkpoint !== undefined && result.bestEpoch > 0 ? bestBeforeFailurePath(job.out) : null;
-  const save = hooks.save ?? ((path: string, trained: CliModel) => saveCliModel(path, trained, { trainedOn: job.dataPath }));
+  const save = hooks.save ?? ((path: string, trained: CliModel) => saveCliModel(path, trained, {
+    trainedOn: job.dataPath, trainingLogProb: trainingLogProb(trained, job),
+  }));
   if (savedTo !== null) saveWithRescue(savedTo, (path) => save(path, model));
   if (checkpointError !== undefined) throw checkpointFailure(checkpointError, result, savedTo);
   return {
@@ -187,4 +190,10 @@ function fitResumable<T>(job: TrainJob, run: () => T): T {
     }
     throw error;
   }
+}
+
+/** What the trained model gives its own training rows (for `maflow eval`'s tail warning). */
+function trainingLogProb(model: CliModel, job: TrainJob): TrainingLogProb {
+  const lp = logDensities(model, job.x, job.context).sort();
+  return { min: lp[0], median: lp[lp.length >> 1], rows: lp.length };
 }
