@@ -1,3 +1,4 @@
+import { DataError } from '../core/data-error.ts';
 import { rowSlice, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
@@ -24,7 +25,12 @@ export function logDensities(model: CliModel, x: Matrix, context: Matrix | undef
   const out = new Float64Array(x.rows);
   for (let start = 0; start < x.rows; start += CHUNK_ROWS) {
     const end = Math.min(x.rows, start + CHUNK_ROWS);
-    const lp = model.flow.logProb(rowSlice(x, start, end), context === undefined ? {} : { context: rowSlice(context, start, end) });
+    let lp: Float64Array;
+    try {
+      lp = model.flow.logProb(rowSlice(x, start, end), context === undefined ? {} : { context: rowSlice(context, start, end) });
+    } catch (error) {
+      throw inWholeData(error, start);
+    }
     out.set(lp, start);
   }
   return out;
@@ -58,4 +64,15 @@ export function toBaseSpace(model: CliModel, x: Matrix, context: Matrix | undefi
       'has no standard-normal base space to diagnose; diagnose works for maf, iaf, realnvp and made flows');
   }
   return flow.toBase(x, context === undefined ? {} : { context });
+}
+
+/** A value error from the chunk of rows that starts at `start`, with its row counted in the whole data instead. */
+function inWholeData(error: unknown, start: number): unknown {
+  if (!(error instanceof DataError) || error.indexBase !== 0 || error.row === undefined || start === 0) return error;
+  return new DataError(error.detail, {
+    file: error.file, row: error.row + start, indexBase: 0,
+    ...(error.tensor === undefined ? {} : { tensor: error.tensor }),
+    ...(error.column === undefined ? {} : { column: error.column }),
+    ...(error.code === undefined ? {} : { code: error.code }),
+  });
 }

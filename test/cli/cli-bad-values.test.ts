@@ -85,6 +85,12 @@ describe('maflow CLI: bad values, bad counts, hostile strings, system errors', (
     assertOneLine(await runInProcess(['eval', MODEL(), huge]), 2, /row 1, column 1 \(0-based\)/, /float32/);
   });
 
+  it('a value refused deep in the flow is named by its row in the file, not in the chunk of rows evaluated', async () => {
+    const data = new Float64Array(10_000 * 2).map((_, i) => Math.sin(i));
+    data[9_000 * 2 + 1] = 1e300;
+    assertOneLine(await runInProcess(['logprob', MODEL(), npy('far.npy', { rows: 10_000, cols: 2, data })]), 2, /row 9000, column 1 \(0-based\)/, /float32/);
+  });
+
   it('sample refuses a context .npy with NaN or Infinity instead of drawing NaN samples', async () => {
     const nan = npy('cnan.npy', f64([[NaN]]));
     assertOneLine(await runInProcess(['sample', at('cond.safetensors'), '-n', '3', '--context', nan]), 2, /cnan\.npy: row 0, column 0 \(0-based\)/);
