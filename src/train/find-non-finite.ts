@@ -1,3 +1,4 @@
+import { firstNonFinite } from '../core/check-finite.ts';
 import type { Matrix } from '../core/matrix.ts';
 import type { NonFiniteInput } from './fit.ts';
 
@@ -15,10 +16,8 @@ import type { NonFiniteInput } from './fit.ts';
 export function findNonFinite(inputs: ReadonlyArray<readonly [NonFiniteInput['input'], Matrix | undefined]>): NonFiniteInput | undefined {
   for (const [input, m] of inputs) {
     if (m === undefined) continue;
-    const { cols, data } = m;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) return { input, row: Math.floor(i / cols), column: i % cols, value: data[i] };
-    }
+    const i = firstNonFinite(m.data);
+    if (i >= 0) return { input, row: Math.floor(i / m.cols), column: i % m.cols, value: m.data[i] };
   }
   return undefined;
 }
