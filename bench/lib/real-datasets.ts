@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeNpy, gatherRows, readCsv, Rng, type Matrix } from '../../src/node.ts';
+import { encodeNpy, gatherRows, readCsv, Rng, Standardize, type Matrix } from '../../src/node.ts';
 
 export const REAL_DATASETS = ['breast-cancer', 'wine', 'diabetes'] as const;
 export type RealDataset = (typeof REAL_DATASETS)[number];
@@ -39,7 +39,7 @@ export function realSplit(name: RealDataset, seed: number): RealSplit {
   const nValidation = Math.round(0.1 * all.rows);
   const rows = (from: number, to: number): Matrix => gatherRows(all, order.subarray(from, to));
   const train = rows(nTest + nValidation, all.rows);
-  const { mean, std } = moments(train);
+  const { mean, std } = Standardize.fit(train);
   const standardize = (m: Matrix): Matrix => {
     const data = new Float32Array(m.rows * m.cols);
     for (let r = 0; r < m.rows; r++) {
@@ -57,15 +57,4 @@ export function writeSplit(split: RealSplit, dir: string): { train: string; val:
   writeFileSync(files.val, encodeNpy(split.validation));
   writeFileSync(files.test, encodeNpy(split.test));
   return files;
-}
-
-function moments(m: Matrix): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(m.cols);
-  const std = new Float64Array(m.cols);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) mean[c] += m.data[r * m.cols + c] / m.rows;
-  for (let r = 0; r < m.rows; r++) {
-    for (let c = 0; c < m.cols; c++) std[c] += (m.data[r * m.cols + c] - mean[c]) ** 2 / m.rows;
-  }
-  for (let c = 0; c < m.cols; c++) std[c] = Math.sqrt(std[c]) || 1;
-  return { mean, std };
 }

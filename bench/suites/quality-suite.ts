@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summarizeLogLikelihood } from '../../src/cli/log-likelihood-summary.ts';
 import { readNpy } from '../../src/node.ts';
 import { REAL_DATASETS, realSplit, writeSplit, type RealDataset } from '../lib/real-datasets.ts';
 
@@ -42,14 +43,6 @@ export const DEFAULT_QUALITY_CONFIGS: Readonly<Record<string, readonly string[]>
   'maflow train --batch-norm': ['--batch-norm'],
 };
 
-/** Summary statistics of per-row log-likelihoods. */
-export function summarizeRows(values: ArrayLike<number>): { mean: number; median: number; worst: number } {
-  const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return { mean: sum / sorted.length, median: sorted[sorted.length >> 1], worst: sorted[0] };
-}
-
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
@@ -58,6 +51,12 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
 }
 
 /** maflow `train` + `logprob` on one split with `flags`; returns per-row test log-likelihoods and the wall time. */
+/** Mean, median and worst of per-row log-likelihoods (the CLI's own summary). */
+export function summarizeRows(values: ArrayLike<number>): { mean: number; median: number; worst: number } {
+  const { mean, median, worst } = summarizeLogLikelihood(values, 1);
+  return { mean, median, worst };
+}
+
 export function runMaflowQuality(dir: string, files: { train: string; val: string; test: string }, seed: number,
   flags: readonly string[], tag: string): { rows: Float64Array; seconds: number } {
   const model = path.join(dir, `${tag}.safetensors`);

@@ -14,6 +14,7 @@ import { fit, type FitOptions, type FitResult, type NonFiniteInput } from '../tr
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import type { TrainingState } from '../train/training-state.ts';
 import { saveCliModel, type CliModel, type TrainingLogProb } from './cli-model.ts';
+import { summarizeLogLikelihood } from './log-likelihood-summary.ts';
 import { logDensities } from './model-space.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
 import { annotateSystemError, saveWithRescue } from './save-with-rescue.ts';
@@ -194,6 +195,6 @@ function fitResumable<T>(job: TrainJob, run: () => T): T {
 
 /** What the trained model gives its own training rows (for `maflow eval`'s tail warning). */
 function trainingLogProb(model: CliModel, job: TrainJob): TrainingLogProb {
-  const lp = logDensities(model, job.x, job.context).sort();
-  return { min: lp[0], median: lp[lp.length >> 1], rows: lp.length };
+  const { worst, median, rows } = summarizeLogLikelihood(logDensities(model, job.x, job.context), job.x.cols);
+  return { min: worst, median, rows };
 }
