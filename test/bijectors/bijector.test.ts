@@ -11,20 +11,11 @@ import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregress
 import { Permute } from '../../src/bijectors/permute.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { invert } from '../../src/bijectors/inversion/invert.ts';
-import { DataError } from '../../src/core/data-error.ts';
 import { matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { assertNonFinite } from '../helpers/assert-non-finite.ts';
 
 const made = (contextFeatures = 0) => new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], contextFeatures, rng: new Rng(0) });
-
-function assertNonFinite(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof DataError, `a DataError, got ${String(error)}`);
-    assert.equal(error.code, 'non-finite');
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 test('every public direction refuses NaN and ±Infinity, naming the method, tensor, row and column', () => {
   const maf = made();

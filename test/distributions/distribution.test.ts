@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DataError } from '../../src/core/data-error.ts';
 import { matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { MixtureOfGaussians } from '../../src/distributions/mixture-of-gaussians.ts';
@@ -13,23 +12,15 @@ import { StandardNormal } from '../../src/distributions/standard-normal.ts';
 import { createMadeMog } from '../../src/flows/create-made-mog.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { createNsf } from '../../src/flows/create-nsf.ts';
+import { assertNonFinite } from '../helpers/assert-non-finite.ts';
 
 const maf = (contextFeatures = 0) => createMaf({ features: 2, layers: 2, hiddenUnits: [8], contextFeatures, rng: new Rng(0) });
 const f64 = (rows: number[][]) => matrix(rows, undefined, undefined, 'float64');
 
-function assertDataError(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof DataError, `a DataError, got ${String(error)}`);
-    assert.equal(error.code, 'non-finite');
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
-
 test('logProb refuses a NaN in x, naming the method, tensor, row and column', () => {
-  assertDataError(() => maf().logProb(matrix([[0.5, 1], [2, NaN], [0, 0]])),
+  assertNonFinite(() => maf().logProb(matrix([[0.5, 1], [2, NaN], [0, 0]])),
     /^TransformedDistribution\.logProb: x row 1, column 1 \(0-based\): expected a finite number, got NaN/);
-  assertDataError(() => new StandardNormal(2).logProb(matrix([[NaN, 0]])), /^StandardNormal\.logProb: x row 0, column 0 \(0-based\)/);
+  assertNonFinite(() => new StandardNormal(2).logProb(matrix([[NaN, 0]])), /^StandardNormal\.logProb: x row 0, column 0 \(0-based\)/);
 });
 
 test('logProb of a row with ±Infinity is −Infinity (support ℝᴰ); the other rows are unchanged', () => {
@@ -51,8 +42,8 @@ test('logProb of a row with ±Infinity is −Infinity (support ℝᴰ); the othe
 });
 
 test('a float64 value that overflows float32 on the cast into a float32 flow is refused naming row and column', () => {
-  assertDataError(() => maf().logProb(f64([[0, 0], [0, 1e300]])), /^TransformedDistribution\.logProb: x row 1, column 1 \(0-based\): 1e\+300 overflows float32/);
-  assertDataError(() => maf().logProb(f64([[-3.5e38, 0]])), /x row 0, column 0 \(0-based\): -3\.5e\+38 overflows float32/);
+  assertNonFinite(() => maf().logProb(f64([[0, 0], [0, 1e300]])), /^TransformedDistribution\.logProb: x row 1, column 1 \(0-based\): 1e\+300 overflows float32/);
+  assertNonFinite(() => maf().logProb(f64([[-3.5e38, 0]])), /x row 0, column 0 \(0-based\): -3\.5e\+38 overflows float32/);
   const lp = createMaf({ features: 2, layers: 1, hiddenUnits: [8], dtype: 'float64', rng: new Rng(0) }).logProb(f64([[1e300, 0]]));
   assert.equal(lp.length, 1, 'a float64 flow takes 1e300 (no cast)');
 });
@@ -66,11 +57,11 @@ test('-0, subnormals and the float32 extremes are ordinary values', () => {
 test('a non-finite context is refused by logProb and by sample (no limit there)', () => {
   const flow = maf(1);
   const x = matrix([[0, 0], [1, 1]]);
-  assertDataError(() => flow.logProb(x, { context: matrix([[0], [NaN]]) }), /^TransformedDistribution\.logProb: context row 1, column 0 \(0-based\)/);
-  assertDataError(() => flow.logProb(x, { context: matrix([[Infinity], [0]]) }), /context row 0, column 0 \(0-based\): expected a finite number, got Infinity/);
-  assertDataError(() => flow.sample(4, { context: matrix([[NaN]]), rng: new Rng(1) }), /^TransformedDistribution\.sample: context row 0, column 0 \(0-based\)/);
-  assertDataError(() => flow.sampleAndLogProb(2, { context: matrix([[1], [-Infinity]]), rng: new Rng(1) }), /context row 1, column 0/);
-  assertDataError(() => flow.sample(2, { context: f64([[1e300]]), rng: new Rng(1) }), /context row 0, column 0 \(0-based\): 1e\+300 overflows float32/);
+  assertNonFinite(() => flow.logProb(x, { context: matrix([[0], [NaN]]) }), /^TransformedDistribution\.logProb: context row 1, column 0 \(0-based\)/);
+  assertNonFinite(() => flow.logProb(x, { context: matrix([[Infinity], [0]]) }), /context row 0, column 0 \(0-based\): expected a finite number, got Infinity/);
+  assertNonFinite(() => flow.sample(4, { context: matrix([[NaN]]), rng: new Rng(1) }), /^TransformedDistribution\.sample: context row 0, column 0 \(0-based\)/);
+  assertNonFinite(() => flow.sampleAndLogProb(2, { context: matrix([[1], [-Infinity]]), rng: new Rng(1) }), /context row 1, column 0/);
+  assertNonFinite(() => flow.sample(2, { context: f64([[1e300]]), rng: new Rng(1) }), /context row 0, column 0 \(0-based\): 1e\+300 overflows float32/);
   assert.equal(flow.sample(3, { context: matrix([[0.5]]), rng: new Rng(1) }).rows, 3);
 });
 
