@@ -99,6 +99,8 @@ export type { FitOptions, FitResult, FitCheckpoint, FitStopReason, NonFiniteInpu
 export { fitReverseKl } from './train/fit-reverse-kl.ts';
 export type { FitReverseKlOptions, FitReverseKlResult, ReverseKlStepEvent } from './train/fit-reverse-kl.ts';
 export type { StepEvent, EpochEvent } from './train/progress-event.ts';
+export { remainingTime } from './train/remaining-time.ts';
+export type { RemainingTime, RemainingTimeInput, RunLimit } from './train/remaining-time.ts';
 export type { TrainingState, EpochRecord, BestState } from './train/training-state.ts';
 export type { Optimizer, OptimizerState } from './train/optimizer.ts';
 export { Adam } from './train/adam.ts';

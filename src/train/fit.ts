@@ -43,6 +43,11 @@ export interface FitOptions extends GradientStepOptions {
   onEpoch?: (event: EpochEvent) => void;
   /** Stops cleanly after the current step (the best parameters are restored). */
   signal?: AbortSignal;
+  /**
+   * Wall-time budget of this call, seconds: checked after every step, and once spent the run stops like early
+   * stopping (`stoppedBy: 'time'`, the best parameters restored). @default Infinity
+   */
+  maxSeconds?: number;
   /** What a non-finite loss or gradient does (see above). @default 'stop' */
   onDivergence?: 'stop' | 'halve-learning-rate';
   /** Retries of `'halve-learning-rate'` before giving up. @default 3 */
@@ -64,7 +69,8 @@ export interface FitOptions extends GradientStepOptions {
 }
 
 /**
- * Why `fit` stopped. Success: `'epochs'` (all epochs ran), `'patience'` (early stopping), `'abort'` (the signal).
+ * Why `fit` stopped. Success: `'epochs'` (all epochs ran), `'patience'` (early stopping), `'time'` (the `maxSeconds`
+ * budget was spent), `'abort'` (the signal).
  * Failure (`FitResult.failed`, with a `message`):
  * - `'divergence'`: a training loss or gradient norm became non-finite (the data may be the cause:
  *   `nonFiniteInput`), or the initial parameters already had a non-finite validation log-likelihood;
@@ -73,7 +79,7 @@ export interface FitOptions extends GradientStepOptions {
  * - `'no-improvement'`: no epoch beat the validation log-likelihood of the initial parameters, the best falling more
  *   than `noImprovementTolerance` short of it (the initial parameters are restored).
  */
-export type FitStopReason = 'epochs' | 'patience' | 'abort' | 'divergence' | 'exploded' | 'no-improvement';
+export type FitStopReason = 'epochs' | 'patience' | 'time' | 'abort' | 'divergence' | 'exploded' | 'no-improvement';
 
 /** The first non-finite number in `fit`'s inputs: the cause of a divergence. Indices are 0-based. */
 export interface NonFiniteInput {
@@ -125,6 +131,8 @@ export interface FitSettings {
   schedule: Schedule;
   clipGradNorm: number;
   patience: number;
+  /** `Infinity` without a budget. */
+  maxSeconds: number;
   rng: Rng;
   onDivergence: 'stop' | 'halve-learning-rate';
   maxDivergenceRetries: number;
@@ -137,8 +145,8 @@ export interface FitSettings {
  * Maximum-likelihood training of a flow (or any distribution with `logProbTrain`), following the MAF paper
  * (Papamakarios et al. 2017, §4): minimise `L(θ) = −(1/n) Σ_i log p_θ(x_i | c_i)` over shuffled minibatches with
  * Adam and an L2 penalty, evaluate the validation log-likelihood after every epoch (batch-norm population
- * statistics set from the training data first), stop early after `patience` epochs without improvement and
- * restore the best parameters.
+ * statistics set from the training data first), stop early after `patience` epochs without improvement (or once
+ * `maxSeconds` of wall time are spent, checked after every step) and restore the best parameters.
  * Shapes: `data [n, D]`, `context [n, C]` (conditional flows), `validationData [m, D]`, `validationContext [m, C]`.
  *
  * A failed run never looks like a success (`failed: true`, a one-line `message`). With a validation set, the
@@ -195,6 +203,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     schedule: resolveSchedule('fit', options.schedule ?? 'constant', epochs * steps),
     clipGradNorm: options.clipGradNorm ?? Infinity,
     patience,
+    maxSeconds: options.maxSeconds ?? Infinity,
     rng,
     onDivergence: options.onDivergence ?? 'stop',
     maxDivergenceRetries: options.maxDivergenceRetries ?? 3,
@@ -203,6 +212,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     options,
   };
   if (!(settings.learningRate > 0)) throw new RangeError(`fit: learningRate must be > 0, got ${settings.learningRate}`);
+  if (!(settings.maxSeconds > 0)) throw new RangeError(`fit: maxSeconds must be > 0, got ${settings.maxSeconds}`);
   if (!(settings.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be > 0, got ${settings.clipGradNorm}`);
   if (!(settings.explosionMargin > 0)) throw new RangeError(`fit: explosionMargin must be > 0, got ${settings.explosionMargin}`);
   if (!(settings.noImprovementTolerance >= 0)) {

@@ -1,4 +1,5 @@
 /** Progress events of `fit` and `fitReverseKl`: what a progress bar or a log line needs. */
+import type { RemainingTime } from './remaining-time.ts';
 
 /** After every optimiser step of `fit`. */
 export interface StepEvent {
@@ -14,8 +15,10 @@ export interface StepEvent {
   learningRate: number;
   /** Training throughput of this run so far. */
   rowsPerSecond: number;
-  /** Time left if every remaining epoch runs (early stopping may end sooner). */
+  /** Time left at the latest: until the epoch limit or the time budget (`remaining.latestSeconds`). */
   etaSeconds: number;
+  /** When the run ends, bounded by the epoch limit, early stopping and the time budget. */
+  remaining: RemainingTime;
 }
 
 /** After every epoch of `fit`, once the validation log-likelihood is known. */
@@ -31,7 +34,10 @@ export interface EpochEvent {
   /** Epochs since the last improvement. */
   patienceCounter: number;
   rowsPerSecond: number;
+  /** Time left at the latest: until the epoch limit or the time budget (`remaining.latestSeconds`). */
   etaSeconds: number;
+  /** When the run ends, bounded by the epoch limit, early stopping and the time budget. */
+  remaining: RemainingTime;
   /** Seconds since this `fit` call started. */
   seconds: number;
 }

@@ -8,6 +8,7 @@ import type { FitResult, FitSettings, FitStopReason, NonFiniteInput } from './fi
 import { flowBuffers, setPopulationStatistics } from './flow-buffers.ts';
 import { meanLogProb } from './mean-log-prob.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
+import { remainingTime, type RemainingTime } from './remaining-time.ts';
 import { restoreTensors, snapshotTensors, type NamedTensors } from './tensor-snapshot.ts';
 import type { BestState, EpochRecord, TrainingState } from './training-state.ts';
 
@@ -18,7 +19,7 @@ interface Failure {
   nonFiniteInput?: NonFiniteInput;
 }
 
-type EpochOutcome = { kind: 'done'; trainLoss: number } | { kind: 'abort' } | Failure;
+type EpochOutcome = { kind: 'done'; trainLoss: number } | { kind: 'abort' } | { kind: 'time' } | Failure;
 
 /** A completed epoch with its scores. */
 interface ScoredEpoch {
@@ -81,8 +82,8 @@ export class TrainingRun {
     while (this.epoch < this.s.epochs) {
       const good = this.snapshot();
       const outcome = this.trainEpoch();
-      if (outcome.kind === 'abort') {
-        stoppedBy = 'abort';
+      if (outcome.kind === 'abort' || outcome.kind === 'time') {
+        stoppedBy = outcome.kind;
         break;
       }
       const scored = outcome.kind === 'done' ? this.scoreEpoch(outcome.trainLoss) : outcome;
@@ -108,6 +109,10 @@ export class TrainingRun {
       }
       if (this.s.options.signal?.aborted === true) {
         stoppedBy = 'abort';
+        break;
+      }
+      if (this.epoch < this.s.epochs && this.secondsElapsed() >= this.s.maxSeconds) {
+        stoppedBy = 'time';
         break;
       }
     }
@@ -180,11 +185,13 @@ export class TrainingRun {
       this.step++;
       this.stepsThisCall++;
       lossSum += loss;
+      const remaining = this.remaining(b + 1);
       s.options.onStep?.({
         epoch: this.epoch + 1, step: this.step, loss, gradNorm: norm, learningRate,
-        rowsPerSecond: this.rowsPerSecond(), etaSeconds: this.eta((s.epochs - this.epoch) * this.stepsPerEpoch - b - 1),
+        rowsPerSecond: this.rowsPerSecond(), etaSeconds: remaining.latestSeconds, remaining,
       });
       if (s.options.signal?.aborted === true) return { kind: 'abort' };
+      if (this.secondsElapsed() >= s.maxSeconds) return { kind: 'time' };
     }
     return { kind: 'done', trainLoss: lossSum / this.stepsPerEpoch };
   }
@@ -206,12 +213,13 @@ export class TrainingRun {
         this.patienceCounter++;
       }
     }
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = this.secondsElapsed();
+    const remaining = this.remaining(0);
     this.s.options.onEpoch?.({
       epoch: this.epoch, step: this.step, trainLoss, validationLogLik,
       bestEpoch: this.best?.epoch ?? this.epoch, bestValidationLogLik: this.best?.validationLogLik ?? NaN,
       patienceCounter: this.patienceCounter, rowsPerSecond: this.rowsPerSecond(),
-      etaSeconds: this.eta((this.s.epochs - this.epoch) * this.stepsPerEpoch), seconds,
+      etaSeconds: remaining.latestSeconds, remaining, seconds,
     });
   }
 
@@ -234,8 +242,9 @@ export class TrainingRun {
       stoppedBy = 'no-improvement';
       message = this.noImprovementMessage();
     }
-    // An abort before the first epoch ends keeps the partly trained parameters: none of them has been scored yet.
-    const early = stoppedBy === 'abort' && this.history.length === 0;
+    // An abort or a spent budget before the first epoch ends keeps the partly trained parameters: none of them has
+    // been scored yet.
+    const early = (stoppedBy === 'abort' || stoppedBy === 'time') && this.history.length === 0;
     const champion = early ? null : this.best;
     if (champion !== null) {
       restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), champion.parameters);
@@ -255,7 +264,7 @@ export class TrainingRun {
       ...(message === undefined ? {} : { message }),
       ...(failure?.nonFiniteInput === undefined ? {} : { nonFiniteInput: failure.nonFiniteInput }),
       steps: this.step,
-      seconds: (performance.now() - this.started) / 1000,
+      seconds: this.secondsElapsed(),
     };
   }
 
@@ -322,9 +331,18 @@ export class TrainingRun {
     return seconds > 0 ? (this.stepsThisCall * this.s.batchSize) / seconds : 0;
   }
 
-  private eta(remainingSteps: number): number {
-    if (this.stepsThisCall === 0) return NaN;
-    return (((performance.now() - this.started) / 1000) / this.stepsThisCall) * Math.max(0, remainingSteps);
+  private secondsElapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** When the run will end, `stepInEpoch` steps into the epoch after the completed ones. */
+  private remaining(stepInEpoch: number): RemainingTime {
+    const seconds = this.secondsElapsed();
+    return remainingTime({
+      epoch: this.epoch, stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, epochs: this.s.epochs,
+      patience: this.s.validation === undefined ? Infinity : this.s.patience, epochsSinceBest: this.patienceCounter,
+      secondsPerStep: this.stepsThisCall === 0 ? NaN : seconds / this.stepsThisCall, budgetSeconds: this.s.maxSeconds - seconds,
+    });
   }
 }
 

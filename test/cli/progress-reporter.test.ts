@@ -6,13 +6,15 @@ import { createProgressReporter, formatDuration } from '../../src/cli/progress-r
 const epochEvent = {
   epoch: 3, step: 30, trainLoss: 1.23456, validationLogLik: -1.3, bestEpoch: 2, bestValidationLogLik: -1.25,
   patienceCounter: 1, rowsPerSecond: 12345.6, etaSeconds: 75, seconds: 4,
-};
+  remaining: { soonestSeconds: 75, soonestBy: 'epochs', latestSeconds: 75, latestBy: 'epochs' },
+} as const;
 
 describe('progress reporter', () => {
   it('writes one plain log line per epoch when stderr is not a terminal', () => {
     const stderr = new TextBuffer();
     const progress = createProgressReporter({ stdout: new TextBuffer(), stderr, stderrIsTTY: false }, { epochs: 10, stepsPerEpoch: 10 });
-    progress.onStep({ epoch: 3, step: 29, loss: 1.2, gradNorm: 1, learningRate: 1e-3, rowsPerSecond: 1e4, etaSeconds: 80 });
+    progress.onStep({ epoch: 3, step: 29, loss: 1.2, gradNorm: 1, learningRate: 1e-3, rowsPerSecond: 1e4, etaSeconds: 80,
+      remaining: { soonestSeconds: 80, soonestBy: 'epochs', latestSeconds: 80, latestBy: 'epochs' } });
     assert.equal(stderr.text(), '', 'steps are not logged');
     progress.onEpoch(epochEvent);
     progress.onEpoch({ ...epochEvent, epoch: 4, validationLogLik: NaN });

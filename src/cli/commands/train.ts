@@ -175,7 +175,7 @@ function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath
   }
   const epochsRun = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
   const ll = Number.isNaN(result.bestValidationLogLik) ? 'n/a' : `${result.bestValidationLogLik.toFixed(4)} nats`;
-  const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, abort: 'interrupted' }[stoppedBy];
+  const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, time: 'time budget spent', abort: 'interrupted' }[stoppedBy];
   io.stdout.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
     `model written to ${job.out} (${job.spec.kind} trained on ${job.x.rows} rows × ${job.x.cols} columns; ` +
     `backend ${describeBackend()}, ${result.seconds.toFixed(1)} s)\n`);
