@@ -54,6 +54,19 @@ export { RationalQuadraticSpline } from './bijectors/rational-quadratic-spline.t
 export type { RationalQuadraticSplineOptions } from './bijectors/rational-quadratic-spline.ts';
 export { invert, INVERSION_METHODS } from './bijectors/inversion/invert.ts';
 export type { InvertOptions, InversionResult, InversionMethod } from './bijectors/inversion/invert.ts';
+export { ElementwiseBijector } from './bijectors/elementwise-bijector.ts';
+export type { ElementwiseColumn } from './bijectors/elementwise-bijector.ts';
+export { Sigmoid } from './bijectors/sigmoid.ts';
+export type { SigmoidOptions, SigmoidConfig } from './bijectors/sigmoid.ts';
+export { Tanh } from './bijectors/tanh.ts';
+export type { TanhOptions, TanhConfig } from './bijectors/tanh.ts';
+export { Exp } from './bijectors/exp.ts';
+export type { ExpOptions, ExpConfig } from './bijectors/exp.ts';
+export { Softplus } from './bijectors/softplus.ts';
+export type { SoftplusOptions, SoftplusConfig } from './bijectors/softplus.ts';
+export { Bounds } from './bijectors/bounds.ts';
+export type { BoundsOptions, BoundsConfig, OutsideBounds } from './bijectors/bounds.ts';
+export type { ScalarBijectionName } from './bijectors/scalar-bijections.ts';
 // @exports:bijectors
 
 // distributions
@@ -91,6 +104,7 @@ export type { CreateNsfOptions } from './flows/create-nsf.ts';
 export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-options.ts';
 export { withStandardization } from './flows/with-standardization.ts';
 export type { WithStandardizationOptions } from './flows/with-standardization.ts';
+export { fitDataStandardize, dataEndBounds } from './flows/fit-data-standardize.ts';
 // @exports:flows
 
 // train

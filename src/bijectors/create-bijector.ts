@@ -17,17 +17,23 @@ import type { Activation } from '../kernels/kernels.ts';
 import { AffineCoupling, type AffineCouplingConfig } from './affine-coupling.ts';
 import { BatchNormalization, type BatchNormalizationConfig } from './batch-normalization.ts';
 import { Bijector, type BijectorConfig } from './bijector.ts';
+import { Bounds, type BoundsConfig } from './bounds.ts';
 import { Chain } from './chain.ts';
 import { createTransformer } from './create-transformer.ts';
+import { Exp } from './exp.ts';
 import { Invert } from './invert.ts';
 import { MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowConfig } from './masked-autoregressive-flow.ts';
 import { Permute } from './permute.ts';
 import { Scale, type ScaleConfig } from './scale.ts';
 import { Shift, type ShiftConfig } from './shift.ts';
+import { Sigmoid, type SigmoidConfig } from './sigmoid.ts';
+import { Softplus } from './softplus.ts';
 import { Standardize, type StandardizeConfig } from './standardize.ts';
+import { Tanh } from './tanh.ts';
 import type { TransformerConfig } from './transformer.ts';
 
-const KNOWN = ['MaskedAutoregressiveFlow', 'Chain', 'Permute', 'Invert', 'BatchNormalization', 'AffineCoupling', 'Shift', 'Scale', 'Standardize'];
+const KNOWN = ['MaskedAutoregressiveFlow', 'Chain', 'Permute', 'Invert', 'BatchNormalization', 'AffineCoupling', 'Shift', 'Scale', 'Standardize',
+  'Sigmoid', 'Tanh', 'Exp', 'Softplus', 'Bounds'];
 
 /**
  * Rebuilds any maflow bijector from its `config()`, recursively; weights are freshly initialised from `rng`
@@ -74,6 +80,19 @@ export function createBijector(config: BijectorConfig, rng: Rng = new Rng(0)): B
     }
     case 'Standardize':
       return Standardize.fromConfig(need(config, ['features', 'mean', 'std'], where) as StandardizeConfig);
+    case 'Sigmoid': {
+      const c = need(config, ['features'], where) as SigmoidConfig;
+      return new Sigmoid({ features: c.features, low: c.low, high: c.high, dtype: c.dtype });
+    }
+    case 'Tanh':
+    case 'Exp':
+    case 'Softplus': {
+      const c = need(config, ['features'], where) as BijectorConfig & { features: number; dtype?: Dtype };
+      const Elementwise = { Tanh, Exp, Softplus }[config.type];
+      return new Elementwise({ features: c.features, dtype: c.dtype });
+    }
+    case 'Bounds':
+      return Bounds.fromConfig(need(config, ['features', 'lower', 'upper'], where) as BoundsConfig);
     default:
       throw new Error(`createBijector: unknown bijector type '${config.type}' (expected one of ${KNOWN.join(', ')})`);
   }

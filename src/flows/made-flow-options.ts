@@ -43,6 +43,11 @@ export interface MadeFlowOptions extends MadeNetworkOptions {
   base?: BaseKind;
   /** Mixture components when `base` is `'mog'`. @default 10 */
   components?: number;
+  /**
+   * Bounded and half-bounded columns: one `[low, high]` per feature (`±Infinity` for an open end); a `Bounds` bijector
+   * at the data end maps them to the real line, so every sample respects them (see `Bounds`). @default none
+   */
+  bounds?: readonly (readonly [number, number])[];
 }
 
 /** The network options of a MADE (everything but dtype and rng), with `hiddenUnits` defaulted. */

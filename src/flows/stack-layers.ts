@@ -2,6 +2,7 @@ import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { BatchNormalization } from '../bijectors/batch-normalization.ts';
 import type { Bijector } from '../bijectors/bijector.ts';
+import { Bounds } from '../bijectors/bounds.ts';
 import { Chain } from '../bijectors/chain.ts';
 import { Permute } from '../bijectors/permute.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
@@ -21,6 +22,8 @@ export interface StackLayersOptions {
   base?: BaseKind;
   /** Mixture components when `base` is `'mog'`. @default 10 */
   components?: number;
+  /** One `[low, high]` per feature: a `Bounds` at the data end (first in data → base order). @default none */
+  bounds?: readonly (readonly [number, number])[];
   /** @default 'float32' */
   dtype?: Dtype;
   /** Seeds the permutations, the layers (through `layer`) and the base. @default new Rng(0) */
@@ -40,7 +43,8 @@ export type LayerFactory = (k: number, rng: Rng, dtype: Dtype) => Bijector;
 /**
  * The assembly every multi-layer factory shares: K layers, a `Permute` before each layer but the first (unless
  * `order` is `null`), a `BatchNormalization` after each layer when `batchNorm` is set, all over a base distribution:
- * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order.
+ * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order, with a
+ * `Bounds` in front when `bounds` are given.
  * The rng is drawn from in that order (permutation, layer, …, then the base), so a seed gives the same model.
  * `layerCount` checks and defaults K; call it first, so that a bad K is the first error a factory reports.
  *
@@ -57,6 +61,11 @@ export function stackLayers(options: StackLayersOptions, layer: LayerFactory): T
   const dtype = options.dtype ?? 'float32';
   const order = options.order === undefined ? 'reverse' : options.order;
   const bijectors: Bijector[] = [];
+  if (options.bounds !== undefined) {
+    const bounds = new Bounds({ bounds: options.bounds });
+    if (bounds.features !== features) throw new RangeError(`bounds: expected ${features} [low, high] pairs (one per feature), got ${bounds.features}`);
+    bijectors.push(bounds);
+  }
   for (let k = 0; k < options.layers; k++) {
     if (k > 0 && order !== null) bijectors.push(new Permute({ features, permutation: order, rng, dtype }));
     bijectors.push(layer(k, rng, dtype));

@@ -1,3 +1,5 @@
+import type { Bijector } from '../bijectors/bijector.ts';
+import { Bounds } from '../bijectors/bounds.ts';
 import { Chain } from '../bijectors/chain.ts';
 import { Standardize } from '../bijectors/standardize.ts';
 import type { Distribution } from '../distributions/distribution.ts';
@@ -16,7 +18,9 @@ export interface WithStandardizationOptions {
  * values while it takes and returns the user's units: the bijector becomes `Chain([data, …flow's chain])` (data → base
  * runs the `Standardize` first, so `log p(x) = log p̃((x − mean)/std) − Σ_d log std_d` and samples come out as
  * `ũ · std + mean`), and the context reaches the layers as `(c − mean_c)/std_c`. Nothing added is trainable: `fit` on
- * the raw data trains the layers and leaves the statistics as they are. A distribution that is not a
+ * the raw data trains the layers and leaves the statistics as they are. A flow with bounded columns (a `Bounds` first in
+ * its chain, as `createMaf({ bounds })` builds) keeps the `Bounds` at the very data end and gets the `Standardize` right
+ * after it, on the unbounded values: fit it with `fitDataStandardize(flow, x)`. A distribution that is not a
  * `TransformedDistribution` (a `MadeMog`) becomes the base of one. The result shares `flow`'s layers (train one of
  * the two, not both). Shapes: the flow's `[n, features]` and `[n, contextFeatures]`, unchanged.
  *
@@ -40,8 +44,7 @@ export function withStandardization(flow: Distribution, options: WithStandardiza
     if (context !== undefined && flow.contextStandardize !== undefined) {
       throw new RangeError('withStandardization: the flow already standardizes its context');
     }
-    const bijector = data === undefined ? flow.bijector
-      : new Chain([data, ...(flow.bijector instanceof Chain ? flow.bijector.bijectors : [flow.bijector])]);
+    const bijector = data === undefined ? flow.bijector : new Chain(withDataStandardize(flow.bijector, data));
     const pre = context ?? flow.contextStandardize;
     return new TransformedDistribution(flow.base, bijector, pre === undefined ? {} : { contextStandardize: pre });
   }
@@ -49,4 +52,10 @@ export function withStandardization(flow: Distribution, options: WithStandardiza
   // identity.
   const identity = (): Standardize => new Standardize({ mean: new Float64Array(flow.features), std: new Float64Array(flow.features).fill(1) });
   return new TransformedDistribution(flow, data ?? identity(), context === undefined ? {} : { contextStandardize: context });
+}
+
+/** The members of `bijector` with `data` in front, or right after a leading `Bounds` (which must stay at the data end). */
+function withDataStandardize(bijector: Bijector, data: Standardize): Bijector[] {
+  const members = bijector instanceof Chain ? [...bijector.bijectors] : [bijector];
+  return members[0] instanceof Bounds ? [members[0], data, ...members.slice(1)] : [data, ...members];
 }

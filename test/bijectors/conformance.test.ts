@@ -10,6 +10,11 @@ import { Scale } from '../../src/bijectors/scale.ts';
 import { Shift } from '../../src/bijectors/shift.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
+import { Bounds } from '../../src/bijectors/bounds.ts';
+import { Exp } from '../../src/bijectors/exp.ts';
+import { Sigmoid } from '../../src/bijectors/sigmoid.ts';
+import { Softplus } from '../../src/bijectors/softplus.ts';
+import { Tanh } from '../../src/bijectors/tanh.ts';
 import { conformance, type BijectorCase } from './conformance.ts';
 import { randomMatrix } from '../helpers/numeric.ts';
 
@@ -27,6 +32,13 @@ const batchNorm = (features: number) => (rng: Rng) => {
   }
   return bn;
 };
+
+/** A point of (0, 1) for every real v. */
+const unit = (v: number) => 1 / (1 + Math.exp(-v));
+/** Bounded, lower-bounded, upper-bounded and unbounded columns. */
+const boundsCase: [number, number][] = [[0, 1], [2, Infinity], [-Infinity, -1], [-Infinity, Infinity]];
+/** A point inside column c of `boundsCase` for every real v. */
+const boundsInput = (v: number, c: number) => [unit(v), 2 + Math.exp(v), -1 - Math.exp(v), v][c];
 
 export const bijectorCases: BijectorCase[] = [
   { name: 'MAF', make: maf({}) },
@@ -64,6 +76,21 @@ export const bijectorCases: BijectorCase[] = [
   {
     name: 'Chain coupling/BatchNormalization/coupling conditional',
     make: (rng) => new Chain([coupling({ contextFeatures: 2 })(rng), batchNorm(4)(rng), coupling({ contextFeatures: 2, reverseMask: true })(rng)]),
+  },
+  { name: 'Sigmoid', make: () => new Sigmoid({ features: 3, dtype: 'float64' }), domain: unit },
+  { name: 'Sigmoid on (−2, 3)', make: () => new Sigmoid({ features: 2, low: -2, high: 3, dtype: 'float64' }), domain: (v) => -2 + 5 * unit(v) },
+  { name: 'Invert(Sigmoid) (logit)', make: () => new Invert(new Sigmoid({ features: 3, dtype: 'float64' })), domain: unit },
+  { name: 'Tanh', make: () => new Tanh({ features: 3, dtype: 'float64' }), domain: (v) => Math.tanh(v / 2) },
+  { name: 'Invert(Tanh) (atanh)', make: () => new Invert(new Tanh({ features: 2, dtype: 'float64' })), domain: (v) => Math.tanh(v / 2) },
+  { name: 'Exp', make: () => new Exp({ features: 3, dtype: 'float64' }), domain: Math.exp },
+  { name: 'Invert(Exp) (log)', make: () => new Invert(new Exp({ features: 2, dtype: 'float64' })), domain: Math.exp },
+  { name: 'Softplus', make: () => new Softplus({ features: 3, dtype: 'float64' }), domain: Math.exp },
+  { name: 'Invert(Softplus)', make: () => new Invert(new Softplus({ features: 2, dtype: 'float64' })), domain: Math.exp },
+  { name: 'Bounds (two-sided, lower, upper, none)', make: () => new Bounds({ bounds: boundsCase }), domain: boundsInput },
+  {
+    name: 'Chain Bounds/Standardize/MAF conditional (a bounded standardized flow)',
+    make: (rng) => new Chain([new Bounds({ bounds: boundsCase }), new Standardize({ mean: [0, 1, -1, 0], std: [1, 2, 0.5, 1] }), maf({ contextFeatures: 2 })(rng)]),
+    domain: boundsInput,
   },
 ];
 

@@ -23,6 +23,11 @@ export interface BijectorCase {
   perturb?: number;
   /** Run the batch-statistics (training mode) checks only in eval mode. */
   evalOnly?: boolean;
+  /**
+   * Maps each N(0, inputScale²) test value into the points where both directions are defined (e.g. into (0, 1) for a
+   * logit). @default the identity
+   */
+  domain?: (v: number, column: number) => number;
 }
 
 function perturb(b: Bijector, rng: Rng, scale: number): void {
@@ -47,6 +52,7 @@ export function conformance(c: BijectorCase): void {
     perturb(b, rng, c.perturb ?? 0.2);
     const n = 7;
     const x = randomMatrix(n, b.features, rng, c.inputScale ?? 1);
+    if (c.domain !== undefined) x.data.set(x.data.map((v, k) => c.domain!(v, k % b.features)));
     return { rng, b, n, x, options: contextOf(b, n, rng) };
   };
 
