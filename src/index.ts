@@ -67,6 +67,10 @@ export type { SoftplusOptions, SoftplusConfig } from './bijectors/softplus.ts';
 export { Bounds } from './bijectors/bounds.ts';
 export type { BoundsOptions, BoundsConfig, OutsideBounds } from './bijectors/bounds.ts';
 export type { ScalarBijectionName } from './bijectors/scalar-bijections.ts';
+export { LuLinear } from './bijectors/lu-linear.ts';
+export type { LuLinearOptions, LuLinearConfig } from './bijectors/lu-linear.ts';
+export { ActNorm } from './bijectors/act-norm.ts';
+export type { ActNormOptions, ActNormConfig } from './bijectors/act-norm.ts';
 // @exports:bijectors
 
 // distributions

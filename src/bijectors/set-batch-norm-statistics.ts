@@ -52,14 +52,22 @@ function pushThrough(b: Bijector, x: Matrix, context: Matrix | null, counter: { 
   if (b instanceof Chain) {
     // Layers after the last batch normalisation need not run unless the caller needs this chain's output.
     let last = b.bijectors.length - 1;
-    if (!needOutput) while (last >= 0 && collectBuffers(b.bijectors[last]).length === 0) last--;
+    if (!needOutput) while (last >= 0 && !hasBatchNorm(b.bijectors[last])) last--;
     let value = x;
     for (let i = 0; i <= last; i++) value = pushThrough(b.bijectors[i], value, context, counter, needOutput || i < last);
     return value;
   }
-  if (collectBuffers(b).length > 0) {
+  if (hasBatchNorm(b)) {
     throw new Error(`setBatchNormStatistics: cannot set BatchNormalization statistics inside ${b.constructor.name} (only directly or inside Chain)`);
   }
   // Internal passes over values the caller gave (fit's training data): no value check per layer.
   return needOutput ? b.inverse(x, b.contextFeatures > 0 && context !== null ? { context, validateArgs: false } : { validateArgs: false }) : x;
+}
+
+/**
+ * Whether `b` holds batch-normalisation statistics (buffers named `…runningMean` / `…runningVariance`, the contract of
+ * `BatchNormalization`); other buffers, such as `ActNorm`'s initialisation flag, are not statistics to set.
+ */
+function hasBatchNorm(b: Bijector): boolean {
+  return collectBuffers(b).some(([name]) => /(^|\.)running(Mean|Variance)$/.test(name));
 }
