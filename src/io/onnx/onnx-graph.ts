@@ -1,0 +1,171 @@
+import { ATTRIBUTE_TYPE, encodeModelMessage, ONNX_TYPE, type AttributeMessage, type NodeMessage, type OnnxElementType,
+  type TensorMessage, type ValueInfoMessage } from './onnx-proto.ts';
+
+/** The ONNX operator set the exported graphs use (ONNX 1.12; onnxruntime ≥ 1.12, onnxruntime-web included). */
+export const ONNX_OPSET = 17;
+/** The ONNX IR version that goes with `ONNX_OPSET`. */
+export const ONNX_IR_VERSION = 8;
+
+/** A value in the graph: the name of a tensor. */
+export type Value = string;
+
+/** A node attribute: integers are `int` attributes; wrap a float in `{ float }`, a float list in `{ floats }`. */
+export type AttributeValue = number | readonly number[] | string | { float: number } | { floats: readonly number[] };
+
+/** A dimension of a graph input or output: a size, or a symbolic name such as `'n'` (the batch). */
+export type Dimension = number | string;
+
+/** A graph input or output: name, element type, shape and what it holds. */
+export interface OnnxTensorInfo {
+  name: string;
+  type: OnnxElementType;
+  shape: Dimension[];
+  description: string;
+}
+
+/**
+ * Builds one ONNX graph: inputs, constant initializers (deduplicated scalars), nodes in topological order (each node is
+ * appended after its inputs exist), outputs; `encode` gives the `.onnx` bytes. Names are made unique from hints.
+ */
+export class OnnxGraph {
+  private readonly nodes: NodeMessage[] = [];
+  private readonly initializers: TensorMessage[] = [];
+  private readonly inputs: ValueInfoMessage[] = [];
+  private readonly outputs: ValueInfoMessage[] = [];
+  private readonly used = new Set<string>();
+  private readonly scalars = new Map<string, Value>();
+  private readonly reserved = new Set<string>();
+
+  /** Keeps `names` for `output` (no node takes them before). */
+  reserve(names: readonly string[]): void {
+    for (const name of names) {
+      this.used.add(name);
+      this.reserved.add(name);
+    }
+  }
+
+  /** A fresh name from `hint`. */
+  name(hint: string): string {
+    let name = hint;
+    for (let k = 1; this.used.has(name); k++) name = `${hint}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+
+  /** Declares a graph input and returns its value. */
+  input(info: OnnxTensorInfo): Value {
+    if (this.used.has(info.name)) throw new Error(`OnnxGraph: the name '${info.name}' is taken`);
+    this.used.add(info.name);
+    this.inputs.push(valueInfo(info));
+    return info.name;
+  }
+
+  /** Declares `value` as the graph output `info.name` (renaming it through an Identity node). */
+  output(value: Value, info: OnnxTensorInfo): void {
+    if (!this.reserved.delete(info.name)) {
+      if (this.used.has(info.name)) throw new Error(`OnnxGraph: the name '${info.name}' is taken`);
+      this.used.add(info.name);
+    }
+    this.nodes.push({ name: this.name(`Identity_${info.name}`), opType: 'Identity', input: [value], output: [info.name], attribute: [] });
+    this.outputs.push(valueInfo(info));
+  }
+
+  /** Appends a node with one output; `''` in `inputs` is an omitted optional input. */
+  op(opType: string, inputs: readonly Value[], attributes: Record<string, AttributeValue> = {}, hint = opType): Value {
+    return this.opN(opType, inputs, 1, attributes, hint)[0];
+  }
+
+  /** Appends a node with `count` outputs. */
+  opN(opType: string, inputs: readonly Value[], count: number, attributes: Record<string, AttributeValue> = {}, hint = opType): Value[] {
+    const output = Array.from({ length: count }, () => this.name(hint));
+    const attribute = Object.entries(attributes).map(([name, value]) => attributeMessage(name, value));
+    this.nodes.push({ name: output[0], opType, input: [...inputs], output, attribute });
+    return output;
+  }
+
+  /** A float32 constant of shape `dims` (values rounded from whatever precision they come in). */
+  floats(values: ArrayLike<number>, dims: readonly number[], hint = 'const'): Value {
+    return this.tensor(new Float32Array(Array.from(values)), 'float', dims, hint);
+  }
+
+  /** A float64 constant. */
+  doubles(values: ArrayLike<number>, dims: readonly number[], hint = 'const'): Value {
+    return this.tensor(new Float64Array(Array.from(values)), 'double', dims, hint);
+  }
+
+  /** An int64 constant (indices, shapes, axes). */
+  ints(values: readonly number[], dims: readonly number[] = [values.length], hint = 'ints'): Value {
+    return this.tensor(new BigInt64Array(values.map((v) => BigInt(v))), 'int64', dims, hint);
+  }
+
+  /** A float32 scalar, one initializer per distinct value. */
+  scalar(value: number): Value {
+    const key = `f${Object.is(value, -0) ? '-0' : value}`;
+    let name = this.scalars.get(key);
+    if (name === undefined) {
+      name = this.floats([value], [], 'scalar');
+      this.scalars.set(key, name);
+    }
+    return name;
+  }
+
+  /** The model bytes, with `metadata` as `metadata_props`. */
+  encode(options: { docString: string; producerVersion: string; metadata: Record<string, string> }): Uint8Array {
+    return encodeModelMessage({
+      irVersion: ONNX_IR_VERSION,
+      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      producerName: 'maflow',
+      producerVersion: options.producerVersion,
+      docString: options.docString,
+      graph: { name: 'maflow', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      metadataProps: Object.entries(options.metadata).map(([key, value]) => ({ key, value })),
+    });
+  }
+
+  /** The number of nodes so far. */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  private tensor(data: Float32Array | Float64Array | BigInt64Array, type: OnnxElementType, dims: readonly number[], hint: string): Value {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size !== data.length) throw new Error(`OnnxGraph: ${data.length} values for a tensor of shape [${dims.join(', ')}]`);
+    const name = this.name(hint);
+    this.initializers.push({ name, dims: [...dims], dataType: ONNX_TYPE[type], rawData: littleEndianBytes(data) });
+    return name;
+  }
+}
+
+/** The bytes of `data` in little-endian order (ONNX's raw_data), whatever the platform's order. */
+function littleEndianBytes(data: Float32Array | Float64Array | BigInt64Array): Uint8Array {
+  const bytes = new Uint8Array(data.byteLength);
+  const view = new DataView(bytes.buffer);
+  const width = data.BYTES_PER_ELEMENT;
+  for (let k = 0; k < data.length; k++) {
+    if (data instanceof Float32Array) view.setFloat32(k * width, data[k], true);
+    else if (data instanceof Float64Array) view.setFloat64(k * width, data[k], true);
+    else view.setBigInt64(k * width, data[k], true);
+  }
+  return bytes;
+}
+
+function valueInfo(info: OnnxTensorInfo): ValueInfoMessage {
+  return {
+    name: info.name,
+    docString: info.description,
+    type: {
+      tensorType: {
+        elemType: ONNX_TYPE[info.type],
+        shape: { dim: info.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function attributeMessage(name: string, value: AttributeValue): AttributeMessage {
+  if (typeof value === 'number') return { name, type: ATTRIBUTE_TYPE.int, i: value };
+  if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.string, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: ATTRIBUTE_TYPE.ints, ints: [...value] };
+  if ('float' in value) return { name, type: ATTRIBUTE_TYPE.float, f: value.float };
+  return { name, type: ATTRIBUTE_TYPE.floats, floats: [...(value as { floats: readonly number[] }).floats] };
+}

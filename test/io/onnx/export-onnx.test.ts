@@ -1,0 +1,198 @@
+/**
+ * Every flow kind exported to ONNX and run in ONNX Runtime (onnxruntime-node, CPU): the log-density graph against
+ * `flow.logProb`, and the sampling graph, fed the very standard normals and uniforms that maflow's sampler drew (a
+ * recording generator), against `flow.sampleAndLogProb` — to 1e-5 relative (relative to max(|value|, 1), so that a
+ * log-density near 0 is not held to an absolute 1e-10). Weights are perturbed away from the near-identity
+ * initialisation, so that every layer matters.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import {
+  AffineCoupling, Bijector, Chain, DiagNormal, MaskedAutoregressiveFlow, RationalQuadraticSpline, Rng, Scale, Shift, Standardize, TransformedDistribution,
+  createIaf, createMade, createMadeMog, createMaf, createMafMog, createNsf, createRealNvp, exportOnnx, onnxSignature,
+  withStandardization, type BijectorConfig, type BijectorResult, type Distribution, type Matrix,
+} from '../../../src/index.ts';
+import { collectBuffers } from '../../../src/bijectors/collect-buffers.ts';
+import { UnsupportedOnnxError } from '../../../src/io/onnx/unsupported-onnx-error.ts';
+
+const D = 3;
+const C = 2;
+const N = 40;
+const TOLERANCE = 1e-5;
+
+/** A generator that records the standard normals and uniforms it hands out (not the uniforms behind a normal). */
+class RecordingRng extends Rng {
+  readonly normals: number[] = [];
+  readonly uniforms: number[] = [];
+  private inNormal = 0;
+  override normal(): number {
+    this.inNormal++;
+    const v = super.normal();
+    this.inNormal--;
+    this.normals.push(v);
+    return v;
+  }
+  override uniform(): number {
+    const v = super.uniform();
+    if (this.inNormal === 0) this.uniforms.push(v);
+    return v;
+  }
+}
+
+/** Moves every parameter and batch-norm statistic away from its initial value (the masked entries do not matter). */
+function perturb(flow: Distribution, seed: number, scale = 0.4): Distribution {
+  const rng = new Rng(seed);
+  for (const [, p] of flow.namedParameters()) for (let k = 0; k < p.value.length; k++) p.value[k] += scale * rng.normal();
+  for (const [name, b] of collectBuffers(flow)) {
+    for (let k = 0; k < b.length; k++) b[k] = name.endsWith('Variance') ? 0.5 + rng.uniform() : 0.3 * rng.normal();
+  }
+  flow.train(false);
+  return flow;
+}
+
+const rng = () => new Rng(7);
+const hiddenUnits = [8, 8];
+const standardization = {
+  data: new Standardize({ mean: [10, -3, 0.5], std: [2, 0.5, 4] }),
+  context: new Standardize({ mean: [100, -1], std: [20, 3] }),
+};
+/** A chain of the elementwise bijectors over a diagonal normal base. */
+function shiftScale(): Distribution {
+  const bijector = new Chain([new Shift({ features: D, shift: [0.5, -1, 2] }), new Scale({ features: D, logScale: [0.3, -0.2, 0.1] }),
+    new MaskedAutoregressiveFlow({ features: D, hiddenUnits: [8], rng: rng() })]);
+  return new TransformedDistribution(new DiagNormal({ features: D, loc: [0.1, 0.2, -0.3], logScale: [0.2, -0.1, 0.3] }), bijector);
+}
+
+/** Every flow kind, small; the conditional ones take a context of width C. */
+const CASES: Array<[string, () => Distribution]> = [
+  ['MAF', () => createMaf({ features: D, layers: 3, hiddenUnits, rng: rng() })],
+  ['MAF, batch norm', () => createMaf({ features: D, layers: 2, hiddenUnits, batchNorm: true, rng: rng() })],
+  ['MAF, random degrees and order, tanh, residual, shift-only', () => createMaf({
+    features: D, layers: 2, hiddenUnits, degrees: 'random', order: 'random', activation: 'tanh', residual: true, shiftOnly: true, rng: rng(),
+  })],
+  ['MAF, elu, unclipped log-scale', () => createMaf({ features: D, layers: 2, hiddenUnits: [8], activation: 'elu', logScaleBound: Infinity, rng: rng() })],
+  ['MAF, conditional, standardized', () => withStandardization(createMaf({ features: D, layers: 2, hiddenUnits, contextFeatures: C, rng: rng() }), standardization)],
+  ['MAF, mixture-of-Gaussians base', () => createMaf({ features: D, layers: 2, hiddenUnits, base: 'mog', components: 3, rng: rng() })],
+  ['IAF', () => createIaf({ features: D, layers: 2, hiddenUnits, rng: rng() })],
+  ['IAF, conditional', () => createIaf({ features: D, layers: 2, hiddenUnits, contextFeatures: C, rng: rng() })],
+  ['Real NVP, batch norm', () => createRealNvp({ features: D, layers: 3, hiddenUnits, batchNorm: true, rng: rng() })],
+  ['Real NVP, conditional, softplus', () => createRealNvp({ features: D, layers: 2, hiddenUnits, contextFeatures: C, activation: 'softplus', rng: rng() })],
+  ['NSF', () => createNsf({ features: D, layers: 2, hiddenUnits, bins: 5, tailBound: 2, rng: rng() })],
+  ['NSF, conditional', () => createNsf({ features: D, layers: 2, hiddenUnits, bins: 3, contextFeatures: C, rng: rng() })],
+  ['MADE', () => createMade({ features: D, hiddenUnits, rng: rng() })],
+  ['MADE MoG', () => createMadeMog({ features: D, hiddenUnits, components: 4, rng: rng() })],
+  ['MADE MoG, conditional', () => createMadeMog({ features: D, hiddenUnits, components: 3, contextFeatures: C, rng: rng() })],
+  ['MAF MoG, conditional, standardized', () => withStandardization(createMafMog({ features: D, layers: 2, hiddenUnits, components: 3, contextFeatures: C, rng: rng() }), standardization)],
+  ['a spline coupling', () => new TransformedDistribution(new DiagNormal({ features: D }), new AffineCoupling({
+    features: D, hiddenUnits: [8], contextFeatures: C, transformer: new RationalQuadraticSpline({ bins: 4 }), rng: rng(),
+  }))],
+  ['shift, scale, diagonal normal', shiftScale],
+];
+
+function tensor(data: ArrayLike<number>, rows: number, cols: number): ort.Tensor {
+  return new ort.Tensor('float32', Float32Array.from(data), [rows, cols]);
+}
+
+/** Data rows in the flow's units: around the standardization's mean when there is one. */
+function dataRows(flow: Distribution, seed: number): Matrix {
+  const r = new Rng(seed);
+  const data = new Float32Array(N * D);
+  const dataStd = hasStandardization(flow) ? standardization.data : null;
+  for (let k = 0; k < data.length; k++) data[k] = dataStd === null ? 1.5 * r.normal() : dataStd.mean[k % D] + dataStd.std[k % D] * 1.2 * r.normal();
+  return { rows: N, cols: D, data };
+}
+
+function contextRows(flow: Distribution, seed: number): Matrix | undefined {
+  if (flow.contextFeatures === 0) return undefined;
+  const r = new Rng(seed);
+  const data = new Float32Array(N * C);
+  const pre = hasStandardization(flow) ? standardization.context : null;
+  for (let k = 0; k < data.length; k++) data[k] = pre === null ? r.normal() : pre.mean[k % C] + pre.std[k % C] * r.normal();
+  return { rows: N, cols: C, data };
+}
+
+function hasStandardization(flow: Distribution): boolean {
+  return flow instanceof TransformedDistribution && flow.contextStandardize !== undefined;
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let worst = 0;
+  let at = -1;
+  for (let k = 0; k < expected.length; k++) {
+    const error = Math.abs(actual[k] - expected[k]) / Math.max(1, Math.abs(expected[k]));
+    if (!(error <= worst)) {
+      worst = error;
+      at = k;
+    }
+  }
+  assert.ok(worst <= TOLERANCE, `${what}: relative error ${worst} at ${at} (onnx ${actual[at]}, maflow ${expected[at]})`);
+}
+
+for (const [name, make] of CASES) {
+  test(`ONNX Runtime gives maflow's log-densities and samples: ${name}`, async () => {
+    const flow = perturb(make(), 11);
+    const x = dataRows(flow, 3);
+    const context = contextRows(flow, 4);
+    const feeds: Record<string, ort.Tensor> = { x: tensor(x.data, N, D) };
+    if (context !== undefined) feeds.context = tensor(context.data, N, C);
+    const session = await ort.InferenceSession.create(exportOnnx(flow));
+    assert.deepEqual(session.inputNames, onnxSignature(flow).inputs.map((i) => i.name));
+    const { log_prob: logProb } = await session.run(feeds);
+    assert.deepEqual(logProb.dims, [N]);
+    assertClose(logProb.data as Float32Array, flow.logProb(x, context === undefined ? {} : { context }), 'log_prob');
+
+    const recorder = new RecordingRng(5);
+    const drawn = flow.sampleAndLogProb(N, { rng: recorder, ...(context === undefined ? {} : { context }) });
+    const sampler = await ort.InferenceSession.create(exportOnnx(flow, { graph: 'sample' }));
+    const uniform = onnxSignature(flow, 'sample').inputs.find((i) => i.name === 'uniform');
+    const U = uniform === undefined ? 0 : uniform.shape[1] as number;
+    // A MADE MoG draws feature by feature (d outer, row inner); every other base row by row.
+    const featureMajor = U === D;
+    const sampleFeeds: Record<string, ort.Tensor> = { noise: tensor(rowMajor(recorder.normals, D, featureMajor), N, D) };
+    if (U > 0) sampleFeeds.uniform = tensor(rowMajor(recorder.uniforms, U, featureMajor), N, U);
+    if (context !== undefined) sampleFeeds.context = feeds.context;
+    const out = await sampler.run(sampleFeeds);
+    assertClose(out.samples.data as Float32Array, drawn.samples.data, 'samples');
+    assertClose(out.log_prob.data as Float32Array, drawn.logProb, 'sample log_prob');
+  });
+}
+
+/** Recorded draws as a row-major `[N, cols]` matrix (transposed when they were drawn column by column). */
+function rowMajor(draws: number[], cols: number, featureMajor: boolean): number[] {
+  assert.equal(draws.length, N * cols, 'one draw per entry');
+  if (!featureMajor) return draws;
+  return Array.from({ length: N * cols }, (_, k) => draws[(k % cols) * N + Math.floor(k / cols)]);
+}
+
+test('a flow with a bijector the export does not know is refused naming it', () => {
+  class Twist extends Bijector {
+    readonly features = D;
+    readonly contextFeatures = 0;
+    readonly dtype = 'float32' as const;
+    readonly inverseIsParallel = true;
+    readonly forwardIsParallel = true;
+    protected computeForward(u: Matrix): BijectorResult { return { output: u, logDet: new Float64Array(u.rows) }; }
+    protected computeInverse(x: Matrix): BijectorResult { return { output: x, logDet: new Float64Array(x.rows) }; }
+    config(): BijectorConfig { return { type: 'Twist' }; }
+  }
+  const flow = new TransformedDistribution(createMade({ features: D, hiddenUnits: [4], rng: rng() }), new Twist());
+  assert.throws(() => exportOnnx(flow), (error: Error) => error instanceof UnsupportedOnnxError
+    && /cannot export the bijector Twist \(the export knows Chain, /.test(error.message));
+  assert.throws(() => exportOnnx(createMaf({ features: D, layers: 1, rng: rng() }), { graph: 'logprob' as 'logProb' }), /graph must be 'logProb' or 'sample'/);
+});
+
+test('the exported model carries its signature, columns and opset', async () => {
+  const flow = withStandardization(createMaf({ features: D, layers: 1, hiddenUnits: [4], contextFeatures: C, rng: rng() }), standardization);
+  const bytes = exportOnnx(flow, { columns: ['a', 'b', 'c'], contextColumns: ['t', 'u'], metadata: { trainedOn: 'x.csv' } });
+  const session = await ort.InferenceSession.create(bytes);
+  assert.deepEqual(session.inputNames, ['x', 'context']);
+  assert.deepEqual(session.outputNames, ['log_prob']);
+  const text = new TextDecoder('latin1').decode(bytes);
+  for (const needle of ['maflow.columns', '["a","b","c"]', '["t","u"]', 'trainedOn', 'x.csv']) assert.ok(text.includes(needle), needle);
+  // An empty batch is a batch too.
+  const empty = await session.run({ x: tensor([], 0, D), context: tensor([], 0, C) });
+  assert.deepEqual(empty.log_prob.dims, [0]);
+});
+
