@@ -14,6 +14,7 @@
 import type { Dtype } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { Activation } from '../kernels/kernels.ts';
+import { ActNorm, type ActNormConfig } from './act-norm.ts';
 import { AffineCoupling, type AffineCouplingConfig } from './affine-coupling.ts';
 import { BatchNormalization, type BatchNormalizationConfig } from './batch-normalization.ts';
 import { Bijector, type BijectorConfig } from './bijector.ts';
@@ -22,6 +23,7 @@ import { Chain } from './chain.ts';
 import { createTransformer } from './create-transformer.ts';
 import { Exp } from './exp.ts';
 import { Invert } from './invert.ts';
+import { LuLinear, type LuLinearConfig } from './lu-linear.ts';
 import { MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowConfig } from './masked-autoregressive-flow.ts';
 import { Permute } from './permute.ts';
 import { Scale, type ScaleConfig } from './scale.ts';
@@ -33,7 +35,7 @@ import { Tanh } from './tanh.ts';
 import type { TransformerConfig } from './transformer.ts';
 
 const KNOWN = ['MaskedAutoregressiveFlow', 'Chain', 'Permute', 'Invert', 'BatchNormalization', 'AffineCoupling', 'Shift', 'Scale', 'Standardize',
-  'Sigmoid', 'Tanh', 'Exp', 'Softplus', 'Bounds'];
+  'Sigmoid', 'Tanh', 'Exp', 'Softplus', 'Bounds', 'LuLinear', 'ActNorm'];
 
 /**
  * Rebuilds any maflow bijector from its `config()`, recursively; weights are freshly initialised from `rng`
@@ -93,6 +95,14 @@ export function createBijector(config: BijectorConfig, rng: Rng = new Rng(0)): B
     }
     case 'Bounds':
       return Bounds.fromConfig(need(config, ['features', 'lower', 'upper'], where) as BoundsConfig);
+    case 'LuLinear': {
+      const c = need(config, ['features', 'permutation'], where) as LuLinearConfig;
+      return new LuLinear({ features: c.features, permutation: c.permutation, dtype: c.dtype });
+    }
+    case 'ActNorm': {
+      const c = need(config, ['features'], where) as ActNormConfig;
+      return new ActNorm({ features: c.features, dtype: c.dtype });
+    }
     default:
       throw new Error(`createBijector: unknown bijector type '${config.type}' (expected one of ${KNOWN.join(', ')})`);
   }

@@ -18,6 +18,10 @@ export interface CreateRealNvpOptions {
   contextFeatures?: number;
   /** A BatchNormalization after each coupling (data → base order). @default false */
   batchNorm?: boolean;
+  /** An ActNorm after each coupling (data → base order). @default false */
+  actNorm?: boolean;
+  /** Bounded columns: one `[low, high]` per feature, mapped to the real line at the data end (see `Bounds`). @default none */
+  bounds?: readonly (readonly [number, number])[];
   /** @default 'relu' */
   activation?: Activation;
   /** The first layer's mask ('alternate': even features kept; 'half': first ⌊D/2⌋ kept); then it flips. @default 'alternate' */

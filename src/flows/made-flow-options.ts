@@ -37,8 +37,13 @@ export interface MadeNetworkOptions {
 export interface MadeFlowOptions extends MadeNetworkOptions {
   /** Number of autoregressive layers K. @default 5 */
   layers?: number;
-  /** Feature order between layers: reversed, or a fresh random permutation each time. @default 'reverse' */
-  order?: 'reverse' | 'random';
+  /**
+   * Feature order between layers: reversed, a fresh random permutation each time, or `'lu'`: a learnable `LuLinear`
+   * mixing (starting as the reversal). @default 'reverse'
+   */
+  order?: 'reverse' | 'random' | 'lu';
+  /** An `ActNorm` (data-initialised per-feature affine) after each layer, data → base order. @default false */
+  actNorm?: boolean;
   /** Base distribution. @default 'normal' */
   base?: BaseKind;
   /** Mixture components when `base` is `'mog'`. @default 10 */

@@ -3,7 +3,9 @@ import { Rng } from '../core/rng.ts';
 import { BatchNormalization } from '../bijectors/batch-normalization.ts';
 import type { Bijector } from '../bijectors/bijector.ts';
 import { Bounds } from '../bijectors/bounds.ts';
+import { ActNorm } from '../bijectors/act-norm.ts';
 import { Chain } from '../bijectors/chain.ts';
+import { LuLinear } from '../bijectors/lu-linear.ts';
 import { Permute } from '../bijectors/permute.ts';
 import { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { createBase, type BaseKind } from './create-base.ts';
@@ -14,10 +16,15 @@ export interface StackLayersOptions {
   features: number;
   /** K, as checked by `layerCount`. */
   layers: number;
-  /** Feature order between layers; `null`: no permutations (e.g. couplings that alternate masks). @default 'reverse' */
-  order?: 'reverse' | 'random' | null;
+  /**
+   * Feature order between layers: a `Permute` ('reverse', 'random'), a learnable `LuLinear` starting as the reversal
+   * ('lu'), or `null`: nothing between the layers (e.g. couplings that alternate masks). @default 'reverse'
+   */
+  order?: 'reverse' | 'random' | 'lu' | null;
   /** A BatchNormalization after each layer (data → base order). @default false */
   batchNorm?: boolean;
+  /** An ActNorm after each layer (data → base order; after the batch normalisation when both are set). @default false */
+  actNorm?: boolean;
   /** Base distribution. @default 'normal' */
   base?: BaseKind;
   /** Mixture components when `base` is `'mog'`. @default 10 */
@@ -41,8 +48,9 @@ export function layerCount(where: string, layers: number | undefined): number {
 export type LayerFactory = (k: number, rng: Rng, dtype: Dtype) => Bijector;
 
 /**
- * The assembly every multi-layer factory shares: K layers, a `Permute` before each layer but the first (unless
- * `order` is `null`), a `BatchNormalization` after each layer when `batchNorm` is set, all over a base distribution:
+ * The assembly every multi-layer factory shares: K layers, a `Permute` (or, with `order: 'lu'`, a `LuLinear`) before
+ * each layer but the first (unless `order` is `null`), a `BatchNormalization` and/or an `ActNorm` after each layer
+ * when `batchNorm` / `actNorm` is set, all over a base distribution:
  * `TransformedDistribution(base, Chain([layer_0, bn_0, perm, layer_1, bn_1, …]))` in data → base order, with a
  * `Bounds` in front when `bounds` are given.
  * The rng is drawn from in that order (permutation, layer, …, then the base), so a seed gives the same model.
@@ -67,9 +75,12 @@ export function stackLayers(options: StackLayersOptions, layer: LayerFactory): T
     bijectors.push(bounds);
   }
   for (let k = 0; k < options.layers; k++) {
-    if (k > 0 && order !== null) bijectors.push(new Permute({ features, permutation: order, rng, dtype }));
+    if (k > 0 && order !== null) {
+      bijectors.push(order === 'lu' ? new LuLinear({ features, permutation: 'reverse', dtype }) : new Permute({ features, permutation: order, rng, dtype }));
+    }
     bijectors.push(layer(k, rng, dtype));
     if (options.batchNorm === true) bijectors.push(new BatchNormalization({ features, dtype }));
+    if (options.actNorm === true) bijectors.push(new ActNorm({ features, dtype }));
   }
   const base = createBase(options.base ?? 'normal', { features, dtype, rng, components: options.components });
   return new TransformedDistribution(base, new Chain(bijectors));

@@ -115,6 +115,10 @@ export function impliedTensorElements(node: unknown): number {
     }
     case 'BatchNormalization':
       return 4 * D; // logGamma, beta; runningMean, runningVariance
+    case 'LuLinear':
+      return D * D + D; // lower and upper D(D−1)/2 each, logDiagonal, bias
+    case 'ActNorm':
+      return 2 * D + 1; // logScale, shift; initialized
     case 'Shift':
     case 'Scale':
       return c.trainable === false ? 0 : D;

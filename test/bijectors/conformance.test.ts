@@ -10,7 +10,9 @@ import { Scale } from '../../src/bijectors/scale.ts';
 import { Shift } from '../../src/bijectors/shift.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
+import { ActNorm } from '../../src/bijectors/act-norm.ts';
 import { Bounds } from '../../src/bijectors/bounds.ts';
+import { LuLinear } from '../../src/bijectors/lu-linear.ts';
 import { Exp } from '../../src/bijectors/exp.ts';
 import { Sigmoid } from '../../src/bijectors/sigmoid.ts';
 import { Softplus } from '../../src/bijectors/softplus.ts';
@@ -33,6 +35,11 @@ const batchNorm = (features: number) => (rng: Rng) => {
   return bn;
 };
 
+/** An ActNorm whose data-dependent initialisation counts as done (its parameters are then the test's). */
+const initialized = (actNorm: ActNorm) => {
+  actNorm.initialized[0] = 1;
+  return actNorm;
+};
 /** A point of (0, 1) for every real v. */
 const unit = (v: number) => 1 / (1 + Math.exp(-v));
 /** Bounded, lower-bounded, upper-bounded and unbounded columns. */
@@ -91,6 +98,15 @@ export const bijectorCases: BijectorCase[] = [
     name: 'Chain Bounds/Standardize/MAF conditional (a bounded standardized flow)',
     make: (rng) => new Chain([new Bounds({ bounds: boundsCase }), new Standardize({ mean: [0, 1, -1, 0], std: [1, 2, 0.5, 1] }), maf({ contextFeatures: 2 })(rng)]),
     domain: boundsInput,
+  },
+  { name: 'LuLinear', make: () => new LuLinear({ features: 4, dtype: 'float64' }), perturb: 0.4 },
+  { name: 'LuLinear random permutation, D=5', make: (rng) => new LuLinear({ features: 5, permutation: 'random', rng, dtype: 'float64' }), perturb: 0.4 },
+  { name: 'LuLinear D=1', make: () => new LuLinear({ features: 1, dtype: 'float64' }), perturb: 0.4 },
+  { name: 'ActNorm (initialised)', make: () => initialized(new ActNorm({ features: 3, dtype: 'float64' })), perturb: 0.5 },
+  {
+    name: 'Chain MAF/LuLinear/ActNorm/MAF conditional',
+    make: (rng) => new Chain([maf({ contextFeatures: 2 })(rng), new LuLinear({ features: 4, permutation: 'reverse', dtype: 'float64' }),
+      initialized(new ActNorm({ features: 4, dtype: 'float64' })), maf({ contextFeatures: 2 })(rng)]),
   },
 ];
 
