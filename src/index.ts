@@ -8,6 +8,8 @@ export type { Matrix, Dtype, FloatArray } from './core/matrix.ts';
 export { Rng } from './core/rng.ts';
 export { checkFinite, firstNonFinite, FLOAT32_OVERFLOW } from './core/check-finite.ts';
 export type { CheckFiniteOptions } from './core/check-finite.ts';
+export { sequences, sequenceLength, checkSequences, checkSequenceValues, gatherSequences, sequencesAsRows } from './core/sequences.ts';
+export type { Sequences, SequencesOptions } from './core/sequences.ts';
 
 // kernels
 export type { Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer } from './kernels/kernels.ts';
@@ -23,6 +25,14 @@ export type { DegreeMode } from './nn/degrees.ts';
 export { MaskedLinear } from './nn/masked-linear.ts';
 export { Made } from './nn/made.ts';
 export type { MadeOptions, MadeConfig } from './nn/made.ts';
+export { MlpEncoder } from './nn/mlp-encoder.ts';
+export type { MlpEncoderOptions, MlpEncoderConfig, MlpEncoderTrainPass } from './nn/mlp-encoder.ts';
+export { Lstm } from './nn/lstm.ts';
+export type { LstmOptions } from './nn/lstm.ts';
+export { Gru } from './nn/gru.ts';
+export type { GruOptions } from './nn/gru.ts';
+export { packSteps } from './nn/recurrent-encoder.ts';
+export type { RecurrentEncoder, RecurrentEncoderConfig, RecurrentState, RecurrentTrainOptions, RecurrentTrainPass, RecurrentWeights, PackedSteps } from './nn/recurrent-encoder.ts';
 
 // bijectors
 export { Bijector } from './bijectors/bijector.ts';
@@ -86,6 +96,8 @@ export type { MixtureOfGaussiansOptions, MixtureOfGaussiansConfig } from './dist
 export { MadeMog } from './distributions/made-mog.ts';
 export type { MadeMogOptions, MadeMogConfig } from './distributions/made-mog.ts';
 export { createDistribution } from './distributions/create-distribution.ts';
+export { ConditionalNormal } from './distributions/conditional-normal.ts';
+export type { ConditionalNormalOptions, ConditionalNormalConfig } from './distributions/conditional-normal.ts';
 // @exports:distributions
 
 // flows
@@ -109,6 +121,12 @@ export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-opti
 export { withStandardization } from './flows/with-standardization.ts';
 export type { WithStandardizationOptions } from './flows/with-standardization.ts';
 export { fitDataStandardize, dataEndBounds } from './flows/fit-data-standardize.ts';
+export { createTemporalMaf, ENCODER_KINDS } from './flows/create-temporal-maf.ts';
+export type { CreateTemporalMafOptions, EncoderKind } from './flows/create-temporal-maf.ts';
+export { TemporalMaf } from './flows/temporal-maf.ts';
+export type { TemporalMafOptions, TemporalMafConfig, SequenceCallOptions, SequenceSampleOptions, ForecastOptions, SequenceTrainPass } from './flows/temporal-maf.ts';
+export { withContextEncoder } from './flows/with-context-encoder.ts';
+export type { WithContextEncoderOptions } from './flows/with-context-encoder.ts';
 // @exports:flows
 
 // train
@@ -135,6 +153,8 @@ export { meanLogProb } from './train/mean-log-prob.ts';
 export type { MeanLogProbOptions } from './train/mean-log-prob.ts';
 export { splitValidation } from './train/validation-split.ts';
 export type { SplitValidationOptions, ValidationSplit } from './train/validation-split.ts';
+export { fitSequences } from './train/fit-sequences.ts';
+export type { FitSequencesOptions } from './train/fit-sequences.ts';
 // @exports:train
 
 // io and data (bytes only: files are in the Node entry)
@@ -147,11 +167,6 @@ export { encodeSafetensors, decodeSafetensors, SAFETENSORS_DTYPES } from './io/s
 export type { SafetensorsDtype, SafetensorsTensor, SafetensorsContents } from './io/safetensors.ts';
 export { encodeModel, decodeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-codec.ts';
 export type { SaveModelOptions, LoadedModel } from './io/model-codec.ts';
-export { exportOnnx, onnxSignature } from './io/onnx/export-onnx.ts';
-export type { ExportOnnxOptions, OnnxGraphKind, OnnxSignature } from './io/onnx/export-onnx.ts';
-export { ONNX_OPSET } from './io/onnx/onnx-graph.ts';
-export type { OnnxTensorInfo, Dimension as OnnxDimension } from './io/onnx/onnx-graph.ts';
-export { UnsupportedOnnxError } from './io/onnx/unsupported-onnx-error.ts';
 export { Standardizer } from './data/standardizer.ts';
 export type { StandardizerJson } from './data/standardizer.ts';
 export type { SyntheticDataset, GeneratorOptions } from './data/synthetic-dataset.ts';

@@ -13,6 +13,7 @@
  * console.log(collectBuffers(flow).map(([name]) => name));
  * // → [ 'bijector.bijectors.1.runningMean', 'bijector.bijectors.1.runningVariance', 'bijector.bijectors.4.runningMean', … ]
  */
+import type { Matrix } from '../core/matrix.ts';
 import { joinName } from '../nn/parameter.ts';
 import { Bijector } from './bijector.ts';
 
@@ -24,6 +25,8 @@ export interface HasBijector {
   readonly bijector: Bijector;
   /** A fixed map of the context before it reaches the bijector (`TransformedDistribution`'s pre-map): its `inverse`. */
   readonly contextStandardize?: Bijector;
+  /** The context as the bijector sees it (pre-map and context encoder), when the owner transforms it. */
+  layerContext?(context: Matrix): Matrix;
 }
 
 /** `target`: a bijector, something with a `bijector` field, or any other model (which gives `[]`). */

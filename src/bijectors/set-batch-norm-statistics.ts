@@ -29,8 +29,11 @@ export function setBatchNormStatistics(target: Bijector | HasBijector | object, 
   const bijector = target instanceof Bijector ? target : (target as Partial<HasBijector>).bijector;
   if (!(bijector instanceof Bijector)) return 0;
   // The layers of a flow with a context pre-map see the context through it (as its logProb does).
-  const pre = target instanceof Bijector ? undefined : (target as Partial<HasBijector>).contextStandardize;
-  const context = options.context === undefined || pre === undefined ? options.context : pre.inverse(options.context);
+  const owner = target instanceof Bijector ? undefined : (target as Partial<HasBijector>);
+  const pre = owner?.contextStandardize;
+  let context = options.context === undefined || pre === undefined ? options.context : pre.inverse(options.context);
+  // A flow with a context encoder: the layers see its output (layerContext applies the pre-map itself).
+  if (options.context !== undefined && typeof owner?.layerContext === 'function') context = owner.layerContext(options.context);
   const wasTraining = bijector.isTraining;
   bijector.train(false);
   try {

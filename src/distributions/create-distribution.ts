@@ -1,6 +1,6 @@
 /**
  * Rebuilds any maflow distribution from its JSON `config()` (model files), recursively: `StandardNormal`,
- * `DiagNormal`, `MixtureOfGaussians`, `MadeMog` and `TransformedDistribution` (whose bijector goes through
+ * `DiagNormal`, `ConditionalNormal`, `MixtureOfGaussians`, `MadeMog` and `TransformedDistribution` (whose bijector goes through
  * `createBijector`). Weights are freshly initialised from `rng`; load them afterwards by name.
  *
  * @example
@@ -17,6 +17,8 @@ import { Rng } from '../core/rng.ts';
 import type { BijectorConfig } from '../bijectors/bijector.ts';
 import { createBijector } from '../bijectors/create-bijector.ts';
 import { Standardize, type StandardizeConfig } from '../bijectors/standardize.ts';
+import { MlpEncoder, type MlpEncoderConfig } from '../nn/mlp-encoder.ts';
+import { ConditionalNormal, type ConditionalNormalConfig } from './conditional-normal.ts';
 import { DiagNormal, type DiagNormalConfig } from './diag-normal.ts';
 import type { Distribution, DistributionConfig } from './distribution.ts';
 import { MadeMog, type MadeMogConfig } from './made-mog.ts';
@@ -24,7 +26,7 @@ import { MixtureOfGaussians, type MixtureOfGaussiansConfig } from './mixture-of-
 import { StandardNormal } from './standard-normal.ts';
 import { TransformedDistribution } from './transformed-distribution.ts';
 
-const KNOWN = ['StandardNormal', 'DiagNormal', 'MixtureOfGaussians', 'MadeMog', 'TransformedDistribution'];
+const KNOWN = ['StandardNormal', 'DiagNormal', 'ConditionalNormal', 'MixtureOfGaussians', 'MadeMog', 'TransformedDistribution'];
 
 /** Rebuilds a distribution from `config`; throws naming the unknown type or the missing field. */
 export function createDistribution(config: DistributionConfig, rng: Rng = new Rng(0)): Distribution {
@@ -39,6 +41,10 @@ export function createDistribution(config: DistributionConfig, rng: Rng = new Rn
     case 'DiagNormal':
       need(config, ['features'], where);
       return DiagNormal.fromConfig(config as DiagNormalConfig);
+    case 'ConditionalNormal':
+      need(config, ['features', 'contextFeatures', 'network'], where);
+      checkEncoderConfig(config.network, `${where}.network`);
+      return ConditionalNormal.fromConfig(config as ConditionalNormalConfig, rng);
     case 'MixtureOfGaussians':
       need(config, ['features', 'components'], where);
       return MixtureOfGaussians.fromConfig(config as MixtureOfGaussiansConfig, rng);
@@ -53,12 +59,22 @@ export function createDistribution(config: DistributionConfig, rng: Rng = new Rn
       if (pre !== undefined && (pre === null || typeof pre !== 'object' || pre.type !== 'Standardize')) {
         throw new Error(`${where}: 'contextStandardize' must be a Standardize config, got ${JSON.stringify(pre)}`);
       }
-      return new TransformedDistribution(createDistribution(config.base as DistributionConfig, rng), bijector,
-        pre === undefined ? {} : { contextStandardize: Standardize.fromConfig(pre) });
+      const encoder = config.contextEncoder === undefined ? undefined : checkEncoderConfig(config.contextEncoder, `${where}.contextEncoder`);
+      return new TransformedDistribution(createDistribution(config.base as DistributionConfig, rng), bijector, {
+        ...(pre === undefined ? {} : { contextStandardize: Standardize.fromConfig(pre) }),
+        ...(encoder === undefined ? {} : { contextEncoder: MlpEncoder.fromConfig(encoder, rng) }),
+      });
     }
     default:
       throw new Error(`createDistribution: unknown distribution type '${config.type}' (expected one of ${KNOWN.join(', ')})`);
   }
+}
+
+function checkEncoderConfig(config: unknown, where: string): MlpEncoderConfig {
+  if (config === null || typeof config !== 'object' || (config as { type?: unknown }).type !== 'MlpEncoder') {
+    throw new Error(`${where}: expected an MlpEncoder config, got ${JSON.stringify(config)}`);
+  }
+  return config as MlpEncoderConfig;
 }
 
 function need(config: DistributionConfig, fields: string[], where: string): void {

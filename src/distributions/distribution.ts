@@ -47,8 +47,8 @@ export interface DistributionConfig {
 
 /**
  * The distribution contract. `logProb(x)` is per row (`Float64Array [n]`, natural log); `sample(n)` returns `[n, D]`.
- * Every method takes an optional `context [n, contextFeatures]` for conditional densities; for sampling, a `[1, C]`
- * context is broadcast to all n rows. Shapes and values (`validateArgs`) are checked here, at the public boundary.
+ * Every method takes an optional `context [n, contextFeatures]` for conditional densities; a `[1, C]` context is
+ * broadcast to all n rows (in `logProb` as in sampling). Shapes and values (`validateArgs`) are checked here, at the public boundary.
  *
  * Training: `logProbTrain(x)` returns the log-densities with a `backward(dLogProb)` that accumulates parameter
  * gradients and returns the gradients of the input and the context.
@@ -70,7 +70,7 @@ export abstract class Distribution extends Trainable {
     const where = `${this.constructor.name}.logProb`;
     checkShape(where, 'x', x, this.features);
     const check = options?.validateArgs === false ? 'shapes' : 'values';
-    const context = this.contextFor(where, x.rows, options?.context, check);
+    const context = this.contextFor(where, x.rows, broadcastRows(options?.context, x.rows), check);
     const hasInfinity = check === 'values' && checkFinite(where, 'x', x, { dtype: this.dtype, allowInfinity: true });
     return hasInfinity ? this.logProbWithInfinities(this.toDtype(x), context) : this.computeLogProb(this.toDtype(x), context);
   }

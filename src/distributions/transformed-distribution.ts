@@ -4,6 +4,8 @@ import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/mat
 import type { Rng } from '../core/rng.ts';
 import type { Bijector, BijectorCallOptions, BijectorConfig } from '../bijectors/bijector.ts';
 import type { Standardize, StandardizeConfig } from '../bijectors/standardize.ts';
+import { toDtype } from '../core/to-dtype.ts';
+import type { MlpEncoder, MlpEncoderConfig } from '../nn/mlp-encoder.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
 import { Distribution, type DistributionConfig, type LogProbTrainPass, type SampleOptions, type SamplesWithLogProb } from './distribution.ts';
 
@@ -22,6 +24,13 @@ export interface TransformedDistributionOptions {
    * @default none (the context reaches the layers as given)
    */
   contextStandardize?: Standardize;
+  /**
+   * A trainable context encoder (embedding network, nflows' `embedding_net`): the bijector and the base see
+   * `e = encoder(c̃)` (after the pre-map), so its `inputFeatures` is the flow's `contextFeatures` and its
+   * `outputFeatures` the layers' context width. It is trained with the flow: the layers' context gradient reaches it.
+   * @default none
+   */
+  contextEncoder?: MlpEncoder;
 }
 
 /** The serialised form of a `TransformedDistribution` (`config()`). */
@@ -31,6 +40,8 @@ export interface TransformedDistributionConfig extends DistributionConfig {
   bijector: BijectorConfig;
   /** The context pre-map, when there is one. */
   contextStandardize?: StandardizeConfig;
+  /** The context encoder, when there is one. */
+  contextEncoder?: MlpEncoderConfig;
 }
 
 /**
@@ -54,6 +65,8 @@ export class TransformedDistribution extends Distribution {
   readonly dtype: Dtype;
   /** The context pre-map (see `TransformedDistributionOptions`), or undefined. */
   readonly contextStandardize: Standardize | undefined;
+  /** The context encoder (see `TransformedDistributionOptions`), or undefined. */
+  readonly contextEncoder: MlpEncoder | undefined;
 
   constructor(readonly base: Distribution, readonly bijector: Bijector, options: TransformedDistributionOptions = {}) {
     super();
@@ -64,7 +77,13 @@ export class TransformedDistribution extends Distribution {
       throw new RangeError(`TransformedDistribution: base takes context of width ${base.contextFeatures}, the bijector ${bijector.contextFeatures}`);
     }
     this.features = bijector.features;
-    this.contextFeatures = Math.max(base.contextFeatures, bijector.contextFeatures);
+    this.contextEncoder = options.contextEncoder;
+    const layerWidth = Math.max(base.contextFeatures, bijector.contextFeatures);
+    if (this.contextEncoder !== undefined && this.contextEncoder.outputFeatures !== layerWidth) {
+      throw new RangeError(`TransformedDistribution: the context encoder outputs ${this.contextEncoder.outputFeatures} values but the ` +
+        `layers take context of width ${layerWidth}`);
+    }
+    this.contextFeatures = this.contextEncoder?.inputFeatures ?? layerWidth;
     this.dtype = bijector.dtype;
     this.contextStandardize = options.contextStandardize;
     if (this.contextStandardize !== undefined && this.contextStandardize.features !== this.contextFeatures) {
@@ -77,6 +96,7 @@ export class TransformedDistribution extends Distribution {
     return {
       type: 'TransformedDistribution', base: this.base.config(), bijector: this.bijector.config(),
       ...(this.contextStandardize === undefined ? {} : { contextStandardize: this.contextStandardize.config() }),
+      ...(this.contextEncoder === undefined ? {} : { contextEncoder: this.contextEncoder.config() }),
     };
   }
 
@@ -97,11 +117,21 @@ export class TransformedDistribution extends Distribution {
       checkShape(`${this.constructor.name}.toBase`, 'x', x, this.features);
       checkFinite(`${this.constructor.name}.toBase`, 'x', x, { dtype: this.dtype });
     }
-    return this.bijector.inverse(x, this.bijectorOptions(context));
+    return this.bijector.inverse(x, this.bijectorOptions(this.encode(context)));
+  }
+
+  /**
+   * The context as the layers see it, `[n, width]`: through the pre-map and the context encoder (either may be
+   * absent), for code that drives the layers itself (batch-norm statistics).
+   */
+  layerContext(context: Matrix): Matrix {
+    const checked = this.contextFor(`${this.constructor.name}.layerContext`, context.rows, context);
+    return this.encode(checked) as Matrix;
   }
 
   override namedParameters(prefix?: string): NamedParameters {
-    return [...this.bijector.namedParameters(joinName(prefix, 'bijector')), ...this.base.namedParameters(joinName(prefix, 'base'))];
+    return [...this.bijector.namedParameters(joinName(prefix, 'bijector')), ...this.base.namedParameters(joinName(prefix, 'base')),
+      ...(this.contextEncoder?.namedParameters(joinName(prefix, 'contextEncoder')) ?? [])];
   }
 
   override train(mode = true): this {
@@ -111,21 +141,26 @@ export class TransformedDistribution extends Distribution {
     return this;
   }
 
-  protected computeLogProb(x: Matrix, context: Matrix | null): Float64Array {
+  protected computeLogProb(x: Matrix, raw: Matrix | null): Float64Array {
+    const context = this.encode(raw);
     const { output: z, logDet } = this.bijector.inverseAndLogDet(x, this.bijectorOptions(context));
     const lp = this.base.logProb(z, this.baseOptions(context));
     for (let r = 0; r < lp.length; r++) lp[r] += logDet[r];
     return lp;
   }
 
-  protected computeSample(n: number, context: Matrix | null, rng: Rng): SamplesWithLogProb {
+  protected computeSample(n: number, raw: Matrix | null, rng: Rng): SamplesWithLogProb {
+    const context = this.encode(raw);
     const { samples: z, logProb } = this.base.sampleAndLogProb(n, { ...this.baseOptions(context), rng });
     const { output, logDet } = this.bijector.forwardAndLogDet(z, this.bijectorOptions(context));
     for (let r = 0; r < n; r++) logProb[r] -= logDet[r];
     return { samples: output, logProb };
   }
 
-  protected override trainLogProb(x: Matrix, context: Matrix | null): LogProbTrainPass {
+  protected override trainLogProb(x: Matrix, raw: Matrix | null): LogProbTrainPass {
+    const encoder = this.contextEncoder;
+    const encoded = encoder === undefined || raw === null ? null : encoder.forwardTrain(raw.rows, toDtype(raw, this.dtype).data);
+    const context = encoded === null ? raw : { rows: (raw as Matrix).rows, cols: (encoder as MlpEncoder).outputFeatures, data: encoded.output };
     const pass = this.bijector.inverseTrain(x, this.bijectorOptions(context));
     const basePass = this.base.logProbTrain(pass.output, this.baseOptions(context));
     const logProb = basePass.logProb.slice();
@@ -135,7 +170,12 @@ export class TransformedDistribution extends Distribution {
       backward: (dLogProb) => {
         const fromBase = basePass.backward(dLogProb);
         const grads = pass.backward(fromBase.dInput, dLogProb);
-        return { dInput: grads.dInput, dContext: this.rawContextGradient(addContexts(grads.dContext, fromBase.dContext)) };
+        let dContext = addContexts(grads.dContext, fromBase.dContext);
+        if (encoded !== null && dContext !== null) {
+          // Through the encoder to its weights and to the context it was given.
+          dContext = { rows: dContext.rows, cols: this.contextFeatures, data: encoded.backward(toDtype(dContext, this.dtype).data).slice() };
+        }
+        return { dInput: grads.dInput, dContext: this.rawContextGradient(dContext) };
       },
     };
   }
@@ -145,7 +185,7 @@ export class TransformedDistribution extends Distribution {
    * (reverse-KL training of an IAF, whose forward is its parallel direction).
    */
   sampleTrain(n: number, options: SampleOptions & { rng: Rng }): SampleTrainPass {
-    const context = this.contextFor(`${this.constructor.name}.sampleTrain`, n, options.context);
+    const context = this.encode(this.contextFor(`${this.constructor.name}.sampleTrain`, n, options.context));
     const { samples: u, logProb } = this.base.sampleAndLogProb(n, { ...this.baseOptions(context), rng: options.rng });
     const pass = this.bijector.forwardTrain(u, this.bijectorOptions(context));
     for (let r = 0; r < n; r++) logProb[r] -= pass.logDet[r];
@@ -169,6 +209,13 @@ export class TransformedDistribution extends Distribution {
     if (pre === undefined || context === undefined) return super.contextFor(where, rows, context, check);
     const shape = { contextFeatures: this.contextFeatures, rows, dtype: dtypeOf(context.data), validate: check === 'values' };
     return pre.inverse(checkContext(where, 'distribution', shape, context) as Matrix, { validateArgs: false });
+  }
+
+  /** The pre-mapped context through the context encoder (unchanged without one). */
+  private encode(context: Matrix | null): Matrix | null {
+    const encoder = this.contextEncoder;
+    if (encoder === undefined || context === null) return context;
+    return { rows: context.rows, cols: encoder.outputFeatures, data: encoder.forward(context.rows, toDtype(context, this.dtype).data) };
   }
 
   /** `∂L/∂c = ∂L/∂c̃ / std_c` through the pre-map `c̃ = (c − mean_c) / std_c`. */
