@@ -1,0 +1,61 @@
+/**
+ * `maflow export` as a user runs it: a trained model file to ONNX graphs that ONNX Runtime runs with the model's
+ * log-densities (the CLI's own `logprob`), and one clear line with exit status 2 — nothing written — for a corrupt
+ * model, a missing option, or a wrong extension.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { Rng, Standardize, createMafMog, saveModel, withStandardization } from '../../src/node.ts';
+import { assertUserError, runInProcess, tempDir } from './cli-harness.ts';
+
+test('maflow export writes log-density and sampling graphs that ONNX Runtime runs like maflow logprob', async () => {
+  const { dir, remove } = tempDir('export');
+  try {
+    const flow = withStandardization(createMafMog({ features: 2, layers: 2, hiddenUnits: [8], components: 3, contextFeatures: 1, rng: new Rng(0) }),
+      { data: new Standardize({ mean: [5, -2], std: [2, 0.5] }), context: new Standardize({ mean: [10], std: [3] }) });
+    const modelPath = join(dir, 'model.safetensors');
+    saveModel(modelPath, flow, { columns: ['a', 'b'], contextColumns: ['t'] });
+    const rows = [[5.5, -2.1, 9], [3, -1.5, 14], [7.25, -2.5, 4]];
+    writeFileSync(join(dir, 'data.csv'), `a,b,t\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+
+    const result = await runInProcess(['export', modelPath, '--onnx', join(dir, 'model.onnx'), '--onnx-sample', join(dir, 'sampler.onnx')]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /model\.onnx: log-density graph, opset 17, float32; inputs x \[n, 2\], context \[n, 1\]; outputs log_prob \[n\]/);
+    assert.match(result.stdout, /sampler\.onnx: sampling graph, .*inputs noise \[n, 2\], uniform \[n, 2\], context \[n, 1\]; outputs samples \[n, 2\], log_prob \[n\]/);
+
+    const expected = (await runInProcess(['logprob', modelPath, join(dir, 'data.csv')])).stdout.trim().split('\n').map(Number);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'model.onnx')));
+    const out = await session.run({
+      x: new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.slice(0, 2))), [3, 2]),
+      context: new ort.Tensor('float32', Float32Array.from(rows.map((r) => r[2])), [3, 1]),
+    });
+    const got = out.log_prob.data as Float32Array;
+    expected.forEach((v, k) => assert.ok(Math.abs(got[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `row ${k}: ${got[k]} vs ${v}`));
+    const sampler = await ort.InferenceSession.create(readFileSync(join(dir, 'sampler.onnx')));
+    assert.deepEqual(sampler.inputNames, ['noise', 'uniform', 'context']);
+  } finally {
+    remove();
+  }
+});
+
+test('maflow export refuses a corrupt model, a missing --onnx and a wrong extension in one line, writing nothing', async () => {
+  const { dir, remove } = tempDir('export-bad');
+  try {
+    const bad = join(dir, 'bad.safetensors');
+    writeFileSync(bad, 'not a model at all');
+    const out = join(dir, 'out.onnx');
+    assertUserError(await runInProcess(['export', bad, '--onnx', out]), /bad\.safetensors/);
+    assert.equal(existsSync(out), false, 'nothing written');
+    const good = join(dir, 'good.safetensors');
+    saveModel(good, createMafMog({ features: 2, layers: 1, hiddenUnits: [4], components: 2, rng: new Rng(0) }));
+    assertUserError(await runInProcess(['export', good]), /give --onnx FILE/);
+    assertUserError(await runInProcess(['export', good, '--onnx', join(dir, 'out.bin')]), /--onnx .*out\.bin: an ONNX model file must have the extension \.onnx/);
+    assertUserError(await runInProcess(['export', good, '--onnx', good.replace('.safetensors', '.onnx'), '--onnx-sample', good.replace('.safetensors', '.onnx')]),
+      /same file/);
+  } finally {
+    remove();
+  }
+});
