@@ -70,3 +70,25 @@ export function parseFraction(value: string): number {
   if (!(number > 0 && number < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1 (exclusive).');
   return number;
 }
+
+const DURATION_UNITS = { h: 3600, m: 60, s: 1 } as const;
+
+/**
+ * A duration > 0 in seconds: plain seconds (`"90"`, `"2.5"`) or numbers with units h, m and s, largest first
+ * (`"90s"`, `"10m"`, `"1.5h"`, `"1h30m"`), e.g. a time budget.
+ *
+ * @example
+ * import { parseDuration } from './parse-list.ts';
+ * console.log(parseDuration('10m'), parseDuration('1h30m'), parseDuration('45')); // → 600 5400 45
+ */
+export function parseDuration(value: string): number {
+  const trimmed = value.trim().toLowerCase();
+  const parts = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(trimmed);
+  const plain = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+  const seconds = parts === null || trimmed === '' ? plain : (Number(parts[1] ?? 0) * DURATION_UNITS.h
+    + Number(parts[2] ?? 0) * DURATION_UNITS.m + Number(parts[3] ?? 0) * DURATION_UNITS.s);
+  if (!(Number.isFinite(seconds) && seconds > 0)) {
+    throw new InvalidArgumentError('expected a duration > 0: seconds (90) or a number with units h, m, s (90s, 10m, 1.5h, 1h30m).');
+  }
+  return seconds;
+}

@@ -38,6 +38,8 @@ export interface TrainJob {
   learningRate: number;
   weightDecay: number;
   patience: number;
+  /** Wall-time budget of the training, seconds (`fit`'s `maxSeconds`): when spent, the best model so far is written. */
+  maxSeconds?: number;
   /** Seeds the validation split and the shuffles (the weights are seeded by `spec.seed`). */
   seed: number;
   /** The model file to write. */
@@ -126,6 +128,7 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     learningRate: job.learningRate,
     weightDecay: job.weightDecay,
     patience: job.patience,
+    ...(job.maxSeconds === undefined ? {} : { maxSeconds: job.maxSeconds }),
     rng: new Rng(job.seed),
     ...(job.context === undefined ? {} : { context: job.context }),
     ...(job.validation === undefined

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
 import {
-  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber,
+  parseDuration, parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber,
   positiveIntegerAtMost,
 } from '../../src/cli/parse-list.ts';
 
@@ -22,6 +22,20 @@ describe('option parsers', () => {
       [parseNonNegativeNumber, 'abc'], [parseNonNegativeNumber, '-1'], [parseNonNegativeNumber, ''],
       [parseFraction, '1'], [parseFraction, '0'], [parseFraction, 'x']] as const) {
       assert.throws(() => (parse as (v: string) => unknown)(value), InvalidArgumentError, `${parse.name}(${JSON.stringify(value)})`);
+    }
+  });
+});
+
+describe('parseDuration', () => {
+  it('takes plain seconds and h, m, s units, largest first', () => {
+    const cases: [string, number][] = [['90', 90], ['2.5', 2.5], ['90s', 90], ['10m', 600], ['1.5h', 5400], ['1h30m', 5400],
+      ['2m30s', 150], ['1h0m1s', 3601], [' 5M ', 300]];
+    for (const [text, seconds] of cases) assert.equal(parseDuration(text), seconds, text);
+  });
+
+  it('refuses zero, negatives, unknown units, a wrong order and non-finite values', () => {
+    for (const text of ['', '0', '0s', '0h0m', '-5', '10x', 'm', '1e3', '5 m', '30s10m', '.5m', 'Infinity', 'NaN', '1h-1m']) {
+      assert.throws(() => parseDuration(text), InvalidArgumentError, JSON.stringify(text));
     }
   });
 });

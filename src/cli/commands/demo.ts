@@ -17,10 +17,10 @@ import { loadCliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
 import { logDensities, sampleOriginal } from '../model-space.ts';
-import { runTrainJob, type TrainJobResult } from '../train-job.ts';
+import { runTrainJob } from '../train-job.ts';
+import { trainingCurve } from '../training-curve.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
-import type { PlotImage } from '../plots/index.ts';
 
 /** The plotting module, loaded on demand (it takes about half a second). */
 type Plots = typeof import('../plots/index.ts');
@@ -90,14 +90,5 @@ function runDataset(io: CliIo, dataset: DemoDataset, dir: string, quick: boolean
   const samples = sampleOriginal(model, 2000, undefined, new Rng(3));
   const grid = densityGrid(model, { x: plotRange(0, dataset.train, samples), y: plotRange(1, dataset.train, samples) });
   writeFileAtomic(file('-density.png'), plots.densityPlot({ grid, samples, data: dataset.train, title: `${dataset.title}: MAF density and samples` }).png);
-  writeFileAtomic(file('-loss.png'), lossCurve(plots, dataset.title, result).png);
-}
-
-function lossCurve(plots: Plots, title: string, result: TrainJobResult): PlotImage {
-  return plots.lossCurvePlot({
-    epochs: result.history.map((r) => r.epoch),
-    train: result.history.map((r) => r.trainLoss),
-    validation: result.history.map((r) => -r.validationLogLik),
-    title: `${title}: training curve`,
-  });
+  writeFileAtomic(file('-loss.png'), trainingCurve(plots, result.history, `${dataset.title}: training curve`).png);
 }

@@ -8,22 +8,28 @@
  * a known density with the library's `fitReverseKl`.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { quote } from '../../core/printable.ts';
-import type { CliIo } from '../cli-io.ts';
+import type { CliIo, TextSink } from '../cli-io.ts';
 import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import {
-  parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber,
+  parseDuration, parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
+  parsePositiveNumber,
 } from '../parse-list.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 import { readModelData } from '../read-model-data.ts';
 import { readTrainingData } from '../read-training-data.ts';
 import { runTrainWorker } from '../run-train-worker.ts';
 import { bestBeforeFailurePath, type TrainJob, type TrainJobResult } from '../train-job.ts';
+import { splitSizes, stopReasonText, trainSummary } from '../train-summary.ts';
+import { trainingCurve } from '../training-curve.ts';
 import { UsageError } from '../usage-error.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
@@ -47,6 +53,10 @@ interface TrainOptions {
   lr: number;
   weightDecay: number;
   patience: number;
+  maxTime?: number;
+  plotLoss?: string;
+  json?: boolean;
+  summary?: string;
   seed: number;
   checkpoint?: string;
   checkpointEvery: number;
@@ -80,6 +90,11 @@ export function trainCommand(io: CliIo): Command {
     .option('--lr <rate>', 'Adam learning rate (> 0)', parsePositiveNumber, 1e-4)
     .option('--weight-decay <c>', 'L2 penalty', parseNonNegativeNumber, 1e-6)
     .option('--patience <n>', 'epochs without validation improvement before stopping', parsePositiveInteger, 30)
+    .option('--max-time <duration>', 'time budget: when spent, stop and write the best model so far (seconds, or 90s, 10m, 1.5h)',
+      parseDuration)
+    .option('--plot-loss <file>', 'write the loss curves (training and validation per epoch, best epoch marked) as a PNG')
+    .option('--json', 'print a JSON summary of the run on stdout instead of text (progress stays on stderr)')
+    .option('--summary <file>', 'write the JSON summary of the run to a file')
     .option('--seed <s>', 'seeds the weights, the validation split and the shuffles', parseNonNegativeInteger, 0)
     .option('--checkpoint <file>', 'save a resumable training state to this file')
     .option('--checkpoint-every <n>', 'epochs between checkpoints', parsePositiveInteger, 1)
@@ -91,6 +106,7 @@ export function trainCommand(io: CliIo): Command {
       'exits with status 3 and writes nothing over --out; with --checkpoint, its best epoch (if any beat the initial model) ' +
       'goes to <out>.best-before-failure.safetensors.');
   return addBackendOption(command).action(async (dataPath: string, options: TrainOptions) => {
+    const started = performance.now();
     if (options.flow === 'iaf') {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +
         'sequential (non-differentiable) pass. Use --flow maf, or train an IAF by reverse KL with the library\'s fitReverseKl.');
@@ -101,7 +117,7 @@ export function trainCommand(io: CliIo): Command {
     guardTrainFiles(dataPath, options);
     const env = useBackend(io, options.backend);
     const job = buildJob(dataPath, options);
-    const progress = createProgressReporter(io, { epochs: options.epochs, stepsPerEpoch: stepsPerEpoch(job) });
+    const progress = createProgressReporter(io, { epochs: options.epochs, patience: options.patience, stepsPerEpoch: stepsPerEpoch(job) });
     const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
     try {
@@ -112,8 +128,26 @@ export function trainCommand(io: CliIo): Command {
       trap?.release();
       progress.stop();
     }
-    report(io, job, result, options.validationData);
+    for (const column of result.constantColumns) {
+      io.stderr.write(`maflow: warning: column ${quote(column)} is constant in the training data; its density is degenerate\n`);
+    }
+    if (options.plotLoss !== undefined) await writeLossPlot(io, job, result, options.plotLoss);
+    if (options.json === true || options.summary !== undefined) {
+      writeJsonSummary(io, trainSummary(job, result, runInfo('train', started), options.validationData), options);
+    }
+    report(io, job, result, options.validationData, options.json === true ? io.stderr : io.stdout);
   });
+}
+
+/** The loss curves of the run (nothing to draw, and a notice, when no epoch completed). */
+async function writeLossPlot(io: CliIo, job: TrainJob, result: TrainJobResult, path: string): Promise<void> {
+  if (result.history.length === 0) {
+    io.stderr.write(`maflow: --plot-loss ${path}: not written, no epoch completed\n`);
+    return;
+  }
+  const plots = await import('../plots/index.ts');
+  const title = `Training curve of ${basename(job.out)} on ${basename(job.dataPath)}`;
+  writeFileAtomic(path, trainingCurve(plots, result.history, title).png);
 }
 
 /** No output may replace an input or another output; `--checkpoint` may continue the `--resume` file. */
@@ -127,6 +161,8 @@ function guardTrainFiles(dataPath: string, options: TrainOptions): void {
     ],
     outputs: [
       { option: '--out', path: options.out, kind: 'model' },
+      ...(options.plotLoss === undefined ? [] : [{ option: '--plot-loss', path: options.plotLoss }]),
+      ...(options.summary === undefined ? [] : [{ option: '--summary', path: options.summary }]),
       ...(checkpoint === undefined ? [] : [
         { option: '--checkpoint', path: checkpoint },
         { option: '--out', label: 'the best-before-failure model of --out', path: bestBeforeFailurePath(options.out), kind: 'model' as const },
@@ -152,6 +188,7 @@ function buildJob(dataPath: string, options: TrainOptions): TrainJob {
     ...(validation === undefined ? {} : { validation: { x: validation.x, ...(validation.context === undefined ? {} : { context: validation.context }) } }),
     standardize: options.standardize, validationFraction: options.validation, epochs: options.epochs,
     batchSize: options.batchSize, learningRate: options.lr, weightDecay: options.weightDecay, patience: options.patience,
+    ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
     seed: options.seed, out: options.out, dataPath,
     ...(options.checkpoint === undefined ? {} : { checkpoint: { path: options.checkpoint, every: options.checkpointEvery } }),
     ...(options.resume === undefined ? {} : { resume: options.resume }),
@@ -159,14 +196,11 @@ function buildJob(dataPath: string, options: TrainOptions): TrainJob {
 }
 
 function stepsPerEpoch(job: TrainJob): number {
-  const held = job.validation === undefined ? Math.max(1, Math.round(job.validationFraction * job.x.rows)) : 0;
-  return Math.max(1, Math.floor((job.x.rows - held) / job.batchSize));
+  return Math.max(1, Math.floor(splitSizes(job).trainingRows / job.batchSize));
 }
 
-function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath: string | undefined): void {
-  for (const column of result.constantColumns) {
-    io.stderr.write(`maflow: warning: column ${quote(column)} is constant in the training data; its density is degenerate\n`);
-  }
+/** The text summary on `text` (stdout; stderr with --json), or the failure or interruption as an error. */
+function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath: string | undefined, text: TextSink): void {
   const { stoppedBy } = result;
   if (stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement') throw failure(job, result, validationPath);
   if (result.bestEpoch === 0 && result.history.length > 0) {
@@ -175,8 +209,8 @@ function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath
   }
   const epochsRun = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
   const ll = Number.isNaN(result.bestValidationLogLik) ? 'n/a' : `${result.bestValidationLogLik.toFixed(4)} nats`;
-  const why = { epochs: 'reached --epochs', patience: `no improvement for ${job.patience} epochs`, time: 'time budget spent', abort: 'interrupted' }[stoppedBy];
-  io.stdout.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
+  const why = stopReasonText(job, stoppedBy);
+  text.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
     `model written to ${job.out} (${job.spec.kind} trained on ${job.x.rows} rows × ${job.x.cols} columns; ` +
     `backend ${describeBackend()}, ${result.seconds.toFixed(1)} s)\n`);
   if (result.stoppedBy === 'abort') {
