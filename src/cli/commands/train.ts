@@ -90,7 +90,7 @@ export function trainCommand(io: CliIo): Command {
     .option('--lr <rate>', 'Adam learning rate (> 0)', parsePositiveNumber, 1e-4)
     .option('--weight-decay <c>', 'L2 penalty', parseNonNegativeNumber, 1e-6)
     .option('--patience <n>', 'epochs without validation improvement before stopping', parsePositiveInteger, 30)
-    .option('--max-time <duration>', 'time budget: when spent, stop and write the best model so far (seconds, or 90s, 10m, 1.5h)',
+    .option('--max-time <duration>', 'training time budget: when spent, stop and write the best model so far (seconds, or 90s, 10m, 1.5h)',
       parseDuration)
     .option('--plot-loss <file>', 'write the loss curves (training and validation per epoch, best epoch marked) as a PNG')
     .option('--json', 'print a JSON summary of the run on stdout instead of text (progress stays on stderr)')
