@@ -81,6 +81,16 @@ export { LuLinear } from './bijectors/lu-linear.ts';
 export type { LuLinearOptions, LuLinearConfig } from './bijectors/lu-linear.ts';
 export { ActNorm } from './bijectors/act-norm.ts';
 export type { ActNormOptions, ActNormConfig } from './bijectors/act-norm.ts';
+export { MonotoneTransformer } from './bijectors/monotone-transformer.ts';
+export type { TransformerInversionReport } from './bijectors/monotone-transformer.ts';
+export { NeuralAutoregressiveTransformer } from './bijectors/neural-autoregressive-transformer.ts';
+export type { NeuralAutoregressiveTransformerOptions } from './bijectors/neural-autoregressive-transformer.ts';
+export { UmnnTransformer } from './bijectors/umnn-transformer.ts';
+export type { UmnnTransformerOptions } from './bijectors/umnn-transformer.ts';
+export { BernsteinTransformer } from './bijectors/bernstein-transformer.ts';
+export type { BernsteinTransformerOptions } from './bijectors/bernstein-transformer.ts';
+export { createTransformer } from './bijectors/create-transformer.ts';
+export type { TransformerConfig } from './bijectors/transformer.ts';
 // @exports:bijectors
 
 // distributions
@@ -127,6 +137,10 @@ export { TemporalMaf } from './flows/temporal-maf.ts';
 export type { TemporalMafOptions, TemporalMafConfig, SequenceCallOptions, SequenceSampleOptions, ForecastOptions, SequenceTrainPass } from './flows/temporal-maf.ts';
 export { withContextEncoder } from './flows/with-context-encoder.ts';
 export type { WithContextEncoderOptions } from './flows/with-context-encoder.ts';
+export { createNaf } from './flows/create-naf.ts';
+export type { CreateNafOptions } from './flows/create-naf.ts';
+export { createUmnn } from './flows/create-umnn.ts';
+export type { CreateUmnnOptions } from './flows/create-umnn.ts';
 // @exports:flows
 
 // train

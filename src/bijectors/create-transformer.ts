@@ -1,6 +1,12 @@
 import { AffineTransformer } from './affine-transformer.ts';
+import { BernsteinTransformer } from './bernstein-transformer.ts';
+import { NeuralAutoregressiveTransformer } from './neural-autoregressive-transformer.ts';
 import { RationalQuadraticSpline } from './rational-quadratic-spline.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
+import { UmnnTransformer } from './umnn-transformer.ts';
+
+/** The transformer types `createTransformer` knows (the `type` of their configs). */
+const TRANSFORMER_TYPES = ['affine', 'spline', 'naf', 'umnn', 'bernstein'];
 
 /** Rebuilds a transformer from its JSON config (model files, factories). */
 export function createTransformer(config: TransformerConfig): Transformer {
@@ -18,7 +24,13 @@ export function createTransformer(config: TransformerConfig): Transformer {
         minBinHeight: config.minBinHeight as number | undefined,
         minDerivative: config.minDerivative as number | undefined,
       });
+    case 'naf':
+      return new NeuralAutoregressiveTransformer({ hiddenUnits: config.hiddenUnits as number | undefined, blocks: config.blocks as number | undefined });
+    case 'umnn':
+      return new UmnnTransformer({ hiddenUnits: config.hiddenUnits as number | undefined, intervals: config.intervals as number | undefined });
+    case 'bernstein':
+      return new BernsteinTransformer({ degree: config.degree as number | undefined, bound: config.bound as number | undefined });
     default:
-      throw new Error(`createTransformer: unknown transformer type '${config.type}' (expected 'affine' or 'spline')`);
+      throw new Error(`createTransformer: unknown transformer type '${config.type}' (expected ${TRANSFORMER_TYPES.map((t) => `'${t}'`).join(', ')})`);
   }
 }

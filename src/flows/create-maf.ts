@@ -1,4 +1,5 @@
 import { MaskedAutoregressiveFlow } from '../bijectors/masked-autoregressive-flow.ts';
+import type { Transformer } from '../bijectors/transformer.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { madeNetworkOptions, type MadeFlowOptions } from './made-flow-options.ts';
 import { layerCount, stackLayers } from './stack-layers.ts';
@@ -11,6 +12,11 @@ export interface CreateMafOptions extends MadeFlowOptions {
   logScaleBound?: number;
   /** A BatchNormalization after each MADE (data → base order), as in the MAF paper. @default false */
   batchNorm?: boolean;
+  /**
+   * The elementwise transformer of every layer instead of the affine one (a `RationalQuadraticSpline`, a
+   * `NeuralAutoregressiveTransformer`, …; `shiftOnly` and `logScaleBound` then do not apply). @default affine
+   */
+  transformer?: Transformer;
 }
 
 /**
@@ -33,6 +39,7 @@ export function createMaf(options: CreateMafOptions): TransformedDistribution {
     ...madeNetworkOptions(options),
     shiftOnly: options.shiftOnly,
     logScaleBound: options.logScaleBound,
+    ...(options.transformer === undefined ? {} : { transformer: options.transformer }),
     dtype,
     rng,
   }));

@@ -10,6 +10,9 @@ import { Scale } from '../../src/bijectors/scale.ts';
 import { Shift } from '../../src/bijectors/shift.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
+import { NeuralAutoregressiveTransformer } from '../../src/bijectors/neural-autoregressive-transformer.ts';
+import { UmnnTransformer } from '../../src/bijectors/umnn-transformer.ts';
+import { BernsteinTransformer } from '../../src/bijectors/bernstein-transformer.ts';
 import { ActNorm } from '../../src/bijectors/act-norm.ts';
 import { Bounds } from '../../src/bijectors/bounds.ts';
 import { LuLinear } from '../../src/bijectors/lu-linear.ts';
@@ -108,6 +111,14 @@ export const bijectorCases: BijectorCase[] = [
     make: (rng) => new Chain([maf({ contextFeatures: 2 })(rng), new LuLinear({ features: 4, permutation: 'reverse', dtype: 'float64' }),
       initialized(new ActNorm({ features: 4, dtype: 'float64' })), maf({ contextFeatures: 2 })(rng)]),
   },
+  { name: 'MAF NAF (deep sigmoidal)', make: maf({ transformer: new NeuralAutoregressiveTransformer({ hiddenUnits: 4 }) }), perturb: 0.5 },
+  { name: 'MAF NAF 2 blocks conditional', make: maf({ contextFeatures: 2, transformer: new NeuralAutoregressiveTransformer({ hiddenUnits: 3, blocks: 2 }) }), perturb: 0.1 },
+  { name: 'AffineCoupling NAF transformer', make: coupling({ transformer: new NeuralAutoregressiveTransformer({ hiddenUnits: 3 }) }), perturb: 0.5 },
+  { name: 'MAF UMNN', make: maf({ transformer: new UmnnTransformer({ hiddenUnits: 4, intervals: 24 }) }), perturb: 0.3 },
+  { name: 'MAF UMNN conditional', make: maf({ contextFeatures: 2, transformer: new UmnnTransformer({ hiddenUnits: 3 }) }), perturb: 0.3 },
+  { name: 'MAF Bernstein (tails included)', make: maf({ transformer: new BernsteinTransformer({ degree: 6, bound: 1.5 }) }), perturb: 0.5 },
+  { name: 'MAF Bernstein conditional, degree 1', make: maf({ contextFeatures: 2, transformer: new BernsteinTransformer({ degree: 1 }) }), perturb: 0.5 },
+  { name: 'AffineCoupling Bernstein transformer', make: coupling({ transformer: new BernsteinTransformer({ degree: 5, bound: 2 }) }), perturb: 0.5 },
 ];
 
 for (const c of bijectorCases) conformance(c);

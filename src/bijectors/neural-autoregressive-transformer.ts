@@ -1,0 +1,158 @@
+import type { FloatArray } from '../core/matrix.ts';
+import { MonotoneTransformer } from './monotone-transformer.ts';
+import { sigmoid, softplus } from './scalar-bijections.ts';
+import type { TransformerConfig } from './transformer.ts';
+
+/** Options of `new NeuralAutoregressiveTransformer(options)`. */
+export interface NeuralAutoregressiveTransformerOptions {
+  /** Sigmoid units K per block. @default 8 */
+  hiddenUnits?: number;
+  /** Stacked sigmoidal blocks L (each `3K` parameters). @default 1 */
+  blocks?: number;
+}
+
+/** Smallest slope `a_k` of a sigmoid unit (keeps g' away from 0 far from the data). */
+const MIN_SLOPE = 1e-3;
+/** Raw slope offset so that raw 0 gives a = 1. */
+const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
+
+/**
+ * The deep sigmoidal transformer of neural autoregressive flows (Huang, Krueger, Lacoste & Courville 2018, "Neural
+ * Autoregressive Flows", §3.1, DSF), data → base, per entry and per block:
+ *
+ *   z = σ⁻¹( Σ_k w_k σ(a_k x + b_k) ),   a_k = 10⁻³ + softplus(â_k + c) > 0,   w = softmax(ŵ)
+ *
+ * a strictly increasing map of ℝ onto ℝ (a convex mixture of sigmoids, then the logit); `blocks` of them are composed
+ * (a deep sigmoidal flow with one unit of width between blocks). Everything is evaluated in log space
+ * (`log Σ w σ(h)` and `log Σ w σ(−h)` by log-sum-exp, `log g' = log Σ w a σ(h)σ(−h) − log S − log(1 − S)`), so values and
+ * log-derivatives stay finite far in the tails, where S rounds to 0 or 1. The constant c makes all-zero raw parameters
+ * the identity, where a MADE with a small output layer starts. Parameters per feature: `3K·blocks`, per block `â`
+ * (K), `b` (K), `ŵ` (K). Base → data (sampling) is numerical (`MonotoneTransformer`).
+ *
+ * @example
+ * import { MaskedAutoregressiveFlow, NeuralAutoregressiveTransformer, Rng, matrix, toArrays } from 'maflow';
+ * const maf = new MaskedAutoregressiveFlow({ features: 2, hiddenUnits: [8], rng: new Rng(0),
+ *   transformer: new NeuralAutoregressiveTransformer({ hiddenUnits: 4 }) });
+ * const u = maf.inverse(matrix([[0.5, -1]]));
+ * console.log(toArrays(maf.forward(u))); // ≈ [ [ 0.5, -1 ] ]
+ */
+export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
+  readonly hiddenUnits: number;
+  readonly blocks: number;
+  readonly paramsPerFeature: number;
+  private readonly logW: Float64Array;
+  private readonly a: Float64Array;
+  private readonly h: Float64Array;
+  private readonly gradLogW: Float64Array;
+  private readonly values: Float64Array;
+  private readonly block = { z: 0, logDerivative: 0 };
+
+  constructor(options: NeuralAutoregressiveTransformerOptions = {}) {
+    super();
+    const K = options.hiddenUnits ?? 8;
+    const L = options.blocks ?? 1;
+    if (!Number.isInteger(K) || K < 1) throw new RangeError(`NeuralAutoregressiveTransformer: hiddenUnits must be a positive integer, got ${K}`);
+    if (!Number.isInteger(L) || L < 1) throw new RangeError(`NeuralAutoregressiveTransformer: blocks must be a positive integer, got ${L}`);
+    this.hiddenUnits = K;
+    this.blocks = L;
+    this.paramsPerFeature = 3 * K * L;
+    [this.logW, this.a, this.h, this.gradLogW] = [0, 0, 0, 0].map(() => new Float64Array(K));
+    this.values = new Float64Array(L + 1);
+  }
+
+  config(): TransformerConfig {
+    return { type: 'naf', hiddenUnits: this.hiddenUnits, blocks: this.blocks };
+  }
+
+  protected evaluate(x: number, params: FloatArray, base: number, out: { z: number; logDerivative: number }): void {
+    let v = x;
+    let sum = 0;
+    for (let l = 0; l < this.blocks; l++) {
+      this.evaluateBlock(v, params, base + 3 * this.hiddenUnits * l);
+      v = this.block.z;
+      sum += this.block.logDerivative;
+    }
+    out.z = v;
+    out.logDerivative = sum;
+  }
+
+  protected backwardEntry(x: number, params: FloatArray, base: number, gz: number, gl: number, dParams: FloatArray,
+    dBase: number): number {
+    const { values } = this;
+    values[0] = x;
+    for (let l = 0; l < this.blocks; l++) {
+      this.evaluateBlock(values[l], params, base + 3 * this.hiddenUnits * l);
+      values[l + 1] = this.block.z;
+    }
+    let g = gz;
+    for (let l = this.blocks - 1; l >= 0; l--) {
+      const offset = 3 * this.hiddenUnits * l;
+      g = this.backwardBlock(values[l], params, base + offset, g, gl, dParams, dBase + offset);
+    }
+    return g;
+  }
+
+  /** One block at x: fills `a`, `logW`, `h` and `block` (z and log g'). */
+  private evaluateBlock(x: number, params: FloatArray, base: number): void {
+    const K = this.hiddenUnits;
+    const { a, logW, h } = this;
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, params[base + 2 * K + k]);
+    let total = 0;
+    for (let k = 0; k < K; k++) total += Math.exp(params[base + 2 * K + k] - max);
+    const logTotal = max + Math.log(total);
+    for (let k = 0; k < K; k++) {
+      logW[k] = params[base + 2 * K + k] - logTotal;
+      a[k] = MIN_SLOPE + softplus(params[base + k] + SLOPE_SHIFT);
+      h[k] = a[k] * x + params[base + K + k];
+    }
+    const logS = logSumExp(K, (k) => logW[k] - softplus(-h[k]));
+    const log1mS = logSumExp(K, (k) => logW[k] - softplus(h[k]));
+    const logSlope = logSumExp(K, (k) => logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]));
+    this.block.z = logS - log1mS;
+    this.block.logDerivative = logSlope - logS - log1mS;
+  }
+
+  /**
+   * Backward of one block at x (recomputed): with `p_k = w_k σ_k / S`, `q_k = w_k (1 − σ_k)/(1 − S)` and
+   * `r_k = w_k a_k σ_k (1 − σ_k) / S'`, `∂z/∂h_k = p_k(1 − σ_k) + q_k σ_k`, `∂z/∂log w_k = p_k − q_k`,
+   * `∂log g'/∂h_k = r_k(1 − 2σ_k) − p_k(1 − σ_k) + q_k σ_k`, `∂log g'/∂log w_k = r_k − p_k − q_k`, `∂log g'/∂log a_k = r_k`;
+   * then `h_k = a_k x + b_k`, the softmax and the softplus.
+   */
+  private backwardBlock(x: number, params: FloatArray, base: number, gz: number, gl: number, dParams: FloatArray,
+    dBase: number): number {
+    const K = this.hiddenUnits;
+    this.evaluateBlock(x, params, base);
+    const { a, logW, h, gradLogW } = this;
+    const logS = logSumExp(K, (k) => logW[k] - softplus(-h[k]));
+    const log1mS = logSumExp(K, (k) => logW[k] - softplus(h[k]));
+    const logSlope = logSumExp(K, (k) => logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]));
+    let dx = 0;
+    let gradSum = 0;
+    for (let k = 0; k < K; k++) {
+      const s = sigmoid(h[k]);
+      const p = Math.exp(logW[k] - softplus(-h[k]) - logS);
+      const q = Math.exp(logW[k] - softplus(h[k]) - log1mS);
+      const r = Math.exp(logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]) - logSlope);
+      const gh = gz * (p * (1 - s) + q * s) + gl * (r * (1 - 2 * s) - p * (1 - s) + q * s);
+      gradLogW[k] = gz * (p - q) + gl * (r - p - q);
+      gradSum += gradLogW[k];
+      const gLogA = gl * r;
+      dx += gh * a[k];
+      dParams[dBase + K + k] += gh;
+      dParams[dBase + k] += (gh * x + gLogA / a[k]) * sigmoid(params[base + k] + SLOPE_SHIFT);
+    }
+    for (let k = 0; k < K; k++) dParams[dBase + 2 * K + k] += gradLogW[k] - Math.exp(logW[k]) * gradSum;
+    return dx;
+  }
+}
+
+/** `log Σ_k e^{term(k)}` over k < K. */
+function logSumExp(K: number, term: (k: number) => number): number {
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) max = Math.max(max, term(k));
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += Math.exp(term(k) - max);
+  return max + Math.log(sum);
+}
