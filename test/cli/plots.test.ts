@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
+import { niceTicks } from '../../src/cli/plots/color-bar.ts';
+import { composeSvg } from '../../src/cli/plots/compose-svg.ts';
+import { intersects, labelBox, type Label, type Rect } from '../../src/cli/plots/label.ts';
+import { textWidth } from '../../src/cli/plots/text-width.ts';
 import * as plots from '../../src/cli/plots/index.ts';
 import {
   densityPlot, encodePng, histogram, lossCurvePlot, normalQuantile, pairPlot, qqPlot, qqPoints, renderPng,
@@ -27,6 +31,49 @@ function assertPng(image: PlotImage, width: number, height: number, minBytes: nu
 const count = (svg: string, pattern: RegExp): number => svg.match(pattern)?.length ?? 0;
 const panels = (svg: string): number => count(svg, /class="maflow-panel"/g);
 const circles = (svg: string): number => count(svg, /<circle/g);
+
+/** Every label the figure placed (`<text class="maflow-label">`), read back from the SVG's attributes. */
+function labels(svg: string): Label[] {
+  const found: Label[] = [];
+  const pattern = /<text class="maflow-label" x="([^"]+)" y="([^"]+)" font-size="([^"]+)" text-anchor="([^"]+)"([^>]*)>([^<]*)<\/text>/g;
+  for (const m of svg.matchAll(pattern)) {
+    const text = m[6].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    found.push({ text, x: Number(m[1]), y: Number(m[2]), fontSize: Number(m[3]), anchor: m[4] as Label['anchor'],
+      vertical: m[5].includes(`transform="rotate(-90 ${m[1]} ${m[2]})"`) });
+  }
+  assert.equal(found.length, count(svg, /class="maflow-label"/g), 'every label parsed');
+  return found;
+}
+
+function dataFrames(svg: string): Rect[] {
+  return Array.from(svg.matchAll(/data-frame="([^"]+)"/g), (m) => {
+    const [x0, y0, x1, y1] = m[1].split(' ').map(Number);
+    return { x0, y0, x1, y1 };
+  });
+}
+
+/**
+ * The layout rule of every figure: each label lies inside the figure, enters no panel's data frame and touches no
+ * other label (boxes from the bundled font's advance widths, ascender and descender).
+ */
+function assertReadableLayout(image: PlotImage, minLabels: number): void {
+  const placed = labels(image.svg).map((label) => ({ label, box: labelBox(label) }));
+  assert.ok(placed.length >= minLabels, `${placed.length} labels, expected at least ${minLabels}`);
+  const frames = dataFrames(image.svg);
+  assert.ok(frames.length > 0, 'the panels state their data frames');
+  for (const { label, box } of placed) {
+    assert.ok(box.x0 >= 0 && box.y0 >= 0 && box.x1 <= image.width && box.y1 <= image.height,
+      `'${label.text}' ${JSON.stringify(box)} leaves the ${image.width}×${image.height} figure`);
+    for (const frame of frames) {
+      assert.ok(!intersects(box, frame), `'${label.text}' ${JSON.stringify(box)} overlaps the data in ${JSON.stringify(frame)}`);
+    }
+  }
+  for (let i = 0; i < placed.length; i++) {
+    for (let j = i + 1; j < placed.length; j++) {
+      assert.ok(!intersects(placed[i].box, placed[j].box), `'${placed[i].label.text}' overlaps '${placed[j].label.text}'`);
+    }
+  }
+}
 
 function gaussianMatrix(rng: Rng, rows: number, cols: number): PlotMatrix {
   return { rows, cols, data: Float64Array.from({ length: rows * cols }, () => rng.normal()) };
@@ -110,17 +157,33 @@ describe('histogram', () => {
 });
 
 describe('densityPlot', () => {
-  it('draws a 900×450 heatmap with contours and a scatter panel with legend', () => {
+  it('draws a 1000×476 heatmap with contours, a colour bar and a scatter panel with legend', () => {
     const rng = new Rng(1);
     const image = densityPlot({ grid: gaussianGrid(40, 30), samples: gaussianMatrix(rng, 300, 2),
       data: gaussianMatrix(rng, 200, 2), title: 'test density', labels: ['a', 'b'] });
-    assertPng(image, 900, 450, 5000);
-    assert.equal(panels(image.svg), 2);
+    assertPng(image, 1000, 476, 5000);
+    assert.equal(panels(image.svg), 3, 'heatmap, colour bar, scatter');
     assert.equal(count(image.svg, /<image/g), 1, 'one raster');
     assert.ok(count(image.svg, /aria-label="contour"/g) === 1, 'one contour mark');
     assert.ok(count(image.svg, /<path[^>]*d="M/g) > 20, 'contour and axis paths');
     assert.equal(circles(image.svg), 300 + 200 + 2, 'every point plus two legend dots');
     assert.match(image.svg, /test density/);
+    assertReadableLayout(image, 8);
+  });
+
+  it('has a colour bar from 0 to the peak density, with round ticks and the density\'s units', () => {
+    const grid = gaussianGrid(41, 31);
+    const image = densityPlot({ grid, labels: ['alcohol', 'malic_acid'] });
+    assert.equal(count(image.svg, /class="maflow-colorbar"/g), 1);
+    assert.ok(count(image.svg, /<stop /g) > 10, 'a gradient of the colour scheme');
+    const text = labels(image.svg).map((l) => l.text);
+    assert.ok(text.includes('density p(alcohol, malic_acid), per unit alcohol × unit malic_acid'), text.join(' | '));
+    const peak = Math.max(...Array.from(grid.logDensity, Math.exp)); // 1/(2π) ≈ 0.159 at the grid point (0, 1)
+    const ticks = text.filter((t) => /^[\d.]+$/.test(t)).map(Number);
+    assert.deepEqual(ticks, niceTicks(0, peak, 5));
+    assert.equal(ticks[0], 0);
+    assert.ok(ticks.at(-1)! <= peak && ticks.at(-1)! > peak / 2, `ticks ${ticks} up to the peak ${peak}`);
+    assertReadableLayout(image, 6);
   });
 
   it('embeds the raster as a PNG of one pixel per grid point', () => {
@@ -153,6 +216,21 @@ describe('pairPlot', () => {
     assert.equal(panels(image.svg), 6);
     assert.equal(circles(image.svg), 3 * (100 + 50) + 2, 'three scatter panels plus two legend dots');
     assert.doesNotMatch(image.svg, /first \d+ of/);
+    assertReadableLayout(image, 3);
+  });
+
+  it('draws the chosen dimensions in their order and says how many of D', () => {
+    const rng = new Rng(6);
+    const columns = Array.from({ length: 8 }, (_, i) => `x${i}`);
+    const image = pairPlot({ samples: gaussianMatrix(rng, 40, 8), columns, dimensions: [7, 2] });
+    assertPng(image, 440, 502, 2000); // the title and the legend do not fit on one row of 440 pixels
+    assert.equal(panels(image.svg), 3);
+    assert.match(image.svg, /\(2 of 8 dimensions\)/);
+    assert.ok(image.svg.indexOf('>x7<') < image.svg.indexOf('>x2<'), 'x7 first');
+    assert.throws(() => pairPlot({ samples: gaussianMatrix(rng, 4, 3), columns: ['a', 'b', 'c'], dimensions: [3] }),
+      /pairPlot: dimension 3 is out of range for samples \[4, 3\]/);
+    assert.throws(() => pairPlot({ samples: gaussianMatrix(rng, 4, 3), columns: ['a', 'b', 'c'], dimensions: [1, 1] }),
+      /repeat a column/);
   });
 
   it('caps at maxDims and says so in the title', () => {
@@ -161,6 +239,7 @@ describe('pairPlot', () => {
     assertPng(image, 900, 936, 5000);
     assert.equal(panels(image.svg), 21);
     assert.match(image.svg, /first 6 of 8 dimensions/);
+    assertReadableLayout(image, 2);
   });
 
   it('rejects mismatched columns and non-finite samples', () => {
@@ -176,15 +255,19 @@ describe('qqPlot', () => {
   it('draws one panel per dimension with every point and the y = x line', () => {
     const rng = new Rng(4);
     const image = qqPlot({ latent: gaussianMatrix(rng, 150, 4), columns: ['a', 'b', 'c', 'd'] });
-    assertPng(image, 780, 516, 5000);
+    assertPng(image, 960, 636, 5000);
     assert.equal(panels(image.svg), 4);
     assert.equal(circles(image.svg), 4 * 150);
     assert.equal(count(image.svg, /aria-label="link"/g), 4);
+    assertReadableLayout(image, 5);
+    assert.match(image.svg, /Normal QQ plots of u = f⁻¹\(x\)/, 'the latent is named as the library names it');
+    assert.match(image.svg, /sorted u/);
+    assert.doesNotMatch(image.svg, /\bz = f\(x\)/);
   });
 
   it('caps at maxDims', () => {
     const image = qqPlot({ latent: gaussianMatrix(new Rng(5), 20, 5), columns: ['a', 'b', 'c', 'd', 'e'], maxDims: 2 });
-    assertPng(image, 520, 276, 2000);
+    assertPng(image, 640, 336, 2000);
     assert.equal(panels(image.svg), 2);
     assert.match(image.svg, /first 2 of 5 dimensions/);
   });
@@ -212,6 +295,8 @@ describe('lossCurvePlot', () => {
     assert.equal(panels(image.svg), 1);
     assert.equal(count(image.svg, /aria-label="line"/g), 2);
     assert.match(image.svg, /best 1\.550 \(epoch 4\)/);
+    assert.ok(labels(image.svg).some((l) => l.text === 'best 1.550 (epoch 4)'), 'the best epoch is named in the legend');
+    assertReadableLayout(image, 4);
   });
 
   it('rejects losses that do not line up with the epochs or are not finite', () => {
@@ -220,14 +305,49 @@ describe('lossCurvePlot', () => {
   });
 });
 
+describe('composeSvg and the label layout', () => {
+  it('measures text with the bundled font (DejaVu Sans advance widths, 2048 units per em)', () => {
+    assert.equal(textWidth('W', 2048), 2025);
+    assert.equal(textWidth('a i', 2048), 1255 + 651 + 569);
+    assert.ok(textWidth('WWWW', 12) > 2 * textWidth('iiii', 12));
+  });
+
+  it('moves the legend to a row of its own when a long title would reach it, and shrinks or cuts the title to fit', () => {
+    const legend = [{ label: 'model samples', color: '#000' }, { label: 'data', color: '#f00' }];
+    const frame = { x0: 40, y0: 10, x1: 380, y1: 180 };
+    const panel = { svg: '', x: 0, y: 0, frame };
+    const short = composeSvg({ width: 400, height: 200, title: 'short', legend, panels: [panel] });
+    assert.equal(short.height, 236, 'one title row');
+    const title = 'a-rather-long-model-file-name.safetensors on a-long-data-file-name.csv: pairwise marginals';
+    const long = composeSvg({ width: 400, height: 200, title, legend, panels: [panel] });
+    assert.equal(long.height, 262, 'a second row for the legend');
+    const image = { svg: long.svg, width: 400, height: long.height, png: new Uint8Array() };
+    assertReadableLayout(image, 3);
+    const [placedTitle] = labels(long.svg);
+    assert.ok(placedTitle.text.endsWith('…') && textWidth(placedTitle.text, placedTitle.fontSize) <= 400 - 32,
+      `cut to the width: '${placedTitle.text}' at ${placedTitle.fontSize}px`);
+  });
+
+  it('finds overlaps: the check the layout tests rely on can fail', () => {
+    const a = labelBox({ text: 'validation', x: 10, y: 20, fontSize: 12 });
+    const b = labelBox({ text: 'x', x: 40, y: 24, fontSize: 12 });
+    assert.ok(intersects(a, b));
+    const vertical = labelBox({ text: 'density', x: 100, y: 100, fontSize: 10, anchor: 'middle', vertical: true });
+    assert.ok(vertical.y1 - vertical.y0 > vertical.x1 - vertical.x0, 'a vertical label is tall and narrow');
+    assert.ok(!intersects(a, vertical));
+    assert.deepEqual(niceTicks(0, 0.159, 5), [0, 0.05, 0.1, 0.15]);
+    assert.deepEqual(niceTicks(0, 7, 5), [0, 2, 4, 6]);
+  });
+});
+
 describe('doc examples', () => {
   it('run as documented', () => {
     const xs = Float64Array.from({ length: 40 }, (_, i) => -3 + (6 * i) / 39);
     const logDensity = Float64Array.from({ length: 1600 },
       (_, k) => -0.5 * (xs[k % 40] ** 2 + xs[Math.floor(k / 40)] ** 2));
-    assert.deepEqual(pngSize(densityPlot({ grid: { xs, ys: xs, logDensity } }).png), { width: 900, height: 450 });
+    assert.deepEqual(pngSize(densityPlot({ grid: { xs, ys: xs, logDensity } }).png), { width: 1000, height: 476 });
     const latent = { rows: 3, cols: 1, data: [-1, 0, 1] };
-    assert.deepEqual(pngSize(qqPlot({ latent, columns: ['z'] }).png), { width: 260, height: 276 });
+    assert.deepEqual(pngSize(qqPlot({ latent, columns: ['u(x1)'] }).png), { width: 320, height: 336 });
     const samples = { rows: 4, cols: 3, data: [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 1, 1] };
     assert.deepEqual(pngSize(pairPlot({ samples, columns: ['a', 'b', 'c'] }).png), { width: 660, height: 696 });
     const loss = lossCurvePlot({ epochs: [1, 2, 3], train: [2.1, 1.6, 1.4], validation: [2, 1.7, 1.5] });

@@ -4,6 +4,7 @@
  * mean, std, skewness, excess kurtosis and the Kolmogorov–Smirnov statistic against N(0, 1) (with its p-value),
  * and draws normal QQ plots of u.
  */
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { printable, printableJson } from '../../core/printable.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
@@ -63,7 +64,8 @@ export function diagnoseCommand(io: CliIo): Command {
     if (options.plot !== undefined) {
       // The plotting stack takes about half a second to load: only when a plot is asked for.
       const { qqPlot } = await import('../plots/index.ts');
-      writeFileAtomic(options.plot, qqPlot({ latent: u, columns: model.columns.map((name) => `u(${name})`) }).png);
+      const title = `${basename(modelPath)} on ${basename(dataPath)}: normal QQ plots of u = f⁻¹(x)`;
+      writeFileAtomic(options.plot, qqPlot({ latent: u, columns: model.columns.map((name) => `u(${name})`), title }).png);
     }
     if (options.json === true) {
       io.stdout.write(`${printableJson({ model: modelPath, data: dataPath, rows: x.rows, dimensions: dims,

@@ -1,13 +1,16 @@
 /**
- * `maflow plot <model> --out FILE.png [--data FILE] [-n N]`: for 2-D models, the density on a grid over the data's
- * range (or mean ± 3 std) beside samples and data; for other dimensions, a pair plot of samples against the data.
- * Conditional models take one `--context` row.
+ * `maflow plot <model> --out FILE.png [--data FILE] [-n N] [--columns LIST]`: for 2-D models, the density on a grid
+ * over the data's range (or mean ± 3 std), with a colour bar, beside samples and data; for other dimensions, a pair
+ * plot of samples against the data (the first 6 columns, or those `--columns` names). Conditional models take one
+ * `--context` row. Titles name the model file's and the data file's base names.
  */
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import type { Matrix } from '../../core/matrix.ts';
 import { Rng } from '../../core/rng.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
+import { resolveColumns } from '../../io/resolve-columns.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
@@ -24,8 +27,12 @@ interface PlotOptions {
   n: number;
   seed: number;
   context?: string;
+  columns?: string;
   backend?: string;
 }
+
+/** Columns a pair plot draws when `--columns` is not given. */
+const DEFAULT_PAIR_COLUMNS = 6;
 
 /** The `plot` command. */
 export function plotCommand(io: CliIo): Command {
@@ -36,7 +43,8 @@ export function plotCommand(io: CliIo): Command {
     .option('--data <file>', 'data to overlay (and to set the plotting range)')
     .option('-n, --n <count>', 'number of model samples', parsePositiveInteger, 1000)
     .option('--seed <seed>', 'random seed of the samples', parseNonNegativeInteger, 0)
-    .option('--context <file>', 'one context row for a conditional model');
+    .option('--context <file>', 'one context row for a conditional model')
+    .option('--columns <list>', `pair plot: the model's columns to draw, names or 0-based indices (default: the first ${DEFAULT_PAIR_COLUMNS})`);
   return addBackendOption(command).action(async (modelPath: string, options: PlotOptions) => {
     if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
     guardOutputs({
@@ -49,13 +57,23 @@ export function plotCommand(io: CliIo): Command {
     const context = contextRow(model, options.context);
     const data = options.data === undefined ? undefined : readModelData(options.data, model).x;
     const samples = sampleOriginal(model, options.n, context, new Rng(options.seed));
+    const dimensions = options.columns === undefined ? undefined : pairColumns(options.columns, model.columns);
+    if (model.flow.features === 2 && dimensions !== undefined) {
+      throw new UsageError('--columns: this model has 2 columns, drawn as a density; --columns chooses the columns of a pair plot');
+    }
+    const title = `${basename(modelPath)}${options.data === undefined ? '' : ` on ${basename(options.data)}`}`;
     const { densityPlot, pairPlot } = await import('../plots/index.ts');
     const image = model.flow.features === 2
       ? densityPlot({
         grid: densityGrid(model, { x: plotRange(0, data, samples), y: plotRange(1, data, samples), context }),
-        samples, data, labels: [model.columns[0], model.columns[1]], title: `Model density: ${modelPath}`,
+        samples, data, labels: [model.columns[0], model.columns[1]], title: `${title}: model density`,
       })
-      : pairPlot({ samples, data, columns: model.columns });
+      : pairPlot({ samples, data, columns: model.columns, dimensions, maxDims: DEFAULT_PAIR_COLUMNS,
+        title: `${title}: pairwise marginals` });
+    if (dimensions === undefined && model.flow.features > DEFAULT_PAIR_COLUMNS) {
+      io.stderr.write(`the pair plot shows the first ${DEFAULT_PAIR_COLUMNS} of ${model.flow.features} columns; `
+        + 'choose others with --columns\n');
+    }
     writeFileAtomic(options.out, image.png);
     io.stdout.write(`wrote ${options.out} (${image.width}×${image.height})\n`);
   });
@@ -72,4 +90,14 @@ function contextRow(model: CliModel, path: string | undefined): Matrix | undefin
   const context = readContext(path, model.contextColumns);
   if (context.rows !== 1) throw new DataError(`expected one context row to plot the density at, got ${context.rows}`, { file: path });
   return context;
+}
+
+/** `--columns` resolved against the model's column names: a user error names the option, not a file. */
+function pairColumns(selection: string, columns: readonly string[]): number[] {
+  try {
+    return resolveColumns(selection, columns, '--columns');
+  } catch (error) {
+    if (error instanceof DataError) throw new UsageError(`--columns: ${error.detail}`);
+    throw error;
+  }
 }

@@ -1,43 +1,61 @@
 import * as Plot from '@observablehq/plot';
+import { fitText, type Label, labelSvg, type Rect } from './label.ts';
 import { createPlotDocument } from './plot-document.ts';
+import { textWidth } from './text-width.ts';
 
 /** Colours used across the plots: model samples vs. training data, train vs. validation. */
 export const COLORS = { samples: '#4269d0', data: '#ef7b2c', grid: '#888888' } as const;
 
-/** One panel placed at `(x, y)` inside the composed figure. */
+/** One panel placed at `(x, y)` below the title band of the composed figure. */
 export interface Panel {
   readonly svg: string;
   readonly x: number;
+  /** Measured from the bottom of the title band. */
   readonly y: number;
   /** Drawn centred at the top of the panel, inside Plot's top margin. */
   readonly title?: string;
   /** Panel width, needed to centre the title. */
   readonly width?: number;
+  /** Where the panel draws its data, in panel coordinates: no label may enter it. */
+  readonly frame?: Rect;
+  /** Further labels in panel coordinates (a colour bar's ticks), checked for overlaps like the others. */
+  readonly labels?: readonly Label[];
 }
 
-/** A legend entry drawn as a coloured dot and its label. */
+/** A legend entry drawn as a coloured marker and its label. */
 export interface LegendEntry {
   readonly label: string;
   readonly color: string;
+  /** @default 'dot' */
+  readonly marker?: 'dot' | 'line';
 }
 
 /** Options for {@link composeSvg}. */
 export interface ComposeSvgOptions {
   readonly width: number;
+  /** Height of the panels' area: the figure is this plus the title band, which grows when the legend needs a row. */
   readonly height: number;
   readonly title?: string;
   readonly panels: readonly Panel[];
-  /** Drawn in the top-right corner, in the title band. */
+  /** Right-aligned in the title band, on the title's row when both fit, else on a row of its own. */
   readonly legend?: readonly LegendEntry[];
 }
 
-/** Height of the title band at the top of every composed figure. */
-export const TITLE_HEIGHT = 36;
-
-/** Escapes text for use inside SVG/XML character data and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A composed figure: the SVG and its size in pixels. */
+export interface ComposedSvg {
+  readonly svg: string;
+  readonly width: number;
+  readonly height: number;
 }
+
+/** Height of one row of the title band. */
+export const TITLE_HEIGHT = 36;
+const TITLE_SIZE = 16;
+const MIN_TITLE_SIZE = 11;
+const LEGEND_SIZE = 13;
+const PANEL_TITLE_SIZE = 12;
+const SIDE = 16;
+const GAP = 24;
 
 /**
  * Renders one Observable Plot chart to an SVG string. Plot's `<style>` block is dropped: it only sets browser layout
@@ -51,44 +69,99 @@ export function plotSvg(options: Plot.PlotOptions): string {
   return chart.outerHTML.replace(/<style>[\s\S]*?<\/style>/, '');
 }
 
-function legendSvg(width: number, entries: readonly LegendEntry[]): string {
-  let x = width - 16;
-  const items: string[] = [];
-  for (const entry of [...entries].reverse()) {
-    const textWidth = entry.label.length * 7.5;
-    x -= textWidth;
-    items.push(`<text x="${x}" y="22" font-size="13">${escapeXml(entry.label)}</text>`);
-    items.push(`<circle cx="${x - 9}" cy="17.5" r="5" fill="${entry.color}"/>`);
-    x -= 28;
-  }
-  return `<g class="maflow-legend">${items.join('')}</g>`;
+/** The plotting area of a Plot chart of `width × height` with these margins, in its own coordinates. */
+export function plotFrame(width: number, height: number,
+  margins: { marginLeft: number; marginRight: number; marginTop: number; marginBottom: number }): Rect {
+  return { x0: margins.marginLeft, y0: margins.marginTop, x1: width - margins.marginRight,
+    y1: height - margins.marginBottom };
 }
 
-function panelSvg(panel: Panel): string {
-  const title = panel.title === undefined ? ''
-    : `<text x="${(panel.width ?? 0) / 2}" y="13" font-size="12" text-anchor="middle" fill="#333">`
-      + `${escapeXml(panel.title)}</text>`;
-  return `<g class="maflow-panel" transform="translate(${panel.x},${panel.y})">${panel.svg}${title}</g>`;
+const MARKER = 18;
+
+function legendWidth(entries: readonly LegendEntry[]): number {
+  return entries.reduce((sum, e) => sum + MARKER + textWidth(e.label, LEGEND_SIZE), 0) + 14 * (entries.length - 1);
+}
+
+/** The legend right-aligned to `right` with its baseline at `y`: marker SVG and the labels. */
+function legendLayout(entries: readonly LegendEntry[], right: number, y: number): { svg: string; labels: Label[] } {
+  let x = right - legendWidth(entries);
+  const markers: string[] = [];
+  const labels: Label[] = [];
+  for (const entry of entries) {
+    const cy = y - 4.5;
+    markers.push(entry.marker === 'line'
+      ? `<line x1="${x}" x2="${x + 13}" y1="${cy}" y2="${cy}" stroke="${entry.color}" stroke-width="2.5"/>`
+      : `<circle cx="${x + 6}" cy="${cy}" r="5" fill="${entry.color}"/>`);
+    x += MARKER;
+    labels.push({ text: entry.label, x, y, fontSize: LEGEND_SIZE });
+    x += textWidth(entry.label, LEGEND_SIZE) + 14;
+  }
+  return { svg: `<g class="maflow-legend">${markers.join('')}</g>`, labels };
+}
+
+interface TitleBand {
+  readonly height: number;
+  readonly svg: string;
+  readonly labels: Label[];
+}
+
+/** The title at the left and the legend at the right of one row when they fit side by side, else on two rows. */
+function titleBand(width: number, title: string | undefined, legend: readonly LegendEntry[]): TitleBand {
+  const legendSpace = legend.length === 0 ? 0 : legendWidth(legend);
+  const labels: Label[] = [];
+  let rows = 1;
+  if (title !== undefined) {
+    const oneRow = width - 2 * SIDE - (legendSpace > 0 ? legendSpace + GAP : 0);
+    let size = TITLE_SIZE;
+    while (size > MIN_TITLE_SIZE && textWidth(title, size) > oneRow) size -= 1;
+    const sharesRow = textWidth(title, size) <= oneRow;
+    if (!sharesRow && legendSpace > 0) rows = 2;
+    const space = sharesRow ? oneRow : width - 2 * SIDE;
+    labels.push({ text: fitText(title, size, space), x: SIDE, y: 24, fontSize: size, fill: '#222' });
+  }
+  const legendRow = legend.length === 0 ? undefined : legendLayout(legend, width - SIDE, 22 + (rows - 1) * 26);
+  return { height: TITLE_HEIGHT + (rows - 1) * 26, svg: legendRow?.svg ?? '', labels: [...labels, ...(legendRow?.labels ?? [])] };
+}
+
+function moved(label: Label, dx: number, dy: number): Label {
+  return { ...label, x: label.x + dx, y: label.y + dy };
 }
 
 /**
- * Stacks pre-rendered panels into one SVG figure with a title band and an optional legend. Each panel is wrapped in
- * `<g class="maflow-panel">` so callers and tests can count them.
+ * Stacks pre-rendered panels into one SVG figure under a title band with an optional legend. Each panel is wrapped in
+ * `<g class="maflow-panel">` (with its data frame in `data-frame="x0 y0 x1 y1"`, figure coordinates), and every
+ * label the figure adds (title, legend, panel titles, a panel's own labels) is a `<text class="maflow-label">` placed
+ * with the font's real metrics, so that tests can check that no label leaves the figure, enters a data frame or
+ * touches another.
  */
-export function composeSvg(options: ComposeSvgOptions): string {
-  const { width, height } = options;
-  const parts = [
+export function composeSvg(options: ComposeSvgOptions): ComposedSvg {
+  const { width } = options;
+  const band = titleBand(width, options.title, options.legend ?? []);
+  const height = band.height + options.height;
+  const labels = [...band.labels];
+  const panels: string[] = [];
+  for (const panel of options.panels) {
+    const y = band.height + panel.y;
+    if (panel.title !== undefined) {
+      const room = (panel.width ?? width) - 8;
+      labels.push({ text: fitText(panel.title, PANEL_TITLE_SIZE, room), x: panel.x + (panel.width ?? 0) / 2, y: y + 13,
+        fontSize: PANEL_TITLE_SIZE, anchor: 'middle', fill: '#333' });
+    }
+    for (const label of panel.labels ?? []) labels.push(moved(label, panel.x, y));
+    const frame = panel.frame === undefined ? ''
+      : ` data-frame="${panel.x + panel.frame.x0} ${y + panel.frame.y0} ${panel.x + panel.frame.x1} ${y + panel.frame.y1}"`;
+    panels.push(`<g class="maflow-panel" transform="translate(${panel.x},${y})"${frame}>${panel.svg}</g>`);
+  }
+  const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" `
     + `height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-  ];
-  if (options.title !== undefined) {
-    parts.push(`<text x="16" y="24" font-size="16" fill="#222">${escapeXml(options.title)}</text>`);
-  }
-  if (options.legend !== undefined) parts.push(legendSvg(width, options.legend));
-  for (const panel of options.panels) parts.push(panelSvg(panel));
-  parts.push('</svg>');
-  return parts.join('');
+    band.svg,
+    ...panels,
+    ...labels.map(labelSvg),
+    '</svg>',
+  ].join('');
+  return { svg, width, height };
 }
 
 /** `title`, plus a note when only the first `shown` of `total` dimensions are drawn. */

@@ -1,5 +1,6 @@
 import * as Plot from '@observablehq/plot';
-import { COLORS, TITLE_HEIGHT, composeSvg, plotSvg } from './compose-svg.ts';
+import { colorBar } from './color-bar.ts';
+import { COLORS, type LegendEntry, TITLE_HEIGHT, composeSvg, plotFrame, plotSvg } from './compose-svg.ts';
 import { type PlotImage, type PlotMatrix, checkPlotMatrix, thinnedRows } from './plot-image.ts';
 import { renderPng } from './render-png.ts';
 
@@ -28,12 +29,15 @@ export interface DensityPlotOptions {
   readonly maxPoints?: number;
 }
 
-/** Pixel size of every density figure. */
-export const DENSITY_PLOT_SIZE = { width: 900, height: 450 } as const;
+/** Pixel size of every density figure (with a one-row title band). */
+export const DENSITY_PLOT_SIZE = { width: 1000, height: 476 } as const;
 
-const PANEL_WIDTH = DENSITY_PLOT_SIZE.width / 2;
+const COLOR_BAR_WIDTH = 90;
+const PANEL_WIDTH = (DENSITY_PLOT_SIZE.width - COLOR_BAR_WIDTH) / 2;
 const PANEL_HEIGHT = DENSITY_PLOT_SIZE.height - TITLE_HEIGHT;
-const MARGINS = { marginLeft: 52, marginRight: 20, marginTop: 24, marginBottom: 42 } as const;
+const MARGINS = { marginLeft: 56, marginRight: 14, marginTop: 24, marginBottom: 44 } as const;
+const FRAME = plotFrame(PANEL_WIDTH, PANEL_HEIGHT, MARGINS);
+const SCHEME: Plot.ColorScheme = 'viridis';
 
 interface GridExtent {
   readonly nx: number;
@@ -76,14 +80,20 @@ function densities(logDensity: ArrayLike<number>): Float64Array {
   return out;
 }
 
-function heatmapPanel(grid: DensityGrid, extent: GridExtent, labels: readonly [string, string]): string {
-  const values = densities(grid.logDensity);
+function maximum(values: Float64Array): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max > 0 ? max : 1;
+}
+
+function heatmapPanel(values: Float64Array, max: number, extent: GridExtent, labels: readonly [string, string]): string {
   const dense = { width: extent.nx, height: extent.ny, x1: extent.x[0], x2: extent.x[1], y1: extent.y[0],
     y2: extent.y[1] };
   return plotSvg({
     width: PANEL_WIDTH, height: PANEL_HEIGHT, ...MARGINS,
-    x: { domain: extent.x, label: labels[0] }, y: { domain: extent.y, label: labels[1] },
-    color: { type: 'linear', scheme: 'viridis' },
+    x: { domain: extent.x, label: labels[0], labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain: extent.y, label: labels[1], labelAnchor: 'center', labelArrow: 'none' },
+    color: { type: 'linear', scheme: SCHEME, domain: [0, max] },
     marks: [
       Plot.raster(values, { ...dense, fill: Plot.identity, imageRendering: 'pixelated' }),
       Plot.contour(values, { ...dense, stroke: 'white', strokeOpacity: 0.75, strokeWidth: 0.8, thresholds: 8 }),
@@ -104,7 +114,8 @@ function scatterPanel(options: DensityPlotOptions, extent: GridExtent, labels: r
   const data = options.data === undefined ? [] : points(options.data, 'data', maxPoints);
   return plotSvg({
     width: PANEL_WIDTH, height: PANEL_HEIGHT, ...MARGINS,
-    x: { domain: extent.x, label: labels[0] }, y: { domain: extent.y, label: labels[1] },
+    x: { domain: extent.x, label: labels[0], labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain: extent.y, label: labels[1], labelAnchor: 'center', labelArrow: 'none' },
     marks: [
       Plot.dot(samples, { x: 'x', y: 'y', r: 1.4, fill: COLORS.samples, fillOpacity: 0.6, clip: true }),
       Plot.dot(data, { x: 'x', y: 'y', r: 1.4, fill: COLORS.data, fillOpacity: 0.4, clip: true }),
@@ -114,37 +125,43 @@ function scatterPanel(options: DensityPlotOptions, extent: GridExtent, labels: r
 }
 
 /**
- * A two-panel PNG for a 2-D flow: left, the model density `exp(logDensity)` as a heatmap with contour lines; right,
- * model samples with the training data overlaid. Both panels share the grid's extent (points outside are clipped).
+ * A two-panel PNG for a 2-D flow: left, the model density `exp(logDensity)` as a heatmap with contour lines and a
+ * colour bar in the density's units (per unit of the first column times unit of the second); right, model samples
+ * with the training data overlaid. Both panels share the grid's extent (points outside are clipped).
  *
  * Shapes: `grid.xs [nx]`, `grid.ys [ny]`, `grid.logDensity [ny · nx]`, `samples [n, 2]`, `data [m, 2]`.
- * Output: {@link DENSITY_PLOT_SIZE} (900 × 450 pixels).
+ * Output: {@link DENSITY_PLOT_SIZE} (1000 × 476 pixels).
  *
  * @example
  * import { densityPlot } from './density-plot.ts';
  * const xs = Float64Array.from({ length: 40 }, (_, i) => -3 + (6 * i) / 39);
  * const logDensity = Float64Array.from({ length: 1600 }, (_, k) => -0.5 * (xs[k % 40] ** 2 + xs[Math.floor(k / 40)] ** 2));
  * const { png, width, height } = densityPlot({ grid: { xs, ys: xs, logDensity } });
- * console.log(width, height, png.length > 0); // → 900 450 true
+ * console.log(width, height, png.length > 0); // → 1000 476 true
  */
 export function densityPlot(options: DensityPlotOptions): PlotImage {
   const extent = gridExtent(options.grid);
   if (options.samples !== undefined) checkPlotMatrix('densityPlot', 'samples', options.samples, 2);
   if (options.data !== undefined) checkPlotMatrix('densityPlot', 'data', options.data, 2);
   const labels = options.labels ?? ['x1', 'x2'];
-  const legend = [];
+  const legend: LegendEntry[] = [];
   if (options.samples !== undefined) legend.push({ label: 'model samples', color: COLORS.samples });
   if (options.data !== undefined) legend.push({ label: 'data', color: COLORS.data });
-  const svg = composeSvg({
-    ...DENSITY_PLOT_SIZE,
+  const values = densities(options.grid.logDensity);
+  const max = maximum(values);
+  const bar = colorBar({ domain: [0, max], scheme: SCHEME, top: FRAME.y0, bottom: FRAME.y1,
+    label: `density p(${labels[0]}, ${labels[1]}), per unit ${labels[0]} × unit ${labels[1]}` });
+  const composed = composeSvg({
+    width: DENSITY_PLOT_SIZE.width, height: PANEL_HEIGHT,
     title: options.title ?? 'Model density',
     legend,
     panels: [
-      { svg: heatmapPanel(options.grid, extent, labels), x: 0, y: TITLE_HEIGHT, width: PANEL_WIDTH,
+      { svg: heatmapPanel(values, max, extent, labels), x: 0, y: 0, width: PANEL_WIDTH, frame: FRAME,
         title: 'density p(x) with contours' },
-      { svg: scatterPanel(options, extent, labels), x: PANEL_WIDTH, y: TITLE_HEIGHT, width: PANEL_WIDTH,
-        title: options.data === undefined ? 'model samples' : 'model samples vs data' },
+      { svg: bar.svg, labels: bar.labels, x: PANEL_WIDTH, y: 0 },
+      { svg: scatterPanel(options, extent, labels), x: PANEL_WIDTH + COLOR_BAR_WIDTH, y: 0, width: PANEL_WIDTH,
+        frame: FRAME, title: options.data === undefined ? 'model samples' : 'model samples vs data' },
     ],
   });
-  return { png: renderPng(svg, { width: DENSITY_PLOT_SIZE.width }), ...DENSITY_PLOT_SIZE, svg };
+  return { png: renderPng(composed.svg, { width: composed.width }), ...composed };
 }

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import { COLORS, type LegendEntry, TITLE_HEIGHT, composeSvg, plotSvg } from './compose-svg.ts';
+import { COLORS, type LegendEntry, TITLE_HEIGHT, composeSvg, plotFrame, plotSvg } from './compose-svg.ts';
 import type { PlotImage } from './plot-image.ts';
 import { renderPng } from './render-png.ts';
 
@@ -17,8 +17,10 @@ export interface LossCurvePlotOptions {
   readonly yLabel?: string;
 }
 
-/** Pixel size of every loss-curve figure. */
+/** Pixel size of every loss-curve figure (with a one-row title band). */
 export const LOSS_CURVE_PLOT_SIZE = { width: 800, height: 420 } as const;
+const PANEL = { width: LOSS_CURVE_PLOT_SIZE.width, height: LOSS_CURVE_PLOT_SIZE.height - TITLE_HEIGHT } as const;
+const MARGINS = { marginLeft: 64, marginRight: 24, marginTop: 16, marginBottom: 44 } as const;
 
 interface LossPoint { readonly epoch: number; readonly loss: number }
 
@@ -37,8 +39,8 @@ function bestOf(points: readonly LossPoint[]): LossPoint {
 }
 
 /**
- * Training (and validation) loss against epoch, with the epoch of lowest validation loss marked: the curve the demo
- * and `maflow train --plot` show after fitting.
+ * Training (and validation) loss against epoch, with the epoch of lowest validation loss marked by a dot on the
+ * curve and named in the legend (never as text over the curves): the curve the demo draws after fitting.
  *
  * Shapes: `epochs [E]`, `train [E]`, `validation [E]`. Output: {@link LOSS_CURVE_PLOT_SIZE} (800 × 420 pixels).
  *
@@ -56,8 +58,7 @@ export function lossCurvePlot(options: LossCurvePlotOptions): PlotImage {
   const validation = options.validation === undefined ? [] : series('validation', epochs, options.validation);
   const best = validation.length > 0 ? [bestOf(validation)] : [];
   const panel = plotSvg({
-    width: LOSS_CURVE_PLOT_SIZE.width, height: LOSS_CURVE_PLOT_SIZE.height - TITLE_HEIGHT,
-    marginLeft: 64, marginRight: 24, marginTop: 16, marginBottom: 44,
+    ...PANEL, ...MARGINS,
     x: { label: 'epoch', labelAnchor: 'center', labelArrow: 'none', nice: true },
     y: { label: options.yLabel ?? 'mean negative log-likelihood (nats)', labelAnchor: 'center', labelArrow: 'none',
       nice: true },
@@ -66,14 +67,13 @@ export function lossCurvePlot(options: LossCurvePlotOptions): PlotImage {
       Plot.lineY(train, { x: 'epoch', y: 'loss', stroke: COLORS.samples, strokeWidth: 2 }),
       Plot.lineY(validation, { x: 'epoch', y: 'loss', stroke: COLORS.data, strokeWidth: 2 }),
       Plot.dot(best, { x: 'epoch', y: 'loss', r: 4, fill: COLORS.data, stroke: 'white' }),
-      Plot.text(best, { x: 'epoch', y: 'loss', text: (p: LossPoint) => `best ${p.loss.toFixed(3)} (epoch ${p.epoch})`,
-        dy: -12, fontSize: 11, fill: '#333' }),
       Plot.frame({ strokeOpacity: 0.4 }),
     ],
   });
-  const legend: LegendEntry[] = [{ label: 'train', color: COLORS.samples }];
-  if (validation.length > 0) legend.push({ label: 'validation', color: COLORS.data });
-  const svg = composeSvg({ ...LOSS_CURVE_PLOT_SIZE, title: options.title ?? 'Training curve', legend,
-    panels: [{ svg: panel, x: 0, y: TITLE_HEIGHT }] });
-  return { png: renderPng(svg, { width: LOSS_CURVE_PLOT_SIZE.width }), ...LOSS_CURVE_PLOT_SIZE, svg };
+  const legend: LegendEntry[] = [{ label: 'train', color: COLORS.samples, marker: 'line' }];
+  if (validation.length > 0) legend.push({ label: 'validation', color: COLORS.data, marker: 'line' });
+  for (const p of best) legend.push({ label: `best ${p.loss.toFixed(3)} (epoch ${p.epoch})`, color: COLORS.data });
+  const composed = composeSvg({ width: PANEL.width, height: PANEL.height, title: options.title ?? 'Training curve',
+    legend, panels: [{ svg: panel, x: 0, y: 0, frame: plotFrame(PANEL.width, PANEL.height, MARGINS) }] });
+  return { png: renderPng(composed.svg, { width: composed.width }), ...composed };
 }

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import { COLORS, type LegendEntry, TITLE_HEIGHT, cappedTitle, composeSvg, plotSvg, shownDims } from './compose-svg.ts';
+import { COLORS, type LegendEntry, TITLE_HEIGHT, cappedTitle, composeSvg, plotFrame, plotSvg, shownDims } from './compose-svg.ts';
 import { histogram } from './histogram.ts';
 import { type PlotImage, type PlotMatrix, checkPlotMatrix, column, thinnedRows } from './plot-image.ts';
 import { renderPng } from './render-png.ts';
@@ -12,8 +12,10 @@ export interface PairPlotOptions {
   readonly data?: PlotMatrix;
   /** A name per column, `[D]`. */
   readonly columns: readonly string[];
-  /** Only the first `maxDims` dimensions are drawn. @default 6 */
+  /** Without `dimensions`, only the first `maxDims` dimensions are drawn (and the title says so). @default 6 */
   readonly maxDims?: number;
+  /** The 0-based columns to draw, in this order (any number; the title names how many of `D`). */
+  readonly dimensions?: readonly number[];
   /** @default 'Pairwise marginals: model samples vs data' (or '…: model samples' without data) */
   readonly title?: string;
   /** Points per series and panel beyond which every k-th row is drawn. @default 2000 */
@@ -55,9 +57,9 @@ interface Columns {
   readonly domains: [number, number][];
 }
 
-function checkFinite(name: string, m: PlotMatrix, columns: readonly string[], dims: number): Float64Array[] {
+function checkFinite(name: string, m: PlotMatrix, columns: readonly string[], shown: readonly number[]): Float64Array[] {
   const out: Float64Array[] = [];
-  for (let d = 0; d < dims; d++) {
+  for (const d of shown) {
     const values = column(m, d);
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`pairPlot: ${name} row ${bad}, column '${columns[d]}' is ${values[bad]}`);
@@ -66,9 +68,9 @@ function checkFinite(name: string, m: PlotMatrix, columns: readonly string[], di
   return out;
 }
 
-function readColumns(options: PairPlotOptions, dims: number): Columns {
-  const samples = checkFinite('samples', options.samples, options.columns, dims);
-  const data = options.data === undefined ? [] : checkFinite('data', options.data, options.columns, dims);
+function readColumns(options: PairPlotOptions, shown: readonly number[]): Columns {
+  const samples = checkFinite('samples', options.samples, options.columns, shown);
+  const data = options.data === undefined ? [] : checkFinite('data', options.data, options.columns, shown);
   const domains = samples.map((s, d) => robustDomain(data.length > 0 ? [s, data[d]] : [s]));
   return { samples, data, domains };
 }
@@ -112,10 +114,11 @@ function scatterPanel(cols: Columns, row: number, col: number, size: number, max
 /**
  * A corner pair plot of model samples against data: the lower triangle shows pairwise scatter plots, the diagonal
  * the marginal histograms (as densities, so series of different sizes compare). Domains are shared along each row
- * and column, so panels line up. For `D` above `maxDims` only the first `maxDims` dimensions are drawn, and the
- * title says so.
+ * and column, so panels line up. `dimensions` chooses the columns; without it, for `D` above `maxDims` only the
+ * first `maxDims` dimensions are drawn, and the title says so.
  *
- * Shapes: `samples [n, D]`, `data [m, D]`, `columns [D]`. Output: {@link pairPlotSize}`(min(D, maxDims))` pixels.
+ * Shapes: `samples [n, D]`, `data [m, D]`, `columns [D]`. Output: {@link pairPlotSize}`(k)` pixels for `k` drawn
+ * dimensions (one title row taller when a long title and the legend do not fit side by side).
  *
  * @example
  * import { pairPlot } from './pair-plot.ts';
@@ -132,22 +135,43 @@ export function pairPlot(options: PairPlotOptions): PlotImage {
       + 'were given');
   }
   if (samples.rows < 1) throw new Error('pairPlot: samples are empty');
-  const dims = shownDims('pairPlot', samples.cols, options.maxDims ?? 6);
-  const cols = readColumns(options, dims);
+  const shown = shownColumns(options);
+  const dims = shown.length;
+  const cols = readColumns(options, shown);
   const size = cellSize(dims);
+  const frame = plotFrame(size, size, PANEL_MARGINS);
   const panels = [];
   for (let row = 0; row < dims; row++) {
     for (let col = 0; col <= row; col++) {
-      const svg = row === col ? diagonalPanel(cols, row, size, options.bins ?? 30, columns[row])
+      const svg = row === col ? diagonalPanel(cols, row, size, options.bins ?? 30, columns[shown[row]])
         : scatterPanel(cols, row, col, size, options.maxPoints ?? 2000);
-      panels.push({ svg, x: col * size, y: TITLE_HEIGHT + row * size });
+      panels.push({ svg, x: col * size, y: row * size, frame });
     }
   }
   const legend: LegendEntry[] = [{ label: 'model samples', color: COLORS.samples }];
   if (options.data !== undefined) legend.push({ label: 'data', color: COLORS.data });
   const defaultTitle = options.data === undefined ? 'Pairwise marginals: model samples'
     : 'Pairwise marginals: model samples vs data';
-  const title = cappedTitle(options.title ?? defaultTitle, dims, samples.cols);
-  const svg = composeSvg({ ...pairPlotSize(dims), title, legend, panels });
-  return { png: renderPng(svg, { width: pairPlotSize(dims).width }), ...pairPlotSize(dims), svg };
+  const title = options.dimensions === undefined ? cappedTitle(options.title ?? defaultTitle, dims, samples.cols)
+    : dims < samples.cols ? `${options.title ?? defaultTitle} (${dims} of ${samples.cols} dimensions)`
+      : options.title ?? defaultTitle;
+  const { width, height } = pairPlotSize(dims);
+  const composed = composeSvg({ width, height: height - TITLE_HEIGHT, title, legend, panels });
+  return { png: renderPng(composed.svg, { width: composed.width }), ...composed };
+}
+
+function shownColumns(options: PairPlotOptions): number[] {
+  const total = options.samples.cols;
+  if (options.dimensions === undefined) {
+    return Array.from({ length: shownDims('pairPlot', total, options.maxDims ?? 6) }, (_, d) => d);
+  }
+  const shown = [...options.dimensions];
+  if (shown.length === 0) throw new Error('pairPlot: dimensions is empty');
+  for (const d of shown) {
+    if (!Number.isInteger(d) || d < 0 || d >= total) {
+      throw new Error(`pairPlot: dimension ${d} is out of range for samples [${options.samples.rows}, ${total}]`);
+    }
+  }
+  if (new Set(shown).size !== shown.length) throw new Error(`pairPlot: dimensions [${shown.join(', ')}] repeat a column`);
+  return shown;
 }

@@ -1,25 +1,26 @@
 import * as Plot from '@observablehq/plot';
-import { COLORS, TITLE_HEIGHT, cappedTitle, composeSvg, plotSvg, shownDims } from './compose-svg.ts';
+import { COLORS, TITLE_HEIGHT, cappedTitle, composeSvg, plotFrame, plotSvg, shownDims } from './compose-svg.ts';
 import { normalQuantile } from './normal-quantile.ts';
 import { type PlotImage, type PlotMatrix, checkPlotMatrix, column } from './plot-image.ts';
 import { renderPng } from './render-png.ts';
 
 /** Options for {@link qqPlot}. */
 export interface QqPlotOptions {
-  /** Latent values `z = f(x)` of the data under the flow, `[n, D]`; ideally standard normal in every column. */
+  /** The data mapped to base space, `u = f⁻¹(x)`, `[n, D]`; ideally standard normal in every column. */
   readonly latent: PlotMatrix;
   /** A name per column, `[D]`. */
   readonly columns: readonly string[];
   /** Only the first `maxDims` dimensions are drawn. @default 9 */
   readonly maxDims?: number;
-  /** @default 'Normal QQ plots of the latent z = f(x)' */
+  /** @default 'Normal QQ plots of u = f⁻¹(x)' */
   readonly title?: string;
   /** Points per panel beyond which evenly spaced ranks are drawn (the extremes always are). @default 1000 */
   readonly maxPoints?: number;
 }
 
 /** Pixel size of one small multiple. */
-export const QQ_PANEL_SIZE = { width: 260, height: 240 } as const;
+export const QQ_PANEL_SIZE = { width: 320, height: 300 } as const;
+const MARGINS = { marginLeft: 52, marginRight: 16, marginTop: 24, marginBottom: 42 } as const;
 const GRID_COLUMNS = 3;
 /** Axes span at least ±3 (where a standard normal sample lives) and at most ±8 (beyond which points are clipped). */
 const MIN_SPAN = 3;
@@ -61,9 +62,9 @@ function qqPanel(points: QqPoint[]): string {
   span = Math.min(MAX_SPAN, Math.ceil(span));
   const domain = [-span, span];
   return plotSvg({
-    ...QQ_PANEL_SIZE, marginLeft: 50, marginRight: 14, marginTop: 22, marginBottom: 40,
+    ...QQ_PANEL_SIZE, ...MARGINS,
     x: { domain, ticks: 5, label: 'standard normal quantile', labelAnchor: 'center', labelArrow: 'none' },
-    y: { domain, ticks: 5, label: 'sorted latent value', labelAnchor: 'center', labelArrow: 'none' },
+    y: { domain, ticks: 5, label: 'sorted u', labelAnchor: 'center', labelArrow: 'none' },
     marks: [
       Plot.gridX({ stroke: COLORS.grid, strokeOpacity: 0.15 }),
       Plot.gridY({ stroke: COLORS.grid, strokeOpacity: 0.15 }),
@@ -77,7 +78,7 @@ function qqPanel(points: QqPoint[]): string {
 }
 
 /**
- * Per-dimension normal QQ plots of the latent values, as small multiples (three per row) with the line `y = x`.
+ * Per-dimension normal QQ plots of the base-space values `u = f⁻¹(x)`, as small multiples (three per row) with the line `y = x`.
  * A trained flow maps data to `N(0, I)`, so each panel should hug the line; an S-shape means tails that are too
  * light or heavy, an offset or a tilt means a wrong mean or scale.
  *
@@ -86,8 +87,8 @@ function qqPanel(points: QqPoint[]): string {
  * @example
  * import { qqPlot } from './qq-plot.ts';
  * const latent = { rows: 3, cols: 1, data: [-1, 0, 1] };
- * const { width, height } = qqPlot({ latent, columns: ['z'] });
- * console.log(width, height); // → 260 276
+ * const { width, height } = qqPlot({ latent, columns: ['u(x1)'] });
+ * console.log(width, height); // → 320 336
  */
 export function qqPlot(options: QqPlotOptions): PlotImage {
   const { latent, columns } = options;
@@ -104,12 +105,13 @@ export function qqPlot(options: QqPlotOptions): PlotImage {
     panels.push({
       svg: qqPanel(qqPoints(values, options.maxPoints ?? 1000)),
       x: (d % GRID_COLUMNS) * QQ_PANEL_SIZE.width,
-      y: TITLE_HEIGHT + Math.floor(d / GRID_COLUMNS) * QQ_PANEL_SIZE.height,
+      y: Math.floor(d / GRID_COLUMNS) * QQ_PANEL_SIZE.height,
       width: QQ_PANEL_SIZE.width,
+      frame: plotFrame(QQ_PANEL_SIZE.width, QQ_PANEL_SIZE.height, MARGINS),
       title: `${columns[d]} (${summary(values)})`,
     });
   }
-  const title = cappedTitle(options.title ?? 'Normal QQ plots of the latent z = f(x)', dims, latent.cols);
-  const svg = composeSvg({ ...size, title, panels });
-  return { png: renderPng(svg, { width: size.width }), ...size, svg };
+  const title = cappedTitle(options.title ?? 'Normal QQ plots of u = f⁻¹(x)', dims, latent.cols);
+  const composed = composeSvg({ width: size.width, height: size.height - TITLE_HEIGHT, title, panels });
+  return { png: renderPng(composed.svg, { width: composed.width }), ...composed };
 }

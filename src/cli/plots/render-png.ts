@@ -1,10 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
-
-/** The font every plot is drawn with, shipped in the repository so that text renders without system fonts. */
-const FONT_FILE = fileURLToPath(new URL('./fonts/DejaVuSans.ttf', import.meta.url));
-const FONT_FAMILY = 'DejaVu Sans';
+import { FONT_FAMILY, FONT_FILE } from './font-file.ts';
 
 /** Options for {@link renderPng}. */
 export interface RenderPngOptions {
