@@ -181,6 +181,8 @@ export { encodeSafetensors, decodeSafetensors, SAFETENSORS_DTYPES } from './io/s
 export type { SafetensorsDtype, SafetensorsTensor, SafetensorsContents } from './io/safetensors.ts';
 export { encodeModel, decodeModel, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './io/model-codec.ts';
 export type { SaveModelOptions, LoadedModel } from './io/model-codec.ts';
+export { encodeSequenceModel, decodeSequenceModel } from './io/sequence-model-codec.ts';
+export type { LoadedSequenceModel } from './io/sequence-model-codec.ts';
 export { Standardizer } from './data/standardizer.ts';
 export type { StandardizerJson } from './data/standardizer.ts';
 export type { SyntheticDataset, GeneratorOptions } from './data/synthetic-dataset.ts';

@@ -24,6 +24,7 @@ export type { ByteChunkSink, CsvChunkWriterOptions, MatrixWriter, TextChunkSink,
 export { readSafetensors, writeSafetensors } from './io/safetensors-file.ts';
 export { loadPaperDataset, PAPER_DATASETS } from './data/paper-datasets.ts';
 export { saveModel, loadModel } from './io/model-file.ts';
+export { saveSequenceModel, loadSequenceModel, isSequenceModelFile } from './io/sequence-model-file.ts';
 export { fileCheckpointer, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint-file.ts';
 export type { FileCheckpointer } from './io/checkpoint-file.ts';
 // @exports:node

@@ -25,6 +25,7 @@ import { Rng } from '../core/rng.ts';
 import { collectBuffers } from '../bijectors/collect-buffers.ts';
 import { createDistribution } from '../distributions/create-distribution.ts';
 import type { Distribution, DistributionConfig } from '../distributions/distribution.ts';
+import type { NamedParameters } from '../nn/parameter.ts';
 import { DataError } from './data-error.ts';
 import { parseMetadataJson } from './metadata-json.ts';
 import { checkColumnOption, defaultColumns, readColumnEntry, type ModelColumns } from './model-columns.ts';
@@ -76,6 +77,22 @@ export interface LoadedModel extends ModelColumns {
  * console.log(loaded.logProb(x)[0] === flow.logProb(x)[0], columns, metadata); // → true [ 'height', 'weight' ] { dataset: 'demo' }
  */
 export function encodeModel(flow: Distribution, options: SaveModelOptions = {}): Uint8Array {
+  return encodeModelFile(flow, options);
+}
+
+/** What a model file stores: a model with a config, parameters, and widths for the default column names. */
+export interface StoredModel {
+  readonly features: number;
+  readonly contextFeatures: number;
+  config(): unknown;
+  namedParameters(): NamedParameters;
+}
+
+/**
+ * The bytes of a model file for any stored model (a flow, or a sequence model such as `TemporalMaf`): its config,
+ * parameters, buffers and columns as `encodeModel` describes.
+ */
+export function encodeModelFile(flow: StoredModel, options: SaveModelOptions = {}): Uint8Array {
   if ((options as { standardizer?: unknown }).standardizer !== undefined) {
     throw new TypeError('saveModel: the standardizer option is gone in model format 2: put the standardization in the flow ' +
       '(withStandardization(flow, { data: Standardize.fit(x) })), so that the file holds one description of the model');
@@ -106,6 +123,35 @@ export function encodeModel(flow: Distribution, options: SaveModelOptions = {}):
  * or hostile file — is one `DataError` whose message starts with `file`.
  */
 export function decodeModel(bytes: Uint8Array | ArrayBuffer, file = '<model>'): LoadedModel {
+  const { tensors, metadata, config, version, fail } = decodeModelFile(bytes, file);
+  if ((config as { type?: unknown }).type === 'TemporalMaf') {
+    throw fail('this is a sequence model (a temporal MAF): read it with decodeSequenceModel or loadSequenceModel');
+  }
+  const flow = rebuild(config as DistributionConfig, fail);
+  loadTensors(flow, tensors, fail);
+  const userMetadata = userEntries(metadata);
+  const model = version === '1' ? upgradeV1Model(flow, metadata, file) : {
+    flow,
+    columns: readColumnEntry('columns', parseColumns(metadata.columns, 'columns', file), flow.features, file),
+    contextColumns: readColumnEntry('contextColumns', parseColumns(metadata.contextColumns, 'contextColumns', file), flow.contextFeatures, file),
+  };
+  model.flow.train(false);
+  return { ...model, formatVersion: version, metadata: userMetadata };
+}
+
+/** A model file's parts after the checks every model kind shares (format, version, config sizes). */
+export interface DecodedModelFile {
+  tensors: Record<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+  /** The parsed `config` entry. */
+  config: unknown;
+  version: string;
+  /** A `DataError` naming the file. */
+  fail: (detail: string) => DataError;
+}
+
+/** Reads the safetensors container of a model file and checks what every model kind shares. */
+export function decodeModelFile(bytes: Uint8Array | ArrayBuffer, file = '<model>'): DecodedModelFile {
   const { tensors, metadata } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file);
   const fail = (detail: string) => new DataError(detail, { file });
   if (metadata.format !== MODEL_FORMAT) {
@@ -118,20 +164,18 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, file = '<model>'): 
   if (metadata.config === undefined) throw fail("the metadata has no 'config' (the flow's architecture)");
   const config = parseMetadataJson(metadata.config, 'config', file);
   checkConfigSizes(config, tensors, file);
-  const flow = rebuild(config as DistributionConfig, fail);
-  loadTensors(flow, tensors, fail);
-  const userMetadata: Record<string, string> = {};
-  for (const key of Object.keys(metadata)) if (!RESERVED.includes(key)) userMetadata[key] = metadata[key];
-  const model = version === '1' ? upgradeV1Model(flow, metadata, file) : {
-    flow,
-    columns: readColumnEntry('columns', parseColumns(metadata.columns, 'columns', file), flow.features, file),
-    contextColumns: readColumnEntry('contextColumns', parseColumns(metadata.contextColumns, 'contextColumns', file), flow.contextFeatures, file),
-  };
-  model.flow.train(false);
-  return { ...model, formatVersion: version, metadata: userMetadata };
+  return { tensors, metadata, config, version, fail };
 }
 
-function parseColumns(text: string | undefined, what: string, file: string): unknown {
+/** The caller's metadata entries (the format's own keys left out). */
+export function userEntries(metadata: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(metadata)) if (!RESERVED.includes(key)) out[key] = metadata[key];
+  return out;
+}
+
+/** The `columns` or `contextColumns` entry of a model file, parsed (checked by `readColumnEntry`). */
+export function parseColumns(text: string | undefined, what: string, file: string): unknown {
   if (text === undefined) throw new DataError(`the metadata has no '${what}' (the names of the flow's columns)`, { file });
   return parseMetadataJson(text, what, file);
 }
@@ -152,7 +196,7 @@ function rebuild(config: DistributionConfig, fail: (detail: string) => DataError
  * surplus or non-finite tensor (a NaN or ±Infinity weight would make every log-density NaN without a word) and a
  * negative running variance.
  */
-function loadTensors(flow: Distribution, tensors: Record<string, SafetensorsTensor>, fail: (detail: string) => DataError): void {
+export function loadTensors(flow: Pick<StoredModel, 'namedParameters'>, tensors: Record<string, SafetensorsTensor>, fail: (detail: string) => DataError): void {
   const unused = new Set(Object.keys(tensors));
   const load = (name: string, target: FloatArray, shape: readonly number[]) => {
     const tensor = tensors[name];

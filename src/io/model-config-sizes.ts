@@ -2,7 +2,8 @@ import { DataError } from './data-error.ts';
 import type { SafetensorsTensor } from './safetensors.ts';
 
 /** The config fields that size something a constructor allocates (a layer width, a feature count, …). */
-const SIZE_KEYS = ['features', 'contextFeatures', 'hiddenUnits', 'components', 'bins', 'paramsPerFeature'];
+const SIZE_KEYS = ['features', 'contextFeatures', 'hiddenUnits', 'components', 'bins', 'paramsPerFeature', 'units', 'inputFeatures',
+  'outputFeatures'];
 /** Below this, a size is allowed whatever the tensors (a flow with no tensors, such as a fixed normal, has sizes too). */
 const SMALL_SIZE = 1024;
 /**
@@ -99,7 +100,18 @@ export function impliedTensorElements(node: unknown): number {
   const D = num(c.features);
   switch (c.type) {
     case 'TransformedDistribution':
-      return impliedTensorElements(c.base) + impliedTensorElements(c.bijector);
+      return impliedTensorElements(c.base) + impliedTensorElements(c.bijector) + impliedTensorElements(c.contextEncoder);
+    case 'MlpEncoder':
+      return networkElements(num(c.inputFeatures), list(c.hiddenUnits), num(c.outputFeatures), 0);
+    case 'ConditionalNormal':
+      return impliedTensorElements(c.network);
+    case 'Lstm':
+    case 'Gru': {
+      const H = num(c.units);
+      return (c.type === 'Lstm' ? 4 : 3) * H * (num(c.inputFeatures) + H + 2);
+    }
+    case 'TemporalMaf':
+      return impliedTensorElements(c.encoder) + impliedTensorElements(c.flow);
     case 'Chain':
       return Array.isArray(c.bijectors) ? c.bijectors.reduce((sum: number, b) => sum + impliedTensorElements(b), 0) : 0;
     case 'Invert':
