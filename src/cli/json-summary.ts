@@ -53,8 +53,8 @@ export interface JsonSummaryTargets {
 }
 
 /**
- * Writes `summary` as one JSON line to stdout (with `json`) and to the file `summary` (with `summary`); printable on a
- * terminal (`printableJson`), non-finite numbers as `null`.
+ * Writes `summary` (the `RunInfo` fields and the command's own) as one JSON line to stdout (with `json`) and to the
+ * file `summary` (with `summary`); printable on a terminal (`printableJson`), non-finite numbers as `null`.
  *
  * @example
  * import { TextBuffer } from './cli-io.ts';
@@ -63,7 +63,7 @@ export interface JsonSummaryTargets {
  * writeJsonSummary({ stdout, stderr: new TextBuffer() }, { ...runInfo('eval', performance.now()), logLikelihood: NaN }, { json: true });
  * console.log(JSON.parse(stdout.text()).logLikelihood); // → null
  */
-export function writeJsonSummary(io: CliIo, summary: RunInfo, targets: JsonSummaryTargets): void {
+export function writeJsonSummary<Summary extends RunInfo>(io: CliIo, summary: Summary, targets: JsonSummaryTargets): void {
   const text = `${printableJson(summary)}\n`;
   if (targets.summary !== undefined) writeFileAtomic(targets.summary, text);
   if (targets.json === true) io.stdout.write(text);
