@@ -42,12 +42,16 @@ export abstract class ElementwiseBijector extends Bijector {
   private readonly lowInside: Float64Array;
   private readonly highInside: Float64Array;
 
+  /** Per column, its map `x = shift + scale · f(u)` as given to the constructor (for exporters: the ONNX export). */
+  readonly columns: readonly ElementwiseColumn[];
+
   protected constructor(type: string, features: number, dtype: Dtype, columns: readonly ElementwiseColumn[]) {
     super();
     if (!Number.isInteger(features) || features < 1) throw new RangeError(`${type}: features must be a positive integer, got ${features}`);
     if (columns.length !== features) throw new RangeError(`${type}: expected ${features} columns, got ${columns.length}`);
     this.features = features;
     this.dtype = dtype;
+    this.columns = columns.map((c) => ({ ...c }));
     this.maps = columns.map((c) => (c.map === null ? null : SCALAR_BIJECTIONS[c.map]));
     this.shifts = Float64Array.from(columns, (c) => c.shift ?? 0);
     this.scales = Float64Array.from(columns, (c) => c.scale ?? 1);

@@ -83,6 +83,32 @@ export class LuLinear extends Bijector {
     ];
   }
 
+  /**
+   * The dense matrix `W = P L U` `[D, D]` (row-major, float64) of the forward map `x = W u + b`, for exporters that
+   * multiply by it (the ONNX export): `W[k, j] = (L U)[perm[k], j]`.
+   */
+  weightMatrix(): Float64Array {
+    const D = this.features;
+    const L = this.lower.value;
+    const U = this.upper.value;
+    const lu = new Float64Array(D * D);
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < D; j++) {
+        // (L U)_ij = Σ_{m ≤ min(i, j)} L_im U_mj with L_ii = 1, U_mm = exp(s_m).
+        let sum = 0;
+        for (let m = 0; m <= Math.min(i, j); m++) {
+          const l = m === i ? 1 : L[lowerOffset(i) + m];
+          const u = m === j ? Math.exp(this.logDiagonal.value[m]) : U[upperOffset(m, D) - m - 1 + j];
+          sum += l * u;
+        }
+        lu[i * D + j] = sum;
+      }
+    }
+    const w = new Float64Array(D * D);
+    for (let k = 0; k < D; k++) w.set(lu.subarray(this.permutation[k] * D, (this.permutation[k] + 1) * D), k * D);
+    return w;
+  }
+
   /** `Σ_i s_i`, the forward log-determinant of every row. */
   private logDetValue(): number {
     let sum = 0;

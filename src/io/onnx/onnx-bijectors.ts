@@ -6,14 +6,18 @@
 import { AffineCoupling } from '../../bijectors/affine-coupling.ts';
 import { BatchNormalization } from '../../bijectors/batch-normalization.ts';
 import type { Bijector, Direction } from '../../bijectors/bijector.ts';
+import { ActNorm } from '../../bijectors/act-norm.ts';
 import { Chain } from '../../bijectors/chain.ts';
+import { ElementwiseBijector } from '../../bijectors/elementwise-bijector.ts';
 import { Invert } from '../../bijectors/invert.ts';
+import { LuLinear } from '../../bijectors/lu-linear.ts';
 import { MaskedAutoregressiveFlow } from '../../bijectors/masked-autoregressive-flow.ts';
 import { Permute } from '../../bijectors/permute.ts';
 import { Scale } from '../../bijectors/scale.ts';
 import { Shift } from '../../bijectors/shift.ts';
 import { Standardize } from '../../bijectors/standardize.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
+import { elementwisePass } from './onnx-elementwise.ts';
 import { madeParallel, madeSequential } from './onnx-made.ts';
 import { denseLayer, gatherColumns, groupedOutput, sliceAxis } from './onnx-ops.ts';
 import { onnxTransformer } from './onnx-transformers.ts';
@@ -38,8 +42,8 @@ export interface OnnxPass {
 export const NO_LOG_DET: LogDet = { value: null, constant: 0 };
 
 /** The bijectors the export translates, by class name (for messages). */
-export const ONNX_BIJECTORS = ['Chain', 'Invert', 'MaskedAutoregressiveFlow', 'AffineCoupling', 'BatchNormalization', 'Permute',
-  'Shift', 'Scale', 'Standardize'];
+export const ONNX_BIJECTORS = ['Chain', 'Invert', 'MaskedAutoregressiveFlow', 'AffineCoupling', 'BatchNormalization', 'ActNorm',
+  'LuLinear', 'Permute', 'Shift', 'Scale', 'Standardize', 'Bounds', 'Sigmoid', 'Tanh', 'Exp', 'Softplus'];
 
 /** `b` in `direction` on `input [n, D]` with the (pre-mapped) context `[n, C]` or `null`. */
 export function bijectorPass(g: OnnxGraph, b: Bijector, direction: Direction, input: Value, context: Value | null): OnnxPass {
@@ -56,6 +60,9 @@ export function bijectorPass(g: OnnxGraph, b: Bijector, direction: Direction, in
   if (b instanceof Shift) return { output: g.op(direction === 'forward' ? 'Add' : 'Sub', [input, g.floats(b.shift.value, [b.features])]), logDet: NO_LOG_DET };
   if (b instanceof Scale) return scale(g, b, direction, input);
   if (b instanceof Standardize) return standardize(g, b.mean, b.std, direction, input);
+  if (b instanceof ElementwiseBijector) return elementwisePass(g, b, direction, input);
+  if (b instanceof LuLinear) return luLinear(g, b, direction, input);
+  if (b instanceof ActNorm) return actNorm(g, b, direction, input);
   throw new UnsupportedOnnxError(`the bijector ${b.constructor.name} (the export knows ${ONNX_BIJECTORS.join(', ')})`);
 }
 
@@ -153,6 +160,62 @@ function scale(g: OnnxGraph, b: Scale, direction: Direction, input: Value): Onnx
   let logDet = 0;
   for (let d = 0; d < D; d++) logDet += sign * b.logScale.value[d];
   return { output: g.op('Mul', [input, g.floats(factors, [D], 'scale')]), logDet: { value: null, constant: logDet } };
+}
+
+/** Glow's `x = u · e^s + b` (data → base `(x − b) · e^{−s}`), log-det `±Σ s`. */
+function actNorm(g: OnnxGraph, b: ActNorm, direction: Direction, input: Value): OnnxPass {
+  const D = b.features;
+  const sign = direction === 'forward' ? 1 : -1;
+  const factors = g.floats(Array.from(b.logScale.value, (s) => Math.exp(sign * s)), [D], 'act_scale');
+  const shift = g.floats(b.shift.value, [D], 'act_shift');
+  const output = direction === 'forward' ? g.op('Add', [g.op('Mul', [input, factors]), shift]) : g.op('Mul', [g.op('Sub', [input, shift]), factors]);
+  const logDet = Array.from(b.logScale.value).reduce((a, s) => a + s, 0);
+  return { output, logDet: { value: null, constant: sign * logDet } };
+}
+
+/**
+ * `x = W u + b` with `W = P L U` (a Gemm), and back by `W⁻¹`, both matrices computed in float64 at export time;
+ * log-det `±Σ s` (the log-diagonal of U).
+ */
+function luLinear(g: OnnxGraph, b: LuLinear, direction: Direction, input: Value): OnnxPass {
+  const D = b.features;
+  const w = b.weightMatrix();
+  const bias = g.floats(b.bias.value, [D], 'lu_bias');
+  const logDet = Array.from(b.logDiagonal.value).reduce((a, s) => a + s, 0);
+  if (direction === 'forward') {
+    return { output: g.op('Gemm', [input, g.floats(w, [D, D], 'lu_weight'), bias], { transB: 1 }), logDet: { value: null, constant: logDet } };
+  }
+  const inverse = g.floats(invertMatrix(w, D), [D, D], 'lu_inverse');
+  return { output: g.op('Gemm', [g.op('Sub', [input, bias]), inverse], { transB: 1 }), logDet: { value: null, constant: -logDet } };
+}
+
+/** `A⁻¹` of an invertible `[D, D]` matrix (Gauss–Jordan with partial pivoting, float64). */
+function invertMatrix(a: Float64Array, D: number): Float64Array {
+  const m = Float64Array.from(a);
+  const inverse = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) inverse[i * D + i] = 1;
+  for (let c = 0; c < D; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < D; r++) if (Math.abs(m[r * D + c]) > Math.abs(m[pivot * D + c])) pivot = r;
+    for (const t of [m, inverse]) {
+      for (let j = 0; j < D; j++) [t[c * D + j], t[pivot * D + j]] = [t[pivot * D + j], t[c * D + j]];
+    }
+    const p = m[c * D + c];
+    for (let j = 0; j < D; j++) {
+      m[c * D + j] /= p;
+      inverse[c * D + j] /= p;
+    }
+    for (let r = 0; r < D; r++) {
+      if (r === c) continue;
+      const f = m[r * D + c];
+      if (f === 0) continue;
+      for (let j = 0; j < D; j++) {
+        m[r * D + j] -= f * m[c * D + j];
+        inverse[r * D + j] -= f * inverse[c * D + j];
+      }
+    }
+  }
+  return inverse;
 }
 
 function inversePermutation(p: Int32Array): Int32Array {

@@ -62,8 +62,8 @@ export function samplePass(g: OnnxGraph, dist: Distribution, noise: OnnxNoise, c
   if (dist instanceof StandardNormal) return { samples: noise.noise, logProb: normalLogProb(g, noise.noise, dist.features, 0) };
   if (dist instanceof DiagNormal) {
     const D = dist.features;
-    const scale = g.floats(Array.from(dist.logScale.value, Math.exp), [D], 'scale');
-    const samples = g.op('Add', [g.op('Mul', [noise.noise, scale]), g.floats(dist.loc.value, [D], 'loc')]);
+    const scale = g.constant(Array.from(dist.logScale.value, Math.exp), [D], 'scale');
+    const samples = g.toStorage(g.op('Add', [g.op('Mul', [g.toCompute(noise.noise), scale]), g.constant(dist.loc.value, [D], 'loc')]));
     return { samples, logProb: diagNormal(g, dist, samples) };
   }
   if (dist instanceof MixtureOfGaussians) return mixtureSample(g, dist, noise);
@@ -84,13 +84,14 @@ function premap(g: OnnxGraph, dist: TransformedDistribution, context: Value | nu
 
 /** `−½ Σ_d z_d² − (D/2) log 2π + constant`. */
 function normalLogProb(g: OnnxGraph, z: Value, D: number, constant: number): LogDet {
-  return { value: g.op('Mul', [sumAxis(g, g.op('Mul', [z, z])), g.scalar(-0.5)]), constant: constant - D * HALF_LOG_2PI };
+  const zc = g.toCompute(z);
+  return { value: g.op('Mul', [sumAxis(g, g.op('Mul', [zc, zc])), g.scalar(-0.5)]), constant: constant - D * HALF_LOG_2PI };
 }
 
 function diagNormal(g: OnnxGraph, dist: DiagNormal, x: Value): LogDet {
   const D = dist.features;
-  const inverse = g.floats(Array.from(dist.logScale.value, (s) => Math.exp(-s)), [D], 'inverse_scale');
-  const z = g.op('Mul', [g.op('Sub', [x, g.floats(dist.loc.value, [D], 'loc')]), inverse]);
+  const inverse = g.constant(Array.from(dist.logScale.value, (s) => Math.exp(-s)), [D], 'inverse_scale');
+  const z = g.op('Mul', [g.op('Sub', [g.toCompute(x), g.constant(dist.loc.value, [D], 'loc')]), inverse]);
   let logScales = 0;
   for (let d = 0; d < D; d++) logScales += dist.logScale.value[d];
   return normalLogProb(g, z, D, -logScales);
@@ -106,9 +107,9 @@ function mixtureLogProb(g: OnnxGraph, dist: MixtureOfGaussians, x: Value): Value
     for (let d = 0; d < D; d++) c -= dist.logScales.value[k * D + d];
     return c;
   });
-  const inverse = g.floats(Array.from(dist.logScales.value, (s) => Math.exp(-s)), [K, D], 'inverse_scales');
-  const z = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', [x, g.ints([1])]), g.floats(dist.means.value, [K, D], 'means')]), inverse]);
-  const a = g.op('Add', [g.op('Mul', [sumAxis(g, g.op('Mul', [z, z]), 2), g.scalar(-0.5)]), g.floats(constants, [K], 'component_constants')]);
+  const inverse = g.constant(Array.from(dist.logScales.value, (s) => Math.exp(-s)), [K, D], 'inverse_scales');
+  const z = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', [g.toCompute(x), g.ints([1])]), g.constant(dist.means.value, [K, D], 'means')]), inverse]);
+  const a = g.op('Add', [g.op('Mul', [sumAxis(g, g.op('Mul', [z, z]), 2), g.scalar(-0.5)]), g.constant(constants, [K], 'component_constants')]);
   return g.op('Squeeze', [logSumExp(g, a, 1), g.ints([1])]);
 }
 
@@ -127,10 +128,10 @@ function mixtureSample(g: OnnxGraph, dist: MixtureOfGaussians, noise: OnnxNoise)
   const cumulative: number[] = [];
   let total = 0;
   for (let k = 0; k < K - 1; k++) cumulative.push(total += weights[k]);
-  const k = countAtMost(g, g.floats(cumulative, [K - 1], 'cumulative_weights'), requireUniform(noise), 1, 0);
-  const means = g.op('Gather', [g.floats(dist.means.value, [K, D], 'means'), k], { axis: 0 });
-  const scales = g.op('Gather', [g.floats(Array.from(dist.logScales.value, Math.exp), [K, D], 'scales'), k], { axis: 0 });
-  const samples = g.op('Add', [means, g.op('Mul', [scales, noise.noise])], {}, 'samples');
+  const k = countAtMost(g, g.constant(cumulative, [K - 1], 'cumulative_weights'), g.toCompute(requireUniform(noise)), 1, 0);
+  const means = g.op('Gather', [g.constant(dist.means.value, [K, D], 'means'), k], { axis: 0 });
+  const scales = g.op('Gather', [g.constant(Array.from(dist.logScales.value, Math.exp), [K, D], 'scales'), k], { axis: 0 });
+  const samples = g.toStorage(g.op('Add', [means, g.op('Mul', [scales, g.toCompute(noise.noise)])], {}, 'samples'));
   return { samples, logProb: { value: mixtureLogProb(g, dist, samples), constant: 0 } };
 }
 
@@ -151,9 +152,10 @@ function mixtureGroups(k: number): ParamGroup[] {
 }
 
 /** `log Σ_j π_j N(x_f; μ_j, σ_j²)` per feature `[n, F]` from the groups `[n, F, k]`. */
-function madeMogConditional(g: OnnxGraph, dist: MadeMog, x: Value, [logits, means, raw]: readonly Value[]): Value {
+function madeMogConditional(g: OnnxGraph, dist: MadeMog, x: Value, params: readonly Value[]): Value {
+  const [logits, means, raw] = params.map((p) => g.toCompute(p));
   const s = softClip(g, raw, dist.logScaleBound);
-  const z = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', [x, g.ints([2])]), means]), g.op('Exp', [g.op('Neg', [s])])]);
+  const z = g.op('Mul', [g.op('Sub', [g.op('Unsqueeze', [g.toCompute(x), g.ints([2])]), means]), g.op('Exp', [g.op('Neg', [s])])]);
   const logWeights = g.op('LogSoftmax', [logits], { axis: -1 });
   const a = g.op('Sub', [g.op('Sub', [logWeights, g.op('Mul', [g.op('Mul', [z, z]), g.scalar(0.5)])]), g.op('Add', [s, g.scalar(HALF_LOG_2PI)])]);
   return g.op('Squeeze', [logSumExp(g, a, 2), g.ints([2])], {}, 'conditional');
@@ -165,13 +167,13 @@ function madeMogSample(g: OnnxGraph, dist: MadeMog, noise: OnnxNoise, context: V
   const uniform = requireUniform(noise);
   let logProb: Value | null = null;
   const samples = madeSequential(g, dist.made, context, mixtureGroups(k), noise.noise, (d, params) => {
-    const [logits, means, raw] = params;
+    const [logits, means, raw] = params.map((p) => g.toCompute(p));
     const cumulative = sliceAxis(g, g.op('CumSum', [g.op('Softmax', [logits], { axis: -1 }), g.ints([2], [])]), 2, 0, k - 1);
-    const u = g.op('Unsqueeze', [sliceAxis(g, uniform, 1, d, d + 1), g.ints([2])]);
+    const u = g.toCompute(g.op('Unsqueeze', [sliceAxis(g, uniform, 1, d, d + 1), g.ints([2])]));
     const j = countAtMost(g, cumulative, u, 2, 1);
     const pick = (v: Value) => g.op('Squeeze', [g.op('GatherElements', [v, j], { axis: 2 }), g.ints([2])]);
     const scale = g.op('Exp', [softClip(g, pick(raw), dist.logScaleBound)]);
-    const xd = g.op('Add', [pick(means), g.op('Mul', [scale, sliceAxis(g, noise.noise, 1, d, d + 1)])], {}, 'x');
+    const xd = g.toStorage(g.op('Add', [pick(means), g.op('Mul', [scale, g.toCompute(sliceAxis(g, noise.noise, 1, d, d + 1))])], {}, 'x'));
     logProb = addValues(g, logProb, sumAxis(g, madeMogConditional(g, dist, xd, params)));
     return xd;
   });

@@ -23,6 +23,9 @@ export interface OnnxTensorInfo {
   description: string;
 }
 
+/** The element type of the elementwise arithmetic (transformers, mixtures, log-determinants); weights stay float32. */
+export type ComputeType = 'float64' | 'float32';
+
 /**
  * Builds one ONNX graph: inputs, constant initializers (deduplicated scalars), nodes in topological order (each node is
  * appended after its inputs exist), outputs; `encode` gives the `.onnx` bytes. Names are made unique from hints.
@@ -35,6 +38,35 @@ export class OnnxGraph {
   private readonly used = new Set<string>();
   private readonly scalars = new Map<string, Value>();
   private readonly reserved = new Set<string>();
+  private readonly casts = new Map<Value, Value>();
+
+  /**
+   * @param compute the element type of the elementwise parts: `'float64'` mirrors maflow, whose layers store float32
+   * values but transform them, and sum log-determinants, in float64 (a sharp spline bin or mixture component keeps its
+   * digits); `'float32'` for engines without float64 kernels.
+   */
+  constructor(readonly compute: ComputeType = 'float64') {}
+
+  /** `v` (float32) in the compute type. */
+  toCompute(v: Value): Value {
+    if (this.compute === 'float32') return v;
+    let cast = this.casts.get(v);
+    if (cast === undefined) {
+      cast = this.op('Cast', [v], { to: ONNX_TYPE.double }, `${v}_c`);
+      this.casts.set(v, cast);
+    }
+    return cast;
+  }
+
+  /** `v` (compute type) as float32, what maflow's float32 layers store. */
+  toStorage(v: Value): Value {
+    return this.compute === 'float32' ? v : this.op('Cast', [v], { to: ONNX_TYPE.float }, `${v}_f`);
+  }
+
+  /** A constant in the compute type. */
+  constant(values: ArrayLike<number>, dims: readonly number[], hint = 'const'): Value {
+    return this.compute === 'float32' ? this.floats(values, dims, hint) : this.doubles(values, dims, hint);
+  }
 
   /** Keeps `names` for `output` (no node takes them before). */
   reserve(names: readonly string[]): void {
@@ -98,12 +130,28 @@ export class OnnxGraph {
     return this.tensor(new BigInt64Array(values.map((v) => BigInt(v))), 'int64', dims, hint);
   }
 
-  /** A float32 scalar, one initializer per distinct value. */
+  /** A scalar in the compute type, one initializer per distinct value. */
   scalar(value: number): Value {
+    return this.compute === 'float32' ? this.float(value) : this.double(value);
+  }
+
+  /** A float32 scalar, one initializer per distinct value. */
+  float(value: number): Value {
     const key = `f${Object.is(value, -0) ? '-0' : value}`;
     let name = this.scalars.get(key);
     if (name === undefined) {
       name = this.floats([value], [], 'scalar');
+      this.scalars.set(key, name);
+    }
+    return name;
+  }
+
+  /** A float64 scalar, one initializer per distinct value. */
+  double(value: number): Value {
+    const key = `d${Object.is(value, -0) ? '-0' : value}`;
+    let name = this.scalars.get(key);
+    if (name === undefined) {
+      name = this.doubles([value], [], 'scalar');
       this.scalars.set(key, name);
     }
     return name;

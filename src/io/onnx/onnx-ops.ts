@@ -119,6 +119,12 @@ export function softClip(g: OnnxGraph, r: Value, bound: number): Value {
   return g.op('Mul', [g.op('Tanh', [g.op('Div', [r, g.scalar(bound)])]), g.scalar(bound)], {}, 'log_scale');
 }
 
+/** `log(1 + e^v) = max(v, 0) + log(1 + e^{−|v|})` in the compute type (ONNX's Softplus is float32-only in places). */
+export function softplus(g: OnnxGraph, v: Value): Value {
+  const tail = g.op('Log', [g.op('Add', [g.scalar(1), g.op('Exp', [g.op('Neg', [g.op('Abs', [v])])])])]);
+  return g.op('Add', [g.op('Max', [v, g.scalar(0)]), tail], {}, 'softplus');
+}
+
 /** The batch size `[1]` (int64) of `v`. */
 export function batchSize(g: OnnxGraph, v: Value): Value {
   return g.op('Shape', [v], { start: 0, end: 1 }, 'n');

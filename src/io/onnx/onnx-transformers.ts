@@ -8,7 +8,7 @@ import { AffineTransformer } from '../../bijectors/affine-transformer.ts';
 import { RationalQuadraticSpline } from '../../bijectors/rational-quadratic-spline.ts';
 import type { Transformer } from '../../bijectors/transformer.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
-import { softClip, sliceAxis, sumAxis, type ParamGroup } from './onnx-ops.ts';
+import { softClip, softplus, sliceAxis, sumAxis, type ParamGroup } from './onnx-ops.ts';
 import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
 /** A transformer as ONNX: its parameter groups and the map in either direction, `[n, F]` → `[n, F]` with log-det `[n]`. */
@@ -28,14 +28,16 @@ export function onnxTransformer(transformer: Transformer): OnnxTransformer {
 function affine(t: AffineTransformer): OnnxTransformer {
   return {
     groups: t.shiftOnly ? [{ size: 1, vector: false }] : [{ size: 1, vector: false }, { size: 1, vector: false }],
-    apply(g, direction, input, [m, r]) {
-      if (t.shiftOnly) return { output: g.op(direction === 'forward' ? 'Add' : 'Sub', [input, m]), logDet: null };
+    apply(g, direction, stored, params) {
+      const input = g.toCompute(stored);
+      const [m, r] = params.map((p) => g.toCompute(p));
+      if (t.shiftOnly) return { output: g.toStorage(g.op(direction === 'forward' ? 'Add' : 'Sub', [input, m])), logDet: null };
       const s = softClip(g, r, t.logScaleBound);
       if (direction === 'forward') {
-        return { output: g.op('Add', [g.op('Mul', [input, g.op('Exp', [s])]), m]), logDet: sumAxis(g, s) };
+        return { output: g.toStorage(g.op('Add', [g.op('Mul', [input, g.op('Exp', [s])]), m])), logDet: sumAxis(g, s) };
       }
       const output = g.op('Mul', [g.op('Sub', [input, m]), g.op('Exp', [g.op('Neg', [s])])]);
-      return { output, logDet: g.op('Neg', [sumAxis(g, s)]) };
+      return { output: g.toStorage(output), logDet: g.op('Neg', [sumAxis(g, s)]) };
     },
   };
 }
@@ -57,7 +59,9 @@ function spline(t: RationalQuadraticSpline): OnnxTransformer {
   const B = t.tailBound;
   return {
     groups: [{ size: K, vector: true }, { size: K, vector: true }, { size: K - 1, vector: true }],
-    apply(g, direction, input, [rawWidths, rawHeights, rawDerivatives]) {
+    apply(g, direction, stored, params) {
+      const input = g.toCompute(stored);
+      const [rawWidths, rawHeights, rawDerivatives] = params.map((p) => g.toCompute(p));
       const knots: Knots = {
         x: binKnots(g, rawWidths, K, t.minBinWidth, B),
         y: binKnots(g, rawHeights, K, t.minBinHeight, B),
@@ -77,7 +81,7 @@ function spline(t: RationalQuadraticSpline): OnnxTransformer {
       }
       // Outside [−B, B) the spline is the identity (log-det 0); Where keeps a NaN of the unused branch out.
       return {
-        output: g.op('Where', [inside, output, input]),
+        output: g.toStorage(g.op('Where', [inside, output, input])),
         logDet: sumAxis(g, g.op('Where', [inside, logDerivative, g.scalar(0)])),
       };
     },
@@ -93,14 +97,14 @@ function binKnots(g: OnnxGraph, raw: Value, K: number, minBin: number, B: number
   const ends = new Array<number>(K + 1).fill(0);
   ends[0] = -B;
   ends[K] = B;
-  return g.op('Add', [padded, g.floats(ends, [K + 1], 'knot_ends')], {}, 'knots');
+  return g.op('Add', [padded, g.constant(ends, [K + 1], 'knot_ends')], {}, 'knots');
 }
 
 /** `[1, δ_1, …, δ_{K−1}, 1]` with `δ = minDerivative + softplus(min(raw + shift, 1e6))` (raw 0 gives δ = 1). */
 function knotDerivatives(g: OnnxGraph, raw: Value, t: RationalQuadraticSpline): Value {
   const shift = Math.log(Math.expm1(1 - t.minDerivative));
   const clamped = g.op('Min', [g.op('Add', [raw, g.scalar(shift)]), g.scalar(1e6)]);
-  const interior = g.op('Add', [g.op('Softplus', [clamped]), g.scalar(t.minDerivative)]);
+  const interior = g.op('Add', [softplus(g, clamped), g.scalar(t.minDerivative)]);
   return g.op('Pad', [interior, g.ints([0, 0, 1, 0, 0, 1]), g.scalar(1)], {}, 'derivatives');
 }
 
