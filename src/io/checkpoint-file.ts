@@ -30,6 +30,7 @@ export interface FileCheckpointer {
  * - `buffers.<name>` — batch-norm running statistics;
  * - `optimizer.<slot>.<name>` — optimiser slots (`m`, `v` for Adam; `velocity` for SGD);
  * - `best.parameters.<name>`, `best.buffers.<name>` — the early-stopping champion;
+ * - `average.<name>` — the moving average of the parameters, when `fit` keeps one (`emaDecay`);
  * - `__metadata__`: `format = 'maflow-checkpoint'`, `formatVersion = '1'`, and `state`, the JSON of the scalar part
  *   (epoch, step, rng state, patience counter, learning-rate scale, history, optimiser type and step, best epoch and
  *   score, the initial parameters' validation score (`NaN` when read from a checkpoint that predates it); non-finite
@@ -66,6 +67,7 @@ function checkpointTensors(state: TrainingState): Record<string, SafetensorsTens
   add('parameters', state.parameters);
   add('buffers', state.buffers);
   add('optimizer', state.optimizer.tensors);
+  if (state.average !== undefined) add('average', state.average);
   if (state.best !== null) {
     add('best.parameters', state.best.parameters);
     add('best.buffers', state.best.buffers);
@@ -115,7 +117,7 @@ function loadCheckpoint(path: string): TrainingState {
   }
   const groups: Record<string, Record<string, FloatArray>> = {};
   for (const [name, tensor] of Object.entries(tensors)) {
-    const group = ['best.parameters', 'best.buffers', 'parameters', 'buffers', 'optimizer'].find((g) => name.startsWith(`${g}.`));
+    const group = ['best.parameters', 'best.buffers', 'parameters', 'buffers', 'optimizer', 'average'].find((g) => name.startsWith(`${g}.`));
     if (group === undefined || !(tensor.data instanceof Float32Array || tensor.data instanceof Float64Array)) {
       throw new DataError(`unexpected tensor '${name}' (${tensor.dtype}) in a checkpoint`, { file: path });
     }
@@ -127,6 +129,7 @@ function loadCheckpoint(path: string): TrainingState {
     parameters: groups.parameters ?? {},
     buffers: groups.buffers ?? {},
     optimizer: { type: s.optimizer.type, step: s.optimizer.step, tensors: groups.optimizer ?? {} },
+    ...(groups.average === undefined ? {} : { average: groups.average }),
     best: s.best === null ? null : {
       epoch: s.best.epoch, validationLogLik: s.best.validationLogLik,
       parameters: groups['best.parameters'] ?? {}, buffers: groups['best.buffers'] ?? {},

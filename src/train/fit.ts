@@ -63,6 +63,14 @@ export interface FitOptions extends GradientStepOptions {
    * fits), which then ends as usual with the initial parameters restored (`bestEpoch` 0). @default 0.05 × features
    */
   noImprovementTolerance?: number;
+  /**
+   * Decay of an exponential moving average of the parameters, updated after every step
+   * (`average ← emaDecay · average + (1 − emaDecay) · θ`; Polyak averaging): with a decay > 0, validation scores the
+   * average, early stopping keeps the best average and a run without validation ends on the average. Averaging
+   * removes the step-to-step noise of the last updates, which on small data decides which epoch early stopping keeps.
+   * 0 turns it off. @default 0
+   */
+  emaDecay?: number;
   checkpoint?: FitCheckpoint;
   /** A state saved by `checkpoint` to continue from (use the same data, options and seed). */
   resume?: TrainingState;
@@ -138,6 +146,7 @@ export interface FitSettings {
   maxDivergenceRetries: number;
   explosionMargin: number;
   noImprovementTolerance: number;
+  emaDecay: number;
   options: FitOptions;
 }
 
@@ -209,6 +218,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
     maxDivergenceRetries: options.maxDivergenceRetries ?? 3,
     explosionMargin: options.explosionMargin ?? 100 * flow.features,
     noImprovementTolerance: options.noImprovementTolerance ?? 0.05 * flow.features,
+    emaDecay: options.emaDecay ?? 0,
     options,
   };
   if (!(settings.learningRate > 0)) throw new RangeError(`fit: learningRate must be > 0, got ${settings.learningRate}`);
@@ -218,6 +228,7 @@ function resolveFitOptions(flow: Distribution, data: Matrix, options: FitOptions
   if (!(settings.noImprovementTolerance >= 0)) {
     throw new RangeError(`fit: noImprovementTolerance must be >= 0, got ${settings.noImprovementTolerance}`);
   }
+  if (!(settings.emaDecay >= 0 && settings.emaDecay < 1)) throw new RangeError(`fit: emaDecay must be in [0, 1), got ${settings.emaDecay}`);
   if (options.checkpoint !== undefined) positiveInteger('checkpoint.every', options.checkpoint.every);
   return settings;
 }

@@ -32,6 +32,7 @@ interface Snapshot {
   parameters: Record<string, FloatArray>;
   buffers: Record<string, FloatArray>;
   optimizer: OptimizerState;
+  average: Record<string, FloatArray> | null;
 }
 
 /**
@@ -56,6 +57,11 @@ export class TrainingRun {
   private history: EpochRecord[] = [];
   private readonly started = performance.now();
   private stepsThisCall = 0;
+  /**
+   * The exponential moving average of the parameters (`emaDecay` > 0), by parameter name: what validation scores,
+   * what early stopping keeps and what a run without validation ends with.
+   */
+  private readonly average: NamedTensors | null;
 
   constructor(private readonly flow: Distribution, private readonly s: FitSettings) {
     this.parameters = flow.namedParameters();
@@ -67,6 +73,7 @@ export class TrainingRun {
     this.batch = zeros(s.batchSize, flow.features, flow.dtype);
     this.batchContext = s.trainContext === undefined ? undefined : zeros(s.batchSize, flow.contextFeatures, flow.dtype);
     this.dLogProb = new Float64Array(s.batchSize).fill(-1 / s.batchSize);
+    this.average = s.emaDecay > 0 ? this.parameters.map(([n, p]) => [n, p.value.slice()]) : null;
   }
 
   run(): FitResult {
@@ -86,8 +93,10 @@ export class TrainingRun {
         stoppedBy = outcome.kind;
         break;
       }
+      this.swapAverage();
       const scored = outcome.kind === 'done' ? this.scoreEpoch(outcome.trainLoss) : outcome;
       if (scored.kind !== 'scored') {
+        this.swapAverage();
         this.restoreSnapshot(good);
         const retry = scored.nonFiniteInput === undefined && this.s.onDivergence === 'halve-learning-rate';
         if (retry && retries < this.s.maxDivergenceRetries) {
@@ -101,6 +110,7 @@ export class TrainingRun {
       }
       this.epoch++;
       this.endEpoch(scored.trainLoss, scored.validationLogLik);
+      this.swapAverage();
       const { checkpoint } = this.s.options;
       if (checkpoint !== undefined && this.epoch % checkpoint.every === 0) checkpoint.save(this.state());
       if (this.best !== null && this.patienceCounter >= this.s.patience) {
@@ -182,6 +192,7 @@ export class TrainingRun {
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;
       this.optimizer.step();
+      this.updateAverage();
       this.step++;
       this.stepsThisCall++;
       lossSum += loss;
@@ -194,6 +205,34 @@ export class TrainingRun {
       if (this.secondsElapsed() >= s.maxSeconds) return { kind: 'time' };
     }
     return { kind: 'done', trainLoss: lossSum / this.stepsPerEpoch };
+  }
+
+  /** `average ← decay · average + (1 − decay) · value` for every parameter, after each optimiser step. */
+  private updateAverage(): void {
+    if (this.average === null) return;
+    const d = this.s.emaDecay;
+    this.parameters.forEach(([, p], i) => {
+      const a = this.average![i][1];
+      const v = p.value;
+      for (let j = 0; j < v.length; j++) a[j] = d * a[j] + (1 - d) * v[j];
+    });
+  }
+
+  /**
+   * Exchanges the live parameters with their moving average (a second call undoes the first): the average is swapped
+   * in to be scored and kept as the champion, and out again to train on.
+   */
+  private swapAverage(): void {
+    if (this.average === null) return;
+    this.parameters.forEach(([, p], i) => {
+      const a = this.average![i][1];
+      const v = p.value;
+      for (let j = 0; j < v.length; j++) {
+        const t = v[j];
+        v[j] = a[j];
+        a[j] = t;
+      }
+    });
   }
 
   /** Copies the rows `order[start … start + batchSize)` into the reusable batch buffers (converting the dtype). */
@@ -249,8 +288,10 @@ export class TrainingRun {
     if (champion !== null) {
       restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), champion.parameters);
       restoreTensors('fit', this.buffers, champion.buffers);
-    } else if (this.buffers.length > 0) {
-      setPopulationStatistics(this.flow, this.s.train, this.s.trainContext);
+    } else {
+      // Without a champion (no validation set, or stopped before one was scored) the run ends on its moving average.
+      this.swapAverage();
+      if (this.buffers.length > 0) setPopulationStatistics(this.flow, this.s.train, this.s.trainContext);
     }
     const last = this.history[this.history.length - 1];
     const failed = stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement';
@@ -290,6 +331,7 @@ export class TrainingRun {
       parameters: snapshotTensors(this.parameters.map(([n, p]) => [n, p.value])),
       buffers: snapshotTensors(this.buffers),
       optimizer: this.optimizer.state(),
+      average: this.average === null ? null : snapshotTensors(this.average),
     };
   }
 
@@ -297,11 +339,12 @@ export class TrainingRun {
     restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), snapshot.parameters);
     restoreTensors('fit', this.buffers, snapshot.buffers);
     this.optimizer.setState(snapshot.optimizer);
+    if (this.average !== null && snapshot.average !== null) restoreTensors('fit', this.average, snapshot.average);
   }
 
   /** A deep copy of everything needed to resume after the current epoch. */
   private state(): TrainingState {
-    const { parameters, buffers, optimizer } = this.snapshot();
+    const { parameters, buffers, optimizer, average } = this.snapshot();
     const best = this.best === null ? null : {
       ...this.best, parameters: { ...this.best.parameters }, buffers: { ...this.best.buffers },
     };
@@ -309,6 +352,7 @@ export class TrainingRun {
       epoch: this.epoch, step: this.step, parameters, buffers, optimizer, rng: this.s.rng.state(), best,
       patienceCounter: this.patienceCounter, learningRateScale: this.learningRateScale,
       initialValidationLogLik: this.initialValidationLogLik, history: this.history.map((h) => ({ ...h })),
+      ...(average === null ? {} : { average }),
     };
   }
 
@@ -316,6 +360,11 @@ export class TrainingRun {
     restoreTensors('fit (resume)', this.parameters.map(([n, p]) => [n, p.value]), state.parameters);
     restoreTensors('fit (resume)', this.buffers, state.buffers);
     this.optimizer.setState(state.optimizer);
+    if (this.average !== null) {
+      // A checkpoint of a run without the average (or from before it was kept) starts one from the current values.
+      if (state.average !== undefined) restoreTensors('fit (resume)', this.average, state.average);
+      else for (const [i, [, p]] of this.parameters.entries()) this.average[i][1].set(p.value);
+    }
     this.s.rng.setState(state.rng);
     this.epoch = state.epoch;
     this.step = state.step;

@@ -44,4 +44,6 @@ export interface TrainingState {
   /** Mean validation log-likelihood of the parameters the run started from (`NaN` without a validation set). */
   initialValidationLogLik: number;
   history: EpochRecord[];
+  /** The moving average of the parameters by name (copies), when `fit` keeps one (`emaDecay` > 0). */
+  average?: Record<string, FloatArray>;
 }
