@@ -2,8 +2,8 @@ import { DataError } from './data-error.ts';
 import type { SafetensorsTensor } from './safetensors.ts';
 
 /** The config fields that size something a constructor allocates (a layer width, a feature count, …). */
-const SIZE_KEYS = ['features', 'contextFeatures', 'hiddenUnits', 'components', 'bins', 'paramsPerFeature', 'units', 'inputFeatures',
-  'outputFeatures'];
+const SIZE_KEYS = ['features', 'contextFeatures', 'hiddenUnits', 'components', 'bins', 'paramsPerFeature', 'degree', 'intervals',
+  'blocks', 'units', 'inputFeatures', 'outputFeatures'];
 /** Below this, a size is allowed whatever the tensors (a flow with no tensors, such as a fixed normal, has sizes too). */
 const SMALL_SIZE = 1024;
 /**
@@ -17,8 +17,9 @@ const SLACK_VALUES = 65536;
  * allocates anything, so that a small file cannot make the reader allocate gigabytes (`features: 1e9` in a 3.7 KB
  * file). Two rules, both of which every file that maflow wrote satisfies:
  * 1. every size in the config (`features`, `contextFeatures`, `hiddenUnits[i]`, `components`, `bins`,
- *    `paramsPerFeature`, wherever they sit) is a non-negative integer no larger than the largest tensor's element
- *    count or the longest array in the config (or 1024) — this bounds every allocation that grows with one size;
+ *    `paramsPerFeature`, `degree`, `intervals`, `blocks`, …, wherever they sit) is a non-negative integer no larger
+ *    than the largest tensor's element count or the longest array in the config (or 1024) — this bounds every
+ *    allocation that grows with one size;
  * 2. the parameters and buffers the config implies (`impliedTensorElements`) number no more than twice the elements
  *    of the tensors present (plus 65,536) — this bounds the weight matrices, which grow with products of sizes, to a
  *    small multiple of the file's own size.
@@ -143,10 +144,16 @@ export function impliedTensorElements(node: unknown): number {
   }
 }
 
-/** Parameters per feature of a transformer config (affine 2, or 1 shift-only; spline 3·bins − 1). */
+/**
+ * Parameters per feature of a transformer config (affine 2, or 1 shift-only; spline 3·bins − 1; naf 3·K·blocks;
+ * umnn 3K + 2; bernstein degree + 1).
+ */
 function transformerParams(transformer: unknown): number {
   const t = (transformer ?? {}) as Config;
   if (t.type === 'spline') return 3 * num(t.bins, 8) - 1;
+  if (t.type === 'naf') return 3 * num(t.hiddenUnits, 8) * num(t.blocks, 1);
+  if (t.type === 'umnn') return 3 * num(t.hiddenUnits, 8) + 2;
+  if (t.type === 'bernstein') return num(t.degree, 8) + 1;
   return t.shiftOnly === true ? 1 : 2;
 }
 
