@@ -13,7 +13,7 @@ import { TransformedDistribution } from '../../distributions/transformed-distrib
 import { addLogDet, addValues, bijectorPass, standardize, type LogDet } from './onnx-bijectors.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
 import { madeParallel, madeSequential } from './onnx-made.ts';
-import { logSumExp, sliceAxis, softClip, sumAxis, type ParamGroup } from './onnx-ops.ts';
+import { denseLayer, logSumExp, sliceAxis, softClip, sumAxis, type ParamGroup } from './onnx-ops.ts';
 import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
 /** The noise a sampling graph draws from: standard normals `[n, D]` and, for mixtures, uniforms in [0, 1) `[n, U]`. */
@@ -75,11 +75,17 @@ function unsupported(dist: Distribution): UnsupportedOnnxError {
   return new UnsupportedOnnxError(`the distribution ${dist.constructor.name} (the export knows ${ONNX_DISTRIBUTIONS.join(', ')})`);
 }
 
-/** The context through the flow's pre-map `(c − mean) / std`, when it has one. */
+/** The context through the flow's pre-map `(c − mean) / std` and its context encoder (an MLP), when it has them. */
 function premap(g: OnnxGraph, dist: TransformedDistribution, context: Value | null): Value | null {
+  if (context === null) return null;
   const pre = dist.contextStandardize;
-  if (pre === undefined || context === null) return context;
-  return standardize(g, pre.mean, pre.std, 'inverse', context).output;
+  let c = pre === undefined ? context : standardize(g, pre.mean, pre.std, 'inverse', context).output;
+  const encoder = dist.contextEncoder;
+  if (encoder !== undefined) {
+    const last = encoder.layers.length - 1;
+    encoder.layers.forEach((layer, l) => { c = denseLayer(g, layer, c, null, l === last ? encoder.outputActivation : encoder.activation); });
+  }
+  return c;
 }
 
 /** `−½ Σ_d z_d² − (D/2) log 2π + constant`. */

@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import {
   AffineCoupling, Bijector, Chain, DiagNormal, Exp, MaskedAutoregressiveFlow, RationalQuadraticSpline, Rng, Scale, Shift, Sigmoid, Softplus, Standardize, Tanh, TransformedDistribution,
-  createIaf, createMade, createMadeMog, createMaf, createMafMog, createNsf, createRealNvp, exportOnnx, onnxSignature,
-  withStandardization, type BijectorConfig, type BijectorResult, type Distribution, type Matrix,
+  createIaf, createMade, createNaf, createMadeMog, createMaf, createMafMog, createNsf, createRealNvp, exportOnnx, onnxSignature,
+  withContextEncoder, withStandardization, type BijectorConfig, type BijectorResult, type Distribution, type Matrix,
 } from '../../../src/index.ts';
 import { collectBuffers } from '../../../src/bijectors/collect-buffers.ts';
 import { UnsupportedOnnxError } from '../../../src/io/onnx/unsupported-onnx-error.ts';
@@ -95,6 +95,8 @@ const CASES: Array<[string, () => Distribution]> = [
   ['NSF, conditional, bounded, standardized', () => withStandardization(createNsf({
     features: D, layers: 2, hiddenUnits, bins: 4, contextFeatures: C, bounds: [[-5, 25], [-Infinity, Infinity], [-20, Infinity]], rng: rng(),
   }), standardization)],
+  ['MAF, conditional through a context encoder', () => withContextEncoder(
+    createMaf({ features: D, layers: 2, hiddenUnits, contextFeatures: 4, rng: rng() }), { contextFeatures: C, hiddenUnits: [6], rng: rng() })],
   ['IAF, LU mixing, ActNorm', () => createIaf({ features: D, layers: 2, hiddenUnits, order: 'lu', actNorm: true, rng: rng() })],
   ['sigmoid, tanh, exp, softplus', () => new TransformedDistribution(new DiagNormal({ features: D }), new Chain([
     new Sigmoid({ features: D, low: -2, high: 5 }), new Softplus({ features: D }), new Shift({ features: D, shift: [-1, -1, -1] }),
@@ -212,6 +214,8 @@ test('a flow with a bijector the export does not know is refused naming it', () 
   const flow = new TransformedDistribution(createMade({ features: D, hiddenUnits: [4], rng: rng() }), new Twist());
   assert.throws(() => exportOnnx(flow), (error: Error) => error instanceof UnsupportedOnnxError
     && /cannot export the bijector Twist \(the export knows Chain, /.test(error.message));
+  assert.throws(() => exportOnnx(createNaf({ features: D, layers: 1, hiddenUnits: [4], rng: rng() })), (error: Error) => error instanceof UnsupportedOnnxError
+    && /cannot export the transformer NeuralAutoregressiveTransformer \(the export knows affine and spline\)/.test(error.message));
   assert.throws(() => exportOnnx(createMaf({ features: D, layers: 1, rng: rng() }), { graph: 'logprob' as 'logProb' }), /graph must be 'logProb' or 'sample'/);
   assert.throws(() => exportOnnx(createMaf({ features: D, layers: 1, rng: rng() }), { compute: 'float16' as 'float32' }), /compute must be 'float64' or 'float32'/);
 });
