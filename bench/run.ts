@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [flows|train|rss|quality|all] [options]` (see `BENCH_USAGE`): maflow against the plain PyTorch MAF peer,
+ * `npm run bench -- [flows|train|rss|quality|onnx|all] [options]` (see `BENCH_USAGE`): maflow against the plain PyTorch MAF peer,
  * run in the same invocation and interleaved per config, so that the ratios compare like with like on a noisy
  * machine. The report (machine, tables, JSON lines) goes to stdout, progress to stderr.
  */
@@ -9,6 +9,7 @@ import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
+import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
 import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
 
@@ -24,6 +25,17 @@ function main(args: BenchArgs): void {
   const backends = resolveBackends(args.backend, args.threads);
   const addonInfo = backends.addon === null ? '' : ` (native: ${backends.addon.isa()}, ${backends.addon.threads()} threads)`;
   let torch: TorchPeer | null = null;
+  if (args.suite === 'onnx') {
+    print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
+    print(`# maflow backend: ${backends.names[0]}${addonInfo}; suite: onnx${args.quick ? ' (quick)' : ''}; every figure is a median`);
+    const extra = { machine: machineLine(machine), backend: backends.names, native_isa: backends.addon?.isa() ?? null, threads: args.threads, quick: args.quick };
+    void runOnnxSuite({ configNames: args.configs, quick: args.quick, rounds: args.rounds, threads: args.threads, backends, log }).then((results) => {
+      print('');
+      printOnnxReport(results, extra, print);
+      print(`# ${loadLine()} at end`);
+    });
+    return;
+  }
   if (args.torch) {
     torch = findTorchPeer(args.python ?? DEFAULT_PYTHON, args.peer ?? DEFAULT_PEER_SCRIPT);
     if (!torch.ok) log(`# PyTorch peer unavailable: ${torch.reason}; printing maflow-only numbers`);

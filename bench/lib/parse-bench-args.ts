@@ -1,15 +1,15 @@
 /**
  * The command line of `npm run bench`:
- * `npm run bench -- [flows|train|rss|quality|all] [--configs power,gas] [--threads 2] [--quick] [--rounds 3]
+ * `npm run bench -- [flows|train|rss|quality|onnx|all] [--configs power,gas] [--threads 2] [--quick] [--rounds 3]
  *  [--backend default|reference|native] [--both] [--no-torch] [--python /usr/bin/python3] [--peer path.py]`.
  * Unknown options fail with one line naming the option and what is accepted.
  */
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -32,6 +32,7 @@ suites:
   train   train ms/step only, for the paper configs vs PyTorch
   rss     peak RSS while training miniboone for 1000 steps on 30k rows
   quality held-out log-likelihood on real data (bench/data/): maflow train vs PyTorch, 3 seeds (--quick: 1 seed, 2 sets)
+  onnx    log-prob rows/s of maflow against ONNX Runtime (onnxruntime-node) on the same exported model, paper configs
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)

@@ -1,0 +1,146 @@
+/**
+ * The `onnx` suite: maflow's own log-density against ONNX Runtime (onnxruntime-node, CPU execution provider) on the
+ * same exported model — `exportOnnx(flow)` of the paper configs' MAF — in the same run, interleaved per round,
+ * medians over rounds. ONNX Runtime runs the graph with `--threads` intra-op threads (like maflow's native pool),
+ * full graph optimisation, on float32 tensors of the same rows; both variants of the export are measured
+ * (`compute: 'float64'`, the default, and `'float32'`). Speed-up > 1 means maflow is faster.
+ */
+import * as ort from 'onnxruntime-node';
+import { rowSlice, type Matrix } from '../../src/core/matrix.ts';
+import type { Distribution } from '../../src/distributions/distribution.ts';
+import { exportOnnx } from '../../src/io/onnx/export-onnx.ts';
+import type { ComputeType } from '../../src/io/onnx/onnx-graph.ts';
+import { useBackend, type BenchBackends } from '../lib/bench-backends.ts';
+import { pickConfigs, type BenchConfig } from '../lib/configs.ts';
+import { formatNumber, formatTable } from '../lib/format-table.ts';
+import { createPaperMaf } from '../lib/measure-config.ts';
+import { median } from '../lib/median.ts';
+import { syntheticData } from '../lib/synthetic-data.ts';
+
+export interface OnnxSuiteOptions {
+  configNames: string[];
+  quick: boolean;
+  rounds: number | undefined;
+  threads: number;
+  backends: BenchBackends;
+  log: (line: string) => void;
+}
+
+/** One config's medians (rows/s) and the largest disagreement between the two engines' log-densities. */
+export interface OnnxResult {
+  config: BenchConfig;
+  rows: number;
+  backend: string;
+  maflowRowsPerS: number;
+  onnxRowsPerS: Record<ComputeType, number>;
+  maxRelativeDifference: number;
+  modelBytes: number;
+}
+
+const COMPUTES: readonly ComputeType[] = ['float64', 'float32'];
+
+/** Runs the suite (ONNX Runtime's `run` is asynchronous). */
+export async function runOnnxSuite(options: OnnxSuiteOptions): Promise<OnnxResult[]> {
+  const configs = pickConfigs(options.configNames.length > 0 || !options.quick ? options.configNames : ['power', 'hepmass']);
+  const rounds = options.rounds ?? (options.quick ? 1 : 3);
+  const results: OnnxResult[] = [];
+  for (const config of configs) results.push(await runConfig(config, rounds, options));
+  return results;
+}
+
+async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuiteOptions): Promise<OnnxResult> {
+  const backend = options.backends.names[0];
+  useBackend(backend);
+  const rows = options.quick ? 2_000 : 10_000;
+  const repeats = options.quick ? 2 : 5;
+  const flow = createPaperMaf(config, 0);
+  const data = syntheticData(rows, config.features, 3);
+  const input = new ort.Tensor('float32', Float32Array.from(data.data), [rows, config.features]);
+  const sessions = new Map<ComputeType, ort.InferenceSession>();
+  let modelBytes = 0;
+  for (const compute of COMPUTES) {
+    const bytes = exportOnnx(flow, { compute });
+    if (compute === 'float64') modelBytes = bytes.length;
+    sessions.set(compute, await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+    }));
+  }
+  const maflowRuns: number[] = [];
+  const onnxRuns: Record<ComputeType, number[]> = { float64: [], float32: [] };
+  let maxRelativeDifference = 0;
+  for (let round = 0; round < rounds; round++) {
+    const maflowFirst = round % 2 === 0;
+    let lastMaflow: Float64Array | null = null;
+    const timeMaflow = (): void => {
+      const { seconds, logProb } = timeMaflowLogProb(flow, data, repeats);
+      maflowRuns.push(rows / seconds);
+      lastMaflow = logProb;
+    };
+    if (maflowFirst) timeMaflow();
+    for (const compute of COMPUTES) {
+      const { seconds, logProb } = await timeOnnx(sessions.get(compute)!, input, repeats);
+      onnxRuns[compute].push(rows / seconds);
+      if (compute === 'float64' && lastMaflow !== null) maxRelativeDifference = Math.max(maxRelativeDifference, worstDifference(logProb, lastMaflow));
+    }
+    if (!maflowFirst) timeMaflow();
+    options.log(`# onnx ${config.name} round ${round + 1}/${rounds}: maflow ${formatNumber(maflowRuns[round])} rows/s, ` +
+      `ONNX Runtime ${formatNumber(onnxRuns.float64[round])} (float64 compute) / ${formatNumber(onnxRuns.float32[round])} (float32) rows/s`);
+  }
+  for (const session of sessions.values()) await session.release();
+  return {
+    config, rows, backend, maflowRowsPerS: median(maflowRuns), modelBytes,
+    onnxRowsPerS: { float64: median(onnxRuns.float64), float32: median(onnxRuns.float32) }, maxRelativeDifference,
+  };
+}
+
+/** Median seconds of `repeats` `logProb` passes over all rows (after a warm-up on 256 rows), and the last result. */
+function timeMaflowLogProb(flow: Distribution, data: Matrix, repeats: number): { seconds: number; logProb: Float64Array } {
+  flow.logProb(rowSlice(data, 0, Math.min(256, data.rows)));
+  const times: number[] = [];
+  let logProb = new Float64Array(0);
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    logProb = flow.logProb(data);
+    times.push((performance.now() - start) / 1e3);
+  }
+  return { seconds: median(times), logProb };
+}
+
+async function timeOnnx(session: ort.InferenceSession, x: ort.Tensor, repeats: number): Promise<{ seconds: number; logProb: Float32Array }> {
+  await session.run({ x });
+  const times: number[] = [];
+  let logProb = new Float32Array(0);
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    const out = await session.run({ x });
+    times.push((performance.now() - start) / 1e3);
+    logProb = out.log_prob.data as Float32Array;
+  }
+  return { seconds: median(times), logProb };
+}
+
+function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let k = 0; k < b.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(b[k])));
+  return worst;
+}
+
+/** The table (rows/s, speed-ups) and one JSON line per config. */
+export function printOnnxReport(results: OnnxResult[], extra: Record<string, unknown>, print: (text: string) => void): void {
+  print(`maflow (${results[0]?.backend ?? '?'}) against ONNX Runtime ${ort.env.versions.common} (CPU EP) on the same exported MAF, log-prob rows/s:`);
+  print(formatTable(['config', 'D', 'H', 'rows', 'maflow', 'ORT f64-compute', 'ORT f32-compute', 'speed-up (f64)', 'speed-up (f32)', 'max rel diff'],
+    results.map((r) => [
+      r.config.name, String(r.config.features), String(r.config.hidden), String(r.rows), formatNumber(r.maflowRowsPerS),
+      formatNumber(r.onnxRowsPerS.float64), formatNumber(r.onnxRowsPerS.float32),
+      `${formatNumber(r.maflowRowsPerS / r.onnxRowsPerS.float64)}×`, `${formatNumber(r.maflowRowsPerS / r.onnxRowsPerS.float32)}×`,
+      r.maxRelativeDifference.toExponential(1),
+    ])));
+  print('');
+  for (const r of results) {
+    print(JSON.stringify({
+      suite: 'onnx', config: r.config.name, rows: r.rows, backend: r.backend, maflow_rows_per_s: r.maflowRowsPerS,
+      onnx_rows_per_s_f64_compute: r.onnxRowsPerS.float64, onnx_rows_per_s_f32_compute: r.onnxRowsPerS.float32,
+      max_relative_difference: r.maxRelativeDifference, onnx_model_bytes: r.modelBytes, onnxruntime: ort.env.versions.common, ...extra,
+    }));
+  }
+}
