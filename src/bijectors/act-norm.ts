@@ -48,6 +48,11 @@ export class ActNorm extends Bijector {
   /** `[1]`: 1 once the data-dependent initialisation has run. */
   readonly initialized = new Float64Array(1);
 
+  /** `Σ s` for every row. */
+  override get isConstantJacobian(): boolean {
+    return true;
+  }
+
   constructor(options: ActNormOptions) {
     super();
     const D = options.features;

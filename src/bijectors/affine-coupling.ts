@@ -82,6 +82,11 @@ export class AffineCoupling extends Bijector {
   private readonly kept: Int32Array;
   private readonly transformed: Int32Array;
 
+  /** The transformer's (a shift-only coupling: log-det 0). */
+  override get isConstantJacobian(): boolean {
+    return this.transformer.constantJacobian;
+  }
+
   constructor(options: AffineCouplingOptions) {
     super();
     const D = options.features;

@@ -58,6 +58,11 @@ export class BatchNormalization extends Bijector {
   /** Running (population) biased variance `[features]`, a buffer. */
   readonly runningVariance: Float64Array;
 
+  /** In evaluation mode (the running statistics); batch statistics depend on the batch. */
+  override get isConstantJacobian(): boolean {
+    return !this.training;
+  }
+
   constructor(options: BatchNormalizationOptions) {
     super();
     const D = options.features;

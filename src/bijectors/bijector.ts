@@ -1,6 +1,6 @@
 import { checkContext } from '../core/check-context.ts';
 import { checkFinite } from '../core/check-finite.ts';
-import { checkShape, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { checkShape, rowSlice, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { toDtype } from '../core/to-dtype.ts';
 import { Trainable } from '../nn/trainable.ts';
 import { Scratch } from '../nn/scratch.ts';
@@ -80,6 +80,37 @@ export abstract class Bijector extends Trainable {
   /** Base → data is parallel (false for MAF: its forward is the sequential pass). */
   abstract readonly forwardIsParallel: boolean;
 
+  /**
+   * Whether the log-determinant is the same for every input and context (TFP's `is_constant_jacobian`): true for
+   * permutations, shifts, scales, `Standardize`, `LuLinear`, `ActNorm`, a batch normalisation in evaluation mode, a
+   * shift-only MAF or coupling, and chains and inverses of those. The log-det methods then evaluate one row and copy
+   * it (a shift-only MAF's sequential log-det costs one row, not n). Conservatively false unless a bijector knows better.
+   */
+  get isConstantJacobian(): boolean {
+    return false;
+  }
+
+  /**
+   * The event shape `forward` produces from an input event of shape `shape` (TFP's `forward_event_shape`): `[D]` for
+   * `[D]` — every maflow bijector keeps the dimension. Throws naming the shapes when `shape` is not `[features]`.
+   */
+  forwardEventShape(shape: readonly number[]): number[] {
+    return this.eventShape('forwardEventShape', shape);
+  }
+
+  /** The event shape `inverse` produces from an input event of shape `shape` (TFP's `inverse_event_shape`). */
+  inverseEventShape(shape: readonly number[]): number[] {
+    return this.eventShape('inverseEventShape', shape);
+  }
+
+  private eventShape(method: string, shape: readonly number[]): number[] {
+    if (!Array.isArray(shape) || shape.length !== 1 || shape[0] !== this.features) {
+      const got = Array.isArray(shape) ? shape.join(', ') : String(shape);
+      throw new RangeError(`${this.constructor.name}.${method}: expected the event shape [${this.features}], got [${got}]`);
+    }
+    return [this.features];
+  }
+
   protected abstract computeForward(u: Matrix, context: Matrix | null): BijectorResult;
   protected abstract computeInverse(x: Matrix, context: Matrix | null): BijectorResult;
 
@@ -93,14 +124,26 @@ export abstract class Bijector extends Trainable {
     return this.inverseAndLogDet(x, options).output;
   }
 
-  /** `log|det ∂f(u)/∂u|` per row. */
+  /** `log|det ∂f(u)/∂u|` per row (one row evaluated when `isConstantJacobian`). */
   forwardLogDetJacobian(u: Matrix, options?: BijectorCallOptions): Float64Array {
+    if (this.isConstantJacobian && u?.rows > 1) return this.constantLogDet('forward', u, options);
     return this.forwardAndLogDet(u, options).logDet;
   }
 
-  /** `log|det ∂f⁻¹(x)/∂x|` per row. */
+  /** `log|det ∂f⁻¹(x)/∂x|` per row (one row evaluated when `isConstantJacobian`). */
   inverseLogDetJacobian(x: Matrix, options?: BijectorCallOptions): Float64Array {
+    if (this.isConstantJacobian && x?.rows > 1) return this.constantLogDet('inverse', x, options);
     return this.inverseAndLogDet(x, options).logDet;
+  }
+
+  /** The log-det of a constant-Jacobian bijector: the input checked as usual, then one row evaluated and copied. */
+  private constantLogDet(direction: Direction, input: Matrix, options?: BijectorCallOptions): Float64Array {
+    const [checked, context] = this.checkCall(direction, direction === 'forward' ? 'u' : 'x', input, options,
+      options?.validateArgs === false ? 'shapes' : 'values');
+    const first = rowSlice(checked, 0, 1);
+    const firstContext = context === null ? null : rowSlice(context, 0, 1);
+    const r = direction === 'forward' ? this.computeForward(first, firstContext) : this.computeInverse(first, firstContext);
+    return new Float64Array(input.rows).fill(r.logDet[0]);
   }
 
   /** `forward` and its log-determinant in one pass. */

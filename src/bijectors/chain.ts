@@ -24,6 +24,11 @@ export class Chain extends Bijector {
   readonly inverseIsParallel: boolean;
   readonly forwardIsParallel: boolean;
 
+  /** When every member has a constant Jacobian. */
+  override get isConstantJacobian(): boolean {
+    return this.bijectors.every((b) => b.isConstantJacobian);
+  }
+
   constructor(readonly bijectors: readonly Bijector[]) {
     super();
     if (bijectors.length === 0) throw new RangeError('Chain: needs at least one bijector');

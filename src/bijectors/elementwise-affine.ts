@@ -33,6 +33,11 @@ export abstract class ElementwiseAffine extends Bijector {
   /** The vector parameter `θ [features]` (a subclass exposes it under its own name). */
   protected readonly parameter: Parameter;
 
+  /** The log-det depends on the parameter only. */
+  override get isConstantJacobian(): boolean {
+    return true;
+  }
+
   /**
    * @param type the class name, used in errors and as the config's `type`
    * @param parameterName the parameter's name in `namedParameters`, in errors and (when constant) in the config

@@ -42,6 +42,11 @@ export abstract class ElementwiseBijector extends Bijector {
   private readonly lowInside: Float64Array;
   private readonly highInside: Float64Array;
 
+  /** Only when every column is the identity. */
+  override get isConstantJacobian(): boolean {
+    return this.isIdentity;
+  }
+
   /** Per column, its map `x = shift + scale · f(u)` as given to the constructor (for exporters: the ONNX export). */
   readonly columns: readonly ElementwiseColumn[];
 

@@ -29,6 +29,11 @@ export class Invert extends Bijector {
   readonly inverseIsParallel: boolean;
   readonly forwardIsParallel: boolean;
 
+  /** The wrapped bijector's. */
+  override get isConstantJacobian(): boolean {
+    return this.bijector.isConstantJacobian;
+  }
+
   /** @param bijector the bijector to invert (shared, not copied: its parameters are this one's). */
   constructor(readonly bijector: Bijector) {
     super();

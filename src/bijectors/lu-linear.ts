@@ -54,6 +54,11 @@ export class LuLinear extends Bijector {
   readonly bias: Parameter;
   private readonly inversePermutation: Int32Array;
 
+  /** `Σ s` for every row. */
+  override get isConstantJacobian(): boolean {
+    return true;
+  }
+
   constructor(options: LuLinearOptions) {
     super();
     const D = options.features;

@@ -52,6 +52,11 @@ export class MaskedAutoregressiveFlow extends Bijector {
   readonly made: Made;
   readonly transformer: Transformer;
 
+  /** The transformer's: a shift-only MAF's log-det is 0 whatever the input. */
+  override get isConstantJacobian(): boolean {
+    return this.transformer.constantJacobian;
+  }
+
   constructor(options: MaskedAutoregressiveFlowOptions) {
     super();
     this.transformer = options.transformer

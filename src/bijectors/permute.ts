@@ -31,6 +31,11 @@ export class Permute extends Bijector {
   readonly permutation: Int32Array;
   private readonly inversePermutation: Int32Array;
 
+  /** A permutation: log-det 0. */
+  override get isConstantJacobian(): boolean {
+    return true;
+  }
+
   constructor(options: PermuteOptions) {
     super();
     const D = options.features;

@@ -66,6 +66,11 @@ export class Standardize extends Bijector {
   /** `Σ_d log std_d`, the forward log-determinant of every row. */
   private readonly logStdSum: number;
 
+  /** `±Σ log std` for every row. */
+  override get isConstantJacobian(): boolean {
+    return true;
+  }
+
   constructor(options: StandardizeOptions) {
     super();
     const { mean, std } = options;
