@@ -70,7 +70,7 @@ async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuite
   let maxRelativeDifference = 0;
   for (let round = 0; round < rounds; round++) {
     const maflowFirst = round % 2 === 0;
-    let lastMaflow: Float64Array | null = null;
+    let lastMaflow: ArrayLike<number> | null = null;
     const timeMaflow = (): void => {
       const { seconds, logProb } = timeMaflowLogProb(flow, data, repeats);
       maflowRuns.push(rows / seconds);
@@ -94,10 +94,10 @@ async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuite
 }
 
 /** Median seconds of `repeats` `logProb` passes over all rows (after a warm-up on 256 rows), and the last result. */
-function timeMaflowLogProb(flow: Distribution, data: Matrix, repeats: number): { seconds: number; logProb: Float64Array } {
+function timeMaflowLogProb(flow: Distribution, data: Matrix, repeats: number): { seconds: number; logProb: ArrayLike<number> } {
   flow.logProb(rowSlice(data, 0, Math.min(256, data.rows)));
   const times: number[] = [];
-  let logProb = new Float64Array(0);
+  let logProb: ArrayLike<number> = [];
   for (let r = 0; r < repeats; r++) {
     const start = performance.now();
     logProb = flow.logProb(data);
@@ -106,10 +106,10 @@ function timeMaflowLogProb(flow: Distribution, data: Matrix, repeats: number): {
   return { seconds: median(times), logProb };
 }
 
-async function timeOnnx(session: ort.InferenceSession, x: ort.Tensor, repeats: number): Promise<{ seconds: number; logProb: Float32Array }> {
+async function timeOnnx(session: ort.InferenceSession, x: ort.Tensor, repeats: number): Promise<{ seconds: number; logProb: ArrayLike<number> }> {
   await session.run({ x });
   const times: number[] = [];
-  let logProb = new Float32Array(0);
+  let logProb: ArrayLike<number> = [];
   for (let r = 0; r < repeats; r++) {
     const start = performance.now();
     const out = await session.run({ x });
