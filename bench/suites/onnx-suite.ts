@@ -2,14 +2,14 @@
  * The `onnx` suite: maflow's own log-density against ONNX Runtime (onnxruntime-node, CPU execution provider) on the
  * same exported model — `exportOnnx(flow)` of the paper configs' MAF — in the same run, interleaved per round,
  * medians over rounds. ONNX Runtime runs the graph with `--threads` intra-op threads (like maflow's native pool),
- * full graph optimisation, on float32 tensors of the same rows; both variants of the export are measured
- * (`compute: 'float64'`, the default, and `'float32'`). Speed-up > 1 means maflow is faster.
+ * full graph optimisation, on float32 tensors of the same rows. Three variants of the export are measured: the
+ * default (dense masked Gemms, float64 elementwise arithmetic), `compute: 'float32'`, and `staircaseBlocks: 4` (each
+ * masked layer as 4 Gemms over input prefixes). Speed-up > 1 means maflow is faster.
  */
 import * as ort from 'onnxruntime-node';
 import { rowSlice, type Matrix } from '../../src/core/matrix.ts';
 import type { Distribution } from '../../src/distributions/distribution.ts';
-import { exportOnnx } from '../../src/io/onnx/export-onnx.ts';
-import type { ComputeType } from '../../src/io/onnx/onnx-graph.ts';
+import { exportOnnx, type ExportOnnxOptions } from '../../src/io/onnx/export-onnx.ts';
 import { useBackend, type BenchBackends } from '../lib/bench-backends.ts';
 import { pickConfigs, type BenchConfig } from '../lib/configs.ts';
 import { formatNumber, formatTable } from '../lib/format-table.ts';
@@ -32,12 +32,19 @@ export interface OnnxResult {
   rows: number;
   backend: string;
   maflowRowsPerS: number;
-  onnxRowsPerS: Record<ComputeType, number>;
+  onnxRowsPerS: Record<Variant, number>;
   maxRelativeDifference: number;
   modelBytes: number;
 }
 
-const COMPUTES: readonly ComputeType[] = ['float64', 'float32'];
+/** The export variants measured: the default, float32 elementwise arithmetic, and masked layers as 4 prefix Gemms. */
+const VARIANTS = {
+  'dense': { compute: 'float64' },
+  'dense-f32': { compute: 'float32' },
+  'blocks4': { compute: 'float64', staircaseBlocks: 4 },
+} as const satisfies Record<string, ExportOnnxOptions>;
+type Variant = keyof typeof VARIANTS;
+const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
 
 /** Runs the suite (ONNX Runtime's `run` is asynchronous). */
 export async function runOnnxSuite(options: OnnxSuiteOptions): Promise<OnnxResult[]> {
@@ -56,17 +63,17 @@ async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuite
   const flow = createPaperMaf(config, 0);
   const data = syntheticData(rows, config.features, 3);
   const input = new ort.Tensor('float32', Float32Array.from(data.data), [rows, config.features]);
-  const sessions = new Map<ComputeType, ort.InferenceSession>();
+  const sessions = new Map<Variant, ort.InferenceSession>();
   let modelBytes = 0;
-  for (const compute of COMPUTES) {
-    const bytes = exportOnnx(flow, { compute });
-    if (compute === 'float64') modelBytes = bytes.length;
-    sessions.set(compute, await ort.InferenceSession.create(bytes, {
+  for (const variant of VARIANT_NAMES) {
+    const bytes = exportOnnx(flow, VARIANTS[variant]);
+    if (variant === 'dense') modelBytes = bytes.length;
+    sessions.set(variant, await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: options.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
     }));
   }
   const maflowRuns: number[] = [];
-  const onnxRuns: Record<ComputeType, number[]> = { float64: [], float32: [] };
+  const onnxRuns: Record<Variant, number[]> = { 'dense': [], 'dense-f32': [], 'blocks4': [] };
   let maxRelativeDifference = 0;
   for (let round = 0; round < rounds; round++) {
     const maflowFirst = round % 2 === 0;
@@ -77,19 +84,20 @@ async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuite
       lastMaflow = logProb;
     };
     if (maflowFirst) timeMaflow();
-    for (const compute of COMPUTES) {
-      const { seconds, logProb } = await timeOnnx(sessions.get(compute)!, input, repeats);
-      onnxRuns[compute].push(rows / seconds);
-      if (compute === 'float64' && lastMaflow !== null) maxRelativeDifference = Math.max(maxRelativeDifference, worstDifference(logProb, lastMaflow));
+    for (const variant of VARIANT_NAMES) {
+      const { seconds, logProb } = await timeOnnx(sessions.get(variant)!, input, repeats);
+      onnxRuns[variant].push(rows / seconds);
+      if (lastMaflow !== null) maxRelativeDifference = Math.max(maxRelativeDifference, worstDifference(logProb, lastMaflow));
     }
     if (!maflowFirst) timeMaflow();
-    options.log(`# onnx ${config.name} round ${round + 1}/${rounds}: maflow ${formatNumber(maflowRuns[round])} rows/s, ` +
-      `ONNX Runtime ${formatNumber(onnxRuns.float64[round])} (float64 compute) / ${formatNumber(onnxRuns.float32[round])} (float32) rows/s`);
+    options.log(`# onnx ${config.name} round ${round + 1}/${rounds}: maflow ${formatNumber(maflowRuns[round])} rows/s, ONNX Runtime ` +
+      VARIANT_NAMES.map((v) => `${v} ${formatNumber(onnxRuns[v][round])}`).join(', ') + ' rows/s');
   }
   for (const session of sessions.values()) await session.release();
   return {
     config, rows, backend, maflowRowsPerS: median(maflowRuns), modelBytes,
-    onnxRowsPerS: { float64: median(onnxRuns.float64), float32: median(onnxRuns.float32) }, maxRelativeDifference,
+    onnxRowsPerS: { 'dense': median(onnxRuns.dense), 'dense-f32': median(onnxRuns['dense-f32']), 'blocks4': median(onnxRuns.blocks4) },
+    maxRelativeDifference,
   };
 }
 
@@ -128,18 +136,19 @@ function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** The table (rows/s, speed-ups) and one JSON line per config. */
 export function printOnnxReport(results: OnnxResult[], extra: Record<string, unknown>, print: (text: string) => void): void {
   print(`maflow (${results[0]?.backend ?? '?'}) against ONNX Runtime ${ort.env.versions.common} (CPU EP) on the same exported MAF, log-prob rows/s:`);
-  print(formatTable(['config', 'D', 'H', 'rows', 'maflow', 'ORT f64-compute', 'ORT f32-compute', 'speed-up (f64)', 'speed-up (f32)', 'max rel diff'],
+  print('(ORT dense: the default export; dense-f32: compute float32; blocks4: masked layers as 4 prefix Gemms; speed-up = maflow / ORT)');
+  print(formatTable(['config', 'D', 'H', 'rows', 'maflow', ...VARIANT_NAMES.map((v) => `ORT ${v}`), ...VARIANT_NAMES.map((v) => `speed-up ${v}`), 'max rel diff'],
     results.map((r) => [
       r.config.name, String(r.config.features), String(r.config.hidden), String(r.rows), formatNumber(r.maflowRowsPerS),
-      formatNumber(r.onnxRowsPerS.float64), formatNumber(r.onnxRowsPerS.float32),
-      `${formatNumber(r.maflowRowsPerS / r.onnxRowsPerS.float64)}×`, `${formatNumber(r.maflowRowsPerS / r.onnxRowsPerS.float32)}×`,
+      ...VARIANT_NAMES.map((v) => formatNumber(r.onnxRowsPerS[v])),
+      ...VARIANT_NAMES.map((v) => `${formatNumber(r.maflowRowsPerS / r.onnxRowsPerS[v])}×`),
       r.maxRelativeDifference.toExponential(1),
     ])));
   print('');
   for (const r of results) {
     print(JSON.stringify({
       suite: 'onnx', config: r.config.name, rows: r.rows, backend: r.backend, maflow_rows_per_s: r.maflowRowsPerS,
-      onnx_rows_per_s_f64_compute: r.onnxRowsPerS.float64, onnx_rows_per_s_f32_compute: r.onnxRowsPerS.float32,
+      onnx_rows_per_s: r.onnxRowsPerS,
       max_relative_difference: r.maxRelativeDifference, onnx_model_bytes: r.modelBytes, onnxruntime: ort.env.versions.common, ...extra,
     }));
   }

@@ -44,8 +44,10 @@ export class OnnxGraph {
    * @param compute the element type of the elementwise parts: `'float64'` mirrors maflow, whose layers store float32
    * values but transform them, and sum log-determinants, in float64 (a sharp spline bin or mixture component keeps its
    * digits); `'float32'` for engines without float64 kernels.
+   * @param staircaseBlocks how many Gemms a masked (MADE) layer is split into, each over the prefix of inputs its units
+   * read (1: one dense Gemm over the masked weights)
    */
-  constructor(readonly compute: ComputeType = 'float64') {}
+  constructor(readonly compute: ComputeType = 'float64', readonly staircaseBlocks = 1) {}
 
   /** `v` (float32) in the compute type. */
   toCompute(v: Value): Value {

@@ -56,12 +56,29 @@ export function constantPart(g: OnnxGraph, layer: MaskedLinear, rows: readonly n
   return g.op('Gemm', [context, wc, b], { transB: 1 }, 'context_term');
 }
 
-/** `act(x · Wᵀ + W_c · c + b)` over all the layer's inputs, for the output units `rows` (default: all, in order). */
+/**
+ * `act(x · Wᵀ + W_c · c + b)` over all the layer's inputs, for the output units `rows` (default: all, in order). A
+ * masked layer is one dense Gemm over its masked weights, or, with the graph's `staircaseBlocks` > 1, that many Gemms
+ * over consecutive groups of units, each reading only the prefix of inputs its units may read (the zero blocks of the
+ * staircase skipped, at the cost of a slice per group and a concatenation).
+ */
 export function denseLayer(g: OnnxGraph, layer: MaskedLinear, x: Value, context: Value | null, activation: Activation,
   rows: readonly number[] = range(0, layer.outDim)): Value {
-  const { weight } = layerRows(layer, rows);
-  const w = g.floats(weight, [rows.length, layer.inDim], 'weight');
-  const y = g.op('Gemm', [x, w, constantPart(g, layer, rows, context)], { transB: 1 }, 'gemm');
+  const blocks = layer.prefix === null ? 1 : Math.min(g.staircaseBlocks, rows.length);
+  const parts: Value[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const group = rows.slice(Math.floor((b * rows.length) / blocks), Math.floor(((b + 1) * rows.length) / blocks));
+    const prefix = blocks === 1 ? layer.inDim : Math.max(...group.map((j) => layer.prefix![j]));
+    const constant = constantPart(g, layer, group, context);
+    if (prefix === 0) {
+      parts.push(context === null ? repeatRows(g, constant, group.length, batchSize(g, x)) : constant);
+      continue;
+    }
+    const input = prefix === layer.inDim ? x : sliceAxis(g, x, 1, 0, prefix);
+    const w = g.floats(layerRows(layer, group, prefix).weight, [group.length, prefix], 'weight');
+    parts.push(g.op('Gemm', [input, w, constant], { transB: 1 }, 'gemm'));
+  }
+  const y = parts.length === 1 ? parts[0] : g.op('Concat', parts, { axis: 1 }, 'blocks');
   return activate(g, y, activation);
 }
 

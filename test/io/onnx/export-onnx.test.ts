@@ -200,6 +200,23 @@ test("compute: 'float32' (no float64 kernels) stays within a few float32 ulps of
   }
 });
 
+test('staircaseBlocks: masked layers split into prefix Gemms give the same log-densities', async () => {
+  const cases = CASES.filter(([n]) => /^(MAF, conditional, standardized|MAF, random degrees.*|MADE MoG, conditional|NSF)$/.test(n));
+  assert.equal(cases.length, 4);
+  for (const [name, make] of cases) {
+    const flow = perturb(make(), 11);
+    const context = contextRows(flow, 4);
+    const x = dataRows(flow, 3, context);
+    const feeds: Record<string, ort.Tensor> = { x: tensor(x.data, N, D), ...(context === undefined ? {} : { context: tensor(context.data, N, C) }) };
+    for (const staircaseBlocks of [2, 5]) {
+      const session = await ort.InferenceSession.create(exportOnnx(flow, { staircaseBlocks }));
+      const { log_prob: logProb } = await session.run(feeds);
+      assertClose(logProb.data as Float32Array, flow.logProb(x, context === undefined ? {} : { context }), `${name}, ${staircaseBlocks} blocks`);
+    }
+  }
+  assert.throws(() => exportOnnx(createMaf({ features: D, layers: 1, rng: rng() }), { staircaseBlocks: 0 }), /staircaseBlocks must be a positive integer/);
+});
+
 test('a flow with a bijector the export does not know is refused naming it', () => {
   class Twist extends Bijector {
     readonly features = D;
