@@ -25,6 +25,12 @@ export { readSafetensors, writeSafetensors } from './io/safetensors-file.ts';
 export { loadPaperDataset, PAPER_DATASETS } from './data/paper-datasets.ts';
 export { saveModel, loadModel } from './io/model-file.ts';
 export { saveSequenceModel, loadSequenceModel, isSequenceModelFile } from './io/sequence-model-file.ts';
+export { readSequences } from './io/read-sequences.ts';
+export type { ReadSequencesOptions, SequenceFile, SequenceLayout } from './io/read-sequences.ts';
+export { writeSequences, encodeSequencesNpy, formatSequencesCsv } from './io/write-sequences.ts';
+export type { WriteSequencesOptions } from './io/write-sequences.ts';
+export { parseNpyArray } from './io/npy.ts';
+export type { NpyArray } from './io/npy.ts';
 export { fileCheckpointer, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from './io/checkpoint-file.ts';
 export type { FileCheckpointer } from './io/checkpoint-file.ts';
 // @exports:node

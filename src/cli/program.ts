@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.ts';
 import { diagnoseCommand } from './commands/diagnose.ts';
 import { evalCommand } from './commands/eval.ts';
 import { exportCommand } from './commands/export.ts';
+import { forecastCommand } from './commands/forecast.ts';
 import { logprobCommand } from './commands/logprob.ts';
 import { plotCommand } from './commands/plot.ts';
 import { sampleCommand } from './commands/sample.ts';
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
       '3 training failed; 4 environment error (permission denied, disk full, read-only file system, I/O error); ' +
       '130 interrupted.');
   for (const command of [trainCommand(io), evalCommand(io), logprobCommand(io), sampleCommand(io),
+    forecastCommand(io),
     diagnoseCommand(io), plotCommand(io), exportCommand(io), demoCommand(io)]) {
     command.copyInheritedSettings(program);
     program.addCommand(command);

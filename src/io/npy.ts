@@ -33,6 +33,30 @@ export function readNpy(path: string): Matrix {
  * truncated data each throw a `DataError` naming `file`.
  */
 export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
+  const { shape, data } = parseNpyArray(bytes, file);
+  if (shape.length === 0 || shape.length > 2) {
+    throw new DataError(`expected a 1-D or 2-D array, got a ${shape.length}-D array of shape (${shape.join(', ')})`, { file });
+  }
+  return { rows: shape[0], cols: shape.length === 2 ? shape[1] : 1, data };
+}
+
+/** A `.npy` array of any number of dimensions: its shape and its values in C order. */
+export interface NpyArray {
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+/**
+ * Decodes `.npy` bytes of any shape (a 3-D `[n, steps, features]` array of sequences, say), with the checks of
+ * `parseNpy` except the number of dimensions.
+ *
+ * @example
+ * import { parseNpyArray } from './npy.ts';
+ * const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 1), }";
+ * const bytes = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length, 0, ...Buffer.from(header), ...new Uint8Array(new Float32Array([1, 2]).buffer)]);
+ * console.log(parseNpyArray(bytes, 'a.npy').shape); // → [ 1, 2, 1 ]
+ */
+export function parseNpyArray(bytes: Uint8Array, file = '<npy>'): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new DataError('not a .npy file (it does not start with the magic string \\x93NUMPY)', { file });
   }
@@ -54,12 +78,8 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
   if (fortranOrder) {
     throw new DataError('Fortran-order arrays are not supported; save with np.save(path, np.ascontiguousarray(a))', { file });
   }
-  if (shape.length === 0 || shape.length > 2) {
-    throw new DataError(`expected a 1-D or 2-D array, got a ${shape.length}-D array of shape (${shape.join(', ')})`, { file });
-  }
-  const rows = shape[0];
-  const cols = shape.length === 2 ? shape[1] : 1;
-  const byteLength = rows * cols * itemSize;
+  const size = shape.reduce((a, n) => a * n, 1);
+  const byteLength = size * itemSize;
   const available = bytes.length - dataStart;
   if (available < byteLength) {
     throw new DataError(`truncated data: shape (${shape.join(', ')}) needs ${byteLength} bytes, the file has ${available}`, { file });
@@ -67,9 +87,9 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): Matrix {
   if (available > byteLength) {
     throw new DataError(`${available - byteLength} unexpected bytes after the data of shape (${shape.join(', ')})`, { file });
   }
-  const data = itemSize === 4 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  const data = itemSize === 4 ? new Float32Array(size) : new Float64Array(size);
   copyLittleEndian(bytes.subarray(dataStart), data);
-  return { rows, cols, data };
+  return { shape, data };
 }
 
 /**
@@ -148,6 +168,10 @@ export function writeNpy(path: string, m: Matrix, options: AtomicWriteOptions = 
 function checkDescr(descr: string, file: string): 4 | 8 {
   if (descr === '<f4') return 4;
   if (descr === '<f8') return 8;
+  if (descr === '|O') {
+    throw new DataError("an object array (dtype '|O': ragged rows or sequences of different lengths, saved with pickling) is not " +
+      'supported; store a rectangular float array (pad sequences to one length), or sequences as a long-format CSV', { file });
+  }
   if (descr === '>f4' || descr === '>f8') {
     throw new DataError(`big-endian data ('${descr}') is not supported; convert with a.astype('<${descr.slice(1)}')`, { file });
   }

@@ -13,6 +13,8 @@ import { logDensities } from '../model-space.ts';
 import { readModelData } from '../read-model-data.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import { isSequenceModelFile } from '../../io/sequence-model-file.ts';
+import { evalSequenceModel } from '../sequences/sequence-commands.ts';
 
 interface EvalOptions {
   json?: boolean;
@@ -28,6 +30,8 @@ export function evalCommand(io: CliIo): Command {
     .option('--json', 'print one JSON object instead of text');
   return addBackendOption(command).action((modelPath: string, dataPath: string, options: EvalOptions) => {
     useBackend(io, options.backend);
+    // A sequence model (temporal MAF): log-likelihood per sequence and per step.
+    if (isSequenceModelFile(modelPath)) return evalSequenceModel(io, modelPath, dataPath, options);
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);
     const logProb = logDensities(model, x, context);

@@ -10,6 +10,8 @@ import { guardOutputs } from '../guard-outputs.ts';
 import { logDensities } from '../model-space.ts';
 import { readModelData } from '../read-model-data.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import { isSequenceModelFile } from '../../io/sequence-model-file.ts';
+import { logprobSequenceModel } from '../sequences/sequence-commands.ts';
 
 interface LogprobOptions {
   out?: string;
@@ -29,6 +31,8 @@ export function logprobCommand(io: CliIo): Command {
         outputs: [{ option: '--out', path: options.out, kind: 'matrix' }] });
     }
     useBackend(io, options.backend);
+    // A sequence model (temporal MAF): one log-likelihood per sequence.
+    if (isSequenceModelFile(modelPath)) return logprobSequenceModel(io, modelPath, dataPath, options.out === undefined ? {} : { out: options.out });
     const model = loadCliModel(modelPath);
     const { x, context } = readModelData(dataPath, model);
     const lp = logDensities(model, x, context);

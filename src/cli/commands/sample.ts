@@ -16,6 +16,9 @@ import { parseNonNegativeInteger, positiveIntegerAtMost } from '../parse-list.ts
 import { readContext } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import { isSequenceModelFile } from '../../io/sequence-model-file.ts';
+import { sampleSequenceModel } from '../sequences/sequence-commands.ts';
+import { parseSequenceSteps } from '../sequences/sequence-options.ts';
 
 /** The most draws one run makes (1e9 rows of a 10-D model are 40 GB of .npy and about an hour of sampling). */
 export const MAX_SAMPLES = 1_000_000_000;
@@ -27,6 +30,8 @@ interface SampleOptions {
   n: number;
   context?: string;
   seed?: number;
+  /** Sequence models: the length of each sequence drawn. */
+  steps?: number;
   out?: string;
   backend?: string;
 }
@@ -39,6 +44,7 @@ export function sampleCommand(io: CliIo): Command {
     .requiredOption('-n, --n <count>', `number of samples (at most ${MAX_SAMPLES})`, positiveIntegerAtMost(MAX_SAMPLES))
     .option('--context <file>', 'context rows for a conditional model: one row (broadcast) or N rows')
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
+    .option('--steps <T>', 'sequence models (temporal MAF): steps per sequence drawn (output: a 3-D .npy or a long-format CSV)', parseSequenceSteps)
     .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');
   return addBackendOption(command).action((modelPath: string, options: SampleOptions) => {
     if (options.out !== undefined) {
@@ -48,6 +54,8 @@ export function sampleCommand(io: CliIo): Command {
       });
     }
     useBackend(io, options.backend);
+    // A sequence model (temporal MAF): N sequences of --steps steps.
+    if (isSequenceModelFile(modelPath)) return sampleSequenceModel(io, modelPath, options);
     const model = loadCliModel(modelPath);
     const context = contextFor(model, options);
     const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));

@@ -33,6 +33,7 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import { addSequenceTrainOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
 
 interface TrainOptions {
   out: string;
@@ -71,7 +72,7 @@ export function trainCommand(io: CliIo): Command {
     .description('fit a flow to tabular data by maximum likelihood (early stopping on a validation set)')
     .argument('<data>', 'training data: .csv (header optional) or .npy')
     .requiredOption('-o, --out <file>', 'model file to write (.safetensors)')
-    .addOption(new Option('--flow <kind>', 'flow family').choices(FLOW_KINDS).default('maf'))
+    .addOption(new Option('--flow <kind>', 'flow family').choices([...FLOW_KINDS, 'temporal-maf']).default('maf'))
     .option('--layers <n>', 'number of flow layers (maf, maf-mog, iaf, realnvp, nsf)', parsePositiveInteger, 5)
     .addOption(new Option('--hidden <units>', 'hidden layer widths, comma-separated').argParser(parseIntegerList)
       .default([512, 512], '512,512'))
@@ -105,8 +106,13 @@ export function trainCommand(io: CliIo): Command {
       'still writes the best model so far (exit status 130).\nA training that diverges, explodes or never improves on the initial model ' +
       'exits with status 3 and writes nothing over --out; with --checkpoint, its best epoch (if any beat the initial model) ' +
       'goes to <out>.best-before-failure.safetensors.');
+  addSequenceTrainOptions(command);
   return addBackendOption(command).action(async (dataPath: string, options: TrainOptions) => {
     const started = performance.now();
+    if ((options.flow as string) === 'temporal-maf') {
+      const given = command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
+      return runSequenceTraining(io, dataPath, options as unknown as SequenceTrainOptions, given);
+    }
     if (options.flow === 'iaf') {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +
         'sequential (non-differentiable) pass. Use --flow maf, or train an IAF by reverse KL with the library\'s fitReverseKl.');

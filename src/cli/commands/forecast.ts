@@ -1,0 +1,61 @@
+/**
+ * `maflow forecast <model> <history> --steps H -n K [--out FILE]`: continues each history of a sequence model
+ * (temporal MAF) K times for H steps, drawn step by step from the model. The histories are read like `eval`'s data
+ * (the layout the model was trained on, or the sequence flags). Output: a 3-D .npy `[histories · K, H, features]`
+ * (the K paths of history j in rows j·K … j·K + K − 1) or a long-format CSV with columns
+ * `sequence, sample, step, <features>` (`step` counts 1 … H steps ahead), to stdout by default.
+ */
+import { Command } from 'commander';
+import { Rng } from '../../core/rng.ts';
+import { loadSequenceModel } from '../../io/sequence-model-file.ts';
+import { formatSequencesCsv, writeSequences, type WriteSequencesOptions } from '../../io/write-sequences.ts';
+import type { CliIo } from '../cli-io.ts';
+import { guardOutputs } from '../guard-outputs.ts';
+import { parseNonNegativeInteger, parsePositiveInteger, positiveIntegerAtMost } from '../parse-list.ts';
+import { readModelSequences } from '../sequences/sequence-commands.ts';
+import { addSequenceLayoutOptions, type SequenceLayoutOptions } from '../sequences/sequence-options.ts';
+import { addBackendOption, useBackend } from '../use-backend.ts';
+
+interface ForecastOptions extends SequenceLayoutOptions {
+  steps: number;
+  n: number;
+  seed?: number;
+  out?: string;
+  backend?: string;
+}
+
+/** The `forecast` command. */
+export function forecastCommand(io: CliIo): Command {
+  const command = new Command('forecast')
+    .description('continue each history of a sequence model (temporal MAF) with sampled paths')
+    .argument('<model>', 'sequence model file written by `maflow train --flow temporal-maf`')
+    .argument('<history>', 'the histories: a 3-D .npy, a long-format CSV, or a series cut with --window')
+    .requiredOption('--steps <h>', 'steps to draw after each history', parsePositiveInteger)
+    .requiredOption('-n, --n <k>', 'sample paths per history', positiveIntegerAtMost(1_000_000))
+    .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
+    .option('-o, --out <file>', 'write a 3-D .npy or a long-format .csv instead of printing CSV');
+  addSequenceLayoutOptions(command);
+  return addBackendOption(command).action((modelPath: string, historyPath: string, options: ForecastOptions) => {
+    if (options.out !== undefined) {
+      guardOutputs({ inputs: [{ label: 'model', path: modelPath }, { label: 'history', path: historyPath }],
+        outputs: [{ option: '--out', path: options.out, kind: 'matrix' }] });
+    }
+    useBackend(io, options.backend);
+    const loaded = loadSequenceModel(modelPath);
+    const history = readModelSequences(historyPath, loaded, options);
+    const K = options.n;
+    const paths = loaded.model.forecast(history.data, {
+      steps: options.steps, samplesPerPrefix: K, ...(history.context === undefined ? {} : { context: history.context }),
+      rng: new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32)),
+    });
+    const csv: WriteSequencesOptions = {
+      columns: loaded.columns, ids: Array.from({ length: paths.count }, (_, r) => history.ids[Math.floor(r / K)]),
+      extra: { sample: Array.from({ length: paths.count }, (_, r) => r % K) }, firstStep: 1,
+    };
+    if (options.out !== undefined) {
+      writeSequences(options.out, paths, csv);
+      return;
+    }
+    io.stdout.write(formatSequencesCsv(paths, csv));
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * `maflow train <data> --flow temporal-maf --encoder lstm|gru --encoder-units N …`: a temporal MAF trained on
+ * sequences (a 3-D .npy, a long-format CSV, or windows of one series) with `fitSequences`, on the main thread;
+ * the data's standardization and the covariates' are stored inside the model, with the data layout, so that `eval`,
+ * `logprob`, `forecast` read their files the same way.
+ */
+import { Option, type Command } from 'commander';
+import { printableJson } from '../../core/printable.ts';
+import { Rng } from '../../core/rng.ts';
+import { sequenceLength, type Sequences } from '../../core/sequences.ts';
+import { zeros, type Matrix } from '../../core/matrix.ts';
+import { Standardize } from '../../bijectors/standardize.ts';
+import { createTemporalMaf, ENCODER_KINDS, type EncoderKind } from '../../flows/create-temporal-maf.ts';
+import { fileCheckpointer } from '../../io/checkpoint-file.ts';
+import { readSequences, type SequenceLayout } from '../../io/read-sequences.ts';
+import { saveSequenceModel } from '../../io/sequence-model-file.ts';
+import { describeBackend } from '../../kernels/select.ts';
+import { fitSequences } from '../../train/fit-sequences.ts';
+import type { CliIo } from '../cli-io.ts';
+import { guardOutputs } from '../guard-outputs.ts';
+import { parsePositiveInteger } from '../parse-list.ts';
+import { createProgressReporter } from '../progress-reporter.ts';
+import { TrainingFailedError } from '../training-failed-error.ts';
+import { UsageError } from '../usage-error.ts';
+import { useBackend } from '../use-backend.ts';
+import { addSequenceLayoutOptions, SEQUENCE_LAYOUT_KEY, sequenceLayout, type SequenceLayoutOptions } from './sequence-options.ts';
+
+/** The `train` options a temporal MAF uses. */
+export interface SequenceTrainOptions extends SequenceLayoutOptions {
+  out: string;
+  layers: number;
+  hidden: number[];
+  activation: 'relu' | 'tanh';
+  encoder: EncoderKind;
+  encoderUnits: number;
+  truncation?: number;
+  columns?: string;
+  contextColumns?: string;
+  validation: number;
+  validationData?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  patience: number;
+  maxTime?: number;
+  json?: boolean;
+  seed: number;
+  checkpoint?: string;
+  checkpointEvery: number;
+  resume?: string;
+  standardize: boolean;
+}
+
+/** Trains and writes the model; returns when it is written (a failed training throws `TrainingFailedError`). */
+export function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean): void {
+  const layout = sequenceLayout(options);
+  const read = (path: string) => readSequences(path, { ...layout, columns: options.columns, contextColumns: options.contextColumns });
+  const train = read(dataPath);
+  const validation = options.validationData === undefined ? undefined : read(options.validationData);
+  if (train.data.count < (validation === undefined ? 2 : 1)) {
+    throw new UsageError(`${dataPath}: need at least ${validation === undefined ? 2 : 1} sequences to train, got ${train.data.count}`);
+  }
+  const C = train.contextColumns.length;
+  const model = createTemporalMaf({
+    features: train.data.features, layers: options.layers, hiddenUnits: hiddenGiven ? options.hidden : [64, 64],
+    activation: options.activation, encoder: options.encoder, encoderUnits: options.encoderUnits, contextFeatures: C,
+    truncation: options.truncation, rng: new Rng(options.seed),
+    ...(options.standardize ? { dataStandardize: Standardize.fit(stepRows(train.data)) } : {}),
+    ...(options.standardize && train.context !== undefined ? { contextStandardize: Standardize.fit(train.context) } : {}),
+  });
+  const steps = Math.max(1, Math.floor(train.data.count * (validation === undefined ? 1 - options.validation : 1) / options.batchSize));
+  const progress = createProgressReporter(io, { epochs: options.epochs, patience: options.patience, stepsPerEpoch: steps });
+  const checkpointer = options.checkpoint === undefined ? undefined : fileCheckpointer(options.checkpoint);
+  let result;
+  try {
+    result = fitSequences(model, train.data, {
+      ...(train.context === undefined ? {} : { context: train.context }),
+      ...(validation === undefined ? { validationFraction: options.validation }
+        : { validationData: validation.data, ...(validation.context === undefined ? {} : { validationContext: validation.context }) }),
+      epochs: options.epochs, batchSize: Math.min(options.batchSize, train.data.count), learningRate: options.lr,
+      weightDecay: options.weightDecay, patience: options.patience, rng: new Rng(options.seed + 1),
+      ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
+      ...(checkpointer === undefined ? {} : { checkpoint: { every: options.checkpointEvery, save: checkpointer.save } }),
+      ...(options.resume === undefined ? {} : { resume: fileCheckpointer(options.resume).load() }),
+      onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (result.failed) throw new TrainingFailedError(`training failed (${result.stoppedBy}): ${result.message ?? ''}; ${options.out} was not written`);
+  saveSequenceModel(options.out, model, {
+    columns: train.columns, contextColumns: train.contextColumns,
+    metadata: { trainedOn: dataPath, [SEQUENCE_LAYOUT_KEY]: JSON.stringify(layout as SequenceLayout) },
+  });
+  const summary = {
+    model: options.out, data: dataPath, flow: 'temporal-maf', encoder: options.encoder, encoderUnits: options.encoderUnits,
+    sequences: train.data.count, steps: train.data.steps, features: train.data.features, epochs: result.history.length,
+    bestEpoch: result.bestEpoch, validationLogLikelihood: result.bestValidationLogLik,
+    validationLogLikelihoodPerStep: result.bestValidationLogLik / meanLength(validation?.data ?? train.data),
+    stoppedBy: result.stoppedBy, seconds: result.seconds, backend: describeBackend(),
+  };
+  if (options.json === true) {
+    io.stdout.write(`${printableJson(summary)}\n`);
+    return;
+  }
+  io.stdout.write(`trained a temporal MAF (${options.encoder}, ${options.encoderUnits} units) on ${summary.sequences} sequences of up to ` +
+    `${summary.steps} steps × ${summary.features} features: best epoch ${summary.bestEpoch} of ${summary.epochs} (${result.stoppedBy}), ` +
+    `validation log-likelihood ${summary.validationLogLikelihood.toFixed(4)} nats per sequence ` +
+    `(${summary.validationLogLikelihoodPerStep.toFixed(4)} per step); wrote ${options.out}\n`);
+}
+
+/** Every real step of `s` as a row `[Σ lengths, features]` (the standardization's statistics). */
+function stepRows(s: Sequences): Matrix {
+  let rows = 0;
+  for (let i = 0; i < s.count; i++) rows += sequenceLength(s, i);
+  const out = zeros(rows, s.features, 'float64');
+  let r = 0;
+  for (let i = 0; i < s.count; i++) {
+    const length = sequenceLength(s, i);
+    out.data.set(s.data.subarray(i * s.steps * s.features, (i * s.steps + length) * s.features), r * s.features);
+    r += length;
+  }
+  return out;
+}
+
+/** The mean real length of the sequences of `s`. */
+export function meanLength(s: Sequences): number {
+  let total = 0;
+  for (let i = 0; i < s.count; i++) total += sequenceLength(s, i);
+  return total / s.count;
+}
+
+/** Adds the options of `train --flow temporal-maf` to the `train` command. */
+export function addSequenceTrainOptions(command: Command): Command {
+  addSequenceLayoutOptions(command);
+  return command
+    .addOption(new Option('--encoder <kind>', 'temporal-maf: the recurrent encoder reading the history').choices([...ENCODER_KINDS]).default('lstm'))
+    .option('--encoder-units <n>', 'temporal-maf: width of the encoder\'s state', parsePositiveInteger, 64)
+    .option('--truncation <steps>', 'temporal-maf: truncated backpropagation through time (default: full)', parsePositiveInteger);
+}
+
+/** The `train` options that do not apply to a temporal MAF, when given. */
+export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components'] as const;
+
+/**
+ * `train --flow temporal-maf`: guards the files, selects the backend and trains (see `trainSequenceModel`).
+ * `given` lists the options given on the command line (by commander's name).
+ */
+export function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string }, given: readonly string[]): void {
+  const wrong = NOT_FOR_TEMPORAL_MAF.find((name) => given.includes(name));
+  if (wrong !== undefined) throw new UsageError(`--${wrong.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --flow temporal-maf`);
+  guardOutputs({
+    inputs: [{ label: 'training data', path: dataPath },
+      ...(options.validationData === undefined ? [] : [{ label: '--validation-data file', path: options.validationData }]),
+      ...(options.resume === undefined ? [] : [{ label: '--resume checkpoint', path: options.resume, replacedBy: '--checkpoint' }])],
+    outputs: [{ option: '--out', path: options.out, kind: 'model' },
+      ...(options.checkpoint === undefined ? [] : [{ option: '--checkpoint', path: options.checkpoint }])],
+  });
+  useBackend(io, options.backend);
+  trainSequenceModel(io, dataPath, options, given.includes('hidden'));
+}
