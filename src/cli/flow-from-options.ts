@@ -9,7 +9,9 @@
  * | batchNorm     |  ✓  |    ✓    |     |    ✓    |      |          |     |
  * | residual      |  ✓  |    ✓    |  ✓  |         |  ✓   |    ✓     |  ✓  |
  * | order         |  ✓  |    ✓    |  ✓  |         |      |          |  ✓  |
- * | components    |     |    ✓    |     |         |      |    ✓     |     |
+ * | components    | (✓) |    ✓    | (✓) |   (✓)   |      |    ✓     | (✓) |
+ * (✓): with `--base mog`. The transform options (`--transformer`, `--bins`, `--shift-only`, `--act-norm`, `--bounds`, …)
+ * are checked and translated in `transform-options.ts`.
  */
 import { Rng } from '../core/rng.ts';
 import type { Distribution } from '../distributions/distribution.ts';
@@ -21,6 +23,7 @@ import { createMaf } from '../flows/create-maf.ts';
 import { createNsf } from '../flows/create-nsf.ts';
 import { createRealNvp } from '../flows/create-real-nvp.ts';
 import type { Activation } from '../kernels/kernels.ts';
+import { transformFactoryOptions, type TransformSpec } from './transform-options.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The flow families `--flow` accepts. */
@@ -29,7 +32,7 @@ export const FLOW_KINDS = ['maf', 'iaf', 'realnvp', 'made', 'made-mog', 'maf-mog
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** A flow's architecture as the CLI describes it (all JSON). */
-export interface FlowSpec {
+export interface FlowSpec extends TransformSpec {
   kind: FlowKind;
   /** D, the number of data columns. */
   features: number;
@@ -45,8 +48,8 @@ export interface FlowSpec {
   batchNorm?: boolean;
   /** @default false */
   residual?: boolean;
-  /** @default 'reverse' */
-  order?: 'reverse' | 'random';
+  /** `'lu'`: a learnable `LuLinear` between the layers. @default 'reverse' */
+  order?: 'reverse' | 'random' | 'lu';
   /** Mixture components of MoG flows. @default 10 */
   components?: number;
   /** Seeds the initial weights, degrees and permutations. @default 0 */
@@ -60,7 +63,7 @@ const APPLIES: Record<OptionName, readonly FlowKind[]> = {
   batchNorm: ['maf', 'maf-mog', 'realnvp'],
   residual: ['maf', 'maf-mog', 'iaf', 'made', 'made-mog', 'nsf'],
   order: ['maf', 'maf-mog', 'iaf', 'nsf'],
-  components: ['maf-mog', 'made-mog'],
+  components: ['maf-mog', 'made-mog', 'maf', 'iaf', 'realnvp', 'nsf'],
 };
 
 const FLAGS: Record<OptionName, string> = {
@@ -113,6 +116,7 @@ function createFlow(spec: FlowSpec): Distribution {
     hiddenUnits: spec.hiddenUnits,
     activation: spec.activation,
     rng: new Rng(spec.seed ?? 0),
+    ...transformFactoryOptions(spec),
   };
   switch (spec.kind) {
     case 'maf':

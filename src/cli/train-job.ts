@@ -7,6 +7,7 @@
 import type { Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import { Standardize } from '../bijectors/standardize.ts';
+import { fitDataStandardize } from '../flows/fit-data-standardize.ts';
 import { withStandardization } from '../flows/with-standardization.ts';
 import { fileCheckpointer } from '../io/checkpoint-file.ts';
 import { findNonFinite } from '../train/find-non-finite.ts';
@@ -38,6 +39,10 @@ export interface TrainJob {
   learningRate: number;
   weightDecay: number;
   patience: number;
+  /** Learning-rate schedule over all epochs (`fit`'s `schedule`). @default 'constant' */
+  schedule?: 'constant' | 'cosine';
+  /** Global gradient-norm clip per step (`fit`'s `clipGradNorm`). @default none */
+  clipGradNorm?: number;
   /** Wall-time budget of the training, seconds (`fit`'s `maxSeconds`): when spent, the best model so far is written. */
   maxSeconds?: number;
   /** Seeds the validation split and the shuffles (the weights are seeded by `spec.seed`). */
@@ -104,9 +109,10 @@ export interface TrainJobHooks {
  * console.log(result.stoppedBy); // → epochs
  */
 export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobResult {
-  const data = job.standardize ? Standardize.fit(job.x) : undefined;
-  const context = job.standardize && job.context !== undefined ? Standardize.fit(job.context) : undefined;
   const layers = flowFromOptions(job.spec);
+  // A bounded flow standardizes the unbounded values (after its Bounds).
+  const data = job.standardize ? fitDataStandardize(layers, job.x) : undefined;
+  const context = job.standardize && job.context !== undefined ? Standardize.fit(job.context) : undefined;
   const flow = data === undefined ? layers : withStandardization(layers, { data, ...(context === undefined ? {} : { context }) });
   // A checkpoint that cannot be written (a full disk) stops training after its epoch; the model is still saved.
   const stop = new AbortController();
@@ -128,6 +134,8 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     learningRate: job.learningRate,
     weightDecay: job.weightDecay,
     patience: job.patience,
+    ...(job.schedule === undefined ? {} : { schedule: job.schedule }),
+    ...(job.clipGradNorm === undefined ? {} : { clipGradNorm: job.clipGradNorm }),
     ...(job.maxSeconds === undefined ? {} : { maxSeconds: job.maxSeconds }),
     rng: new Rng(job.seed),
     ...(job.context === undefined ? {} : { context: job.context }),

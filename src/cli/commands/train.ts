@@ -33,9 +33,10 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
+import { addTransformOptions, checkInsideBounds, transformSpec, type TransformOptionValues } from '../transform-options.ts';
 import { addSequenceTrainOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
 
-interface TrainOptions {
+interface TrainOptions extends TransformOptionValues {
   out: string;
   flow: FlowKind;
   layers: number;
@@ -43,7 +44,7 @@ interface TrainOptions {
   activation: 'relu' | 'tanh';
   batchNorm?: boolean;
   residual?: boolean;
-  order: 'reverse' | 'random';
+  order: 'reverse' | 'random' | 'lu';
   components: number;
   columns?: string;
   contextColumns?: string;
@@ -79,8 +80,9 @@ export function trainCommand(io: CliIo): Command {
     .addOption(new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh']).default('relu'))
     .option('--batch-norm', 'batch normalization between layers (maf, maf-mog, realnvp)')
     .option('--residual', 'residual MADEs (equal hidden widths)')
-    .addOption(new Option('--order <order>', 'feature order between layers').choices(['reverse', 'random']).default('reverse'))
-    .option('--components <k>', 'mixture components (made-mog, maf-mog)', parsePositiveInteger, 10)
+    .addOption(new Option('--order <order>', 'feature order between layers (lu: a learnable LU-decomposed linear mixing, starting as the reversal)')
+      .choices(['reverse', 'random', 'lu']).default('reverse'))
+    .option('--components <k>', 'mixture components (made-mog, maf-mog, or --base mog)', parsePositiveInteger, 10)
     .option('--columns <list>', 'data columns: header names or 0-based indices (default: all but the context columns)')
     .option('--context-columns <list>', 'conditioning columns (a conditional flow p(x | context))')
     .addOption(new Option('--validation <fraction>', 'share of the rows held out for early stopping')
@@ -107,7 +109,7 @@ export function trainCommand(io: CliIo): Command {
       'exits with status 3 and writes nothing over --out; with --checkpoint, its best epoch (if any beat the initial model) ' +
       'goes to <out>.best-before-failure.safetensors.');
   addSequenceTrainOptions(command);
-  return addBackendOption(command).action(async (dataPath: string, options: TrainOptions) => {
+  return addBackendOption(addTransformOptions(command)).action(async (dataPath: string, options: TrainOptions) => {
     const started = performance.now();
     if ((options.flow as string) === 'temporal-maf') {
       const given = command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
@@ -122,7 +124,7 @@ export function trainCommand(io: CliIo): Command {
     checkFlowOptions(options.flow, given);
     guardTrainFiles(dataPath, options);
     const env = useBackend(io, options.backend);
-    const job = buildJob(dataPath, options);
+    const job = buildJob(dataPath, options, command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
     const progress = createProgressReporter(io, { epochs: options.epochs, patience: options.patience, stepsPerEpoch: stepsPerEpoch(job) });
     const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
@@ -177,7 +179,7 @@ function guardTrainFiles(dataPath: string, options: TrainOptions): void {
   });
 }
 
-function buildJob(dataPath: string, options: TrainOptions): TrainJob {
+function buildJob(dataPath: string, options: TrainOptions, given: readonly string[] = []): TrainJob {
   const data = readTrainingData(dataPath, { columns: options.columns, contextColumns: options.contextColumns });
   const minimum = options.validationData === undefined ? 2 : 1;
   if (data.x.rows < minimum) throw new UsageError(`${dataPath}: need at least ${minimum} rows to train, got ${data.x.rows}`);
@@ -187,13 +189,18 @@ function buildJob(dataPath: string, options: TrainOptions): TrainJob {
     kind: options.flow, features: data.x.cols, contextFeatures: data.contextColumns.length, layers: options.layers,
     hiddenUnits: options.hidden, activation: options.activation, batchNorm: options.batchNorm === true,
     residual: options.residual === true, order: options.order, components: options.components, seed: options.seed,
+    ...transformSpec(options.flow, options, given, data.columns),
   };
+  checkInsideBounds(data.x, spec.bounds, data.columns, dataPath);
+  if (validation !== undefined && options.validationData !== undefined) checkInsideBounds(validation.x, spec.bounds, data.columns, options.validationData);
   return {
     spec, x: data.x, ...(data.context === undefined ? {} : { context: data.context }),
     columns: data.columns, contextColumns: data.contextColumns,
     ...(validation === undefined ? {} : { validation: { x: validation.x, ...(validation.context === undefined ? {} : { context: validation.context }) } }),
     standardize: options.standardize, validationFraction: options.validation, epochs: options.epochs,
     batchSize: options.batchSize, learningRate: options.lr, weightDecay: options.weightDecay, patience: options.patience,
+    ...(options.lrSchedule === 'cosine' ? { schedule: 'cosine' as const } : {}),
+    ...(options.clipGradNorm === undefined ? {} : { clipGradNorm: options.clipGradNorm }),
     ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
     seed: options.seed, out: options.out, dataPath,
     ...(options.checkpoint === undefined ? {} : { checkpoint: { path: options.checkpoint, every: options.checkpointEvery } }),
