@@ -12,6 +12,7 @@ import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
 import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
 import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
+import { printSequencesReport, runSequencesSuite } from './suites/sequences-suite.ts';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -56,6 +57,10 @@ function main(args: BenchArgs): void {
     });
     print('');
     printFlowsReport(results, extra, print);
+  }
+  if (args.suite === 'sequences') {
+    print('');
+    printSequencesReport(runSequencesSuite({ quick: args.quick, threads: args.threads, backends, torch, log }), extra, print);
   }
   if (args.suite === 'rss' || args.suite === 'all') {
     print('');

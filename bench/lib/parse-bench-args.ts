@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -33,6 +33,7 @@ suites:
   rss     peak RSS while training miniboone for 1000 steps on 30k rows
   quality held-out log-likelihood on real data (bench/data/): maflow train vs PyTorch, 3 seeds (--quick: 1 seed, 2 sets)
   onnx    log-prob rows/s of maflow against ONNX Runtime (onnxruntime-node) on the same exported model, paper configs
+  sequences  temporal MAF (50 steps × 4 features, LSTM 64, MAF 5×[64, 64]): train ms/step, log-prob sequences/s vs PyTorch
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)
