@@ -36,6 +36,10 @@ test('maflow export writes log-density and sampling graphs that ONNX Runtime run
     expected.forEach((v, k) => assert.ok(Math.abs(got[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `row ${k}: ${got[k]} vs ${v}`));
     const sampler = await ort.InferenceSession.create(readFileSync(join(dir, 'sampler.onnx')));
     assert.deepEqual(sampler.inputNames, ['noise', 'uniform', 'context']);
+
+    const f32 = await runInProcess(['export', modelPath, '--onnx', join(dir, 'model32.onnx'), '--onnx-compute', 'float32']);
+    assert.match(f32.stdout, /float32 \(float32 arithmetic\)/);
+    assert.match(readFileSync(join(dir, 'model32.onnx')).toString('latin1'), /maflow\.compute.{1,4}float32/);
   } finally {
     remove();
   }
@@ -52,6 +56,7 @@ test('maflow export refuses a corrupt model, a missing --onnx and a wrong extens
     const good = join(dir, 'good.safetensors');
     saveModel(good, createMafMog({ features: 2, layers: 1, hiddenUnits: [4], components: 2, rng: new Rng(0) }));
     assertUserError(await runInProcess(['export', good]), /give --onnx FILE/);
+    assertUserError(await runInProcess(['export', good, '--onnx', out, '--onnx-compute', 'float16']), /--onnx-compute/);
     assertUserError(await runInProcess(['export', good, '--onnx', join(dir, 'out.bin')]), /--onnx .*out\.bin: an ONNX model file must have the extension \.onnx/);
     assertUserError(await runInProcess(['export', good, '--onnx', good.replace('.safetensors', '.onnx'), '--onnx-sample', good.replace('.safetensors', '.onnx')]),
       /same file/);

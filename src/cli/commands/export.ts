@@ -1,16 +1,16 @@
 /**
- * `maflow export <model> --onnx FILE [--onnx-sample FILE]`: the model as ONNX graphs for ONNX Runtime and the engines
+ * `maflow export <model> --onnx FILE [--onnx-sample FILE] [--onnx-compute float64|float32]`: the model as ONNX graphs for ONNX Runtime and the engines
  * that run ONNX at scale — the log-density graph (`x [n, D]`, `context [n, C]` → `log_prob [n]`) and/or the sampling
  * graph (`noise`, `uniform` for mixture bases, `context` → `samples`, `log_prob`), each written atomically, with one
  * line per file naming its inputs and outputs. A model the export cannot translate is one line and exit status 2,
  * with nothing written.
  */
 import { extname } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { exportOnnx, onnxSignature, type OnnxGraphKind } from '../../io/onnx/export-onnx.ts';
-import { ONNX_OPSET } from '../../io/onnx/onnx-graph.ts';
+import { ONNX_OPSET, type ComputeType } from '../../io/onnx/onnx-graph.ts';
 import { UnsupportedOnnxError } from '../../io/onnx/unsupported-onnx-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
@@ -20,6 +20,7 @@ import { UsageError } from '../usage-error.ts';
 interface ExportOptions {
   onnx?: string;
   onnxSample?: string;
+  onnxCompute?: ComputeType;
 }
 
 /** The `export` command. */
@@ -29,6 +30,8 @@ export function exportCommand(io: CliIo): Command {
     .argument('<model>', 'model file written by `maflow train`')
     .option('--onnx <file>', 'the log-density graph: x [n, D] (and context [n, C]) → log_prob [n]')
     .option('--onnx-sample <file>', 'the sampling graph: noise [n, D] (uniform [n, U] for mixture bases, context) → samples [n, D], log_prob [n]')
+    .addOption(new Option('--onnx-compute <type>', 'element type of the arithmetic between the float32 layers (float32: for engines without float64 kernels, e.g. WebGPU)')
+      .choices(['float64', 'float32']).default('float64'))
     .action((modelPath: string, options: ExportOptions) => {
       const targets: Array<[string, string, OnnxGraphKind]> = [];
       if (options.onnx !== undefined) targets.push(['--onnx', options.onnx, 'logProb']);
@@ -40,20 +43,21 @@ export function exportCommand(io: CliIo): Command {
       guardOutputs({ inputs: [{ label: 'model', path: modelPath }], outputs: targets.map(([option, path]) => ({ option, path })) });
       const model = loadCliModel(modelPath);
       // Every graph is built before anything is written, so that a refusal leaves no file behind.
-      const graphs = targets.map(([, path, kind]) => ({ path, kind, bytes: encode(model, kind, modelPath) }));
+      const graphs = targets.map(([, path, kind]) => ({ path, kind, bytes: encode(model, kind, modelPath, options.onnxCompute ?? 'float64') }));
       for (const { path, kind, bytes } of graphs) {
         writeFileAtomic(path, bytes);
         const { inputs, outputs } = onnxSignature(model.flow, kind);
         const list = (infos: typeof inputs) => infos.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ');
-        io.stdout.write(`${path}: ${kind === 'logProb' ? 'log-density' : 'sampling'} graph, opset ${ONNX_OPSET}, float32; ` +
+        io.stdout.write(`${path}: ${kind === 'logProb' ? 'log-density' : 'sampling'} graph, opset ${ONNX_OPSET}, float32` +
+          `${options.onnxCompute === 'float32' ? ' (float32 arithmetic)' : ''}; ` +
           `inputs ${list(inputs)}; outputs ${list(outputs)}\n`);
       }
     });
 }
 
-function encode(model: CliModel, kind: OnnxGraphKind, modelPath: string): Uint8Array {
+function encode(model: CliModel, kind: OnnxGraphKind, modelPath: string, compute: ComputeType): Uint8Array {
   try {
-    return exportOnnx(model.flow, { graph: kind, columns: model.columns, contextColumns: model.contextColumns });
+    return exportOnnx(model.flow, { graph: kind, columns: model.columns, contextColumns: model.contextColumns, compute });
   } catch (error) {
     if (error instanceof UnsupportedOnnxError) throw new DataError(error.message.replace(/^exportOnnx: /, ''), { file: modelPath });
     throw error;
