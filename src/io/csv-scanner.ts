@@ -25,9 +25,17 @@ export class CsvScanner {
   /** After `scanField()`: whether that field was the last of its record. */
   endOfRecord = false;
   private pos = 0;
-  private line = 1;
+  private line: number;
 
-  constructor(readonly text: string, readonly delimiter: number, readonly file: string) {}
+  /** `firstLine`: the 1-based line on which `text` starts (a block of a larger file). */
+  constructor(readonly text: string, readonly delimiter: number, readonly file: string, firstLine = 1) {
+    this.line = firstLine;
+  }
+
+  /** The 1-based line at the scan position. */
+  get currentLine(): number {
+    return this.line;
+  }
 
   /** Skips blank and comment lines; returns false at the end of the text. */
   nextRecord(): boolean {

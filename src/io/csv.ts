@@ -9,13 +9,13 @@
  *
  * `data.csv: row 17, column 3 ("x2"): expected a number, got "abc"`
  */
-import { allocate, rowSlice, type Dtype, type Matrix } from '../core/matrix.ts';
-import { printable, quote } from '../core/printable.ts';
+import { rowSlice, type Dtype, type Matrix } from '../core/matrix.ts';
+import { printable } from '../core/printable.ts';
 import { writeAtomically, type AtomicWriteOptions } from './atomic-write.ts';
+import { GrowableRows, looksNumeric, scanRow, storeRow, type RowContext } from './csv-rows.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
 import { formatNumber } from './format-number.ts';
-import { parseDecimal } from './parse-decimal.ts';
 import { readFileText } from './read-file-bytes.ts';
 import { resolveColumns, type ColumnSelection } from './resolve-columns.ts';
 
@@ -152,118 +152,7 @@ export function formatCsv(matrix: Matrix, options: CsvWriteOptions = {}): string
   return lines.join('\n');
 }
 
-interface RowContext {
-  file: string;
-  names: string[] | undefined;
-  width: number;
-  firstLine: number;
-  hasHeader: boolean;
-  delimiter: string;
-}
-
-/** Parses the selected cells of the scanner's current record into `sink` (the hot loop). */
-function scanRow(scanner: CsvScanner, target: Int32Array, sink: GrowableRows, context: RowContext): void {
-  const line = scanner.recordLine;
-  const base = sink.beginRow();
-  const data = sink.data;
-  const single = sink.single;
-  let column = 0;
-  do {
-    scanner.scanField();
-    const k = column < context.width ? target[column] : -1;
-    if (k >= 0) {
-      const quoted = scanner.quotedValue;
-      const value = quoted === undefined
-        ? parseDecimal(scanner.text, scanner.fieldStart, scanner.fieldEnd)
-        : parseDecimal(quoted, 0, quoted.length);
-      if (value - value !== 0 || (single && !Number.isFinite(Math.fround(value)))) {
-        throw cellError(scanner.fieldText(), value, single, line, column, context);
-      }
-      data[base + k] = value;
-    }
-    column++;
-  } while (!scanner.endOfRecord);
-  if (column !== context.width) throw raggedError(column, line, context);
-}
-
-/** Stores an already-split record (the first row of a file without a header). */
-function storeRow(cells: string[], line: number, target: Int32Array, sink: GrowableRows, context: RowContext): void {
-  const base = sink.beginRow();
-  cells.forEach((cell, column) => {
-    const k = target[column];
-    if (k < 0) return;
-    const value = parseDecimal(cell);
-    if (value - value !== 0 || (sink.single && !Number.isFinite(Math.fround(value)))) {
-      throw cellError(cell, value, sink.single, line, column, context);
-    }
-    sink.data[base + k] = value;
-  });
-}
-
-function cellError(cell: string, value: number, single: boolean, row: number, column: number,
-  context: RowContext): DataError {
-  const where = { file: context.file, row, column: column + 1, columnName: context.names?.[column] };
-  const trimmed = cell.trim();
-  let detail: string;
-  let code: 'not-a-number' | 'non-finite' = 'non-finite';
-  if (trimmed === '') {
-    detail = 'expected a number, got an empty cell (missing values are not supported)';
-    code = 'not-a-number';
-  } else if (/^[+-]?nan$/i.test(trimmed)) detail = `expected a number, got ${quote(cell)} (missing values are not supported; remove or impute them)`;
-  else if (/^[+-]?inf(inity)?$/i.test(trimmed)) detail = `expected a finite number, got ${quote(cell)}`;
-  else if (!Number.isNaN(value)) {
-    detail = single
-      ? `${quote(cell)} is out of float32 range (use dtype float64)`
-      : `${quote(cell)} is out of range for a double`;
-  } else {
-    detail = `expected a number, got ${quote(cell)}`;
-    code = 'not-a-number';
-    if (context.delimiter !== ',' && /^[+-]?\d*,\d+$/.test(trimmed)) detail += ' (decimal commas are not supported; use a period)';
-  }
-  return new DataError(detail, { ...where, code });
-}
-
-function raggedError(cells: number, row: number, context: RowContext): DataError {
-  const reference = context.hasHeader ? `like the header on row ${context.firstLine}` : `like row ${context.firstLine}, the first row`;
-  return new DataError(`has ${cells} cells, expected ${context.width} (${reference})`, { file: context.file, row });
-}
-
-function looksNumeric(cell: string): boolean {
-  const trimmed = cell.trim();
-  return trimmed === '' || !Number.isNaN(parseDecimal(trimmed)) || /^[+-]?(nan|inf|infinity)$/i.test(trimmed);
-}
-
 function quoteIfNeeded(name: string, delimiter: string): string {
   return name.includes(delimiter) || /["\r\n]/.test(name) || name.trimStart().startsWith('#')
     ? `"${name.replaceAll('"', '""')}"` : name;
-}
-
-/** Row-major float64 storage that doubles its capacity as rows arrive. */
-class GrowableRows {
-  rows = 0;
-  data: Float64Array;
-  readonly single: boolean;
-
-  constructor(readonly cols: number, float64: boolean) {
-    this.single = !float64;
-    this.data = new Float64Array(Math.max(1, cols) * 1024);
-  }
-
-  /** Reserves one more row and returns its offset. */
-  beginRow(): number {
-    const base = this.rows * this.cols;
-    if (base + this.cols > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.rows++;
-    return base;
-  }
-
-  toMatrix(dtype: Dtype): Matrix {
-    const data = allocate(dtype, this.rows * this.cols);
-    data.set(this.data.subarray(0, this.rows * this.cols));
-    return { rows: this.rows, cols: this.cols, data };
-  }
 }

@@ -38,7 +38,8 @@ export function readFileText(path: string): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-function fileError(path: string, error: unknown): unknown {
+/** A read error as `readFileBytes` reports it: a missing path or a directory as a `DataError`, other system errors with the path set. */
+export function fileError(path: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT': return new DataError('no such file', { file: path });

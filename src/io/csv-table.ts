@@ -1,0 +1,168 @@
+/**
+ * CSV / TSV as a chunked table: the text is decoded a block at a time and parsed with the same scanner and row parser
+ * as `parseCsv`, so a streamed file gives exactly the numbers and the messages (1-based lines) of a whole-file read.
+ * A block is cut after its last line end; a record that a quoted line break carries past the cut is parsed again
+ * with the next block.
+ */
+import type { ByteReader } from './byte-reader.ts';
+import { GrowableRows, looksNumeric, scanRow, storeRow, type RowContext } from './csv-rows.ts';
+import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
+import { DataError } from './data-error.ts';
+import { noRowsError, type RowChunk, type TableReader } from './table-reader.ts';
+
+/** A record (with its quoted line breaks) longer than this is refused: it is a runaway quote, not data. */
+const MAX_RECORD_CHARS = 64 << 20;
+
+/** Reads the header (or first row) of a CSV stream and returns the table. */
+export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Promise<TableReader> {
+  const file = bytes.file;
+  const text = new TextStream(bytes);
+  // The first record: read blocks until a scan of the complete lines holds one (a header may quote line breaks).
+  let head = '';
+  let ended = false;
+  for (;;) {
+    const block = await text.next();
+    if (block === undefined) ended = true;
+    else head += block;
+    const cut = ended ? head.length : head.lastIndexOf('\n') + 1;
+    if (cut > 0) {
+      const delimiter = format === 'tsv' ? '\t' : detectDelimiter(head.slice(0, cut));
+      const scanner = new CsvScanner(head.slice(0, cut), delimiter.charCodeAt(0), file);
+      let first: string[] | undefined;
+      try {
+        if (!scanner.nextRecord()) {
+          if (ended) throw new DataError('the file is empty (no header and no data rows)', { file });
+          continue;
+        }
+        first = scanner.readRecord();
+      } catch (error) {
+        if (ended || !(error instanceof DataError)) throw error;
+        continue;
+      }
+      return csvTable(text, { head: head.slice(scanner.position), line: scanner.currentLine, firstLine: scanner.recordLine, first, delimiter, file, ended });
+    }
+    if (head.length > MAX_RECORD_CHARS) throw runaway(file, 1);
+  }
+}
+
+interface CsvStart {
+  head: string;
+  line: number;
+  firstLine: number;
+  first: string[];
+  delimiter: ',' | ';' | '\t';
+  file: string;
+  ended: boolean;
+}
+
+function csvTable(text: TextStream, start: CsvStart): TableReader {
+  const { first, file, firstLine, delimiter } = start;
+  const hasHeader = first.some((cell) => !looksNumeric(cell));
+  const columns = hasHeader ? first.map((cell) => cell.trim()) : first.map((_, i) => `col${i}`);
+  return {
+    file, format: delimiter === '\t' ? 'tsv' : 'csv', columns, named: hasHeader, rows: undefined,
+    async *chunks(selected) {
+      const width = first.length;
+      const target = new Int32Array(width).fill(-1);
+      selected.forEach((column, k) => { target[column] = k; });
+      const context: RowContext = { file, names: hasHeader ? columns : undefined, width, firstLine, hasHeader, delimiter };
+      const sink = new GrowableRows(selected.length, true);
+      let firstRow = 0;
+      const emit = (): RowChunk => {
+        const chunk = { rows: sink.take(), firstRow };
+        firstRow += chunk.rows.rows;
+        return chunk;
+      };
+      if (!hasHeader) storeRow(first, firstLine, target, sink, context);
+      let carry = start.head;
+      let line = start.line;
+      let ended = start.ended;
+      while (carry.length > 0 || !ended) {
+        if (!ended) {
+          const block = await text.next();
+          if (block === undefined) ended = true;
+          else carry += block;
+        }
+        const cut = ended ? carry.length : carry.lastIndexOf('\n') + 1;
+        if (cut === 0) {
+          if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
+          continue;
+        }
+        let parsed: { rest: number; line: number };
+        try {
+          parsed = parseBlock(carry.slice(0, cut), line, ended, target, sink, context);
+        } catch (error) {
+          if (sink.rows > 0) yield emit();
+          throw error;
+        }
+        carry = carry.slice(parsed.rest);
+        line = parsed.line;
+        if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
+        if (sink.rows > 0) yield emit();
+        if (ended && parsed.rest === cut) break;
+      }
+      if (firstRow === 0) throw noRowsError(file, hasHeader ? `only the header on row ${firstLine}` : 'the file is empty');
+    },
+  };
+}
+
+/**
+ * Parses the complete lines `block` (starting on `line`) into `sink`; returns where unparsed text starts (a record a
+ * quoted line break carries past the block, parsed again with more text) and its line.
+ */
+function parseBlock(block: string, line: number, last: boolean, target: Int32Array, sink: GrowableRows,
+  context: RowContext): { rest: number; line: number } {
+  const scanner = new CsvScanner(block, context.delimiter.charCodeAt(0), context.file, line);
+  for (;;) {
+    if (!scanner.nextRecord()) return { rest: block.length, line: scanner.currentLine };
+    const recordStart = scanner.position;
+    const recordLine = scanner.recordLine;
+    const rows = sink.rows;
+    try {
+      scanRow(scanner, target, sink, context);
+    } catch (error) {
+      if (sink.rows > rows) sink.dropLastRow();
+      // A block cut inside a quoted field (an odd number of quotes from the record to the cut) leaves it unterminated:
+      // parse it again with the next block.
+      if (last || !(error instanceof DataError) || !oddQuotes(block, recordStart)) throw error;
+      return { rest: recordStart, line: recordLine };
+    }
+  }
+}
+
+function oddQuotes(text: string, from: number): boolean {
+  let odd = false;
+  for (let i = text.indexOf('"', from); i >= 0; i = text.indexOf('"', i + 1)) odd = !odd;
+  return odd;
+}
+
+function runaway(file: string, line: number): DataError {
+  return new DataError(`a record longer than ${MAX_RECORD_CHARS >> 20} M characters starts here (an unterminated quote?)`, { file, row: line });
+}
+
+/** UTF-8 text of a byte stream, a block at a time, without a leading byte-order mark. */
+class TextStream {
+  private readonly decoder = new TextDecoder('utf-8');
+  private started = false;
+  private done = false;
+
+  constructor(private readonly bytes: ByteReader) {}
+
+  async next(): Promise<string | undefined> {
+    if (this.done) return undefined;
+    const block = await this.bytes.read();
+    let text: string;
+    if (block === undefined) {
+      this.done = true;
+      text = this.decoder.decode();
+      if (text === '') return undefined;
+    } else {
+      text = this.decoder.decode(block, { stream: true });
+    }
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return text;
+  }
+}
