@@ -15,19 +15,26 @@ export interface NeuralAutoregressiveTransformerOptions {
 const MIN_SLOPE = 1e-3;
 /** Raw slope offset so that raw 0 gives a = 1. */
 const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
+/**
+ * The units' fixed offsets `β_k` spread over [−2, 2]: with all-zero raw parameters every unit would be the same
+ * sigmoid and receive the same gradient (a symmetry the MADE's small random outputs break only slowly).
+ */
+const OFFSET = 2;
 
 /**
  * The deep sigmoidal transformer of neural autoregressive flows (Huang, Krueger, Lacoste & Courville 2018, "Neural
  * Autoregressive Flows", §3.1, DSF), data → base, per entry and per block:
  *
- *   z = σ⁻¹( Σ_k w_k σ(a_k x + b_k) ),   a_k = 10⁻³ + softplus(â_k + c) > 0,   w = softmax(ŵ)
+ *   z = σ⁻¹( Σ_k w_k σ(a_k x + b_k + β_k) ),   a_k = 10⁻³ + softplus(â_k + c) > 0,   w = softmax(ŵ)
  *
  * a strictly increasing map of ℝ onto ℝ (a convex mixture of sigmoids, then the logit); `blocks` of them are composed
  * (a deep sigmoidal flow with one unit of width between blocks). Everything is evaluated in log space
  * (`log Σ w σ(h)` and `log Σ w σ(−h)` by log-sum-exp, `log g' = log Σ w a σ(h)σ(−h) − log S − log(1 − S)`), so values and
- * log-derivatives stay finite far in the tails, where S rounds to 0 or 1. The constant c makes all-zero raw parameters
- * the identity, where a MADE with a small output layer starts. Parameters per feature: `3K·blocks`, per block `â`
- * (K), `b` (K), `ŵ` (K). Base → data (sampling) is numerical (`MonotoneTransformer`).
+ * log-derivatives stay finite far in the tails, where S rounds to 0 or 1. The constant c makes all-zero raw
+ * parameters give slopes 1, and the fixed offsets `β_k`, spread evenly over [−2, 2], give the units distinct positions
+ * from the start (identical units would get identical gradients), so a fresh layer is a smooth monotone map close to
+ * the identity (exactly the identity for K = 1). Parameters per feature: `3K·blocks`, per block `â` (K), `b` (K),
+ * `ŵ` (K). Base → data (sampling) is numerical (`MonotoneTransformer`).
  *
  * @example
  * import { MaskedAutoregressiveFlow, NeuralAutoregressiveTransformer, Rng, matrix, toArrays } from 'maflow';
@@ -46,6 +53,7 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
   private readonly gradLogW: Float64Array;
   private readonly values: Float64Array;
   private readonly block = { z: 0, logDerivative: 0 };
+  private readonly offsets: Float64Array;
 
   constructor(options: NeuralAutoregressiveTransformerOptions = {}) {
     super();
@@ -58,6 +66,7 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
     this.paramsPerFeature = 3 * K * L;
     [this.logW, this.a, this.h, this.gradLogW] = [0, 0, 0, 0].map(() => new Float64Array(K));
     this.values = new Float64Array(L + 1);
+    this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * (2 * k / (K - 1) - 1)));
   }
 
   config(): TransformerConfig {
@@ -104,7 +113,7 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
     for (let k = 0; k < K; k++) {
       logW[k] = params[base + 2 * K + k] - logTotal;
       a[k] = MIN_SLOPE + softplus(params[base + k] + SLOPE_SHIFT);
-      h[k] = a[k] * x + params[base + K + k];
+      h[k] = a[k] * x + params[base + K + k] + this.offsets[k];
     }
     const logS = logSumExp(K, (k) => logW[k] - softplus(-h[k]));
     const log1mS = logSumExp(K, (k) => logW[k] - softplus(h[k]));

@@ -15,19 +15,23 @@ export interface UmnnTransformerOptions {
 const MIN_SLOPE = 1e-3;
 /** Offset of the integrand's pre-activation so that all-zero parameters give f ≡ 1 (the identity). */
 const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
+/** Half-width of the spread of the units' fixed offsets. */
+const OFFSET = 2;
 
 /**
  * The unconstrained monotonic neural network transformer (Wehenkel & Louppe 2019, "Unconstrained Monotonic Neural
  * Networks", UMNN-MAF), data → base, per entry:
  *
- *   z = β + ∫₀ˣ f(t) dt,   f(t) = 10⁻³ + softplus(v₀ + c + Σ_k v_k tanh(w_k t + b_k)) > 0
+ *   z = β + ∫₀ˣ f(t) dt,   f(t) = 10⁻³ + softplus(v₀ + c + Σ_k v_k tanh((1 + w_k) t + b_k + β_k)) > 0
  *
  * The integrand is a positive one-hidden-layer network of t whose weights come from the conditioner (the MADE),
  * so any monotone map can be learnt without constraining the network's weights. The integral is Clenshaw–Curtis
  * quadrature with N intervals on [0, x] (spectrally accurate for this smooth integrand), `log g' = log f(x)` exactly
  * (the paper's choice), and the backward pass differentiates the quadrature itself, so gradients are those of the
  * value computed. Beyond the data, tanh saturates and g extrapolates linearly. c makes all-zero raw parameters the
- * identity. Parameters per feature: `3K + 2`: β, v₀, then (w_k, b_k, v_k) for each unit. Base → data (sampling) is
+ * identity (f ≡ 1, since every v_k = 0); the fixed unit slopes 1 and offsets `β_k` spread over [−2, 2] make the units
+ * distinct, and their output weights v_k trainable from the start (with every unit alike, they would move alike).
+ * Parameters per feature: `3K + 2`: β, v₀, then (w_k, b_k, v_k) for each unit. Base → data (sampling) is
  * numerical (`MonotoneTransformer`).
  *
  * @example
@@ -46,6 +50,7 @@ export class UmnnTransformer extends MonotoneTransformer {
   private readonly weights: Float64Array;
   private readonly tanhs: Float64Array;
   private readonly integrand = { f: 0, u: 0, du: 0 };
+  private readonly offsets: Float64Array;
 
   constructor(options: UmnnTransformerOptions = {}) {
     super();
@@ -58,6 +63,7 @@ export class UmnnTransformer extends MonotoneTransformer {
     this.paramsPerFeature = 3 * K + 2;
     [this.nodes, this.weights] = clenshawCurtis(N);
     this.tanhs = new Float64Array(K);
+    this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * ((2 * k) / (K - 1) - 1)));
   }
 
   config(): TransformerConfig {
@@ -101,10 +107,10 @@ export class UmnnTransformer extends MonotoneTransformer {
     let slope = 0;
     for (let k = 0; k < K; k++) {
       const o = base + 2 + 3 * k;
-      const th = Math.tanh(params[o] * t + params[o + 1]);
+      const th = Math.tanh((1 + params[o]) * t + params[o + 1] + this.offsets[k]);
       this.tanhs[k] = th;
       u += params[o + 2] * th;
-      slope += params[o + 2] * params[o] * (1 - th * th);
+      slope += params[o + 2] * (1 + params[o]) * (1 - th * th);
     }
     const e = this.integrand;
     e.u = u;
