@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { sequences } from '../../src/core/sequences.ts';
+import { createMaf } from '../../src/flows/create-maf.ts';
+import { encodeModel } from '../../src/io/model-codec.ts';
 import { parseNpyArray } from '../../src/io/npy.ts';
 import { encodeSequencesNpy } from '../../src/io/write-sequences.ts';
-import { assertUserError, runInProcess, tempDir } from './cli-harness.ts';
+import { assertUserError, pngFileSize, runInProcess, tempDir } from './cli-harness.ts';
 
 const { dir, remove } = tempDir('cli-sequences');
 after(remove);
@@ -63,6 +65,15 @@ test('maflow train/eval/logprob/sample/forecast on a 3-D .npy of sequences', asy
   assert.deepEqual(rows[1].split(',').slice(0, 3), ['0', '0', '1']);
   const again = await runInProcess(['forecast', at('npy.safetensors'), at('seqs.npy'), '--steps', '3', '-n', '4', '--seed', '5']);
   assert.equal(again.stdout, forecast.stdout, 'seeded');
+  // Plots: sample paths beside data paths; a fan chart of forecasts against the truth.
+  writeFileSync(at('future.npy'), encodeSequencesNpy(sequences(arPaths(60, 3, new Rng(7)), { dtype: 'float64' })));
+  const fan = await runInProcess(['forecast', at('npy.safetensors'), at('seqs.npy'), '--steps', '3', '-n', '50', '--plot', at('fan.png'), '--truth', at('future.npy'), '--out', at('fc.npy')]);
+  assert.equal(fan.status, 0, fan.stderr);
+  assert.deepEqual(pngFileSize(at('fan.png')).width, 960);
+  assert.deepEqual(parseNpyArray(readFileSync(at('fc.npy'))).shape, [3000, 3, 2]);
+  const pathsPlot = await runInProcess(['sample', at('npy.safetensors'), '-n', '10', '--steps', '12', '--plot', at('paths.png'), '--plot-data', at('seqs.npy'), '--out', at('p.csv')]);
+  assert.equal(pathsPlot.status, 0, pathsPlot.stderr);
+  assert.deepEqual(pngFileSize(at('paths.png')), { width: 960, height: 400 });
   const text = await runInProcess(['eval', at('npy.safetensors'), at('seqs.npy')]);
   assert.match(text.stdout, /log-likelihood: -?\d+\.\d{4} ± \d+\.\d{4} nats per sequence \(mean ± 2 s\.e\. over 60 sequences\)\nper step: /);
 });
@@ -120,6 +131,10 @@ test('bad sequence input: one clear line, exit status 2', async () => {
     /short\.csv: the series has 3 rows, shorter than the window of 5 steps \(--window\)/);
   assertUserError(await runInProcess(['eval', model, at('short.csv')]), /short\.csv: sequences need a layout/);
   assertUserError(await runInProcess(['sample', model, '-n', '3']), /a sequence model needs --steps T/);
+  assertUserError(await runInProcess(['forecast', model, at('seqs.npy'), '--steps', '2', '-n', '2', '--truth', at('seqs.npy')]), /--truth is drawn on the fan chart: give --plot too/);
+  assertUserError(await runInProcess(['sample', model, '-n', '3', '--steps', '2', '--plot', at('p.png')]), /--plot and --plot-data go together/);
+  writeFileSync(at('maf.safetensors'), encodeModel(createMaf({ features: 2, layers: 1, hiddenUnits: [4], rng: new Rng(0) })));
+  assertUserError(await runInProcess(['sample', at('maf.safetensors'), '-n', '3', '--steps', '2']), /--steps and --plot apply to sequence models \(temporal MAF\) only/);
   assertUserError(await runInProcess(['train', at('seqs.npy'), '--out', at('x.safetensors'), '--flow', 'temporal-maf', '--batch-norm']),
     /--batch-norm does not apply to --flow temporal-maf/);
 });

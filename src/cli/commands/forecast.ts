@@ -7,12 +7,14 @@
  */
 import { Command } from 'commander';
 import { Rng } from '../../core/rng.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { loadSequenceModel } from '../../io/sequence-model-file.ts';
 import { formatSequencesCsv, writeSequences, type WriteSequencesOptions } from '../../io/write-sequences.ts';
 import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { parseNonNegativeInteger, parsePositiveInteger, positiveIntegerAtMost } from '../parse-list.ts';
-import { readModelSequences } from '../sequences/sequence-commands.ts';
+import { featurePaths, readModelSequences } from '../sequences/sequence-commands.ts';
+import { UsageError } from '../usage-error.ts';
 import { addSequenceLayoutOptions, type SequenceLayoutOptions } from '../sequences/sequence-options.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 
@@ -21,6 +23,8 @@ interface ForecastOptions extends SequenceLayoutOptions {
   n: number;
   seed?: number;
   out?: string;
+  plot?: string;
+  truth?: string;
   backend?: string;
 }
 
@@ -33,16 +37,25 @@ export function forecastCommand(io: CliIo): Command {
     .requiredOption('--steps <h>', 'steps to draw after each history', parsePositiveInteger)
     .requiredOption('-n, --n <k>', 'sample paths per history', positiveIntegerAtMost(1_000_000))
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
-    .option('-o, --out <file>', 'write a 3-D .npy or a long-format .csv instead of printing CSV');
+    .option('-o, --out <file>', 'write a 3-D .npy or a long-format .csv instead of printing CSV')
+    .option('--plot <png>', 'write a fan chart (median, 50% and 90% bands of the first feature) of the first 4 histories')
+    .option('--truth <file>', 'the true continuations of the histories (read like them), drawn on the fan chart');
   addSequenceLayoutOptions(command);
-  return addBackendOption(command).action((modelPath: string, historyPath: string, options: ForecastOptions) => {
-    if (options.out !== undefined) {
-      guardOutputs({ inputs: [{ label: 'model', path: modelPath }, { label: 'history', path: historyPath }],
-        outputs: [{ option: '--out', path: options.out, kind: 'matrix' }] });
-    }
+  return addBackendOption(command).action(async (modelPath: string, historyPath: string, options: ForecastOptions) => {
+    if (options.truth !== undefined && options.plot === undefined) throw new UsageError('--truth is drawn on the fan chart: give --plot too');
+    guardOutputs({
+      inputs: [{ label: 'model', path: modelPath }, { label: 'history', path: historyPath },
+        ...(options.truth === undefined ? [] : [{ label: '--truth file', path: options.truth }])],
+      outputs: [...(options.out === undefined ? [] : [{ option: '--out', path: options.out, kind: 'matrix' as const }]),
+        ...(options.plot === undefined ? [] : [{ option: '--plot', path: options.plot }])],
+    });
     useBackend(io, options.backend);
     const loaded = loadSequenceModel(modelPath);
     const history = readModelSequences(historyPath, loaded, options);
+    const truth = options.truth === undefined ? undefined : readModelSequences(options.truth, loaded, options);
+    if (truth !== undefined && truth.data.count !== history.data.count) {
+      throw new UsageError(`--truth ${options.truth}: expected ${history.data.count} sequences (one per history), got ${truth.data.count}`);
+    }
     const K = options.n;
     const paths = loaded.model.forecast(history.data, {
       steps: options.steps, samplesPerPrefix: K, ...(history.context === undefined ? {} : { context: history.context }),
@@ -52,6 +65,16 @@ export function forecastCommand(io: CliIo): Command {
       columns: loaded.columns, ids: Array.from({ length: paths.count }, (_, r) => history.ids[Math.floor(r / K)]),
       extra: { sample: Array.from({ length: paths.count }, (_, r) => r % K) }, firstStep: 1,
     };
+    if (options.plot !== undefined) {
+      const plots = await import('../plots/index.ts');
+      const shown = Math.min(4, history.data.count);
+      const forecasts = featurePaths(paths, 0, shown * K);
+      const series = Array.from({ length: shown }, (_, j) => ({
+        name: `history ${history.ids[j]}`, history: featurePaths(history.data, 0, j + 1)[j], paths: forecasts.slice(j * K, (j + 1) * K),
+        ...(truth === undefined ? {} : { truth: featurePaths(truth.data, 0, j + 1)[j] }),
+      }));
+      writeFileAtomic(options.plot, plots.fanChartPlot({ series, feature: loaded.columns[0] }).png);
+    }
     if (options.out !== undefined) {
       writeSequences(options.out, paths, csv);
       return;

@@ -32,6 +32,9 @@ interface SampleOptions {
   seed?: number;
   /** Sequence models: the length of each sequence drawn. */
   steps?: number;
+  /** Sequence models: a PNG of sample paths beside the paths of `plotData`. */
+  plot?: string;
+  plotData?: string;
   out?: string;
   backend?: string;
 }
@@ -45,6 +48,8 @@ export function sampleCommand(io: CliIo): Command {
     .option('--context <file>', 'context rows for a conditional model: one row (broadcast) or N rows')
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
     .option('--steps <T>', 'sequence models (temporal MAF): steps per sequence drawn (output: a 3-D .npy or a long-format CSV)', parseSequenceSteps)
+    .option('--plot <png>', 'sequence models: write sample paths beside the data paths of --plot-data as a PNG')
+    .option('--plot-data <file>', 'sequence models: the data whose paths --plot draws (read like eval\'s data)')
     .option('-o, --out <file>', 'write .csv or .npy instead of printing CSV');
   return addBackendOption(command).action((modelPath: string, options: SampleOptions) => {
     if (options.out !== undefined) {
@@ -56,6 +61,7 @@ export function sampleCommand(io: CliIo): Command {
     useBackend(io, options.backend);
     // A sequence model (temporal MAF): N sequences of --steps steps.
     if (isSequenceModelFile(modelPath)) return sampleSequenceModel(io, modelPath, options);
+    if (options.steps !== undefined || options.plot !== undefined) throw new UsageError('--steps and --plot apply to sequence models (temporal MAF) only');
     const model = loadCliModel(modelPath);
     const context = contextFor(model, options);
     const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));

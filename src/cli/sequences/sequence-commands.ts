@@ -6,6 +6,8 @@ import { extname } from 'node:path';
 import { printableJson } from '../../core/printable.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Matrix } from '../../core/matrix.ts';
+import { sequenceLength, type Sequences } from '../../core/sequences.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { writeMatrix } from '../../io/read-matrix.ts';
 import { readSequences, type SequenceFile } from '../../io/read-sequences.ts';
@@ -14,6 +16,7 @@ import type { LoadedSequenceModel } from '../../io/sequence-model-codec.ts';
 import { formatSequencesCsv, writeSequences } from '../../io/write-sequences.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import type { CliIo } from '../cli-io.ts';
+import { guardOutputs } from '../guard-outputs.ts';
 import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
 import { readContext } from '../read-model-data.ts';
 import { UsageError } from '../usage-error.ts';
@@ -80,22 +83,45 @@ export interface SequenceSampleCliOptions {
   context?: string;
   seed?: number;
   out?: string;
+  /** A PNG of sample paths beside the data paths of `plotData`. */
+  plot?: string;
+  plotData?: string;
 }
 
 /** `sample -n N --steps T` of a sequence model: N sequences, as a 3-D .npy or a long-format CSV (stdout by default). */
-export function sampleSequenceModel(io: CliIo, modelPath: string, options: SequenceSampleCliOptions): void {
+export async function sampleSequenceModel(io: CliIo, modelPath: string, options: SequenceSampleCliOptions): Promise<void> {
   if (options.steps === undefined) throw new UsageError('a sequence model needs --steps T (the length of each sequence drawn)');
+  if ((options.plot === undefined) !== (options.plotData === undefined)) throw new UsageError('--plot and --plot-data go together');
+  if (options.plot !== undefined) {
+    guardOutputs({ inputs: [{ label: 'model', path: modelPath }, { label: '--plot-data file', path: options.plotData as string }],
+      outputs: [{ option: '--plot', path: options.plot }] });
+  }
   const loaded = loadSequenceModel(modelPath);
+  const plotData = options.plotData === undefined ? undefined : readModelSequences(options.plotData, loaded, {});
   const context = staticContext(loaded, options.context, options.n);
   const paths = loaded.model.sample(options.n, {
     steps: options.steps, ...(context === undefined ? {} : { context }),
     rng: new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32)),
   });
+  if (options.plot !== undefined && plotData !== undefined) await writePathsPlot(options.plot, loaded, paths, plotData.data);
   if (options.out !== undefined && options.out !== '-') {
     writeSequences(options.out, paths, { columns: loaded.columns });
     return;
   }
   io.stdout.write(formatSequencesCsv(paths, { columns: loaded.columns }));
+}
+
+/** The paths of feature `feature` of (at most `limit` of) the sequences of `s`, each to its own length. */
+export function featurePaths(s: Sequences, feature: number, limit: number): number[][] {
+  return Array.from({ length: Math.min(limit, s.count) }, (_, i) =>
+    Array.from({ length: sequenceLength(s, i) }, (_, t) => s.data[(i * s.steps + t) * s.features + feature]));
+}
+
+/** Sample paths beside data paths (the first feature, up to 20 paths each) as a PNG. */
+async function writePathsPlot(path: string, loaded: LoadedSequenceModel, samples: Sequences, data: Sequences): Promise<void> {
+  const plots = await import('../plots/index.ts');
+  const image = plots.sequencePathsPlot({ samples: featurePaths(samples, 0, 20), data: featurePaths(data, 0, 20), feature: loaded.columns[0] });
+  writeFileAtomic(path, image.png);
 }
 
 /** The `--context` rows of a model with covariates (one row, broadcast, or `rows`). */
