@@ -13,6 +13,7 @@ import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
 import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
 import { printSequencesReport, runSequencesSuite } from './suites/sequences-suite.ts';
+import { printTransformersReport, runTransformersSuite } from './suites/transformers-suite.ts';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -57,6 +58,10 @@ function main(args: BenchArgs): void {
     });
     print('');
     printFlowsReport(results, extra, print);
+  }
+  if (args.suite === 'transformers') {
+    print('');
+    printTransformersReport(runTransformersSuite({ quick: args.quick, rounds: args.rounds, backends, log }), extra, print);
   }
   if (args.suite === 'sequences') {
     print('');
