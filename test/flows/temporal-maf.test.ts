@@ -11,6 +11,8 @@ import { sequences, type Sequences } from '../../src/core/sequences.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { createTemporalMaf, type EncoderKind } from '../../src/flows/create-temporal-maf.ts';
 import { TemporalMaf } from '../../src/flows/temporal-maf.ts';
+import { withBackend } from '../../src/kernels/backend.ts';
+import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { parametersOf, zeroGrad } from '../../src/nn/parameter.ts';
 import { gradientCheck, maxAbsDiff, paramTargets } from '../helpers/numeric.ts';
 import { referenceCell } from '../helpers/recurrent-reference.ts';
@@ -128,3 +130,26 @@ test('TemporalMaf: config() rebuilds the same model; bad shapes and values are r
   assert.throws(() => m.sample(2, { steps: 0, context: covariates }), /steps must be a positive integer, got 0/);
   assert.throws(() => sequences([[[1, 2]], [[1]]]), /sequence 1, step 0 has 1 values, expected 2/);
 });
+
+const native = loadNativeBackend();
+test('TemporalMaf: the native backend agrees with the reference backend (float32 log-likelihoods, gradients, forecasts)',
+  { skip: native.ok ? false : `native addon not built (${native.ok ? '' : native.reason})` }, () => {
+    if (!native.ok) return;
+    const m = createTemporalMaf({ features: 3, layers: 2, hiddenUnits: [16, 16], encoder: 'lstm', encoderUnits: 8, rng: new Rng(13) });
+    for (const [, p] of m.namedParameters()) for (let k = 0; k < p.size; k++) p.value[k] += 0.05 * Math.sin(k);
+    const rng = new Rng(14);
+    const s = sequences(Array.from({ length: 30 }, (_, i) => Array.from({ length: 3 + (i % 7) }, () => [rng.normal(), rng.normal(), rng.normal()])));
+    const run = () => {
+      zeroGrad(m);
+      const pass = m.logProbTrain(s);
+      pass.backward(new Float64Array(s.count).fill(1));
+      return { lp: m.logProb(s), grads: m.namedParameters().map(([, p]) => Array.from(p.grad)) };
+    };
+    const reference = run();
+    const fast = withBackend(native.kernels, run);
+    assert.ok(maxAbsDiff(fast.lp, reference.lp) < 1e-3, `log-likelihoods differ by ${maxAbsDiff(fast.lp, reference.lp)}`);
+    fast.grads.forEach((g, i) => {
+      const scale = Math.max(1, ...reference.grads[i].map(Math.abs));
+      assert.ok(maxAbsDiff(g, reference.grads[i]) < 1e-3 * scale, `gradient ${m.namedParameters()[i][0]}`);
+    });
+  });
