@@ -2,8 +2,8 @@
  * The quality suite: held-out log-likelihood on real data (bench/data/), maflow against the plain PyTorch MAF on the
  * same seeded splits. maflow runs as a user runs it — `maflow train` with its defaults (plus `--validation-data`, so
  * that both libraries see the same validation rows, and the paper's 300-epoch cap), then `maflow logprob` on the test
- * rows — and also with `--batch-norm`; PyTorch runs `quality_torch_plain.py` (the paper's protocol) on the same
- * files. Per dataset, configuration and seed: mean, median and worst test row, and wall time.
+ * rows — and also without batch norm, without the weight average, and without both (maflow 0.2's defaults);
+ * PyTorch runs `quality_torch_plain.py` (the paper's protocol) on the same files. Per dataset, configuration and seed: mean, median and worst test row, and wall time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -38,9 +38,12 @@ export interface QualitySuiteOptions {
   log: (line: string) => void;
 }
 
+/** Today's defaults (batch norm, weight average), each of them alone, and the defaults of maflow 0.2 (neither). */
 export const DEFAULT_QUALITY_CONFIGS: Readonly<Record<string, readonly string[]>> = {
   'maflow train (defaults)': [],
-  'maflow train --batch-norm': ['--batch-norm'],
+  'maflow train --ema-decay 0': ['--ema-decay', '0'],
+  'maflow train --no-batch-norm': ['--no-batch-norm'],
+  'maflow train --no-batch-norm --ema-decay 0 (0.2 defaults)': ['--no-batch-norm', '--ema-decay', '0'],
 };
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {

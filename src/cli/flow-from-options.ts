@@ -71,6 +71,17 @@ const FLAGS: Record<OptionName, string> = {
 };
 
 /**
+ * Whether `--<option>` applies to `--flow kind` (the table above).
+ *
+ * @example
+ * import { appliesTo } from './flow-from-options.ts';
+ * console.log(appliesTo('batchNorm', 'maf'), appliesTo('batchNorm', 'nsf')); // → true false
+ */
+export function appliesTo(option: OptionName, kind: FlowKind): boolean {
+  return APPLIES[option].includes(kind);
+}
+
+/**
  * Throws a `UsageError` when an option the user set explicitly (`given`) does not apply to `kind`.
  *
  * @example
@@ -84,7 +95,7 @@ const FLAGS: Record<OptionName, string> = {
  */
 export function checkFlowOptions(kind: FlowKind, given: readonly OptionName[]): void {
   for (const name of given) {
-    if (!APPLIES[name].includes(kind)) {
+    if (!appliesTo(name, kind)) {
       throw new UsageError(`${FLAGS[name]} does not apply to --flow ${kind} (it applies to: ${APPLIES[name].join(', ')})`);
     }
   }

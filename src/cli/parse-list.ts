@@ -71,6 +71,14 @@ export function parseFraction(value: string): number {
   return number;
 }
 
+/** A number in [0, 1) (`"0.98"`, `"0"`), e.g. the decay of a moving average. */
+export function parseDecay(value: string): number {
+  const trimmed = value.trim();
+  const number = trimmed === '' ? NaN : Number(trimmed);
+  if (!(number >= 0 && number < 1)) throw new InvalidArgumentError('expected a number in [0, 1) (0 turns it off).');
+  return number;
+}
+
 const DURATION_UNITS = { h: 3600, m: 60, s: 1 } as const;
 
 /**

@@ -43,6 +43,8 @@ export interface TrainJob {
   schedule?: 'constant' | 'cosine';
   /** Global gradient-norm clip per step (`fit`'s `clipGradNorm`). @default none */
   clipGradNorm?: number;
+  /** Decay of the moving average of the weights that validation scores and the model keeps (`fit`'s `emaDecay`). @default 0 */
+  emaDecay?: number;
   /** Wall-time budget of the training, seconds (`fit`'s `maxSeconds`): when spent, the best model so far is written. */
   maxSeconds?: number;
   /** Seeds the validation split and the shuffles (the weights are seeded by `spec.seed`). */
@@ -136,6 +138,7 @@ export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobR
     patience: job.patience,
     ...(job.schedule === undefined ? {} : { schedule: job.schedule }),
     ...(job.clipGradNorm === undefined ? {} : { clipGradNorm: job.clipGradNorm }),
+    ...(job.emaDecay === undefined ? {} : { emaDecay: job.emaDecay }),
     ...(job.maxSeconds === undefined ? {} : { maxSeconds: job.maxSeconds }),
     rng: new Rng(job.seed),
     ...(job.context === undefined ? {} : { context: job.context }),

@@ -12,11 +12,11 @@ import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { quote } from '../../core/printable.ts';
 import type { CliIo, TextSink } from '../cli-io.ts';
-import { checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
+import { appliesTo, checkFlowOptions, FLOW_KINDS, type FlowKind, type FlowSpec } from '../flow-from-options.ts';
 import { InterruptedError } from '../interrupted-error.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import {
-  parseDuration, parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
+  parseDecay, parseDuration, parseFraction, parseIntegerList, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger,
   parsePositiveNumber,
 } from '../parse-list.ts';
 import { guardOutputs } from '../guard-outputs.ts';
@@ -55,6 +55,7 @@ interface TrainOptions extends TransformOptionValues {
   lr: number;
   weightDecay: number;
   patience: number;
+  emaDecay: number;
   maxTime?: number;
   plotLoss?: string;
   json?: boolean;
@@ -78,7 +79,9 @@ export function trainCommand(io: CliIo): Command {
     .addOption(new Option('--hidden <units>', 'hidden layer widths, comma-separated').argParser(parseIntegerList)
       .default([512, 512], '512,512'))
     .addOption(new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh']).default('relu'))
-    .option('--batch-norm', 'batch normalization between layers (maf, maf-mog, realnvp)')
+    .option('--batch-norm', 'batch normalization between layers, with population statistics (maf, maf-mog, realnvp; ' +
+      'the default for them)')
+    .option('--no-batch-norm', 'no batch normalization between layers')
     .option('--residual', 'residual MADEs (equal hidden widths)')
     .addOption(new Option('--order <order>', 'feature order between layers (lu: a learnable LU-decomposed linear mixing, starting as the reversal)')
       .choices(['reverse', 'random', 'lu']).default('reverse'))
@@ -93,6 +96,8 @@ export function trainCommand(io: CliIo): Command {
     .option('--lr <rate>', 'Adam learning rate (> 0)', parsePositiveNumber, 1e-4)
     .option('--weight-decay <c>', 'L2 penalty', parseNonNegativeNumber, 1e-6)
     .option('--patience <n>', 'epochs without validation improvement before stopping', parsePositiveInteger, 30)
+    .option('--ema-decay <d>', 'decay of the moving average of the weights that validation scores and the model keeps ' +
+      '(0: off, the last weights)', parseDecay, 0.99)
     .option('--max-time <duration>', 'training time budget: when spent, stop and write the best model so far (seconds, or 90s, 10m, 1.5h)',
       parseDuration)
     .option('--plot-loss <file>', 'write the loss curves (training and validation per epoch, best epoch marked) as a PNG')
@@ -119,8 +124,9 @@ export function trainCommand(io: CliIo): Command {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +
         'sequential (non-differentiable) pass. Use --flow maf, or train an IAF by reverse KL with the library\'s fitReverseKl.');
     }
+    // --no-batch-norm asks for what every flow without batch norm has, so only --batch-norm is checked.
     const given = (['layers', 'batchNorm', 'residual', 'order', 'components'] as const)
-      .filter((name) => command.getOptionValueSource(name) === 'cli');
+      .filter((name) => command.getOptionValueSource(name) === 'cli' && (name !== 'batchNorm' || options.batchNorm === true));
     checkFlowOptions(options.flow, given);
     guardTrainFiles(dataPath, options);
     const env = useBackend(io, options.backend);
@@ -187,7 +193,8 @@ function buildJob(dataPath: string, options: TrainOptions, given: readonly strin
     : readModelData(options.validationData, { columns: data.columns, contextColumns: data.contextColumns });
   const spec: FlowSpec = {
     kind: options.flow, features: data.x.cols, contextFeatures: data.contextColumns.length, layers: options.layers,
-    hiddenUnits: options.hidden, activation: options.activation, batchNorm: options.batchNorm === true,
+    hiddenUnits: options.hidden, activation: options.activation,
+    batchNorm: options.batchNorm ?? appliesTo('batchNorm', options.flow),
     residual: options.residual === true, order: options.order, components: options.components, seed: options.seed,
     ...transformSpec(options.flow, options, given, data.columns),
   };
@@ -201,6 +208,7 @@ function buildJob(dataPath: string, options: TrainOptions, given: readonly strin
     batchSize: options.batchSize, learningRate: options.lr, weightDecay: options.weightDecay, patience: options.patience,
     ...(options.lrSchedule === 'cosine' ? { schedule: 'cosine' as const } : {}),
     ...(options.clipGradNorm === undefined ? {} : { clipGradNorm: options.clipGradNorm }),
+    emaDecay: options.emaDecay,
     ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
     seed: options.seed, out: options.out, dataPath,
     ...(options.checkpoint === undefined ? {} : { checkpoint: { path: options.checkpoint, every: options.checkpointEvery } }),
