@@ -3,9 +3,9 @@
  * buffers, so that a command can be run in-process and its output inspected.
  */
 
-/** A sink for text (a process stream or a test buffer). */
+/** A sink for text, or the bytes of a binary table on stdout (a process stream or a test buffer). */
 export interface TextSink {
-  write(text: string): unknown;
+  write(text: string | Uint8Array): unknown;
 }
 
 /** The outside world of one CLI run. */
@@ -14,6 +14,8 @@ export interface CliIo {
   readonly stdout: TextSink;
   /** Progress, notices and error messages. */
   readonly stderr: TextSink;
+  /** What a data path `-` reads (standard input). @default process.stdin */
+  readonly stdin?: AsyncIterable<Uint8Array>;
   /** Whether stderr is an interactive terminal (progress bar instead of log lines). @default false */
   readonly stderrIsTTY?: boolean;
   /** Environment variables (`MAFLOW_BACKEND`, `MAFLOW_DEBUG`). @default process.env */
@@ -36,15 +38,20 @@ export interface InterruptTrap {
 
 /** A sink that collects everything written to it (tests, and commands that print a summary at the end). */
 export class TextBuffer implements TextSink {
-  private readonly parts: string[] = [];
+  private readonly parts: Buffer[] = [];
 
-  write(text: string): true {
-    this.parts.push(text);
+  write(text: string | Uint8Array): true {
+    this.parts.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text));
     return true;
   }
 
-  /** Everything written so far. */
+  /** Everything written so far, as UTF-8 text. */
   text(): string {
-    return this.parts.join('');
+    return this.bytes().toString('utf8');
+  }
+
+  /** Everything written so far, as bytes. */
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
   }
 }

@@ -1,6 +1,7 @@
 import { realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MATRIX_FILE_EXTENSIONS } from '../io/read-matrix.ts';
+import { STDIO_PATH, TABLE_FILE_EXTENSIONS, tableFormatOf } from '../io/table-format.ts';
 import { checkOutputPath } from './check-output-path.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -11,9 +12,10 @@ export interface OutputFile {
   path: string;
   /**
    * What it holds, which decides the extensions it may have: `'model'` → `.safetensors`; `'matrix'` → `.csv`,
-   * `.tsv`, `.txt`, `.npy`; `'any'` → not checked here. @default 'any'
+   * `.tsv`, `.txt`, `.npy`; `'table'` → an extension that names a `TableFormat` (`.csv` … `.parquet`, `.arrow`);
+   * `'any'` → not checked here. @default 'any'
    */
-  kind?: 'model' | 'matrix' | 'any';
+  kind?: 'model' | 'matrix' | 'table' | 'any';
   /** Names the file in messages instead of `option` (a file the user did not name: `'the best-before-failure model'`). */
   label?: string;
 }
@@ -57,6 +59,8 @@ export interface GuardOutputsOptions {
 export function guardOutputs(options: GuardOutputsOptions): void {
   const { outputs, inputs } = options;
   outputs.forEach((output, i) => {
+    // `-` is standard output: no file to protect.
+    if (output.path === STDIO_PATH) return;
     const name = output.label ?? output.option;
     checkExtension(output, name);
     checkOutputPath(name, output.path);
@@ -65,7 +69,7 @@ export function guardOutputs(options: GuardOutputsOptions): void {
       throw new UsageError(`${name} ${output.path}: exists and is not a regular file (maflow writes a new file and renames it into place)`);
     }
     for (const input of inputs) {
-      if (input.replacedBy === output.option || !sameFile(output.path, input.path)) continue;
+      if (input.path === STDIO_PATH || input.replacedBy === output.option || !sameFile(output.path, input.path)) continue;
       throw new UsageError(`${name} ${output.path}: is the same file as the ${input.label} ${input.path}; ` +
         'an output never replaces an input, choose another name');
     }
@@ -82,6 +86,13 @@ function checkExtension(output: OutputFile, name: string): void {
   if (output.kind === 'model' && extension !== '.safetensors') {
     throw new UsageError(`${name} ${output.path}: a model file must have the extension .safetensors ` +
       `(it is written in the safetensors format), got ${extension === '' ? 'none' : `"${extension}"`}`);
+  }
+  if (output.kind === 'table' && tableFormatOf(output.path).format === undefined) {
+    throw new UsageError(`${name} ${output.path}: expected one of the extensions ${TABLE_FILE_EXTENSIONS.join(', ')} ` +
+      `(or name the format with --out-format), got ${extension === '' ? 'none' : `"${extension}"`}`);
+  }
+  if (output.kind === 'table' && tableFormatOf(output.path).gzip) {
+    throw new UsageError(`${name} ${output.path}: gzip output is not supported; write to - and pipe through gzip`);
   }
   if (output.kind === 'matrix' && !(MATRIX_FILE_EXTENSIONS as readonly string[]).includes(extension)) {
     throw new UsageError(`${name} ${output.path}: expected one of the extensions ${MATRIX_FILE_EXTENSIONS.join(', ')}, ` +

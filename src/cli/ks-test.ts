@@ -24,14 +24,26 @@ export interface KsTestResult {
  * console.log(ksTest([-1.2, 0.3, 0.8, -0.1])); // → { statistic: 0.2118…, pValue: 0.98… } (D = 1 − Φ(0.8))
  */
 export function ksTest(values: ArrayLike<number>): KsTestResult {
-  const n = values.length;
-  if (n === 0) throw new RangeError('ksTest: expected at least one value, got none');
   const sorted = Float64Array.from(values).sort();
+  return ksTestAscending(sorted.length, (visit) => sorted.forEach((value, i) => visit(value, i)));
+}
+
+/**
+ * `ksTest` for `n` values that `forEachAscending` visits in ascending order with their 0-based ranks (values sorted
+ * out of memory, `SortedValues`): the same statistic, without holding the values.
+ *
+ * @example
+ * import { ksTestAscending } from './ks-test.ts';
+ * const sorted = [-1.2, -0.1, 0.3, 0.8];
+ * console.log(ksTestAscending(4, (visit) => sorted.forEach(visit)).statistic); // → 0.2118… (as ksTest of the same values)
+ */
+export function ksTestAscending(n: number, forEachAscending: (visit: (value: number, rank: number) => void) => void): KsTestResult {
+  if (n === 0) throw new RangeError('ksTest: expected at least one value, got none');
   let statistic = 0;
-  for (let i = 0; i < n; i++) {
-    const cdf = normalCdf(sorted[i]);
+  forEachAscending((value, i) => {
+    const cdf = normalCdf(value);
     statistic = Math.max(statistic, (i + 1) / n - cdf, cdf - i / n);
-  }
+  });
   const root = Math.sqrt(n);
   return { statistic, pValue: kolmogorovSurvival((root + 0.12 + 0.11 / root) * statistic) };
 }

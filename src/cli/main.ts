@@ -26,6 +26,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   stderrIsTTY: process.stderr.isTTY === true,
   env: process.env,
   trapInterrupts,

@@ -12,6 +12,8 @@ const CHUNK_ROWS = 8192;
 /**
  * `log p(x | context)` per row; `x [n, D]`, `context [n, C]` (or undefined). The flow holds its standardization, so
  * this is a density of the data in its own units with no correction here, evaluated a chunk of rows at a time.
+ * `firstRow`: the data row of `x`'s first row (a chunk of a streamed file), so that a value error names the row in the
+ * whole data.
  *
  * @example
  * import { Rng, Standardize, createMaf, matrix, withStandardization } from 'maflow';
@@ -21,7 +23,7 @@ const CHUNK_ROWS = 8192;
  * const lp = logDensities({ flow, columns: ['x1', 'x2'], contextColumns: [] }, x, undefined);   // Float64Array [n]
  * console.log(lp[0] === flow.logProb(x)[0]); // → true
  */
-export function logDensities(model: CliModel, x: Matrix, context: Matrix | undefined): Float64Array {
+export function logDensities(model: CliModel, x: Matrix, context: Matrix | undefined, firstRow = 0): Float64Array {
   const out = new Float64Array(x.rows);
   for (let start = 0; start < x.rows; start += CHUNK_ROWS) {
     const end = Math.min(x.rows, start + CHUNK_ROWS);
@@ -29,7 +31,7 @@ export function logDensities(model: CliModel, x: Matrix, context: Matrix | undef
     try {
       lp = model.flow.logProb(rowSlice(x, start, end), context === undefined ? {} : { context: rowSlice(context, start, end) });
     } catch (error) {
-      throw inWholeData(error, start);
+      throw inWholeData(error, firstRow + start);
     }
     out.set(lp, start);
   }

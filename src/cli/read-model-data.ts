@@ -10,6 +10,7 @@ import { rowSlice, type Matrix } from '../core/matrix.ts';
 import { quoteList } from '../core/printable.ts';
 import { DataError } from '../io/data-error.ts';
 import { readMatrix } from '../io/read-matrix.ts';
+import { resolveColumns } from '../io/resolve-columns.ts';
 
 /** The columns of a model's training file: its data columns, then its context columns. */
 export interface ColumnLayout {
@@ -47,6 +48,33 @@ export function readContext(path: string, contextColumns: readonly string[]): Ma
   return readByNameOrPosition(path, contextColumns);
 }
 
+/**
+ * The 0-based columns of a file with the column `names` that hold `wanted`, by the rules of `readModelData`: by name
+ * when the file has all of them (and neither list repeats a needed name), else by position when it has exactly as
+ * many columns. Used by the streaming readers, which know a file's names before its rows.
+ */
+export function modelColumnIndices(names: readonly string[], wanted: readonly string[], file: string): number[] {
+  const repeats = new Set(wanted).size !== wanted.length;
+  let headerRepeats = false;
+  if (!repeats) {
+    try {
+      return resolveColumns([...wanted], names, file);
+    } catch (error) {
+      if (!(error instanceof DataError) || (error.code !== 'unknown-column' && error.code !== 'duplicate-column')) throw error;
+      headerRepeats = error.code === 'duplicate-column';
+    }
+  }
+  if (names.length !== wanted.length) throw columnCountError(wanted, names, repeats, headerRepeats, file);
+  return names.map((_, i) => i);
+}
+
+function columnCountError(wanted: readonly string[], names: readonly string[], repeats: boolean, headerRepeats: boolean, file: string): DataError {
+  const why = repeats ? '; the model\'s column names repeat, so the file is read by position'
+    : headerRepeats ? '; the file\'s header repeats a name the model needs, so it is read by position' : '';
+  return new DataError(`expected ${wanted.length} column${wanted.length === 1 ? '' : 's'} for this model ` +
+    `(${quoteList(wanted)}), got ${names.length} (${quoteList(names)})${why}`, { file });
+}
+
 function readByNameOrPosition(path: string, wanted: readonly string[]): Matrix {
   // Names that repeat (a model trained on a header `x,x`) cannot select columns: such a model reads by position.
   const repeats = new Set(wanted).size !== wanted.length;
@@ -60,16 +88,12 @@ function readByNameOrPosition(path: string, wanted: readonly string[]): Matrix {
     }
   }
   const { matrix, columns } = readMatrix(path, { dtype: 'float64' });
-  if (matrix.cols !== wanted.length) {
-    const why = repeats ? '; the model\'s column names repeat, so the file is read by position'
-      : headerRepeats ? '; the file\'s header repeats a name the model needs, so it is read by position' : '';
-    throw new DataError(`expected ${wanted.length} column${wanted.length === 1 ? '' : 's'} for this model ` +
-      `(${quoteList(wanted)}), got ${matrix.cols} (${quoteList(columns)})${why}`, { file: path });
-  }
+  if (matrix.cols !== wanted.length) throw columnCountError(wanted, columns, repeats, headerRepeats, path);
   return matrix;
 }
 
-function pick(m: Matrix, from: number, to: number): Matrix {
+/** Columns `[from, to)` of `m`, as a new matrix. */
+export function pick(m: Matrix, from: number, to: number): Matrix {
   const width = to - from;
   const out: Matrix = { rows: m.rows, cols: width, data: new Float64Array(m.rows * width) };
   for (let r = 0; r < m.rows; r++) {

@@ -91,7 +91,7 @@ describe('maflow: outputs never clobber inputs', () => {
     symlinkSync(at('m.safetensors'), at('model-link.npy'));
     assertUserError(await runInProcess(['logprob', at('m.safetensors'), at('x.csv'), '--out', at('model-link.npy')]), /is the same file as the model/);
     assertUserError(await runInProcess(['logprob', at('m.safetensors'), at('x.csv'), '--out', at('lp.json')]),
-      /--out .*lp\.json: expected one of the extensions \.csv, \.tsv, \.txt, \.npy, got "\.json"/);
+      /--out .*lp\.json: expected one of the extensions \.csv, .*\.npy, \.jsonl, .*\.parquet, .*\.arrow, .*got "\.json"/);
     assertIntact();
   });
 

@@ -2,27 +2,42 @@
  * `maflow diagnose <model> <data> [--plot FILE.png] [--json]`: the MAF paper's diagnostic. If the flow fits, the
  * data mapped to base space, `u = f⁻¹(x)`, is standard normal in every dimension; this reports per dimension the
  * mean, std, skewness, excess kurtosis and the Kolmogorov–Smirnov statistic against N(0, 1) (with its p-value),
- * and draws normal QQ plots of u.
+ * and draws normal QQ plots of u. Streamed: the data are read and mapped a chunk at a time; the moments are merged
+ * chunk by chunk (`MomentAccumulator`) and the KS statistic is the exact one, from each dimension's values sorted in
+ * bounded memory (`SortedValues`: sorted runs on disk beyond 4M values in all). The QQ plot of a streamed file shows
+ * 1000 order statistics of u per dimension (all of them for up to 1000 rows).
  */
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { printable, printableJson } from '../../core/printable.ts';
+import { printable } from '../../core/printable.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
-import { columnMoments } from '../column-moments.ts';
 import { guardOutputs } from '../guard-outputs.ts';
-import { ksTest } from '../ks-test.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
+import { ksTestAscending, type KsTestResult } from '../ks-test.ts';
+import { streamModelData } from '../model-data-stream.ts';
+import { MomentAccumulator } from '../moment-accumulator.ts';
 import { toBaseSpace } from '../model-space.ts';
-import { readModelData } from '../read-model-data.ts';
+import { SortedValues } from '../sorted-values.ts';
+import { addFormatOption } from '../table-options.ts';
+import type { TableFormat } from '../../io/table-format.ts';
+import type { Matrix } from '../../core/matrix.ts';
 import { UsageError } from '../usage-error.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 
 interface DiagnoseOptions {
   plot?: string;
   json?: boolean;
+  format?: TableFormat;
   backend?: string;
 }
+
+/** Values of u held in memory (over all dimensions) before sorted runs go to disk. */
+const MEMORY_VALUES = 1 << 22;
+
+/** Order statistics per dimension that the QQ plot shows. */
+const QQ_POINTS = 1000;
 
 /** Per-dimension diagnostic of the base-space values. */
 export interface DimensionDiagnostic {
@@ -40,10 +55,12 @@ export function diagnoseCommand(io: CliIo): Command {
   const command = new Command('diagnose')
     .description('map data to base space and test it against N(0,1): moments, Kolmogorov–Smirnov, QQ plots')
     .argument('<model>', 'model file written by `maflow train`')
-    .argument('<data>', 'data (.csv or .npy) with the model\'s columns')
+    .argument('<data>', 'data with the model\'s columns (.csv[.gz], .tsv, .npy, .jsonl, .parquet, .arrow), or - for stdin')
     .option('--plot <file.png>', 'write normal QQ plots of the base-space values')
     .option('--json', 'print one JSON object instead of a table');
+  addFormatOption(command);
   return addBackendOption(command).action(async (modelPath: string, dataPath: string, options: DiagnoseOptions) => {
+    const startedAt = performance.now();
     if (options.plot !== undefined && !options.plot.toLowerCase().endsWith('.png')) {
       throw new UsageError(`--plot: expected a .png file name, got "${options.plot}"`);
     }
@@ -52,28 +69,58 @@ export function diagnoseCommand(io: CliIo): Command {
     }
     useBackend(io, options.backend);
     const model = loadCliModel(modelPath);
-    const { x, context } = readModelData(dataPath, model);
-    if (x.rows < 2) throw new UsageError(`${dataPath}: diagnose needs at least 2 rows, got ${x.rows}`);
-    const u = toBaseSpace(model, x, context);
-    const dims: DimensionDiagnostic[] = columnMoments(u).map((m, d) => {
-      const values = new Float64Array(u.rows);
-      for (let r = 0; r < u.rows; r++) values[r] = u.data[r * u.cols + d];
-      const ks = ksTest(values);
-      return { column: model.columns[d], ...m, ks: ks.statistic, ksPValue: ks.pValue };
-    });
+    const data = await streamModelData(dataPath, model, io, options.format);
+    const D = model.flow.features;
+    const moments = new MomentAccumulator(D);
+    const sorted = Array.from({ length: D }, () => new SortedValues({ memoryValues: Math.max(1 << 16, Math.floor(MEMORY_VALUES / D)) }));
+    let dims: DimensionDiagnostic[];
+    let quantiles: Matrix;
+    try {
+      for await (const { x, context } of data.chunks) {
+        const u = toBaseSpace(model, x, context);
+        moments.add(u);
+        const column = new Float64Array(u.rows);
+        for (let d = 0; d < D; d++) {
+          for (let r = 0; r < u.rows; r++) column[r] = u.data[r * D + d];
+          sorted[d].add(column);
+        }
+      }
+      if (moments.rows < 2) throw new UsageError(`${data.file}: diagnose needs at least 2 rows, got ${moments.rows}`);
+      const n = moments.rows;
+      const keep = Math.min(n, QQ_POINTS);
+      const ranks = Array.from({ length: keep }, (_, k) => Math.round((k * (n - 1)) / (keep - 1)));
+      quantiles = { rows: keep, cols: D, data: new Float64Array(keep * D) };
+      dims = moments.moments().map((m, d) => {
+        const ks = ksWithQuantiles(sorted[d], n, ranks, (k, value) => { quantiles.data[k * D + d] = value; });
+        return { column: model.columns[d], ...m, ks: ks.statistic, ksPValue: ks.pValue };
+      });
+    } finally {
+      for (const values of sorted) values.dispose();
+    }
+    const rows = moments.rows;
     if (options.plot !== undefined) {
       // The plotting stack takes about half a second to load: only when a plot is asked for.
       const { qqPlot } = await import('../plots/index.ts');
       const title = `${basename(modelPath)} on ${basename(dataPath)}: normal QQ plots of u = f⁻¹(x)`;
-      writeFileAtomic(options.plot, qqPlot({ latent: u, columns: model.columns.map((name) => `u(${name})`), title }).png);
+      writeFileAtomic(options.plot, qqPlot({ latent: quantiles, columns: model.columns.map((name) => `u(${name})`), title }).png);
     }
     if (options.json === true) {
-      io.stdout.write(`${printableJson({ model: modelPath, data: dataPath, rows: x.rows, dimensions: dims,
-        ...(options.plot === undefined ? {} : { plot: options.plot }) })}\n`);
+      const summary = { ...runInfo('diagnose', startedAt), model: modelPath, data: dataPath, rows, dimensions: dims,
+        ...(options.plot === undefined ? {} : { plot: options.plot }) };
+      writeJsonSummary(io, summary, { json: true });
       return;
     }
-    io.stdout.write(formatTable(dims, x.rows) + (options.plot === undefined ? '' : `QQ plots written to ${options.plot}\n`));
+    io.stdout.write(formatTable(dims, rows) + (options.plot === undefined ? '' : `QQ plots written to ${options.plot}\n`));
   });
+}
+
+/** The KS test of the `n` values in `values`, handing the values at the ascending `ranks` to `quantile` on the way. */
+function ksWithQuantiles(values: SortedValues, n: number, ranks: readonly number[], quantile: (k: number, value: number) => void): KsTestResult {
+  let k = 0;
+  return ksTestAscending(n, (visit) => values.forEachAscending((value, rank) => {
+    visit(value, rank);
+    while (k < ranks.length && ranks[k] === rank) quantile(k++, value);
+  }));
 }
 
 function formatTable(dims: readonly DimensionDiagnostic[], rows: number): string {

@@ -2,22 +2,26 @@
  * `maflow eval <model> <data> [--json]`: the mean test log-likelihood in the data's original units with the MAF
  * paper's error bar (± 2 standard errors), bits per dimension, the number of rows, the median and the worst row; and,
  * for a model `maflow train` wrote, one warning line counting the rows that score below the lowest log-density of any
- * training row, so that a tail which dominates the mean is seen instead of silently ruining it.
+ * training row, so that a tail which dominates the mean is seen instead of silently ruining it. Streamed: the data are
+ * read and scored a chunk at a time and the statistics accumulated (`LogLikelihoodAccumulator`: the median exactly,
+ * from sorted runs on disk beyond 4M rows), so memory stays bounded whatever the file's size.
  */
 import { Command } from 'commander';
-import { printableJson } from '../../core/printable.ts';
+import type { TableFormat } from '../../io/table-format.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel } from '../cli-model.ts';
-import { summarizeLogLikelihood } from '../log-likelihood-summary.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
+import { LogLikelihoodAccumulator } from '../log-likelihood-accumulator.ts';
+import { streamModelData } from '../model-data-stream.ts';
 import { logDensities } from '../model-space.ts';
-import { readModelData } from '../read-model-data.ts';
-import { describeBackend } from '../../kernels/select.ts';
+import { addFormatOption } from '../table-options.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 import { isSequenceModelFile } from '../../io/sequence-model-file.ts';
 import { evalSequenceModel } from '../sequences/sequence-commands.ts';
 
 interface EvalOptions {
   json?: boolean;
+  format?: TableFormat;
   backend?: string;
 }
 
@@ -26,29 +30,38 @@ export function evalCommand(io: CliIo): Command {
   const command = new Command('eval')
     .description('mean test log-likelihood ± 2 standard errors (original units), bits/dim and row count')
     .argument('<model>', 'model file written by `maflow train`')
-    .argument('<data>', 'test data (.csv or .npy) with the model\'s columns')
+    .argument('<data>', 'test data with the model\'s columns (.csv[.gz], .tsv, .npy, .jsonl, .parquet, .arrow), or - for stdin')
     .option('--json', 'print one JSON object instead of text');
-  return addBackendOption(command).action((modelPath: string, dataPath: string, options: EvalOptions) => {
+  addFormatOption(command);
+  return addBackendOption(command).action(async (modelPath: string, dataPath: string, options: EvalOptions) => {
+    const startedAt = performance.now();
     useBackend(io, options.backend);
     // A sequence model (temporal MAF): log-likelihood per sequence and per step.
     if (isSequenceModelFile(modelPath)) return evalSequenceModel(io, modelPath, dataPath, options);
     const model = loadCliModel(modelPath);
-    const { x, context } = readModelData(dataPath, model);
-    const logProb = logDensities(model, x, context);
-    const summary = summarizeLogLikelihood(logProb, model.flow.features);
-    const tail = model.trainingLogProb === undefined ? undefined : rowsBelow(logProb, model.trainingLogProb.min);
-    if (tail !== undefined && tail.length > 0) {
-      io.stderr.write(`maflow: warning: ${tail.length} of ${summary.rows} rows score below ${model.trainingLogProb!.min.toFixed(2)} ` +
-        `nats, the lowest log-density of any training row (data row${tail.length === 1 ? '' : 's'} ${listRows(tail)}); ` +
+    const data = await streamModelData(dataPath, model, io, options.format);
+    const threshold = model.trainingLogProb?.min;
+    const accumulator = new LogLikelihoodAccumulator(model.flow.features, threshold);
+    let summary;
+    try {
+      for await (const { x, context, firstRow } of data.chunks) accumulator.add(logDensities(model, x, context, firstRow), firstRow);
+      summary = accumulator.summary();
+    } finally {
+      accumulator.dispose();
+    }
+    const tail = threshold === undefined ? undefined : accumulator.below;
+    if (tail !== undefined && tail.count > 0) {
+      io.stderr.write(`maflow: warning: ${tail.count} of ${summary.rows} rows score below ${threshold!.toFixed(2)} ` +
+        `nats, the lowest log-density of any training row (data row${tail.count === 1 ? '' : 's'} ${listRows(tail.first, tail.count)}); ` +
         'they lie outside the training data, and the mean is sensitive to them: compare it with the median\n');
     }
     if (options.json === true) {
-      io.stdout.write(`${printableJson({ model: modelPath, data: dataPath, logLikelihood: summary.mean,
+      const json = { ...runInfo('eval', startedAt), model: modelPath, data: dataPath, logLikelihood: summary.mean,
         twoStandardErrors: summary.twoStandardErrors, bitsPerDimension: summary.bitsPerDimension,
         rows: summary.rows, dimensions: summary.dimensions, median: summary.median, worst: summary.worst,
         worstRow: summary.worstRow + 1,
-        ...(tail === undefined ? {} : { trainingMinimum: model.trainingLogProb!.min, rowsBelowTrainingMinimum: tail.length }),
-        backend: describeBackend() })}\n`);
+        ...(tail === undefined ? {} : { trainingMinimum: threshold, rowsBelowTrainingMinimum: tail.count }) };
+      writeJsonSummary(io, json, { json: true });
       return;
     }
     io.stdout.write(`log-likelihood: ${summary.mean.toFixed(4)} ± ${summary.twoStandardErrors.toFixed(4)} nats ` +
@@ -58,15 +71,8 @@ export function evalCommand(io: CliIo): Command {
   });
 }
 
-/** 0-based indices of the rows with `logProb < threshold`. */
-function rowsBelow(logProb: ArrayLike<number>, threshold: number): number[] {
-  const rows: number[] = [];
-  for (let i = 0; i < logProb.length; i++) if (logProb[i] < threshold) rows.push(i);
-  return rows;
-}
-
-/** `3, 17, 90` (1-based), the first few of a long list followed by `…`. */
-function listRows(rows: readonly number[], shown = 8): string {
-  const head = rows.slice(0, shown).map((r) => String(r + 1)).join(', ');
-  return rows.length > shown ? `${head}, … (${rows.length - shown} more)` : head;
+/** `3, 17, 90` (1-based) for the first rows of `count`, followed by `…` when there are more. */
+function listRows(first: readonly number[], count: number): string {
+  const head = first.map((r) => String(r + 1)).join(', ');
+  return count > first.length ? `${head}, … (${count - first.length} more)` : head;
 }
