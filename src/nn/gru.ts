@@ -1,8 +1,9 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
+import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from './parameter.ts';
 import {
-  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, sigmoid, type PackedSteps,
+  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, type PackedSteps,
   type RecurrentEncoder, type RecurrentEncoderConfig, type RecurrentState, type RecurrentTrainOptions,
   type RecurrentTrainPass, type RecurrentWeights,
 } from './recurrent-encoder.ts';
@@ -24,7 +25,7 @@ export interface GruOptions {
  * A one-layer GRU (Cho et al. 2014), PyTorch's `nn.GRU` cell with its gate order (r, z, n) and tensor layout:
  * `a = W_ih x_t + b_ih`, `b = W_hh h_t + b_hh` (`[batch, 3H]` each), `r = σ(a_r + b_r)`, `z = σ(a_z + b_z)`,
  * `n = tanh(a_n + r ⊙ b_n)`, `h_{t+1} = (1 − z) ⊙ n + z ⊙ h_t`, from `h_0 = 0`. The gate products run on the
- * backend's GEMMs, the nonlinearities fused in one pass per step; `forwardTrain` runs the packed batch and its
+ * backend's GEMMs, the nonlinearities on its activation kernel; `forwardTrain` runs the packed batch and its
  * backward is (optionally truncated) backpropagation through time.
  *
  * @example
@@ -94,18 +95,18 @@ export class Gru implements RecurrentEncoder {
     const H = this.units;
     const G = 3 * H;
     const { weightIh, weightHh, biasIh, biasHh } = this.weights;
+    const k = kernels();
     denseGemm(m, this.inputFeatures, G, x, weightIh.value, biasIh.value, a, false);
     denseGemm(m, H, G, hPrev, weightHh.value, biasHh.value, b, false);
+    for (let row = 0; row < m; row++) for (let c = row * G, end = row * G + 2 * H; c < end; c++) a[c] += b[c];
+    k.activation('sigmoid', m, G, 0, 2 * H, a, a);
+    for (let row = 0; row < m; row++) for (let c = row * G + 2 * H, end = (row + 1) * G; c < end; c++) a[c] += a[c - 2 * H] * b[c];
+    k.activation('tanh', m, G, 2 * H, G, a, a);
     for (let row = 0; row < m; row++) {
       const g0 = row * G;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(a[g0 + j] + b[g0 + j]);
-        const z = sigmoid(a[g0 + H + j] + b[g0 + H + j]);
-        const n = Math.tanh(a[g0 + 2 * H + j] + r * b[g0 + 2 * H + j]);
-        a[g0 + j] = r;
-        a[g0 + H + j] = z;
-        a[g0 + 2 * H + j] = n;
-        hOut[row * H + j] = (1 - z) * n + z * hPrev[row * H + j];
+        const z = a[g0 + H + j];
+        hOut[row * H + j] = (1 - z) * a[g0 + 2 * H + j] + z * hPrev[row * H + j];
       }
     }
   }

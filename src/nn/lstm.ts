@@ -1,8 +1,9 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
+import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from './parameter.ts';
 import {
-  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, sigmoid, type PackedSteps,
+  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, type PackedSteps,
   type RecurrentEncoder, type RecurrentEncoderConfig, type RecurrentState, type RecurrentTrainOptions,
   type RecurrentTrainPass, type RecurrentWeights,
 } from './recurrent-encoder.ts';
@@ -24,7 +25,8 @@ export interface LstmOptions {
  * A one-layer LSTM (Hochreiter & Schmidhuber 1997), PyTorch's `nn.LSTM` cell with its gate order (i, f, g, o) and
  * tensor layout: `a = W_ih x_t + b_ih + W_hh h_t + b_hh` `[batch, 4H]`, `i = σ(a_i)`, `f = σ(a_f)`, `g = tanh(a_g)`,
  * `o = σ(a_o)`, `c_{t+1} = f ⊙ c_t + i ⊙ g`, `h_{t+1} = o ⊙ tanh(c_{t+1})`, from `h_0 = c_0 = 0`. The gate products
- * run on the backend's GEMMs and the gate nonlinearities are fused in one pass per step; `forwardTrain` runs the
+ * run on the backend's GEMMs and the gate nonlinearities on its activation kernel, one call per gate block and step;
+ * `forwardTrain` runs the
  * packed batch (see `PackedSteps`) and its backward is backpropagation through time (optionally truncated).
  *
  * @example
@@ -63,7 +65,8 @@ export class Lstm implements RecurrentEncoder {
   step(batch: number, x: FloatArray, state: RecurrentState): void {
     if (state.c === null) throw new Error('Lstm.step: an LSTM state needs its cell values c');
     const gates = this.scratch.get('step.gates', this.dtype, batch * 4 * this.units);
-    this.cell(batch, x, state.h, state.c, gates, state.h, state.c, this.biasSum());
+    const tanhC = this.scratch.get('step.tanhC', this.dtype, batch * this.units);
+    this.cell(batch, x, state.h, state.c, gates, state.h, state.c, tanhC, this.biasSum());
   }
 
   forwardTrain(layout: PackedSteps, x: FloatArray, options: RecurrentTrainOptions = {}): RecurrentTrainPass {
@@ -76,6 +79,7 @@ export class Lstm implements RecurrentEncoder {
     const hidden = this.scratch.get('train.h', this.dtype, total * H);
     const cell = this.scratch.get('train.c', this.dtype, total * H);
     const gates = this.scratch.get('train.gates', this.dtype, total * G);
+    const tanhC = this.scratch.get('train.tanhC', this.dtype, total * H);
     hidden.fill(0, 0, batchSizes[0] * H);
     cell.fill(0, 0, batchSizes[0] * H);
     const bias = this.biasSum();
@@ -84,40 +88,39 @@ export class Lstm implements RecurrentEncoder {
       const src = offsets[t];
       const dst = offsets[t + 1];
       this.cell(m, x.subarray(src * F, (src + m) * F), hidden.subarray(src * H, (src + m) * H), cell.subarray(src * H, (src + m) * H),
-        gates.subarray(dst * G, (dst + m) * G), hidden.subarray(dst * H, (dst + m) * H), cell.subarray(dst * H, (dst + m) * H), bias);
+        gates.subarray(dst * G, (dst + m) * G), hidden.subarray(dst * H, (dst + m) * H), cell.subarray(dst * H, (dst + m) * H),
+        tanhC.subarray(dst * H, (dst + m) * H), bias);
     }
     return {
       hidden,
-      backward: (dHidden) => this.backward(layout, x, hidden, cell, gates, dHidden, truncation),
+      backward: (dHidden) => this.backward(layout, x, hidden, cell, gates, tanhC, dHidden, truncation),
     };
   }
 
   /**
-   * One step for `m` rows: gates from `x [m, F]` and `hPrev [m, H]`, then the fused cell update into `hOut`, `cOut`
+   * One step for `m` rows: gates from `x [m, F]` and `hPrev [m, H]` on the GEMMs, the gate nonlinearities on the
+   * backend's activation kernel (σ over the i, f and o blocks, tanh over g), then the cell update into `hOut`, `cOut`
    * (which may alias `hPrev`, `cPrev`: the GEMMs have read `hPrev` before anything is written). `gates` keeps the
-   * activated (i, f, g, o) for the backward pass.
+   * activated (i, f, g, o) and `tanhC` the `tanh(c_{t+1})` for the backward pass.
    */
   private cell(m: number, x: FloatArray, hPrev: FloatArray, cPrev: FloatArray, gates: FloatArray, hOut: FloatArray,
-    cOut: FloatArray, bias: FloatArray): void {
+    cOut: FloatArray, tanhC: FloatArray, bias: FloatArray): void {
     const H = this.units;
     const G = 4 * H;
+    const k = kernels();
     denseGemm(m, this.inputFeatures, G, x, this.weights.weightIh.value, bias, gates, false);
     denseGemm(m, H, G, hPrev, this.weights.weightHh.value, null, gates, true);
+    k.activation('sigmoid', m, G, 0, 2 * H, gates, gates);
+    k.activation('tanh', m, G, 2 * H, 3 * H, gates, gates);
+    k.activation('sigmoid', m, G, 3 * H, G, gates, gates);
     for (let r = 0; r < m; r++) {
       const g0 = r * G;
-      for (let j = 0; j < H; j++) {
-        const i = sigmoid(gates[g0 + j]);
-        const f = sigmoid(gates[g0 + H + j]);
-        const g = Math.tanh(gates[g0 + 2 * H + j]);
-        const o = sigmoid(gates[g0 + 3 * H + j]);
-        gates[g0 + j] = i;
-        gates[g0 + H + j] = f;
-        gates[g0 + 2 * H + j] = g;
-        gates[g0 + 3 * H + j] = o;
-        const c = f * cPrev[r * H + j] + i * g;
-        cOut[r * H + j] = c;
-        hOut[r * H + j] = o * Math.tanh(c);
-      }
+      for (let j = 0; j < H; j++) cOut[r * H + j] = gates[g0 + H + j] * cPrev[r * H + j] + gates[g0 + j] * gates[g0 + 2 * H + j];
+    }
+    k.activation('tanh', m, H, 0, H, cOut, tanhC);
+    for (let r = 0; r < m; r++) {
+      const g0 = r * G + 3 * H;
+      for (let j = 0; j < H; j++) hOut[r * H + j] = gates[g0 + j] * tanhC[r * H + j];
     }
   }
 
@@ -130,7 +133,7 @@ export class Lstm implements RecurrentEncoder {
   }
 
   private backward(layout: PackedSteps, x: FloatArray, hidden: FloatArray, cell: FloatArray, gates: FloatArray,
-    dHidden: FloatArray, truncation: number): FloatArray {
+    tanhC: FloatArray, dHidden: FloatArray, truncation: number): FloatArray {
     const { steps, batchSizes, offsets } = layout;
     const H = this.units;
     const F = this.inputFeatures;
@@ -155,7 +158,7 @@ export class Lstm implements RecurrentEncoder {
           const f = gates[g0 + H + j];
           const g = gates[g0 + 2 * H + j];
           const o = gates[g0 + 3 * H + j];
-          const tc = Math.tanh(cell[(dst + r) * H + j]);
+          const tc = tanhC[(dst + r) * H + j];
           const dh = dH[(dst + r) * H + j];
           const dc = dC[(dst + r) * H + j] + dh * o * (1 - tc * tc);
           const d0 = r * G;

@@ -151,8 +151,3 @@ export function denseGemmBackward(rows: number, inDim: number, outDim: number, d
   k.prefixGemmBackwardWeight(rows, inDim, outDim, dY, x, null, w.grad, bias === null ? null : bias.grad, true);
   if (dX !== null) k.prefixGemmBackwardInput(rows, inDim, outDim, dY, w.value, null, dX, true);
 }
-
-/** `1 / (1 + e^−v)`. */
-export function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
-}
