@@ -24,8 +24,8 @@ test('the browser bundle has no Node built-ins and trains a flow in a bare conte
   const code = result.outputFiles[0].text;
   assert.doesNotMatch(code, /require\(["']node:|from ["']node:/, 'the bundle must not import Node built-ins');
 
-  // Only globals every browser has.
-  const sandbox: Record<string, unknown> = { console, performance };
+  // Only globals every browser has (TextEncoder/TextDecoder: protobufjs, behind the ONNX export, makes its UTF-8 codec at load).
+  const sandbox: Record<string, unknown> = { console, performance, TextEncoder, TextDecoder };
   createContext(sandbox);
   runInContext(code, sandbox);
   const script = `
@@ -43,13 +43,15 @@ test('the browser bundle has no Node built-ins and trains a flow in a bare conte
         trained = mean(flow.logProb(data));
       }
       const s = flow.sample(10, { rng: new m.Rng(3) });
-      return { backend: m.kernels().name, initial, trained, rows: s.rows, cols: s.cols, hasFit: Boolean(m.fit) };
+      const onnx = m.exportOnnx(flow, { graph: 'sample' });
+      return { backend: m.kernels().name, initial, trained, rows: s.rows, cols: s.cols, hasFit: Boolean(m.fit), onnxBytes: onnx.length };
     })()`;
-  const out = runInContext(script, sandbox) as { backend: string; initial: number; trained: number; rows: number; cols: number; hasFit: boolean };
+  const out = runInContext(script, sandbox) as { backend: string; initial: number; trained: number; rows: number; cols: number; hasFit: boolean; onnxBytes: number };
   assert.equal(out.backend, 'reference');
   assert.equal(out.rows, 10);
   assert.equal(out.cols, 2);
   assert.ok(Number.isFinite(out.initial));
   assert.ok(out.hasFit, 'fit is part of the browser barrel');
+  assert.ok(out.onnxBytes > 1000, `exportOnnx encodes in the bare context (${out.onnxBytes} bytes)`);
   assert.ok(out.trained > out.initial + 0.3, `training in the browser bundle improved the log-likelihood: ${out.initial} → ${out.trained}`);
 });

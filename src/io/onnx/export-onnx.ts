@@ -2,7 +2,7 @@ import { VERSION } from '../../core/version.ts';
 import type { Distribution } from '../../distributions/distribution.ts';
 import { defaultColumns } from '../model-columns.ts';
 import { logProbPass, samplePass, uniformColumns } from './onnx-distributions.ts';
-import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo } from './onnx-graph.ts';
+import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type Value } from './onnx-graph.ts';
 import type { LogDet } from './onnx-bijectors.ts';
 
 /** Which graph `exportOnnx` writes: the log-density, or a draw from given noise. */
@@ -77,14 +77,16 @@ export function onnxSignature(flow: Distribution, graph: OnnxGraphKind = 'logPro
 
 /**
  * `flow` as an ONNX model (the bytes of a `.onnx` file), for ONNX Runtime in Node, Python and the browser, and the
- * engines that run ONNX at scale. Opset 17, float32, dynamic batch size `n`; the whole model is inside, standardization
- * and context pre-map included, so the graph takes data and context in their own units, like `flow.logProb`.
- * Every flow kind of maflow exports: MAF, IAF, Real NVP, NSF, MADE, MADE MoG, MAF MoG, batch norm (in evaluation mode:
- * the running statistics, whatever the flow's mode), shift, scale, standardization, conditional flows. MADE layers
- * are dense Gemms over the masked weights. The log-density graph of an autoregressive flow is one parallel pass per
+ * engines that run ONNX at scale. Opset 17, float32 inputs and outputs, dynamic batch size `n`; the whole model is
+ * inside — standardization, context pre-map and context encoder included — so the graph takes data and context in
+ * their own units, like `flow.logProb`. Every flow kind of maflow exports: MAF, IAF, Real NVP, NSF, MADE, MADE MoG,
+ * MAF MoG, batch norm (in evaluation mode: the running statistics, whatever the flow's mode), ActNorm, LU mixing,
+ * bounded columns and the elementwise bijectors, shift, scale, conditional flows. MADE layers are dense Gemms over the
+ * masked weights (see `staircaseBlocks`). The log-density graph of an autoregressive flow is one parallel pass per
  * layer (IAF: the sequential one); the sampling graph is parallel for IAF and Real NVP and laid out step by step for
  * MAF, one staircase step per feature (each hidden unit computed once). A flow holding a bijector, transformer or
- * distribution the export does not know is an `UnsupportedOnnxError`. Rows holding ±Infinity get NaN, not −∞.
+ * distribution the export does not know (NAF, UMNN and Bernstein transformers among them) is an
+ * `UnsupportedOnnxError`. Rows holding ±Infinity get NaN, not −∞.
  *
  * @example
  * import { Rng, createMaf, exportOnnx } from 'maflow';
@@ -132,8 +134,6 @@ function total(g: OnnxGraph, logProb: LogDet, like: Value): Value {
   const value = logProb.value ?? g.op('Mul', [g.toCompute(g.op('ReduceSum', [like, g.ints([1])], { keepdims: 0 })), g.scalar(0)]);
   return g.toStorage(logProb.constant === 0 ? value : g.op('Add', [value, g.scalar(logProb.constant)], {}, 'log_prob'));
 }
-
-type Value = string;
 
 function describe(flow: Distribution): string {
   return `${flow.constructor.name} with ${flow.features} features${flow.contextFeatures > 0 ? ` and ${flow.contextFeatures} context features` : ''}`;
