@@ -13,6 +13,7 @@ import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
 import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
 import { printSequencesReport, runSequencesSuite } from './suites/sequences-suite.ts';
+import { printStreamingReport, runStreamingSuite } from './suites/streaming-suite.ts';
 import { printTransformersReport, runTransformersSuite } from './suites/transformers-suite.ts';
 
 const print = (text: string): void => {
@@ -34,6 +35,17 @@ function main(args: BenchArgs): void {
     void runOnnxSuite({ configNames: args.configs, quick: args.quick, rounds: args.rounds, threads: args.threads, backends, log }).then((results) => {
       print('');
       printOnnxReport(results, extra, print);
+      print(`# ${loadLine()} at end`);
+    });
+    return;
+  }
+  if (args.suite === 'streaming') {
+    print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
+    const extra = { machine: machineLine(machine), backend: backends.names, native_isa: backends.addon?.isa() ?? null, quick: args.quick };
+    const rows = args.configs.length === 0 ? undefined : args.configs.map(Number);
+    void runStreamingSuite({ quick: args.quick, rounds: args.rounds, ...(rows === undefined ? {} : { rows }), log }).then((results) => {
+      print('');
+      printStreamingReport(results, extra, print);
       print(`# ${loadLine()} at end`);
     });
     return;

@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -35,6 +35,7 @@ suites:
   onnx    log-prob rows/s of maflow against ONNX Runtime (onnxruntime-node) on the same exported model, paper configs
   sequences  temporal MAF (50 steps × 4 features, LSTM 64, MAF 5×[64, 64]): train ms/step, log-prob sequences/s vs PyTorch
   transformers  NAF, UMNN, Bernstein and spline MAFs against the affine MAF of the same size: train ms/step, log-prob and sample rows/s
+  streaming  maflow logprob streamed vs the whole-file path, CSV and .npy of 1e5..1e7 rows (--configs 100000,…: row counts): rows/s and peak RSS
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)
