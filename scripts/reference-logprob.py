@@ -51,9 +51,11 @@ def read_safetensors(path):
 
 def made_params(tensors, prefix, made, x, c):
     """The MADE's output [n, D*P] (column d*P + p: parameter p of feature d). Masked weights are stored as 0."""
-    act = ACTIVATIONS[made["activation"]]
+    # "activation" is one name, or one per hidden layer when they differ.
+    names = made["activation"] if isinstance(made["activation"], list) else [made["activation"]] * len(made["hiddenUnits"])
     h = x
     for layer in range(len(made["hiddenUnits"])):
+        act = ACTIVATIONS[names[layer]]
         p = f"{prefix}.made.hidden.{layer}"
         a = h @ tensors[f"{p}.weight"].T + tensors[f"{p}.bias"]
         if c is not None:

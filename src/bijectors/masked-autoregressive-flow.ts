@@ -14,6 +14,13 @@ export interface MaskedAutoregressiveFlowOptions extends Omit<MadeOptions, 'para
   logScaleBound?: number;
   /** A transformer other than the default affine one (e.g. a rational-quadratic spline). */
   transformer?: Transformer;
+  /**
+   * A conditioner built by the caller instead of one from these options: a `Made` with its own per-layer widths and
+   * activations, residual connections and dropout (see `MadeOptions`), trained through its own backward pass. Its
+   * `features` must be these options' and its `paramsPerFeature` the transformer's; the network options here are then
+   * not used. @default a `Made` built from these options
+   */
+  made?: Made;
 }
 
 /** The serialised form of a `MaskedAutoregressiveFlow` (`config()`), enough to rebuild it with `createBijector`. */
@@ -61,7 +68,11 @@ export class MaskedAutoregressiveFlow extends Bijector {
     super();
     this.transformer = options.transformer
       ?? new AffineTransformer({ shiftOnly: options.shiftOnly, logScaleBound: options.logScaleBound });
-    this.made = new Made({ ...options, paramsPerFeature: this.transformer.paramsPerFeature });
+    this.made = options.made ?? new Made({ ...options, paramsPerFeature: this.transformer.paramsPerFeature });
+    if (this.made.features !== options.features || this.made.paramsPerFeature !== this.transformer.paramsPerFeature) {
+      throw new RangeError(`MaskedAutoregressiveFlow: the made has ${this.made.features} features and ${this.made.paramsPerFeature} ` +
+        `outputs per feature; expected ${options.features} and the transformer's ${this.transformer.paramsPerFeature}`);
+    }
     this.features = this.made.features;
     this.contextFeatures = this.made.contextFeatures;
     this.dtype = this.made.dtype;
@@ -122,7 +133,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   protected override trainInverse(x: Matrix, context: Matrix | null): TrainPass {
     const n = x.rows;
     const D = this.features;
-    const pass = this.made.forwardTrain(n, x.data, context?.data ?? null);
+    const pass = this.made.forwardTrain(n, x.data, context?.data ?? null, { dropout: this.training });
     const output = this.scratch.matrix('output', n, D, this.dtype);
     const logDet = this.scratch.zeroDoubles('logDet', n);
     this.transformer.inverse(n, D, 0, D, x.data, pass.output, output.data, logDet, false);

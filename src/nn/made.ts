@@ -17,8 +17,14 @@ export interface MadeOptions {
   contextFeatures?: number;
   /** Outputs per feature: 2 for affine (shift, log-scale), 3k for a k-component mixture. @default 2 */
   paramsPerFeature?: number;
-  /** @default 'relu' */
-  activation?: Activation;
+  /** The hidden activation, or one per hidden layer. @default 'relu' */
+  activation?: Activation | readonly Activation[];
+  /**
+   * Dropout probability of the hidden units in training passes that ask for it (`forwardTrain(…, { dropout: true })`,
+   * which a `MaskedAutoregressiveFlow` in training mode does); inverted dropout, so evaluation passes are unchanged.
+   * Its masks are drawn from a generator forked from `rng`. @default 0
+   */
+  dropout?: number;
   /** Residual connections between the hidden layers (needs equal widths). @default false */
   residual?: boolean;
   /** Hidden degree assignment. @default 'sequential' */
@@ -37,7 +43,10 @@ export interface MadeConfig {
   hiddenUnits: number[];
   contextFeatures: number;
   paramsPerFeature: number;
-  activation: Activation;
+  /** The hidden activation, or one per hidden layer when they differ. */
+  activation: Activation | Activation[];
+  /** Present when > 0. */
+  dropout?: number;
   residual: boolean;
   degrees: DegreeMode;
   hiddenDegrees?: number[][];
@@ -48,6 +57,12 @@ export interface MadeTrainPass {
   output: FloatArray;
   /** Accumulates parameter gradients and returns the gradients of the input and the context. */
   backward(dOutput: FloatArray): { dInput: FloatArray; dContext: FloatArray | null };
+}
+
+/** Options of `Made.forwardTrain`. */
+export interface MadeTrainOptions {
+  /** Apply the MADE's dropout to the hidden units (training mode). @default false */
+  dropout?: boolean;
 }
 
 /**
@@ -61,13 +76,35 @@ export interface MadeTrainPass {
  * The whole sequential pass therefore costs about one network evaluation instead of D.
  *
  * Residual mode (all hidden layers of one width and one degree vector): `h_0 = act(L_0 x)`,
- * `h_l = h_{l−1} + act(L_l h_{l−1})`.
+ * `h_l = h_{l−1} + act(L_l h_{l−1})`. Each hidden layer may have its own width and activation, and training passes
+ * that ask for it apply (inverted) dropout to the hidden units.
+ *
+ * A `Made` built this way is a custom conditioner for `MaskedAutoregressiveFlow` (its `made` option; TFP's
+ * `shift_and_log_scale_fn`), trained through its own backward pass:
+ *
+ * @example
+ * import { MaskedAutoregressiveFlow, Made, NeuralAutoregressiveTransformer, Rng, matrix } from 'maflow';
+ * const rng = new Rng(0);
+ * const transformer = new NeuralAutoregressiveTransformer({ hiddenUnits: 4 });
+ * const made = new Made({ features: 3, hiddenUnits: [32, 32, 32], activation: ['relu', 'tanh', 'tanh'], residual: true,
+ *   dropout: 0.1, paramsPerFeature: transformer.paramsPerFeature, rng });
+ * const maf = new MaskedAutoregressiveFlow({ features: 3, rng, made, transformer }).train();
+ * const pass = maf.inverseTrain(matrix([[0.1, -0.5, 2]]));           // dropout on: training mode
+ * const { dInput } = pass.backward(matrix([[1, 0, 0]]), null);      // gradients reach every layer of the made
+ * console.log(dInput.data, made.config().activation); // → Float32Array(3) [ … ] [ 'relu', 'tanh', 'tanh' ]
  */
 export class Made implements Module {
   readonly features: number;
   readonly contextFeatures: number;
   readonly paramsPerFeature: number;
+  /** The first hidden layer's activation. */
   readonly activation: Activation;
+  /** The activation of each hidden layer. */
+  readonly activations: readonly Activation[];
+  /** Dropout probability of the hidden units in training passes (0: none). */
+  readonly dropout: number;
+  /** Draws the dropout masks (null without dropout); replace it to reseed. */
+  dropoutRng: Rng | null;
   readonly residual: boolean;
   readonly degreeMode: DegreeMode;
   readonly dtype: Dtype;
@@ -85,7 +122,14 @@ export class Made implements Module {
     this.features = D;
     this.contextFeatures = options.contextFeatures ?? 0;
     this.paramsPerFeature = options.paramsPerFeature ?? 2;
-    this.activation = options.activation ?? 'relu';
+    const activation = options.activation ?? 'relu';
+    this.activations = typeof activation === 'string' ? hiddenUnits.map(() => activation) : [...activation];
+    if (this.activations.length !== hiddenUnits.length) {
+      throw new RangeError(`Made: expected one activation per hidden layer (${hiddenUnits.length}), got ${this.activations.length}`);
+    }
+    this.activation = this.activations[0];
+    this.dropout = options.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`Made: dropout must be in [0, 1), got ${this.dropout}`);
     this.residual = options.residual ?? false;
     this.degreeMode = options.degrees ?? 'sequential';
     this.dtype = options.dtype ?? 'float32';
@@ -119,6 +163,8 @@ export class Made implements Module {
       contextFeatures: this.contextFeatures, dtype: this.dtype, rng, initScale: options.outputInitScale ?? 0.01,
     });
     this.degreeStarts = this.hiddenDegrees.map((deg) => degreeStarts(deg, D));
+    // Forked last and only with dropout, so that the weights of every other MADE are what the seed always gave.
+    this.dropoutRng = this.dropout > 0 ? rng.fork() : null;
   }
 
   config(): MadeConfig {
@@ -127,7 +173,8 @@ export class Made implements Module {
       hiddenUnits: this.hidden.map((l) => l.outDim),
       contextFeatures: this.contextFeatures,
       paramsPerFeature: this.paramsPerFeature,
-      activation: this.activation,
+      activation: this.activations.every((a) => a === this.activation) ? this.activation : [...this.activations],
+      ...(this.dropout > 0 ? { dropout: this.dropout } : {}),
       residual: this.residual,
       degrees: this.degreeMode,
       ...(this.degreeMode === 'random' ? { hiddenDegrees: this.hiddenDegrees.map((d) => Array.from(d)) } : {}),
@@ -149,17 +196,18 @@ export class Made implements Module {
   /** The parameters for every feature in one parallel pass: `[batch, D·P]` (into `out` when given). */
   forward(batch: number, x: FloatArray, context: FloatArray | null, out?: FloatArray): FloatArray {
     const result = out ?? allocate(this.dtype, batch * this.outputWidth);
-    const top = this.runHidden(batch, x, context, 'eval');
+    const top = this.runHidden(batch, x, context, 'eval', false);
     this.output.forward(batch, top, context, result, 'identity');
     return result;
   }
 
   /** The parallel pass keeping what backward needs. Buffers are reused by the next `forwardTrain` call. */
-  forwardTrain(batch: number, x: FloatArray, context: FloatArray | null): MadeTrainPass {
-    const top = this.runHidden(batch, x, context, 'train');
+  forwardTrain(batch: number, x: FloatArray, context: FloatArray | null, options: MadeTrainOptions = {}): MadeTrainPass {
+    const drop = options.dropout === true && this.dropout > 0;
+    const top = this.runHidden(batch, x, context, 'train', drop);
     const output = this.scratch.get('train.out', this.dtype, batch * this.outputWidth);
     this.output.forward(batch, top, context, output, 'identity');
-    return { output, backward: (dOutput) => this.backward(batch, x, context, output, dOutput) };
+    return { output, backward: (dOutput) => this.backward(batch, x, context, output, dOutput, drop) };
   }
 
   /**
@@ -183,7 +231,7 @@ export class Made implements Module {
         const end = this.degreeStarts[l][d + 1];
         if (start === end) continue;
         const layer = this.hidden[l];
-        layer.accumulateRange(batch, l === 0 ? x : h[l - 1], act[l], this.activation, start, end);
+        layer.accumulateRange(batch, l === 0 ? x : h[l - 1], act[l], this.activations[l], start, end);
         if (this.residual) addColumns(batch, layer.outDim, start, end, l === 0 ? null : h[l - 1], act[l], h[l]);
       }
       this.output.accumulateRange(batch, h[h.length - 1], params, 'identity', d * P, (d + 1) * P);
@@ -230,32 +278,51 @@ export class Made implements Module {
       contextWeight: l.contextWeight?.value ?? null,
     });
     const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => ({
-      ...layer(l), activation: this.activation, degreeStarts: this.degreeStarts[i],
+      ...layer(l), activation: this.activations[i], degreeStarts: this.degreeStarts[i],
     }));
     return { hidden, output: layer(this.output) };
   }
 
-  private runHidden(batch: number, x: FloatArray, context: FloatArray | null, tag: string): FloatArray {
+  /**
+   * The hidden layers: `a_l = act_l(L_l h_{l−1})`, with dropout `a_l ⊙ m_l` (`m_l` ∈ {0, 1/(1 − p)}, kept in
+   * `${tag}.m${l}`, the dropped values in `${tag}.d${l}`), then the residual sum when there is one.
+   */
+  private runHidden(batch: number, x: FloatArray, context: FloatArray | null, tag: string, drop: boolean): FloatArray {
     let input = x;
     this.hidden.forEach((layer, l) => {
       const a = this.scratch.get(`${tag}.a${l}`, this.dtype, batch * layer.outDim);
-      layer.forward(batch, input, context, a, this.activation);
+      layer.forward(batch, input, context, a, this.activations[l]);
+      const out = drop ? this.applyDropout(a, this.scratch.get(`${tag}.m${l}`, this.dtype, a.length), this.scratch.get(`${tag}.d${l}`, this.dtype, a.length)) : a;
       if (this.residual) {
         const h = this.scratch.get(`${tag}.h${l}`, this.dtype, batch * layer.outDim);
-        addColumns(batch, layer.outDim, 0, layer.outDim, l === 0 ? null : input, a, h);
+        addColumns(batch, layer.outDim, 0, layer.outDim, l === 0 ? null : input, out, h);
         input = h;
       } else {
-        input = a;
+        input = out;
       }
     });
     return input;
   }
 
+  /** Draws a fresh inverted-dropout mask into `mask` and writes `a ⊙ mask` into `out`. */
+  private applyDropout(a: FloatArray, mask: FloatArray, out: FloatArray): FloatArray {
+    const rng = this.dropoutRng as Rng;
+    const keep = 1 / (1 - this.dropout);
+    for (let k = 0; k < a.length; k++) {
+      mask[k] = rng.uniform() < this.dropout ? 0 : keep;
+      out[k] = a[k] * mask[k];
+    }
+    return out;
+  }
+
   private backward(batch: number, x: FloatArray, context: FloatArray | null, output: FloatArray,
-    dOutput: FloatArray): { dInput: FloatArray; dContext: FloatArray | null } {
+    dOutput: FloatArray, drop: boolean): { dInput: FloatArray; dContext: FloatArray | null } {
     const L = this.hidden.length;
     const a = (l: number) => this.scratch.get(`train.a${l}`, this.dtype, batch * this.hidden[l].outDim);
-    const h = (l: number) => (this.residual ? this.scratch.get(`train.h${l}`, this.dtype, batch * this.hidden[l].outDim) : a(l));
+    const width = (l: number) => batch * this.hidden[l].outDim;
+    // What layer l passes on: the residual sum, else its (dropped) activations.
+    const h = (l: number) => (this.residual ? this.scratch.get(`train.h${l}`, this.dtype, width(l))
+      : drop ? this.scratch.get(`train.d${l}`, this.dtype, width(l)) : a(l));
     const dContext = context === null ? null : this.scratch.get('train.dContext', this.dtype, batch * this.contextFeatures).fill(0);
     const dOut = this.scratch.get('train.dOut', this.dtype, dOutput.length);
     dOut.set(dOutput);
@@ -270,7 +337,11 @@ export class Made implements Module {
         dA = this.scratch.get('train.dA', this.dtype, dh.length);
         dA.set(dh);
       }
-      layer.backward(batch, input, a(l), dA, this.activation, dInput, context, dContext);
+      if (drop) {
+        const mask = this.scratch.get(`train.m${l}`, this.dtype, width(l));
+        for (let k = 0; k < dA.length; k++) dA[k] *= mask[k];
+      }
+      layer.backward(batch, input, a(l), dA, this.activations[l], dInput, context, dContext);
       // The skip connection h_l = h_{l−1} + … passes dh straight through.
       if (this.residual && l > 0) for (let k = 0; k < dInput.length; k++) dInput[k] += dh[k];
       dh = dInput;

@@ -119,6 +119,11 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'MAF Bernstein (tails included)', make: maf({ transformer: new BernsteinTransformer({ degree: 6, bound: 1.5 }) }), perturb: 0.5 },
   { name: 'MAF Bernstein conditional, degree 1', make: maf({ contextFeatures: 2, transformer: new BernsteinTransformer({ degree: 1 }) }), perturb: 0.5 },
   { name: 'AffineCoupling Bernstein transformer', make: coupling({ transformer: new BernsteinTransformer({ degree: 5, bound: 2 }) }), perturb: 0.5 },
+  { name: 'MAF per-layer activations (custom MADE)', make: maf({ hiddenUnits: [12, 10, 8], activation: ['tanh', 'relu', 'elu'] }) },
+  {
+    name: 'MAF residual, per-layer activations, dropout (evaluation), conditional',
+    make: maf({ hiddenUnits: [10, 10, 10], residual: true, activation: ['elu', 'tanh', 'tanh'], dropout: 0.3, contextFeatures: 2 }),
+  },
 ];
 
 for (const c of bijectorCases) conformance(c);

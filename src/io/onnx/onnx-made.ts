@@ -16,7 +16,7 @@ import { activate, batchSize, constantPart, denseLayer, groupedOutput, layerRows
 export function madeParallel(g: OnnxGraph, made: Made, x: Value, context: Value | null, groups: readonly ParamGroup[]): Value[] {
   let h = x;
   made.hidden.forEach((layer, l) => {
-    const a = denseLayer(g, layer, h, context, made.activation);
+    const a = denseLayer(g, layer, h, context, made.activations[l]);
     h = made.residual && l > 0 ? g.op('Add', [h, a], {}, 'residual') : a;
   });
   return groupedOutput(g, made.output, h, context, made.features, groups);
@@ -47,7 +47,7 @@ export function madeSequential(g: OnnxGraph, made: Made, context: Value | null, 
       }
       const input = l === 0 ? x : sofar[l - 1];
       const available = l === 0 ? d : computed[l - 1];
-      let a = activate(g, blockPreActivation(g, layer, block, input, available, context, rows), made.activation);
+      let a = activate(g, blockPreActivation(g, layer, block, input, available, context, rows), made.activations[l]);
       if (made.residual && l > 0) a = g.op('Add', [previous!, a], {}, 'residual');
       previous = a;
       sofar[l] = sofar[l] === null ? a : g.op('Concat', [sofar[l]!, a], { axis: 1 }, `h${l}`);
