@@ -77,7 +77,7 @@ function main(args: BenchArgs): void {
   }
   if (args.suite === 'sequences') {
     print('');
-    printSequencesReport(runSequencesSuite({ quick: args.quick, threads: args.threads, backends, torch, log }), extra, print);
+    printSequencesReport(runSequencesSuite({ quick: args.quick, rounds: args.rounds, threads: args.threads, backends, torch, log }), extra, print);
   }
   if (args.suite === 'rss' || args.suite === 'all') {
     print('');

@@ -26,6 +26,8 @@ const CONFIG = { steps: 50, features: 4, units: 64, layers: 5, hidden: [64, 64],
 
 export interface SequencesSuiteOptions {
   quick: boolean;
+  /** Interleaved maflow/PyTorch rounds; medians over rounds. @default 3 (quick: 1) */
+  rounds?: number;
   threads: number;
   backends: BenchBackends;
   torch: TorchPeer | null;
@@ -39,6 +41,7 @@ export interface SequencesResult {
   logProbSequencesPerSecond: number;
   finite: boolean;
   torch: { train_step_ms: number; logprob_sequences_per_s: number; params: number } | { error: string } | null;
+  rounds: number;
 }
 
 /** AR(1) sequences `[n, T, F]`, as the PyTorch side draws them. */
@@ -104,20 +107,42 @@ function runTorch(peer: TorchPeer & { ok: true }, options: SequencesSuiteOptions
   return JSON.parse(line) as SequencesResult['torch'];
 }
 
-/** Runs maflow on each backend, then the PyTorch peer. */
+/**
+ * Interleaved rounds (PyTorch, then maflow on each backend), so that both sides see the same machine load; every
+ * figure is the median over rounds of per-round medians.
+ */
 export function runSequencesSuite(options: SequencesSuiteOptions): SequencesResult[] {
   const data = arSequences(options.quick ? 500 : CONFIG.sequences, new Rng(0));
-  const torch = options.torch?.ok === true ? runTorch(options.torch, options) : null;
-  return options.backends.names.map((backend) => {
-    useBackend(backend);
-    options.log(`# sequences: maflow on ${backend}`);
-    const model = createTemporalMaf({
-      features: CONFIG.features, layers: CONFIG.layers, hiddenUnits: CONFIG.hidden, encoder: 'lstm', encoderUnits: CONFIG.units, rng: new Rng(0),
-    });
-    const train = timeTrain(model, data, 3, options.quick ? 5 : 20);
-    const logProbSequencesPerSecond = timeLogProb(model, data, options.quick ? 1 : 3);
-    return { backend, params: parameterCount(model), trainStepMs: train.ms, logProbSequencesPerSecond, finite: train.finite, torch };
-  });
+  const rounds = options.rounds ?? (options.quick ? 1 : 3);
+  const torchRuns: NonNullable<SequencesResult['torch']>[] = [];
+  const ours = new Map<string, { params: number; train: number[]; logProb: number[]; finite: boolean }>();
+  for (let round = 0; round < rounds; round++) {
+    if (options.torch?.ok === true) {
+      options.log(`# sequences: round ${round + 1}/${rounds}: PyTorch`);
+      const run = runTorch(options.torch, options);
+      if (run !== null) torchRuns.push(run);
+    }
+    for (const backend of options.backends.names) {
+      useBackend(backend);
+      options.log(`# sequences: round ${round + 1}/${rounds}: maflow on ${backend}`);
+      const model = createTemporalMaf({
+        features: CONFIG.features, layers: CONFIG.layers, hiddenUnits: CONFIG.hidden, encoder: 'lstm', encoderUnits: CONFIG.units, rng: new Rng(0),
+      });
+      const train = timeTrain(model, data, 3, options.quick ? 5 : 20);
+      const entry = ours.get(backend) ?? { params: parameterCount(model), train: [], logProb: [], finite: true };
+      entry.train.push(train.ms);
+      entry.logProb.push(timeLogProb(model, data, options.quick ? 1 : 3));
+      entry.finite = entry.finite && train.finite;
+      ours.set(backend, entry);
+    }
+  }
+  const good = torchRuns.filter((r): r is Exclude<typeof r, { error: string }> => !('error' in r));
+  const torch: SequencesResult['torch'] = good.length > 0
+    ? { ...good[0], train_step_ms: median(good.map((r) => r.train_step_ms)), logprob_sequences_per_s: median(good.map((r) => r.logprob_sequences_per_s)) }
+    : torchRuns[0] ?? null;
+  return [...ours].map(([backend, e]) => ({
+    backend, params: e.params, trainStepMs: median(e.train), logProbSequencesPerSecond: median(e.logProb), finite: e.finite, torch, rounds,
+  }));
 }
 
 /** The table and one JSON line per backend. */
