@@ -152,6 +152,33 @@ describe('maflow: streamed logprob, eval, sample and diagnose in every format', 
     assert.equal(evaluated.stdout, '', 'eval prints no summary of part of the data');
   });
 
+  it('sample --context reads an N-row context along with its draws, from a file or stdin; one row is broadcast', async () => {
+    const rng = new Rng(8);
+    const rows = Array.from({ length: 400 }, (_, i) => `${rng.normal() + (i % 2)},${rng.normal()},${i % 2}`);
+    writeFileSync(at('cond.csv'), `x1,x2,c\n${rows.join('\n')}\n`);
+    const trained = await runInProcess(['train', at('cond.csv'), '--context-columns', 'c', '--out', at('c.safetensors'), '--layers', '1',
+      '--hidden', '8', '--epochs', '2', '--lr', '1e-2', '--seed', '2']);
+    assert.equal(trained.status, 0, trained.stderr);
+    const contexts = `c\n${Array.from({ length: 70_000 }, (_, i) => i % 2).join('\n')}\n`;
+    writeFileSync(at('contexts.csv'), contexts);
+    const fromFile = await runInProcess(['sample', at('c.safetensors'), '-n', '70000', '--seed', '3', '--context', at('contexts.csv'), '--out', at('cs.npy')]);
+    assert.equal(fromFile.status, 0, fromFile.stderr);
+    const piped = await runWithStdin(['sample', at('c.safetensors'), '-n', '70000', '--seed', '3', '--context', '-', '--out', '-', '--out-format', 'npy'], contexts);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.ok(piped.bytes.equals(readFileSync(at('cs.npy'))), 'the same draws from stdin as from the file');
+    writeFileSync(at('one.csv'), 'c\n1\n');
+    writeFileSync(at('ones.csv'), `c\n${Array(70_000).fill(1).join('\n')}\n`);
+    const broadcast = await runInProcess(['sample', at('c.safetensors'), '-n', '70000', '--seed', '3', '--context', at('one.csv')]);
+    const repeated = await runInProcess(['sample', at('c.safetensors'), '-n', '70000', '--seed', '3', '--context', at('ones.csv')]);
+    assert.equal(broadcast.status, 0, broadcast.stderr);
+    assert.equal(broadcast.stdout, repeated.stdout, 'a one-row context is broadcast');
+    assertUserError(await runInProcess(['sample', at('c.safetensors'), '-n', '70001', '--context', at('contexts.csv'), '--out', at('no.csv')]),
+      /contexts\.csv: expected 1 context row \(broadcast\) or 70001 rows \(one per sample\), got 70000/);
+    assertUserError(await runInProcess(['sample', at('c.safetensors'), '-n', '69999', '--context', at('contexts.csv'), '--out', at('no.csv')]),
+      /or 69999 rows \(one per sample\), got 70000/);
+    assert.ok(!existsSync(at('no.csv')));
+  });
+
   it('diagnose streamed equals the in-memory moments and KS; eval, logprob, sample and diagnose --json share the RunInfo fields', async () => {
     const result = await runInProcess(['diagnose', at('m.safetensors'), at('test.csv'), '--json']);
     assert.equal(result.status, 0, result.stderr);
