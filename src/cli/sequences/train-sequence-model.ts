@@ -141,7 +141,7 @@ export function addSequenceTrainOptions(command: Command): Command {
 }
 
 /** The `train` options that do not apply to a temporal MAF, when given. */
-export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components'] as const;
+export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components', 'plotLoss', 'summary', 'emaDecay'] as const;
 
 /**
  * `train --flow temporal-maf`: guards the files, selects the backend and trains (see `trainSequenceModel`).
