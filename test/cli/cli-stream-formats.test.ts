@@ -179,7 +179,7 @@ describe('maflow: streamed logprob, eval, sample and diagnose in every format', 
     assert.ok(!existsSync(at('no.csv')));
   });
 
-  it('diagnose streamed equals the in-memory moments and KS; eval, logprob, sample and diagnose --json share the RunInfo fields', async () => {
+  it('diagnose streamed equals the in-memory moments and KS; eval, logprob, sample, diagnose and plot --json share the RunInfo fields', async () => {
     const result = await runInProcess(['diagnose', at('m.safetensors'), at('test.csv'), '--json']);
     assert.equal(result.status, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as { command: string; rows: number; dimensions: { mean: number; std: number; skewness: number; excessKurtosis: number; ks: number }[] };
@@ -197,8 +197,9 @@ describe('maflow: streamed logprob, eval, sample and diagnose in every format', 
       JSON.parse((await runInProcess(['eval', at('m.safetensors'), at('test.csv'), '--json'])).stdout),
       JSON.parse((await runInProcess(['logprob', at('m.safetensors'), at('test.csv'), '--out', at('j.csv'), '--json'])).stdout),
       JSON.parse((await runInProcess(['sample', at('m.safetensors'), '-n', '5', '--out', at('j.npy'), '--json', '--seed', '1'])).stdout),
+      JSON.parse((await runInProcess(['plot', at('m.safetensors'), '-n', '50', '--out', at('j.png'), '--json'])).stdout),
     ] as Record<string, unknown>[];
-    assert.deepEqual(runs.map((run) => run.command), ['diagnose', 'eval', 'logprob', 'sample']);
+    assert.deepEqual(runs.map((run) => run.command), ['diagnose', 'eval', 'logprob', 'sample', 'plot']);
     for (const run of runs) {
       assert.deepEqual(Object.keys(run).slice(0, 5), ['command', 'maflowVersion', 'backend', 'cpu', 'wallSeconds']);
     }

@@ -15,6 +15,7 @@ import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { densityGrid, plotRange } from '../density-grid.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { sampleOriginal } from '../model-space.ts';
 import { parseNonNegativeInteger, parsePositiveInteger } from '../parse-list.ts';
 import { readContext, readModelData } from '../read-model-data.ts';
@@ -28,6 +29,7 @@ interface PlotOptions {
   seed: number;
   context?: string;
   columns?: string;
+  json?: boolean;
   backend?: string;
 }
 
@@ -44,8 +46,10 @@ export function plotCommand(io: CliIo): Command {
     .option('-n, --n <count>', 'number of model samples', parsePositiveInteger, 1000)
     .option('--seed <seed>', 'random seed of the samples', parseNonNegativeInteger, 0)
     .option('--context <file>', 'one context row for a conditional model')
-    .option('--columns <list>', `pair plot: the model's columns to draw, names or 0-based indices (default: the first ${DEFAULT_PAIR_COLUMNS})`);
+    .option('--columns <list>', `pair plot: the model's columns to draw, names or 0-based indices (default: the first ${DEFAULT_PAIR_COLUMNS})`)
+    .option('--json', 'print a JSON summary (the file written, its size, the samples drawn) instead of the text line');
   return addBackendOption(command).action(async (modelPath: string, options: PlotOptions) => {
+    const startedAt = performance.now();
     if (!options.out.toLowerCase().endsWith('.png')) throw new UsageError(`--out: expected a .png file name, got "${options.out}"`);
     guardOutputs({
       inputs: [{ label: 'model', path: modelPath }, ...(options.data === undefined ? [] : [{ label: '--data file', path: options.data }]),
@@ -75,6 +79,12 @@ export function plotCommand(io: CliIo): Command {
         + 'choose others with --columns\n');
     }
     writeFileAtomic(options.out, image.png);
+    if (options.json === true) {
+      writeJsonSummary(io, { ...runInfo('plot', startedAt), model: modelPath, data: options.data ?? null, context: options.context ?? null,
+        out: options.out, kind: model.flow.features === 2 ? 'density' : 'pairs', width: image.width, height: image.height,
+        samples: options.n, seed: options.seed }, { json: true });
+      return;
+    }
     io.stdout.write(`wrote ${options.out} (${image.width}×${image.height})\n`);
   });
 }
