@@ -91,6 +91,8 @@ export { BernsteinTransformer } from './bijectors/bernstein-transformer.ts';
 export type { BernsteinTransformerOptions } from './bijectors/bernstein-transformer.ts';
 export { createTransformer } from './bijectors/create-transformer.ts';
 export type { TransformerConfig } from './bijectors/transformer.ts';
+export { CircularSpline } from './bijectors/circular-spline.ts';
+export type { CircularSplineOptions } from './bijectors/circular-spline.ts';
 // @exports:bijectors
 
 // distributions

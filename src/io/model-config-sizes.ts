@@ -146,7 +146,7 @@ export function impliedTensorElements(node: unknown): number {
 
 /**
  * Parameters per feature of a transformer config (affine 2, or 1 shift-only; spline 3·bins − 1; naf 3·K·blocks;
- * umnn 3K + 2; bernstein degree + 1).
+ * umnn 3K + 2; bernstein degree + 1; circular-spline 3·bins).
  */
 function transformerParams(transformer: unknown): number {
   const t = (transformer ?? {}) as Config;
@@ -154,6 +154,7 @@ function transformerParams(transformer: unknown): number {
   if (t.type === 'naf') return 3 * num(t.hiddenUnits, 8) * num(t.blocks, 1);
   if (t.type === 'umnn') return 3 * num(t.hiddenUnits, 8) + 2;
   if (t.type === 'bernstein') return num(t.degree, 8) + 1;
+  if (t.type === 'circular-spline') return 3 * num(t.bins, 8);
   return t.shiftOnly === true ? 1 : 2;
 }
 

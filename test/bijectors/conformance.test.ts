@@ -13,6 +13,7 @@ import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-
 import { NeuralAutoregressiveTransformer } from '../../src/bijectors/neural-autoregressive-transformer.ts';
 import { UmnnTransformer } from '../../src/bijectors/umnn-transformer.ts';
 import { BernsteinTransformer } from '../../src/bijectors/bernstein-transformer.ts';
+import { CircularSpline } from '../../src/bijectors/circular-spline.ts';
 import { ActNorm } from '../../src/bijectors/act-norm.ts';
 import { Bounds } from '../../src/bijectors/bounds.ts';
 import { LuLinear } from '../../src/bijectors/lu-linear.ts';
@@ -43,6 +44,8 @@ const initialized = (actNorm: ActNorm) => {
   actNorm.initialized[0] = 1;
   return actNorm;
 };
+/** Values well inside (−π, π) (every column: the angle columns need it, the others do not mind). */
+const angles = (v: number) => 2.6 * Math.tanh(v / 2);
 /** A point of (0, 1) for every real v. */
 const unit = (v: number) => 1 / (1 + Math.exp(-v));
 /** Bounded, lower-bounded, upper-bounded and unbounded columns. */
@@ -124,6 +127,12 @@ export const bijectorCases: BijectorCase[] = [
     name: 'MAF residual, per-layer activations, dropout (evaluation), conditional',
     make: maf({ hiddenUnits: [10, 10, 10], residual: true, activation: ['elu', 'tanh', 'tanh'], dropout: 0.3, contextFeatures: 2 }),
   },
+  { name: 'MAF circular spline (angle columns 0 and 2)', make: maf({ transformer: new CircularSpline({ circular: [true, false, true, false], bins: 5 }) }), perturb: 0.3, domain: angles },
+  {
+    name: 'MAF circular spline conditional',
+    make: maf({ contextFeatures: 2, transformer: new CircularSpline({ circular: [false, true, true, false], bins: 4 }) }), perturb: 0.3, domain: angles,
+  },
+  { name: 'AffineCoupling circular spline (one flag per transformed feature)', make: coupling({ transformer: new CircularSpline({ circular: [true, false] }) }), perturb: 0.3, domain: angles },
 ];
 
 for (const c of bijectorCases) conformance(c);
