@@ -85,3 +85,17 @@ test('fitSequences: ragged sequences with covariates, a validation set of other 
   assert.throws(() => fitSequences(build(), bad, { context: covariates(60) }), /fitSequences: data sequence 3, step 1, feature 0 \(0-based\): expected a finite number, got Infinity/);
   assert.throws(() => fitSequences(build(), data), /fitSequences: expected context \[60, 1\], got none/);
 });
+
+test('fitSequences: the divergence guard reports a run that explodes and restores the initial parameters; progress events per step', () => {
+  const rng = new Rng(9);
+  const data = sequences(Array.from({ length: 40 }, () => Array.from({ length: 5 }, () => [3 * rng.normal()])));
+  const model = createTemporalMaf({ features: 1, layers: 1, hiddenUnits: [8], encoderUnits: 4, rng: new Rng(10) });
+  const before = model.logProb(data);
+  let steps = 0;
+  const result = fitSequences(model, data, { epochs: 5, batchSize: 8, learningRate: 50, rng: new Rng(11), onStep: () => { steps++; } });
+  assert.equal(result.failed, true);
+  assert.ok(['exploded', 'divergence', 'no-improvement'].includes(result.stoppedBy), result.stoppedBy);
+  assert.match(result.message ?? '', /^fit: /);
+  assert.ok(steps >= 1);
+  assert.deepEqual(model.logProb(data), before, 'the initial parameters are restored');
+});
