@@ -137,6 +137,9 @@ export function transformSpec(kind: Kind, values: TransformOptionValues, given: 
   if ((given.includes('bins') || given.includes('tailBound')) && transformer !== 'spline' && transformer !== 'bernstein') {
     throw new UsageError(`${given.includes('bins') ? '--bins' : '--tail-bound'} applies to --transformer spline or bernstein, not ${transformer}`);
   }
+  if (given.includes('components') && APPLIES.base.includes(kind) && values.base !== 'mog') {
+    throw new UsageError(`--components applies to --flow ${kind} with --base mog (the mixture base)`);
+  }
   if (values.shiftOnly === true && transformer !== 'affine') {
     throw new UsageError(`--shift-only applies to the affine transformer, not --transformer ${transformer}`);
   }
@@ -172,19 +175,20 @@ export interface TransformFactoryOptions {
   shiftOnly?: boolean;
   actNorm?: boolean;
   base?: 'normal' | 'mog';
+  components?: number;
   bounds?: [number, number][];
 }
 
 /**
  * The factory options for a spec's transform fields: the transformer instance for `transformer`, the bounds with
- * ±Infinity ends, the rest as they are.
+ * ±Infinity ends, the mixture size with `base: 'mog'`, the rest as they are.
  *
  * @example
  * import { transformFactoryOptions } from './transform-options.ts';
  * const options = transformFactoryOptions({ transformer: 'bernstein', bins: 6, tailBound: 4, bounds: [[0, null]] });
  * console.log(options.transformer?.config(), options.bounds); // → { type: 'bernstein', degree: 6, bound: 4 } [ [ 0, Infinity ] ]
  */
-export function transformFactoryOptions(spec: TransformSpec): TransformFactoryOptions {
+export function transformFactoryOptions(spec: TransformSpec & { components?: number }): TransformFactoryOptions {
   const transformer = transformerOf(spec);
   return {
     ...(transformer === undefined ? {} : { transformer }),
@@ -193,6 +197,7 @@ export function transformFactoryOptions(spec: TransformSpec): TransformFactoryOp
     ...(spec.shiftOnly === true ? { shiftOnly: true } : {}),
     ...(spec.actNorm === true ? { actNorm: true } : {}),
     ...(spec.base === undefined ? {} : { base: spec.base }),
+    ...(spec.base === 'mog' && spec.components !== undefined ? { components: spec.components } : {}),
     ...(spec.bounds === undefined ? {} : { bounds: factoryBounds(spec.bounds) }),
   };
 }

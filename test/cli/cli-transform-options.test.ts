@@ -62,6 +62,7 @@ test('a value outside --bounds, and options that do not apply, are user errors n
     [['data.csv', '--bins', '4'], /--bins applies to --transformer spline or bernstein, not affine/],
     [['data.csv', '--flow', 'nsf', '--transformer', 'naf'], /--transformer does not apply to --flow nsf/],
     [['data.csv', '--flow', 'made', '--act-norm'], /--act-norm does not apply to --flow made/],
+    [['data.csv', '--components', '4'], /--components applies to --flow maf with --base mog/],
   ];
   for (const [args, pattern] of cases) {
     assertUserError(await runInProcess(['train', ...args.map((a) => (a.endsWith('.csv') ? join(dir, a) : a)), '--out', join(dir, 'x.safetensors')]), pattern);
@@ -78,4 +79,12 @@ test('train --help lists every transform option with its default', async () => {
     'default: no clipping', 'default: none', 'default: off', 'default: shift and scale']) {
     assert.ok(stdout.replace(/\s+/g, ' ').includes(fragment), fragment);
   }
+});
+
+test('--base mog passes --components to the mixture base', async () => {
+  const { transformFactoryOptions } = await import('../../src/cli/transform-options.ts');
+  const { flowFromOptions } = await import('../../src/cli/flow-from-options.ts');
+  assert.deepEqual(transformFactoryOptions({ base: 'mog', components: 4 }), { base: 'mog', components: 4 });
+  const flow = flowFromOptions({ kind: 'maf', features: 2, contextFeatures: 0, layers: 1, hiddenUnits: [4], base: 'mog', components: 4 });
+  assert.equal((flow.config() as { base: { components: number } }).base.components, 4);
 });
