@@ -4,6 +4,7 @@
  * the data's standardization and the covariates' are stored inside the model, with the data layout, so that `eval`,
  * `logprob`, `forecast` read their files the same way.
  */
+import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { printableJson } from '../../core/printable.ts';
 import { Rng } from '../../core/rng.ts';
@@ -11,6 +12,7 @@ import { sequenceLength, type Sequences } from '../../core/sequences.ts';
 import { zeros, type Matrix } from '../../core/matrix.ts';
 import { Standardize } from '../../bijectors/standardize.ts';
 import { createTemporalMaf, ENCODER_KINDS, type EncoderKind } from '../../flows/create-temporal-maf.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { fileCheckpointer } from '../../io/checkpoint-file.ts';
 import { readSequences, type SequenceLayout } from '../../io/read-sequences.ts';
 import { saveSequenceModel } from '../../io/sequence-model-file.ts';
@@ -20,6 +22,7 @@ import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { parsePositiveInteger } from '../parse-list.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
+import { trainingCurve } from '../training-curve.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import { UsageError } from '../usage-error.ts';
 import { useBackend } from '../use-backend.ts';
@@ -44,6 +47,8 @@ export interface SequenceTrainOptions extends SequenceLayoutOptions {
   weightDecay: number;
   patience: number;
   maxTime?: number;
+  /** A PNG of the loss curves (per sequence). */
+  plotLoss?: string;
   json?: boolean;
   seed: number;
   checkpoint?: string;
@@ -53,7 +58,7 @@ export interface SequenceTrainOptions extends SequenceLayoutOptions {
 }
 
 /** Trains and writes the model; returns when it is written (a failed training throws `TrainingFailedError`). */
-export function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean): void {
+export async function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean): Promise<void> {
   const layout = sequenceLayout(options);
   const read = (path: string) => readSequences(path, { ...layout, columns: options.columns, contextColumns: options.contextColumns });
   const train = read(dataPath);
@@ -87,6 +92,10 @@ export function trainSequenceModel(io: CliIo, dataPath: string, options: Sequenc
     });
   } finally {
     progress.stop();
+  }
+  if (options.plotLoss !== undefined && result.history.length > 0) {
+    const plots = await import('../plots/index.ts');
+    writeFileAtomic(options.plotLoss, trainingCurve(plots, result.history, `Training curve of ${basename(options.out)} on ${basename(dataPath)}`).png);
   }
   if (result.failed) throw new TrainingFailedError(`training failed (${result.stoppedBy}): ${result.message ?? ''}; ${options.out} was not written`);
   saveSequenceModel(options.out, model, {
@@ -141,13 +150,14 @@ export function addSequenceTrainOptions(command: Command): Command {
 }
 
 /** The `train` options that do not apply to a temporal MAF, when given. */
-export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components', 'plotLoss', 'summary', 'emaDecay'] as const;
+export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components', 'summary', 'emaDecay'] as const;
 
 /**
  * `train --flow temporal-maf`: guards the files, selects the backend and trains (see `trainSequenceModel`).
  * `given` lists the options given on the command line (by commander's name).
  */
-export function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string }, given: readonly string[]): void {
+export async function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string },
+  given: readonly string[]): Promise<void> {
   const wrong = NOT_FOR_TEMPORAL_MAF.find((name) => given.includes(name));
   if (wrong !== undefined) throw new UsageError(`--${wrong.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --flow temporal-maf`);
   guardOutputs({
@@ -155,8 +165,9 @@ export function runSequenceTraining(io: CliIo, dataPath: string, options: Sequen
       ...(options.validationData === undefined ? [] : [{ label: '--validation-data file', path: options.validationData }]),
       ...(options.resume === undefined ? [] : [{ label: '--resume checkpoint', path: options.resume, replacedBy: '--checkpoint' }])],
     outputs: [{ option: '--out', path: options.out, kind: 'model' },
-      ...(options.checkpoint === undefined ? [] : [{ option: '--checkpoint', path: options.checkpoint }])],
+      ...(options.checkpoint === undefined ? [] : [{ option: '--checkpoint', path: options.checkpoint }]),
+      ...(options.plotLoss === undefined ? [] : [{ option: '--plot-loss', path: options.plotLoss }])],
   });
   useBackend(io, options.backend);
-  trainSequenceModel(io, dataPath, options, given.includes('hidden'));
+  await trainSequenceModel(io, dataPath, options, given.includes('hidden'));
 }
