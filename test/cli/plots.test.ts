@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import { niceTicks } from '../../src/cli/plots/color-bar.ts';
+import { niceTicks } from '../../src/cli/plots/nice-ticks.ts';
 import { composeSvg } from '../../src/cli/plots/compose-svg.ts';
 import { intersects, labelBox, type Label, type Rect } from '../../src/cli/plots/label.ts';
 import { textWidth } from '../../src/cli/plots/text-width.ts';
@@ -242,6 +242,15 @@ describe('pairPlot', () => {
     assertReadableLayout(image, 2);
   });
 
+  it('names the two series as told (two groups of rows instead of samples and data)', () => {
+    const rng = new Rng(7);
+    const image = pairPlot({ samples: gaussianMatrix(rng, 30, 1), data: gaussianMatrix(rng, 20, 1), columns: ['score'],
+      seriesLabels: { samples: 'benign test rows', data: 'malignant rows' } });
+    assertPng(image, 480, 542, 2000); // the default title and this legend need two title rows at 480 pixels
+    assert.deepEqual(labels(image.svg).map((l) => l.text).slice(-2), ['benign test rows', 'malignant rows']);
+    assertReadableLayout(image, 3);
+  });
+
   it('rejects mismatched columns and non-finite samples', () => {
     const samples = { rows: 2, cols: 2, data: [0, 1, 2, Number.POSITIVE_INFINITY] };
     assert.throws(() => pairPlot({ samples, columns: ['a'] }), /samples are \[2, 2\] but 1 column names/);
@@ -358,8 +367,9 @@ describe('doc examples', () => {
 describe('plots barrel', () => {
   it('exports exactly the public surface', () => {
     assert.deepEqual(Object.keys(plots).sort(), [
-      'DENSITY_PLOT_SIZE', 'LOSS_CURVE_PLOT_SIZE', 'QQ_PANEL_SIZE', 'densityPlot', 'encodePng', 'histogram',
-      'lossCurvePlot', 'normalQuantile', 'pairPlot', 'pairPlotSize', 'qqPlot', 'qqPlotSize', 'qqPoints', 'renderPng',
+      'DENSITY_PLOT_SIZE', 'LOSS_CURVE_PLOT_SIZE', 'QQ_PANEL_SIZE', 'SEQUENCE_PATHS_PLOT_SIZE', 'densityPlot', 'encodePng',
+      'fanChartPlot', 'forecastBands', 'histogram', 'lossCurvePlot', 'normalQuantile', 'pairPlot', 'pairPlotSize', 'qqPlot',
+      'qqPlotSize', 'qqPoints', 'renderPng', 'sequencePathsPlot',
     ]);
   });
 });

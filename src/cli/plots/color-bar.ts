@@ -1,5 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import { fitText, type Label } from './label.ts';
+import { niceTicks } from './nice-ticks.ts';
 import { textWidth } from './text-width.ts';
 
 /** Options for {@link colorBar}. */
@@ -25,17 +26,6 @@ export interface ColorBar {
 const BAR = { x: 8, width: 14 } as const;
 const TICK_SIZE = 11;
 const STOPS = 24;
-
-/** About `count` round values (1, 2 or 5 × 10^k apart) inside `[lo, hi]`. */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const rough = (hi - lo) / count;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) ticks.push(Number((k * step).toPrecision(12)));
-  return ticks;
-}
 
 function tickText(value: number): string {
   return value === 0 ? '0' : Math.abs(value) >= 1e-3 && Math.abs(value) < 1e5 ? String(Number(value.toPrecision(4)))

@@ -32,6 +32,7 @@ export interface LegendEntry {
 
 /** Options for {@link composeSvg}. */
 export interface ComposeSvgOptions {
+  /** Width of the panels' area (the figure is wider only when the legend needs it). */
   readonly width: number;
   /** Height of the panels' area: the figure is this plus the title band, which grows when the legend needs a row. */
   readonly height: number;
@@ -52,6 +53,8 @@ export interface ComposedSvg {
 export const TITLE_HEIGHT = 36;
 const TITLE_SIZE = 16;
 const MIN_TITLE_SIZE = 11;
+/** The smallest title size that shares its row with the legend. */
+const SHARED_TITLE_SIZE = 13;
 const LEGEND_SIZE = 13;
 const PANEL_TITLE_SIZE = 12;
 const SIDE = 16;
@@ -79,6 +82,7 @@ export function plotFrame(width: number, height: number,
 const MARKER = 18;
 
 function legendWidth(entries: readonly LegendEntry[]): number {
+  if (entries.length === 0) return 0;
   return entries.reduce((sum, e) => sum + MARKER + textWidth(e.label, LEGEND_SIZE), 0) + 14 * (entries.length - 1);
 }
 
@@ -111,12 +115,14 @@ function titleBand(width: number, title: string | undefined, legend: readonly Le
   const labels: Label[] = [];
   let rows = 1;
   if (title !== undefined) {
-    const oneRow = width - 2 * SIDE - (legendSpace > 0 ? legendSpace + GAP : 0);
+    const full = width - 2 * SIDE;
+    const shared = full - (legendSpace > 0 ? legendSpace + GAP : 0);
+    // Beside the legend only at a readable size; else the legend takes a row of its own.
+    const sharesRow = legendSpace === 0 || textWidth(title, SHARED_TITLE_SIZE) <= shared;
+    if (!sharesRow) rows = 2;
+    const space = sharesRow ? shared : full;
     let size = TITLE_SIZE;
-    while (size > MIN_TITLE_SIZE && textWidth(title, size) > oneRow) size -= 1;
-    const sharesRow = textWidth(title, size) <= oneRow;
-    if (!sharesRow && legendSpace > 0) rows = 2;
-    const space = sharesRow ? oneRow : width - 2 * SIDE;
+    while (size > MIN_TITLE_SIZE && textWidth(title, size) > space) size -= 1;
     labels.push({ text: fitText(title, size, space), x: SIDE, y: 24, fontSize: size, fill: '#222' });
   }
   const legendRow = legend.length === 0 ? undefined : legendLayout(legend, width - SIDE, 22 + (rows - 1) * 26);
@@ -135,7 +141,8 @@ function moved(label: Label, dx: number, dy: number): Label {
  * touches another.
  */
 export function composeSvg(options: ComposeSvgOptions): ComposedSvg {
-  const { width } = options;
+  // A legend wider than the panels widens the figure rather than leave it.
+  const width = Math.max(options.width, Math.ceil(legendWidth(options.legend ?? []) + 2 * SIDE));
   const band = titleBand(width, options.title, options.legend ?? []);
   const height = band.height + options.height;
   const labels = [...band.labels];

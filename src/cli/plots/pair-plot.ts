@@ -22,13 +22,15 @@ export interface PairPlotOptions {
   readonly maxPoints?: number;
   /** Histogram bins on the diagonal. @default 30 */
   readonly bins?: number;
+  /** Legend names of the two series (e.g. two groups of data rows). @default { samples: 'model samples', data: 'data' } */
+  readonly seriesLabels?: { readonly samples: string; readonly data: string };
 }
 
 const PANEL_MARGINS = { marginLeft: 40, marginRight: 8, marginTop: 8, marginBottom: 30 } as const;
 
 /** Side of one (square) panel: larger when there are few dimensions. */
 function cellSize(dims: number): number {
-  return dims <= 3 ? 220 : 150;
+  return dims === 1 ? 480 : dims <= 3 ? 220 : 150;
 }
 
 /** The pixel size of a pair plot with `dims` dimensions (a `dims × dims` grid under the title band). */
@@ -148,8 +150,9 @@ export function pairPlot(options: PairPlotOptions): PlotImage {
       panels.push({ svg, x: col * size, y: row * size, frame });
     }
   }
-  const legend: LegendEntry[] = [{ label: 'model samples', color: COLORS.samples }];
-  if (options.data !== undefined) legend.push({ label: 'data', color: COLORS.data });
+  const names = options.seriesLabels ?? { samples: 'model samples', data: 'data' };
+  const legend: LegendEntry[] = [{ label: names.samples, color: COLORS.samples }];
+  if (options.data !== undefined) legend.push({ label: names.data, color: COLORS.data });
   const defaultTitle = options.data === undefined ? 'Pairwise marginals: model samples'
     : 'Pairwise marginals: model samples vs data';
   const title = options.dimensions === undefined ? cappedTitle(options.title ?? defaultTitle, dims, samples.cols)
