@@ -16,7 +16,7 @@
  * trainer.history.at(-1);          // { epoch, trainLogLik, validationLogLik }
  */
 import {
-  Adam, clipGradNorm, meanLogProb, splitValidation, Standardize, withStandardization, zeroGrad, zeros,
+  Adam, clipGradNorm, decodeModel, encodeModel, meanLogProb, rowSlice, splitValidation, Standardize, withStandardization, zeroGrad, zeros,
   type Distribution, type Matrix, type Rng, type TransformedDistribution,
 } from '../../src/index.ts';
 
@@ -31,6 +31,8 @@ export interface LiveTrainerOptions {
   learningRate?: number;
   /** Global gradient-norm bound. @default 10 */
   clipGradNorm?: number;
+  /** Validation rows evaluated per slice at an epoch's end, so that validating never holds a frame long. @default 100 */
+  validationChunkRows?: number;
   /** The clock, in milliseconds. @default () => performance.now() */
   now?: () => number;
 }
@@ -65,6 +67,10 @@ export class LiveTrainer {
   private order: Int32Array;
   private batchInEpoch = 0;
   private epochLogLikSum = 0;
+  /** Validation rows scored so far at the current epoch's end, and their log-likelihood sum. */
+  private validated = 0;
+  private validationSum = 0;
+  private readonly validationChunkRows: number;
 
   constructor(flow: Distribution, data: Matrix, private readonly options: LiveTrainerOptions) {
     if (data.cols !== flow.features) throw new RangeError(`LiveTrainer: expected data [n, ${flow.features}], got [${data.rows}, ${data.cols}]`);
@@ -81,6 +87,7 @@ export class LiveTrainer {
     this.maxNorm = options.clipGradNorm ?? 10;
     this.now = options.now ?? (() => performance.now());
     this.order = options.rng.permutation(this.train.rows);
+    this.validationChunkRows = options.validationChunkRows ?? 100;
   }
 
   /** Completed epochs. */
@@ -94,15 +101,17 @@ export class LiveTrainer {
   }
 
   /**
-   * Trains until `budgetMs` have passed (at least one step); returns the epochs completed during this call.
+   * Trains until `budgetMs` have passed (at least one unit of work: an optimiser step, or at an epoch's end a chunk of
+   * the validation rows, scored before the next step changes the parameters); returns the epochs completed during
+   * this call.
    * @throws when the loss or the gradient becomes non-finite (the step is not applied).
    */
   run(budgetMs: number): LiveEpoch[] {
     const start = this.now();
     const completed: LiveEpoch[] = [];
     do {
-      this.trainStep();
-      if (this.batchInEpoch === this.stepsPerEpoch) completed.push(this.endEpoch());
+      if (this.batchInEpoch < this.stepsPerEpoch) this.trainStep();
+      else if (this.validateChunk()) completed.push(this.endEpoch());
     } while (this.now() - start < budgetMs);
     this.busyMs += this.now() - start;
     return completed;
@@ -118,6 +127,15 @@ export class LiveTrainer {
   sample(n: number, rng: Rng): Matrix {
     this.flow.train(false);
     return this.flow.sample(n, { rng });
+  }
+
+  /**
+   * A frozen copy of the flow as it is now (parameters and buffers, through the model format's bytes), in evaluation
+   * mode: evaluations spread over several frames (the heatmap, a set of samples) then show one model, not the bands
+   * of several optimiser steps.
+   */
+  snapshot(): Distribution {
+    return decodeModel(encodeModel(this.flow), 'snapshot').flow;
   }
 
   /** The validation rows in original units. */
@@ -150,13 +168,24 @@ export class LiveTrainer {
     this.epochLogLikSum += logLik;
   }
 
-  private endEpoch(): LiveEpoch {
+  /** Scores the next chunk of validation rows; true when all are scored. */
+  private validateChunk(): boolean {
+    const end = Math.min(this.validation.rows, this.validated + this.validationChunkRows);
+    const rows = rowSlice(this.validation, this.validated, end);
     this.flow.train(false);
+    this.validationSum += meanLogProb(this.flow, rows) * rows.rows;
+    this.validated = end;
+    return end === this.validation.rows;
+  }
+
+  private endEpoch(): LiveEpoch {
     const record: LiveEpoch = {
       epoch: this.history.length + 1,
       trainLogLik: this.epochLogLikSum / this.stepsPerEpoch,
-      validationLogLik: meanLogProb(this.flow, this.validation),
+      validationLogLik: this.validationSum / this.validation.rows,
     };
+    this.validated = 0;
+    this.validationSum = 0;
     this.history.push(record);
     this.order = this.options.rng.permutation(this.train.rows);
     this.batchInEpoch = 0;

@@ -1,9 +1,12 @@
 /**
  * The live-training demo page: pick a 2-D dataset, a flow and its size, press Train, and watch the flow's density,
  * its samples and its log-likelihood curve change as it trains — all on maflow's reference (pure TypeScript)
- * backend, in small time slices between animation frames so that the page never freezes.
+ * backend, in small time slices between animation frames so that the page never freezes: each frame spends about
+ * `TRAIN_BUDGET_MS` on optimiser steps, then a few milliseconds on the heatmap and on a set of samples, both
+ * evaluated a chunk at a time on a snapshot of the flow taken when their pass began (so neither shows bands of
+ * different optimiser steps).
  */
-import { Rng, setBackend, type Matrix } from '../../src/index.ts';
+import { Rng, setBackend, type Distribution, type Matrix } from '../../src/index.ts';
 import { drawCurve, drawHeatmap, drawScatter } from './canvas-plots.ts';
 import { densityToRgba } from './color-map.ts';
 import { createDemoFlow, describeDemoFlow, type DemoFlowKind, type DemoFlowSize } from './create-demo-flow.ts';
@@ -11,13 +14,18 @@ import { DEMO_DATASETS, type DemoDataset, type DemoDatasetName } from './demo-da
 import { evaluateGrid, gridPoints } from './density-grid.ts';
 import { LiveTrainer, referenceLogLik } from './live-trainer.ts';
 import { ProgressiveGrid } from './progressive-grid.ts';
+import { ProgressiveSampler } from './progressive-sampler.ts';
 
 const DATA_ROWS = 2000;
 const GRID = 100;
 const SAMPLES = 1500;
-/** Milliseconds of each animation frame given to training and to the heatmap. */
-const TRAIN_BUDGET_MS = 24;
-const GRID_BUDGET_MS = 8;
+/** Milliseconds of each animation frame given to training, to the heatmap and to the samples. */
+const TRAIN_BUDGET_MS = 14;
+const GRID_BUDGET_MS = 5;
+const SAMPLE_BUDGET_MS = 4;
+/** Grid points and samples per evaluation call: small, so that one call fits in its budget. */
+const GRID_CHUNK_ROWS = 200;
+const SAMPLE_CHUNK_ROWS = 150;
 const SAMPLE_EVERY_MS = 600;
 
 interface Session {
@@ -26,6 +34,11 @@ interface Session {
   data: Matrix;
   reference: number;
   grid: ProgressiveGrid;
+  /** The flow frozen when the current heatmap pass began. */
+  gridFlow: Distribution | null;
+  sampler: ProgressiveSampler;
+  /** The flow frozen when the current set of samples began. */
+  sampleFlow: Distribution | null;
   sampleRng: Rng;
   lastSampleAt: number;
   firstValidation: number;
@@ -54,6 +67,8 @@ const ui = {
   trainLogLik: element('stat-train'),
   validationLogLik: element('stat-validation'),
   reference: element('stat-reference'),
+  referenceRow: element('stat-reference-row'),
+  referenceKey: element('key-reference'),
   speed: element('stat-speed'),
   status: element('status'),
 };
@@ -83,23 +98,47 @@ function newSession(): Session {
   const created: Session = {
     dataset, trainer, data: generated.data,
     reference: referenceLogLik(generated.logProb, trainer.validationData()),
-    grid: new ProgressiveGrid(points), sampleRng: new Rng(seed + 3), lastSampleAt: 0,
-    firstValidation: NaN,
+    grid: new ProgressiveGrid(points, { chunkRows: GRID_CHUNK_ROWS }), gridFlow: null,
+    sampler: new ProgressiveSampler(SAMPLES, { chunkRows: SAMPLE_CHUNK_ROWS }), sampleFlow: null,
+    sampleRng: new Rng(seed + 3), lastSampleAt: 0, firstValidation: NaN,
   };
-  drawScatter(ui.dataCanvas, created.data, dataset.view, { color: '#1c7ed6', background: '#ffffff' });
-  drawDensity(evaluateGrid(points, (m) => trainer.logDensity(m)));
-  drawSamples(created);
+  // Legend entries and statistics only for what is drawn: the exact density's line exists only when it is known.
+  const exact = Number.isFinite(created.reference);
+  ui.referenceKey.hidden = !exact;
+  ui.referenceRow.hidden = !exact;
+  drawScatter(ui.dataCanvas, created.data, dataset.view, { color: '#1c7ed6' });
+  drawDensity(created, evaluateGrid(points, (m) => trainer.logDensity(m)));
+  drawSamples(created, trainer.sample(SAMPLES, created.sampleRng));
   return created;
 }
 
-function drawDensity(logDensity: Float64Array): void {
+function drawDensity(s: Session, logDensity: Float64Array): void {
   densityToRgba(logDensity, rgba);
-  drawHeatmap(ui.densityCanvas, rgba, GRID, GRID);
+  drawHeatmap(ui.densityCanvas, rgba, GRID, GRID, s.dataset.view);
 }
 
-function drawSamples(s: Session): void {
-  drawScatter(ui.samplesCanvas, s.trainer.sample(SAMPLES, s.sampleRng), s.dataset.view, { color: '#e8590c', background: '#ffffff' });
+function drawSamples(s: Session, samples: Matrix): void {
+  drawScatter(ui.samplesCanvas, samples, s.dataset.view, { color: '#e8590c' });
   s.lastSampleAt = performance.now();
+}
+
+/** One frame's share of the heatmap and of the samples, each on the snapshot its pass began with. */
+function advanceViews(s: Session): void {
+  s.gridFlow ??= s.trainer.snapshot();
+  const gridFlow = s.gridFlow;
+  const done = s.grid.advance((m) => gridFlow.logProb(m), GRID_BUDGET_MS);
+  if (done !== null) {
+    drawDensity(s, done);
+    s.gridFlow = null;
+  }
+  if (!s.sampler.busy && performance.now() - s.lastSampleAt < SAMPLE_EVERY_MS) return;
+  s.sampleFlow ??= s.trainer.snapshot();
+  const sampleFlow = s.sampleFlow;
+  const samples = s.sampler.advance((n) => sampleFlow.sample(n, { rng: s.sampleRng }), SAMPLE_BUDGET_MS);
+  if (samples !== null) {
+    drawSamples(s, samples);
+    s.sampleFlow = null;
+  }
 }
 
 function showStats(s: Session): void {
@@ -133,9 +172,7 @@ async function train(): Promise<void> {
     try {
       const epochs = s.trainer.run(TRAIN_BUDGET_MS);
       if (epochs.length > 0 && Number.isNaN(s.firstValidation)) s.firstValidation = epochs[0].validationLogLik;
-      const done = s.grid.advance((m) => s.trainer.logDensity(m), GRID_BUDGET_MS);
-      if (done !== null) drawDensity(done);
-      if (performance.now() - s.lastSampleAt > SAMPLE_EVERY_MS) drawSamples(s);
+      advanceViews(s);
       if (epochs.length > 0) showStats(s);
       else ui.speed.textContent = Math.round(s.trainer.rowsPerSecond).toLocaleString();
     } catch (error) {

@@ -15,7 +15,10 @@ import { curveRange } from '../../demo/browser/curve-range.ts';
 import { DEMO_DATASETS } from '../../demo/browser/demo-datasets.ts';
 import { evaluateGrid, gridPoints } from '../../demo/browser/density-grid.ts';
 import { LiveTrainer, referenceLogLik } from '../../demo/browser/live-trainer.ts';
+import { axisTicks, plotRect, toCanvas } from '../../demo/browser/canvas-plots.ts';
 import { ProgressiveGrid } from '../../demo/browser/progressive-grid.ts';
+import { ProgressiveSampler } from '../../demo/browser/progressive-sampler.ts';
+import { meanLogProb } from '../../src/index.ts';
 
 /** A clock that advances `tick` ms per reading, so that time-budgeted loops run a known number of times. */
 function fakeClock(tick: number): () => number {
@@ -33,7 +36,8 @@ test('the demo script bundles for the browser without Node built-ins, and index.
   const html = readFileSync(resolve(DEMO_DIR, 'index.html'), 'utf8');
   assert.match(html, new RegExp(`<script type="module" src="\\./${DEMO_BUNDLE_NAME.replace('.', '\\.')}">`));
   for (const id of ['dataset', 'flow', 'size', 'seed', 'train', 'reset', 'data-canvas', 'density-canvas', 'samples-canvas',
-    'curve-canvas', 'stat-epoch', 'stat-validation', 'stat-speed', 'status']) {
+    'curve-canvas', 'stat-epoch', 'stat-validation', 'stat-speed', 'status', 'stat-reference', 'stat-reference-row',
+    'key-reference']) {
     assert.match(html, new RegExp(`id="${id}"`), `index.html has #${id}, which main.ts looks up`);
   }
 });
@@ -137,4 +141,65 @@ test('createDemoFlow builds every kind and size the page offers, and rejects unk
     }
   }
   assert.throws(() => createDemoFlow({ kind: 'glow' as 'maf', size: 'small', rng: new Rng(0) }), /unknown kind 'glow'/);
+});
+
+test('the snapshot is a frozen copy: training on does not change what a heatmap pass or a set of samples shows', () => {
+  const generated = DEMO_DATASETS.moons.generate(400, new Rng(0));
+  const trainer = new LiveTrainer(createDemoFlow({ kind: 'maf', size: 'small', rng: new Rng(1) }), generated.data,
+    { rng: new Rng(2), batchSize: 50, now: fakeClock(1) });
+  trainer.run(5);
+  const points = gridPoints(DEMO_DATASETS.moons.view, 6, 5);
+  const snapshot = trainer.snapshot();
+  const atSnapshot = trainer.logDensity(points);
+  assert.deepEqual(snapshot.logProb(points), atSnapshot, 'the snapshot evaluates as the flow did when it was taken');
+  trainer.run(10);
+  assert.deepEqual(snapshot.logProb(points), atSnapshot, 'unchanged by later optimiser steps');
+  assert.notDeepEqual(trainer.logDensity(points), atSnapshot, 'while the live flow moved on');
+});
+
+test('LiveTrainer scores the validation rows in slices between steps, to the same mean as one call', () => {
+  const generated = DEMO_DATASETS.ring.generate(500, new Rng(0));
+  const trainer = new LiveTrainer(createDemoFlow({ kind: 'maf', size: 'small', rng: new Rng(1) }), generated.data,
+    { rng: new Rng(2), batchSize: 50, validationChunkRows: 30, now: fakeClock(1) });
+  assert.equal(trainer.validation.rows, 100);
+  let calls = 0;
+  let epochs: ReturnType<LiveTrainer['run']> = [];
+  while (epochs.length === 0) {
+    epochs = trainer.run(1); // one unit of work per call: a step or a validation chunk
+    calls++;
+  }
+  assert.equal(calls, 8 + 4, 'an epoch is ⌊400 / 50⌋ = 8 steps, then ⌈100 / 30⌉ = 4 validation chunks');
+  // No step has run since: the flow still has the parameters the chunks were scored with.
+  assert.ok(Math.abs(epochs[0].validationLogLik - meanLogProb(trainer.flow, trainer.validation)) < 1e-9);
+  assert.equal(trainer.step, 8);
+});
+
+test('ProgressiveSampler draws a set in chunks within its budget and returns it whole', () => {
+  let drawn = 0;
+  const sample = (n: number) => {
+    const data = Float64Array.from({ length: 2 * n }, (_, k) => drawn + Math.floor(k / 2));
+    drawn += n;
+    return { rows: n, cols: 2, data };
+  };
+  const sampler = new ProgressiveSampler(10, { chunkRows: 3, now: fakeClock(1) });
+  assert.equal(sampler.advance(sample, 2), null, 'two chunks of 3 in the first call');
+  assert.ok(sampler.busy);
+  const done = sampler.advance(sample, 2);
+  assert.ok(done !== null && done.rows === 10);
+  assert.deepEqual(Array.from(done.data.filter((_, k) => k % 2 === 0)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.ok(!sampler.busy, 'the next call starts a new set');
+  assert.throws(() => new ProgressiveSampler(4).advance(() => ({ rows: 1, cols: 2, data: new Float64Array(2) }), 1),
+    /expected 4 samples from sample, got 1/);
+});
+
+test('panel axes: the view maps onto the plot area inside the margins, with round ticks inside it', () => {
+  const rect = plotRect(300, 300);
+  const view = DEMO_DATASETS.figure1.view; // x [-4, 12], y [-7, 7]
+  assert.deepEqual(toCanvas(rect, view, -4, 7), [rect.x, rect.y], 'top-left corner');
+  assert.deepEqual(toCanvas(rect, view, 12, -7), [rect.x + rect.width, rect.y + rect.height], 'bottom-right corner');
+  const ticks = axisTicks(rect, view);
+  assert.ok(ticks.x.length >= 3 && ticks.y.length >= 3, `${ticks.x.length} x and ${ticks.y.length} y ticks`);
+  for (const t of ticks.x) assert.ok(t.at >= rect.x && t.at <= rect.x + rect.width && /^-?\d+$/.test(t.label), JSON.stringify(t));
+  for (const t of ticks.y) assert.ok(t.at >= rect.y && t.at <= rect.y + rect.height, JSON.stringify(t));
+  assert.ok(ticks.y.some((t) => t.label === '0'), 'y = 0 is a tick');
 });
