@@ -99,13 +99,6 @@ export async function openByteReader(path: string, stdin?: AsyncIterable<Uint8Ar
   return new ByteReader(gunzip, file, true);
 }
 
-/** Reads everything of `reader` into one array (small inputs only). */
-export async function readAllBytes(reader: ByteReader): Promise<Uint8Array> {
-  const blocks: Uint8Array[] = [];
-  for await (const block of reader) blocks.push(block);
-  return concatBytes(blocks);
-}
-
 function concatBytes(blocks: readonly Uint8Array[]): Uint8Array {
   if (blocks.length === 1) return blocks[0];
   const out = new Uint8Array(blocks.reduce((sum, block) => sum + block.length, 0));

@@ -16,7 +16,7 @@ import { formatNumber } from './format-number.ts';
 import { CsvChunkWriter, NpyChunkWriter } from './matrix-writer.ts';
 import { encodeNpyHeader } from './npy.ts';
 import { writeParquetRowGroups } from './parquet-rows.ts';
-import { STDIO_PATH, TABLE_FORMATS, tableFormatOf, type TableFormat } from './table-format.ts';
+import { STDIO_PATH, TABLE_FILE_EXTENSIONS, tableFormatOf, type TableFormat } from './table-format.ts';
 
 /** Where a table's bytes go: a process stream (standard output) or a test buffer. */
 export interface ByteSink {
@@ -57,8 +57,7 @@ export function outputFormatOf(path: string, format?: TableFormat): TableFormat 
   if (named.gzip) throw new DataError('gzip output is not supported; write to - and pipe through gzip', { file: path });
   if (named.format !== undefined) return named.format;
   if (path === STDIO_PATH) return 'csv';
-  throw new DataError(`cannot tell the format from the name; use an extension (${TABLE_FORMATS.map((f) => `.${f === 'arrow' ? 'arrow' : f}`).join(', ')}) ` +
-    'or --out-format', { file: path });
+  throw new DataError(`cannot tell the format from the name; use an extension (${TABLE_FILE_EXTENSIONS.join(', ')}) or --out-format`, { file: path });
 }
 
 /**
