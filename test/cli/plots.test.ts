@@ -186,6 +186,12 @@ describe('densityPlot', () => {
     assertReadableLayout(image, 6);
   });
 
+  it('titles its panels as told', () => {
+    const image = densityPlot({ grid: gaussianGrid(9, 7), panelTitles: ['exact posterior', 'samples of q'] });
+    const text = labels(image.svg).map((l) => l.text);
+    assert.ok(text.includes('exact posterior') && text.includes('samples of q'), text.join(' | '));
+  });
+
   it('embeds the raster as a PNG of one pixel per grid point', () => {
     const image = densityPlot({ grid: gaussianGrid(17, 11) });
     const href = /href="data:image\/png;base64,([^"]+)"/.exec(image.svg);
@@ -249,6 +255,14 @@ describe('pairPlot', () => {
     assertPng(image, 480, 542, 2000); // the default title and this legend need two title rows at 480 pixels
     assert.deepEqual(labels(image.svg).map((l) => l.text).slice(-2), ['benign test rows', 'malignant rows']);
     assertReadableLayout(image, 3);
+  });
+
+  it('writes thousands compactly on its small panels (1.5k, not 1,500), so tick labels do not run into each other', () => {
+    const rng = new Rng(8);
+    const samples = { rows: 200, cols: 2, data: Float64Array.from({ length: 400 }, () => 1000 + 400 * rng.normal()) };
+    const image = pairPlot({ samples, columns: ['a', 'b'] });
+    assert.match(image.svg, />1(\.\d)?k</);
+    assert.doesNotMatch(image.svg, />\d,\d{3}</);
   });
 
   it('rejects mismatched columns and non-finite samples', () => {

@@ -27,6 +27,8 @@ export interface DensityPlotOptions {
   readonly labels?: readonly [string, string];
   /** Points per series beyond which every k-th row is drawn. @default 5000 */
   readonly maxPoints?: number;
+  /** Titles of the two panels. @default ['density p(x) with contours', 'model samples' (or '… vs data')] */
+  readonly panelTitles?: readonly [string, string];
 }
 
 /** Pixel size of every density figure (with a one-row title band). */
@@ -157,10 +159,10 @@ export function densityPlot(options: DensityPlotOptions): PlotImage {
     legend,
     panels: [
       { svg: heatmapPanel(values, max, extent, labels), x: 0, y: 0, width: PANEL_WIDTH, frame: FRAME,
-        title: 'density p(x) with contours' },
+        title: options.panelTitles?.[0] ?? 'density p(x) with contours' },
       { svg: bar.svg, labels: bar.labels, x: PANEL_WIDTH, y: 0 },
       { svg: scatterPanel(options, extent, labels), x: PANEL_WIDTH + COLOR_BAR_WIDTH, y: 0, width: PANEL_WIDTH,
-        frame: FRAME, title: options.data === undefined ? 'model samples' : 'model samples vs data' },
+        frame: FRAME, title: options.panelTitles?.[1] ?? (options.data === undefined ? 'model samples' : 'model samples vs data') },
     ],
   });
   return { png: renderPng(composed.svg, { width: composed.width }), ...composed };

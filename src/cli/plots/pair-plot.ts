@@ -28,6 +28,14 @@ export interface PairPlotOptions {
 
 const PANEL_MARGINS = { marginLeft: 40, marginRight: 8, marginTop: 8, marginBottom: 30 } as const;
 
+/** A tick label short enough for a small panel: thousands and millions as k and M (1,500 → 1.5k). */
+function compactTick(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (magnitude >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
+  return String(Number(value.toPrecision(4)));
+}
+
 /** Side of one (square) panel: larger when there are few dimensions. */
 function cellSize(dims: number): number {
   return dims === 1 ? 480 : dims <= 3 ? 220 : 150;
@@ -84,7 +92,7 @@ function diagonalPanel(cols: Columns, d: number, size: number, bins: number, nam
   const top = 1.3 * Math.max(...sampleBars.map((b) => b.density), ...dataBars.map((b) => b.density));
   return plotSvg({
     width: size, height: size, ...PANEL_MARGINS,
-    x: { domain: cols.domains[d], ticks: 3, label: null },
+    x: { domain: cols.domains[d], ticks: 3, label: null, tickFormat: compactTick },
     y: { domain: [0, top > 0 ? top : 1], axis: null },
     marks: [
       Plot.rectY(sampleBars, { x1: 'x1', x2: 'x2', y: 'density', fill: COLORS.samples, fillOpacity: 0.55 }),
@@ -103,8 +111,8 @@ function scatterPanel(cols: Columns, row: number, col: number, size: number, max
   };
   return plotSvg({
     width: size, height: size, ...PANEL_MARGINS,
-    x: { domain: cols.domains[col], ticks: 3, label: null },
-    y: { domain: cols.domains[row], ticks: 3, label: null, axis: col === 0 ? 'left' : null },
+    x: { domain: cols.domains[col], ticks: 3, label: null, tickFormat: compactTick },
+    y: { domain: cols.domains[row], ticks: 3, label: null, axis: col === 0 ? 'left' : null, tickFormat: compactTick },
     marks: [
       dots(cols.samples, COLORS.samples, 0.5),
       dots(cols.data, COLORS.data, 0.35),
