@@ -13,7 +13,7 @@ test('MlpEncoder: backward matches finite differences (parameters and input)', (
     const batch = 4;
     const c = rng.fillNormal(new Float64Array(batch * 3));
     const weights = rng.fillNormal(new Float64Array(batch * 5));
-    const loss = () => encoder.forward(batch, c).reduce((s, e, k) => s + weights[k] * e * e, 0);
+    const loss = () => Array.from(encoder.forward(batch, c)).reduce((s, e, k) => s + weights[k] * e * e, 0);
     const dC = new Float64Array(c.length);
     const analytic = () => {
       zeroGrad(encoder);
