@@ -21,8 +21,8 @@ export interface MadeNetworkOptions {
   hiddenUnits?: readonly number[];
   /** Width of the conditioning input (0 = unconditional). @default 0 */
   contextFeatures?: number;
-  /** @default 'relu' */
-  activation?: Activation;
+  /** The hidden activation, or one per hidden layer. @default 'relu' */
+  activation?: Activation | readonly Activation[];
   /** Residual connections between the hidden layers of each MADE (equal widths). @default false */
   residual?: boolean;
   /** Hidden degrees of each MADE. @default 'sequential' */
@@ -60,7 +60,7 @@ export interface ResolvedMadeNetworkOptions {
   features: number;
   hiddenUnits: readonly number[];
   contextFeatures: number | undefined;
-  activation: Activation | undefined;
+  activation: Activation | readonly Activation[] | undefined;
   residual: boolean | undefined;
   degrees: DegreeMode | undefined;
 }

@@ -88,6 +88,8 @@ describe('scripts/reference-logprob.py reproduces maflow\'s log-densities from t
     { name: 'standardized conditional MAF (data Standardize and context pre-map)', context: true,
       make: (rng, x, c) => withStandardization(createMaf({ features: 3, layers: 2, hiddenUnits: [8, 8], contextFeatures: 2, rng }),
         { data: Standardize.fit(x), context: Standardize.fit(c) }) },
+    { name: 'MAF with one activation per hidden layer (tanh, elu, relu)', context: false,
+      make: (rng) => createMaf({ features: 3, layers: 2, hiddenUnits: [8, 7, 6], activation: ['tanh', 'elu', 'relu'], rng }) },
     { name: 'shift-only MAF', context: false,
       make: (rng) => createMaf({ features: 3, layers: 2, hiddenUnits: [6], shiftOnly: true, rng }) },
     { name: 'MAF with an unbounded log-scale (logScaleBound null in the config), residual elu MADEs', context: false,
