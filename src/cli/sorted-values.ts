@@ -2,7 +2,8 @@
  * Float64 values collected a chunk at a time and read back in ascending order, in bounded memory and exactly: up to
  * `memoryValues` are kept and sorted in memory; beyond that each full buffer is sorted and written to a temporary
  * file (a run), and reading back merges the runs (a k-way merge over a binary heap, each run read in blocks).
- * 10⁸ values take 800 MB of temporary disk and a 32 MB buffer, not 800 MB of memory; the median and the
+ * 10⁸ values take 800 MB of temporary disk and a 32 MB buffer, not 800 MB of memory (the runs' read blocks share
+ * 16 MB; every 128 runs are merged into one, so a merge opens at most 129 files); the median and the
  * Kolmogorov–Smirnov statistic computed from them are the exact ones, not approximations.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -17,8 +18,14 @@ export interface SortedValuesOptions {
   directory?: string;
 }
 
-/** Values read back per run and per block while merging. */
+/** Values read back per run and per block while merging, at most (fewer when many runs share `MERGE_VALUES`). */
 const MERGE_BLOCK = 65536;
+
+/** Values buffered in all the runs' read blocks of one merge together (16 MB). */
+const MERGE_VALUES = 1 << 21;
+
+/** Runs kept before they are merged into one (bounds the files open during a merge). */
+const MAX_RUNS = 128;
 
 /**
  * Collects values (`add`), then visits them in ascending order (`forEachAscending`); `dispose` removes the runs.
@@ -39,6 +46,8 @@ export class SortedValues {
   private filled = 0;
   private readonly runs: { path: string; length: number }[] = [];
   private dir: string | undefined;
+  /** Run files written so far (names them). */
+  private files = 0;
   /** Values added so far. */
   count = 0;
 
@@ -77,7 +86,8 @@ export class SortedValues {
       for (let i = 0; i < memory.length; i++) if (visit(memory[i], i) === false) return;
       return;
     }
-    const heap = new MergeHeap([...this.runs.map((run) => runReader(run.path, run.length)), arrayReader(memory)]);
+    const block = mergeBlock(this.runs.length);
+    const heap = new MergeHeap([...this.runs.map((run) => runReader(run.path, run.length, block)), arrayReader(memory)]);
     try {
       for (let rank = 0; heap.size > 0; rank++) if (visit(heap.pop(), rank) === false) return;
     } finally {
@@ -106,7 +116,7 @@ export class SortedValues {
   private spill(): void {
     this.dir ??= mkdtempSync(join(this.options.directory ?? tmpdir(), 'maflow-sort-'));
     const sorted = this.buffer.subarray(0, this.filled).sort();
-    const path = join(this.dir, `run-${this.runs.length}.f64`);
+    const path = join(this.dir, `run-${this.files++}.f64`);
     const fd = openSync(path, 'w');
     try {
       writeSync(fd, new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength));
@@ -115,6 +125,33 @@ export class SortedValues {
     }
     this.runs.push({ path, length: this.filled });
     this.filled = 0;
+    if (this.runs.length >= MAX_RUNS) this.compact();
+  }
+
+  /** Merges every run into one, so that a merge never opens more than `MAX_RUNS` files. */
+  private compact(): void {
+    const path = join(this.dir!, `run-${this.files++}.f64`);
+    const length = this.runs.reduce((sum, run) => sum + run.length, 0);
+    const block = mergeBlock(this.runs.length);
+    const heap = new MergeHeap(this.runs.map((run) => runReader(run.path, run.length, block)));
+    const out = new Float64Array(MERGE_BLOCK);
+    const fd = openSync(path, 'w');
+    try {
+      let n = 0;
+      while (heap.size > 0) {
+        out[n++] = heap.pop();
+        if (n === out.length || heap.size === 0) {
+          writeSync(fd, new Uint8Array(out.buffer, 0, n * 8));
+          n = 0;
+        }
+      }
+    } finally {
+      closeSync(fd);
+      heap.close();
+    }
+    for (const run of this.runs) rmSync(run.path, { force: true });
+    this.runs.length = 0;
+    this.runs.push({ path, length });
   }
 }
 
@@ -140,9 +177,14 @@ function arrayReader(values: Float64Array): Source {
   };
 }
 
-function runReader(path: string, length: number): Source {
+/** Values per read block when `runs` runs are merged together. */
+function mergeBlock(runs: number): number {
+  return Math.max(1024, Math.min(MERGE_BLOCK, Math.floor(MERGE_VALUES / Math.max(1, runs))));
+}
+
+function runReader(path: string, length: number, blockValues: number): Source {
   const fd = openSync(path, 'r');
-  const block = new Float64Array(Math.min(MERGE_BLOCK, length));
+  const block = new Float64Array(Math.min(blockValues, length));
   let start = 0;
   let end = 0;
   let i = 0;
