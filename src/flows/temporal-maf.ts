@@ -2,6 +2,7 @@ import { checkShape, dtypeOf, rowSlice, zeros, type Dtype, type FloatArray, type
 import { Rng } from '../core/rng.ts';
 import { checkSequences, checkSequenceValues, type Sequences } from '../core/sequences.ts';
 import { checkFinite } from '../core/check-finite.ts';
+import { collectBuffers } from '../bijectors/collect-buffers.ts';
 import { Standardize, type StandardizeConfig } from '../bijectors/standardize.ts';
 import { createDistribution } from '../distributions/create-distribution.ts';
 import { broadcastRows, type Distribution, type DistributionConfig } from '../distributions/distribution.ts';
@@ -123,6 +124,8 @@ export class TemporalMaf extends Trainable {
         `(${encoder.units} encoder units + ${this.contextFeatures} static covariates)`);
     }
     if (encoder.dtype !== flow.dtype) throw new RangeError(`TemporalMaf: the encoder computes in ${encoder.dtype}, the flow in ${flow.dtype}`);
+    // Batch statistics over (sequence, step) rows are not set nor saved for sequence models.
+    if (collectBuffers(flow).length > 0) throw new RangeError('TemporalMaf: a step flow with batch normalization is not supported');
     this.dataStandardize = options.dataStandardize;
     this.contextStandardize = options.contextStandardize;
     if (this.dataStandardize !== undefined && this.dataStandardize.features !== this.features) {

@@ -10,7 +10,9 @@ import { Rng } from '../../src/core/rng.ts';
 import { sequences, type Sequences } from '../../src/core/sequences.ts';
 import { Standardize } from '../../src/bijectors/standardize.ts';
 import { createTemporalMaf, type EncoderKind } from '../../src/flows/create-temporal-maf.ts';
+import { createMaf } from '../../src/flows/create-maf.ts';
 import { TemporalMaf } from '../../src/flows/temporal-maf.ts';
+import { Lstm } from '../../src/nn/lstm.ts';
 import { withBackend } from '../../src/kernels/backend.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { parametersOf, zeroGrad } from '../../src/nn/parameter.ts';
@@ -129,6 +131,10 @@ test('TemporalMaf: config() rebuilds the same model; bad shapes and values are r
   assert.throws(() => m.logProb(bad, { context: covariates }), /sequences sequence 1, step 2, feature 1 \(0-based\): expected a finite number, got NaN/);
   assert.throws(() => m.sample(2, { steps: 0, context: covariates }), /steps must be a positive integer, got 0/);
   assert.throws(() => sequences([[[1, 2]], [[1]]]), /sequence 1, step 0 has 1 values, expected 2/);
+  assert.throws(() => new TemporalMaf({ encoder: new Lstm({ inputFeatures: 2, units: 3 }), flow: createMaf({ features: 2, contextFeatures: 3, batchNorm: true }) }),
+    /TemporalMaf: a step flow with batch normalization is not supported/);
+  assert.throws(() => new TemporalMaf({ encoder: new Lstm({ inputFeatures: 2, units: 3 }), flow: createMaf({ features: 2, contextFeatures: 4 }) }),
+    /TemporalMaf: the flow takes context of width 4, expected 3 \(3 encoder units \+ 0 static covariates\)/);
 });
 
 const native = loadNativeBackend();
