@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { zeros, type Matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { banana } from '../helpers/banana.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { fileCheckpointer } from '../../src/io/checkpoint-file.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
@@ -14,16 +14,6 @@ import type { TrainingState } from '../../src/train/training-state.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-function banana(n: number, rng: Rng): Matrix {
-  const m = zeros(n, 2);
-  for (let i = 0; i < n; i++) {
-    const a = rng.normal();
-    m.data[2 * i] = a;
-    m.data[2 * i + 1] = 0.5 * a * a + 0.5 * rng.normal();
-  }
-  return m;
-}
 
 const makeFlow = () => createMaf({ features: 2, layers: 2, hiddenUnits: [8, 8], batchNorm: true, rng: new Rng(31) });
 const valuesOf = (flow: ReturnType<typeof makeFlow>) => flow.namedParameters().map(([n, p]) => [n, Array.from(p.value)]);

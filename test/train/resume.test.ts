@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { zeros, type Matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { banana } from '../helpers/banana.ts';
 import { collectBuffers } from '../../src/bijectors/collect-buffers.ts';
 import { setBatchNormStatistics } from '../../src/bijectors/set-batch-norm-statistics.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
 import type { TrainingState } from '../../src/train/training-state.ts';
-
-function banana(n: number, rng: Rng): Matrix {
-  const m = zeros(n, 2);
-  for (let i = 0; i < n; i++) {
-    const a = rng.normal();
-    m.data[2 * i] = a;
-    m.data[2 * i + 1] = 0.5 * a * a + 0.5 * rng.normal();
-  }
-  return m;
-}
 
 const makeFlow = () => createMaf({ features: 2, layers: 2, hiddenUnits: [8, 8], batchNorm: true, rng: new Rng(21) });
 const valuesOf = (flow: ReturnType<typeof makeFlow>) => flow.namedParameters().map(([n, p]) => [n, Array.from(p.value)]);
