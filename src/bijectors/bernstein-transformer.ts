@@ -37,7 +37,11 @@ export class BernsteinTransformer extends MonotoneTransformer {
   private readonly stepShift: number;
   private readonly theta: Float64Array;
   private readonly gTheta: Float64Array;
+  private readonly gDelta: Float64Array;
   private readonly binomial: Float64Array[];
+  /** `t^k` and `(1 − t)^k`, k = 0..M, of the last `setPowers`. */
+  private readonly tPower: Float64Array;
+  private readonly sPower: Float64Array;
 
   constructor(options: BernsteinTransformerOptions = {}) {
     super();
@@ -53,6 +57,9 @@ export class BernsteinTransformer extends MonotoneTransformer {
     this.stepShift = Math.log(Math.expm1(step - this.minStep));
     this.theta = new Float64Array(M + 1);
     this.gTheta = new Float64Array(M + 1);
+    this.gDelta = new Float64Array(M);
+    this.tPower = new Float64Array(M + 1);
+    this.sPower = new Float64Array(M + 1);
     this.binomial = Array.from({ length: M + 1 }, (_, n) => {
       const row = new Float64Array(n + 1);
       row[0] = 1;
@@ -72,11 +79,33 @@ export class BernsteinTransformer extends MonotoneTransformer {
     for (let k = 1; k <= this.degree; k++) theta[k] = theta[k - 1] + this.minStep + softplus(params[base + k] + this.stepShift);
   }
 
-  /** `Σ_k c_k b_{k,n}(t)` for coefficients `c(k)`, k = 0..n. */
-  private bernstein(n: number, t: number, c: (k: number) => number): number {
-    let sum = 0;
-    for (let k = 0; k <= n; k++) sum += c(k) * this.binomial[n][k] * t ** k * (1 - t) ** (n - k);
-    return sum;
+  /** The powers of t and 1 − t that every basis polynomial `b_{k,n}(t) = C(n,k) t^k (1 − t)^{n−k}` needs. */
+  private setPowers(t: number): void {
+    const { tPower, sPower } = this;
+    tPower[0] = 1;
+    sPower[0] = 1;
+    for (let k = 1; k <= this.degree; k++) {
+      tPower[k] = tPower[k - 1] * t;
+      sPower[k] = sPower[k - 1] * (1 - t);
+    }
+  }
+
+  /** `b_{k,n}(t)` at the t of the last `setPowers`. */
+  private basis(n: number, k: number): number {
+    return this.binomial[n][k] * this.tPower[k] * this.sPower[n - k];
+  }
+
+  /** `z = Σ θ_k b_{k,M}`, `D = M Σ Δ_k b_{k,M−1}` (= ∂z/∂t) and `D' = M(M − 1) Σ (Δ_{k+1} − Δ_k) b_{k,M−2}`. */
+  private polynomial(): [number, number, number] {
+    const M = this.degree;
+    const { theta } = this;
+    let z = 0;
+    let D = 0;
+    let dD = 0;
+    for (let k = 0; k <= M; k++) z += theta[k] * this.basis(M, k);
+    for (let k = 0; k < M; k++) D += (theta[k + 1] - theta[k]) * this.basis(M - 1, k);
+    for (let k = 0; k + 2 <= M; k++) dD += (theta[k + 2] - 2 * theta[k + 1] + theta[k]) * this.basis(M - 2, k);
+    return [z, M * D, M * (M - 1) * dD];
   }
 
   protected evaluate(x: number, params: FloatArray, base: number, out: { z: number; logDerivative: number }): void {
@@ -91,10 +120,10 @@ export class BernsteinTransformer extends MonotoneTransformer {
       out.logDerivative = Math.log(slope);
       return;
     }
-    const t = (x + B) / (2 * B);
-    out.z = this.bernstein(M, t, (k) => theta[k]);
-    const dt = M * this.bernstein(M - 1, t, (k) => theta[k + 1] - theta[k]);
-    out.logDerivative = Math.log(dt / (2 * B));
+    this.setPowers((x + B) / (2 * B));
+    const [z, D] = this.polynomial();
+    out.z = z;
+    out.logDerivative = Math.log(D / (2 * B));
   }
 
   /**
@@ -106,10 +135,10 @@ export class BernsteinTransformer extends MonotoneTransformer {
     this.setCoefficients(params, base);
     const M = this.degree;
     const B = this.bound;
-    const { theta, gTheta } = this;
+    const { theta, gTheta, gDelta } = this;
     gTheta.fill(0);
     // gDelta[k] accumulates ∂/∂Δ_k directly; gTheta[k] the θ_k gradient (later passed to the Δ below it).
-    const gDelta = new Float64Array(M);
+    gDelta.fill(0);
     let dx: number;
     if (x < -B || x > B) {
       const low = x < -B;
@@ -120,11 +149,10 @@ export class BernsteinTransformer extends MonotoneTransformer {
       gDelta[k] += (gz * M * (low ? x + B : x - B)) / (2 * B) + gl / delta;
       dx = gz * slope;
     } else {
-      const t = (x + B) / (2 * B);
-      for (let k = 0; k <= M; k++) gTheta[k] += gz * this.binomial[M][k] * t ** k * (1 - t) ** (M - k);
-      const D = M * this.bernstein(M - 1, t, (k) => theta[k + 1] - theta[k]);
-      const dD = M < 2 ? 0 : M * (M - 1) * this.bernstein(M - 2, t, (k) => theta[k + 2] - 2 * theta[k + 1] + theta[k]);
-      for (let k = 0; k < M; k++) gDelta[k] += (gl * M * this.binomial[M - 1][k] * t ** k * (1 - t) ** (M - 1 - k)) / D;
+      this.setPowers((x + B) / (2 * B));
+      const [, D, dD] = this.polynomial();
+      for (let k = 0; k <= M; k++) gTheta[k] += gz * this.basis(M, k);
+      for (let k = 0; k < M; k++) gDelta[k] += (gl * M * this.basis(M - 1, k)) / D;
       dx = (gz * D + (gl * dD) / D) / (2 * B);
     }
     // θ_k = θ_0 + Σ_{j<k} Δ_j: ∂/∂θ_0 = Σ_k gθ_k, ∂/∂Δ_j += Σ_{k>j} gθ_k.

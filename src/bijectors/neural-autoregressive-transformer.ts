@@ -51,6 +51,11 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
   private readonly a: Float64Array;
   private readonly h: Float64Array;
   private readonly gradLogW: Float64Array;
+  /** Per unit, the log-space terms of `log S`, `log(1 − S)` and `log S'` (of the last `evaluateBlock`). */
+  private readonly termS: Float64Array;
+  private readonly termC: Float64Array;
+  private readonly termSlope: Float64Array;
+  private readonly sums = { logS: 0, log1mS: 0, logSlope: 0 };
   private readonly values: Float64Array;
   private readonly block = { z: 0, logDerivative: 0 };
   private readonly offsets: Float64Array;
@@ -64,7 +69,7 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
     this.hiddenUnits = K;
     this.blocks = L;
     this.paramsPerFeature = 3 * K * L;
-    [this.logW, this.a, this.h, this.gradLogW] = [0, 0, 0, 0].map(() => new Float64Array(K));
+    [this.logW, this.a, this.h, this.gradLogW, this.termS, this.termC, this.termSlope] = [0, 0, 0, 0, 0, 0, 0].map(() => new Float64Array(K));
     this.values = new Float64Array(L + 1);
     this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * (2 * k / (K - 1) - 1)));
   }
@@ -101,10 +106,14 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
     return g;
   }
 
-  /** One block at x: fills `a`, `logW`, `h` and `block` (z and log g'). */
+  /**
+   * One block at x: fills `a`, `logW`, `h`, the log-space terms (`log w_k + log σ(h_k)`, `log w_k + log σ(−h_k)`,
+   * `log w_k + log a_k + log σ(h_k) + log σ(−h_k)`), their log-sum-exps and `block` (z and log g'). One softplus per
+   * unit gives both log-sigmoids: `log σ(h) = h − softplus(h)`, `log σ(−h) = −softplus(h)`.
+   */
   private evaluateBlock(x: number, params: FloatArray, base: number): void {
     const K = this.hiddenUnits;
-    const { a, logW, h } = this;
+    const { a, logW, h, termS, termC, termSlope } = this;
     let max = -Infinity;
     for (let k = 0; k < K; k++) max = Math.max(max, params[base + 2 * K + k]);
     let total = 0;
@@ -114,12 +123,17 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
       logW[k] = params[base + 2 * K + k] - logTotal;
       a[k] = MIN_SLOPE + softplus(params[base + k] + SLOPE_SHIFT);
       h[k] = a[k] * x + params[base + K + k] + this.offsets[k];
+      const sp = softplus(h[k]);
+      termS[k] = logW[k] + h[k] - sp;
+      termC[k] = logW[k] - sp;
+      termSlope[k] = logW[k] + Math.log(a[k]) + h[k] - 2 * sp;
     }
-    const logS = logSumExp(K, (k) => logW[k] - softplus(-h[k]));
-    const log1mS = logSumExp(K, (k) => logW[k] - softplus(h[k]));
-    const logSlope = logSumExp(K, (k) => logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]));
-    this.block.z = logS - log1mS;
-    this.block.logDerivative = logSlope - logS - log1mS;
+    const { sums } = this;
+    sums.logS = logSumExp(termS, K);
+    sums.log1mS = logSumExp(termC, K);
+    sums.logSlope = logSumExp(termSlope, K);
+    this.block.z = sums.logS - sums.log1mS;
+    this.block.logDerivative = sums.logSlope - sums.logS - sums.log1mS;
   }
 
   /**
@@ -132,17 +146,15 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
     dBase: number): number {
     const K = this.hiddenUnits;
     this.evaluateBlock(x, params, base);
-    const { a, logW, h, gradLogW } = this;
-    const logS = logSumExp(K, (k) => logW[k] - softplus(-h[k]));
-    const log1mS = logSumExp(K, (k) => logW[k] - softplus(h[k]));
-    const logSlope = logSumExp(K, (k) => logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]));
+    const { a, logW, h, gradLogW, termS, termC, termSlope } = this;
+    const { logS, log1mS, logSlope } = this.sums;
     let dx = 0;
     let gradSum = 0;
     for (let k = 0; k < K; k++) {
       const s = sigmoid(h[k]);
-      const p = Math.exp(logW[k] - softplus(-h[k]) - logS);
-      const q = Math.exp(logW[k] - softplus(h[k]) - log1mS);
-      const r = Math.exp(logW[k] + Math.log(a[k]) - softplus(-h[k]) - softplus(h[k]) - logSlope);
+      const p = Math.exp(termS[k] - logS);
+      const q = Math.exp(termC[k] - log1mS);
+      const r = Math.exp(termSlope[k] - logSlope);
       const gh = gz * (p * (1 - s) + q * s) + gl * (r * (1 - 2 * s) - p * (1 - s) + q * s);
       gradLogW[k] = gz * (p - q) + gl * (r - p - q);
       gradSum += gradLogW[k];
@@ -156,12 +168,12 @@ export class NeuralAutoregressiveTransformer extends MonotoneTransformer {
   }
 }
 
-/** `log Σ_k e^{term(k)}` over k < K. */
-function logSumExp(K: number, term: (k: number) => number): number {
+/** `log Σ_{k<K} e^{terms[k]}`. */
+function logSumExp(terms: Float64Array, K: number): number {
   let max = -Infinity;
-  for (let k = 0; k < K; k++) max = Math.max(max, term(k));
+  for (let k = 0; k < K; k++) max = Math.max(max, terms[k]);
   if (max === -Infinity) return -Infinity;
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(term(k) - max);
+  for (let k = 0; k < K; k++) sum += Math.exp(terms[k] - max);
   return max + Math.log(sum);
 }

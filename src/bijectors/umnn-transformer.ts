@@ -85,7 +85,7 @@ export class UmnnTransformer extends MonotoneTransformer {
     dBase: number): number {
     dParams[dBase] += gz;
     let dx = 0;
-    for (let j = 0; j < this.nodes.length; j++) {
+    for (let j = 0; gz !== 0 && j < this.nodes.length; j++) {
       const t = x * this.nodes[j];
       const { f, du } = this.integrandAt(t, params, base);
       const scale = gz * x * this.weights[j];
@@ -119,10 +119,9 @@ export class UmnnTransformer extends MonotoneTransformer {
     return e;
   }
 
-  /** `dParams += scale · ∂f(t)/∂θ` (θ: v₀ and every unit's w, b, v; β excluded). */
+  /** `dParams += scale · ∂f(t)/∂θ` (θ: v₀ and every unit's w, b, v; β excluded), right after `integrandAt(t)`. */
   private accumulateIntegrand(t: number, params: FloatArray, base: number, scale: number, dParams: FloatArray, dBase: number): void {
-    const { u } = this.integrandAt(t, params, base);
-    const g = scale * sigmoid(u);
+    const g = scale * sigmoid(this.integrand.u);
     dParams[dBase + 1] += g;
     for (let k = 0; k < this.hiddenUnits; k++) {
       const o = 2 + 3 * k;
