@@ -6,6 +6,7 @@
  * of sequence i, and the entries of its steps `t ≥ lengths[i]` are padding, which no computation reads (their values
  * do not matter, and no result depends on them). `lengths = null` means every sequence has all `steps` steps.
  */
+import { FLOAT32_OVERFLOW } from './check-finite.ts';
 import { DataError } from './data-error.ts';
 import { allocate, dtypeOf, type Dtype, type FloatArray, type Matrix } from './matrix.ts';
 
@@ -117,7 +118,7 @@ export function checkSequences(where: string, name: string, s: Sequences | undef
  * the sequence, step and feature (0-based).
  */
 export function checkSequenceValues(where: string, name: string, s: Sequences, dtype: Dtype): void {
-  const limit = dtype === 'float32' && s.data instanceof Float64Array ? 3.4028235677973366e38 : Infinity;
+  const limit = dtype === 'float32' && s.data instanceof Float64Array ? FLOAT32_OVERFLOW : Infinity;
   const F = s.features;
   for (let i = 0; i < s.count; i++) {
     const end = (i * s.steps + sequenceLength(s, i)) * F;
