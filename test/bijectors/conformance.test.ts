@@ -121,6 +121,7 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'MAF UMNN conditional', make: maf({ contextFeatures: 2, transformer: new UmnnTransformer({ hiddenUnits: 3, intervals: 64 }) }), perturb: 0.3 },
   { name: 'MAF Bernstein (tails included)', make: maf({ transformer: new BernsteinTransformer({ degree: 6, bound: 1.5 }) }), perturb: 0.5 },
   { name: 'MAF Bernstein conditional, degree 1', make: maf({ contextFeatures: 2, transformer: new BernsteinTransformer({ degree: 1 }) }), perturb: 0.5 },
+  { name: 'AffineCoupling UMNN transformer, conditional', make: coupling({ contextFeatures: 2, transformer: new UmnnTransformer({ hiddenUnits: 3, intervals: 48 }) }), perturb: 0.3 },
   { name: 'AffineCoupling Bernstein transformer', make: coupling({ transformer: new BernsteinTransformer({ degree: 5, bound: 2 }) }), perturb: 0.5 },
   { name: 'MAF per-layer activations (custom MADE)', make: maf({ hiddenUnits: [12, 10, 8], activation: ['tanh', 'relu', 'elu'] }) },
   {
