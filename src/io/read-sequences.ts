@@ -11,6 +11,7 @@ import { checkSequenceValues, type Sequences } from '../core/sequences.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
 import { parseNpyArray } from './npy.ts';
+import { parseDecimal } from './parse-decimal.ts';
 import { readFileBytes, readFileText } from './read-file-bytes.ts';
 import { readMatrix } from './read-matrix.ts';
 import { resolveColumns, type ColumnSelection } from './resolve-columns.ts';
@@ -145,9 +146,12 @@ function readLongCsv(path: string, options: ReadSequencesOptions, dtype: Dtype):
     const cell = (cells[column] ?? '').trim();
     const location = { file: path, row: line, column: column + 1, columnName: names[column] };
     if (cell === '') throw new DataError(`missing ${what}`, { ...location, code: 'not-a-number' });
-    const v = Number(cell);
-    if (Number.isNaN(v) && !/^[+-]?nan$/i.test(cell)) throw new DataError(`expected a number, got ${quote(cell)}`, { ...location, code: 'not-a-number' });
-    if (!Number.isFinite(v)) throw new DataError(`expected a finite number, got ${quote(cell)}`, { ...location, code: 'non-finite' });
+    // The data files' strict decimal syntax (no hex, no `1_000`); nan and inf are named as non-finite values.
+    const v = parseDecimal(cell);
+    if (/^[+-]?(nan|inf|infinity)$/i.test(cell) || (Number.isNaN(v) === false && !Number.isFinite(v))) {
+      throw new DataError(`expected a finite number, got ${quote(cell)}`, { ...location, code: 'non-finite' });
+    }
+    if (Number.isNaN(v)) throw new DataError(`expected a number, got ${quote(cell)}`, { ...location, code: 'not-a-number' });
     return v;
   };
   while (scanner.nextRecord()) {
