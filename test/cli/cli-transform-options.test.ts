@@ -86,5 +86,5 @@ test('--base mog passes --components to the mixture base', async () => {
   const { flowFromOptions } = await import('../../src/cli/flow-from-options.ts');
   assert.deepEqual(transformFactoryOptions({ base: 'mog', components: 4 }), { base: 'mog', components: 4 });
   const flow = flowFromOptions({ kind: 'maf', features: 2, contextFeatures: 0, layers: 1, hiddenUnits: [4], base: 'mog', components: 4 });
-  assert.equal((flow.config() as { base: { components: number } }).base.components, 4);
+  assert.equal((flow.config() as unknown as { base: { components: number } }).base.components, 4);
 });
