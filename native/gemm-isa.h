@@ -1,5 +1,5 @@
-// The per-ISA entry points of the prefix GEMM (one translation unit each: gemm-avx512.cc, gemm-avx2.cc,
-// gemm-generic.cc), chosen at run time by gemm.cc.
+// The per-ISA kernels of the prefix GEMM (one translation unit each: gemm-avx512.cc, gemm-avx2.cc, gemm-generic.cc),
+// chosen at run time by gemm.cc: per ISA one backward kernel and a table of forward register tiles.
 #pragma once
 
 #include "gemm-job.h"
@@ -11,15 +11,30 @@ typedef void (*BlockFn)(const Job&, int, int, int, int);
 typedef void (*PackFn)(const Job&, int, int, float*);
 typedef void (*PackedFn)(const Job&, int, int, int, int, const float*);
 
-void blockAvx512(const Job& job, int m0, int m1, int n0, int n1);
-void packAvx512(const Job& job, int n0, int n1, float* bp);
-void packedAvx512(const Job& job, int m0, int m1, int n0, int n1, const float* bp);
-void blockAvx2(const Job& job, int m0, int m1, int n0, int n1);
-void packAvx2(const Job& job, int n0, int n1, float* bp);
-void packedAvx2(const Job& job, int m0, int m1, int n0, int n1, const float* bp);
-void blockGeneric(const Job& job, int m0, int m1, int n0, int n1);
-void packGeneric(const Job& job, int n0, int n1, float* bp);
-void packedGeneric(const Job& job, int m0, int m1, int n0, int n1, const float* bp);
+// One forward register tile: MR rows × NR columns of accumulators (NR = a whole number of vectors of VL floats),
+// with its reduction block kc. `forward` is the prefix GEMM forward (packs B itself); `pack` and `packed` are the
+// sampler's pack-once / apply-many split of it, for this tile's panel layout (packedFloatsFor with vl and nr).
+struct ForwardTile {
+  const char* name;  // "MRxNR", e.g. "8x48"
+  int mr, nr, vl, kc;
+  BlockFn forward;
+  PackFn pack;
+  PackedFn packed;
+};
+
+// An instruction set's kernels: the backward GEMMs (input and weight gradient) with their tile, and the forward
+// tiles, the first being the default (the fastest measured; see the table in gemm.cc).
+struct IsaKernels {
+  const char* name;  // "avx512", "avx2", "generic"
+  BlockFn backward;
+  int backwardMr, backwardNr;
+  const ForwardTile* tiles;
+  int tileCount;
+};
+
+extern const IsaKernels kAvx512Kernels;
+extern const IsaKernels kAvx2Kernels;
+extern const IsaKernels kGenericKernels;
 
 }  // namespace gemm
 }  // namespace maflow

@@ -17,7 +17,6 @@ typedef float V16 __attribute__((vector_size(64)));
 
 enum class Mode { Forward, BackwardInput, BackwardWeight };
 
-constexpr int kKc = 256;             // reduction block: a KC×NR panel slice stays in L1
 constexpr double kParallelFlops = 1e6;  // below this (~8 µs) waking the pool costs more than it saves
 constexpr int kMaxTasks = 64;
 constexpr int kDotColumns = 4;  // forward calls over at most this many columns take the dot path
@@ -37,6 +36,8 @@ struct Job {
   float* dBias;
   bool accumulate;
   Act act;
+  int kc;              // reduction block (cache blocking of the active kernel)
+  int mc;              // forward row block: rows of x that stay in L2 while every panel passes over them
   int tasks;
   bool splitColumns;         // tasks own column ranges (else row ranges)
   int split[kMaxTasks + 1];  // task boundaries: rows (multiples of MR) or columns (nStart + multiples of NR)

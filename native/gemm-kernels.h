@@ -10,7 +10,8 @@
 // input), which skips the zero blocks of the staircase. The MR×NR accumulators live in vector registers.
 //
 // This header holds the templated kernels; each gemm-<isa>.cc includes it and instantiates them for one instruction
-// set, so that the three instantiations compile in parallel (they were one translation unit of ~110 s).
+// set, so that the three instantiations compile in parallel (they were one translation unit of ~110 s): the backward
+// GEMMs once, the forward GEMM once per register tile of the ISA's table (gemm-isa.h).
 #pragma once
 
 #include <algorithm>
@@ -341,21 +342,71 @@ static MAFLOW_INLINE void forwardPack(const Job& job, int nBegin, int nEnd, floa
   }
 }
 
-template <typename V, int MR, int NV>
-static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp);
+// The tail block [tailRow0, m1) of fewer than MR rows, copied zero-padded (MR rows of kNeed floats) so that the
+// kernel never reads past x; null when there is none.
+template <int MR>
+static MAFLOW_INLINE float* forwardTailA(const Job& job, int m1, int tailRow0, int kNeed) {
+  if (tailRow0 >= m1) return nullptr;
+  float* tailA = scratch.get(0, static_cast<size_t>(MR) * kNeed);
+  for (int r = 0; r < MR; ++r) {
+    float* dst = tailA + static_cast<size_t>(r) * kNeed;
+    if (tailRow0 + r < m1) {
+      std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * job.inDim, sizeof(float) * job.kNeed);
+    } else {
+      std::memset(dst, 0, sizeof(float) * kNeed);
+    }
+  }
+  return tailA;
+}
 
-// Forward block: B (the masked weights of [nBegin, nEnd)) is packed once, then forwardPacked runs over the rows.
+// One packed panel (columns [n0, n0 + nr), reduction [0, k1), `panel` as packB wrote it) over rows [mc0, mc1):
+// the reduction in blocks of job.kc, each block's MR×NR tile in registers; a panel whose reduction fits one block
+// stores its tile straight from the registers (relu and identity).
 template <typename V, int MR, int NV>
-static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0, int nr, int k1, const float* panel,
+                                       int tailRow0, const float* tailA, int kNeed) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
-  if (m0 >= m1 || nBegin >= nEnd) return;
-  if (nEnd - nBegin <= kDotColumns) {
-    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+  constexpr int NR = VL * NV;
+  alignas(64) float tile[MR * NR];
+  const bool narrow = nr <= VL;
+  if (k1 <= 0) {
+    std::memset(tile, 0, sizeof(tile));
+    for (int row0 = mc0; row0 < mc1; row0 += MR) {
+      storeTile<NR>(job, tile, row0, std::min(MR, mc1 - row0), n0, nr, true, true);
+    }
     return;
   }
-  float* bp = scratch.get(1, forwardPackedFloats<VL, VL * NV>(job.prefix, job.inDim, nBegin, nEnd));
-  forwardPack<V, NV>(job, nBegin, nEnd, bp);
-  forwardPacked<V, MR, NV>(job, m0, m1, nBegin, nEnd, bp);
+  for (int kc = 0; kc < k1; kc += job.kc) {
+    const int kl = std::min(job.kc, k1 - kc);
+    const bool first = kc == 0;
+    const bool last = kc + kl >= k1;
+    for (int row0 = mc0; row0 < mc1; row0 += MR) {
+      const int rows = std::min(MR, mc1 - row0);
+      const bool tail = row0 >= tailRow0;
+      const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
+      const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
+      const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
+      if (fused && nr == VL) {
+        if (job.act == Act::Relu) {
+          microKernelRowsStore<V, MR, 1, true>(job, kl, a, lda, panel, row0, n0);
+        } else {
+          microKernelRowsStore<V, MR, 1, false>(job, kl, a, lda, panel, row0, n0);
+        }
+      } else if (fused && nr == NR) {
+        if (job.act == Act::Relu) {
+          microKernelRowsStore<V, MR, NV, true>(job, kl, a, lda, panel, row0, n0);
+        } else {
+          microKernelRowsStore<V, MR, NV, false>(job, kl, a, lda, panel, row0, n0);
+        }
+      } else if (narrow) {
+        microKernelRows<V, MR, 1>(kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
+        storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+      } else {
+        microKernelRows<V, MR, NV>(kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
+        storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+      }
+    }
+  }
 }
 
 // Forward over rows [m0, m1) with B already packed by forwardPack (or the dot path for <= kDotColumns columns);
@@ -364,76 +415,60 @@ template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBegin, int nEnd, const float* bp) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
   constexpr int NR = VL * NV;
-  constexpr int MC = MR * 16;
   if (m0 >= m1 || nBegin >= nEnd) return;
   if (nEnd - nBegin <= kDotColumns) {
     forwardDot<V>(job, m0, m1, nBegin, nEnd);
     return;
   }
-  const int32_t* prefix = job.prefix;
+  const int mcRows = std::max(MR, job.mc / MR * MR);
   const int kNeed = std::max(job.kNeed, 1);
-  alignas(64) float tile[MR * NR];
-  // A tail block of fewer than MR rows is copied, zero-padded, so that the kernel never reads past x.
   const int tailRow0 = m0 + (m1 - m0) / MR * MR;
-  float* tailA = nullptr;
-  if (tailRow0 < m1) {
-    tailA = scratch.get(0, static_cast<size_t>(MR) * kNeed);
-    for (int r = 0; r < MR; ++r) {
-      float* dst = tailA + static_cast<size_t>(r) * kNeed;
-      if (tailRow0 + r < m1) {
-        std::memcpy(dst, job.a + static_cast<size_t>(tailRow0 + r) * job.inDim, sizeof(float) * job.kNeed);
-      } else {
-        std::memset(dst, 0, sizeof(float) * kNeed);
-      }
-    }
-  }
-  for (int mc0 = m0; mc0 < m1; mc0 += MC) {
-    const int mc1 = std::min(m1, mc0 + MC);
+  const float* tailA = forwardTailA<MR>(job, m1, tailRow0, kNeed);
+  for (int mc0 = m0; mc0 < m1; mc0 += mcRows) {
+    const int mc1 = std::min(m1, mc0 + mcRows);
     const float* panel = bp;
     for (int n0 = nBegin; n0 < nEnd;) {
       const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-      const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
-      const bool narrow = nr <= VL;
-      if (k1 <= 0) {
-        std::memset(tile, 0, sizeof(tile));
-        for (int row0 = mc0; row0 < mc1; row0 += MR) {
-          storeTile<NR>(job, tile, row0, std::min(MR, mc1 - row0), n0, nr, true, true);
-        }
-      }
-      for (int kc = 0; kc < k1; kc += kKc) {
-        const int kl = std::min(kKc, k1 - kc);
-        const bool first = kc == 0;
-        const bool last = kc + kl >= k1;
-        for (int row0 = mc0; row0 < mc1; row0 += MR) {
-          const int rows = std::min(MR, mc1 - row0);
-          const bool tail = row0 >= tailRow0;
-          const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
-          const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
-          const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
-          if (fused && nr == VL) {
-            if (job.act == Act::Relu) {
-              microKernelRowsStore<V, MR, 1, true>(job, kl, a, lda, panel, row0, n0);
-            } else {
-              microKernelRowsStore<V, MR, 1, false>(job, kl, a, lda, panel, row0, n0);
-            }
-          } else if (fused && nr == NR) {
-            if (job.act == Act::Relu) {
-              microKernelRowsStore<V, MR, NV, true>(job, kl, a, lda, panel, row0, n0);
-            } else {
-              microKernelRowsStore<V, MR, NV, false>(job, kl, a, lda, panel, row0, n0);
-            }
-          } else if (narrow) {
-            microKernelRows<V, MR, 1>(kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
-            storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
-          } else {
-            microKernelRows<V, MR, NV>(kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
-            storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
-          }
-        }
-      }
-      panel += static_cast<size_t>(narrow ? VL : NR) * k1;
+      const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
+      forwardPanel<V, MR, NV>(job, mc0, mc1, n0, nr, k1, panel, tailRow0, tailA, kNeed);
+      panel += static_cast<size_t>(nr <= VL ? VL : NR) * k1;
       n0 += nr;
     }
+  }
+}
+
+// Forward block. Rows that fit one MC block pass once over each panel, so each panel is packed just before it is used
+// (into a buffer of one panel, which stays in L2; packing the whole of B first wrote 1–4 MB, past L2 at 1024×1024).
+// More rows pack B once and run forwardPacked, which passes over the panels once per MC rows.
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int NR = VL * NV;
+  if (m0 >= m1 || nBegin >= nEnd) return;
+  if (nEnd - nBegin <= kDotColumns) {
+    forwardDot<V>(job, m0, m1, nBegin, nEnd);
+    return;
+  }
+  if (m1 - m0 > std::max(MR, job.mc / MR * MR)) {
+    float* bp = scratch.get(1, forwardPackedFloats<VL, NR>(job.prefix, job.inDim, nBegin, nEnd));
+    forwardPack<V, NV>(job, nBegin, nEnd, bp);
+    forwardPacked<V, MR, NV>(job, m0, m1, nBegin, nEnd, bp);
+    return;
+  }
+  const int kNeed = std::max(job.kNeed, 1);
+  const int tailRow0 = m0 + (m1 - m0) / MR * MR;
+  const float* tailA = forwardTailA<MR>(job, m1, tailRow0, kNeed);
+  float* bp = scratch.get(1, static_cast<size_t>(NR) * kNeed);
+  for (int n0 = nBegin; n0 < nEnd;) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
+    if (nr <= VL) {
+      packB<VL>(job, n0, nr, 0, k1, bp);
+    } else {
+      packB<NR>(job, n0, nr, 0, k1, bp);
+    }
+    forwardPanel<V, MR, NV>(job, m0, m1, n0, nr, k1, bp, tailRow0, tailA, kNeed);
+    n0 += nr;
   }
 }
 
@@ -536,8 +571,8 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
     } else {
       packB<NR>(job, n0, nr, k0, k1, bp);
     }
-    for (int kc = k0; kc < k1; kc += kKc) {
-      const int kl = std::min(kKc, k1 - kc);
+    for (int kc = k0; kc < k1; kc += job.kc) {
+      const int kl = std::min(job.kc, k1 - kc);
       const bool first = kc == k0;
       const bool last = kc + kl >= k1;
       const float* b = panel + static_cast<size_t>(kc - (panel == bp ? k0 : 0)) * ldb;
@@ -579,15 +614,6 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
       }
     }
     n0 += nr;
-  }
-}
-
-template <typename V, typename VN, int MR, int NV>
-static MAFLOW_INLINE void block(const Job& job, int m0, int m1, int n0, int n1) {
-  if (job.mode == Mode::Forward) {
-    forwardBlock<V, MR, NV>(job, m0, m1, n0, n1);
-  } else {
-    backwardBlock<V, VN, MR, NV>(job, m0, m1, n0, n1);
   }
 }
 

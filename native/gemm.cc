@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "gemm-isa.h"
@@ -13,20 +15,21 @@ namespace maflow {
 using namespace gemm;
 namespace {
 
-struct Isa {
-  const char* name;
-  BlockFn block;
-  PackFn pack;
-  PackedFn packed;
-  int mr;
-  int nr;  // NR = 2 vectors; the narrow panel width VL is nr / 2
+// The kernel in use: an ISA's kernels, one of its forward tiles and the forward reduction block.
+struct Kernel {
+  const IsaKernels* isa;
+  const ForwardTile* tile;
+  int kc;
 };
 
-const Isa kIsas[] = {{"avx512", blockAvx512, packAvx512, packedAvx512, 8, 32},
-                     {"avx2", blockAvx2, packAvx2, packedAvx2, 6, 16},
-                     {"generic", blockGeneric, packGeneric, packedGeneric, 4, 8}};
+// Best first. Forward tiles measured with `npm run bench -- gemm` (dense [100, 512]·[512, 512] and [100, 1024]·[1024,
+// 1024], % of OpenBLAS sgemm in the same run, 1 thread, AMD EPYC Zen 4): avx512 8x48 kc512 ≈ 96–101 %, 6x64 and 4x64
+// ≈ 95–100 %, the former 8x32 kc256 ≈ 85–90 %; avx2 3x32 and 4x24 ≈ 80–85 %, the former 6x16 ≈ 70 %. The backward
+// tiles are the former ones, with the former reduction block.
+const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
+constexpr int kBackwardKc = 256;
 
-bool supported(const Isa& isa) {
+bool supported(const IsaKernels& isa) {
   __builtin_cpu_init();
   if (std::strcmp(isa.name, "avx512") == 0) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
@@ -36,20 +39,64 @@ bool supported(const Isa& isa) {
   return true;
 }
 
-const Isa* bestIsa() {
-  for (const Isa& isa : kIsas)
-    if (supported(isa)) return &isa;
-  return &kIsas[2];
+// Parses "isa[/MRxNR[/kcN]]" (e.g. "avx2", "avx512/6x64", "avx512/8x48/kc128") into a kernel this CPU can run;
+// false when the name is unknown or the CPU lacks the ISA. A missing tile is the ISA's first, a missing kc the tile's.
+bool parseKernel(const char* text, Kernel* out) {
+  const char* slash = std::strchr(text, '/');
+  const size_t isaLength = slash == nullptr ? std::strlen(text) : static_cast<size_t>(slash - text);
+  for (const IsaKernels* isa : kIsas) {
+    if (std::strlen(isa->name) != isaLength || std::strncmp(isa->name, text, isaLength) != 0) continue;
+    if (!supported(*isa)) return false;
+    const ForwardTile* tile = &isa->tiles[0];
+    int kc = 0;
+    if (slash != nullptr) {
+      const char* tileText = slash + 1;
+      const char* kcText = std::strchr(tileText, '/');
+      const size_t tileLength = kcText == nullptr ? std::strlen(tileText) : static_cast<size_t>(kcText - tileText);
+      tile = nullptr;
+      for (int t = 0; t < isa->tileCount; ++t) {
+        const ForwardTile& candidate = isa->tiles[t];
+        if (std::strlen(candidate.name) == tileLength && std::strncmp(candidate.name, tileText, tileLength) == 0) {
+          tile = &candidate;
+        }
+      }
+      if (tile == nullptr) return false;
+      if (kcText != nullptr) {
+        if (std::strncmp(kcText, "/kc", 3) != 0) return false;
+        char* end = nullptr;
+        const long value = std::strtol(kcText + 3, &end, 10);
+        if (end == kcText + 3 || *end != '\0' || value < 1 || value > (1 << 20)) return false;
+        kc = static_cast<int>(value);
+      }
+    }
+    *out = Kernel{isa, tile, kc == 0 ? tile->kc : kc};
+    return true;
+  }
+  return false;
 }
 
-const Isa* active = bestIsa();
+// The best kernel this CPU runs (CPUID, through __builtin_cpu_supports), unless MAFLOW_GEMM_KERNEL names another
+// ("isa[/MRxNR[/kcN]]", for measurements: a name this CPU cannot run is ignored).
+Kernel bestKernel() {
+  Kernel kernel{};
+  const char* forced = std::getenv("MAFLOW_GEMM_KERNEL");
+  if (forced != nullptr && parseKernel(forced, &kernel)) return kernel;
+  for (const IsaKernels* isa : kIsas) {
+    if (supported(*isa)) return Kernel{isa, &isa->tiles[0], isa->tiles[0].kc};
+  }
+  return Kernel{&kGenericKernels, &kGenericKernels.tiles[0], kGenericKernels.tiles[0].kc};
+}
+
+Kernel active = bestKernel();
+char activeName[64];
 
 void runTask(void* context, int task) {
   const Job& job = *static_cast<const Job*>(context);
+  const BlockFn block = job.mode == Mode::Forward ? active.tile->forward : active.isa->backward;
   if (job.splitColumns) {
-    active->block(job, 0, job.m, job.split[task], job.split[task + 1]);
+    block(job, 0, job.m, job.split[task], job.split[task + 1]);
   } else {
-    active->block(job, job.split[task], job.split[task + 1], job.nStart, job.nEnd);
+    block(job, job.split[task], job.split[task + 1], job.nStart, job.nEnd);
   }
 }
 
@@ -66,9 +113,14 @@ double columnWork(const Job& job, int n) {
 // tall (each task then packs only its own B panels; A is small), else by rows; tasks get about equal work.
 void run(Job& job, double usefulMacs) {
   ThreadPool& pool = ThreadPool::instance();
-  const Isa& isa = *active;
-  const int rowBlocks = (job.m + isa.mr - 1) / isa.mr;
-  const int panels = (job.nEnd - job.nStart + isa.nr - 1) / isa.nr;
+  const bool forward = job.mode == Mode::Forward;
+  const BlockFn block = forward ? active.tile->forward : active.isa->backward;
+  const int mr = forward ? active.tile->mr : active.isa->backwardMr;
+  const int nr = forward ? active.tile->nr : active.isa->backwardNr;
+  job.kc = forward ? active.kc : kBackwardKc;
+  job.mc = mr * 16;
+  const int rowBlocks = (job.m + mr - 1) / mr;
+  const int panels = (job.nEnd - job.nStart + nr - 1) / nr;
   job.splitColumns = job.nEnd - job.nStart > job.m;
   const int units = job.splitColumns ? panels : rowBlocks;
   // A forward layer with a short reduction (MADE input layers: K = D) costs its stores and activations, not its
@@ -76,15 +128,15 @@ void run(Job& job, double usefulMacs) {
   const double outputs = job.mode == Mode::Forward ? static_cast<double>(job.m) * (job.nEnd - job.nStart) : 0.0;
   job.tasks = 2.0 * usefulMacs + kOutputFlops * outputs < kParallelFlops ? 1 : std::min({pool.size(), units, kMaxTasks});
   if (job.tasks <= 1) {
-    isa.block(job, 0, job.m, job.nStart, job.nEnd);
+    block(job, 0, job.m, job.nStart, job.nEnd);
     return;
   }
   if (job.splitColumns) {
-    balanceRanges(job.nStart, job.nEnd, isa.nr, job.tasks, [&](int n) { return columnWork(job, n); }, job.split);
+    balanceRanges(job.nStart, job.nEnd, nr, job.tasks, [&](int n) { return columnWork(job, n); }, job.split);
   } else if (job.mode == Mode::BackwardWeight && job.prefix != nullptr) {
-    balanceRanges(0, job.m, isa.mr, job.tasks, [&](int row) { return static_cast<double>(job.prefix[row]); }, job.split);
+    balanceRanges(0, job.m, mr, job.tasks, [&](int row) { return static_cast<double>(job.prefix[row]); }, job.split);
   } else {
-    balanceRanges(0, job.m, isa.mr, job.tasks, [](int) { return 1.0; }, job.split);
+    balanceRanges(0, job.m, mr, job.tasks, [](int) { return 1.0; }, job.split);
   }
   pool.run(job.tasks, runTask, &job);
 }
@@ -160,19 +212,20 @@ static Job accumulateJob(int batch, int inDim, int outDim, const float* x, const
   job.kNeed = outStart >= outEnd ? 0 : prefix == nullptr ? inDim : prefix[outEnd - 1];
   job.a = x, job.b = w, job.prefix = prefix, job.c = out;
   job.accumulate = true, job.act = act, job.tasks = 1;
+  job.kc = active.kc, job.mc = active.tile->mr * 16;
   return job;
 }
 
 size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, int outEnd) {
   if (outStart >= outEnd) return 0;
-  return packedFloatsFor(prefix, inDim, outStart, outEnd, active->nr / 2, active->nr);
+  return packedFloatsFor(prefix, inDim, outStart, outEnd, active.tile->vl, active.tile->nr);
 }
 
 void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
                     float* packed) {
   if (prefixGemmPackedFloats(inDim, prefix, outStart, outEnd) == 0) return;
   const Job job = accumulateJob(0, inDim, outDim, nullptr, w, prefix, nullptr, Act::Identity, outStart, outEnd);
-  active->pack(job, outStart, outEnd, packed);
+  active.tile->pack(job, outStart, outEnd, packed);
 }
 
 void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x, const float* w,
@@ -180,19 +233,19 @@ void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x,
                                 int outEnd) {
   if (rows <= 0 || outStart >= outEnd) return;
   const Job job = accumulateJob(rows, inDim, outDim, x, w, prefix, out, act, outStart, outEnd);
-  active->packed(job, 0, rows, outStart, outEnd, packed);
+  active.tile->packed(job, 0, rows, outStart, outEnd, packed);
 }
 
-const char* gemmIsa() { return active->name; }
+const char* gemmIsa() {
+  std::snprintf(activeName, sizeof(activeName), "%s/%s/kc%d", active.isa->name, active.tile->name, active.kc);
+  return activeName;
+}
 
 bool setGemmIsa(const char* name) {
-  for (const Isa& isa : kIsas) {
-    if (std::strcmp(isa.name, name) == 0 && supported(isa)) {
-      active = &isa;
-      return true;
-    }
-  }
-  return false;
+  Kernel kernel{};
+  if (!parseKernel(name, &kernel)) return false;
+  active = kernel;
+  return true;
 }
 
 }  // namespace maflow

@@ -1,0 +1,11 @@
+/**
+ * The native GEMM kernels by name (`isa/MRxNR`, as `NativeAddon.setIsa` accepts them and `isa()` reports them with the
+ * reduction block, e.g. `avx512/8x48/kc512`): every forward register tile of every instruction set, in the order of the
+ * tables in `native/gemm-avx512.cc`, `gemm-avx2.cc` and `gemm-generic.cc` (the first of each ISA is its default). The
+ * gemm bench measures each one this CPU runs; `test/kernels/gemm-tiles.test.ts` checks each against the reference.
+ */
+export const GEMM_KERNEL_NAMES: readonly string[] = [
+  'avx512/8x48', 'avx512/6x64', 'avx512/4x64', 'avx512/8x32', 'avx512/12x32',
+  'avx2/3x32', 'avx2/4x24', 'avx2/6x16',
+  'generic/4x8',
+];
