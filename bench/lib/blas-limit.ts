@@ -1,0 +1,42 @@
+/**
+ * The BLAS limit of a dense float32 GEMM: OpenBLAS sgemm through numpy (`bench/blas-limit.py`), run as a child
+ * process at the thread counts asked for, for the addon's layout C[m, n] = A[m, k]·B[n, k]ᵀ. A missing interpreter or
+ * numpy returns `{ error }` so that the bench still prints the addon's numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'blas-limit.py');
+
+export type GemmShape = readonly [m: number, n: number, k: number];
+
+export interface BlasLimit {
+  /** `openblas_get_config()` (version, core kernels), or null when numpy's BLAS is not OpenBLAS. */
+  readonly blas: string | null;
+  /** GFLOP/s by `${m}x${n}x${k}@${threads}`. */
+  readonly gflops: ReadonlyMap<string, number>;
+}
+
+export const limitKey = ([m, n, k]: GemmShape, threads: number): string => `${m}x${n}x${k}@${threads}`;
+
+/** One pass of the limit over `shapes` at each of `threads`, best of repeated calls within `seconds` per figure. */
+export function measureBlasLimit(python: string, shapes: readonly GemmShape[], threads: readonly number[],
+  seconds: number): BlasLimit | { error: string } {
+  const args = [SCRIPT, String(seconds), threads.join(','), ...shapes.map((s) => s.join(','))];
+  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  if (run.error !== undefined) return { error: `${python} did not run (${run.error.message})` };
+  if (run.status !== 0) {
+    return { error: `${python} ${path.basename(SCRIPT)} exited ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}` };
+  }
+  let blas: string | null = null;
+  const gflops = new Map<string, number>();
+  for (const line of run.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = JSON.parse(line) as { blas?: string | null; corename?: string; m: number; n: number; k: number;
+      threads: number; gflops: number };
+    if ('blas' in record) blas = record.blas ?? null;
+    else gflops.set(limitKey([record.m, record.n, record.k], record.threads), record.gflops);
+  }
+  return { blas, gflops };
+}
