@@ -9,6 +9,7 @@ import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
+import { printGemmReport, runGemmSuite } from './suites/gemm-suite.ts';
 import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
 import { printQualityReport, runQualitySuite } from './suites/quality-suite.ts';
 import { printRssReport, runRssSuite } from './suites/rss-suite.ts';
@@ -91,6 +92,16 @@ function main(args: BenchArgs): void {
       log,
     });
     printQualityReport(results, print);
+  }
+  if (args.suite === 'gemm') {
+    print('');
+    if (backends.addon === null) print('# gemm: the native addon is not loaded; nothing to measure');
+    else {
+      printGemmReport(runGemmSuite({
+        addon: backends.addon, threads: [...new Set([1, args.threads])], quick: args.quick, rounds: args.rounds,
+        python: args.torch ? args.python ?? DEFAULT_PYTHON : null, log,
+      }), print);
+    }
   }
   print(`# ${loadLine()} at end`);
 }

@@ -1,15 +1,15 @@
 /**
  * The command line of `npm run bench`:
- * `npm run bench -- [flows|train|rss|quality|onnx|all] [--configs power,gas] [--threads 2] [--quick] [--rounds 3]
+ * `npm run bench -- [flows|train|rss|quality|onnx|gemm|all] [--configs power,gas] [--threads 2] [--quick] [--rounds 3]
  *  [--backend default|reference|native] [--both] [--no-torch] [--python /usr/bin/python3] [--peer path.py]`.
  * Unknown options fail with one line naming the option and what is accepted.
  */
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -36,6 +36,7 @@ suites:
   sequences  temporal MAF (50 steps × 4 features, LSTM 64, MAF 5×[64, 64]): train ms/step, log-prob sequences/s vs PyTorch
   transformers  NAF, UMNN, Bernstein and spline MAFs against the affine MAF of the same size: train ms/step, log-prob and sample rows/s
   streaming  maflow logprob streamed vs the whole-file path, CSV and .npy of 1e5..1e7 rows (--configs 100000,…: row counts): rows/s and peak RSS
+  gemm    the addon's dense f32 GEMM (1 and --threads threads) vs OpenBLAS sgemm (numpy), per shape and register tile
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)
