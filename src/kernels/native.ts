@@ -65,9 +65,16 @@ export interface NativeAddon {
   setThreads(threads: number): number;
   /** Threads large kernels use. */
   threads(): number;
-  /** The GEMM micro-kernel's instruction set: 'avx512', 'avx2' or 'generic'. */
+  /**
+   * The GEMM kernel in use as `isa/MRxNR/kcN`: instruction set ('avx512', 'avx2' or 'generic'), forward register tile
+   * and reduction block, e.g. 'avx512/8x48/kc512'.
+   */
   isa(): string;
-  /** Forces a GEMM instruction set (tests of the fallbacks); false when this CPU cannot run it. */
+  /**
+   * Forces a GEMM kernel by any prefix of that name ('avx2', 'avx512/6x64', 'avx512/6x64/kc128'; tests and
+   * measurements; MAFLOW_GEMM_KERNEL does the same at load); false, changing nothing, when the name is unknown or this
+   * CPU cannot run it.
+   */
   setIsa(isa: string): boolean;
 }
 
