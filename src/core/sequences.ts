@@ -132,6 +132,15 @@ export function checkSequenceValues(where: string, name: string, s: Sequences, d
   }
 }
 
+/** Sequences `[start, end)` of `s` as a zero-copy view. */
+export function sliceSequences(s: Sequences, start: number, end: number): Sequences {
+  const size = s.steps * s.features;
+  return {
+    count: end - start, steps: s.steps, features: s.features, data: s.data.subarray(start * size, end * size),
+    lengths: s.lengths === null ? null : s.lengths.subarray(start, end),
+  };
+}
+
 /** The sequences picked by `indices` (a copy, lengths kept). */
 export function gatherSequences(s: Sequences, indices: ArrayLike<number>, dtype: Dtype = dtypeOf(s.data)): Sequences {
   const size = s.steps * s.features;

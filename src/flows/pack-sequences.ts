@@ -1,4 +1,4 @@
-import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
+import { allocate, dtypeOf, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import { sequenceLength, type Sequences } from '../core/sequences.ts';
 import { packSteps, type PackedSteps } from '../nn/recurrent-encoder.ts';
 
@@ -43,4 +43,52 @@ export function packSequences(s: Sequences, dtype: Dtype, mean: Float64Array | n
     }
   }
   return { layout, order, sequenceOfRow, stepOfRow, x };
+}
+
+/**
+ * The step flow's context per packed row, `[h_t, s_i]` `[total, H + C]` from the encoder's packed `hidden [total, H]`
+ * and the covariates `context [n, C]` of the sequences (the encoder's buffer itself, without covariates).
+ */
+export function packedFlowContext(packed: PackedSequences, hidden: FloatArray, H: number, context: Matrix | null, dtype: Dtype): Matrix {
+  const total = packed.sequenceOfRow.length;
+  if (context === null) return { rows: total, cols: H, data: hidden };
+  const C = context.cols;
+  const width = H + C;
+  const out = zeros(total, width, dtype);
+  for (let row = 0; row < total; row++) {
+    out.data.set(hidden.subarray(row * H, (row + 1) * H), row * width);
+    const i = packed.sequenceOfRow[row];
+    out.data.set(context.data.subarray(i * C, (i + 1) * C), row * width + H);
+  }
+  return out;
+}
+
+/**
+ * `∂L/∂x` `[n, T, F]` (0 on padding) from the packed gradients of the flow's input and the encoder's input, through
+ * the data standardization `x̃ = (x − mean) / std` (`std` undefined: none).
+ */
+export function unpackInputGradient(s: Sequences, packed: PackedSequences, fromFlow: FloatArray, fromEncoder: FloatArray,
+  std: Float64Array | undefined): Sequences {
+  const F = s.features;
+  const data = new (dtypeOf(s.data) === 'float64' ? Float64Array : Float32Array)(s.count * s.steps * F);
+  for (let row = 0; row < packed.sequenceOfRow.length; row++) {
+    const at = (packed.sequenceOfRow[row] * s.steps + packed.stepOfRow[row]) * F;
+    for (let f = 0; f < F; f++) data[at + f] = (fromFlow[row * F + f] + fromEncoder[row * F + f]) / (std === undefined ? 1 : std[f]);
+  }
+  return { count: s.count, steps: s.steps, features: F, data, lengths: s.lengths };
+}
+
+/**
+ * `∂L/∂s` `[n, C]`: the covariate columns (after the first H) of the packed context gradient `[total, H + C]` summed
+ * over each sequence's rows, through the covariates' standardization.
+ */
+export function covariateGradient(n: number, packed: PackedSequences, dContext: FloatArray, H: number, C: number,
+  std: Float64Array | undefined): Matrix {
+  const out = zeros(n, C, 'float64');
+  for (let row = 0; row < packed.sequenceOfRow.length; row++) {
+    const i = packed.sequenceOfRow[row];
+    for (let c = 0; c < C; c++) out.data[i * C + c] += dContext[row * (H + C) + H + c];
+  }
+  if (std !== undefined) for (let k = 0; k < out.data.length; k++) out.data[k] /= std[k % C];
+  return out;
 }

@@ -1,6 +1,6 @@
 import { checkShape, dtypeOf, rowSlice, zeros, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
-import { checkSequences, checkSequenceValues, type Sequences } from '../core/sequences.ts';
+import { checkSequences, checkSequenceValues, sliceSequences, type Sequences } from '../core/sequences.ts';
 import { checkFinite } from '../core/check-finite.ts';
 import { collectBuffers } from '../bijectors/collect-buffers.ts';
 import { Standardize, type StandardizeConfig } from '../bijectors/standardize.ts';
@@ -11,7 +11,7 @@ import { Lstm } from '../nn/lstm.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
 import { checkTruncation, type RecurrentEncoder, type RecurrentEncoderConfig, type RecurrentState } from '../nn/recurrent-encoder.ts';
 import { Trainable } from '../nn/trainable.ts';
-import { packSequences, type PackedSequences } from './pack-sequences.ts';
+import { covariateGradient, packedFlowContext, packSequences, unpackInputGradient } from './pack-sequences.ts';
 
 /** Options of `new TemporalMaf(options)` (`createTemporalMaf` builds them). */
 export interface TemporalMafOptions {
@@ -195,7 +195,7 @@ export class TemporalMaf extends Trainable {
       const packed = packSequences(chunk, this.dtype, this.dataStandardize?.mean ?? null, this.dataStandardize?.std ?? null);
       const hidden = this.encoder.forwardTrain(packed.layout, packed.x).hidden;
       const total = packed.sequenceOfRow.length;
-      const flowContext = this.flowContext(packed, hidden, context === null ? null : rowSlice(context, start, end));
+      const flowContext = packedFlowContext(packed, hidden, this.encoder.units, context === null ? null : rowSlice(context, start, end), this.dtype);
       const lp = this.flow.logProb({ rows: total, cols: this.features, data: packed.x },
         { context: flowContext, validateArgs: false });
       for (let row = 0; row < total; row++) {
@@ -212,7 +212,7 @@ export class TemporalMaf extends Trainable {
     const encoderPass = this.encoder.forwardTrain(packed.layout, packed.x, { truncation: this.truncation });
     const total = packed.sequenceOfRow.length;
     const flowPass = this.flow.logProbTrain({ rows: total, cols: this.features, data: packed.x },
-      { context: this.flowContext(packed, encoderPass.hidden, context) });
+      { context: packedFlowContext(packed, encoderPass.hidden, this.encoder.units, context, this.dtype) });
     const logProb = new Float64Array(s.count);
     for (let row = 0; row < total; row++) logProb[packed.sequenceOfRow[row]] += flowPass.logProb[row] - this.logStdSum;
     return {
@@ -229,7 +229,10 @@ export class TemporalMaf extends Trainable {
           for (let row = 0; row < total; row++) dHidden.set(dc.subarray(row * width, row * width + H), row * H);
         }
         const dEncoder = encoderPass.backward(dHidden);
-        return { dInput: this.unpackInputGradient(s, packed, grads.dInput.data, dEncoder), dContext: this.staticGradient(s.count, packed, dc) };
+        return {
+          dInput: unpackInputGradient(s, packed, grads.dInput.data, dEncoder, this.dataStandardize?.std),
+          dContext: this.contextFeatures === 0 ? null : covariateGradient(s.count, packed, dc, H, this.contextFeatures, this.contextStandardize?.std),
+        };
       },
     };
   }
@@ -326,57 +329,6 @@ export class TemporalMaf extends Trainable {
     return out;
   }
 
-  /** The flow's context per packed row: `[h_t, s]` `[total, H + C]` (the encoder's buffer itself without covariates). */
-  private flowContext(packed: PackedSequences, hidden: FloatArray, context: Matrix | null): Matrix {
-    const H = this.encoder.units;
-    const total = packed.sequenceOfRow.length;
-    if (context === null) return { rows: total, cols: H, data: hidden };
-    const C = this.contextFeatures;
-    const width = H + C;
-    const out = zeros(total, width, this.dtype);
-    for (let row = 0; row < total; row++) {
-      out.data.set(hidden.subarray(row * H, (row + 1) * H), row * width);
-      const i = packed.sequenceOfRow[row];
-      out.data.set(context.data.subarray(i * C, (i + 1) * C), row * width + H);
-    }
-    return out;
-  }
-
-  /** `∂L/∂x` `[n, T, F]` from the packed flow and encoder input gradients, through the data standardization. */
-  private unpackInputGradient(s: Sequences, packed: PackedSequences, fromFlow: FloatArray, fromEncoder: FloatArray): Sequences {
-    const F = this.features;
-    const data = new (dtypeOf(s.data) === 'float64' ? Float64Array : Float32Array)(s.count * s.steps * F);
-    const std = this.dataStandardize?.std;
-    for (let row = 0; row < packed.sequenceOfRow.length; row++) {
-      const at = (packed.sequenceOfRow[row] * s.steps + packed.stepOfRow[row]) * F;
-      for (let f = 0; f < F; f++) data[at + f] = (fromFlow[row * F + f] + fromEncoder[row * F + f]) / (std === undefined ? 1 : std[f]);
-    }
-    return { count: s.count, steps: s.steps, features: F, data, lengths: s.lengths };
-  }
-
-  /** `∂L/∂s` `[n, C]`: each sequence's rows of the flow's context gradient summed, through the standardization. */
-  private staticGradient(n: number, packed: PackedSequences, dContext: FloatArray): Matrix | null {
-    if (this.contextFeatures === 0) return null;
-    const H = this.encoder.units;
-    const C = this.contextFeatures;
-    const out = zeros(n, C, 'float64');
-    for (let row = 0; row < packed.sequenceOfRow.length; row++) {
-      const i = packed.sequenceOfRow[row];
-      for (let c = 0; c < C; c++) out.data[i * C + c] += dContext[row * (H + C) + H + c];
-    }
-    const std = this.contextStandardize?.std;
-    if (std !== undefined) for (let k = 0; k < out.data.length; k++) out.data[k] /= std[k % C];
-    return out;
-  }
-}
-
-/** Sequences `[start, end)` of `s` as a zero-copy view. */
-function sliceSequences(s: Sequences, start: number, end: number): Sequences {
-  const size = s.steps * s.features;
-  return {
-    count: end - start, steps: s.steps, features: s.features, data: s.data.subarray(start * size, end * size),
-    lengths: s.lengths === null ? null : s.lengths.subarray(start, end),
-  };
 }
 
 /** Each row of `m` repeated `k` times in place order: `[m.rows · k, cols]`. */
