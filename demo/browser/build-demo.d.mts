@@ -4,3 +4,4 @@ import type { Message } from 'esbuild';
 export declare const DEMO_DIR: string;
 export declare const DEMO_BUNDLE_NAME: string;
 export declare function buildDemo(options?: { minify?: boolean }): Promise<{ code: string; path: string; warnings: Message[] }>;
+export declare function startDemoServer(): Promise<{ url: string; close: () => Promise<void> }>;

@@ -5,7 +5,9 @@
  * @example
  * const { code, warnings } = await buildDemo();          // code: the bundle's text
  */
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -27,4 +29,33 @@ export async function buildDemo(options = {}) {
     logLevel: 'silent',
   });
   return { code: result.outputFiles[0].text, path: result.outputFiles[0].path, warnings: result.warnings };
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+/**
+ * Serves the demo page (bundled once, in memory) on a free loopback port, for headless-browser checks and
+ * measurements. Resolves with the page's URL and a function that stops the server.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+export async function startDemoServer() {
+  const { code } = await buildDemo();
+  const server = createServer(async (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === `/${DEMO_BUNDLE_NAME}`) return void response.writeHead(200, { 'content-type': TYPES['.js'] }).end(code);
+    const name = path === '/' ? 'index.html' : path.slice(1);
+    if (!/^[\w.-]+\.(html|css)$/.test(name)) return void response.writeHead(404).end();
+    try {
+      const body = await readFile(join(DEMO_DIR, name));
+      response.writeHead(200, { 'content-type': TYPES[extname(name)] }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`,
+    close: () => new Promise((resolvePromise) => server.close(() => resolvePromise())),
+  };
 }

@@ -5,30 +5,15 @@
  * `node demo/browser/measure-frames.mjs [--dataset moons] [--flow maf] [--size medium] [--seconds 6] [--out shot.png]`
  * Needs Chromium (`apt-get install -y chromium`, or CHROMIUM=/path/to/chrome) and playwright-core (a dev dependency).
  */
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { buildDemo, DEMO_BUNDLE_NAME, DEMO_DIR } from './build-demo.mjs';
+import { startDemoServer } from './build-demo.mjs';
 
 const { values } = parseArgs({ options: {
   dataset: { type: 'string', default: 'moons' }, flow: { type: 'string', default: 'maf' },
   size: { type: 'string', default: 'medium' }, seconds: { type: 'string', default: '6' }, out: { type: 'string' },
 } });
-const { code } = await buildDemo();
-const types = { '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript' };
-const server = createServer(async (request, response) => {
-  const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-  if (path === `/${DEMO_BUNDLE_NAME}`) return void response.writeHead(200, { 'content-type': types['.js'] }).end(code);
-  try {
-    const file = join(DEMO_DIR, path === '/' ? 'index.html' : path);
-    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-  } catch {
-    response.writeHead(404).end();
-  }
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const server = await startDemoServer();
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -41,7 +26,7 @@ try {
   });
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(server.url);
   await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('ready'));
   for (const id of ['dataset', 'flow', 'size']) await page.selectOption(`#${id}`, values[id]);
   await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('ready'));
@@ -67,5 +52,5 @@ try {
   if (errors.length > 0) console.log(`page errors: ${errors.join('; ')}`);
 } finally {
   await browser.close();
-  server.close();
+  await server.close();
 }
