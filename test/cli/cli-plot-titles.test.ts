@@ -51,6 +51,9 @@ describe('maflow plot: pair plots', () => {
     assert.deepEqual(pngFileSize(at('chosen.png')), { width: 660, height: 696 });
     assertUserError(await runInProcess(['plot', at('wide.safetensors'), '--columns', 'c9', '--out', at('bad.png')]),
       /--columns: unknown column "c9"; the columns are/);
+    saveModel(at('flat.safetensors'), createMaf({ features: 2, layers: 1, hiddenUnits: [4], rng: new Rng(0) }));
+    assertUserError(await runInProcess(['plot', at('flat.safetensors'), '--columns', '0,1', '--out', at('flat.png')]),
+      /--columns: this model has 2 columns, drawn as a density/);
   });
 
   it('titles the figure with the base names of the model and data files, not their paths', async () => {
