@@ -1,5 +1,5 @@
 /**
- * CSV / TSV as a chunked table: the text is decoded a block at a time and parsed with the same scanner and row parser
+ * CSV / TSV as a chunked table: the text is decoded a block of lines at a time and parsed with the same scanner and row parser
  * as `parseCsv`, so a streamed file gives exactly the numbers and the messages (1-based lines) of a whole-file read.
  * A block is cut after its last line end; a record that a quoted line break carries past the cut is parsed again
  * with the next block.
@@ -13,21 +13,25 @@ import { noRowsError, type RowChunk, type TableReader } from './table-reader.ts'
 /** A record (with its quoted line breaks) longer than this is refused: it is a runaway quote, not data. */
 const MAX_RECORD_CHARS = 64 << 20;
 
+/** The byte of a line end (`\n`; also ends a CRLF line). */
+const NEWLINE = 10;
+
 /** Reads the header (or first row) of a CSV stream and returns the table. */
 export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Promise<TableReader> {
   const file = bytes.file;
-  const text = new TextStream(bytes);
   // The first record: read blocks until a scan of the complete lines holds one (a header may quote line breaks).
-  let head = '';
+  let head = Buffer.alloc(0);
   let ended = false;
   for (;;) {
-    const block = await text.next();
+    const block = await bytes.read();
     if (block === undefined) ended = true;
-    else head += block;
-    const cut = ended ? head.length : head.lastIndexOf('\n') + 1;
+    else head = Buffer.concat([head, block]);
+    const cut = ended ? head.length : head.lastIndexOf(NEWLINE) + 1;
     if (cut > 0) {
-      const delimiter = format === 'tsv' ? '\t' : detectDelimiter(head.slice(0, cut));
-      const scanner = new CsvScanner(head.slice(0, cut), delimiter.charCodeAt(0), file);
+      let text = head.toString('utf8', 0, cut);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const delimiter = format === 'tsv' ? '\t' : detectDelimiter(text);
+      const scanner = new CsvScanner(text, delimiter.charCodeAt(0), file);
       let first: string[] | undefined;
       try {
         if (!scanner.nextRecord()) {
@@ -39,14 +43,16 @@ export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Pr
         if (ended || !(error instanceof DataError)) throw error;
         continue;
       }
-      return csvTable(text, { head: head.slice(scanner.position), line: scanner.currentLine, firstLine: scanner.recordLine, first, delimiter, file, ended });
+      const rest = Buffer.concat([Buffer.from(text.slice(scanner.position), 'utf8'), head.subarray(cut)]);
+      return csvTable(bytes, { head: rest, line: scanner.currentLine, firstLine: scanner.recordLine, first, delimiter, file, ended });
     }
     if (head.length > MAX_RECORD_CHARS) throw runaway(file, 1);
   }
 }
 
 interface CsvStart {
-  head: string;
+  /** The bytes after the first record. */
+  head: Buffer;
   line: number;
   firstLine: number;
   first: string[];
@@ -55,7 +61,7 @@ interface CsvStart {
   ended: boolean;
 }
 
-function csvTable(text: TextStream, start: CsvStart): TableReader {
+function csvTable(bytes: ByteReader, start: CsvStart): TableReader {
   const { first, file, firstLine, delimiter } = start;
   const hasHeader = first.some((cell) => !looksNumeric(cell));
   const columns = hasHeader ? first.map((cell) => cell.trim()) : first.map((_, i) => `col${i}`);
@@ -74,32 +80,35 @@ function csvTable(text: TextStream, start: CsvStart): TableReader {
         return chunk;
       };
       if (!hasHeader) storeRow(first, firstLine, target, sink, context);
+      // Unparsed bytes: the text of each block is decoded from its complete lines at once (a flat string, which the
+      // scanner reads fastest), and a line end byte never falls inside a UTF-8 sequence.
       let carry = start.head;
       let line = start.line;
       let ended = start.ended;
       while (carry.length > 0 || !ended) {
         if (!ended) {
-          const block = await text.next();
+          const block = await bytes.read();
           if (block === undefined) ended = true;
-          else carry += block;
+          else carry = carry.length === 0 ? Buffer.from(block.buffer, block.byteOffset, block.byteLength) : Buffer.concat([carry, block]);
         }
-        const cut = ended ? carry.length : carry.lastIndexOf('\n') + 1;
+        const cut = ended ? carry.length : carry.lastIndexOf(NEWLINE) + 1;
         if (cut === 0) {
           if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
           continue;
         }
+        const text = carry.toString('utf8', 0, cut);
         let parsed: { rest: number; line: number };
         try {
-          parsed = parseBlock(carry.slice(0, cut), line, ended, target, sink, context);
+          parsed = parseBlock(text, line, ended, target, sink, context);
         } catch (error) {
           if (sink.rows > 0) yield emit();
           throw error;
         }
-        carry = carry.slice(parsed.rest);
+        carry = parsed.rest === text.length ? carry.subarray(cut) : Buffer.concat([Buffer.from(text.slice(parsed.rest), 'utf8'), carry.subarray(cut)]);
         line = parsed.line;
         if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
         if (sink.rows > 0) yield emit();
-        if (ended && parsed.rest === cut) break;
+        if (ended && parsed.rest === text.length) break;
       }
       if (firstRow === 0) throw noRowsError(file, hasHeader ? `only the header on row ${firstLine}` : 'the file is empty');
     },
@@ -138,31 +147,4 @@ function oddQuotes(text: string, from: number): boolean {
 
 function runaway(file: string, line: number): DataError {
   return new DataError(`a record longer than ${MAX_RECORD_CHARS >> 20} M characters starts here (an unterminated quote?)`, { file, row: line });
-}
-
-/** UTF-8 text of a byte stream, a block at a time, without a leading byte-order mark. */
-class TextStream {
-  private readonly decoder = new TextDecoder('utf-8');
-  private started = false;
-  private done = false;
-
-  constructor(private readonly bytes: ByteReader) {}
-
-  async next(): Promise<string | undefined> {
-    if (this.done) return undefined;
-    const block = await this.bytes.read();
-    let text: string;
-    if (block === undefined) {
-      this.done = true;
-      text = this.decoder.decode();
-      if (text === '') return undefined;
-    } else {
-      text = this.decoder.decode(block, { stream: true });
-    }
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    return text;
-  }
 }
