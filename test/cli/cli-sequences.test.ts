@@ -139,4 +139,6 @@ test('bad sequence input: one clear line, exit status 2', async () => {
   assertUserError(await runInProcess(['sample', at('maf.safetensors'), '-n', '3', '--steps', '2']), /--steps and --plot apply to sequence models \(temporal MAF\) only/);
   assertUserError(await runInProcess(['train', at('seqs.npy'), '--out', at('x.safetensors'), '--flow', 'temporal-maf', '--batch-norm']),
     /--batch-norm does not apply to --flow temporal-maf/);
+  writeFileSync(at('rows.csv'), 'x,y\n1,2\n3,4\n5,6\n');
+  assertUserError(await runInProcess(['train', at('rows.csv'), '--out', at('x.safetensors'), '--window', '2']), /--window applies to --flow temporal-maf only/);
 });

@@ -34,7 +34,7 @@ import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 import { addTransformOptions, checkInsideBounds, transformSpec, type TransformOptionValues } from '../transform-options.ts';
-import { addSequenceTrainOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
+import { addSequenceTrainOptions, refuseSequenceOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
 
 interface TrainOptions extends TransformOptionValues {
   out: string;
@@ -116,10 +116,9 @@ export function trainCommand(io: CliIo): Command {
   addSequenceTrainOptions(command);
   return addBackendOption(addTransformOptions(command)).action(async (dataPath: string, options: TrainOptions) => {
     const started = performance.now();
-    if ((options.flow as string) === 'temporal-maf') {
-      const given = command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
-      return runSequenceTraining(io, dataPath, options as unknown as SequenceTrainOptions, given);
-    }
+    const givenOptions = command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
+    if ((options.flow as string) === 'temporal-maf') return runSequenceTraining(io, dataPath, options as unknown as SequenceTrainOptions, givenOptions);
+    refuseSequenceOptions(givenOptions);
     if (options.flow === 'iaf') {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +
         'sequential (non-differentiable) pass. Use --flow maf, or train an IAF by reverse KL with the library\'s fitReverseKl.');

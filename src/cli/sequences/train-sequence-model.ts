@@ -149,8 +149,26 @@ export function addSequenceTrainOptions(command: Command): Command {
     .option('--truncation <steps>', 'temporal-maf: truncated backpropagation through time (default: full)', parsePositiveInteger);
 }
 
-/** The `train` options that do not apply to a temporal MAF, when given. */
-export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'components', 'summary', 'emaDecay'] as const;
+/** The `train` options (commander's names) that a temporal MAF's training reads; any other given is refused. */
+export const TEMPORAL_MAF_OPTIONS: readonly string[] = [
+  'out', 'flow', 'layers', 'hidden', 'activation', 'encoder', 'encoderUnits', 'truncation', 'columns', 'contextColumns',
+  'validation', 'validationData', 'epochs', 'batchSize', 'lr', 'weightDecay', 'patience', 'maxTime', 'plotLoss', 'json',
+  'seed', 'checkpoint', 'checkpointEvery', 'resume', 'standardize', 'backend', 'sequenceColumn', 'timeColumn', 'window', 'stride',
+];
+
+/** The `train` options only a temporal MAF reads. */
+const SEQUENCE_ONLY_OPTIONS: readonly string[] = ['encoder', 'encoderUnits', 'truncation', 'sequenceColumn', 'timeColumn', 'window', 'stride'];
+
+/** `--encoder-units` for commander's `encoderUnits`. */
+function flag(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Throws a usage error when an option only a temporal MAF reads was given for another flow. */
+export function refuseSequenceOptions(given: readonly string[]): void {
+  const wrong = SEQUENCE_ONLY_OPTIONS.find((name) => given.includes(name));
+  if (wrong !== undefined) throw new UsageError(`${flag(wrong)} applies to --flow temporal-maf only`);
+}
 
 /**
  * `train --flow temporal-maf`: guards the files, selects the backend and trains (see `trainSequenceModel`).
@@ -158,8 +176,8 @@ export const NOT_FOR_TEMPORAL_MAF = ['batchNorm', 'residual', 'order', 'componen
  */
 export async function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string },
   given: readonly string[]): Promise<void> {
-  const wrong = NOT_FOR_TEMPORAL_MAF.find((name) => given.includes(name));
-  if (wrong !== undefined) throw new UsageError(`--${wrong.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --flow temporal-maf`);
+  const wrong = given.find((name) => !TEMPORAL_MAF_OPTIONS.includes(name));
+  if (wrong !== undefined) throw new UsageError(`${flag(wrong)} does not apply to --flow temporal-maf`);
   guardOutputs({
     inputs: [{ label: 'training data', path: dataPath },
       ...(options.validationData === undefined ? [] : [{ label: '--validation-data file', path: options.validationData }]),
