@@ -113,6 +113,9 @@ test('maflow train on a long-format CSV (string ids, shuffled rows, ragged lengt
   assert.deepEqual([JSON.parse(windows.stdout).sequences, JSON.parse(windows.stdout).steps], [29, 20]);
   const report2 = JSON.parse((await runInProcess(['eval', at('win.safetensors'), at('series.csv'), '--json'])).stdout);
   assert.equal(report2.sequences, 29, 'eval cuts the windows the model was trained on');
+  // A 3-D .npy is sequences whatever layout the model was trained on.
+  writeFileSync(at('windows.npy'), encodeSequencesNpy(sequences(arPaths(7, 20, new Rng(4)), { dtype: 'float64' })));
+  assert.equal(JSON.parse((await runInProcess(['eval', at('win.safetensors'), at('windows.npy'), '--json'])).stdout).sequences, 7);
 });
 
 test('bad sequence input: one clear line, exit status 2', async () => {

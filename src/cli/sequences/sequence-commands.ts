@@ -9,6 +9,8 @@ import type { Matrix } from '../../core/matrix.ts';
 import { sequenceLength, type Sequences } from '../../core/sequences.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
+import { parseNpyArray } from '../../io/npy.ts';
+import { readFileBytes } from '../../io/read-file-bytes.ts';
 import { writeMatrix } from '../../io/read-matrix.ts';
 import { readSequences, type SequenceFile } from '../../io/read-sequences.ts';
 import { loadSequenceModel } from '../../io/sequence-model-file.ts';
@@ -25,8 +27,13 @@ import { meanLength } from './train-sequence-model.ts';
 
 /** Sequences of `path` for `loaded`: its features (by name in a CSV, by position in a .npy) and covariates. */
 export function readModelSequences(path: string, loaded: LoadedSequenceModel, options: SequenceLayoutOptions): SequenceFile {
-  const layout = sequenceLayout(options, recordedLayout(loaded.metadata));
   const byName = extname(path).toLowerCase() !== '.npy';
+  let layout = sequenceLayout(options, recordedLayout(loaded.metadata));
+  // A .npy holds its own layout: a 3-D array is sequences whatever the model was trained on, and a long-format CSV's
+  // columns cannot apply to it; only windows of a 2-D series carry over.
+  if (!byName && (layout.sequenceColumn !== undefined || parseNpyArray(readFileBytes(path), path).shape.length === 3)) {
+    layout = layout.sequenceColumn !== undefined && options.sequenceColumn !== undefined ? layout : {};
+  }
   const file = readSequences(path, {
     ...layout, ...(byName ? { columns: loaded.columns } : {}),
     ...(loaded.contextColumns.length > 0 && byName ? { contextColumns: loaded.contextColumns } : {}),
