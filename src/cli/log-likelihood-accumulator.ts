@@ -2,7 +2,7 @@
  * `summarizeLogLikelihood` for log-densities that arrive a chunk at a time (a streamed file of any size), in bounded
  * memory and exactly: the mean is the same sequential float64 sum; the standard error comes from sums shifted by the
  * first value (`Σ(x−K)² − (Σ(x−K))²/n`, accurate to rounding when K lies within the data); the worst row is tracked;
- * the median is the exact order statistic, read from a `SortedValues` (in memory up to 4M rows, from sorted runs on
+ * the median is the exact order statistic, read from a `SortedValues` (in memory up to 1M rows, from sorted runs on
  * disk beyond). Rows below a threshold (the training minimum) are counted, the first few kept by row.
  */
 import type { LogLikelihoodSummary } from './log-likelihood-summary.ts';

@@ -1,8 +1,8 @@
 /**
  * Float64 values collected a chunk at a time and read back in ascending order, in bounded memory and exactly: up to
- * `memoryValues` are kept and sorted in memory; beyond that each full buffer is sorted and written to a temporary
+ * `memoryValues` (1M, 8 MB) are kept and sorted in memory; beyond that each full buffer is sorted and written to a temporary
  * file (a run), and reading back merges the runs (a k-way merge over a binary heap, each run read in blocks).
- * 10⁸ values take 800 MB of temporary disk and a 32 MB buffer, not 800 MB of memory (the runs' read blocks share
+ * 10⁸ values take 800 MB of temporary disk and an 8 MB buffer, not 800 MB of memory (the runs' read blocks share
  * 16 MB; every 128 runs are merged into one, so a merge opens at most 129 files); the median and the
  * Kolmogorov–Smirnov statistic computed from them are the exact ones, not approximations.
  */
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 /** Options of `SortedValues`. */
 export interface SortedValuesOptions {
-  /** Values held in memory before a sorted run goes to disk. @default 4,194,304 (32 MB) */
+  /** Values held in memory before a sorted run goes to disk. @default 1,048,576 (8 MB) */
   memoryValues?: number;
   /** Where runs go. @default os.tmpdir() */
   directory?: string;
@@ -52,7 +52,7 @@ export class SortedValues {
   count = 0;
 
   constructor(private readonly options: SortedValuesOptions = {}) {
-    this.memoryValues = Math.max(1, options.memoryValues ?? 1 << 22);
+    this.memoryValues = Math.max(1, options.memoryValues ?? 1 << 20);
     this.buffer = new Float64Array(Math.min(this.memoryValues, 1 << 16));
   }
 

@@ -4,7 +4,7 @@
  * mean, std, skewness, excess kurtosis and the Kolmogorov–Smirnov statistic against N(0, 1) (with its p-value),
  * and draws normal QQ plots of u. Streamed: the data are read and mapped a chunk at a time; the moments are merged
  * chunk by chunk (`MomentAccumulator`) and the KS statistic is the exact one, from each dimension's values sorted in
- * bounded memory (`SortedValues`: sorted runs on disk beyond 4M values in all). The QQ plot of a streamed file shows
+ * bounded memory (`SortedValues`: sorted runs on disk beyond 1M values in all). The QQ plot of a streamed file shows
  * 1000 order statistics of u per dimension (all of them for up to 1000 rows).
  */
 import { basename } from 'node:path';
@@ -34,7 +34,7 @@ interface DiagnoseOptions {
 }
 
 /** Values of u held in memory (over all dimensions) before sorted runs go to disk. */
-const MEMORY_VALUES = 1 << 22;
+const MEMORY_VALUES = 1 << 20;
 
 /** Order statistics per dimension that the QQ plot shows. */
 const QQ_POINTS = 1000;

@@ -4,7 +4,7 @@
  * for a model `maflow train` wrote, one warning line counting the rows that score below the lowest log-density of any
  * training row, so that a tail which dominates the mean is seen instead of silently ruining it. Streamed: the data are
  * read and scored a chunk at a time and the statistics accumulated (`LogLikelihoodAccumulator`: the median exactly,
- * from sorted runs on disk beyond 4M rows), so memory stays bounded whatever the file's size.
+ * from sorted runs on disk beyond 1M rows), so memory stays bounded whatever the file's size.
  */
 import { Command } from 'commander';
 import type { TableFormat } from '../../io/table-format.ts';
