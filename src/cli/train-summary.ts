@@ -68,15 +68,18 @@ export function splitSizes(job: TrainJob): { trainingRows: number; validationRow
  *
  * @example
  * import { stopReasonText } from './train-summary.ts';
- * console.log(stopReasonText({ patience: 30, maxSeconds: 600 }, 'time')); // → time budget spent (--max-time 10:00)
+ * console.log(stopReasonText({ patience: 30, maxSeconds: 600 }, { stoppedBy: 'time', failed: false })); // → time budget spent (--max-time 10:00)
  */
-export function stopReasonText(job: Pick<TrainJob, 'patience' | 'maxSeconds'>, stoppedBy: FitStopReason): string {
+export function stopReasonText(job: Pick<TrainJob, 'patience' | 'maxSeconds'>,
+  { stoppedBy, failed }: { stoppedBy: FitStopReason; failed: boolean }): string {
+  if (failed) return `training failed (${stoppedBy})`;
   switch (stoppedBy) {
     case 'epochs': return 'reached --epochs';
     case 'patience': return `no improvement for ${job.patience} epochs`;
     case 'time': return `time budget spent (--max-time ${formatDuration(job.maxSeconds ?? NaN)})`;
     case 'abort': return 'interrupted';
-    case 'divergence': case 'exploded': case 'no-improvement': return `training failed (${stoppedBy})`;
+    case 'exploded': return 'the validation log-likelihood exploded; the best epoch before it is kept';
+    case 'divergence': case 'no-improvement': return `training failed (${stoppedBy})`;
   }
 }
 
@@ -91,7 +94,7 @@ export function trainSummary(job: TrainJob, result: TrainJobResult, info: RunInf
     flow: job.spec.kind, rows: job.x.rows, dimensions: job.x.cols, contextDimensions: job.context?.cols ?? 0,
     ...splitSizes(job),
     epochs: history.length === 0 ? 0 : history[history.length - 1].epoch, maxEpochs: job.epochs, bestEpoch: result.bestEpoch,
-    stoppedBy: result.stoppedBy, stopReason: stopReasonText(job, result.stoppedBy), failed: result.failed,
+    stoppedBy: result.stoppedBy, stopReason: stopReasonText(job, result), failed: result.failed,
     validationLogLikelihood: result.bestValidationLogLik, trainingLogLikelihood: best?.trainingLogLikelihood ?? NaN,
     initialValidationLogLikelihood: result.initialValidationLogLik, maxTimeSeconds: job.maxSeconds ?? null,
     trainingSeconds: result.seconds, history,

@@ -83,7 +83,9 @@ export interface FitOptions extends GradientStepOptions {
  * - `'divergence'`: a training loss or gradient norm became non-finite (the data may be the cause:
  *   `nonFiniteInput`), or the initial parameters already had a non-finite validation log-likelihood;
  * - `'exploded'`: an epoch's validation log-likelihood became non-finite or fell more than `explosionMargin` below
- *   the initial parameters' (training stops at once);
+ *   the initial parameters' (training stops at once), before any epoch had beaten the initial parameters. After such
+ *   an epoch, an explosion ends the run like early stopping instead (`stoppedBy: 'exploded'`, `failed: false`, the
+ *   best epoch restored, `message` saying where it exploded);
  * - `'no-improvement'`: no epoch beat the validation log-likelihood of the initial parameters, the best falling more
  *   than `noImprovementTolerance` short of it (the initial parameters are restored).
  */
@@ -110,9 +112,9 @@ export interface FitResult {
   /** Mean validation log-likelihood of the parameters training started from, nats (`NaN` without a validation set). */
   initialValidationLogLik: number;
   stoppedBy: FitStopReason;
-  /** Whether training failed (`stoppedBy` is `'divergence'`, `'exploded'` or `'no-improvement'`): never a success. */
+  /** Whether training failed (`'divergence'`, `'no-improvement'`, or `'exploded'` before any epoch beat the initial parameters): never a success. */
   failed: boolean;
-  /** Why training failed, in one line (with every failing `stoppedBy`). */
+  /** Why training failed, in one line (with every failing `stoppedBy`), or where it exploded after a good epoch. */
   message?: string;
   /** The non-finite input value that made the loss non-finite, when the data are the cause. */
   nonFiniteInput?: NonFiniteInput;

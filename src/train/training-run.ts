@@ -294,7 +294,10 @@ export class TrainingRun {
       if (this.buffers.length > 0) setPopulationStatistics(this.flow, this.s.train, this.s.trainContext);
     }
     const last = this.history[this.history.length - 1];
-    const failed = stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement';
+    // An explosion after an epoch that beat the initial parameters ends the run like early stopping: that epoch is a
+    // model (a few validation rows far in the tail can drop the mean by thousands of nats in one epoch).
+    const failed = stoppedBy === 'divergence' || stoppedBy === 'no-improvement'
+      || (stoppedBy === 'exploded' && (champion === null || champion.epoch === 0));
     return {
       history: this.history,
       bestEpoch: champion?.epoch ?? last?.epoch ?? 0,

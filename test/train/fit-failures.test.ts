@@ -51,6 +51,20 @@ test("fit: learning rate 10 explodes the validation score: stoppedBy 'exploded',
   assert.ok(meanLogProb(flow, data) > -4);
 });
 
+test("fit: an explosion after an epoch that beat the initial parameters ends the run like early stopping, not as a failure", () => {
+  const data = gaussian(600, new Rng(1));
+  const flow = smallMaf();
+  // Two good epochs (10 steps each) at 1e-2, then a learning rate of 10 that explodes the third.
+  const result = fit(flow, data, { epochs: 8, batchSize: 50, learningRate: 1e-2, rng: new Rng(3), schedule: (step) => (step < 20 ? 1 : 1000) });
+  assert.equal(result.stoppedBy, 'exploded');
+  assert.equal(result.failed, false);
+  assert.match(result.message ?? '', /^fit: the validation log-likelihood (fell [\d.e+]+ nats below the initial parameters'|became -?(NaN|Infinity)) at epoch 3/);
+  assert.deepEqual(result.history.map((h) => h.epoch), [1, 2]);
+  assert.ok(result.bestEpoch >= 1 && result.bestValidationLogLik > result.initialValidationLogLik, JSON.stringify(result));
+  const validation = result.history.find((h) => h.epoch === result.bestEpoch)!.validationLogLik;
+  assert.equal(validation, result.bestValidationLogLik, 'the best epoch is restored');
+});
+
 test("fit: a run whose epochs never beat the initial parameters ends with 'no-improvement' and restores them", () => {
   const data = gaussian(600, new Rng(1));
   const flow = smallMaf();

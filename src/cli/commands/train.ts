@@ -222,14 +222,18 @@ function stepsPerEpoch(job: TrainJob): number {
 /** The text summary on `text` (stdout; stderr with --json), or the failure or interruption as an error. */
 function report(io: CliIo, job: TrainJob, result: TrainJobResult, validationPath: string | undefined, text: TextSink): void {
   const { stoppedBy } = result;
-  if (stoppedBy === 'divergence' || stoppedBy === 'exploded' || stoppedBy === 'no-improvement') throw failure(job, result, validationPath);
+  if (result.failed) throw failure(job, result, validationPath);
+  if (stoppedBy === 'exploded') {
+    io.stderr.write(`maflow: warning: ${result.message?.replace(/^fit: /, '') ?? 'the validation log-likelihood exploded'}; ` +
+      `training stopped there and the best epoch (${result.bestEpoch}) is the model written\n`);
+  }
   if (result.bestEpoch === 0 && result.history.length > 0) {
     io.stderr.write('maflow: warning: no epoch beat the initial (untrained) model on the validation data, so that is the model ' +
       `written (within the noise; try more --epochs or another --lr, now ${job.learningRate})\n`);
   }
   const epochsRun = result.history.length === 0 ? 0 : result.history[result.history.length - 1].epoch;
   const ll = Number.isNaN(result.bestValidationLogLik) ? 'n/a' : `${result.bestValidationLogLik.toFixed(4)} nats`;
-  const why = stopReasonText(job, stoppedBy);
+  const why = stopReasonText(job, result);
   text.write(`validation log-likelihood: ${ll} (best epoch ${result.bestEpoch} of ${epochsRun}; stopped: ${why})\n` +
     `model written to ${job.out} (${job.spec.kind} trained on ${job.x.rows} rows × ${job.x.cols} columns; ` +
     `backend ${describeBackend()}, ${result.seconds.toFixed(1)} s)\n`);
