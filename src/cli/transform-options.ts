@@ -1,7 +1,7 @@
 /**
  * The `train` command's options for the transforms inside a flow and for the optimisation that issue 16 added —
  * `--transformer`, `--bins`, `--tail-bound`, `--shift-only`, `--act-norm`, `--base`, `--bounds`, `--lr-schedule`,
- * `--clip-grad-norm` — in one place: their definitions (with defaults in `--help`), which flows they apply to, and
+ * `--clip-grad-norm` — and `--log-scale-bound` (issue 12) in one place: their definitions (with defaults in `--help`), which flows they apply to, and
  * their translation into the flow spec and the training job.
  */
 import { Option, type Command } from 'commander';
@@ -31,6 +31,8 @@ export interface TransformSpec {
   tailBound?: number;
   /** Volume-preserving affine layers. @default false */
   shiftOnly?: boolean;
+  /** Soft clip bound of the affine layers' log-scales (absent: the library's default). */
+  logScaleBound?: number;
   /** An ActNorm after each layer. @default false */
   actNorm?: boolean;
   /** The base distribution. @default 'normal' */
@@ -45,6 +47,7 @@ export interface TransformOptionValues {
   bins: number;
   tailBound: number;
   shiftOnly?: boolean;
+  logScaleBound: number;
   actNorm?: boolean;
   base: 'normal' | 'mog';
   bounds?: ColumnBound[];
@@ -62,17 +65,18 @@ export interface ColumnBound {
 type Kind = 'maf' | 'maf-mog' | 'iaf' | 'realnvp' | 'made' | 'made-mog' | 'nsf' | string;
 
 /** The flows each option applies to (an option given for another flow is a `UsageError`). */
-const APPLIES: Record<'transformer' | 'bins' | 'tailBound' | 'shiftOnly' | 'actNorm' | 'base' | 'bounds', readonly Kind[]> = {
+const APPLIES: Record<'transformer' | 'bins' | 'tailBound' | 'shiftOnly' | 'logScaleBound' | 'actNorm' | 'base' | 'bounds', readonly Kind[]> = {
   transformer: ['maf'],
   bins: ['maf', 'nsf'],
   tailBound: ['maf', 'nsf'],
   shiftOnly: ['maf', 'maf-mog', 'iaf', 'realnvp'],
+  logScaleBound: ['maf', 'maf-mog', 'iaf', 'realnvp', 'made'],
   actNorm: ['maf', 'maf-mog', 'iaf', 'realnvp', 'nsf'],
   base: ['maf', 'iaf', 'realnvp', 'nsf'],
   bounds: ['maf', 'maf-mog', 'iaf', 'realnvp', 'nsf'],
 };
 const FLAGS = {
-  transformer: '--transformer', bins: '--bins', tailBound: '--tail-bound', shiftOnly: '--shift-only', actNorm: '--act-norm',
+  transformer: '--transformer', bins: '--bins', tailBound: '--tail-bound', shiftOnly: '--shift-only', logScaleBound: '--log-scale-bound', actNorm: '--act-norm',
   base: '--base', bounds: '--bounds',
 } as const;
 
@@ -84,6 +88,9 @@ export function addTransformOptions(command: Command): Command {
     .option('--bins <n>', 'spline bins, or the Bernstein degree (--transformer spline or bernstein, --flow nsf)', parsePositiveInteger, 8)
     .option('--tail-bound <B>', 'the spline or Bernstein polynomial acts on [-B, B] (identity / linear outside)', parsePositiveNumber, 3)
     .option('--shift-only', 'volume-preserving affine layers, shift only (maf, maf-mog, iaf, realnvp; default: shift and scale)')
+    .option('--log-scale-bound <c>', 'soft clip c of the affine layers\' log-scales, s = c·tanh(r/c) (maf, maf-mog, iaf, ' +
+      'realnvp, made): a smaller c keeps a row off the training data\'s surface from being amplified e^c-fold per layer',
+      parsePositiveNumber, 3)
     .option('--act-norm', 'an ActNorm (data-initialised per-feature affine) after each layer (maf, maf-mog, iaf, realnvp, nsf; default: off)')
     .addOption(new Option('--base <kind>', 'base distribution: normal, or mog (a trainable mixture of --components Gaussians) ' +
       '(maf, iaf, realnvp, nsf)').choices(['normal', 'mog']).default('normal'))
@@ -140,6 +147,9 @@ export function transformSpec(kind: Kind, values: TransformOptionValues, given: 
   if (given.includes('components') && APPLIES.base.includes(kind) && values.base !== 'mog') {
     throw new UsageError(`--components applies to --flow ${kind} with --base mog (the mixture base)`);
   }
+  if (given.includes('logScaleBound') && transformer !== 'affine') {
+    throw new UsageError(`--log-scale-bound applies to the affine transformer, not --transformer ${transformer}`);
+  }
   if (values.shiftOnly === true && transformer !== 'affine') {
     throw new UsageError(`--shift-only applies to the affine transformer, not --transformer ${transformer}`);
   }
@@ -147,6 +157,8 @@ export function transformSpec(kind: Kind, values: TransformOptionValues, given: 
     ...(kind === 'maf' ? { transformer } : {}),
     ...(transformer === 'spline' || transformer === 'bernstein' ? { bins: values.bins, tailBound: values.tailBound } : {}),
     ...(values.shiftOnly === true ? { shiftOnly: true } : {}),
+    ...(APPLIES.logScaleBound.includes(kind) && transformer === 'affine' && values.shiftOnly !== true
+      ? { logScaleBound: values.logScaleBound } : {}),
     ...(values.actNorm === true ? { actNorm: true } : {}),
     ...(APPLIES.base.includes(kind) ? { base: values.base } : {}),
     ...(values.bounds === undefined ? {} : { bounds: resolveBounds(values.bounds, columns) }),
@@ -173,6 +185,7 @@ export interface TransformFactoryOptions {
   bins?: number;
   tailBound?: number;
   shiftOnly?: boolean;
+  logScaleBound?: number;
   actNorm?: boolean;
   base?: 'normal' | 'mog';
   components?: number;
@@ -195,6 +208,7 @@ export function transformFactoryOptions(spec: TransformSpec & { components?: num
     ...(spec.bins === undefined ? {} : { bins: spec.bins }),
     ...(spec.tailBound === undefined ? {} : { tailBound: spec.tailBound }),
     ...(spec.shiftOnly === true ? { shiftOnly: true } : {}),
+    ...(spec.logScaleBound === undefined ? {} : { logScaleBound: spec.logScaleBound }),
     ...(spec.actNorm === true ? { actNorm: true } : {}),
     ...(spec.base === undefined ? {} : { base: spec.base }),
     ...(spec.base === 'mog' && spec.components !== undefined ? { components: spec.components } : {}),

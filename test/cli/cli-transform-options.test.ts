@@ -63,6 +63,8 @@ test('a value outside --bounds, and options that do not apply, are user errors n
     [['data.csv', '--flow', 'nsf', '--transformer', 'naf'], /--transformer does not apply to --flow nsf/],
     [['data.csv', '--flow', 'made', '--act-norm'], /--act-norm does not apply to --flow made/],
     [['data.csv', '--components', '4'], /--components applies to --flow maf with --base mog/],
+    [['data.csv', '--transformer', 'spline', '--log-scale-bound', '2'], /--log-scale-bound applies to the affine transformer, not --transformer spline/],
+    [['data.csv', '--flow', 'nsf', '--log-scale-bound', '2'], /--log-scale-bound does not apply to --flow nsf/],
   ];
   for (const [args, pattern] of cases) {
     assertUserError(await runInProcess(['train', ...args.map((a) => (a.endsWith('.csv') ? join(dir, a) : a)), '--out', join(dir, 'x.safetensors')]), pattern);
@@ -72,7 +74,7 @@ test('a value outside --bounds, and options that do not apply, are user errors n
 test('train --help lists every transform option with its default', async () => {
   const { stdout } = await runInProcess(['train', '--help']);
   for (const option of ['--transformer <kind>', '--bins <n>', '--tail-bound <B>', '--shift-only', '--order <order>', '--act-norm',
-    '--base <kind>', '--lr-schedule <kind>', '--clip-grad-norm <c>', '--bounds <list>']) {
+    '--base <kind>', '--lr-schedule <kind>', '--clip-grad-norm <c>', '--bounds <list>', '--log-scale-bound <c>']) {
     assert.ok(stdout.includes(option), option);
   }
   for (const fragment of ['"affine"', 'default: 8', 'default: 3', '"normal"', '"constant"', 'choices: "reverse", "random", "lu"',
@@ -87,4 +89,18 @@ test('--base mog passes --components to the mixture base', async () => {
   assert.deepEqual(transformFactoryOptions({ base: 'mog', components: 4 }), { base: 'mog', components: 4 });
   const flow = flowFromOptions({ kind: 'maf', features: 2, contextFeatures: 0, layers: 1, hiddenUnits: [4], base: 'mog', components: 4 });
   assert.equal((flow.config() as unknown as { base: { components: number } }).base.components, 4);
+});
+
+test('--log-scale-bound: the affine layers are built with it, 3 by default (issue 12), and a model file keeps it', async () => {
+  const bounds = (file: string): number[] => {
+    const chain = ((loadModel(join(dir, file)).flow as TransformedDistribution).bijector as Chain).bijectors;
+    return chain.filter((b) => b.constructor.name === 'MaskedAutoregressiveFlow')
+      .map((b) => (b as unknown as { transformer: { logScaleBound: number } }).transformer.logScaleBound);
+  };
+  for (const [args, expected] of [[[], 3], [['--log-scale-bound', '5'], 5]] as const) {
+    const file = `bound-${expected}.safetensors`;
+    const trained = await runCli(['train', 'data.csv', '--out', file, ...quick, ...args], dir);
+    assert.equal(trained.status, 0, trained.stderr);
+    assert.deepEqual(bounds(file), [expected, expected]);
+  }
 });
