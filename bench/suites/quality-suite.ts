@@ -2,8 +2,9 @@
  * The quality suite: held-out log-likelihood on real data (bench/data/), maflow against the plain PyTorch MAF on the
  * same seeded splits. maflow runs as a user runs it — `maflow train` with its defaults (plus `--validation-data`, so
  * that both libraries see the same validation rows, and the paper's 300-epoch cap), then `maflow logprob` on the test
- * rows — and also without the tighter log-scale bound, the weight average and batch norm in turn (maflow 0.2's defaults);
- * PyTorch runs `quality_torch_plain.py` (the paper's protocol) on the same files. Per dataset, configuration and seed: mean, median and worst test row, and wall time.
+ * rows — and also without the tighter log-scale bound, the weight average and batch norm in turn (maflow 0.2's
+ * defaults last); PyTorch runs `quality_torch_plain.py` (the paper's protocol) on the same files. Per dataset,
+ * configuration and seed: mean, median and worst test row, and wall time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
