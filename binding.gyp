@@ -9,7 +9,9 @@
         "native/addon.cc",
         "native/gemm.cc",
         "native/elementwise.cc",
-        "native/staircase-affine.cc",
+        "native/staircase.cc",
+        "native/spline.cc",
+        "native/transformer.cc",
         "native/thread-pool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -67,9 +67,9 @@ function benchLayer(k: Kernels, layer: Layer, rng: Rng, budget: number): [number
   const [x, w, bias, out, dOut, dIn, dW, dBias] = [fill(BATCH * inDim), fill(outDim * inDim), fill(outDim),
     fill(BATCH * outDim), fill(BATCH * outDim), fill(BATCH * inDim), fill(outDim * inDim), fill(outDim)];
   return [
-    time(() => k.prefixGemm(BATCH, inDim, outDim, x, w, prefix, bias, out, false, 'relu', 0, outDim), budget),
-    time(() => k.prefixGemmBackwardInput(BATCH, inDim, outDim, dOut, w, prefix, dIn, false), budget),
-    time(() => k.prefixGemmBackwardWeight(BATCH, inDim, outDim, dOut, x, prefix, dW, dBias, false), budget),
+    time(() => k.prefixGemm({ batch: BATCH, inDim, outDim, x, weight: w, prefix, bias, out, activation: 'relu' }), budget),
+    time(() => k.prefixGemmBackwardInput({ batch: BATCH, inDim, outDim, dOut, weight: w, prefix, dIn }), budget),
+    time(() => k.prefixGemmBackwardWeight({ batch: BATCH, inDim, outDim, dOut, x, prefix, dWeight: dW, dBias }), budget),
   ];
 }
 
@@ -131,10 +131,14 @@ function benchSampler(k: Kernels, config: string, features: number, hidden: numb
     for (let d = 0; d < features; d++) {
       for (let l = 0; l < 2; l++) {
         const { inDim, outDim, prefix } = layers[l];
-        if (starts[d] < starts[d + 1]) k.prefixGemm(rows, inDim, outDim, l === 0 ? x : out[0], w[l], prefix, null, out[l], true, 'relu', starts[d], starts[d + 1]);
+        if (starts[d] < starts[d + 1]) {
+          k.prefixGemm({ batch: rows, inDim, outDim, x: l === 0 ? x : out[0], weight: w[l], prefix, bias: null, out: out[l],
+            accumulate: true, activation: 'relu', outStart: starts[d], outEnd: starts[d + 1] });
+        }
       }
       const o = layers[2];
-      k.prefixGemm(rows, o.inDim, o.outDim, out[1], w[2], o.prefix, null, out[2], true, 'identity', 2 * d, 2 * d + 2);
+      k.prefixGemm({ batch: rows, inDim: o.inDim, outDim: o.outDim, x: out[1], weight: w[2], prefix: o.prefix, bias: null,
+        out: out[2], accumulate: true, outStart: 2 * d, outEnd: 2 * d + 2 });
     }
   };
   for (const l of layers) for (const p of l.prefix) macs += rows * p;

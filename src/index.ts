@@ -12,9 +12,12 @@ export { sequences, sequenceLength, checkSequences, checkSequenceValues, gatherS
 export type { Sequences, SequencesOptions } from './core/sequences.ts';
 
 // kernels
-export type { Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer } from './kernels/kernels.ts';
+export type {
+  Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer, StaircaseNetwork, TransformerKernel, AffineTransformerKernel,
+  SplineTransformerKernel,
+} from './kernels/kernels.ts';
 export { referenceKernels } from './kernels/reference.ts';
-export { kernels, setBackend, availableBackends, withBackend } from './kernels/backend.ts';
+export { kernels, setBackend, availableBackends, withBackend, registerBackend } from './kernels/backend.ts';
 // @exports:kernels
 
 // nn

@@ -37,7 +37,8 @@ export class BenchAdam {
     const k = kernels();
     this.parameters.forEach((p, i) => {
       const { m, v } = this.moments[i];
-      k.adamStep(p.rows, p.cols, p.staircase, p.value, p.grad, m, v, this.lr, 0.9, 0.999, 1e-8, 0, this.steps);
+      k.adamStep({ rows: p.rows, cols: p.cols, staircase: p.staircase, param: p.value, grad: p.grad, m, v, lr: this.lr,
+        beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: this.steps });
     });
   }
 

@@ -37,7 +37,7 @@ export function resolveBackends(request: BackendRequest, threads: number): Bench
     case 'both':
       return { names: native.ok ? ['native', 'reference'] : ['reference'], addon, note };
     default: {
-      const chosen = selectBackend({ warn: () => undefined }).name;
+      const chosen = selectBackend({ warn: () => undefined }).name as 'reference' | 'native';
       return { names: [chosen], addon, note: chosen === 'reference' ? note : null };
     }
   }

@@ -16,7 +16,7 @@ export function denseGemmGflops(addon: NativeAddon | null, m: number, n: number,
   let best = Infinity;
   do {
     const start = performance.now();
-    backend.prefixGemm(m, k, n, x, w, null, null, out, false, 'identity', 0, n);
+    backend.prefixGemm({ batch: m, inDim: k, outDim: n, x, weight: w, prefix: null, bias: null, out });
     best = Math.min(best, performance.now() - start);
   } while (performance.now() < until);
   return (2 * m * n * k) / (best / 1e3) / 1e9;

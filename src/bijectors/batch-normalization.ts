@@ -100,7 +100,8 @@ export class BatchNormalization extends Bijector {
     checkShape('BatchNormalization.setPopulationStatistics', 'x', x, this.features);
     if (x.rows === 0) throw new RangeError('BatchNormalization.setPopulationStatistics: expected x with at least 1 row, got 0');
     const input = this.toDtype(x);
-    kernels().columnMoments(input.rows, this.features, input.data, this.runningMean, this.runningVariance);
+    kernels().columnMoments({ batch: input.rows, cols: this.features, x: input.data, mean: this.runningMean,
+      variance: this.runningVariance });
   }
 
   protected computeInverse(x: Matrix): BijectorResult {
@@ -134,8 +135,9 @@ export class BatchNormalization extends Bijector {
         const dInput = zeros(n, D, this.dtype);
         const dLogDetSum = sumOf(dLogDet, n);
         if (batchStatistics) {
-          kernels().batchNormBackward(n, D, x.data, mean, variance, this.eps, this.logGamma.value, dOutput.data,
-            dLogDetSum, dInput.data, this.logGamma.grad, this.beta.grad);
+          kernels().batchNormBackward({ batch: n, cols: D, x: x.data, mean, variance, eps: this.eps,
+            logGamma: this.logGamma.value, dOut: dOutput.data, dLogDetSum, dX: dInput.data, dLogGamma: this.logGamma.grad,
+            dBeta: this.beta.grad });
         } else {
           this.fixedStatisticsBackward(x.data, dOutput.data, dLogDetSum, dInput.data, n);
         }
@@ -180,7 +182,7 @@ export class BatchNormalization extends Bijector {
     }
     const mean = new Float64Array(this.features);
     const variance = new Float64Array(this.features);
-    kernels().columnMoments(x.rows, this.features, x.data, mean, variance);
+    kernels().columnMoments({ batch: x.rows, cols: this.features, x: x.data, mean, variance });
     const m = this.momentum;
     for (let d = 0; d < this.features; d++) {
       this.runningMean[d] = (1 - m) * this.runningMean[d] + m * mean[d];
@@ -191,7 +193,8 @@ export class BatchNormalization extends Bijector {
 
   private applyWith(x: Matrix, mean: Float64Array, variance: Float64Array): BijectorResult {
     const output = zeros(x.rows, this.features, this.dtype);
-    kernels().batchNormApply(x.rows, this.features, x.data, mean, variance, this.eps, this.logGamma.value, this.beta.value, output.data);
+    kernels().batchNormApply({ batch: x.rows, cols: this.features, x: x.data, mean, variance, eps: this.eps,
+      logGamma: this.logGamma.value, beta: this.beta.value, out: output.data });
     return { output, logDet: new Float64Array(x.rows).fill(this.inverseLogDetOf(variance)) };
   }
 

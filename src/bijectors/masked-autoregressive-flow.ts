@@ -37,9 +37,9 @@ export interface MaskedAutoregressiveFlowConfig extends BijectorConfig {
  * transformer τ (affine by default: `x_d = u_d · exp(s_d) + m_d`):
  * - `inverse(x)` (data → base) is **one parallel MADE pass**: `u_d = τ⁻¹(x_d; θ_d(x_{<d}))` — density evaluation;
  * - `forward(u)` (base → data) is the **sequential** pass, done by the staircase algorithm in `Made.sequential`:
- *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D (with the affine
- *   transformer the whole pass is one fused kernel call, `Made.sequentialAffine`; likewise the inverse,
- *   `Made.parallelAffine`).
+ *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D (with a
+ *   transformer that describes its kernel path, affine or spline, the whole pass is one fused kernel call,
+ *   `Made.sequentialFused`; likewise the inverse, `Made.parallelFused`; see `kernelPath`).
  * `new Invert(maf)` is an inverse autoregressive flow (IAF). Context (conditional MAF, paper §4.4) feeds every
  * MADE layer.
  *
@@ -93,8 +93,18 @@ export class MaskedAutoregressiveFlow extends Bijector {
     return this.made.namedParameters(prefix === undefined || prefix === '' ? 'made' : `${prefix}.made`);
   }
 
+  /**
+   * Which path this flow's density and sampling passes take: `'fused'` when the transformer describes a kernel path
+   * (`Transformer.kernel`: affine, rational-quadratic spline), one kernel call per direction on every backend;
+   * `'layer-by-layer'` otherwise (the MADE layer by layer, and the transformer's own methods one feature at a time
+   * when sampling), which is correct but slower.
+   */
+  get kernelPath(): 'fused' | 'layer-by-layer' {
+    return this.transformer.kernel == null ? 'layer-by-layer' : 'fused';
+  }
+
   protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
-    if (this.transformer instanceof AffineTransformer) return this.resultInto('inverse', x, context);
+    if (this.transformer.kernel != null) return this.resultInto('inverse', x, context);
     const n = x.rows;
     // The parameters never leave this method, so their buffer is reused across calls.
     const params = this.made.forward(n, x.data, context?.data ?? null, this.scratch.get('eval.params', this.dtype, n * this.made.outputWidth));
@@ -105,8 +115,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
-    if (this.transformer instanceof AffineTransformer) return this.resultInto('forward', u, context);
-    // Other transformers step per feature.
+    if (this.transformer.kernel != null) return this.resultInto('forward', u, context);
+    // A transformer without a kernel path steps per feature.
     const n = u.rows;
     const output = zeros(n, this.features, this.dtype);
     const logDet = new Float64Array(n);
@@ -116,18 +126,17 @@ export class MaskedAutoregressiveFlow extends Bijector {
     return { output, logDet };
   }
 
-  /** With the affine transformer either direction is one fused kernel call writing `out` (residual and context included). */
+  /** With a kernel path either direction is one fused kernel call writing `out` (residual and context included). */
   protected override computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix,
     logDet: Float64Array): void {
-    const affine = this.transformer;
-    if (!(affine instanceof AffineTransformer)) {
+    const kernel = this.transformer.kernel;
+    if (kernel == null) {
       super.computeInto(direction, input, context, out, logDet);
       return;
     }
-    const { logScaleBound: bound, shiftOnly } = affine;
     const n = input.rows;
-    if (direction === 'inverse') this.made.parallelAffine(n, input.data, out.data, context?.data ?? null, logDet, bound, shiftOnly);
-    else this.made.sequentialAffine(n, input.data, out.data, context?.data ?? null, logDet, bound, shiftOnly);
+    if (direction === 'inverse') this.made.parallelFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
+    else this.made.sequentialFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
   }
 
   protected override trainInverse(x: Matrix, context: Matrix | null): TrainPass {

@@ -97,6 +97,6 @@ export class Permute extends Bijector {
 
 /** `out[:, i] = m[:, index[i]]` (one kernel call: no per-element loop left for the JIT to warm up on each new flow). */
 function gatherColumns(m: Matrix, index: Int32Array, out: Matrix = zeros(m.rows, m.cols, dtypeOf(m.data))): Matrix {
-  kernels().gatherColumns(m.rows, m.cols, m.data, index, out.data);
+  kernels().gatherColumns({ rows: m.rows, cols: m.cols, x: m.data, index, out: out.data });
   return out;
 }

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../core/matrix.ts';
+import type { TransformerKernel } from '../kernels/kernels.ts';
 
 /** The serialised form of a transformer (`config()`), keyed by its `type`. */
 export interface TransformerConfig {
@@ -17,6 +18,13 @@ export interface Transformer {
   readonly paramsPerFeature: number;
   /** Whether the log-determinant is independent of the input (volume preserving or constant scale). */
   readonly constantJacobian: boolean;
+  /**
+   * The transformer's kernel path: a description the backends' kernels run, which gives a MAF with this transformer
+   * its fused density and sampling passes (`Kernels.staircaseParallel` / `staircaseSequential`). Absent or `null`: the
+   * transformer has no kernel path, and a MAF evaluates the MADE layer by layer and calls the methods below
+   * (`MaskedAutoregressiveFlow.kernelPath` says which path a flow takes).
+   */
+  readonly kernel?: TransformerKernel | null;
 
   /** Data → base over `[dStart, dEnd)`: `z = τ⁻¹(x)`, `logDet[b] (+)= Σ_d log|∂z_d/∂x_d|`. */
   inverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,

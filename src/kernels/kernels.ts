@@ -3,193 +3,432 @@ import type { FloatArray } from '../core/matrix.ts';
 /** Elementwise nonlinearities. Each derivative is computable from the activated output alone (see `activationBackward`). */
 export type Activation = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'softplus' | 'identity';
 
-/** Every `Activation`. */
+/** Every `Activation`, in the order of the native and wasm backends' activation codes. */
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'elu', 'sigmoid', 'softplus', 'identity'];
 
-/** One staircase layer of a MADE for the fused affine passes: `y = W_masked · in + W_c · c + b`. */
-export interface StaircaseLayer {
-  inDim: number;
-  outDim: number;
-  /** `[outDim, inDim]`; read only within each unit's prefix (the masked part may hold anything). */
-  weight: FloatArray;
-  /** `[outDim]`, the staircase mask: unit j reads inputs `[0, prefix[j])`. */
-  prefix: Int32Array;
-  /** `[outDim]`. */
-  bias: FloatArray;
-  /** `[outDim, contextFeatures]`, or `null` for an unconditional layer. */
-  contextWeight: FloatArray | null;
-}
-
-/** A hidden layer of a fused affine pass: its activation and which units each sequential step computes. */
-export interface StaircaseHiddenLayer extends StaircaseLayer {
-  activation: Activation;
-  /** Length ≥ D + 1, non-decreasing: the units of degree d (computed at step d) are `[degreeStarts[d], degreeStarts[d + 1])`. */
-  degreeStarts: Int32Array;
+/**
+ * The affine transformer `x = z · exp(s) + m` with the soft-clipped log-scale `s = c·tanh(r / c)`
+ * (`c = logScaleBound`, `Infinity` = no clip). Parameters per feature: `(m, r)`, or `m` alone when `shiftOnly`.
+ */
+export interface AffineTransformerKernel {
+  readonly kind: 'affine';
+  readonly logScaleBound: number;
+  readonly shiftOnly: boolean;
 }
 
 /**
- * The kernel contract: pure functions over typed arrays that every backend implements. `reference` (plain
- * TypeScript, float32 and float64) is the oracle; `native` (C++ N-API addon) is the engine for float32.
+ * The monotone rational-quadratic spline of neural spline flows on `[−tailBound, tailBound]`, identity outside, with
+ * `bins` bins: `3·bins − 1` raw parameters per feature (widths, heights, interior derivatives; see
+ * `RationalQuadraticSpline` for the formulas).
+ */
+export interface SplineTransformerKernel {
+  readonly kind: 'spline';
+  readonly bins: number;
+  readonly tailBound: number;
+  readonly minBinWidth: number;
+  readonly minBinHeight: number;
+  readonly minDerivative: number;
+}
+
+/**
+ * What a kernel needs to know about an elementwise transformer: a description, not the transformer object, so that
+ * kernels know nothing of bijectors. A transformer that has a kernel path returns one from its `kernel` property.
+ */
+export type TransformerKernel = AffineTransformerKernel | SplineTransformerKernel;
+
+/** Raw parameters per feature of a described transformer. */
+export function transformerParamsPerFeature(transformer: TransformerKernel): number {
+  switch (transformer.kind) {
+    case 'affine': return transformer.shiftOnly ? 1 : 2;
+    case 'spline': return 3 * transformer.bins - 1;
+  }
+}
+
+/** One staircase layer of a MADE for the fused passes: `y = W_masked · in + W_c · c + b`. */
+export interface StaircaseLayer {
+  readonly inDim: number;
+  readonly outDim: number;
+  /** `[outDim, inDim]`; read only within each unit's prefix (the masked part may hold anything). */
+  readonly weight: FloatArray;
+  /** `[outDim]`, the staircase mask: unit j reads inputs `[0, prefix[j])`. */
+  readonly prefix: Int32Array;
+  /** `[outDim]`. */
+  readonly bias: FloatArray;
+  /** `[outDim, contextFeatures]`, or `null` for an unconditional layer. */
+  readonly contextWeight: FloatArray | null;
+}
+
+/** A hidden layer of a fused pass: its activation and which units each sequential step computes. */
+export interface StaircaseHiddenLayer extends StaircaseLayer {
+  readonly activation: Activation;
+  /** Length ≥ D + 1, non-decreasing: the units of degree d (computed at step d) are `[degreeStarts[d], degreeStarts[d + 1])`. */
+  readonly degreeStarts: Int32Array;
+}
+
+/** A whole MADE with its transformer, as the fused passes take it. */
+export interface StaircaseNetwork {
+  readonly features: number;
+  readonly contextFeatures: number;
+  readonly hidden: readonly StaircaseHiddenLayer[];
+  /** `[D·P, H_last]` with P = `transformerParamsPerFeature(transformer)`. */
+  readonly output: StaircaseLayer;
+  /** Residual MADE: `h_l = h_{l−1} + act(L_l h_{l−1})` (all hidden widths equal). */
+  readonly residual: boolean;
+  readonly transformer: TransformerKernel;
+}
+
+/** `prefixGemm`'s operands. */
+export interface PrefixGemmOp {
+  readonly batch: number;
+  readonly inDim: number;
+  readonly outDim: number;
+  /** `[batch, inDim]`. */
+  readonly x: FloatArray;
+  /** `[outDim, inDim]`. */
+  readonly weight: FloatArray;
+  /** `[outDim]` staircase, or `null` = dense. */
+  readonly prefix: Int32Array | null;
+  /** `[outDim]`, or `null` = 0. Not read when `accumulate`. */
+  readonly bias: FloatArray | null;
+  /** `[batch, outDim]`. */
+  readonly out: FloatArray;
+  /** Add to `out` instead of starting from the bias. @default false */
+  readonly accumulate?: boolean;
+  /** @default 'identity' */
+  readonly activation?: Activation;
+  /** Output columns computed: `[outStart, outEnd)`. @default [0, outDim) */
+  readonly outStart?: number;
+  readonly outEnd?: number;
+}
+
+/** `prefixGemmBackwardInput`'s operands. */
+export interface PrefixGemmBackwardInputOp {
+  readonly batch: number;
+  readonly inDim: number;
+  readonly outDim: number;
+  /** `[batch, outDim]`. */
+  readonly dOut: FloatArray;
+  /** `[outDim, inDim]`. */
+  readonly weight: FloatArray;
+  readonly prefix: Int32Array | null;
+  /** `[batch, inDim]`. */
+  readonly dIn: FloatArray;
+  /** @default false (overwrite) */
+  readonly accumulate?: boolean;
+}
+
+/** `prefixGemmBackwardWeight`'s operands. */
+export interface PrefixGemmBackwardWeightOp {
+  readonly batch: number;
+  readonly inDim: number;
+  readonly outDim: number;
+  /** `[batch, outDim]`. */
+  readonly dOut: FloatArray;
+  /** `[batch, inDim]`. */
+  readonly x: FloatArray;
+  readonly prefix: Int32Array | null;
+  /** `[outDim, inDim]`. */
+  readonly dWeight: FloatArray;
+  /** `[outDim]`, or `null`. */
+  readonly dBias: FloatArray | null;
+  /** @default false (overwrite) */
+  readonly accumulate?: boolean;
+}
+
+/** `activationBackward`'s operands (length `n`). */
+export interface ActivationBackwardOp {
+  readonly activation: Activation;
+  readonly n: number;
+  readonly y: FloatArray;
+  readonly dOut: FloatArray;
+  /** May be `dOut`. */
+  readonly dIn: FloatArray;
+}
+
+/** `transformInverse` / `transformForward`'s operands: `output = τ^{±1}(input)` over features `[dStart, dEnd)`. */
+export interface TransformOp {
+  readonly transformer: TransformerKernel;
+  readonly batch: number;
+  readonly features: number;
+  /** @default 0 */
+  readonly dStart?: number;
+  /** @default features */
+  readonly dEnd?: number;
+  /** `[batch, features]`: x for the inverse, z for the forward direction. */
+  readonly input: FloatArray;
+  /** `[batch, features · P]`, feature-major. */
+  readonly params: FloatArray;
+  /** `[batch, features]`; only columns `[dStart, dEnd)` are written. */
+  readonly output: FloatArray;
+  /** `[batch]`, or `null`. */
+  readonly logDet: Float64Array | null;
+  /** Add to `logDet` instead of overwriting it. @default false */
+  readonly accumulateLogDet?: boolean;
+}
+
+/** The backward passes of the transforms, over all features. */
+export interface TransformBackwardOp {
+  readonly transformer: TransformerKernel;
+  readonly batch: number;
+  readonly features: number;
+  /** The direction's input (x for the inverse, z for the forward). */
+  readonly input: FloatArray;
+  readonly params: FloatArray;
+  /** The direction's output. */
+  readonly output: FloatArray;
+  /** Gradient of the output, `[batch, features]`. */
+  readonly dOutput: FloatArray;
+  /** Gradient of the per-row log-det, or `null` = 0. */
+  readonly dLogDet: Float64Array | null;
+  /** Gradient of the input (overwritten). */
+  readonly dInput: FloatArray;
+  /** Gradient of the parameters (overwritten). */
+  readonly dParams: FloatArray;
+}
+
+/** The fused passes' operands. */
+export interface StaircasePassOp {
+  readonly network: StaircaseNetwork;
+  readonly batch: number;
+  /** `[batch, contextFeatures]`, or `null` (no context term). */
+  readonly context: FloatArray | null;
+  /** The parallel pass: x (data side, read). The sequential pass: u (base side, read). `[batch, D]`. */
+  readonly input: FloatArray;
+  /** The parallel pass: z (written; may alias `input`). The sequential pass: x (the MADE's input, written column by column). */
+  readonly output: FloatArray;
+  /** `[batch]`, accumulated: zero it for a fresh pass. */
+  readonly logDet: Float64Array;
+}
+
+/** `gatherColumns`'s operands: `out[r, i] = x[r, index[i]]`. */
+export interface GatherColumnsOp {
+  readonly rows: number;
+  readonly cols: number;
+  readonly x: FloatArray;
+  /** `[cols]`, entries in `[0, cols)`. */
+  readonly index: Int32Array;
+  /** Must not alias `x`. */
+  readonly out: FloatArray;
+}
+
+/** `columnMoments`'s operands. */
+export interface ColumnMomentsOp {
+  readonly batch: number;
+  readonly cols: number;
+  readonly x: FloatArray;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+}
+
+/** `batchNormApply`'s operands. */
+export interface BatchNormApplyOp {
+  readonly batch: number;
+  readonly cols: number;
+  readonly x: FloatArray;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly eps: number;
+  readonly logGamma: FloatArray;
+  readonly beta: FloatArray;
+  readonly out: FloatArray;
+}
+
+/** `batchNormBackward`'s operands. */
+export interface BatchNormBackwardOp {
+  readonly batch: number;
+  readonly cols: number;
+  readonly x: FloatArray;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly eps: number;
+  readonly logGamma: FloatArray;
+  readonly dOut: FloatArray;
+  /** Σ_b of the per-row log-det's upstream gradient. */
+  readonly dLogDetSum: number;
+  /** Overwritten. */
+  readonly dX: FloatArray;
+  /** Accumulated. */
+  readonly dLogGamma: FloatArray;
+  /** Accumulated. */
+  readonly dBeta: FloatArray;
+}
+
+/** `adamStep`'s operands. */
+export interface AdamStepOp {
+  readonly rows: number;
+  readonly cols: number;
+  /** `[rows]`: only row r's entries `[0, staircase[r])` are updated; `null` = all. */
+  readonly staircase: Int32Array | null;
+  readonly param: FloatArray;
+  readonly grad: FloatArray;
+  readonly m: FloatArray;
+  readonly v: FloatArray;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** 1-based. */
+  readonly step: number;
+}
+
+/**
+ * The kernel contract: pure functions over typed arrays that every backend implements, each taking one named
+ * descriptor. `reference` (plain TypeScript, float32 and float64) is the oracle; `native` (C++ N-API addon) and
+ * `wasm` (WebAssembly SIMD128) are engines for float32.
  *
  * Conventions shared by every kernel:
- * - matrices are row-major and batch-first: `x` is `[batch, inDim]`, a weight `w` is `[outDim, inDim]` (PyTorch's
- *   `Linear` layout), so output unit `j` reads the row `w[j, :]`;
+ * - matrices are row-major and batch-first: `x` is `[batch, inDim]`, a weight is `[outDim, inDim]` (PyTorch's
+ *   `Linear` layout), so output unit `j` reads the row `weight[j, :]`;
  * - a *staircase* mask is given by `prefix: Int32Array [outDim]`, non-decreasing: output unit `j` reads only inputs
- *   `[0, prefix[j])`. `prefix = null` means dense (every output reads all `inDim` inputs). The masked part of `w` is
- *   never read, so its values do not matter;
- * - all arrays of one call have the same element type; log-determinants are always `Float64Array`;
+ *   `[0, prefix[j])`. `prefix = null` means dense. The masked part of a weight is never read;
+ * - all float arrays of one call have one element type, except log-determinants and moments (always `Float64Array`);
  * - kernels never allocate their outputs: the caller passes `out` buffers (which may be reused across calls).
  */
 export interface Kernels {
-  /** Which backend this is. */
-  readonly name: 'reference' | 'native';
+  /** Which backend this is (backends register under their name: `registerBackend`). */
+  readonly name: string;
 
   /**
    * Staircase (prefix) GEMM with fused bias and activation, over the output columns `[outStart, outEnd)`:
    * `out[b, j] = act((accumulate ? out[b, j] : bias?.[j] ?? 0) + Σ_{i < prefix[j]} x[b, i] · w[j, i])`.
-   * Columns outside `[outStart, outEnd)` are left untouched (the staircase sampler computes one degree at a time).
-   * Shapes: `x [batch, inDim]`, `w [outDim, inDim]`, `bias [outDim] | null`, `out [batch, outDim]`.
+   * Columns outside the range are left untouched (the staircase sampler computes one degree at a time).
    */
-  prefixGemm(batch: number, inDim: number, outDim: number, x: FloatArray, w: FloatArray, prefix: Int32Array | null,
-    bias: FloatArray | null, out: FloatArray, accumulate: boolean, activation: Activation,
-    outStart: number, outEnd: number): void;
+  prefixGemm(op: PrefixGemmOp): void;
 
   /**
    * Gradient of a prefix GEMM with respect to its input: `dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j] · w[j, i]`
    * (input `i` is read by a suffix of the outputs). Overwrites `dIn` unless `accumulate`.
-   * Shapes: `dOut [batch, outDim]`, `w [outDim, inDim]`, `dIn [batch, inDim]`.
    */
-  prefixGemmBackwardInput(batch: number, inDim: number, outDim: number, dOut: FloatArray, w: FloatArray,
-    prefix: Int32Array | null, dIn: FloatArray, accumulate: boolean): void;
+  prefixGemmBackwardInput(op: PrefixGemmBackwardInputOp): void;
 
   /**
-   * Gradient of a prefix GEMM with respect to its weights:
-   * `dW[j, i] (+)= Σ_b dOut[b, j] · x[b, i]` for `i < prefix[j]` (masked entries of `dW` are left untouched) and
-   * `dBias[j] (+)= Σ_b dOut[b, j]` when `dBias` is given; accumulated, or overwritten unless `accumulate` (a gradient
-   * just zeroed: its stale contents are never read).
-   * Shapes: `dOut [batch, outDim]`, `x [batch, inDim]`, `dW [outDim, inDim]`, `dBias [outDim] | null`.
+   * Gradient of a prefix GEMM with respect to its weights: `dW[j, i] (+)= Σ_b dOut[b, j] · x[b, i]` for
+   * `i < prefix[j]` (masked entries are left untouched) and `dBias[j] (+)= Σ_b dOut[b, j]`; overwritten unless
+   * `accumulate` (a gradient just zeroed: its stale contents are never read).
    */
-  prefixGemmBackwardWeight(batch: number, inDim: number, outDim: number, dOut: FloatArray, x: FloatArray,
-    prefix: Int32Array | null, dW: FloatArray, dBias: FloatArray | null, accumulate: boolean): void;
+  prefixGemmBackwardWeight(op: PrefixGemmBackwardWeightOp): void;
 
   /**
-   * Elementwise activation over columns `[colStart, colEnd)` of `[rows, cols]` matrices: `out = act(x)`
-   * (`out` may be `x`).
-   */
-  activation(kind: Activation, rows: number, cols: number, colStart: number, colEnd: number, x: FloatArray,
-    out: FloatArray): void;
-
-  /**
-   * Backward of an activation from its *output*: `dIn[k] = dOut[k] · act'(·)` where the derivative is written in terms
+   * Backward of an activation from its *output*: `dIn[k] = dOut[k] · act'(·)` with the derivative written in terms
    * of `y = act(x)` (relu: `y > 0`; tanh: `1 − y²`; sigmoid: `y(1 − y)`; elu: `y > 0 ? 1 : y + 1`;
-   * softplus: `1 − exp(−y)`; identity: 1). `dIn` may be `dOut`. Length `n`.
+   * softplus: `1 − exp(−y)`; identity: 1).
    */
-  activationBackward(kind: Activation, n: number, y: FloatArray, dOut: FloatArray, dIn: FloatArray): void;
+  activationBackward(op: ActivationBackwardOp): void;
 
   /**
-   * The affine autoregressive transform in the data → base direction, over features `[dStart, dEnd)`:
-   * with `params [batch, features·2]` interleaved per feature as `(shift m_d, raw log-scale r_d)` and the soft-clipped
-   * log-scale `s_d = c·tanh(r_d / c)` (`c = logScaleBound`; `c = Infinity` means `s_d = r_d`),
-   * `z[b, d] = (x[b, d] − m_d) · exp(−s_d)` and `logDet[b] (+)= −Σ_d s_d` (overwritten unless `accumulateLogDet`).
-   * `shiftOnly` ignores `r` (s = 0; params are then `[batch, features]` of shifts only).
+   * A described transformer in the data → base direction over features `[dStart, dEnd)`: `z = τ⁻¹(x; θ)`,
+   * `logDet[b] (+)= Σ_d log|∂z_d/∂x_d|`. Affine: `z = (x − m)·exp(−s)`, log-det `−Σ s_d`.
    */
-  affineInverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,
-    z: FloatArray, logDet: Float64Array | null, accumulateLogDet: boolean, logScaleBound: number,
-    shiftOnly: boolean): void;
+  transformInverse(op: TransformOp): void;
+
+  /** The base → data direction: `x = τ(z; θ)`, `logDet[b] (+)= Σ_d log|∂x_d/∂z_d|`. Affine: `x = z·exp(s) + m`. */
+  transformForward(op: TransformOp): void;
+
+  /** Backward of `transformInverse` over all features: `dInput` (∂/∂x) and `dParams`, both overwritten. */
+  transformInverseBackward(op: TransformBackwardOp): void;
+
+  /** Backward of `transformForward` over all features: `dInput` (∂/∂z) and `dParams`, both overwritten. */
+  transformForwardBackward(op: TransformBackwardOp): void;
 
   /**
-   * The affine transform in the base → data direction over features `[dStart, dEnd)`:
-   * `x[b, d] = z[b, d] · exp(s_d) + m_d`, `logDet[b] (+)= Σ_d s_d`. Same parameter layout as `affineInverse`.
-   */
-  affineForward(batch: number, features: number, dStart: number, dEnd: number, z: FloatArray, params: FloatArray,
-    x: FloatArray, logDet: Float64Array | null, accumulateLogDet: boolean, logScaleBound: number,
-    shiftOnly: boolean): void;
-
-  /**
-   * Backward of `affineInverse` over all features, given its input `x`, `params`, output `z`, the upstream gradients
-   * `dZ [batch, features]` and `dLogDet [batch]` (Float64Array; `null` = 0):
-   * `dX = dZ · exp(−s)` (overwritten), `dParams` (overwritten): `∂/∂m = −dZ · exp(−s)`,
-   * `∂/∂r = (−dZ · z − dLogDet) · ∂s/∂r` with `∂s/∂r = 1 − (s/c)²`.
-   */
-  affineInverseBackward(batch: number, features: number, params: FloatArray, z: FloatArray, dZ: FloatArray,
-    dLogDet: Float64Array | null, dX: FloatArray, dParams: FloatArray, logScaleBound: number, shiftOnly: boolean): void;
-
-  /**
-   * Backward of `affineForward` over all features, given `z`, `params`, the upstream `dX [batch, features]` and
-   * `dLogDet`: `dZ = dX · exp(s)` (overwritten), `∂/∂m = dX`, `∂/∂r = (dX · z · exp(s) + dLogDet) · ∂s/∂r`.
-   */
-  affineForwardBackward(batch: number, features: number, params: FloatArray, z: FloatArray, dX: FloatArray,
-    dLogDet: Float64Array | null, dZ: FloatArray, dParams: FloatArray, logScaleBound: number, shiftOnly: boolean): void;
-
-  /**
-   * The whole sequential (base → data) pass of an affine MAF in one call: the staircase sampler of `Made.sequential`
-   * fused with the affine transformer. With every layer's output initialised to `bias + W_c · c` per row, for each
-   * feature `d = 0..D−1` in order:
-   * 1. for each hidden layer l, for its units j of degree d (`[degreeStarts[d], degreeStarts[d + 1])`):
+   * The whole sequential (base → data) pass of a MADE-conditioned autoregressive transform in one call: the
+   * staircase sampler fused with the transformer. With every layer's output initialised to `bias + W_c · c` per row,
+   * for each feature `d = 0..D−1` in order:
+   * 1. for each hidden layer l, its units of degree d (`[degreeStarts[d], degreeStarts[d + 1])`):
    *    `a_l[b, j] = act(a_l[b, j] + Σ_{i < prefix[j]} in_l[b, i] · W_l[j, i])` with `in_0 = x` and
    *    `in_l = residual ? h_{l−1} : a_{l−1}`; residual: `h_l[b, j] = (l > 0 ? h_{l−1}[b, j] : 0) + a_l[b, j]`;
    * 2. the output columns `[d·P, (d + 1)·P)`: `θ[b, c] += Σ_{i < prefix[c]} top[b, i] · W_out[c, i]`;
-   * 3. `x[b, d] = u[b, d] · exp(s_d) + m_d` with `(m_d, r_d) = θ[b, d·P : (d + 1)·P]`, `s_d = c·tanh(r_d / c)`
-   *    (`c = logScaleBound`, `Infinity` = no clip; `s_d = 0` when `shiftOnly`), and `logDet[b] += s_d`
-   *    (accumulated: zero it for a fresh pass).
-   * Each unit gets the arithmetic of `prefixGemm` (the context term non-accumulating, then `accumulate = true` ranges)
-   * and `affineForward`, so the result equals that per-feature composition (the reference backend computes it so).
-   * The activations are work buffers of the backend: a native call keeps a block of rows in cache through all D steps.
-   * Shapes: `context [batch, contextFeatures] | null` (null: no context term), `u, x [batch, D]` (x is the MADE's input
-   * and the output, written column by column), `logDet [batch]`; layer l's `inDim` is D for l = 0, else the previous
-   * `outDim` (residual: all hidden widths equal); the output layer is `[D·P, H_last]` with P = `shiftOnly ? 1 : 2`.
+   * 3. `x[b, d] = τ(u[b, d]; θ_d)` and `logDet[b] += log τ'` (`transformForward` on feature d).
+   * Each unit gets the arithmetic of `prefixGemm` (the context term non-accumulating, then `accumulate = true`
+   * ranges) and the transform's, so the result equals that per-feature composition (the reference backend computes it
+   * so). The activations are work buffers of the backend.
    */
-  staircaseSequentialAffine(batch: number, features: number, contextFeatures: number, context: FloatArray | null,
-    hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, u: FloatArray, x: FloatArray,
-    logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
+  staircaseSequential(op: StaircasePassOp): void;
 
   /**
-   * The whole parallel (data → base) pass of an affine MAF in one call, the density direction: the MADE of
-   * `staircaseSequentialAffine` evaluated on `x` with every unit at once (each layer's output initialised to
-   * `bias + W_c · c`, then `a_l = act(a_l + W_l,masked · in_l)` over all columns, residual sums as there, then the output
-   * layer), followed by `z = (x − m) · exp(−s)` over all features with `logDet[b] −= Σ_d s_d` (accumulated), exactly as
-   * `affineInverse`. The arithmetic per unit is that of `prefixGemm` (context term, then `accumulate = true`), so the
-   * result equals that composition; `degreeStarts` is not read. The activations are work buffers of the backend: a
-   * native call runs blocks of rows through every layer in cache, with no `[batch, H]` buffers.
-   * Shapes: as `staircaseSequentialAffine` with `x [batch, D]` read and `z [batch, D]` written (z may alias x).
+   * The whole parallel (data → base) pass, the density direction: the MADE evaluated on `x` with every unit at once,
+   * then `transformInverse` over all features with `logDet` accumulated. The arithmetic per unit is that of
+   * `prefixGemm`, so the result equals that composition; `degreeStarts` is not read.
    */
-  staircaseParallelAffine(batch: number, features: number, contextFeatures: number, context: FloatArray | null,
-    hidden: readonly StaircaseHiddenLayer[], output: StaircaseLayer, residual: boolean, x: FloatArray, z: FloatArray,
-    logDet: Float64Array, logScaleBound: number, shiftOnly: boolean): void;
+  staircaseParallel(op: StaircasePassOp): void;
 
   /**
    * Reorders columns: `out[r, i] = x[r, index[i]]` for `x, out [rows, cols]` and `index [cols]` with entries in
-   * `[0, cols)` (a permutation for `Permute`; any index vector is allowed). `out` must not alias `x`.
+   * `[0, cols)` (a permutation for `Permute`; any index vector is allowed).
    */
-  gatherColumns(rows: number, cols: number, x: FloatArray, index: Int32Array, out: FloatArray): void;
+  gatherColumns(op: GatherColumnsOp): void;
 
   /** Column means and biased variances of `x [batch, cols]` into `mean [cols]`, `variance [cols]` (float64 sums). */
-  columnMoments(batch: number, cols: number, x: FloatArray, mean: Float64Array, variance: Float64Array): void;
+  columnMoments(op: ColumnMomentsOp): void;
 
   /**
    * Batch normalisation as a bijection (data → base), the MAF paper's form:
    * `out[b, c] = (x[b, c] − mean_c) / sqrt(variance_c + eps) · exp(logGamma_c) + beta_c`.
    */
-  batchNormApply(batch: number, cols: number, x: FloatArray, mean: Float64Array, variance: Float64Array, eps: number,
-    logGamma: FloatArray, beta: FloatArray, out: FloatArray): void;
+  batchNormApply(op: BatchNormApplyOp): void;
 
   /**
-   * Backward of `batchNormApply` when `mean`/`variance` are the batch's own moments (training mode), given the input
-   * `x`, `dOut [batch, cols]` and the per-row log-det gradients' sum `dLogDetSum` (the log-det
+   * Backward of `batchNormApply` when `mean`/`variance` are the batch's own moments (training mode): the log-det
    * `Σ_c logGamma_c − ½ log(variance_c + eps)` is the same for every row, so only the sum of its upstream gradient
-   * matters). Overwrites `dX`; accumulates into `dLogGamma` and `dBeta`.
+   * matters. Overwrites `dX`; accumulates into `dLogGamma` and `dBeta`.
    */
-  batchNormBackward(batch: number, cols: number, x: FloatArray, mean: Float64Array, variance: Float64Array,
-    eps: number, logGamma: FloatArray, dOut: FloatArray, dLogDetSum: number, dX: FloatArray,
-    dLogGamma: FloatArray, dBeta: FloatArray): void;
+  batchNormBackward(op: BatchNormBackwardOp): void;
 
   /**
-   * One Adam step (Kingma & Ba 2015) with decoupled-from-nothing L2 weight decay folded into the gradient
-   * (`g ← grad + weightDecay · param`, as in the MAF paper's L2 regulariser), bias-corrected with the 1-based `step`:
-   * `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`.
-   * The arrays are `[rows, cols]`; with a `staircase [rows]` only row r's entries `[0, staircase[r])` are updated
-   * (a masked weight: the others have no gradient), else all of them.
+   * One Adam step (Kingma & Ba 2015) with L2 weight decay folded into the gradient (`g ← grad + weightDecay · param`,
+   * the MAF paper's regulariser), bias-corrected with the 1-based `step`: `m ← β1 m + (1 − β1) g`,
+   * `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`; only the staircase's live entries.
    */
-  adamStep(rows: number, cols: number, staircase: Int32Array | null, param: FloatArray, grad: FloatArray, m: FloatArray,
-    v: FloatArray, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamStep(op: AdamStepOp): void;
+}
+
+/** The name of every kernel of the contract. */
+export type KernelName = Exclude<keyof Kernels, 'name'>;
+
+/**
+ * For each kernel, the operand whose element type is the call's dtype (the others of the call share it, log-dets
+ * and moments aside). Backends that run float32 only delegate a float64 call by this one table.
+ */
+export const KERNEL_DTYPE_OPERAND: { readonly [K in KernelName]: keyof Parameters<Kernels[K]>[0] } = {
+  prefixGemm: 'x',
+  prefixGemmBackwardInput: 'dOut',
+  prefixGemmBackwardWeight: 'dOut',
+  activationBackward: 'y',
+  transformInverse: 'input',
+  transformForward: 'input',
+  transformInverseBackward: 'input',
+  transformForwardBackward: 'input',
+  staircaseSequential: 'input',
+  staircaseParallel: 'input',
+  gatherColumns: 'x',
+  columnMoments: 'x',
+  batchNormApply: 'x',
+  batchNormBackward: 'x',
+  adamStep: 'param',
+};
+
+/** Every kernel name, in a fixed order. */
+export const KERNEL_NAMES = Object.keys(KERNEL_DTYPE_OPERAND) as KernelName[];
+
+/** Whether a call's operands are float64 (by `KERNEL_DTYPE_OPERAND`). */
+export function isFloat64Call<K extends KernelName>(name: K, op: Parameters<Kernels[K]>[0]): boolean {
+  return (op as unknown as Record<string, unknown>)[KERNEL_DTYPE_OPERAND[name] as string] instanceof Float64Array;
+}
+
+/**
+ * A backend from a partial engine: each kernel the engine has runs there for float32 calls its `accepts` allows;
+ * every other call (float64 ones, kernels it lacks, descriptions it cannot run) goes to `fallback`. This is the one
+ * place where backends convert between dtypes.
+ */
+export function withFallback(name: string, engine: Partial<Omit<Kernels, 'name'>>, fallback: Kernels,
+  accepts: <K extends KernelName>(kernel: K, op: Parameters<Kernels[K]>[0]) => boolean = () => true): Kernels {
+  const backend: Record<string, unknown> = { name };
+  for (const kernel of KERNEL_NAMES) {
+    const fast = engine[kernel] as ((op: unknown) => void) | undefined;
+    const slow = (fallback[kernel] as (op: unknown) => void).bind(fallback);
+    backend[kernel] = fast === undefined ? slow
+      : (op: never) => (isFloat64Call(kernel, op) || !accepts(kernel, op) ? slow(op) : fast(op));
+  }
+  return backend as unknown as Kernels;
 }

@@ -1,5 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
-import type { Activation, Kernels, StaircaseHiddenLayer, StaircaseLayer } from './kernels.ts';
+import type { Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TransformBackwardOp } from './kernels.ts';
+import { transformerParamsPerFeature } from './kernels.ts';
+import { splineMath } from './spline-math.ts';
 
 function activate(kind: Activation, v: number): number {
   switch (kind) {
@@ -50,7 +52,8 @@ function addColumns(rows: number, cols: number, start: number, end: number, base
 export const referenceKernels: Kernels = {
   name: 'reference',
 
-  prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, accumulate, activation, outStart, outEnd) {
+  prefixGemm({ batch, inDim, outDim, x, weight: w, prefix, bias, out, accumulate = false, activation = 'identity',
+    outStart = 0, outEnd = outDim }) {
     for (let b = 0; b < batch; b++) {
       const xo = b * inDim;
       const oo = b * outDim;
@@ -64,7 +67,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate) {
+  prefixGemmBackwardInput({ batch, inDim, outDim, dOut, weight: w, prefix, dIn, accumulate = false }) {
     if (!accumulate) dIn.fill(0, 0, batch * inDim);
     for (let b = 0; b < batch; b++) {
       const io = b * inDim;
@@ -79,7 +82,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dW, dBias, accumulate) {
+  prefixGemmBackwardWeight({ batch, inDim, outDim, dOut, x, prefix, dWeight: dW, dBias, accumulate = false }) {
     if (!accumulate) {
       for (let j = 0; j < outDim; j++) dW.fill(0, j * inDim, j * inDim + (prefix === null ? inDim : prefix[j]));
       dBias?.fill(0, 0, outDim);
@@ -98,118 +101,62 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  activation(kind, rows, cols, colStart, colEnd, x, out) {
-    for (let r = 0; r < rows; r++) {
-      for (let c = r * cols + colStart, end = r * cols + colEnd; c < end; c++) out[c] = activate(kind, x[c]);
+  activationBackward({ activation, n, y, dOut, dIn }) {
+    for (let k = 0; k < n; k++) dIn[k] = dOut[k] * derivativeFromOutput(activation, y[k]);
+  },
+
+  transformInverse(op) {
+    const { transformer: t, batch, features, dStart = 0, dEnd = features, input, params, output, logDet } = op;
+    if (t.kind === 'affine') affineInverse(t, batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+    else splineMath(t).inverse(batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+  },
+
+  transformForward(op) {
+    const { transformer: t, batch, features, dStart = 0, dEnd = features, input, params, output, logDet } = op;
+    if (t.kind === 'affine') affineForward(t, batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+    else splineMath(t).forward(batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+  },
+
+  transformInverseBackward(op) {
+    const { transformer: t, batch, features, input, params, output, dOutput, dLogDet, dInput, dParams } = op;
+    if (t.kind === 'affine') affineInverseBackward(t, op);
+    else splineMath(t).inverseBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+  },
+
+  transformForwardBackward(op) {
+    const { transformer: t, batch, features, input, params, output, dOutput, dLogDet, dInput, dParams } = op;
+    if (t.kind === 'affine') affineForwardBackward(t, op);
+    else splineMath(t).forwardBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+  },
+
+  staircaseSequential({ network, batch, context, input: u, output: x, logDet }) {
+    const P = transformerParamsPerFeature(network.transformer);
+    const pass = madePass(referenceKernels, network, batch, context, x);
+    for (let d = 0; d < network.features; d++) {
+      pass.step((l) => [network.hidden[l].degreeStarts[d], network.hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
+      referenceKernels.transformForward({
+        transformer: network.transformer, batch, features: network.features, dStart: d, dEnd: d + 1, input: u,
+        params: pass.params, output: x, logDet, accumulateLogDet: true,
+      });
     }
   },
 
-  activationBackward(kind, n, y, dOut, dIn) {
-    for (let k = 0; k < n; k++) dIn[k] = dOut[k] * derivativeFromOutput(kind, y[k]);
+  staircaseParallel({ network, batch, context, input: x, output: z, logDet }) {
+    const pass = madePass(referenceKernels, network, batch, context, x);
+    pass.step((l) => [0, network.hidden[l].outDim], 0, network.output.outDim);
+    referenceKernels.transformInverse({
+      transformer: network.transformer, batch, features: network.features, input: x, params: pass.params, output: z,
+      logDet, accumulateLogDet: true,
+    });
   },
 
-  affineInverse(batch, features, dStart, dEnd, x, params, z, logDet, accumulateLogDet, bound, shiftOnly) {
-    const stride = shiftOnly ? features : 2 * features;
-    for (let b = 0; b < batch; b++) {
-      let sum = 0;
-      for (let d = dStart; d < dEnd; d++) {
-        const k = b * features + d;
-        if (shiftOnly) {
-          z[k] = x[k] - params[b * stride + d];
-        } else {
-          const m = params[b * stride + 2 * d];
-          const s = softClip(params[b * stride + 2 * d + 1], bound);
-          z[k] = (x[k] - m) * Math.exp(-s);
-          sum -= s;
-        }
-      }
-      if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
-    }
-  },
-
-  affineForward(batch, features, dStart, dEnd, z, params, x, logDet, accumulateLogDet, bound, shiftOnly) {
-    const stride = shiftOnly ? features : 2 * features;
-    for (let b = 0; b < batch; b++) {
-      let sum = 0;
-      for (let d = dStart; d < dEnd; d++) {
-        const k = b * features + d;
-        if (shiftOnly) {
-          x[k] = z[k] + params[b * stride + d];
-        } else {
-          const m = params[b * stride + 2 * d];
-          const s = softClip(params[b * stride + 2 * d + 1], bound);
-          x[k] = z[k] * Math.exp(s) + m;
-          sum += s;
-        }
-      }
-      if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
-    }
-  },
-
-  affineInverseBackward(batch, features, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly) {
-    const stride = shiftOnly ? features : 2 * features;
-    for (let b = 0; b < batch; b++) {
-      const gl = dLogDet === null ? 0 : dLogDet[b];
-      for (let d = 0; d < features; d++) {
-        const k = b * features + d;
-        if (shiftOnly) {
-          dX[k] = dZ[k];
-          dParams[b * stride + d] = -dZ[k];
-        } else {
-          const s = softClip(params[b * stride + 2 * d + 1], bound);
-          const e = Math.exp(-s);
-          dX[k] = dZ[k] * e;
-          dParams[b * stride + 2 * d] = -dZ[k] * e;
-          dParams[b * stride + 2 * d + 1] = (-dZ[k] * z[k] - gl) * softClipDerivative(s, bound);
-        }
-      }
-    }
-  },
-
-  affineForwardBackward(batch, features, params, z, dX, dLogDet, dZ, dParams, bound, shiftOnly) {
-    const stride = shiftOnly ? features : 2 * features;
-    for (let b = 0; b < batch; b++) {
-      const gl = dLogDet === null ? 0 : dLogDet[b];
-      for (let d = 0; d < features; d++) {
-        const k = b * features + d;
-        if (shiftOnly) {
-          dZ[k] = dX[k];
-          dParams[b * stride + d] = dX[k];
-        } else {
-          const s = softClip(params[b * stride + 2 * d + 1], bound);
-          const e = Math.exp(s);
-          dZ[k] = dX[k] * e;
-          dParams[b * stride + 2 * d] = dX[k];
-          dParams[b * stride + 2 * d + 1] = (dX[k] * z[k] * e + gl) * softClipDerivative(s, bound);
-        }
-      }
-    }
-  },
-
-  staircaseSequentialAffine(batch, features, contextFeatures, context, hidden, output, residual, u, x, logDet, bound,
-    shiftOnly) {
-    const P = shiftOnly ? 1 : 2;
-    const pass = madePass(batch, contextFeatures, context, hidden, output, residual, x);
-    for (let d = 0; d < features; d++) {
-      pass.step((l) => [hidden[l].degreeStarts[d], hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
-      referenceKernels.affineForward(batch, features, d, d + 1, u, pass.params, x, logDet, true, bound, shiftOnly);
-    }
-  },
-
-  staircaseParallelAffine(batch, features, contextFeatures, context, hidden, output, residual, x, z, logDet, bound,
-    shiftOnly) {
-    const pass = madePass(batch, contextFeatures, context, hidden, output, residual, x);
-    pass.step((l) => [0, hidden[l].outDim], 0, output.outDim);
-    referenceKernels.affineInverse(batch, features, 0, features, x, pass.params, z, logDet, true, bound, shiftOnly);
-  },
-
-  gatherColumns(rows, cols, x, index, out) {
+  gatherColumns({ rows, cols, x, index, out }) {
     for (let o = 0, end = rows * cols; o < end; o += cols) {
       for (let i = 0; i < cols; i++) out[o + i] = x[o + index[i]];
     }
   },
 
-  columnMoments(batch, cols, x, mean, variance) {
+  columnMoments({ batch, cols, x, mean, variance }) {
     mean.fill(0, 0, cols);
     variance.fill(0, 0, cols);
     for (let b = 0; b < batch; b++) for (let c = 0; c < cols; c++) mean[c] += x[b * cols + c];
@@ -223,7 +170,7 @@ export const referenceKernels: Kernels = {
     for (let c = 0; c < cols; c++) variance[c] /= batch;
   },
 
-  batchNormApply(batch, cols, x, mean, variance, eps, logGamma, beta, out) {
+  batchNormApply({ batch, cols, x, mean, variance, eps, logGamma, beta, out }) {
     for (let c = 0; c < cols; c++) {
       const scale = Math.exp(logGamma[c]) / Math.sqrt(variance[c] + eps);
       for (let b = 0; b < batch; b++) {
@@ -233,7 +180,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  batchNormBackward(batch, cols, x, mean, variance, eps, logGamma, dOut, dLogDetSum, dX, dLogGamma, dBeta) {
+  batchNormBackward({ batch, cols, x, mean, variance, eps, logGamma, dOut, dLogDetSum, dX, dLogGamma, dBeta }) {
     for (let c = 0; c < cols; c++) {
       const sigma = Math.sqrt(variance[c] + eps);
       const gamma = Math.exp(logGamma[c]);
@@ -261,7 +208,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  adamStep(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+  adamStep({ rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step }) {
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
     for (let r = 0; r < rows; r++) {
@@ -275,41 +222,130 @@ export const referenceKernels: Kernels = {
   },
 };
 
+function affineInverse(t: AffineTransformerKernel, batch: number, features: number, dStart: number, dEnd: number,
+  x: FloatArray, params: FloatArray, z: FloatArray, logDet: Float64Array | null, accumulateLogDet: boolean): void {
+  const { shiftOnly, logScaleBound: bound } = t;
+  const stride = shiftOnly ? features : 2 * features;
+  for (let b = 0; b < batch; b++) {
+    let sum = 0;
+    for (let d = dStart; d < dEnd; d++) {
+      const k = b * features + d;
+      if (shiftOnly) {
+        z[k] = x[k] - params[b * stride + d];
+      } else {
+        const m = params[b * stride + 2 * d];
+        const s = softClip(params[b * stride + 2 * d + 1], bound);
+        z[k] = (x[k] - m) * Math.exp(-s);
+        sum -= s;
+      }
+    }
+    if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+  }
+}
+
+function affineForward(t: AffineTransformerKernel, batch: number, features: number, dStart: number, dEnd: number,
+  z: FloatArray, params: FloatArray, x: FloatArray, logDet: Float64Array | null, accumulateLogDet: boolean): void {
+  const { shiftOnly, logScaleBound: bound } = t;
+  const stride = shiftOnly ? features : 2 * features;
+  for (let b = 0; b < batch; b++) {
+    let sum = 0;
+    for (let d = dStart; d < dEnd; d++) {
+      const k = b * features + d;
+      if (shiftOnly) {
+        x[k] = z[k] + params[b * stride + d];
+      } else {
+        const m = params[b * stride + 2 * d];
+        const s = softClip(params[b * stride + 2 * d + 1], bound);
+        x[k] = z[k] * Math.exp(s) + m;
+        sum += s;
+      }
+    }
+    if (logDet !== null) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+  }
+}
+
+/** `dX = dZ·exp(−s)`, `∂/∂m = −dZ·exp(−s)`, `∂/∂r = (−dZ·z − dLogDet)·∂s/∂r` with `∂s/∂r = 1 − (s/c)²`. */
+function affineInverseBackward(t: AffineTransformerKernel, op: TransformBackwardOp): void {
+  const { batch, features, params, output: z, dOutput: dZ, dLogDet, dInput: dX, dParams } = op;
+  const { shiftOnly, logScaleBound: bound } = t;
+  const stride = shiftOnly ? features : 2 * features;
+  for (let b = 0; b < batch; b++) {
+    const gl = dLogDet === null ? 0 : dLogDet[b];
+    for (let d = 0; d < features; d++) {
+      const k = b * features + d;
+      if (shiftOnly) {
+        dX[k] = dZ[k];
+        dParams[b * stride + d] = -dZ[k];
+      } else {
+        const s = softClip(params[b * stride + 2 * d + 1], bound);
+        const e = Math.exp(-s);
+        dX[k] = dZ[k] * e;
+        dParams[b * stride + 2 * d] = -dZ[k] * e;
+        dParams[b * stride + 2 * d + 1] = (-dZ[k] * z[k] - gl) * softClipDerivative(s, bound);
+      }
+    }
+  }
+}
+
+/** `dZ = dX·exp(s)`, `∂/∂m = dX`, `∂/∂r = (dX·z·exp(s) + dLogDet)·∂s/∂r`. */
+function affineForwardBackward(t: AffineTransformerKernel, op: TransformBackwardOp): void {
+  const { batch, features, params, input: z, dOutput: dX, dLogDet, dInput: dZ, dParams } = op;
+  const { shiftOnly, logScaleBound: bound } = t;
+  const stride = shiftOnly ? features : 2 * features;
+  for (let b = 0; b < batch; b++) {
+    const gl = dLogDet === null ? 0 : dLogDet[b];
+    for (let d = 0; d < features; d++) {
+      const k = b * features + d;
+      if (shiftOnly) {
+        dZ[k] = dX[k];
+        dParams[b * stride + d] = dX[k];
+      } else {
+        const s = softClip(params[b * stride + 2 * d + 1], bound);
+        const e = Math.exp(s);
+        dZ[k] = dX[k] * e;
+        dParams[b * stride + 2 * d] = dX[k];
+        dParams[b * stride + 2 * d + 1] = (dX[k] * z[k] * e + gl) * softClipDerivative(s, bound);
+      }
+    }
+  }
+}
+
 /** Exposed for tests and for backends that delegate float64 work to the reference loops. */
 export type ReferenceKernels = typeof referenceKernels;
 export type { FloatArray };
 
 /**
- * The MADE of the fused affine passes on `x` (read at every step, so the sequential pass may write it in between):
- * every layer's output starts at `bias + W_c · c`; `step(rangeOf, outStart, outEnd)` computes hidden layer l's columns
- * `rangeOf(l)` and then the output columns `[outStart, outEnd)` into `params`.
+ * The MADE of the fused passes on `x` (read at every step, so the sequential pass may write it in between), composed
+ * from `k`'s `prefixGemm` (a backend without a fused engine composes its passes so): every layer's output starts at
+ * `bias + W_c · c`; `step(rangeOf, outStart, outEnd)` computes hidden layer l's columns `rangeOf(l)` and then the
+ * output columns `[outStart, outEnd)` into `params`. `allocate` gives the work buffers (a backend's own memory).
  */
-function madePass(batch: number, contextFeatures: number, context: FloatArray | null, hidden: readonly StaircaseHiddenLayer[],
-  output: StaircaseLayer, residual: boolean, x: FloatArray) {
-  const zeros = (n: number): FloatArray => (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+export function madePass(k: Kernels, network: StaircaseNetwork, batch: number, context: FloatArray | null, x: FloatArray,
+  allocate: (n: number) => FloatArray = (n) => (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n))) {
+  const { hidden, output, residual, contextFeatures } = network;
   const init = (layer: StaircaseLayer): FloatArray => {
-    const out = zeros(batch * layer.outDim);
+    const out = allocate(batch * layer.outDim);
     if (layer.contextWeight !== null && context !== null) {
-      referenceKernels.prefixGemm(batch, contextFeatures, layer.outDim, context, layer.contextWeight, null, layer.bias,
-        out, false, 'identity', 0, layer.outDim);
+      k.prefixGemm({ batch, inDim: contextFeatures, outDim: layer.outDim, x: context, weight: layer.contextWeight,
+        prefix: null, bias: layer.bias, out });
     } else {
       for (let b = 0; b < batch; b++) out.set(layer.bias.subarray(0, layer.outDim), b * layer.outDim);
     }
     return out;
   };
   const a = hidden.map(init);
-  const h = residual ? hidden.map((layer) => zeros(batch * layer.outDim)) : a;
+  const h = residual ? hidden.map((layer) => allocate(batch * layer.outDim)) : a;
   const params = init(output);
   const step = (rangeOf: (l: number) => [number, number], outStart: number, outEnd: number): void => {
     hidden.forEach((layer, l) => {
       const [start, end] = rangeOf(l);
       if (start === end) return;
-      referenceKernels.prefixGemm(batch, layer.inDim, layer.outDim, l === 0 ? x : h[l - 1], layer.weight, layer.prefix,
-        null, a[l], true, layer.activation, start, end);
+      k.prefixGemm({ batch, inDim: layer.inDim, outDim: layer.outDim, x: l === 0 ? x : h[l - 1], weight: layer.weight,
+        prefix: layer.prefix, bias: null, out: a[l], accumulate: true, activation: layer.activation, outStart: start, outEnd: end });
       if (residual) addColumns(batch, layer.outDim, start, end, l === 0 ? null : h[l - 1], a[l], h[l]);
     });
-    referenceKernels.prefixGemm(batch, output.inDim, output.outDim, h[h.length - 1], output.weight, output.prefix, null,
-      params, true, 'identity', outStart, outEnd);
+    k.prefixGemm({ batch, inDim: output.inDim, outDim: output.outDim, x: h[h.length - 1], weight: output.weight,
+      prefix: output.prefix, bias: null, out: params, accumulate: true, outStart, outEnd });
   };
   return { params, step };
 }

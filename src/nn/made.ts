@@ -1,7 +1,8 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import type { Activation, StaircaseHiddenLayer, StaircaseLayer } from '../kernels/kernels.ts';
+import { transformerParamsPerFeature, type Activation, type StaircaseHiddenLayer, type StaircaseLayer, type StaircaseNetwork,
+  type TransformerKernel } from '../kernels/kernels.ts';
 import { degreeStarts, hiddenDegrees, inputDegrees, prefixLengths, type DegreeMode } from './degrees.ts';
 import { MaskedLinear } from './masked-linear.ts';
 import { joinName, type Module, type NamedParameters } from './parameter.ts';
@@ -240,38 +241,36 @@ export class Made implements Module {
   }
 
   /**
-   * The staircase sequential pass fused with an affine transformer, in one kernel call
-   * (`Kernels.staircaseSequentialAffine`): the same result as `sequential` with a step that runs
-   * `affineForward` on feature d (`x_d = u_d · exp(s_d) + m_d`, `s_d = c·tanh(r_d / c)`, `logDet[b] += s_d`), without
-   * a JS round trip per feature, so the native backend keeps blocks of rows in cache through all D steps.
-   * Needs `paramsPerFeature` = 2 (or 1 with `shiftOnly`). Shapes: `u, x [batch, D]` (x is written), `context
-   * [batch, C] | null`, `logDet [batch]` (accumulated).
+   * The staircase sequential pass fused with a described transformer, in one kernel call
+   * (`Kernels.staircaseSequential`): the same result as `sequential` with a step that runs the transformer's
+   * `transformForward` on feature d (`x_d = τ(u_d; θ_d)`, `logDet[b] += log τ'`), without a JS round trip per
+   * feature, so the native backend keeps blocks of rows in cache through all D steps. Needs `paramsPerFeature` to be
+   * the transformer's. Shapes: `u, x [batch, D]` (x is written), `context [batch, C] | null`, `logDet [batch]`
+   * (accumulated).
    */
-  sequentialAffine(batch: number, u: FloatArray, x: FloatArray, context: FloatArray | null, logDet: Float64Array,
-    logScaleBound: number, shiftOnly: boolean): void {
-    const { hidden, output } = this.staircaseLayers(shiftOnly, 'sequentialAffine');
-    kernels().staircaseSequentialAffine(batch, this.features, this.contextFeatures, context, hidden, output,
-      this.residual, u, x, logDet, logScaleBound, shiftOnly);
+  sequentialFused(batch: number, u: FloatArray, x: FloatArray, context: FloatArray | null, logDet: Float64Array,
+    transformer: TransformerKernel): void {
+    kernels().staircaseSequential({ network: this.staircaseNetwork(transformer, 'sequentialFused'), batch, context,
+      input: u, output: x, logDet });
   }
 
   /**
-   * The parallel pass fused with the affine transformer's inverse, in one kernel call
-   * (`Kernels.staircaseParallelAffine`): `z = (x − m) · exp(−s)` with `(m, s) = forward(x)` and `logDet[b] −= Σ_d s_d`,
-   * the density direction of an affine MAF. The native backend runs blocks of rows through the whole network in cache
-   * and needs no `[batch, H]` buffers. Shapes as `sequentialAffine`, with `x` read and `z` written.
+   * The parallel pass fused with the transformer's inverse, in one kernel call (`Kernels.staircaseParallel`):
+   * `z = τ⁻¹(x; θ(x))` with `logDet[b] += Σ_d log|∂z_d/∂x_d|`, the density direction of a MAF. The native backend
+   * runs blocks of rows through the whole network in cache and needs no `[batch, H]` buffers. Shapes as
+   * `sequentialFused`, with `x` read and `z` written.
    */
-  parallelAffine(batch: number, x: FloatArray, z: FloatArray, context: FloatArray | null, logDet: Float64Array,
-    logScaleBound: number, shiftOnly: boolean): void {
-    const { hidden, output } = this.staircaseLayers(shiftOnly, 'parallelAffine');
-    kernels().staircaseParallelAffine(batch, this.features, this.contextFeatures, context, hidden, output,
-      this.residual, x, z, logDet, logScaleBound, shiftOnly);
+  parallelFused(batch: number, x: FloatArray, z: FloatArray, context: FloatArray | null, logDet: Float64Array,
+    transformer: TransformerKernel): void {
+    kernels().staircaseParallel({ network: this.staircaseNetwork(transformer, 'parallelFused'), batch, context,
+      input: x, output: z, logDet });
   }
 
-  /** The layers as the fused kernels take them (built per call: loading a model may replace parameter arrays). */
-  private staircaseLayers(shiftOnly: boolean, caller: string): { hidden: StaircaseHiddenLayer[]; output: StaircaseLayer } {
-    const P = shiftOnly ? 1 : 2;
+  /** The network as the fused kernels take it (built per call: loading a model may replace parameter arrays). */
+  private staircaseNetwork(transformer: TransformerKernel, caller: string): StaircaseNetwork {
+    const P = transformerParamsPerFeature(transformer);
     if (this.paramsPerFeature !== P) {
-      throw new RangeError(`Made.${caller}: expected paramsPerFeature ${P} (shiftOnly ${shiftOnly}), got ${this.paramsPerFeature}`);
+      throw new RangeError(`Made.${caller}: the ${transformer.kind} transformer needs paramsPerFeature ${P}, got ${this.paramsPerFeature}`);
     }
     const layer = (l: MaskedLinear): StaircaseLayer => ({
       inDim: l.inDim, outDim: l.outDim, weight: l.weight.value, prefix: staircase(l), bias: l.bias.value,
@@ -280,7 +279,8 @@ export class Made implements Module {
     const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => ({
       ...layer(l), activation: this.activations[i], degreeStarts: this.degreeStarts[i],
     }));
-    return { hidden, output: layer(this.output) };
+    return { features: this.features, contextFeatures: this.contextFeatures, hidden, output: layer(this.output),
+      residual: this.residual, transformer };
   }
 
   /**

@@ -72,8 +72,8 @@ export class MaskedLinear implements Module {
   initOutput(batch: number, context: FloatArray | null, out: FloatArray): void {
     const k = kernels();
     if (this.contextWeight !== null && context !== null) {
-      k.prefixGemm(batch, this.contextFeatures, this.outDim, context, this.contextWeight.value, null, this.bias.value,
-        out, false, 'identity', 0, this.outDim);
+      k.prefixGemm({ batch, inDim: this.contextFeatures, outDim: this.outDim, x: context, weight: this.contextWeight.value,
+        prefix: null, bias: this.bias.value, out });
     } else {
       for (let b = 0; b < batch; b++) out.set(this.bias.value, b * this.outDim);
     }
@@ -81,8 +81,8 @@ export class MaskedLinear implements Module {
 
   /** `out[:, start:end] = act(out[:, start:end] + W_masked · x)` where `out` was prepared by `initOutput`. */
   accumulateRange(batch: number, x: FloatArray, out: FloatArray, activation: Activation, start: number, end: number): void {
-    kernels().prefixGemm(batch, this.inDim, this.outDim, x, this.weight.value, this.prefix, null, out, true, activation,
-      start, end);
+    kernels().prefixGemm({ batch, inDim: this.inDim, outDim: this.outDim, x, weight: this.weight.value, prefix: this.prefix,
+      bias: null, out, accumulate: true, activation, outStart: start, outEnd: end });
   }
 
   /** `out = act(W_masked · x + W_c · c + b)` for all output columns. */
@@ -91,8 +91,8 @@ export class MaskedLinear implements Module {
       this.initOutput(batch, context, out);
       this.accumulateRange(batch, x, out, activation, 0, this.outDim);
     } else {
-      kernels().prefixGemm(batch, this.inDim, this.outDim, x, this.weight.value, this.prefix, this.bias.value, out,
-        false, activation, 0, this.outDim);
+      kernels().prefixGemm({ batch, inDim: this.inDim, outDim: this.outDim, x, weight: this.weight.value, prefix: this.prefix,
+        bias: this.bias.value, out, activation });
     }
   }
 
@@ -103,20 +103,24 @@ export class MaskedLinear implements Module {
   backward(batch: number, x: FloatArray, y: FloatArray, dY: FloatArray, activation: Activation, dX: FloatArray | null,
     context: FloatArray | null, dContext: FloatArray | null): void {
     const k = kernels();
-    if (activation !== 'identity') k.activationBackward(activation, batch * this.outDim, y, dY, dY);
+    if (activation !== 'identity') k.activationBackward({ activation, n: batch * this.outDim, y, dOut: dY, dIn: dY });
     // Right after zeroGrad the kernel overwrites the gradients instead of clearing and then accumulating into them.
     const overwrite = this.weight.gradIsZero && this.bias.gradIsZero;
-    k.prefixGemmBackwardWeight(batch, this.inDim, this.outDim, dY, x, this.prefix, gradFor(this.weight, overwrite),
-      gradFor(this.bias, overwrite), !overwrite);
+    k.prefixGemmBackwardWeight({ batch, inDim: this.inDim, outDim: this.outDim, dOut: dY, x, prefix: this.prefix,
+      dWeight: gradFor(this.weight, overwrite), dBias: gradFor(this.bias, overwrite), accumulate: !overwrite });
     if (this.contextWeight !== null && context !== null) {
       const fresh = this.contextWeight.gradIsZero;
-      k.prefixGemmBackwardWeight(batch, this.contextFeatures, this.outDim, dY, context, null,
-        gradFor(this.contextWeight, fresh), null, !fresh);
+      k.prefixGemmBackwardWeight({ batch, inDim: this.contextFeatures, outDim: this.outDim, dOut: dY, x: context,
+        prefix: null, dWeight: gradFor(this.contextWeight, fresh), dBias: null, accumulate: !fresh });
       if (dContext !== null) {
-        k.prefixGemmBackwardInput(batch, this.contextFeatures, this.outDim, dY, this.contextWeight.value, null, dContext, true);
+        k.prefixGemmBackwardInput({ batch, inDim: this.contextFeatures, outDim: this.outDim, dOut: dY,
+          weight: this.contextWeight.value, prefix: null, dIn: dContext, accumulate: true });
       }
     }
-    if (dX !== null) k.prefixGemmBackwardInput(batch, this.inDim, this.outDim, dY, this.weight.value, this.prefix, dX, false);
+    if (dX !== null) {
+      k.prefixGemmBackwardInput({ batch, inDim: this.inDim, outDim: this.outDim, dOut: dY, weight: this.weight.value,
+        prefix: this.prefix, dIn: dX });
+    }
   }
 
   /** A scratch output buffer of the right size. */

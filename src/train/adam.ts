@@ -63,8 +63,9 @@ export class Adam implements Optimizer {
     this.steps++;
     const k = kernels();
     this.parameters.forEach(([, p], i) => {
-      k.adamStep(p.rows, p.cols, p.staircase, p.value, p.grad, this.m[i], this.v[i], this.learningRate, this.beta1,
-        this.beta2, this.epsilon, this.weightDecay, this.steps);
+      k.adamStep({ rows: p.rows, cols: p.cols, staircase: p.staircase, param: p.value, grad: p.grad, m: this.m[i],
+        v: this.v[i], lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon,
+        weightDecay: this.weightDecay, step: this.steps });
     });
   }
 

@@ -1,14 +1,16 @@
 /**
  * The reference backend's backward kernels against central finite differences in float64: prefix GEMM (input,
- * weights, bias) through every activation, the affine transforms in both directions (with their log-determinants,
- * soft clip bound 5 and Infinity, and shiftOnly), and training-mode batch norm including the log-det term. Also
- * checks that the masked part of a staircase weight is never read.
+ * weights, bias) through every activation, every transformer description's transforms in both directions (with
+ * their log-determinants: affine with soft clip bound 5 and Infinity and shiftOnly, rational-quadratic splines), and
+ * training-mode batch norm including the log-det term. Also checks that the masked part of a staircase weight is never
+ * read.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import { ACTIVATIONS } from '../../src/kernels/kernels.ts';
+import { ACTIVATIONS, transformerParamsPerFeature } from '../../src/kernels/kernels.ts';
 import { referenceKernels as ref } from '../../src/kernels/reference.ts';
+import { TRANSFORMERS } from './conformance-cases.ts';
 
 const H = 1e-6;
 
@@ -53,24 +55,24 @@ describe('reference backward kernels match finite differences (float64)', () => 
       const c = normals(rng, batch * outDim);
       const out = new Float64Array(batch * outDim);
       const loss = (): number => {
-        ref.prefixGemm(batch, inDim, outDim, x, w, prefix, bias, out, false, activation, 0, outDim);
+        ref.prefixGemm({ batch, inDim, outDim, x, weight: w, prefix, bias, out, activation });
         return dot(c, out);
       };
       loss();
       const dPre = new Float64Array(batch * outDim);
-      ref.activationBackward(activation, batch * outDim, out, c, dPre);
+      ref.activationBackward({ activation, n: batch * outDim, y: out, dOut: c, dIn: dPre });
       const dIn = new Float64Array(batch * inDim);
       const dW = new Float64Array(outDim * inDim);
       const dBias = new Float64Array(outDim);
-      ref.prefixGemmBackwardInput(batch, inDim, outDim, dPre, w, prefix, dIn, false);
-      ref.prefixGemmBackwardWeight(batch, inDim, outDim, dPre, x, prefix, dW, dBias, true);
+      ref.prefixGemmBackwardInput({ batch, inDim, outDim, dOut: dPre, weight: w, prefix, dIn });
+      ref.prefixGemmBackwardWeight({ batch, inDim, outDim, dOut: dPre, x, prefix, dWeight: dW, dBias, accumulate: true });
       checkGradient('dX', loss, x, dIn);
       checkGradient('dW', loss, w, dW); // masked entries: both 0
       checkGradient('dBias', loss, bias, dBias);
       // Overwriting: stale live entries are replaced by the same sums, masked entries are left as they were.
       const stale = dW.map((_, k) => 100 + k);
       const staleBias = dBias.map(() => -7);
-      ref.prefixGemmBackwardWeight(batch, inDim, outDim, dPre, x, prefix, stale, staleBias, false);
+      ref.prefixGemmBackwardWeight({ batch, inDim, outDim, dOut: dPre, x, prefix, dWeight: stale, dBias: staleBias });
       dW.forEach((g, k) => {
         const live = prefix === null || k % inDim < prefix[Math.floor(k / inDim)];
         assert.equal(stale[k], live ? g : 100 + k, `overwritten dW[${k}]`);
@@ -85,12 +87,12 @@ describe('reference backward kernels match finite differences (float64)', () => 
       const c = normals(rng, n);
       const y = new Float64Array(n);
       const loss = (): number => {
-        ref.activation(activation, 1, n, 0, n, x, y);
+        ref.prefixGemm({ batch: n, inDim: 1, outDim: 1, x, weight: Float64Array.of(1), prefix: null, bias: null, out: y, activation });
         return dot(c, y);
       };
       loss();
       const dIn = c.slice();
-      ref.activationBackward(activation, n, y, dIn, dIn);
+      ref.activationBackward({ activation, n, y, dOut: dIn, dIn });
       checkGradient(`${activation}'`, loss, x, dIn);
     });
   }
@@ -103,41 +105,43 @@ describe('reference backward kernels match finite differences (float64)', () => 
     const w = Float32Array.from(normals(rng, outDim * inDim));
     for (let j = 0; j < outDim; j++) w.fill(NaN, j * inDim + prefix[j], (j + 1) * inDim);
     const out = new Float32Array(batch * outDim);
-    ref.prefixGemm(batch, inDim, outDim, x, w, prefix, null, out, false, 'tanh', 0, outDim);
+    ref.prefixGemm({ batch, inDim, outDim, x, weight: w, prefix, bias: null, out, activation: 'tanh' });
     assert.ok(out.every(Number.isFinite), 'prefixGemm output has NaN from masked weights');
     const dIn = new Float32Array(batch * inDim);
-    ref.prefixGemmBackwardInput(batch, inDim, outDim, Float32Array.from(normals(rng, batch * outDim)), w, prefix, dIn, false);
+    ref.prefixGemmBackwardInput({ batch, inDim, outDim, dOut: Float32Array.from(normals(rng, batch * outDim)), weight: w, prefix, dIn });
     assert.ok(dIn.every(Number.isFinite), 'prefixGemmBackwardInput has NaN from masked weights');
     assert.equal(out[0], 0, 'an output with an empty prefix is act(0)');
   });
 
-  for (const bound of [5, Infinity]) {
-    for (const shiftOnly of [false, true]) {
-      for (const direction of ['inverse', 'forward'] as const) {
-        it(`affine ${direction} backward incl. dLogDet (bound ${bound}, shiftOnly ${shiftOnly})`, () => {
-          const rng = new Rng(21);
-          const [batch, features] = [3, 4];
-          const input = normals(rng, batch * features);
-          const params = normals(rng, batch * features * (shiftOnly ? 1 : 2), 2);
-          const cOut = normals(rng, batch * features);
-          const cLogDet = normals(rng, batch);
-          const output = new Float64Array(batch * features);
-          const logDet = new Float64Array(batch);
-          const transform = direction === 'inverse' ? ref.affineInverse : ref.affineForward;
-          const loss = (): number => {
-            transform(batch, features, 0, features, input, params, output, logDet, false, bound, shiftOnly);
-            return dot(cOut, output) + dot(cLogDet, logDet);
-          };
-          loss();
-          const dInput = new Float64Array(batch * features);
-          const dParams = new Float64Array(params.length);
-          const backward = direction === 'inverse' ? ref.affineInverseBackward : ref.affineForwardBackward;
-          backward(batch, features, params, direction === 'inverse' ? output : input, cOut, cLogDet, dInput, dParams,
-            bound, shiftOnly);
-          checkGradient('dInput', loss, input, dInput);
-          checkGradient('dParams', loss, params, dParams);
-        });
-      }
+  for (const transformer of TRANSFORMERS) {
+    const name = transformer.kind === 'affine' ? `affine (bound ${transformer.logScaleBound}, shiftOnly ${transformer.shiftOnly})`
+      : `spline (${transformer.bins} bins, tail bound ${transformer.tailBound})`;
+    for (const direction of ['inverse', 'forward'] as const) {
+      it(`${name} ${direction} backward incl. dLogDet`, () => {
+        const rng = new Rng(21);
+        const [batch, features] = [3, 4];
+        // Inside and outside a spline's [−B, B].
+        const input = normals(rng, batch * features, transformer.kind === 'spline' ? transformer.tailBound * 0.8 : 1);
+        const params = normals(rng, batch * features * transformerParamsPerFeature(transformer), transformer.kind === 'affine' ? 2 : 1);
+        const cOut = normals(rng, batch * features);
+        const cLogDet = normals(rng, batch);
+        const output = new Float64Array(batch * features);
+        const logDet = new Float64Array(batch);
+        const loss = (): number => {
+          const op = { transformer, batch, features, input, params, output, logDet };
+          if (direction === 'inverse') ref.transformInverse(op);
+          else ref.transformForward(op);
+          return dot(cOut, output) + dot(cLogDet, logDet);
+        };
+        loss();
+        const dInput = new Float64Array(batch * features);
+        const dParams = new Float64Array(params.length);
+        const op = { transformer, batch, features, input, params, output, dOutput: cOut, dLogDet: cLogDet, dInput, dParams };
+        if (direction === 'inverse') ref.transformInverseBackward(op);
+        else ref.transformForwardBackward(op);
+        checkGradient('dInput', loss, input, dInput);
+        checkGradient('dParams', loss, params, dParams);
+      });
     }
   }
 
@@ -153,8 +157,8 @@ describe('reference backward kernels match finite differences (float64)', () => 
     const variance = new Float64Array(cols);
     const out = new Float64Array(batch * cols);
     const loss = (): number => {
-      ref.columnMoments(batch, cols, x, mean, variance);
-      ref.batchNormApply(batch, cols, x, mean, variance, eps, logGamma, beta, out);
+      ref.columnMoments({ batch, cols, x, mean, variance });
+      ref.batchNormApply({ batch, cols, x, mean, variance, eps, logGamma, beta, out });
       let logDet = 0;
       for (let k = 0; k < cols; k++) logDet += logGamma[k] - 0.5 * Math.log(variance[k] + eps);
       let s = dot(c, out);
@@ -166,7 +170,7 @@ describe('reference backward kernels match finite differences (float64)', () => 
     const dX = new Float64Array(batch * cols);
     const dLogGamma = new Float64Array(cols);
     const dBeta = new Float64Array(cols);
-    ref.batchNormBackward(batch, cols, x, mean, variance, eps, logGamma, c, dLogDetSum, dX, dLogGamma, dBeta);
+    ref.batchNormBackward({ batch, cols, x, mean, variance, eps, logGamma, dOut: c, dLogDetSum, dX, dLogGamma, dBeta });
     checkGradient('dX', loss, x, dX);
     checkGradient('dLogGamma', loss, logGamma, dLogGamma);
     checkGradient('dBeta', loss, beta, dBeta);

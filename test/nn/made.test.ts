@@ -179,7 +179,7 @@ test('Made: forwardTrain backward matches finite differences (weights, input, co
   assert.ok(worst < 1e-6, `worst relative error ${worst}`);
 });
 
-test('Made.sequentialAffine: equals sequential + affineForward per feature (float64 exact; float32 on both backends)', () => {
+test('Made.sequentialFused: equals sequential + transformForward per feature (float64 exact; float32 on both backends)', () => {
   const native = loadNativeBackend();
   const cases: Array<[string, Config, boolean]> = [
     ['residual with context', { features: 4, hiddenUnits: [9, 9, 9], residual: true, contextFeatures: 2, activation: 'elu' }, false],
@@ -196,8 +196,12 @@ test('Made.sequentialAffine: equals sequential + affineForward per feature (floa
       const [uu, cc] = [cast(u), context === null ? null : cast(context)];
       const x = cast(new Float64Array(n * made.features));
       const logDet = new Float64Array(n);
-      if (fused) made.sequentialAffine(n, uu, x, cc, logDet, 3, shiftOnly);
-      else made.sequential(n, x, cc, (d, params) => kernels().affineForward(n, made.features, d, d + 1, uu, params, x, logDet, true, 3, shiftOnly));
+      const transformer = { kind: 'affine', logScaleBound: 3, shiftOnly } as const;
+      if (fused) made.sequentialFused(n, uu, x, cc, logDet, transformer);
+      else {
+        made.sequential(n, x, cc, (d, params) => kernels().transformForward({ transformer, batch: n, features: made.features,
+          dStart: d, dEnd: d + 1, input: uu, params, output: x, logDet, accumulateLogDet: true }));
+      }
       return { x, logDet };
     };
     const same = (f: (a: Float64Array) => Float64Array | Float32Array, made: Made) => {
@@ -212,8 +216,9 @@ test('Made.sequentialAffine: equals sequential + affineForward per feature (floa
     same((a) => Float32Array.from(a), made32);
     if (native.ok) withBackend(native.kernels, () => same((a) => Float32Array.from(a), made32));
   }
-  assert.throws(() => make(configs[1][1], 1).sequentialAffine(1, new Float64Array(5), new Float64Array(5), null,
-    new Float64Array(1), 5, false), /Made.sequentialAffine: expected paramsPerFeature 2 \(shiftOnly false\), got 3/);
+  assert.throws(() => make(configs[1][1], 1).sequentialFused(1, new Float64Array(5), new Float64Array(5), null,
+    new Float64Array(1), { kind: 'affine', logScaleBound: 5, shiftOnly: false }),
+  /Made.sequentialFused: the affine transformer needs paramsPerFeature 2, got 3/);
 });
 
 test('Made refuses explicit hidden degrees that are unsorted, out of range or of the wrong shape (a saved model\'s)', () => {

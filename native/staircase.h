@@ -1,12 +1,13 @@
-// The fused passes of an affine MAF (MADE + affine transformer) over blocks of rows that stay in cache: the staircase
-// sequential pass (base → data, sampling) and the parallel pass (data → base, density); see staircaseSequentialAffine
-// and staircaseParallelAffine in src/kernels/kernels.ts for the contracts.
+// The fused passes of a MAF layer (MADE + a described transformer) over blocks of rows that stay in cache: the
+// staircase sequential pass (base → data, sampling) and the parallel pass (data → base, density); see
+// staircaseSequential and staircaseParallel in src/kernels/kernels.ts for the contracts.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "activation.h"
+#include "transformer.h"
 
 namespace maflow {
 
@@ -20,22 +21,21 @@ struct StaircaseLayer {
   Act act;
 };
 
-struct StaircaseAffine {
-  // false: the sequential pass, x[:, d] = u[:, d]·exp(s_d) + m_d(x[:, <d]) for d = 0..D−1 (x written, u read);
-  // true: the parallel pass, u = (x − m(x))·exp(−s(x)) (u written, x read).
+struct StaircasePass {
+  // false: the sequential pass, x[:, d] = τ(u[:, d]; θ_d(x[:, <d])) for d = 0..D−1 (x written, u read);
+  // true: the parallel pass, u = τ⁻¹(x; θ(x)) (u written, x read).
   bool parallel;
   int batch, features, contextFeatures;
   const float* context;  // [batch, contextFeatures] or null
   std::vector<StaircaseLayer> hidden;
-  StaircaseLayer output;  // outDim = features·P
+  StaircaseLayer output;  // outDim = features·P, P = transformer.paramsPerFeature()
   bool residual;
   float* u;         // [batch, features], the base side
   float* x;         // [batch, features], the data side and the MADE's input
-  double* logDet;   // [batch], accumulated (+s for the sequential pass, −s for the parallel one)
-  double bound;
-  bool shiftOnly;
+  double* logDet;   // [batch], accumulated
+  Transformer transformer;
 };
 
-void staircaseAffine(const StaircaseAffine& job);
+void staircasePass(const StaircasePass& job);
 
 }  // namespace maflow

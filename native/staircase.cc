@@ -1,14 +1,14 @@
-// The fused passes of an affine MAF. Layer by layer, a MADE pass streams [batch, H] activations through memory once
+// The fused passes of a MAF layer. Layer by layer, a MADE pass streams [batch, H] activations through memory once
 // per layer and needs [batch, H] work buffers per layer (a first call at a new batch size spent more time faulting
 // them in than computing); the sampler's per-feature call pattern (for each feature d: the hidden units of degree d in
-// every layer, then feature d's P outputs, then the affine transform of x[:, d]) streamed them about 4·D times. Here a
+// every layer, then feature d's P outputs, then the transform of x[:, d]) streamed them about 4·D times. Here a
 // block of kBlockRows rows runs through every step in small per-thread buffers that stay in L2: the D steps of the
-// sequential pass, or the one step of the parallel pass (every unit at once, then the affine inverse of all
-// features). The weights of every (layer, step) range are packed once per call and shared by all blocks; blocks are
+// sequential pass, or the one step of the parallel pass (every unit at once, then the transformer's inverse of
+// all features). The weights of every (layer, step) range are packed once per call and shared by all blocks; blocks are
 // spread over the thread pool. Each unit gets exactly the arithmetic of MaskedLinear.initOutput (prefixGemm with the
-// context) followed by prefixGemm(accumulate = true) and the affine kernel, so the result equals that unfused
+// context) followed by prefixGemm(accumulate = true) and the transform kernel, so the result equals that unfused
 // composition on the native backend bit for bit.
-#include "staircase-affine.h"
+#include "staircase.h"
 
 #include <algorithm>
 #include <cstring>
@@ -34,7 +34,7 @@ struct Packed {
 };
 
 struct Run {
-  const StaircaseAffine* job;
+  const StaircasePass* job;
   const Packed* packed;
   int P;
   int steps;
@@ -43,10 +43,10 @@ struct Run {
 };
 
 // The sequential pass has one step per feature, the parallel pass one step in all.
-int stepsOf(const StaircaseAffine& job) { return job.parallel ? 1 : job.features; }
+int stepsOf(const StaircasePass& job) { return job.parallel ? 1 : job.features; }
 
 // Column range of (layer l, step d); l == L is the output layer (P columns per feature).
-void range(const StaircaseAffine& job, int P, int l, int d, int* start, int* end) {
+void range(const StaircasePass& job, int P, int l, int d, int* start, int* end) {
   const bool hidden = l < static_cast<int>(job.hidden.size());
   if (job.parallel) {
     *start = 0, *end = hidden ? job.hidden[l].outDim : job.features * P;
@@ -58,7 +58,7 @@ void range(const StaircaseAffine& job, int P, int l, int d, int* start, int* end
 }
 
 // Packs the weights of every (layer, step) range, each 64-byte aligned.
-void pack(const StaircaseAffine& job, int P, Packed& packed) {
+void pack(const StaircasePass& job, int P, Packed& packed) {
   const int steps = stepsOf(job);
   const int L = static_cast<int>(job.hidden.size());
   auto layer = [&](int l) -> const StaircaseLayer& { return l < L ? job.hidden[l] : job.output; };
@@ -90,7 +90,7 @@ void pack(const StaircaseAffine& job, int P, Packed& packed) {
 }
 
 // out[r, :] = bias + W_c · c[r] for the block's rows (MaskedLinear.initOutput).
-void initOutput(const StaircaseAffine& job, const StaircaseLayer& layer, int r0, int rows, float* out) {
+void initOutput(const StaircasePass& job, const StaircaseLayer& layer, int r0, int rows, float* out) {
   if (layer.contextWeight != nullptr && job.context != nullptr) {
     prefixGemm(rows, job.contextFeatures, layer.outDim, job.context + static_cast<size_t>(r0) * job.contextFeatures,
                layer.contextWeight, nullptr, layer.bias, out, false, Act::Identity, 0, layer.outDim);
@@ -104,7 +104,7 @@ struct BlockBuffers {
   std::vector<float> storage;
   std::vector<float*> a, h;
   float* params = nullptr;
-  void prepare(const StaircaseAffine& job, int P) {
+  void prepare(const StaircasePass& job, int P) {
     const int L = static_cast<int>(job.hidden.size());
     size_t total = static_cast<size_t>(kBlockRows) * job.features * P;
     for (const StaircaseLayer& layer : job.hidden) total += static_cast<size_t>(kBlockRows) * layer.outDim * (job.residual ? 2 : 1);
@@ -120,7 +120,7 @@ struct BlockBuffers {
 };
 
 // Every step for rows [r0, r0 + rows).
-void runRows(const StaircaseAffine& job, const Packed& packed, int P, int steps, int r0, int rows,
+void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, int r0, int rows,
              BlockBuffers& buffers) {
   const int D = job.features;
   const int L = static_cast<int>(job.hidden.size());
@@ -155,16 +155,16 @@ void runRows(const StaircaseAffine& job, const Packed& packed, int P, int steps,
                                packed.at(static_cast<size_t>(L) * steps + d), buffers.params, Act::Identity, start,
                                end);
     if (job.parallel) {
-      affineInverse(rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true, job.bound, job.shiftOnly);
+      transformInverse(job.transformer, rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true);
     } else {
-      affineForward(rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true, job.bound, job.shiftOnly);
+      transformForward(job.transformer, rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true);
     }
   }
 }
 
 void runTask(void* context, int task) {
   const Run& run = *static_cast<const Run*>(context);
-  const StaircaseAffine& job = *run.job;
+  const StaircasePass& job = *run.job;
   thread_local BlockBuffers buffers;
   buffers.prepare(job, run.P);
   const int b0 = task * run.blocksPerTask;
@@ -177,9 +177,9 @@ void runTask(void* context, int task) {
 
 }  // namespace
 
-void staircaseAffine(const StaircaseAffine& job) {
+void staircasePass(const StaircasePass& job) {
   if (job.batch <= 0 || job.features <= 0 || job.hidden.empty()) return;
-  const int P = job.shiftOnly ? 1 : 2;
+  const int P = job.transformer.paramsPerFeature();
   thread_local Packed packed;
   pack(job, P, packed);
   ThreadPool& pool = ThreadPool::instance();
