@@ -138,7 +138,7 @@ export function namedRecurrentWeights(w: RecurrentWeights, prefix?: string): Nam
 /** `y (+)= x · Wᵀ (+ bias)` on the backend's GEMM: `x [rows, inDim]`, `w [outDim, inDim]`, `y [rows, outDim]`. */
 export function denseGemm(rows: number, inDim: number, outDim: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
   y: FloatArray, accumulate: boolean): void {
-  kernels().prefixGemm(rows, inDim, outDim, x, w, null, bias, y, accumulate, 'identity', 0, outDim);
+  kernels().prefixGemm({ batch: rows, inDim, outDim, x, weight: w, prefix: null, bias, out: y, accumulate });
 }
 
 /**
@@ -148,6 +148,7 @@ export function denseGemm(rows: number, inDim: number, outDim: number, x: FloatA
 export function denseGemmBackward(rows: number, inDim: number, outDim: number, dY: FloatArray, x: FloatArray, w: Parameter,
   bias: Parameter | null, dX: FloatArray | null): void {
   const k = kernels();
-  k.prefixGemmBackwardWeight(rows, inDim, outDim, dY, x, null, w.grad, bias === null ? null : bias.grad, true);
-  if (dX !== null) k.prefixGemmBackwardInput(rows, inDim, outDim, dY, w.value, null, dX, true);
+  k.prefixGemmBackwardWeight({ batch: rows, inDim, outDim, dOut: dY, x, prefix: null, dWeight: w.grad,
+    dBias: bias === null ? null : bias.grad, accumulate: true });
+  if (dX !== null) k.prefixGemmBackwardInput({ batch: rows, inDim, outDim, dOut: dY, weight: w.value, prefix: null, dIn: dX, accumulate: true });
 }

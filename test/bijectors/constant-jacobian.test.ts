@@ -65,14 +65,14 @@ for (const [name, make, constant] of cases) {
 test("a shift-only MAF's forward log-det runs the sequential pass on one row, not n", () => {
   const maf = shiftOnlyMaf();
   const batches: number[] = [];
-  // Either sequential pass (the generic one or the fused affine kernel) counts.
+  // Either sequential pass (the generic one or the fused kernel) counts.
   const sequential = maf.made.sequential.bind(maf.made);
   maf.made.sequential = (batch, ...rest) => {
     batches.push(batch);
     sequential(batch, ...rest);
   };
-  const fused = maf.made.sequentialAffine.bind(maf.made);
-  maf.made.sequentialAffine = (batch, ...rest) => {
+  const fused = maf.made.sequentialFused.bind(maf.made);
+  maf.made.sequentialFused = (batch, ...rest) => {
     batches.push(batch);
     fused(batch, ...rest);
   };
