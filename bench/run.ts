@@ -8,6 +8,7 @@ import { resolveBackends } from './lib/bench-backends.ts';
 import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
+import { printBackendsReport, runBackendsSuite } from './suites/backends-suite.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
 import { printGemmReport, runGemmSuite } from './suites/gemm-suite.ts';
 import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
@@ -38,6 +39,12 @@ function main(args: BenchArgs): void {
       printOnnxReport(results, extra, print);
       print(`# ${loadLine()} at end`);
     });
+    return;
+  }
+  if (args.suite === 'backends') {
+    print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
+    printBackendsReport(runBackendsSuite({ configNames: args.configs, quick: args.quick, threads: args.threads, log }), print);
+    print(`# ${loadLine()} at end`);
     return;
   }
   if (args.suite === 'streaming') {

@@ -242,6 +242,16 @@ Napi::Value PrefixGemmBackwardWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Activation(const Napi::CallbackInfo& info) {
+  Op op(info, "activation");
+  const Act act = op.activation();
+  const int rows = op.integer("rows"), cols = op.integer("cols");
+  const int colStart = op.integerOr("colStart", 0), colEnd = op.integerOr("colEnd", cols);
+  if (colStart > colEnd || colEnd > cols) op.fail("need 0 <= colStart <= colEnd <= cols");
+  maflow::activation(act, rows, cols, colStart, colEnd, op.f32("x", product(rows, cols)), op.f32("out", product(rows, cols)));
+  return info.Env().Undefined();
+}
+
 Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   Op op(info, "activationBackward");
   const Act act = op.activation();
@@ -485,6 +495,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"prefixGemm", PrefixGemm},
       {"prefixGemmBackwardInput", PrefixGemmBackwardInput},
       {"prefixGemmBackwardWeight", PrefixGemmBackwardWeight},
+      {"activation", Activation},
       {"activationBackward", ActivationBackward},
       {"transformInverse", TransformInverse},
       {"transformForward", TransformForward},

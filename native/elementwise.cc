@@ -14,11 +14,31 @@ namespace maflow {
 namespace {
 
 template <Act A>
+MAFLOW_INLINE void activateRows(int rows, int cols, int colStart, int colEnd, const float* x, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* src = x + static_cast<int64_t>(r) * cols;
+    float* dst = out + static_cast<int64_t>(r) * cols;
+    for (int c = colStart; c < colEnd; ++c) dst[c] = activate<A>(src[c]);
+  }
+}
+
+template <Act A>
 MAFLOW_INLINE void backwardLoop(int64_t n, const float* y, const float* dOut, float* dIn) {
   for (int64_t k = 0; k < n; ++k) dIn[k] = dOut[k] * derivativeFromOutput<A>(y[k]);
 }
 
 }  // namespace
+
+MAFLOW_CLONES void activation(Act kind, int rows, int cols, int colStart, int colEnd, const float* x, float* out) {
+  switch (kind) {
+    case Act::Relu: activateRows<Act::Relu>(rows, cols, colStart, colEnd, x, out); break;
+    case Act::Tanh: activateRows<Act::Tanh>(rows, cols, colStart, colEnd, x, out); break;
+    case Act::Elu: activateRows<Act::Elu>(rows, cols, colStart, colEnd, x, out); break;
+    case Act::Sigmoid: activateRows<Act::Sigmoid>(rows, cols, colStart, colEnd, x, out); break;
+    case Act::Softplus: activateRows<Act::Softplus>(rows, cols, colStart, colEnd, x, out); break;
+    case Act::Identity: activateRows<Act::Identity>(rows, cols, colStart, colEnd, x, out); break;
+  }
+}
 
 MAFLOW_CLONES void activationBackward(Act kind, int64_t n, const float* y, const float* dOut, float* dIn) {
   switch (kind) {

@@ -1,4 +1,4 @@
-// The elementwise kernels (activation backward, affine autoregressive transforms, batch normalisation, Adam) in float32
+// The elementwise kernels (activations, affine autoregressive transforms, batch normalisation, Adam) in float32
 // storage; see src/kernels/kernels.ts for the contract. Like the reference backend they compute the affine and
 // batch-norm formulas in double and round once on store (log-determinants and moments are double); Adam, bound by
 // memory traffic, computes in float as PyTorch's does.
@@ -9,6 +9,8 @@
 #include "activation.h"
 
 namespace maflow {
+
+void activation(Act kind, int rows, int cols, int colStart, int colEnd, const float* x, float* out);
 
 void activationBackward(Act kind, int64_t n, const float* y, const float* dOut, float* dIn);
 

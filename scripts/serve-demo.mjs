@@ -3,6 +3,8 @@
  * `npm run demo:browser [-- --port N]`: bundles the live-training demo (`demo/browser/main.ts`) with esbuild and
  * serves `demo/browser/` on http://127.0.0.1:N (default 5173; `--port 0` picks a free port), loopback only.
  * The bundle is built in memory and rebuilt whenever the page asks for it, so reloading shows source edits.
+ * Every response carries the COOP/COEP headers that make the page cross-origin isolated (SharedArrayBuffer, which the
+ * wasm backend's worker threads need).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -30,7 +32,11 @@ function parsePort(argv) {
   return port;
 }
 
+/** Cross-origin isolation: `crossOriginIsolated` is true in the page, so SharedArrayBuffer is available. */
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 async function respond(request, response) {
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) response.setHeader(name, value);
   const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
   if (path === `/${DEMO_BUNDLE_NAME}`) {
     try {

@@ -17,7 +17,11 @@ export type {
   SplineTransformerKernel,
 } from './kernels/kernels.ts';
 export { referenceKernels } from './kernels/reference.ts';
-export { kernels, setBackend, availableBackends, withBackend, registerBackend } from './kernels/backend.ts';
+export {
+  kernels, setBackend, availableBackends, withBackend, registerBackend, registerBackendLoader, useBackend,
+} from './kernels/backend.ts';
+export { loadWasmBackend, wasmSimdSupported } from './kernels/wasm.ts';
+export type { WasmBackendOptions, WasmKernels } from './kernels/wasm.ts';
 // @exports:kernels
 
 // nn

@@ -1,12 +1,14 @@
 /**
  * The Node.js entry point: everything in the browser-safe barrel, plus files. Importing it does no work: the kernel
- * backend is chosen on the first computation (the native addon when it loads, else the reference backend with one
- * line on stderr; `MAFLOW_BACKEND` forces one), or earlier by an explicit `selectBackend()` / `setBackend(name)`.
+ * backend is chosen on the first computation (the native addon when it loads, else wasm, else the reference backend,
+ * with one line on stderr; `MAFLOW_BACKEND` forces one), or earlier by an explicit `selectBackend()`,
+ * `await useBackend(name)` or `setBackend(name)`.
  */
 import { setDefaultBackend } from './kernels/backend.ts';
-import { selectBackend } from './kernels/select.ts';
+import { registerNodeBackends, selectBackend } from './kernels/select.ts';
 
 setDefaultBackend(() => selectBackend());
+registerNodeBackends();
 
 export * from './index.ts';
 export { selectBackend } from './kernels/select.ts';

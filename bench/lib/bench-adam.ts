@@ -7,7 +7,7 @@
  * const adam = new BenchAdam(flow, { lr: 1e-4 });
  * adam.step();   // after gradients were accumulated
  */
-import { allocate, dtypeOf, type FloatArray } from '../../src/core/matrix.ts';
+import { allocateBuffer, dtypeOf, type FloatArray } from '../../src/core/matrix.ts';
 import { kernels } from '../../src/kernels/backend.ts';
 import { parametersOf, type Module, type Parameter } from '../../src/nn/parameter.ts';
 
@@ -25,8 +25,8 @@ export class BenchAdam {
   constructor(module: Module, options: BenchAdamOptions = {}) {
     this.parameters = parametersOf(module);
     this.moments = this.parameters.map((p) => ({
-      m: allocate(dtypeOf(p.value), p.size),
-      v: allocate(dtypeOf(p.value), p.size),
+      m: allocateBuffer(dtypeOf(p.value), p.size),
+      v: allocateBuffer(dtypeOf(p.value), p.size),
     }));
     this.lr = options.lr ?? 1e-4;
   }

@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'backends' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'backends', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -37,6 +37,7 @@ suites:
   transformers  NAF, UMNN, Bernstein and spline MAFs against the affine MAF of the same size: train ms/step, log-prob and sample rows/s
   streaming  maflow logprob streamed vs the whole-file path, CSV and .npy of 1e5..1e7 rows (--configs 100000,…: row counts): rows/s and peak RSS
   gemm    the addon's dense f32 GEMM (1 and --threads threads) vs OpenBLAS sgemm (numpy), per shape and register tile
+  backends  reference, wasm (1 thread) and native (1 and --threads threads) on the paper configs: train ms/step, log-prob and sample rows/s, GFLOP/s, ratios; NSF vs MAF on native
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)

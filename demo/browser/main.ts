@@ -6,7 +6,7 @@
  * evaluated a chunk at a time on a snapshot of the flow taken when their pass began (so neither shows bands of
  * different optimiser steps).
  */
-import { Rng, setBackend, type Distribution, type Matrix } from '../../src/index.ts';
+import { Rng, useBackend, type Distribution, type Matrix } from '../../src/index.ts';
 import { drawCurve, drawHeatmap, drawScatter } from './canvas-plots.ts';
 import { densityToRgba } from './color-map.ts';
 import { createDemoFlow, describeDemoFlow, type DemoFlowKind, type DemoFlowSize } from './create-demo-flow.ts';
@@ -199,5 +199,9 @@ ui.train.addEventListener('click', () => {
 ui.reset.addEventListener('click', reset);
 for (const control of [ui.dataset, ui.flow, ui.size, ui.seed]) control.addEventListener('change', reset);
 
-setBackend('reference');
-reset();
+// The wasm backend where the browser runs WebAssembly SIMD, else the reference one (useBackend's browser order);
+// chosen before the first flow is made, so that its parameters live in the backend's memory.
+void useBackend().then((backend) => {
+  document.body.dataset.backend = backend.name;
+  reset();
+});

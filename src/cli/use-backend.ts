@@ -1,16 +1,16 @@
 /**
- * The `--backend native|reference` option every computing command takes, and its effect: the choice (or
+ * The `--backend native|wasm|reference` option every computing command takes, and its effect: the choice (or
  * `MAFLOW_BACKEND`) goes to `selectBackend`, which prints one line when native is unavailable.
  */
 import { Option, type Command } from 'commander';
-import { selectBackend } from '../kernels/select.ts';
+import { BACKEND_NAMES, selectBackend } from '../kernels/select.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Adds `--backend <name>` to `command`. */
 export function addBackendOption(command: Command): Command {
-  return command.addOption(new Option('--backend <name>', 'kernel backend (default: native when it loads, else reference; or $MAFLOW_BACKEND)')
-    .choices(['native', 'reference']));
+  return command.addOption(new Option('--backend <name>', 'kernel backend (default: native when it loads, else wasm, else reference; or $MAFLOW_BACKEND)')
+    .choices([...BACKEND_NAMES]));
 }
 
 /**

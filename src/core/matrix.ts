@@ -23,6 +23,22 @@ export function allocate(dtype: Dtype, length: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
+let bufferAllocator: ((dtype: Dtype, length: number) => FloatArray) | null = null;
+
+/**
+ * Allocates a long-lived buffer of `length` zeros (a parameter, its gradient, optimiser state, a reusable scratch
+ * buffer) from the memory of the active kernel backend: a backend that owns its memory (wasm's linear memory) then
+ * runs its kernels on these buffers in place. Short-lived results use `allocate`.
+ */
+export function allocateBuffer(dtype: Dtype, length: number): FloatArray {
+  return bufferAllocator === null ? allocate(dtype, length) : bufferAllocator(dtype, length);
+}
+
+/** Installs the allocator of `allocateBuffer` (the kernel backend switch does; `null` = ordinary typed arrays). */
+export function setBufferAllocator(allocator: ((dtype: Dtype, length: number) => FloatArray) | null): void {
+  bufferAllocator = allocator;
+}
+
 /** The dtype of a typed array. */
 export function dtypeOf(array: FloatArray): Dtype {
   return array instanceof Float64Array ? 'float64' : 'float32';

@@ -1,19 +1,40 @@
 /**
  * Backend selection: the one piece of global state maflow has. `kernels()` returns the active backend. Nothing is
  * chosen at import: the first `kernels()` call (the first computation) asks the default chooser, which is the
- * reference backend in the browser build and, in the Node entry, `selectBackend` (the native addon when it loads;
- * `MAFLOW_BACKEND=reference|native` forces one). `setBackend` chooses explicitly at any time.
+ * reference backend in the browser build and, in the Node entry, `selectBackend` (native, else wasm, else reference;
+ * `MAFLOW_BACKEND=reference|native|wasm` forces one). `await useBackend(name)` loads a backend (asynchronously:
+ * compiling WebAssembly is) and activates it; `setBackend` activates an already loaded one. Backends register under an
+ * open name (`registerBackend`, `registerBackendLoader`). Activating a backend also makes it the allocator of
+ * long-lived buffers (`allocateBuffer`: parameters, gradients, optimiser state, scratch), so create models after
+ * choosing the backend for its memory to hold them.
  */
+import { setBufferAllocator, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Kernels } from './kernels.ts';
 import { referenceKernels } from './reference.ts';
+import { loadWasmBackend, wasmSimdSupported } from './wasm.ts';
+
+/** A backend that owns memory hands out buffers of it. */
+interface AllocatingKernels extends Kernels {
+  allocate?(dtype: Dtype, length: number): FloatArray;
+}
 
 let active: Kernels | undefined;
 let chooseDefault: () => Kernels = () => referenceKernels;
 const registered = new Map<string, Kernels>([['reference', referenceKernels]]);
+const loaders = new Map<string, () => Kernels | Promise<Kernels>>([['wasm', () => loadWasmBackend()]]);
+/** What `useBackend()` tries, in order: the browser build's; the Node entry puts native first. */
+let preferred: readonly string[] = ['wasm', 'reference'];
 
-/** The active kernel backend (chosen by the default chooser on the first call, unless `setBackend` came first). */
+function activate(backend: Kernels): Kernels {
+  active = backend;
+  const allocate = (backend as AllocatingKernels).allocate;
+  setBufferAllocator(allocate === undefined ? null : allocate.bind(backend));
+  return backend;
+}
+
+/** The active kernel backend (chosen by the default chooser on the first call, unless a backend was set first). */
 export function kernels(): Kernels {
-  return active ?? (active = chooseDefault());
+  return active ?? activate(chooseDefault());
 }
 
 /**
@@ -24,36 +45,85 @@ export function setDefaultBackend(choose: () => Kernels): void {
   chooseDefault = choose;
 }
 
-/** Makes a backend available under its name (the native loader calls this). */
+/** Makes a loaded backend available under its name (`setBackend(name)` then activates it). */
 export function registerBackend(backend: Kernels): void {
   registered.set(backend.name, backend);
 }
 
-/** Names of the backends that can be selected here. */
+/**
+ * Makes a backend loadable under `name` by `useBackend(name)`: `load` runs once, on first use, and may be
+ * asynchronous (the wasm backend compiles its module). The Node entry registers the native addon this way.
+ */
+export function registerBackendLoader(name: string, load: () => Kernels | Promise<Kernels>): void {
+  loaders.set(name, load);
+}
+
+/** Sets the order `useBackend()` without a name tries (the Node entry: native, wasm, reference). */
+export function setPreferredBackends(names: readonly string[]): void {
+  preferred = [...names];
+}
+
+/** Names of the backends that are loaded, or can be loaded, here. */
 export function availableBackends(): string[] {
-  return [...registered.keys()];
+  const names = new Set([...registered.keys(), ...loaders.keys()]);
+  if (!wasmSimdSupported()) names.delete('wasm');
+  return [...names];
 }
 
 /**
- * Selects the backend by name and returns it.
- * @throws when `name` is unknown or could not be loaded on this machine.
+ * Selects a loaded backend by name and returns it.
+ * @throws when `name` is unknown or not loaded yet (a backend with a loader: `await useBackend(name)` first).
  */
 export function setBackend(name: string): Kernels {
   const backend = registered.get(name);
   if (backend === undefined) {
-    throw new Error(`setBackend: backend '${name}' is not available here (available: ${availableBackends().join(', ')})`);
+    const hint = loaders.has(name) ? ` (load it first: await useBackend('${name}'))` : '';
+    throw new Error(`setBackend: backend '${name}' is not available here${hint} (available: ${availableBackends().join(', ')})`);
   }
-  active = backend;
+  return activate(backend);
+}
+
+/**
+ * Loads (once) and activates a backend; everything after it is synchronous. Without a name, the first of the
+ * platform's preferred backends that loads: in browsers wasm (reference where WebAssembly SIMD is missing), in Node
+ * native, then wasm, then reference.
+ *
+ * @example
+ * import { useBackend, kernels } from 'maflow';
+ * await useBackend('wasm');
+ * console.log(kernels().name); // → wasm
+ * @throws naming the backend and why it cannot load, when `name` is given.
+ */
+export async function useBackend(name?: string): Promise<Kernels> {
+  if (name !== undefined) return activate(await load(name));
+  const reasons: string[] = [];
+  for (const candidate of preferred) {
+    try {
+      return activate(await load(candidate));
+    } catch (error) {
+      reasons.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`useBackend: no backend loads here (${reasons.join('; ')})`);
+}
+
+async function load(name: string): Promise<Kernels> {
+  const known = registered.get(name);
+  if (known !== undefined) return known;
+  const loader = loaders.get(name);
+  if (loader === undefined) throw new Error(`useBackend: unknown backend '${name}' (known: ${availableBackends().join(', ')})`);
+  const backend = await loader();
+  registerBackend(backend);
   return backend;
 }
 
 /** Runs `fn` with `backend` active, restoring the previous one afterwards (tests compare backends with this). */
 export function withBackend<T>(backend: Kernels, fn: () => T): T {
   const previous = kernels();
-  active = backend;
+  activate(backend);
   try {
     return fn();
   } finally {
-    active = previous;
+    activate(previous);
   }
 }

@@ -135,6 +135,20 @@ export interface PrefixGemmBackwardWeightOp {
   readonly accumulate?: boolean;
 }
 
+/** `activation`'s operands: columns `[colStart, colEnd)` of `[rows, cols]` matrices. */
+export interface ActivationOp {
+  readonly activation: Activation;
+  readonly rows: number;
+  readonly cols: number;
+  /** @default 0 */
+  readonly colStart?: number;
+  /** @default cols */
+  readonly colEnd?: number;
+  readonly x: FloatArray;
+  /** May be `x`. */
+  readonly out: FloatArray;
+}
+
 /** `activationBackward`'s operands (length `n`). */
 export interface ActivationBackwardOp {
   readonly activation: Activation;
@@ -309,6 +323,9 @@ export interface Kernels {
    */
   prefixGemmBackwardWeight(op: PrefixGemmBackwardWeightOp): void;
 
+  /** Elementwise activation over columns `[colStart, colEnd)`: `out = act(x)` (the recurrent encoders' gates). */
+  activation(op: ActivationOp): void;
+
   /**
    * Backward of an activation from its *output*: `dIn[k] = dOut[k] · act'(·)` with the derivative written in terms
    * of `y = act(x)` (relu: `y > 0`; tanh: `1 − y²`; sigmoid: `y(1 − y)`; elu: `y > 0 ? 1 : y + 1`;
@@ -394,6 +411,7 @@ export const KERNEL_DTYPE_OPERAND: { readonly [K in KernelName]: keyof Parameter
   prefixGemm: 'x',
   prefixGemmBackwardInput: 'dOut',
   prefixGemmBackwardWeight: 'dOut',
+  activation: 'x',
   activationBackward: 'y',
   transformInverse: 'input',
   transformForward: 'input',

@@ -101,6 +101,12 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  activation({ activation, rows, cols, colStart = 0, colEnd = cols, x, out }) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = r * cols + colStart, end = r * cols + colEnd; c < end; c++) out[c] = activate(activation, x[c]);
+    }
+  },
+
   activationBackward({ activation, n, y, dOut, dIn }) {
     for (let k = 0; k < n; k++) dIn[k] = dOut[k] * derivativeFromOutput(activation, y[k]);
   },

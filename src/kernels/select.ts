@@ -1,12 +1,16 @@
 /**
  * Backend selection for Node (the browser build never imports this file), run by the Node entry on the first
- * computation, or earlier when called: `MAFLOW_BACKEND=reference|native` forces a backend; otherwise the native addon
- * is used when it loads (`MAFLOW_NATIVE_ADDON` may name its file), and when it does not, maflow says so once on stderr
- * and runs on the reference backend.
+ * computation, or earlier when called: `MAFLOW_BACKEND=reference|native|wasm` forces a backend; otherwise the native
+ * addon is used when it loads (`MAFLOW_NATIVE_ADDON` may name its file), else the wasm backend (compiled synchronously,
+ * which Node allows), else the reference backend, and maflow says once on stderr which one it fell back to and why.
  */
-import { kernels, registerBackend, setBackend } from './backend.ts';
+import { kernels, registerBackend, registerBackendLoader, setBackend, setPreferredBackends } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { loadNativeBackend } from './native.ts';
+import { loadWasmBackendSync } from './wasm.ts';
+
+/** The backends `MAFLOW_BACKEND` and the CLI's `--backend` accept. */
+export const BACKEND_NAMES = ['native', 'wasm', 'reference'] as const;
 
 /** Where `selectBackend` reads its setting and writes its one warning (tests pass their own). */
 export interface SelectBackendOptions {
@@ -18,41 +22,68 @@ export interface SelectBackendOptions {
 
 let selected: Kernels | undefined;
 
+/** Registers the native addon as a loadable backend and puts it first in `useBackend()`'s order (the Node entry does). */
+export function registerNodeBackends(): void {
+  registerBackendLoader('native', () => {
+    const native = loadNativeBackend();
+    if (!native.ok) throw new Error(native.reason);
+    return native.kernels;
+  });
+  setPreferredBackends(BACKEND_NAMES);
+}
+
+/** The wasm backend, or why it cannot load here. */
+function tryWasm(): { ok: true; kernels: Kernels } | { ok: false; reason: string } {
+  try {
+    return { ok: true, kernels: loadWasmBackendSync() };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
 /**
  * Chooses and activates the kernel backend once; later calls return the same backend without re-reading the
  * environment or warning again.
- * @throws when `MAFLOW_BACKEND` is neither 'reference' nor 'native', or is 'native' and the addon cannot be loaded.
+ * @throws when `MAFLOW_BACKEND` names no backend, or names one that cannot be loaded here.
  */
 export function selectBackend(options: SelectBackendOptions = {}): Kernels {
   if (selected !== undefined) return selected;
   const env = options.env ?? process.env;
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const forced = env.MAFLOW_BACKEND ?? '';
-  if (forced !== '' && forced !== 'reference' && forced !== 'native') {
-    throw new Error(`MAFLOW_BACKEND must be 'reference' or 'native', got '${forced}'`);
+  if (forced !== '' && !(BACKEND_NAMES as readonly string[]).includes(forced)) {
+    throw new Error(`MAFLOW_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got '${forced}'`);
   }
-  if (forced === 'reference') {
-    selected = setBackend('reference');
-    return selected;
+  if (forced === 'reference') return (selected = setBackend('reference'));
+  if (forced === 'wasm') {
+    const wasm = tryWasm();
+    if (!wasm.ok) throw new Error(`MAFLOW_BACKEND=wasm, but the wasm backend is unavailable: ${wasm.reason}`);
+    registerBackend(wasm.kernels);
+    return (selected = setBackend('wasm'));
   }
   const native = loadNativeBackend(env);
   if (native.ok) {
     registerBackend(native.kernels);
-    selected = setBackend('native');
-  } else if (forced === 'native') {
-    throw new Error(`MAFLOW_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
-  } else {
-    warn(`maflow: native backend unavailable (${native.reason}); running on the reference backend`);
-    selected = setBackend('reference');
+    return (selected = setBackend('native'));
   }
-  return selected;
+  if (forced === 'native') throw new Error(`MAFLOW_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
+  const wasm = tryWasm();
+  if (wasm.ok) {
+    warn(`maflow: native backend unavailable (${native.reason}); running on the wasm backend`);
+    registerBackend(wasm.kernels);
+    return (selected = setBackend('wasm'));
+  }
+  warn(`maflow: native backend unavailable (${native.reason}) and wasm unavailable (${wasm.reason}); running on the reference backend`);
+  return (selected = setBackend('reference'));
 }
 
 /**
- * One line naming the active backend for users: `native (avx512, 2 threads)` or `reference (pure TypeScript)`.
+ * One line naming the active backend for users: `native (avx512, 2 threads)`, `wasm (SIMD128, 1 thread)` or
+ * `reference (pure TypeScript)`.
  */
 export function describeBackend(): string {
   const active = kernels();
+  if (active.name === 'wasm') return 'wasm (SIMD128, 1 thread)';
   if (active.name !== 'native') return 'reference (pure TypeScript)';
   const native = loadNativeBackend();
   return native.ok ? `native (${native.addon.isa()}, ${native.addon.threads()} thread${native.addon.threads() === 1 ? '' : 's'})` : 'native';

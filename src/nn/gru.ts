@@ -99,9 +99,9 @@ export class Gru implements RecurrentEncoder {
     denseGemm(m, this.inputFeatures, G, x, weightIh.value, biasIh.value, a, false);
     denseGemm(m, H, G, hPrev, weightHh.value, biasHh.value, b, false);
     for (let row = 0; row < m; row++) for (let c = row * G, end = row * G + 2 * H; c < end; c++) a[c] += b[c];
-    k.activation('sigmoid', m, G, 0, 2 * H, a, a);
+    k.activation({ activation: 'sigmoid', rows: m, cols: G, colStart: 0, colEnd: 2 * H, x: a, out: a });
     for (let row = 0; row < m; row++) for (let c = row * G + 2 * H, end = (row + 1) * G; c < end; c++) a[c] += a[c - 2 * H] * b[c];
-    k.activation('tanh', m, G, 2 * H, G, a, a);
+    k.activation({ activation: 'tanh', rows: m, cols: G, colStart: 2 * H, colEnd: G, x: a, out: a });
     for (let row = 0; row < m; row++) {
       const g0 = row * G;
       for (let j = 0; j < H; j++) {

@@ -110,14 +110,14 @@ export class Lstm implements RecurrentEncoder {
     const k = kernels();
     denseGemm(m, this.inputFeatures, G, x, this.weights.weightIh.value, bias, gates, false);
     denseGemm(m, H, G, hPrev, this.weights.weightHh.value, null, gates, true);
-    k.activation('sigmoid', m, G, 0, 2 * H, gates, gates);
-    k.activation('tanh', m, G, 2 * H, 3 * H, gates, gates);
-    k.activation('sigmoid', m, G, 3 * H, G, gates, gates);
+    k.activation({ activation: 'sigmoid', rows: m, cols: G, colStart: 0, colEnd: 2 * H, x: gates, out: gates });
+    k.activation({ activation: 'tanh', rows: m, cols: G, colStart: 2 * H, colEnd: 3 * H, x: gates, out: gates });
+    k.activation({ activation: 'sigmoid', rows: m, cols: G, colStart: 3 * H, colEnd: G, x: gates, out: gates });
     for (let r = 0; r < m; r++) {
       const g0 = r * G;
       for (let j = 0; j < H; j++) cOut[r * H + j] = gates[g0 + H + j] * cPrev[r * H + j] + gates[g0 + j] * gates[g0 + 2 * H + j];
     }
-    k.activation('tanh', m, H, 0, H, cOut, tanhC);
+    k.activation({ activation: 'tanh', rows: m, cols: H, x: cOut, out: tanhC });
     for (let r = 0; r < m; r++) {
       const g0 = r * G + 3 * H;
       for (let j = 0; j < H; j++) hOut[r * H + j] = gates[g0 + j] * tanhC[r * H + j];

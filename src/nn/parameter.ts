@@ -1,4 +1,4 @@
-import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
+import { allocateBuffer, type Dtype, type FloatArray } from '../core/matrix.ts';
 
 /** Options of `new Parameter(shape, dtype, value, options)`. */
 export interface ParameterOptions {
@@ -25,9 +25,9 @@ export class Parameter {
 
   constructor(readonly shape: readonly number[], readonly dtype: Dtype, value?: FloatArray, options: ParameterOptions = {}) {
     const size = shape.reduce((a, b) => a * b, 1);
-    this.value = value ?? allocate(dtype, size);
+    this.value = value ?? allocateBuffer(dtype, size);
     if (this.value.length !== size) throw new RangeError(`Parameter: value has ${this.value.length} entries, shape [${shape.join(', ')}] needs ${size}`);
-    this.gradBuffer = allocate(dtype, size);
+    this.gradBuffer = allocateBuffer(dtype, size);
     this.staircase = options.staircase ?? null;
     if (this.staircase !== null) {
       const { rows, cols } = this;

@@ -1,4 +1,4 @@
-import { allocate, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
+import { allocateBuffer, type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 
 /**
  * Reusable work buffers keyed by name, so that repeated passes with the same batch size allocate nothing
@@ -14,7 +14,7 @@ export class Scratch {
   get(key: string, dtype: Dtype, length: number): FloatArray {
     let buffer = this.buffers.get(key);
     if (buffer === undefined || buffer.length !== length || (dtype === 'float64') !== (buffer instanceof Float64Array)) {
-      buffer = allocate(dtype, length);
+      buffer = allocateBuffer(dtype, length);
       this.buffers.set(key, buffer);
     }
     return buffer;

@@ -1,4 +1,4 @@
-import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import { allocateBuffer, dtypeOf, type FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
@@ -51,8 +51,8 @@ export class Adam implements Optimizer {
     checkRange('Adam', 'beta1', this.beta1, 0, 1);
     checkRange('Adam', 'beta2', this.beta2, 0, 1);
     checkNonNegative('Adam', 'weightDecay', this.weightDecay);
-    this.m = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
-    this.v = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
+    this.m = parameters.map(([, p]) => allocateBuffer(dtypeOf(p.value), p.size));
+    this.v = parameters.map(([, p]) => allocateBuffer(dtypeOf(p.value), p.size));
   }
 
   get stepCount(): number {

@@ -417,6 +417,14 @@ function activationCase(k: Kernels, dtype: Dtype, rng: Rng): void {
     const pre = normals(rng, 'float64', n, 3);
     ref.prefixGemm({ batch: n, inDim: 1, outDim: 1, x: pre, weight: Float64Array.of(1), prefix: null, bias: null, out: pre, activation, accumulate: true });
     y.set(pre);
+    // The forward kernel on a column range, in place (the recurrent gates' call).
+    const [rows, cols] = [13, 29];
+    const xs = normals(rng, dtype, n, 4);
+    const [fE, fA] = [copy(xs), copy(xs)];
+    ref.activation({ activation, rows, cols, colStart: 5, colEnd: 21, x: fE, out: fE });
+    k.activation({ activation, rows, cols, colStart: 5, colEnd: 21, x: fA, out: fA });
+    const [frtol, fatol] = tol(dtype, 1e-6, 1e-7);
+    assertClose(`activation ${activation} ${dtype}`, fA, fE, frtol, fatol);
     const dOut = normals(rng, dtype, n);
     const dExpected = arrayOf(dtype, n);
     const dActual = copy(dOut);
@@ -539,7 +547,7 @@ export function conformanceCases(quick = false): ConformanceCase[] {
       for (const activation of ACTIVATIONS) gemmCase(k, dtype, rng, SHAPES[3], 'staircase', activation, false, false, true);
       for (const width of [1, 2, 3, 4, 5, 12, 16, 17, 26]) samplerRangeCase(k, dtype, rng, width, ACTIVATIONS[width % ACTIVATIONS.length]);
     }),
-    seeded('activationBackward, every kind', 11, activationCase),
+    seeded('activation and activationBackward, every kind', 11, activationCase),
     seeded('transforms of every transformer description and their backward passes', 13, transformCase),
     { name: 'staircaseParallel: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`parallel/${c.dtype}/${quick}`, () => passCase(k, c, 'parallel', quick)) },
     { name: 'staircaseSequential: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`sequential/${c.dtype}/${quick}`, () => passCase(k, c, 'sequential', quick)) },

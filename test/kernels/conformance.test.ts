@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
 import { conformanceCases } from './conformance-cases.ts';
 
 interface BackendUnderTest {
@@ -37,6 +38,44 @@ if (native.ok) {
   }
 }
 
+const wasm = loadWasmBackendSync();
+// Operands in the backend's own memory (no copies) and in ordinary arrays (copied per call) must give the same results.
+backends.push({ label: 'wasm (1 thread, operands copied in)', kernels: () => wasm, fusedExact: true });
+backends.push({ label: 'wasm (1 thread, operands in its memory)', kernels: () => resident(wasm), fusedExact: true });
+
+/** `k` with every float32 and int32 operand first copied into its own memory (as backend-allocated buffers are). */
+function resident(k: ReturnType<typeof loadWasmBackendSync>): Kernels {
+  const move = (v: unknown): unknown => {
+    if (v instanceof Float32Array) {
+      const a = k.allocate('float32', v.length) as Float32Array;
+      a.set(v);
+      return a;
+    }
+    if (Array.isArray(v)) return v.map(move);
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) return Object.fromEntries(Object.entries(v).map(([key, e]) => [key, move(e)]));
+    return v;
+  };
+  return new Proxy(k, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof value !== 'function' || name === 'allocate') return value;
+      return (op: Record<string, unknown>) => {
+        const moved = move(op) as Record<string, unknown>;
+        value.call(target, moved);
+        // Results back into the caller's arrays.
+        const copyBack = (from: unknown, to: unknown): void => {
+          if (from instanceof Float32Array && to instanceof Float32Array && from !== to) to.set(from);
+          else if (Array.isArray(from) && Array.isArray(to)) from.forEach((e, i) => copyBack(e, to[i]));
+          else if (from !== null && typeof from === 'object' && !ArrayBuffer.isView(from) && to !== null && typeof to === 'object') {
+            for (const key of Object.keys(from)) copyBack((from as Record<string, unknown>)[key], (to as Record<string, unknown>)[key]);
+          }
+        };
+        copyBack(moved, op);
+      };
+    },
+  });
+}
+
 describe('kernel backends conform to the reference oracle', () => {
   it('the native addon loads here', () => {
     assert.ok(native.ok, `native backend unavailable: ${native.ok ? '' : native.reason}`);
@@ -44,7 +83,7 @@ describe('kernel backends conform to the reference oracle', () => {
   for (const [i, backend] of backends.entries()) {
     // float64 on a float32 engine is delegation: checked once per backend kind on the quick table (the reference's
     // float64 gradients are checked against finite differences in reference.test.ts).
-    for (const dtype of i <= 1 ? ['float32', 'float64'] as const : ['float32'] as const) {
+    for (const dtype of i <= 1 || backend.label.startsWith('wasm (1 thread, operands copied') ? ['float32', 'float64'] as const : ['float32'] as const) {
       describe(`${backend.label}, ${dtype}`, () => {
         for (const c of conformanceCases(dtype === 'float64')) {
           it(c.name, () => {

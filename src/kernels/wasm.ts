@@ -1,0 +1,267 @@
+/**
+ * The `wasm` backend: maflow's WebAssembly SIMD128 kernels (wasm/kernels.c, built by scripts/build-wasm.mjs and
+ * embedded as `wasm-binary.ts`), for browsers and every JavaScript runtime without the native addon. Single-threaded.
+ *
+ * The backend owns one linear memory of fixed size (it never grows: growing would detach every view of it) and hands
+ * out float32 buffers from it (`allocate`): parameters, gradients, optimiser moments and scratch buffers created
+ * while it is active live there, so kernels run on them in place. An operand elsewhere (a user's matrix, a buffer made
+ * before the backend was chosen) is copied into a temporary block for the call and its result copied back; when the
+ * memory is full the call runs on the reference loops instead, so every call succeeds. Float64 calls, the kernels it
+ * has no engine for (gather, moments, batch norm) and the spline's backward passes run on the reference loops too.
+ */
+import type { Dtype, FloatArray } from '../core/matrix.ts';
+import {
+  ACTIVATIONS, withFallback, type Activation, type Kernels, type StaircaseLayer, type StaircaseNetwork,
+  type StaircasePassOp, type TransformBackwardOp, type TransformOp,
+} from './kernels.ts';
+import { madePass, referenceKernels as ref } from './reference.ts';
+import { WASM_KERNELS_BASE64 } from './wasm-binary.ts';
+import { WasmHeap } from './wasm-heap.ts';
+
+/** Options of `loadWasmBackend`. */
+export interface WasmBackendOptions {
+  /** Size of the linear memory, fixed for the backend's life. @default 256 */
+  readonly memoryMiB?: number;
+  /** A compiled module or the bytes of wasm/maflow-kernels.wasm (e.g. fetched by a page). @default the embedded binary */
+  readonly module?: WebAssembly.Module | BufferSource;
+}
+
+/** The wasm backend: the kernels plus its memory. */
+export interface WasmKernels extends Kernels {
+  readonly name: 'wasm';
+  /** A float32 buffer in the backend's memory (float64, or a full memory: an ordinary typed array). */
+  allocate(dtype: Dtype, length: number): FloatArray;
+  /** Bytes of the linear memory in use by buffers and temporaries. */
+  readonly bytesInUse: number;
+}
+
+interface Exports {
+  readonly __heap_base: WebAssembly.Global;
+  prefix_gemm(batch: number, inDim: number, outDim: number, x: number, w: number, prefix: number, bias: number, out: number,
+    accumulate: number, act: number, outStart: number, outEnd: number): void;
+  prefix_gemm_backward_input(batch: number, inDim: number, outDim: number, dOut: number, w: number, prefix: number,
+    dIn: number, accumulate: number): void;
+  prefix_gemm_backward_weight(batch: number, inDim: number, outDim: number, dOut: number, x: number, prefix: number,
+    dW: number, dBias: number, accumulate: number): void;
+  activation_rows(act: number, rows: number, cols: number, colStart: number, colEnd: number, x: number, out: number): void;
+  activation_backward(act: number, n: number, y: number, dOut: number, dIn: number): void;
+  affine_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
+    params: number, output: number, logDet: number, accumulate: number, bound: number, shiftOnly: number): void;
+  affine_backward(inverse: number, batch: number, features: number, params: number, z: number, dOutput: number,
+    dLogDet: number, dInput: number, dParams: number, bound: number, shiftOnly: number): void;
+  spline_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
+    params: number, output: number, logDet: number, accumulate: number, bins: number, tailBound: number, minW: number,
+    minH: number, minD: number): number;
+  adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+}
+
+const ACTIVATION_CODE = new Map<Activation, number>(ACTIVATIONS.map((a, i) => [a, i]));
+
+/** A tiny module with one SIMD instruction: whether this engine runs WebAssembly SIMD128. */
+const SIMD_PROBE = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
+  253, 15, 253, 98, 11);
+
+/** Whether WebAssembly with SIMD128 is available here. */
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+function embeddedBytes(): Uint8Array {
+  if (typeof atob === 'function') return Uint8Array.from(atob(WASM_KERNELS_BASE64), (c) => c.charCodeAt(0));
+  return new Uint8Array((globalThis as unknown as { Buffer: { from(s: string, e: string): Uint8Array } }).Buffer.from(WASM_KERNELS_BASE64, 'base64'));
+}
+
+function memoryOf(options: WasmBackendOptions): WebAssembly.Memory {
+  const mib = options.memoryMiB ?? 256;
+  if (!(Number.isInteger(mib) && mib >= 1 && mib <= 4095)) throw new RangeError(`wasm backend: memoryMiB must be an integer in [1, 4095], got ${mib}`);
+  return new WebAssembly.Memory({ initial: mib * 16, maximum: mib * 16 });
+}
+
+/**
+ * Compiles and instantiates the wasm backend (asynchronous: browsers refuse to compile large modules synchronously on
+ * the main thread). `useBackend('wasm')` calls it and activates the result.
+ * @throws when WebAssembly SIMD128 is unavailable here.
+ */
+export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise<WasmKernels> {
+  if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
+  const memory = memoryOf(options);
+  const module = options.module instanceof WebAssembly.Module ? options.module
+    : await WebAssembly.compile((options.module ?? embeddedBytes()) as BufferSource);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return createWasmKernels(instance.exports as unknown as Exports, memory);
+}
+
+/** `loadWasmBackend` compiled synchronously, where the runtime allows it (Node, workers): the Node fallback chooser's. */
+export function loadWasmBackendSync(options: WasmBackendOptions = {}): WasmKernels {
+  if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
+  const memory = memoryOf(options);
+  const module = options.module instanceof WebAssembly.Module ? options.module
+    : new WebAssembly.Module((options.module ?? embeddedBytes()) as BufferSource);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return createWasmKernels(instance.exports as unknown as Exports, memory);
+}
+
+type Mode = 'in' | 'out' | 'inout';
+type Typed = Float32Array | Float64Array | Int32Array;
+
+/** Thrown inside a call when the memory cannot hold its temporaries: the call reruns on the reference loops. */
+class OutOfMemory extends Error {}
+
+function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels {
+  const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
+  const buffer = memory.buffer;
+  // Buffers handed out are freed when their view is collected.
+  const registry = new FinalizationRegistry<number>((offset) => heap.release(offset));
+
+  /** The temporaries of one call: operands copied in, results copied back by `finish`. */
+  class Frame {
+    private readonly temps: number[] = [];
+    private readonly back: Array<[Typed, Typed]> = [];
+
+    /** The byte offset of `a` in the memory, copying it into a temporary when it lives elsewhere; 0 for null. */
+    ptr(a: Typed | null, mode: Mode = 'in'): number {
+      if (a === null) return 0;
+      if (a.buffer === buffer) return a.byteOffset;
+      return this.resident(a, mode).byteOffset;
+    }
+
+    /** `a` itself when it is in the memory, else a view of a temporary copy. */
+    resident<T extends Typed>(a: T, mode: Mode = 'in'): T {
+      if (a.buffer === buffer) return a;
+      const view = this.temporary(a, a.length);
+      if (mode !== 'out') view.set(a as never);
+      if (mode !== 'in') this.back.push([a, view]);
+      return view;
+    }
+
+    /** A temporary view of `length` elements of `like`'s type. */
+    temporary<T extends Typed>(like: T, length: number): T {
+      const offset = heap.allocate(length * like.BYTES_PER_ELEMENT);
+      if (offset === 0) throw new OutOfMemory();
+      this.temps.push(offset);
+      return new (like.constructor as new (b: ArrayBuffer, o: number, n: number) => T)(buffer, offset, length);
+    }
+
+    finish(ok: boolean): void {
+      if (ok) for (const [target, view] of this.back) target.set(view as never);
+      for (const offset of this.temps) heap.release(offset);
+    }
+  }
+
+  /** Runs `body` with a frame; a memory too full for its temporaries sends the call to `fallback`. */
+  const framed = <Op>(body: (f: Frame, op: Op) => void, fallback: (op: Op) => void) => (op: Op): void => {
+    const frame = new Frame();
+    let ok = false;
+    try {
+      body(frame, op);
+      ok = true;
+    } catch (error) {
+      if (!(error instanceof OutOfMemory)) throw error;
+    } finally {
+      frame.finish(ok);
+    }
+    if (!ok) fallback(op);
+  };
+
+  const transform = (inverse: boolean) => (f: Frame, op: TransformOp): void => {
+    const { transformer: t, batch, features, dStart = 0, dEnd = features } = op;
+    const args = [inverse ? 1 : 0, batch, features, dStart, dEnd, f.ptr(op.input), f.ptr(op.params), f.ptr(op.output, 'inout'),
+      f.ptr(op.logDet, 'inout'), op.accumulateLogDet === true ? 1 : 0] as const;
+    if (t.kind === 'affine') x.affine_transform(...args, t.logScaleBound, t.shiftOnly ? 1 : 0);
+    else x.spline_transform(...args, t.bins, t.tailBound, t.minBinWidth, t.minBinHeight, t.minDerivative);
+  };
+
+  const affineBackward = (inverse: boolean) => (f: Frame, op: TransformBackwardOp): void => {
+    const t = op.transformer;
+    if (t.kind !== 'affine') throw new Error('wasm backend: no spline backward engine');
+    x.affine_backward(inverse ? 1 : 0, op.batch, op.features, f.ptr(op.params), f.ptr(inverse ? op.output : op.input),
+      f.ptr(op.dOutput), f.ptr(op.dLogDet), f.ptr(op.dInput, 'out'), f.ptr(op.dParams, 'out'), t.logScaleBound, t.shiftOnly ? 1 : 0);
+  };
+
+  const engine: Partial<Omit<Kernels, 'name'>> = {
+    prefixGemm: framed((f, op) => {
+      x.prefix_gemm(op.batch, op.inDim, op.outDim, f.ptr(op.x), f.ptr(op.weight), f.ptr(op.prefix), f.ptr(op.bias),
+        f.ptr(op.out, 'inout'), op.accumulate === true ? 1 : 0, ACTIVATION_CODE.get(op.activation ?? 'identity') ?? 5,
+        op.outStart ?? 0, op.outEnd ?? op.outDim);
+    }, ref.prefixGemm),
+    prefixGemmBackwardInput: framed((f, op) => {
+      x.prefix_gemm_backward_input(op.batch, op.inDim, op.outDim, f.ptr(op.dOut), f.ptr(op.weight), f.ptr(op.prefix),
+        f.ptr(op.dIn, 'inout'), op.accumulate === true ? 1 : 0);
+    }, ref.prefixGemmBackwardInput),
+    prefixGemmBackwardWeight: framed((f, op) => {
+      x.prefix_gemm_backward_weight(op.batch, op.inDim, op.outDim, f.ptr(op.dOut), f.ptr(op.x), f.ptr(op.prefix),
+        f.ptr(op.dWeight, 'inout'), f.ptr(op.dBias, 'inout'), op.accumulate === true ? 1 : 0);
+    }, ref.prefixGemmBackwardWeight),
+    activation: framed((f, op) => {
+      x.activation_rows(ACTIVATION_CODE.get(op.activation) ?? 5, op.rows, op.cols, op.colStart ?? 0, op.colEnd ?? op.cols,
+        f.ptr(op.x), f.ptr(op.out, 'inout'));
+    }, ref.activation),
+    activationBackward: framed((f, op) => {
+      x.activation_backward(ACTIVATION_CODE.get(op.activation) ?? 5, op.n, f.ptr(op.y), f.ptr(op.dOut), f.ptr(op.dIn, 'inout'));
+    }, ref.activationBackward),
+    transformInverse: framed(transform(true), ref.transformInverse),
+    transformForward: framed(transform(false), ref.transformForward),
+    transformInverseBackward: framed(affineBackward(true), ref.transformInverseBackward),
+    transformForwardBackward: framed(affineBackward(false), ref.transformForwardBackward),
+    adamStep: framed((f, op) => {
+      x.adam_step(op.rows, op.cols, f.ptr(op.staircase), f.ptr(op.param, 'inout'), f.ptr(op.grad), f.ptr(op.m, 'inout'),
+        f.ptr(op.v, 'inout'), op.lr, op.beta1, op.beta2, op.eps, op.weightDecay, op.step);
+    }, ref.adamStep),
+  };
+
+  const kernels = withFallback('wasm', engine, ref, (name, op) => !((name === 'transformInverseBackward'
+    || name === 'transformForwardBackward') && (op as TransformBackwardOp).transformer.kind === 'spline')) as WasmKernels;
+
+  /**
+   * The fused passes are the composition of the engine's own kernels (so they equal it exactly), run on operands made
+   * resident once per pass: the weights, input, output and the work buffers stay in the memory through all D steps.
+   */
+  const pass = (parallel: boolean) => framed((f: Frame, op: StaircasePassOp): void => {
+    const { network: n, batch } = op;
+    const layer = <L extends StaircaseLayer>(l: L): L => ({ ...l, weight: f.resident(l.weight as Float32Array),
+      prefix: f.resident(l.prefix), bias: f.resident(l.bias as Float32Array),
+      contextWeight: l.contextWeight === null ? null : f.resident(l.contextWeight as Float32Array) });
+    const network: StaircaseNetwork = { ...n, hidden: n.hidden.map(layer), output: layer(n.output) };
+    const input = f.resident(op.input as Float32Array);
+    const output = f.resident(op.output as Float32Array, parallel ? 'out' : 'inout');
+    const logDet = f.resident(op.logDet, 'inout');
+    const context = op.context === null ? null : f.resident(op.context as Float32Array);
+    const x = parallel ? input : output;
+    const made = madePass(kernels, network, batch, context, x, (length) => f.temporary(input, length));
+    const D = n.features;
+    const P = n.output.outDim / D;
+    if (parallel) {
+      made.step((l) => [0, n.hidden[l].outDim], 0, D * P);
+      kernels.transformInverse({ transformer: n.transformer, batch, features: D, input, params: made.params, output, logDet,
+        accumulateLogDet: true });
+      return;
+    }
+    for (let d = 0; d < D; d++) {
+      made.step((l) => [n.hidden[l].degreeStarts[d], n.hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
+      kernels.transformForward({ transformer: n.transformer, batch, features: D, dStart: d, dEnd: d + 1, input,
+        params: made.params, output, logDet, accumulateLogDet: true });
+    }
+  }, parallel ? ref.staircaseParallel : ref.staircaseSequential);
+  const sequential = pass(false);
+  const parallel = pass(true);
+  const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;
+  Object.assign(kernels, {
+    staircaseSequential: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseSequential(op) : sequential(op)),
+    staircaseParallel: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseParallel(op) : parallel(op)),
+    allocate(dtype: Dtype, length: number): FloatArray {
+      if (dtype === 'float64') return new Float64Array(length);
+      const offset = length === 0 ? 0 : heap.allocate(length * 4);
+      if (offset === 0) return new Float32Array(length);
+      const view = new Float32Array(buffer, offset, length).fill(0);
+      registry.register(view, offset);
+      return view;
+    },
+  });
+  Object.defineProperty(kernels, 'bytesInUse', { get: () => heap.bytesInUse, enumerable: true });
+  return kernels;
+}

@@ -1,0 +1,44 @@
+/**
+ * The script of the wasm browser test's page (bundled by test/browser/wasm-browser.test.ts): on `window.maflowChecks()`
+ * it loads the wasm backend as a page does, runs the kernel conformance table's quick subset on it, and trains the
+ * demo's two-moons MAF on it until the validation log-likelihood reaches the target or the time is up.
+ */
+import { kernels, Rng, useBackend } from '../../src/index.ts';
+import { createDemoFlow } from '../../demo/browser/create-demo-flow.ts';
+import { DEMO_DATASETS } from '../../demo/browser/demo-datasets.ts';
+import { LiveTrainer } from '../../demo/browser/live-trainer.ts';
+import { conformanceCases } from '../kernels/conformance-cases.ts';
+
+interface PageReport {
+  backend: string;
+  crossOriginIsolated: boolean;
+  conformance: Array<{ name: string; error: string | null }>;
+  training: { epochs: number; steps: number; seconds: number; validationLogLik: number; stepsPerSecond: number };
+}
+
+async function maflowChecks(targetLogLik: number, seconds: number): Promise<PageReport> {
+  const backend = await useBackend('wasm');
+  const conformance = conformanceCases(true).map((c) => {
+    try {
+      c.run(kernels(), { dtype: 'float32', fusedExact: true, maxBatch: 300 });
+      return { name: c.name, error: null };
+    } catch (error) {
+      return { name: c.name, error: (error as Error).message };
+    }
+  });
+  const { data } = DEMO_DATASETS.moons.generate(2000, new Rng(0));
+  const flow = createDemoFlow({ kind: 'maf', size: 'medium', rng: new Rng(1) });
+  const trainer = new LiveTrainer(flow, data, { rng: new Rng(2) });
+  const start = performance.now();
+  let best = -Infinity;
+  while (performance.now() - start < seconds * 1e3 && best < targetLogLik) {
+    for (const epoch of trainer.run(200)) best = Math.max(best, epoch.validationLogLik);
+  }
+  const elapsed = (performance.now() - start) / 1e3;
+  return {
+    backend: backend.name, crossOriginIsolated: globalThis.crossOriginIsolated === true, conformance,
+    training: { epochs: trainer.epoch, steps: trainer.step, seconds: elapsed, validationLogLik: best, stepsPerSecond: trainer.step / elapsed },
+  };
+}
+
+(globalThis as unknown as { maflowChecks: typeof maflowChecks }).maflowChecks = maflowChecks;
