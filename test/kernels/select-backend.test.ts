@@ -1,0 +1,43 @@
+/**
+ * Node's backend choice: native when the addon loads, else wasm, else reference, saying once which it fell back to;
+ * `MAFLOW_BACKEND=wasm` forces wasm; an unknown name is refused listing the names. Each case runs in a child process,
+ * since the choice is made once per process.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const SCRIPT = `
+import { createMaf, kernels, Rng, matrix } from './src/node.ts';
+import { describeBackend } from './src/kernels/select.ts';
+const flow = createMaf({ features: 2, layers: 2, hiddenUnits: [8, 8], rng: new Rng(0) });
+const lp = flow.logProb(matrix([[0.5, -1], [1, 2]]));
+console.log(JSON.stringify({ name: kernels().name, described: describeBackend(), finite: [...lp].every(Number.isFinite) }));
+`;
+
+function run(env: Record<string, string>): { status: number | null; out: { name: string; described: string; finite: boolean } | null; stderr: string } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, MAFLOW_BACKEND: '', MAFLOW_NATIVE_ADDON: '', ...env } });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  return { status: child.status, out: line.startsWith('{') ? JSON.parse(line) : null, stderr: child.stderr };
+}
+
+test('Node falls back from a missing addon to wasm, saying so once; MAFLOW_BACKEND=wasm forces it; bad names are refused', () => {
+  const fallback = run({ MAFLOW_NATIVE_ADDON: '/nonexistent/maflow_native.node' });
+  assert.equal(fallback.status, 0, fallback.stderr);
+  assert.deepEqual(fallback.out, { name: 'wasm', described: 'wasm (SIMD128, 1 thread)', finite: true });
+  const lines = fallback.stderr.split('\n').filter((l) => l.startsWith('maflow:'));
+  assert.equal(lines.length, 1, fallback.stderr);
+  assert.match(lines[0], /native backend unavailable \(MAFLOW_NATIVE_ADDON=\/nonexistent\/maflow_native.node: no such file\); running on the wasm backend/);
+
+  const forced = run({ MAFLOW_BACKEND: 'wasm' });
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(forced.out?.name, 'wasm');
+  assert.doesNotMatch(forced.stderr, /maflow:/);
+
+  const bad = run({ MAFLOW_BACKEND: 'gpu' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /MAFLOW_BACKEND must be one of native, wasm, reference, got 'gpu'/);
+});
