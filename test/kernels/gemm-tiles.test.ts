@@ -51,10 +51,11 @@ function forwardCase(rng: Rng, [batch, inDim, outDim]: readonly [number, number,
   const end = middle ? Math.max(start + 1, outDim - Math.floor(outDim / 4)) : outDim;
   const out0 = normals(rng, batch * outDim);
   const [expected, actual] = [out0.slice(), out0.slice()];
-  ref.prefixGemm(batch, inDim, outDim, x, w, prefix, bias, expected, accumulate, activation, start, end);
-  load.kernels.prefixGemm(batch, inDim, outDim, x, w, prefix, bias, actual, accumulate, activation, start, end);
+  const op = { batch, inDim, outDim, x, weight: w, prefix, bias, accumulate, activation, outStart: start, outEnd: end };
+  ref.prefixGemm({ ...op, out: expected });
+  load.kernels.prefixGemm({ ...op, out: actual });
   const scale = new Float64Array(batch * outDim);
-  ref.prefixGemm(batch, inDim, outDim, x.map(Math.abs), wAbs, prefix, bias.map(Math.abs), scale, false, 'identity', 0, outDim);
+  ref.prefixGemm({ batch, inDim, outDim, x: x.map(Math.abs), weight: wAbs, prefix, bias: bias.map(Math.abs), out: scale });
   for (let i = 0; i < expected.length; i++) {
     const bound = 2e-5 * (scale[i] + Math.abs(out0[i]) + 1) + 1e-6;
     if (!(Math.abs(actual[i] - expected[i]) <= bound)) {
@@ -70,11 +71,11 @@ function backwardCase(rng: Rng, [batch, inDim, outDim]: readonly [number, number
   const x = normals(rng, batch * inDim);
   const dOut = normals(rng, batch * outDim);
   const [dInRef, dInNative] = [new Float32Array(batch * inDim), new Float32Array(batch * inDim)];
-  ref.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dInRef, false);
-  load.kernels.prefixGemmBackwardInput(batch, inDim, outDim, dOut, w, prefix, dInNative, false);
+  ref.prefixGemmBackwardInput({ batch, inDim, outDim, dOut, weight: w, prefix, dIn: dInRef });
+  load.kernels.prefixGemmBackwardInput({ batch, inDim, outDim, dOut, weight: w, prefix, dIn: dInNative });
   const [dWRef, dWNative] = [new Float32Array(outDim * inDim), new Float32Array(outDim * inDim)];
-  ref.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWRef, null, false);
-  load.kernels.prefixGemmBackwardWeight(batch, inDim, outDim, dOut, x, prefix, dWNative, null, false);
+  ref.prefixGemmBackwardWeight({ batch, inDim, outDim, dOut, x, prefix, dWeight: dWRef, dBias: null });
+  load.kernels.prefixGemmBackwardWeight({ batch, inDim, outDim, dOut, x, prefix, dWeight: dWNative, dBias: null });
   const tol = 1e-4 * Math.sqrt(Math.max(batch, outDim)) + 1e-5;
   const worst = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
   const label = `${load.addon.isa()} [${batch}x${inDim}]->${outDim} ${kind}`;
