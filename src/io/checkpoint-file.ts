@@ -30,7 +30,8 @@ export interface FileCheckpointer {
  * - `buffers.<name>` — batch-norm running statistics;
  * - `optimizer.<slot>.<name>` — optimiser slots (`m`, `v` for Adam; `velocity` for SGD);
  * - `best.parameters.<name>`, `best.buffers.<name>` — the early-stopping champion;
- * - `average.<name>` — the moving average of the parameters, when `fit` keeps one (`emaDecay`);
+ * - `average.<name>` — the sums of the moving average of the parameters, when `fit` keeps one (`emaDecay`; their
+ *   weight is `averageWeight` in `state`);
  * - `__metadata__`: `format = 'maflow-checkpoint'`, `formatVersion = '1'`, and `state`, the JSON of the scalar part
  *   (epoch, step, rng state, patience counter, learning-rate scale, history, optimiser type and step, best epoch and
  *   score, the initial parameters' validation score (`NaN` when read from a checkpoint that predates it); non-finite
@@ -67,7 +68,7 @@ function checkpointTensors(state: TrainingState): Record<string, SafetensorsTens
   add('parameters', state.parameters);
   add('buffers', state.buffers);
   add('optimizer', state.optimizer.tensors);
-  if (state.average !== undefined) add('average', state.average);
+  if (state.average !== undefined) add('average', state.average.sums);
   if (state.best !== null) {
     add('best.parameters', state.best.parameters);
     add('best.buffers', state.best.buffers);
@@ -82,6 +83,7 @@ function scalarState(state: TrainingState): object {
     learningRateScale: state.learningRateScale, initialValidationLogLik: state.initialValidationLogLik, history: state.history,
     optimizer: { type: state.optimizer.type, step: state.optimizer.step },
     best: state.best === null ? null : { epoch: state.best.epoch, validationLogLik: state.best.validationLogLik },
+    ...(state.average === undefined ? {} : { averageWeight: state.average.weight }),
   };
 }
 
@@ -96,6 +98,8 @@ interface ScalarState {
   history: TrainingState['history'];
   optimizer: { type: string; step: number };
   best: { epoch: number; validationLogLik: number } | null;
+  /** The moving average's total weight, with `average.<name>` tensors. */
+  averageWeight?: number;
 }
 
 function loadCheckpoint(path: string): TrainingState {
@@ -129,7 +133,7 @@ function loadCheckpoint(path: string): TrainingState {
     parameters: groups.parameters ?? {},
     buffers: groups.buffers ?? {},
     optimizer: { type: s.optimizer.type, step: s.optimizer.step, tensors: groups.optimizer ?? {} },
-    ...(groups.average === undefined ? {} : { average: groups.average }),
+    ...(groups.average === undefined || typeof s.averageWeight !== 'number' ? {} : { average: { sums: groups.average, weight: s.averageWeight } }),
     best: s.best === null ? null : {
       epoch: s.best.epoch, validationLogLik: s.best.validationLogLik,
       parameters: groups['best.parameters'] ?? {}, buffers: groups['best.buffers'] ?? {},

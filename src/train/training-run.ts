@@ -10,6 +10,7 @@ import { meanLogProb } from './mean-log-prob.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
 import { remainingTime, type RemainingTime } from './remaining-time.ts';
 import { restoreTensors, snapshotTensors, type NamedTensors } from './tensor-snapshot.ts';
+import { WeightAverage, type WeightAverageState } from './weight-average.ts';
 import type { BestState, EpochRecord, TrainingState } from './training-state.ts';
 
 /** Why an epoch (or the initial evaluation) failed: a non-finite loss or gradient, or an exploded validation score. */
@@ -32,7 +33,7 @@ interface Snapshot {
   parameters: Record<string, FloatArray>;
   buffers: Record<string, FloatArray>;
   optimizer: OptimizerState;
-  average: Record<string, FloatArray> | null;
+  average: WeightAverageState | null;
 }
 
 /**
@@ -57,11 +58,8 @@ export class TrainingRun {
   private history: EpochRecord[] = [];
   private readonly started = performance.now();
   private stepsThisCall = 0;
-  /**
-   * The exponential moving average of the parameters (`emaDecay` > 0), by parameter name: what validation scores,
-   * what early stopping keeps and what a run without validation ends with.
-   */
-  private readonly average: NamedTensors | null;
+  /** The moving average of the parameters (`emaDecay` > 0): what validation scores and early stopping keeps. */
+  private readonly average: WeightAverage | null;
 
   constructor(private readonly flow: Distribution, private readonly s: FitSettings) {
     this.parameters = flow.namedParameters();
@@ -73,7 +71,7 @@ export class TrainingRun {
     this.batch = zeros(s.batchSize, flow.features, flow.dtype);
     this.batchContext = s.trainContext === undefined ? undefined : zeros(s.batchSize, flow.contextFeatures, flow.dtype);
     this.dLogProb = new Float64Array(s.batchSize).fill(-1 / s.batchSize);
-    this.average = s.emaDecay > 0 ? this.parameters.map(([n, p]) => [n, p.value.slice()]) : null;
+    this.average = s.emaDecay > 0 ? new WeightAverage(this.parameters, s.emaDecay) : null;
   }
 
   run(): FitResult {
@@ -93,10 +91,10 @@ export class TrainingRun {
         stoppedBy = outcome.kind;
         break;
       }
-      this.swapAverage();
+      this.average?.useAverage();
       const scored = outcome.kind === 'done' ? this.scoreEpoch(outcome.trainLoss) : outcome;
       if (scored.kind !== 'scored') {
-        this.swapAverage();
+        this.average?.useLive();
         this.restoreSnapshot(good);
         const retry = scored.nonFiniteInput === undefined && this.s.onDivergence === 'halve-learning-rate';
         if (retry && retries < this.s.maxDivergenceRetries) {
@@ -110,7 +108,7 @@ export class TrainingRun {
       }
       this.epoch++;
       this.endEpoch(scored.trainLoss, scored.validationLogLik);
-      this.swapAverage();
+      this.average?.useLive();
       const { checkpoint } = this.s.options;
       if (checkpoint !== undefined && this.epoch % checkpoint.every === 0) checkpoint.save(this.state());
       if (this.best !== null && this.patienceCounter >= this.s.patience) {
@@ -192,7 +190,7 @@ export class TrainingRun {
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;
       this.optimizer.step();
-      this.updateAverage();
+      this.average?.update();
       this.step++;
       this.stepsThisCall++;
       lossSum += loss;
@@ -205,34 +203,6 @@ export class TrainingRun {
       if (this.secondsElapsed() >= s.maxSeconds) return { kind: 'time' };
     }
     return { kind: 'done', trainLoss: lossSum / this.stepsPerEpoch };
-  }
-
-  /** `average ← decay · average + (1 − decay) · value` for every parameter, after each optimiser step. */
-  private updateAverage(): void {
-    if (this.average === null) return;
-    const d = this.s.emaDecay;
-    this.parameters.forEach(([, p], i) => {
-      const a = this.average![i][1];
-      const v = p.value;
-      for (let j = 0; j < v.length; j++) a[j] = d * a[j] + (1 - d) * v[j];
-    });
-  }
-
-  /**
-   * Exchanges the live parameters with their moving average (a second call undoes the first): the average is swapped
-   * in to be scored and kept as the champion, and out again to train on.
-   */
-  private swapAverage(): void {
-    if (this.average === null) return;
-    this.parameters.forEach(([, p], i) => {
-      const a = this.average![i][1];
-      const v = p.value;
-      for (let j = 0; j < v.length; j++) {
-        const t = v[j];
-        v[j] = a[j];
-        a[j] = t;
-      }
-    });
   }
 
   /** Copies the rows `order[start … start + batchSize)` into the reusable batch buffers (converting the dtype). */
@@ -290,7 +260,7 @@ export class TrainingRun {
       restoreTensors('fit', this.buffers, champion.buffers);
     } else {
       // Without a champion (no validation set, or stopped before one was scored) the run ends on its moving average.
-      this.swapAverage();
+      this.average?.useAverage();
       if (this.buffers.length > 0) setPopulationStatistics(this.flow, this.s.train, this.s.trainContext);
     }
     const last = this.history[this.history.length - 1];
@@ -334,7 +304,7 @@ export class TrainingRun {
       parameters: snapshotTensors(this.parameters.map(([n, p]) => [n, p.value])),
       buffers: snapshotTensors(this.buffers),
       optimizer: this.optimizer.state(),
-      average: this.average === null ? null : snapshotTensors(this.average),
+      average: this.average?.state() ?? null,
     };
   }
 
@@ -342,7 +312,7 @@ export class TrainingRun {
     restoreTensors('fit', this.parameters.map(([n, p]) => [n, p.value]), snapshot.parameters);
     restoreTensors('fit', this.buffers, snapshot.buffers);
     this.optimizer.setState(snapshot.optimizer);
-    if (this.average !== null && snapshot.average !== null) restoreTensors('fit', this.average, snapshot.average);
+    if (snapshot.average !== null) this.average?.restore('fit', snapshot.average);
   }
 
   /** A deep copy of everything needed to resume after the current epoch. */
@@ -363,11 +333,8 @@ export class TrainingRun {
     restoreTensors('fit (resume)', this.parameters.map(([n, p]) => [n, p.value]), state.parameters);
     restoreTensors('fit (resume)', this.buffers, state.buffers);
     this.optimizer.setState(state.optimizer);
-    if (this.average !== null) {
-      // A checkpoint of a run without the average (or from before it was kept) starts one from the current values.
-      if (state.average !== undefined) restoreTensors('fit (resume)', this.average, state.average);
-      else for (const [i, [, p]] of this.parameters.entries()) this.average[i][1].set(p.value);
-    }
+    // A checkpoint of a run without the average (or from before it was kept) starts one afresh.
+    this.average?.restore('fit (resume)', state.average);
     this.s.rng.setState(state.rng);
     this.epoch = state.epoch;
     this.step = state.step;

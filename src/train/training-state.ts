@@ -1,5 +1,6 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type { OptimizerState } from './optimizer.ts';
+import type { WeightAverageState } from './weight-average.ts';
 
 /** One line of the training history. */
 export interface EpochRecord {
@@ -44,6 +45,6 @@ export interface TrainingState {
   /** Mean validation log-likelihood of the parameters the run started from (`NaN` without a validation set). */
   initialValidationLogLik: number;
   history: EpochRecord[];
-  /** The moving average of the parameters by name (copies), when `fit` keeps one (`emaDecay` > 0). */
-  average?: Record<string, FloatArray>;
+  /** The moving average of the parameters (copies), when `fit` keeps one (`emaDecay` > 0). */
+  average?: WeightAverageState;
 }

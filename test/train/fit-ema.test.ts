@@ -19,24 +19,41 @@ const makeFlow = () => createMaf({ features: 2, layers: 2, hiddenUnits: [8, 8], 
 const valuesOf = (flow: ReturnType<typeof makeFlow>) => flow.namedParameters().map(([n, p]) => [n, Array.from(p.value)]);
 const options = (extra: Partial<FitOptions>): FitOptions => ({ batchSize: 40, learningRate: 3e-3, patience: 100, rng: new Rng(32), ...extra });
 
-test('fit: with emaDecay and no validation set, the run ends on the moving average of the trajectory it trains on', () => {
+test('fit: with emaDecay and no validation set, the run ends on the bias-corrected moving average of its trajectory', () => {
   const data = banana(200, new Rng(30));
   const decay = 0.9;
-  // The plain run's trajectory, averaged by hand after every step (in the parameters' own dtype, as fit does).
+  // The plain run's trajectory, averaged by hand after every step (sums in the parameters' own dtype, as fit keeps them).
   const plain = makeFlow();
   const live = plain.namedParameters();
-  const average = live.map(([, p]) => p.value.slice());
+  const sums = live.map(([, p]) => new Float32Array(p.value.length));
+  let weight = 0;
   fit(plain, data, options({
     epochs: 3, validationFraction: 0,
-    onStep: () => live.forEach(([, p], i) => {
-      for (let j = 0; j < p.value.length; j++) average[i][j] = decay * average[i][j] + (1 - decay) * p.value[j];
-    }),
+    onStep: () => {
+      live.forEach(([, p], i) => {
+        for (let j = 0; j < p.value.length; j++) sums[i][j] = decay * sums[i][j] + (1 - decay) * p.value[j];
+      });
+      weight = decay * weight + (1 - decay);
+    },
   }));
   const averaged = makeFlow();
   const result = fit(averaged, data, options({ epochs: 3, validationFraction: 0, emaDecay: decay }));
   assert.equal(result.steps, 15);
-  assert.deepEqual(valuesOf(averaged), live.map(([n], i) => [n, Array.from(average[i])]));
+  assert.ok(Math.abs(weight - (1 - decay ** 15)) < 1e-12);
+  assert.deepEqual(valuesOf(averaged), live.map(([n], i) => [n, Array.from(sums[i], (v) => Math.fround(v / weight))]));
   assert.notDeepEqual(valuesOf(averaged), valuesOf(plain), 'the average is not the last step');
+});
+
+test('fit: the average leaves out the initial parameters, so a one-step run ends on its one step', () => {
+  const data = banana(40, new Rng(37));
+  const plain = makeFlow();
+  fit(plain, data, options({ epochs: 1, validationFraction: 0 }));
+  const averaged = makeFlow();
+  fit(averaged, data, options({ epochs: 1, validationFraction: 0, emaDecay: 0.99 }));
+  const a = valuesOf(averaged);
+  valuesOf(plain).forEach(([name, values], i) => {
+    (values as number[]).forEach((v, j) => assert.ok(Math.abs((a[i][1] as number[])[j] - v) <= 1e-6 * (1 + Math.abs(v)), `${name}[${j}]`));
+  });
 });
 
 test('fit: with emaDecay, validation scores the average and early stopping restores the best average', () => {
