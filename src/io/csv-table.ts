@@ -16,6 +16,9 @@ const MAX_RECORD_CHARS = 64 << 20;
 /** The byte of a line end (`\n`; also ends a CRLF line). */
 const NEWLINE = 10;
 
+/** Bytes of text decoded and parsed at once (a string this short is allocated in the young generation). */
+const PIECE_BYTES = 64 << 10;
+
 /** Reads the header (or first row) of a CSV stream and returns the table. */
 export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Promise<TableReader> {
   const file = bytes.file;
@@ -96,23 +99,54 @@ function csvTable(bytes: ByteReader, start: CsvStart): TableReader {
           if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
           continue;
         }
-        const text = carry.toString('utf8', 0, cut);
-        let parsed: { rest: number; line: number };
+        let parsed: { carry: Buffer; line: number };
         try {
-          parsed = parseBlock(text, line, ended, target, sink, context);
+          parsed = parseLines(carry, cut, ended, line, target, sink, context);
         } catch (error) {
           if (sink.rows > 0) yield emit();
           throw error;
         }
-        carry = parsed.rest === text.length ? carry.subarray(cut) : Buffer.concat([Buffer.from(text.slice(parsed.rest), 'utf8'), carry.subarray(cut)]);
+        const done = ended && parsed.carry.length === 0;
+        carry = parsed.carry;
         line = parsed.line;
         if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
         if (sink.rows > 0) yield emit();
-        if (ended && parsed.rest === text.length) break;
+        if (done) break;
       }
       if (firstRow === 0) throw noRowsError(file, hasHeader ? `only the header on row ${firstLine}` : 'the file is empty');
     },
   };
+}
+
+/**
+ * Parses the complete lines `carry[0, cut)` (starting on `line`) into `sink`, decoded in pieces of about 64 KB: short
+ * strings die young (a scavenge frees them), where a 1 MB string per block would go to the large-object space and
+ * wake the major collector for every block. Returns the bytes left unparsed (a record that a quoted line break
+ * carries past `cut`, to be parsed again with more data, then the bytes after `cut`) and their line.
+ */
+function parseLines(carry: Buffer, cut: number, last: boolean, line: number, target: Int32Array, sink: GrowableRows,
+  context: RowContext): { carry: Buffer; line: number } {
+  for (let offset = 0; offset < cut;) {
+    let end = cut;
+    if (cut - offset > PIECE_BYTES) {
+      const lineEnd = carry.lastIndexOf(NEWLINE, offset + PIECE_BYTES - 1);
+      // A line longer than a piece is parsed whole (up to its line end, or the end of the data).
+      end = lineEnd >= offset ? lineEnd + 1 : (carry.indexOf(NEWLINE, offset + PIECE_BYTES) + 1 || cut);
+    }
+    let text = carry.toString('utf8', offset, end);
+    let parsed = parseBlock(text, line, last && end === cut, target, sink, context);
+    if (parsed.rest < text.length && end < cut) {
+      // A quoted line break carries a record past the piece: parse from that record with every line there is.
+      offset += Buffer.byteLength(text.slice(0, parsed.rest), 'utf8');
+      end = cut;
+      text = carry.toString('utf8', offset, end);
+      parsed = parseBlock(text, parsed.line, last, target, sink, context);
+    }
+    line = parsed.line;
+    if (parsed.rest < text.length) return { carry: Buffer.concat([Buffer.from(text.slice(parsed.rest), 'utf8'), carry.subarray(end)]), line };
+    offset = end;
+  }
+  return { carry: carry.subarray(cut), line };
 }
 
 /**
