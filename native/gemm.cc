@@ -22,11 +22,12 @@ struct Kernel {
   int kc;
 };
 
-// Best first. The forward tiles as `npm run bench -- gemm` measured them (dense [100, 512]·[512, 512], [64, 512]·[512,
-// 512], [100, 1024]·[1024, 1024], [64, 1024]·[1024, 1024]; % of OpenBLAS 0.3.21 sgemm in the same run, 1 thread, AMD
-// EPYC Zen 4): avx512 8x48 90/89/94/104 %, 6x64 86/79/98/98, 4x64 87/80/87/105, 8x32 81/78/91/100 (the former 8x32
-// with kc256 and B packed whole: 79/76/85/82); avx2 3x32 77/70/80/78, 4x24 73/69/55/74, 6x16 62/62/64/69. The backward
-// GEMMs keep their former tiles and reduction block.
+// Best first. The forward tiles as `npm run bench -- gemm` measured them before B was packed by 4×4 transposes (dense
+// [100, 512]·[512, 512], [64, 512]·[512, 512], [100, 1024]·[1024, 1024], [64, 1024]·[1024, 1024]; % of OpenBLAS 0.3.21
+// sgemm in the same run, 1 thread, AMD EPYC Zen 4): avx512 8x48 90/89/94/104 %, 6x64 86/79/98/98, 4x64 87/80/87/105,
+// 8x32 81/78/91/100 (the former 8x32 with kc256 and B packed whole: 79/76/85/82); avx2 3x32 77/70/80/78, 4x24
+// 73/69/55/74, 6x16 62/62/64/69. The transposing pack took 8x48 to 100/104/112/131 %. The backward GEMMs keep their
+// former tiles and reduction block.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
 constexpr int kBackwardKc = 256;
 
