@@ -20,11 +20,18 @@ export interface BlasLimit {
 
 export const limitKey = ([m, n, k]: GemmShape, threads: number): string => `${m}x${n}x${k}@${threads}`;
 
-/** One pass of the limit over `shapes` at each of `threads`, best of repeated calls within `seconds` per figure. */
+/**
+ * One pass of the limit over `shapes` at each of `threads`, best of repeated calls within `seconds` per figure.
+ * `coreType` forces OpenBLAS's kernels (OPENBLAS_CORETYPE, e.g. 'Haswell': its AVX2 kernels, the limit of an AVX2-only
+ * CPU); undefined lets OpenBLAS pick them for this CPU.
+ */
 export function measureBlasLimit(python: string, shapes: readonly GemmShape[], threads: readonly number[],
-  seconds: number): BlasLimit | { error: string } {
+  seconds: number, coreType?: string): BlasLimit | { error: string } {
   const args = [SCRIPT, String(seconds), threads.join(','), ...shapes.map((s) => s.join(','))];
-  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  const env = { ...process.env };
+  if (coreType === undefined) delete env.OPENBLAS_CORETYPE;
+  else env.OPENBLAS_CORETYPE = coreType;
+  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env });
   if (run.error !== undefined) return { error: `${python} did not run (${run.error.message})` };
   if (run.status !== 0) {
     return { error: `${python} ${path.basename(SCRIPT)} exited ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}` };

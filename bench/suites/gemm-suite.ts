@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- gemm`: the addon's dense float32 GEMM against its limit, OpenBLAS sgemm (numpy) in the same run at
  * the same threads, at the shapes maflow multiplies: [100, 512]·[512, 512], [64, H] blocks, [100, 1024]·[1024, 1024],
- * and the dense shapes of the MADE layers of the paper configs (batch 100: D→H, H→H, H→2D). Every figure is the median
- * of interleaved rounds (limit pass, then addon pass), so that a busy machine slows both alike. A second table gives
+ * and the dense shapes of the MADE layers of the paper configs (batch 100: D→H, H→H, H→2D). Two limits: OpenBLAS with
+ * the kernels it picks for this CPU, and with its Haswell (AVX2) kernels (OPENBLAS_CORETYPE), the limit of an AVX2-only
+ * CPU and of maflow's avx2 kernels (on AMD Zen 4 the AVX2 kernels are the faster ones). Every figure is the median of
+ * interleaved rounds (limit passes, then addon pass), so that a busy machine slows both alike. A second table gives
  * every forward tile this CPU runs (`GEMM_KERNEL_NAMES`) at the first four shapes: tile × threads × GFLOP/s.
  */
 import { PAPER_CONFIGS } from '../lib/configs.ts';
@@ -23,12 +25,12 @@ export interface GemmSuiteOptions {
   readonly log: (line: string) => void;
 }
 
+/** One measured row: GFLOP/s of the addon and of each limit (by `LIMITS` index), by threads. */
 export interface GemmShapeRow {
   readonly label: string;
   readonly shape: GemmShape;
-  /** GFLOP/s by threads. */
   readonly addon: ReadonlyMap<number, number>;
-  readonly limit: ReadonlyMap<number, number | null>;
+  readonly limits: readonly ReadonlyMap<number, number | null>[];
 }
 
 export interface GemmTileRow extends GemmShapeRow {
@@ -37,13 +39,19 @@ export interface GemmTileRow extends GemmShapeRow {
 
 export interface GemmSuiteResult {
   readonly kernel: string;
-  readonly blas: string | null;
-  readonly limitError: string | null;
+  /** What each limit ran (`openblas_get_config()`), or why it did not. */
+  readonly limitNames: readonly string[];
   readonly rounds: number;
   readonly threads: readonly number[];
   readonly shapes: readonly GemmShapeRow[];
   readonly tiles: readonly GemmTileRow[];
 }
+
+/** The limits: OpenBLAS's own choice of kernels, and its AVX2 kernels. */
+const LIMITS: readonly { label: string; coreType: string | undefined }[] = [
+  { label: 'OpenBLAS', coreType: undefined },
+  { label: 'OpenBLAS AVX2', coreType: 'Haswell' },
+];
 
 const BLOCK_SHAPES: readonly [string, GemmShape][] = [
   ['[100, 512]·[512, 512]', [100, 512, 512]],
@@ -71,24 +79,27 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
   const shapes = gemmSuiteShapes();
   const kernels = GEMM_KERNEL_NAMES.flatMap((name) => (addon.setIsa(name) ? [addon.isa()] : []));
   addon.setIsa(kernel);
-  const limitRuns: Map<string, number>[] = [];
-  let blas: string | null = null;
-  let limitError: string | null = null;
+  const limitRuns: Map<string, number>[][] = LIMITS.map(() => []);
+  const limitNames = LIMITS.map((l) => (options.python === null ? `${l.label}: not run (--no-torch)` : l.label));
+  const failed = LIMITS.map(() => options.python === null);
   const addonRuns = new Map<string, number[]>();
   const record = (key: string, value: number): void => {
     addonRuns.set(key, [...(addonRuns.get(key) ?? []), value]);
   };
   const before = addon.threads();
   for (let round = 0; round < rounds; round++) {
-    log(`# gemm round ${round + 1}/${rounds}: limit`);
-    if (options.python !== null && limitError === null) {
-      const limit = measureBlasLimit(options.python, shapes.map(([, s]) => s), threads, seconds);
-      if ('error' in limit) limitError = limit.error;
-      else {
-        blas = limit.blas;
-        limitRuns.push(new Map(limit.gflops));
+    log(`# gemm round ${round + 1}/${rounds}: limits`);
+    LIMITS.forEach((l, i) => {
+      if (options.python === null || failed[i]) return;
+      const limit = measureBlasLimit(options.python, shapes.map(([, s]) => s), threads, seconds, l.coreType);
+      if ('error' in limit) {
+        failed[i] = true;
+        limitNames[i] = `${l.label}: unavailable (${limit.error})`;
+      } else {
+        limitNames[i] = `${l.label}: ${limit.blas ?? 'numpy on a BLAS that is not OpenBLAS'}`;
+        limitRuns[i].push(new Map(limit.gflops));
       }
-    }
+    });
     log(`# gemm round ${round + 1}/${rounds}: addon`);
     for (const t of threads) {
       addon.setThreads(t);
@@ -101,15 +112,15 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
     }
   }
   addon.setThreads(before);
-  const limitOf = (shape: GemmShape, t: number): number | null =>
-    limitRuns.length === 0 ? null : median(limitRuns.map((run) => run.get(limitKey(shape, t)) ?? NaN));
+  const limitOf = (i: number, shape: GemmShape, t: number): number | null =>
+    limitRuns[i].length === 0 ? null : median(limitRuns[i].map((run) => run.get(limitKey(shape, t)) ?? NaN));
   const row = (name: string, label: string, shape: GemmShape): GemmShapeRow => ({
     label, shape,
     addon: new Map(threads.map((t) => [t, median(addonRuns.get(`${name}|${limitKey(shape, t)}`) ?? [NaN])])),
-    limit: new Map(threads.map((t) => [t, limitOf(shape, t)])),
+    limits: LIMITS.map((_, i) => new Map(threads.map((t) => [t, limitOf(i, shape, t)]))),
   });
   return {
-    kernel, blas, limitError, rounds, threads,
+    kernel, limitNames, rounds, threads,
     shapes: shapes.map(([label, shape]) => row(kernel, label, shape)),
     tiles: kernels.flatMap((name) => BLOCK_SHAPES.map(([label, shape]) => ({ ...row(name, label, shape), kernel: name }))),
   };
@@ -118,31 +129,36 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
 const percent = (value: number, limit: number | null): string =>
   limit === null || !Number.isFinite(value) ? '–' : `${Math.round((100 * value) / limit)} %`;
 
+function header(threads: readonly number[]): string[] {
+  return threads.flatMap((t) => [`addon ${t}T`, ...LIMITS.flatMap((l) => [`${l.label} ${t}T`, '%'])]);
+}
+
 function cells(row: GemmShapeRow, threads: readonly number[]): string[] {
   return threads.flatMap((t) => {
     const value = row.addon.get(t) ?? NaN;
-    const limit = row.limit.get(t) ?? null;
-    return [formatNumber(value), formatNumber(limit), percent(value, limit)];
+    return [formatNumber(value), ...row.limits.flatMap((limit) => {
+      const l = limit.get(t) ?? null;
+      return [formatNumber(l), percent(value, l)];
+    })];
   });
 }
 
 export function printGemmReport(result: GemmSuiteResult, print: (text: string) => void): void {
   const { threads } = result;
-  const limitText = result.limitError !== null ? `unavailable (${result.limitError})`
-    : result.blas === null ? 'numpy matmul on a BLAS that is not OpenBLAS' : `OpenBLAS sgemm through numpy (${result.blas})`;
   print(`# dense f32 GEMM C[m, n] = A[m, k]·B[n, k]ᵀ, GFLOP/s, medians of ${result.rounds} interleaved rounds`);
-  print(`# limit: ${limitText}, same run, same threads`);
+  print(`# limits (sgemm through numpy, same run, same threads): ${result.limitNames.join('; ')}`);
   print(`# kernel: ${result.kernel} (native ISA / forward register tile MR×NR / reduction block)`);
-  const header = ['shape', 'm×n×k', ...threads.flatMap((t) => [`addon ${t}T`, `limit ${t}T`, `% of limit ${t}T`])];
-  print(formatTable(header, result.shapes.map((r) => [r.label, r.shape.join('×'), ...cells(r, threads)]), { leftColumns: 2 }));
+  print(formatTable(['shape', 'm×n×k', ...header(threads)],
+    result.shapes.map((r) => [r.label, r.shape.join('×'), ...cells(r, threads)]), { leftColumns: 2 }));
   print('');
   print('Forward register tiles (MAFLOW_GEMM_KERNEL=isa/MRxNR[/kcN] selects one):');
-  const tileHeader = ['kernel', 'shape', ...threads.flatMap((t) => [`${t}T`, `limit ${t}T`, `% ${t}T`])];
-  print(formatTable(tileHeader, result.tiles.map((r) => [r.kernel, r.label, ...cells(r, threads)]), { leftColumns: 2 }));
+  print(formatTable(['kernel', 'shape', ...header(threads)],
+    result.tiles.map((r) => [r.kernel, r.label, ...cells(r, threads)]), { leftColumns: 2 }));
   print('');
   const json = (r: GemmShapeRow, kernel: string): string => JSON.stringify({
     suite: 'gemm', kernel, shape: r.label, m: r.shape[0], n: r.shape[1], k: r.shape[2],
-    ...Object.fromEntries(threads.flatMap((t) => [[`gflops_${t}t`, r.addon.get(t)], [`limit_${t}t`, r.limit.get(t)]])),
+    ...Object.fromEntries(threads.flatMap((t) => [[`gflops_${t}t`, r.addon.get(t)],
+      ...LIMITS.map((l, i) => [`${l.coreType === undefined ? 'limit' : `limit_${l.coreType.toLowerCase()}`}_${t}t`, r.limits[i].get(t)])])),
   });
   for (const r of result.shapes) print(json(r, result.kernel));
   for (const r of result.tiles) print(json(r, r.kernel));
