@@ -115,4 +115,13 @@ describe('examples', { concurrency: 2 }, () => {
     const [difference] = numbers(out, /largest relative difference between the page and Node: ([\d.e+-]+)/);
     assert.ok(difference < 1e-5, `page vs Node: ${difference} (float32 rounding allowed)`);
   });
+
+  it('onnx-export: ONNX Runtime scores the exported model as maflow logprob does, and its sampler draws', async () => {
+    const out = await runExample('onnx-export');
+    const [rows, difference] = numbers(out, /ONNX Runtime scored (\d+) test rows; mean log-density -?[\d.]+; largest relative difference from maflow logprob: ([\d.e+-]+)/);
+    assert.equal(rows, 45);
+    assert.ok(difference < 1e-5, `ONNX Runtime vs maflow: ${difference}`);
+    const draws = out.split('\n').filter((line) => /^ +-?[\d.]+, -?[\d.]+, -?[\d.]+ +log_prob -?[\d.]+$/.test(line));
+    assert.equal(draws.length, 5, out);
+  });
 });
