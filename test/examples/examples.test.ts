@@ -116,6 +116,15 @@ describe('examples', { concurrency: 2 }, () => {
     assert.ok(difference < 1e-5, `page vs Node: ${difference} (float32 rounding allowed)`);
   });
 
+  it('temporal-forecast: near the exact transition density, and the 90 % band holds most of what followed', async () => {
+    const out = await runExample('temporal-forecast');
+    const [model, exact] = numbers(out, /per-step test log-likelihood: temporal MAF (-?[\d.]+), exact (-?[\d.]+) nats/);
+    assert.ok(model > exact - 0.1 && model < exact + 0.05, `per step: temporal MAF ${model} vs exact ${exact}`);
+    const [coverage] = numbers(out, /the 90 % forecast band holds ([\d.]+) % of the/);
+    assert.ok(coverage > 75 && coverage < 98, `coverage ${coverage} %`);
+    figure('temporal-forecast.png');
+  });
+
   it('onnx-export: ONNX Runtime scores the exported model as maflow logprob does, and its sampler draws', async () => {
     const out = await runExample('onnx-export');
     const [rows, difference] = numbers(out, /ONNX Runtime scored (\d+) test rows; mean log-density -?[\d.]+; largest relative difference from maflow logprob: ([\d.e+-]+)/);
