@@ -277,7 +277,7 @@ describe('pairPlot', () => {
 describe('qqPlot', () => {
   it('draws one panel per dimension with every point and the y = x line', () => {
     const rng = new Rng(4);
-    const image = qqPlot({ latent: gaussianMatrix(rng, 150, 4), columns: ['a', 'b', 'c', 'd'] });
+    const image = qqPlot({ u: gaussianMatrix(rng, 150, 4), columns: ['a', 'b', 'c', 'd'] });
     assertPng(image, 960, 636, 5000);
     assert.equal(panels(image.svg), 4);
     assert.equal(circles(image.svg), 4 * 150);
@@ -289,7 +289,7 @@ describe('qqPlot', () => {
   });
 
   it('caps at maxDims', () => {
-    const image = qqPlot({ latent: gaussianMatrix(new Rng(5), 20, 5), columns: ['a', 'b', 'c', 'd', 'e'], maxDims: 2 });
+    const image = qqPlot({ u: gaussianMatrix(new Rng(5), 20, 5), columns: ['a', 'b', 'c', 'd', 'e'], maxDims: 2 });
     assertPng(image, 640, 336, 2000);
     assert.equal(panels(image.svg), 2);
     assert.match(image.svg, /first 2 of 5 dimensions/);
@@ -305,8 +305,8 @@ describe('qqPlot', () => {
   });
 
   it('rejects a column-name count that does not match', () => {
-    assert.throws(() => qqPlot({ latent: { rows: 2, cols: 2, data: [0, 1, 2, 3] }, columns: ['a'] }),
-      /qqPlot: latent is \[2, 2\] but 1 column names were given/);
+    assert.throws(() => qqPlot({ u: { rows: 2, cols: 2, data: [0, 1, 2, 3] }, columns: ['a'] }),
+      /qqPlot: u is \[2, 2\] but 1 column names were given/);
   });
 });
 
@@ -369,8 +369,8 @@ describe('doc examples', () => {
     const logDensity = Float64Array.from({ length: 1600 },
       (_, k) => -0.5 * (xs[k % 40] ** 2 + xs[Math.floor(k / 40)] ** 2));
     assert.deepEqual(pngSize(densityPlot({ grid: { xs, ys: xs, logDensity } }).png), { width: 1000, height: 476 });
-    const latent = { rows: 3, cols: 1, data: [-1, 0, 1] };
-    assert.deepEqual(pngSize(qqPlot({ latent, columns: ['u(x1)'] }).png), { width: 320, height: 336 });
+    const u = { rows: 3, cols: 1, data: [-1, 0, 1] };
+    assert.deepEqual(pngSize(qqPlot({ u, columns: ['u(x1)'] }).png), { width: 320, height: 336 });
     const samples = { rows: 4, cols: 3, data: [0, 1, 2, 1, 0, 2, 2, 1, 0, 1, 1, 1] };
     assert.deepEqual(pngSize(pairPlot({ samples, columns: ['a', 'b', 'c'] }).png), { width: 660, height: 696 });
     const loss = lossCurvePlot({ epochs: [1, 2, 3], train: [2.1, 1.6, 1.4], validation: [2, 1.7, 1.5] });

@@ -102,7 +102,7 @@ export function diagnoseCommand(io: CliIo): Command {
       // The plotting stack takes about half a second to load: only when a plot is asked for.
       const { qqPlot } = await import('../plots/index.ts');
       const title = `${basename(modelPath)} on ${basename(dataPath)}: normal QQ plots of u = f⁻¹(x)`;
-      writeFileAtomic(options.plot, qqPlot({ latent: quantiles, columns: model.columns.map((name) => `u(${name})`), title }).png);
+      writeFileAtomic(options.plot, qqPlot({ u: quantiles, columns: model.columns.map((name) => `u(${name})`), title }).png);
     }
     if (options.json === true) {
       const summary = { ...runInfo('diagnose', startedAt), model: modelPath, data: dataPath, rows, dimensions: dims,

@@ -7,7 +7,7 @@ import { renderPng } from './render-png.ts';
 /** Options for {@link qqPlot}. */
 export interface QqPlotOptions {
   /** The data mapped to base space, `u = f⁻¹(x)`, `[n, D]`; ideally standard normal in every column. */
-  readonly latent: PlotMatrix;
+  readonly u: PlotMatrix;
   /** A name per column, `[D]`. */
   readonly columns: readonly string[];
   /** Only the first `maxDims` dimensions are drawn. @default 9 */
@@ -82,26 +82,26 @@ function qqPanel(points: QqPoint[]): string {
  * A trained flow maps data to `N(0, I)`, so each panel should hug the line; an S-shape means tails that are too
  * light or heavy, an offset or a tilt means a wrong mean or scale.
  *
- * Shapes: `latent [n, D]`, `columns [D]`. Output: {@link qqPlotSize}`(min(D, maxDims))` pixels.
+ * Shapes: `u [n, D]`, `columns [D]`. Output: {@link qqPlotSize}`(min(D, maxDims))` pixels.
  *
  * @example
  * import { qqPlot } from './qq-plot.ts';
- * const latent = { rows: 3, cols: 1, data: [-1, 0, 1] };
- * const { width, height } = qqPlot({ latent, columns: ['u(x1)'] });
+ * const u = { rows: 3, cols: 1, data: [-1, 0, 1] };
+ * const { width, height } = qqPlot({ u, columns: ['u(x1)'] });
  * console.log(width, height); // → 320 336
  */
 export function qqPlot(options: QqPlotOptions): PlotImage {
-  const { latent, columns } = options;
-  checkPlotMatrix('qqPlot', 'latent', latent);
-  if (columns.length !== latent.cols) {
-    throw new Error(`qqPlot: latent is [${latent.rows}, ${latent.cols}] but ${columns.length} column names were given`);
+  const { u, columns } = options;
+  checkPlotMatrix('qqPlot', 'u', u);
+  if (columns.length !== u.cols) {
+    throw new Error(`qqPlot: u is [${u.rows}, ${u.cols}] but ${columns.length} column names were given`);
   }
-  if (latent.rows < 2) throw new Error(`qqPlot: need at least 2 latent rows, got ${latent.rows}`);
-  const dims = shownDims('qqPlot', latent.cols, options.maxDims ?? 9);
+  if (u.rows < 2) throw new Error(`qqPlot: need at least 2 rows of u, got ${u.rows}`);
+  const dims = shownDims('qqPlot', u.cols, options.maxDims ?? 9);
   const size = qqPlotSize(dims);
   const panels = [];
   for (let d = 0; d < dims; d++) {
-    const values = column(latent, d);
+    const values = column(u, d);
     panels.push({
       svg: qqPanel(qqPoints(values, options.maxPoints ?? 1000)),
       x: (d % GRID_COLUMNS) * QQ_PANEL_SIZE.width,
@@ -111,7 +111,7 @@ export function qqPlot(options: QqPlotOptions): PlotImage {
       title: `${columns[d]} (${summary(values)})`,
     });
   }
-  const title = cappedTitle(options.title ?? 'Normal QQ plots of u = f⁻¹(x)', dims, latent.cols);
+  const title = cappedTitle(options.title ?? 'Normal QQ plots of u = f⁻¹(x)', dims, u.cols);
   const composed = composeSvg({ width: size.width, height: size.height - TITLE_HEIGHT, title, panels });
   return { png: renderPng(composed.svg, { width: composed.width }), ...composed };
 }
