@@ -1,6 +1,6 @@
 /**
  * The flows the demo can train, at three sizes, built with the library's factories. Every kind runs on the
- * reference (pure TypeScript) backend in the browser, so the sizes stay small enough to train at interactive speed.
+ * browser's backend (wasm, or the reference TypeScript loops), so the sizes stay small enough to train at interactive speed.
  *
  * @example
  * const flow = createDemoFlow({ kind: 'maf', size: 'medium', rng: new Rng(0) }); // 5 MADEs of [48, 48]

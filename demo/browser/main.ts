@@ -1,7 +1,7 @@
 /**
  * The live-training demo page: pick a 2-D dataset, a flow and its size, press Train, and watch the flow's density,
- * its samples and its log-likelihood curve change as it trains — all on maflow's reference (pure TypeScript)
- * backend, in small time slices between animation frames so that the page never freezes: each frame spends about
+ * its samples and its log-likelihood curve change as it trains — all on maflow's wasm backend (the reference
+ * TypeScript one where WebAssembly SIMD is missing), in small time slices between animation frames so that the page never freezes: each frame spends about
  * `TRAIN_BUDGET_MS` on optimiser steps, then a few milliseconds on the heatmap and on a set of samples, both
  * evaluated a chunk at a time on a snapshot of the flow taken when their pass began (so neither shows bands of
  * different optimiser steps).
