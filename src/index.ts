@@ -42,7 +42,7 @@ export { packSteps } from './nn/recurrent-encoder.ts';
 export type { RecurrentEncoder, RecurrentEncoderConfig, RecurrentState, RecurrentTrainOptions, RecurrentTrainPass, RecurrentWeights, PackedSteps } from './nn/recurrent-encoder.ts';
 
 // bijectors
-export { Bijector } from './bijectors/bijector.ts';
+export { Bijector, InPlaceBijector } from './bijectors/bijector.ts';
 export type { BijectorCallOptions, BijectorResult, TrainPass, BijectorConfig } from './bijectors/bijector.ts';
 export { MaskedAutoregressiveFlow } from './bijectors/masked-autoregressive-flow.ts';
 export type { MaskedAutoregressiveFlowOptions } from './bijectors/masked-autoregressive-flow.ts';

@@ -1,6 +1,6 @@
 import type { Dtype, FloatArray, Matrix } from '../core/matrix.ts';
 import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { InPlaceBijector, type BijectorConfig, type Direction, type TrainPass } from './bijector.ts';
 import type { NamedBuffers } from './collect-buffers.ts';
 
 /** Options of `new ActNorm(options)`. */
@@ -37,7 +37,7 @@ const MIN_STD = 1e-6;
  * actNorm.inverseTrain(x);                    // initialises from this batch: shift = mean, logScale = log std
  * console.log(toArrays(actNorm.inverse(x))); // → [ [ -1, -1 ], [ 1, 1 ] ]
  */
-export class ActNorm extends Bijector {
+export class ActNorm extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures = 0;
   readonly dtype: Dtype;
@@ -74,14 +74,6 @@ export class ActNorm extends Bijector {
   /** The buffers saved with the model (see `collectBuffers`). */
   namedBuffers(prefix?: string): NamedBuffers {
     return [[joinName(prefix, 'initialized'), this.initialized]];
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.resultInto('forward', u, null);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.resultInto('inverse', x, null);
   }
 
   protected override computeInto(direction: Direction, input: Matrix, _context: Matrix | null, out: Matrix,

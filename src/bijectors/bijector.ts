@@ -235,3 +235,20 @@ export abstract class Bijector extends Trainable {
     return toDtype(m, this.dtype);
   }
 }
+
+/**
+ * A bijector whose passes write into caller-owned buffers: it implements `computeInto` only, and its fresh-result
+ * passes (`forwardAndLogDet`, `inverseAndLogDet`, …) allocate the output and log-determinant and run it.
+ */
+export abstract class InPlaceBijector extends Bijector {
+  protected abstract override computeInto(direction: Direction, input: Matrix, context: Matrix | null, out: Matrix,
+    logDet: Float64Array): void;
+
+  protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
+    return this.resultInto('forward', u, context);
+  }
+
+  protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
+    return this.resultInto('inverse', x, context);
+  }
+}

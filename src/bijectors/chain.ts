@@ -1,6 +1,6 @@
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import { joinName, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { Bijector, InPlaceBijector, type BijectorConfig, type Direction, type TrainPass } from './bijector.ts';
 
 /** Intermediate results up to this many entries are kept for the next call; larger ones are allocated per call. */
 const RETAINED_ENTRIES = 1 << 20;
@@ -17,7 +17,7 @@ const RETAINED_ENTRIES = 1 << 20;
  * const flow = new Chain([maf1, new Permute({ permutation: 'reverse', features: 2 }), maf2]);
  * console.log(flow.inverseLogDetJacobian(matrix([[0.5, -1]]))); // Float64Array [1]: the members' log-determinants, added
  */
-export class Chain extends Bijector {
+export class Chain extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures: number;
   readonly dtype: Dtype;
@@ -63,14 +63,6 @@ export class Chain extends Bijector {
     super.train(mode);
     for (const b of this.bijectors) b.train(mode);
     return this;
-  }
-
-  protected computeInverse(x: Matrix, context: Matrix | null): BijectorResult {
-    return this.resultInto('inverse', x, context);
-  }
-
-  protected computeForward(u: Matrix, context: Matrix | null): BijectorResult {
-    return this.resultInto('forward', u, context);
   }
 
   /**

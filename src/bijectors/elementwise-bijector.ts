@@ -1,6 +1,6 @@
 import type { Dtype, Matrix } from '../core/matrix.ts';
 import { nextFloat } from '../core/next-float.ts';
-import { Bijector, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { InPlaceBijector, type Direction, type TrainPass } from './bijector.ts';
 import { SCALAR_BIJECTIONS, type ScalarBijection, type ScalarBijectionName } from './scalar-bijections.ts';
 
 /** One column of an `ElementwiseBijector`: `x = shift + scale · f(u)`, or the identity when `map` is null. */
@@ -25,7 +25,7 @@ export interface ElementwiseColumn {
  * −Infinity, never NaN. (NaN in gives NaN out: `validateArgs` refuses it at the public methods.)
  * Shapes: `u, x [n, features]`.
  */
-export abstract class ElementwiseBijector extends Bijector {
+export abstract class ElementwiseBijector extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures = 0;
   readonly dtype: Dtype;
@@ -86,14 +86,6 @@ export abstract class ElementwiseBijector extends Bijector {
   /** Whether the bijection is the identity in every column (then its Jacobian is constant). */
   protected get isIdentity(): boolean {
     return this.maps.every((f) => f === null);
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.resultInto('forward', u, null);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.resultInto('inverse', x, null);
   }
 
   protected override computeInto(direction: Direction, input: Matrix, _context: Matrix | null, out: Matrix,

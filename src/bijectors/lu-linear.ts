@@ -1,7 +1,7 @@
 import { type Dtype, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { joinName, Parameter, type NamedParameters } from '../nn/parameter.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { InPlaceBijector, type BijectorConfig, type Direction, type TrainPass } from './bijector.ts';
 import { Permute } from './permute.ts';
 
 /** Options of `new LuLinear(options)`. */
@@ -41,7 +41,7 @@ export interface LuLinearConfig extends BijectorConfig {
  * const { output, logDet } = lu.forwardAndLogDet(matrix([[1, 3]]));
  * console.log(toArrays(output), logDet, toArrays(lu.inverse(output))); // → [ [ 3, 2 ] ] Float64Array(1) [ 0.693… ] [ [ 1, 3 ] ]
  */
-export class LuLinear extends Bijector {
+export class LuLinear extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures = 0;
   readonly dtype: Dtype;
@@ -119,14 +119,6 @@ export class LuLinear extends Bijector {
     let sum = 0;
     for (const s of this.logDiagonal.value) sum += s;
     return sum;
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.resultInto('forward', u, null);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.resultInto('inverse', x, null);
   }
 
   protected override computeInto(direction: Direction, input: Matrix, _context: Matrix | null, out: Matrix,

@@ -1,7 +1,7 @@
 import { dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { InPlaceBijector, type BijectorConfig, type Direction, type TrainPass } from './bijector.ts';
 
 /** Options of `new Permute(options)`. */
 export interface PermuteOptions {
@@ -22,7 +22,7 @@ export interface PermuteOptions {
  * const permute = new Permute({ features: 3, permutation: 'reverse' });
  * console.log(toArrays(permute.forward(matrix([[1, 2, 3]])))); // → [ [ 3, 2, 1 ] ]
  */
-export class Permute extends Bijector {
+export class Permute extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures = 0;
   readonly dtype: Dtype;
@@ -62,14 +62,6 @@ export class Permute extends Bijector {
 
   config(): BijectorConfig {
     return { type: 'Permute', features: this.features, permutation: Array.from(this.permutation), dtype: this.dtype };
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.resultInto('forward', u, null);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.resultInto('inverse', x, null);
   }
 
   /** The reordered columns into `out`; the log-determinant is 0, so `logDet` is left as it is. */

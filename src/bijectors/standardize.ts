@@ -1,5 +1,5 @@
 import { checkShape, dtypeOf, zeros, type Dtype, type Matrix } from '../core/matrix.ts';
-import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
+import { InPlaceBijector, type BijectorConfig, type Direction, type TrainPass } from './bijector.ts';
 
 /** Options of `new Standardize(options)`. */
 export interface StandardizeOptions {
@@ -54,7 +54,7 @@ export interface StandardizeConfig extends BijectorConfig {
  * const u = s.inverse(matrix([[3, 30]]));                   // (x − mean) / std
  * console.log(toArrays(u), s.inverseLogDetJacobian(u)); // → [ [ 1, 1 ] ] Float64Array(1) [ -2.302… ] (−log 10)
  */
-export class Standardize extends Bijector {
+export class Standardize extends InPlaceBijector {
   readonly features: number;
   readonly contextFeatures = 0;
   readonly dtype: Dtype;
@@ -135,14 +135,6 @@ export class Standardize extends Bijector {
 
   config(): StandardizeConfig {
     return { type: 'Standardize', features: this.features, mean: Array.from(this.mean), std: Array.from(this.std), dtype: this.dtype };
-  }
-
-  protected computeForward(u: Matrix): BijectorResult {
-    return this.resultInto('forward', u, null);
-  }
-
-  protected computeInverse(x: Matrix): BijectorResult {
-    return this.resultInto('inverse', x, null);
   }
 
   /** The map into `out`, adding `±Σ log std` into every row of `logDet`. */
