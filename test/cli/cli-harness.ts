@@ -4,17 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TextBuffer } from '../../src/cli/cli-io.ts';
 import { main } from '../../src/cli/run.ts';
+import { transpiledPath } from '../helpers/transpiled-sources.ts';
 
 /**
- * `node` arguments that start the CLI from its TypeScript sources through tsx, so the tests see the code as it is
- * (the package's bin/maflow.js runs the compiled dist/, which test/package checks).
+ * `node` arguments that start the CLI from this checkout's sources as they are, transpiled to plain JavaScript
+ * (test/helpers/transpiled-sources.ts: a child starts in ~0.2 s, against ~1.5 s through tsx). The package's
+ * bin/maflow.js runs the compiled dist/, which test/package checks.
  */
-export const CLI_NODE_ARGS: readonly string[] = [
-  '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
-];
+export const CLI_NODE_ARGS: readonly string[] = [transpiledPath('src/cli/main.ts')];
 
 export interface CliResult {
   status: number | null;
