@@ -42,135 +42,316 @@ static inline float derivativeFromOutput(int act, float y) {
   }
 }
 
-static inline float hsum(v128_t v) {
-  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
-         wasm_f32x4_extract_lane(v, 3);
+// ---- staircase GEMM ----
+// Register-blocked outer-product micro-kernels in the manner of native/gemm*.cc, 4 lanes wide: a tile of MR = 4 rows ×
+// 4·nv columns (nv = 2: 8 accumulators, which with the 2 panel vectors, the broadcast and the product fit x64's 16
+// vector registers under V8) takes one rank-1 update per reduction step. The operand shared by all row tiles is packed
+// into a panel of KC reductions on the stack (8 KiB: no heap, safe on any thread), its masked entries zeroed, so no
+// masked weight (which may hold NaN) is ever read into a sum. Every output element is the plain sequential float sum
+// start + Σ_k a_k·b_k in the reference's order, whatever the tiling: a unit sums the same in a sequential step as in
+// the parallel pass.
+
+#define MR 4
+#define KC 256
+/** Rows per block of the forward pass: the block's inputs stay in L2 while every panel runs over them. */
+#define MC 128
+
+static inline int min_i(int a, int b) { return a < b ? a : b; }
+static inline int clamp_i(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+static inline int prefixOf(const int32_t* prefix, int j, int full) { return prefix ? prefix[j] : full; }
+#define INLINE static inline __attribute__((always_inline))
+
+/** `lanes` (1..4) floats from p as a vector (the rest 0); 4 is a plain load. */
+INLINE v128_t loadLanes(const f32* p, int lanes) {
+  if (lanes >= 4) return wasm_v128_load(p);
+  f32 t[4] = {0, 0, 0, 0};
+  for (int l = 0; l < lanes; ++l) t[l] = p[l];
+  return wasm_v128_load(t);
 }
 
-// [Σ lanes of a, Σ lanes of b, Σ lanes of c, Σ lanes of d].
-static inline v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
-  const v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-  const v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-// Σ_{i < n} a[i]·b[i], 4 lanes then a scalar tail.
-static inline float dot(const f32* a, const f32* b, int n) {
-  v128_t acc0 = wasm_f32x4_splat(0), acc1 = wasm_f32x4_splat(0);
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+INLINE void storeLanes(f32* p, v128_t v, int lanes) {
+  if (lanes >= 4) {
+    wasm_v128_store(p, v);
+    return;
   }
-  for (; i + 4 <= n; i += 4) acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-  float s = hsum(wasm_f32x4_add(acc0, acc1));
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
+  f32 t[4];
+  wasm_v128_store(t, v);
+  for (int l = 0; l < lanes; ++l) p[l] = t[l];
+}
+
+/** act on 4 lanes: relu as pmax(0, v) (= v > 0 ? v : 0, NaN → 0 as the scalar form); others lane by lane. */
+INLINE v128_t activate4(int act, v128_t v) {
+  if (act == IDENTITY) return v;
+  if (act == RELU) return wasm_f32x4_pmax(wasm_f32x4_splat(0), v);
+  f32 t[4];
+  wasm_v128_store(t, v);
+  for (int l = 0; l < 4; ++l) t[l] = activate(act, t[l]);
+  return wasm_v128_load(t);
+}
+
+INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+
+/**
+ * Forward steps k in [k, kEnd) of vector v: acc[r][v] += x[r·ldx + k]·panel[k·stride + 4v …]; `masked`: a lane whose
+ * column's prefix (relative to the block, pv) is ≤ k is left out, so an input beyond a column's prefix (an unfilled one
+ * in a sequential step, NaN perhaps) never reaches its sum.
+ */
+INLINE void forwardSteps(const int mr, const int v, const int masked, const f32* x, int ldx, const f32* panel,
+                         const int stride, int k, int kEnd, v128_t pv, v128_t acc[MR][2]) {
+  for (; k < kEnd; ++k) {
+    const v128_t b = wasm_v128_load(panel + stride * k + 4 * v);
+    const v128_t m = masked ? wasm_i32x4_gt(pv, wasm_i32x4_splat(k)) : b;
+    for (int r = 0; r < mr; ++r) {
+      const v128_t ab = wasm_f32x4_mul(wasm_v128_load32_splat(x + r * ldx + k), b);
+      acc[r][v] = wasm_f32x4_add(acc[r][v], masked ? wasm_v128_and(ab, m) : ab);
+    }
+  }
+}
+
+/**
+ * Forward tile over a block of kc steps, p = the 8 columns' prefixes relative to the block (non-decreasing): both
+ * vectors together while every column is live, then each vector alone (a staircase step inside the panel), masked
+ * only where its own columns' prefixes end, so that no more than 4 accumulators and 1 mask are live in any loop.
+ */
+INLINE void forwardTile(const int mr, const int nv, const f32* x, int ldx, const f32* panel, const int* p, int kc,
+                        v128_t pv0, v128_t pv1, v128_t acc[MR][2]) {
+  const int stride = 4 * nv;
+  const int full = clamp_i(p[0], 0, kc);
+  for (int k = 0; k < full; ++k) {
+    const v128_t b0 = wasm_v128_load(panel + stride * k);
+    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + stride * k + 4) : b0;
+    for (int r = 0; r < mr; ++r) {
+      const v128_t a = wasm_v128_load32_splat(x + r * ldx + k);
+      acc[r][0] = madd(acc[r][0], a, b0);
+      if (nv > 1) acc[r][1] = madd(acc[r][1], a, b1);
+    }
+  }
+  forwardSteps(mr, 0, 1, x, ldx, panel, stride, full, clamp_i(p[3], 0, kc), pv0, acc);
+  if (nv > 1) {
+    forwardSteps(mr, 1, 0, x, ldx, panel, stride, full, clamp_i(p[4], 0, kc), pv1, acc);
+    forwardSteps(mr, 1, 1, x, ldx, panel, stride, clamp_i(p[4], 0, kc), clamp_i(p[7], 0, kc), pv1, acc);
+  }
+}
+
+typedef struct {
+  int inDim, outDim, nc, kc, first, last, accumulate, act;
+  int p[8];  // the columns' prefixes relative to the block (0 past the last column)
+  v128_t pv0, pv1;
+  const f32* bias;  // at the panel's first column, or null
+} ForwardBlock;
+
+/** mr rows (x, out at the block's first row, column and reduction) of one panel block. */
+INLINE void forwardRowsBody(const int mr, const int nv, const ForwardBlock* blk, const f32* x, const f32* panel, f32* out) {
+  v128_t acc[MR][2];
+  for (int r = 0; r < mr; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      const int lanes = blk->nc - 4 * v;
+      const f32* o = out + r * blk->outDim + 4 * v;
+      acc[r][v] = !blk->first || blk->accumulate ? loadLanes(o, lanes)
+                  : blk->bias ? loadLanes(blk->bias + 4 * v, lanes) : wasm_f32x4_splat(0);
+    }
+  }
+  forwardTile(mr, nv, x, blk->inDim, panel, blk->p, blk->kc, blk->pv0, blk->pv1, acc);
+  for (int r = 0; r < mr; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      const v128_t y = blk->last ? activate4(blk->act, acc[r][v]) : acc[r][v];
+      storeLanes(out + r * blk->outDim + 4 * v, y, blk->nc - 4 * v);
+    }
+  }
+}
+
+// Each tile shape its own small function: V8 allocates registers per function, and one function holding every
+// shape spilled the accumulators.
+#define COMMA_ARGS(...) __VA_ARGS__
+#define NOINLINE static __attribute__((noinline))
+#define SPECIALISE(name, body, params, args)                                                          \
+  NOINLINE void name##_4_2 params { body(4, 2, args); } NOINLINE void name##_3_2 params { body(3, 2, args); } \
+  NOINLINE void name##_2_2 params { body(2, 2, args); } NOINLINE void name##_1_2 params { body(1, 2, args); } \
+  NOINLINE void name##_4_1 params { body(4, 1, args); } NOINLINE void name##_3_1 params { body(3, 1, args); } \
+  NOINLINE void name##_2_1 params { body(2, 1, args); } NOINLINE void name##_1_1 params { body(1, 1, args); }
+#define PICK(name, mr, nv, call)                                          \
+  do {                                                                    \
+    if (nv == 2) {                                                        \
+      if (mr == 4) name##_4_2 call; else if (mr == 3) name##_3_2 call;    \
+      else if (mr == 2) name##_2_2 call; else name##_1_2 call;            \
+    } else {                                                              \
+      if (mr == 4) name##_4_1 call; else if (mr == 3) name##_3_1 call;    \
+      else if (mr == 2) name##_2_1 call; else name##_1_1 call;            \
+    }                                                                     \
+  } while (0)
+
+SPECIALISE(forwardRows, forwardRowsBody, (const ForwardBlock* blk, const f32* x, const f32* panel, f32* out), COMMA_ARGS(blk, x, panel, out))
+
+/** Columns [j, j + nc) (nc ≤ 4·nv) of `rows` rows: panels of KC reductions packed, then every row tile over them. */
+INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f32* x, const f32* w,
+                         const int32_t* prefix, const f32* bias, f32* out, int accumulate, int act, int j, int nc,
+                         f32* panel) {
+  const int width = 4 * nv;
+  int32_t p[8] __attribute__((aligned(16)));
+  // Columns past nc take the last one's prefix (p stays non-decreasing); their panel entries are 0, never stored.
+  for (int c = 0; c < 8; ++c) p[c] = prefixOf(prefix, j + min_i(c, nc - 1), inDim);
+  const int pMax = p[nc - 1];
+  ForwardBlock blk = {inDim, outDim, nc, 0, 1, 0, accumulate, act, {0}, wasm_i32x4_splat(0), wasm_i32x4_splat(0),
+                      bias ? bias + j : 0};
+  for (int k0 = 0;; k0 += KC) {
+    const int kc = clamp_i(pMax - k0, 0, KC);
+    for (int c = 0; c < width; ++c) {
+      const int len = c < nc ? clamp_i(p[c] - k0, 0, kc) : 0;
+      const f32* wr = w + (j + c) * inDim + k0;
+      int k = 0;
+      for (; k < len; ++k) panel[k * width + c] = wr[k];
+      for (; k < kc; ++k) panel[k * width + c] = 0;
+    }
+    const v128_t base = wasm_i32x4_splat(k0);
+    blk.pv0 = wasm_i32x4_sub(wasm_v128_load(p), base);
+    blk.pv1 = wasm_i32x4_sub(wasm_v128_load(p + 4), base);
+    for (int c = 0; c < 8; ++c) blk.p[c] = p[c] - k0;
+    blk.kc = kc;
+    blk.first = k0 == 0;
+    blk.last = k0 + KC >= pMax;
+    for (int b = 0; b < rows; b += MR) PICK(forwardRows, min_i(MR, rows - b), nv, (&blk, x + b * inDim + k0, panel, out + b * outDim + j));
+    if (blk.last) break;
+  }
 }
 
 // out[b, j] = act((accumulate ? out[b, j] : bias[j] or 0) + Σ_{i < prefix[j]} x[b, i]·w[j, i]) for j in
-// [outStart, outEnd). Tiles of 4 rows × 2 columns (8 accumulators, which V8 keeps in registers: 4 × 4 spilled and ran
-// a third slower) share the loads of their common prefix (the first column's, since a staircase is non-decreasing);
-// each column finishes its own prefix alone.
+// [outStart, outEnd): column panels of 8 (the last one 4 wide when 4 or fewer columns remain), rows in blocks of MC.
 EXPORT(prefix_gemm)
 void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, const int32_t* prefix, const f32* bias,
                  f32* out, int accumulate, int act, int outStart, int outEnd) {
-  int b = 0;
-  for (; b + 4 <= batch; b += 4) {
-    const f32* x0 = x + (int64_t)b * inDim;
-    const f32* x1 = x0 + inDim;
-    const f32* x2 = x1 + inDim;
-    const f32* x3 = x2 + inDim;
-    int j = outStart;
-    for (; j + 2 <= outEnd; j += 2) {
-      const int common = prefix ? prefix[j] : inDim;
-      v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      const f32* w0 = w + (int64_t)j * inDim;
-      const f32* w1 = w0 + inDim;
-      int i = 0;
-      for (; i + 4 <= common; i += 4) {
-        const v128_t wa = wasm_v128_load(w0 + i), wb = wasm_v128_load(w1 + i);
-        const v128_t x0v = wasm_v128_load(x0 + i), x1v = wasm_v128_load(x1 + i), x2v = wasm_v128_load(x2 + i), x3v = wasm_v128_load(x3 + i);
-        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0v, wa)); a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x0v, wb));
-        a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(x1v, wa)); a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(x1v, wb));
-        a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(x2v, wa)); a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(x2v, wb));
-        a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(x3v, wa)); a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(x3v, wb));
+  f32 panel[KC * 8] __attribute__((aligned(16)));
+  for (int b0 = 0; b0 < batch; b0 += MC) {
+    const int rows = min_i(MC, batch - b0);
+    const f32* xb = x + b0 * inDim;
+    f32* ob = out + b0 * outDim;
+    for (int j = outStart; j < outEnd;) {
+      const int left = outEnd - j;
+      if (left > 4) {
+        forwardPanel(2, rows, inDim, outDim, xb, w, prefix, bias, ob, accumulate, act, j, min_i(8, left), panel);
+        j += min_i(8, left);
+      } else {
+        forwardPanel(1, rows, inDim, outDim, xb, w, prefix, bias, ob, accumulate, act, j, left, panel);
+        j += left;
       }
-      // The 4 rows' lane sums of each column at once (a 4 × 4 transpose by shuffles), instead of 8 scalar reductions.
-      float sums[2][4];
-      wasm_v128_store(sums[0], i == 0 ? wasm_f32x4_splat(0) : hsum4(a00, a10, a20, a30));
-      wasm_v128_store(sums[1], i == 0 ? wasm_f32x4_splat(0) : hsum4(a01, a11, a21, a31));
-      for (int c = 0; c < 2; ++c) {
-        const int col = j + c;
-        const int p = prefix ? prefix[col] : inDim;
-        const f32* wc = w0 + (int64_t)c * inDim;
-        for (int r = 0; r < 4; ++r) {
-          const f32* xr = x0 + (int64_t)r * inDim;
-          float s = sums[c][r];
-          for (int k = i; k < p; ++k) s += xr[k] * wc[k];
-          f32* o = out + (int64_t)(b + r) * outDim + col;
-          const float start = accumulate ? *o : (bias ? bias[col] : 0.0f);
-          *o = activate(act, start + s);
-        }
-      }
-    }
-    for (; j < outEnd; ++j) {
-      const int p = prefix ? prefix[j] : inDim;
-      for (int r = 0; r < 4; ++r) {
-        f32* o = out + (int64_t)(b + r) * outDim + j;
-        const float start = accumulate ? *o : (bias ? bias[j] : 0.0f);
-        *o = activate(act, start + dot(x0 + (int64_t)r * inDim, w + (int64_t)j * inDim, p));
-      }
-    }
-  }
-  for (; b < batch; ++b) {
-    for (int j = outStart; j < outEnd; ++j) {
-      const int p = prefix ? prefix[j] : inDim;
-      f32* o = out + (int64_t)b * outDim + j;
-      const float start = accumulate ? *o : (bias ? bias[j] : 0.0f);
-      *o = activate(act, start + dot(x + (int64_t)b * inDim, w + (int64_t)j * inDim, p));
     }
   }
 }
 
-// y[0:n] += g·v[0:n]
-static inline void axpy(f32* y, float g, const f32* v, int n) {
-  const v128_t gv = wasm_f32x4_splat(g);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(gv, wasm_v128_load(v + i))));
-  for (; i < n; ++i) y[i] += g * v[i];
+/** Backward-input tile: acc[r][v] += Σ_{jj < jc} dOut[r·ldd + jj]·panel[jj·4nv + 4v …]. */
+INLINE void backwardInputRowsBody(const int mr, const int nv, const f32* dOut, int outDim, const f32* panel, int jc,
+                              f32* dIn, int inDim, int start) {
+  v128_t acc[MR][2];
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : wasm_v128_load(dIn + r * inDim + 4 * v);
+  for (int jj = 0; jj < jc; ++jj) {
+    const v128_t b0 = wasm_v128_load(panel + 4 * nv * jj);
+    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * jj + 4) : b0;
+    for (int r = 0; r < mr; ++r) {
+      const v128_t a = wasm_v128_load32_splat(dOut + r * outDim + jj);
+      acc[r][0] = madd(acc[r][0], a, b0);
+      if (nv > 1) acc[r][1] = madd(acc[r][1], a, b1);
+    }
+  }
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v) wasm_v128_store(dIn + r * inDim + 4 * v, acc[r][v]);
 }
 
-// dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j]·w[j, i]: row b of dIn gathers each weight row's prefix.
+SPECIALISE(backwardInputRows, backwardInputRowsBody, (const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start),
+           COMMA_ARGS(dOut, outDim, panel, jc, dIn, inDim, start))
+
+/** Input columns [i0, i0 + 4·nv): the units reading column i0 (a suffix), packed in blocks of KC with masked weights 0. */
+INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, const f32* dOut, const f32* w,
+                               const int32_t* prefix, f32* dIn, int accumulate, int i0, f32* panel) {
+  const int width = 4 * nv;
+  int jStart = 0;
+  if (prefix) while (jStart < outDim && prefix[jStart] <= i0) ++jStart;
+  for (int j0 = jStart;; j0 += KC) {
+    const int jc = clamp_i(outDim - j0, 0, KC);
+    for (int jj = 0; jj < jc; ++jj) {
+      const int pj = prefixOf(prefix, j0 + jj, inDim);
+      const f32* row = w + (j0 + jj) * inDim + i0;
+      f32* dst = panel + jj * width;
+      if (pj >= i0 + width) {
+        wasm_v128_store(dst, wasm_v128_load(row));
+        if (nv > 1) wasm_v128_store(dst + 4, wasm_v128_load(row + 4));
+      } else {
+        for (int c = 0; c < width; ++c) dst[c] = i0 + c < pj ? row[c] : 0;
+      }
+    }
+    const int start = j0 == jStart && !accumulate;
+    const f32* g = dOut + j0;
+    f32* d = dIn + i0;
+    for (int b = 0; b < batch; b += MR) PICK(backwardInputRows, min_i(MR, batch - b), nv, (g + b * outDim, outDim, panel, jc, d + b * inDim, inDim, start));
+    if (j0 + KC >= outDim) break;
+  }
+}
+
+// dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j]·w[j, i]: input columns in panels of 8 (then 4), each over the suffix
+// of units that read it; the last columns (fewer than 4) one by one.
 EXPORT(prefix_gemm_backward_input)
 void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
                                 f32* dIn, int accumulate) {
-  if (!accumulate) __builtin_memset(dIn, 0, sizeof(f32) * (size_t)batch * inDim);
-  int b = 0;
-  for (; b + 4 <= batch; b += 4) {
-    f32* d0 = dIn + (int64_t)b * inDim;
-    const f32* g0 = dOut + (int64_t)b * outDim;
-    for (int j = 0; j < outDim; ++j) {
-      const int p = prefix ? prefix[j] : inDim;
-      const f32* wj = w + (int64_t)j * inDim;
-      const v128_t g[4] = {wasm_f32x4_splat(g0[j]), wasm_f32x4_splat(g0[outDim + j]), wasm_f32x4_splat(g0[2 * outDim + j]),
-                           wasm_f32x4_splat(g0[3 * outDim + j])};
-      int i = 0;
-      for (; i + 4 <= p; i += 4) {
-        const v128_t wv = wasm_v128_load(wj + i);
-        for (int r = 0; r < 4; ++r) {
-          f32* d = d0 + (int64_t)r * inDim + i;
-          wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_f32x4_mul(g[r], wv)));
-        }
-      }
-      for (; i < p; ++i)
-        for (int r = 0; r < 4; ++r) d0[(int64_t)r * inDim + i] += g0[(int64_t)r * outDim + j] * wj[i];
+  f32 panel[KC * 8] __attribute__((aligned(16)));
+  int i0 = 0;
+  for (; i0 + 8 <= inDim; i0 += 8) backwardInputPanel(2, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
+  if (i0 + 4 <= inDim) {
+    backwardInputPanel(1, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
+    i0 += 4;
+  }
+  for (; i0 < inDim; ++i0) {
+    for (int b = 0; b < batch; ++b) {
+      const f32* g = dOut + b * outDim;
+      float s = accumulate ? dIn[b * inDim + i0] : 0.0f;
+      for (int j = 0; j < outDim; ++j)
+        if (prefixOf(prefix, j, inDim) > i0) s += g[j] * w[j * inDim + i0];
+      dIn[b * inDim + i0] = s;
     }
   }
-  for (; b < batch; ++b) {
-    for (int j = 0; j < outDim; ++j) {
-      const float g = dOut[(int64_t)b * outDim + j];
-      if (g != 0) axpy(dIn + (int64_t)b * inDim, g, w + (int64_t)j * inDim, prefix ? prefix[j] : inDim);
+}
+
+/** Backward-weight tile: units [j, j + mr) × inputs [i0, i0 + 4·nv), summed over all rows, stored within each prefix. */
+INLINE void backwardWeightTileBody(const int mr, const int nv, int batch, int inDim, int outDim, const f32* dOut,
+                               const f32* x, const int* p, f32* dW, int accumulate, int j, int i0) {
+  v128_t acc[MR][2];
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v) acc[r][v] = accumulate ? wasm_v128_load(dW + (j + r) * inDim + i0 + 4 * v) : wasm_f32x4_splat(0);
+  const f32* g = dOut + j;
+  const f32* xi = x + i0;
+  for (int b = 0; b < batch; ++b) {
+    const v128_t b0 = wasm_v128_load(xi + b * inDim);
+    const v128_t b1 = nv > 1 ? wasm_v128_load(xi + b * inDim + 4) : b0;
+    for (int r = 0; r < mr; ++r) {
+      const v128_t a = wasm_v128_load32_splat(g + b * outDim + r);
+      acc[r][0] = madd(acc[r][0], a, b0);
+      if (nv > 1) acc[r][1] = madd(acc[r][1], a, b1);
+    }
+  }
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v) {
+      const int lanes = clamp_i(p[r] - i0 - 4 * v, 0, 4);
+      if (lanes > 0) storeLanes(dW + (j + r) * inDim + i0 + 4 * v, acc[r][v], lanes);
+    }
+}
+
+SPECIALISE(backwardWeightTile, backwardWeightTileBody, (int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int* p, f32* dW, int accumulate, int j, int i0),
+           COMMA_ARGS(batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0))
+
+/** dW's units [j, j + mr): input panels of 8, 4, then single inputs, up to the largest of their prefixes. */
+INLINE void backwardWeightUnits(const int mr, int batch, int inDim, int outDim, const f32* dOut, const f32* x,
+                                const int32_t* prefix, f32* dW, int accumulate, int j) {
+  int p[MR];
+  for (int r = 0; r < MR; ++r) p[r] = r < mr ? prefixOf(prefix, j + r, inDim) : 0;
+  const int pMax = p[mr - 1];
+  int i0 = 0;
+  for (; i0 < pMax && i0 + 8 <= inDim && pMax - i0 > 4; i0 += 8)
+    PICK(backwardWeightTile, mr, 2, (batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0));
+  for (; i0 < pMax && i0 + 4 <= inDim; i0 += 4) PICK(backwardWeightTile, mr, 1, (batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0));
+  for (; i0 < pMax; ++i0) {
+    for (int r = 0; r < mr; ++r) {
+      if (i0 >= p[r]) continue;
+      float s = accumulate ? dW[(j + r) * inDim + i0] : 0.0f;
+      for (int b = 0; b < batch; ++b) s += dOut[b * outDim + j + r] * x[b * inDim + i0];
+      dW[(j + r) * inDim + i0] = s;
     }
   }
 }
@@ -179,40 +360,18 @@ void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOu
 EXPORT(prefix_gemm_backward_weight)
 void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
                                  f32* dW, f32* dBias, int accumulate) {
-  if (!accumulate) {
-    for (int j = 0; j < outDim; ++j) __builtin_memset(dW + (int64_t)j * inDim, 0, sizeof(f32) * (size_t)(prefix ? prefix[j] : inDim));
-    if (dBias) __builtin_memset(dBias, 0, sizeof(f32) * (size_t)outDim);
-  }
   int j = 0;
-  for (; j + 4 <= outDim; j += 4) {
-    const int p[4] = {prefix ? prefix[j] : inDim, prefix ? prefix[j + 1] : inDim, prefix ? prefix[j + 2] : inDim,
-                      prefix ? prefix[j + 3] : inDim};
-    f32* w0 = dW + (int64_t)j * inDim;
-    for (int b = 0; b < batch; ++b) {
-      const f32* xb = x + (int64_t)b * inDim;
-      const f32* gb = dOut + (int64_t)b * outDim + j;
-      const v128_t g[4] = {wasm_f32x4_splat(gb[0]), wasm_f32x4_splat(gb[1]), wasm_f32x4_splat(gb[2]), wasm_f32x4_splat(gb[3])};
-      int i = 0;
-      for (; i + 4 <= p[0]; i += 4) {
-        const v128_t xv = wasm_v128_load(xb + i);
-        for (int c = 0; c < 4; ++c) {
-          f32* d = w0 + (int64_t)c * inDim + i;
-          wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_f32x4_mul(g[c], xv)));
-        }
-      }
-      for (int c = 0; c < 4; ++c) {
-        f32* d = w0 + (int64_t)c * inDim;
-        for (int k = i; k < p[c]; ++k) d[k] += gb[c] * xb[k];
-      }
-    }
-  }
-  for (; j < outDim; ++j) {
-    const int pj = prefix ? prefix[j] : inDim;
-    for (int b = 0; b < batch; ++b) axpy(dW + (int64_t)j * inDim, dOut[(int64_t)b * outDim + j], x + (int64_t)b * inDim, pj);
+  for (; j + MR <= outDim; j += MR) backwardWeightUnits(MR, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j);
+  switch (outDim - j) {
+    case 3: backwardWeightUnits(3, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
+    case 2: backwardWeightUnits(2, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
+    case 1: backwardWeightUnits(1, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
+    default: break;
   }
   if (dBias) {
+    if (!accumulate) __builtin_memset(dBias, 0, sizeof(f32) * (size_t)outDim);
     for (int b = 0; b < batch; ++b) {
-      const f32* gb = dOut + (int64_t)b * outDim;
+      const f32* gb = dOut + b * outDim;
       int k = 0;
       for (; k + 4 <= outDim; k += 4) wasm_v128_store(dBias + k, wasm_f32x4_add(wasm_v128_load(dBias + k), wasm_v128_load(gb + k)));
       for (; k < outDim; ++k) dBias[k] += gb[k];
