@@ -38,8 +38,8 @@ export { Lstm } from './nn/lstm.ts';
 export type { LstmOptions } from './nn/lstm.ts';
 export { Gru } from './nn/gru.ts';
 export type { GruOptions } from './nn/gru.ts';
-export { packSteps } from './nn/recurrent-encoder.ts';
-export type { RecurrentEncoder, RecurrentEncoderConfig, RecurrentState, RecurrentTrainOptions, RecurrentTrainPass, RecurrentWeights, PackedSteps } from './nn/recurrent-encoder.ts';
+export { GatedRecurrentLayer, packSteps } from './nn/recurrent-encoder.ts';
+export type { RecurrentEncoder, RecurrentEncoderConfig, RecurrentLayerOptions, RecurrentState, RecurrentTrainOptions, RecurrentTrainPass, RecurrentWeights, PackedSteps } from './nn/recurrent-encoder.ts';
 
 // bijectors
 export { Bijector, InPlaceBijector } from './bijectors/bijector.ts';

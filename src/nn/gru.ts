@@ -1,25 +1,12 @@
-import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
-import { Rng } from '../core/rng.ts';
+import { allocate, type FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
-import type { NamedParameters } from './parameter.ts';
 import {
-  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, type PackedSteps,
-  type RecurrentEncoder, type RecurrentEncoderConfig, type RecurrentState, type RecurrentTrainOptions,
-  type RecurrentTrainPass, type RecurrentWeights,
+  checkTruncation, denseGemm, denseGemmBackward, GatedRecurrentLayer, type PackedSteps, type RecurrentLayerOptions,
+  type RecurrentState, type RecurrentTrainOptions, type RecurrentTrainPass,
 } from './recurrent-encoder.ts';
-import { Scratch } from './scratch.ts';
 
 /** Options of `new Gru(options)`. */
-export interface GruOptions {
-  /** Values per step of the input. */
-  inputFeatures: number;
-  /** Width H of the hidden state. */
-  units: number;
-  /** @default 'float32' */
-  dtype?: Dtype;
-  /** Seeds the weights. @default new Rng(0) */
-  rng?: Rng;
-}
+export type GruOptions = RecurrentLayerOptions;
 
 /**
  * A one-layer GRU (Cho et al. 2014), PyTorch's `nn.GRU` cell with its gate order (r, z, n) and tensor layout:
@@ -35,38 +22,21 @@ export interface GruOptions {
  * gru.step(1, new Float32Array([0.5, -1]), state);   // h_1
  * console.log(state.h.length, state.c); // → 3 null
  */
-export class Gru implements RecurrentEncoder {
-  readonly inputFeatures: number;
-  readonly units: number;
-  readonly dtype: Dtype;
-  readonly weights: RecurrentWeights;
-  private readonly scratch = new Scratch();
-
+export class Gru extends GatedRecurrentLayer {
   constructor(options: GruOptions) {
-    this.inputFeatures = options.inputFeatures;
-    this.units = options.units;
-    this.dtype = options.dtype ?? 'float32';
-    this.weights = recurrentWeights(3, this.inputFeatures, this.units, this.dtype, options.rng ?? new Rng(0));
+    super('Gru', 3, options);
   }
 
-  config(): RecurrentEncoderConfig {
-    return { type: 'Gru', inputFeatures: this.inputFeatures, units: this.units, dtype: this.dtype };
-  }
-
-  namedParameters(prefix?: string): NamedParameters {
-    return namedRecurrentWeights(this.weights, prefix);
-  }
-
-  initialState(batch: number): RecurrentState {
+  override initialState(batch: number): RecurrentState {
     return { h: allocate(this.dtype, batch * this.units), c: null };
   }
 
-  step(batch: number, x: FloatArray, state: RecurrentState): void {
+  override step(batch: number, x: FloatArray, state: RecurrentState): void {
     const G = 3 * this.units;
     this.cell(batch, x, state.h, this.scratch.get('step.a', this.dtype, batch * G), this.scratch.get('step.b', this.dtype, batch * G), state.h);
   }
 
-  forwardTrain(layout: PackedSteps, x: FloatArray, options: RecurrentTrainOptions = {}): RecurrentTrainPass {
+  override forwardTrain(layout: PackedSteps, x: FloatArray, options: RecurrentTrainOptions = {}): RecurrentTrainPass {
     const truncation = checkTruncation('Gru.forwardTrain', options.truncation);
     const { steps, batchSizes, offsets } = layout;
     const H = this.units;

@@ -1,25 +1,12 @@
-import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
-import { Rng } from '../core/rng.ts';
+import { allocate, type FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
-import type { NamedParameters } from './parameter.ts';
 import {
-  checkTruncation, denseGemm, denseGemmBackward, namedRecurrentWeights, recurrentWeights, type PackedSteps,
-  type RecurrentEncoder, type RecurrentEncoderConfig, type RecurrentState, type RecurrentTrainOptions,
-  type RecurrentTrainPass, type RecurrentWeights,
+  checkTruncation, denseGemm, denseGemmBackward, GatedRecurrentLayer, type PackedSteps, type RecurrentLayerOptions,
+  type RecurrentState, type RecurrentTrainOptions, type RecurrentTrainPass,
 } from './recurrent-encoder.ts';
-import { Scratch } from './scratch.ts';
 
 /** Options of `new Lstm(options)`. */
-export interface LstmOptions {
-  /** Values per step of the input. */
-  inputFeatures: number;
-  /** Width H of the hidden and cell states. */
-  units: number;
-  /** @default 'float32' */
-  dtype?: Dtype;
-  /** Seeds the weights. @default new Rng(0) */
-  rng?: Rng;
-}
+export type LstmOptions = RecurrentLayerOptions;
 
 /**
  * A one-layer LSTM (Hochreiter & Schmidhuber 1997), PyTorch's `nn.LSTM` cell with its gate order (i, f, g, o) and
@@ -36,40 +23,23 @@ export interface LstmOptions {
  * lstm.step(1, new Float32Array([0.5, -1]), state);   // h_1, c_1
  * console.log(state.h.length, lstm.namedParameters().map(([name]) => name)); // → 3 [ 'weightIh', 'weightHh', 'biasIh', 'biasHh' ]
  */
-export class Lstm implements RecurrentEncoder {
-  readonly inputFeatures: number;
-  readonly units: number;
-  readonly dtype: Dtype;
-  readonly weights: RecurrentWeights;
-  private readonly scratch = new Scratch();
-
+export class Lstm extends GatedRecurrentLayer {
   constructor(options: LstmOptions) {
-    this.inputFeatures = options.inputFeatures;
-    this.units = options.units;
-    this.dtype = options.dtype ?? 'float32';
-    this.weights = recurrentWeights(4, this.inputFeatures, this.units, this.dtype, options.rng ?? new Rng(0));
+    super('Lstm', 4, options);
   }
 
-  config(): RecurrentEncoderConfig {
-    return { type: 'Lstm', inputFeatures: this.inputFeatures, units: this.units, dtype: this.dtype };
-  }
-
-  namedParameters(prefix?: string): NamedParameters {
-    return namedRecurrentWeights(this.weights, prefix);
-  }
-
-  initialState(batch: number): RecurrentState {
+  override initialState(batch: number): RecurrentState {
     return { h: allocate(this.dtype, batch * this.units), c: allocate(this.dtype, batch * this.units) };
   }
 
-  step(batch: number, x: FloatArray, state: RecurrentState): void {
+  override step(batch: number, x: FloatArray, state: RecurrentState): void {
     if (state.c === null) throw new Error('Lstm.step: an LSTM state needs its cell values c');
     const gates = this.scratch.get('step.gates', this.dtype, batch * 4 * this.units);
     const tanhC = this.scratch.get('step.tanhC', this.dtype, batch * this.units);
     this.cell(batch, x, state.h, state.c, gates, state.h, state.c, tanhC, this.biasSum());
   }
 
-  forwardTrain(layout: PackedSteps, x: FloatArray, options: RecurrentTrainOptions = {}): RecurrentTrainPass {
+  override forwardTrain(layout: PackedSteps, x: FloatArray, options: RecurrentTrainOptions = {}): RecurrentTrainPass {
     const truncation = checkTruncation('Lstm.forwardTrain', options.truncation);
     const { steps, batchSizes, offsets } = layout;
     const H = this.units;

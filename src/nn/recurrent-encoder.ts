@@ -8,9 +8,10 @@
  * longest sequence. No padding is stored or read.
  */
 import type { Dtype, FloatArray } from '../core/matrix.ts';
-import type { Rng } from '../core/rng.ts';
+import { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
 import { joinName, Parameter, type Module, type NamedParameters } from './parameter.ts';
+import { Scratch } from './scratch.ts';
 
 /** The packed layout of sequences sorted by decreasing length (see the module doc). */
 export interface PackedSteps {
@@ -113,26 +114,63 @@ export interface RecurrentWeights {
   biasHh: Parameter;
 }
 
-/** Recurrent weights initialised as PyTorch does: every entry uniform in `±1/sqrt(units)`. */
-export function recurrentWeights(gates: number, inputFeatures: number, units: number, dtype: Dtype, rng: Rng): RecurrentWeights {
-  const where = gates === 4 ? 'Lstm' : 'Gru';
-  for (const [name, v] of [['inputFeatures', inputFeatures], ['units', units]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${where}: ${name} must be a positive integer, got ${v}`);
-  }
-  const bound = 1 / Math.sqrt(units);
-  const make = (shape: number[]) => {
-    const p = new Parameter(shape, dtype);
-    for (let k = 0; k < p.value.length; k++) p.value[k] = (2 * rng.uniform() - 1) * bound;
-    return p;
-  };
-  const G = gates * units;
-  return { weightIh: make([G, inputFeatures]), weightHh: make([G, units]), biasIh: make([G]), biasHh: make([G]) };
+/** Options of `new Lstm(options)` and `new Gru(options)`. */
+export interface RecurrentLayerOptions {
+  /** Values per step of the input. */
+  inputFeatures: number;
+  /** Width H of the hidden state (and of an LSTM's cell state). */
+  units: number;
+  /** @default 'float32' */
+  dtype?: Dtype;
+  /** Seeds the weights. @default new Rng(0) */
+  rng?: Rng;
 }
 
-/** The named parameters of recurrent weights. */
-export function namedRecurrentWeights(w: RecurrentWeights, prefix?: string): NamedParameters {
-  return [[joinName(prefix, 'weightIh'), w.weightIh], [joinName(prefix, 'weightHh'), w.weightHh],
-    [joinName(prefix, 'biasIh'), w.biasIh], [joinName(prefix, 'biasHh'), w.biasHh]];
+/**
+ * What `Lstm` and `Gru` share: the sizes, the four weight tensors in PyTorch's layout and names (every entry
+ * initialised uniform in `±1/sqrt(units)`, as PyTorch does), their scratch buffers and their JSON description; each
+ * subclass has its own cell and backpropagation through time.
+ */
+export abstract class GatedRecurrentLayer implements RecurrentEncoder {
+  readonly inputFeatures: number;
+  readonly units: number;
+  readonly dtype: Dtype;
+  readonly weights: RecurrentWeights;
+  protected readonly scratch = new Scratch();
+
+  /** `gates` gate blocks of `units` each (LSTM 4, GRU 3). */
+  protected constructor(private readonly type: RecurrentEncoderConfig['type'], gates: number, options: RecurrentLayerOptions) {
+    const { inputFeatures, units } = options;
+    for (const [name, v] of [['inputFeatures', inputFeatures], ['units', units]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${type}: ${name} must be a positive integer, got ${v}`);
+    }
+    this.inputFeatures = inputFeatures;
+    this.units = units;
+    this.dtype = options.dtype ?? 'float32';
+    const rng = options.rng ?? new Rng(0);
+    const bound = 1 / Math.sqrt(units);
+    const make = (shape: number[]) => {
+      const p = new Parameter(shape, this.dtype);
+      for (let k = 0; k < p.value.length; k++) p.value[k] = (2 * rng.uniform() - 1) * bound;
+      return p;
+    };
+    const G = gates * units;
+    this.weights = { weightIh: make([G, inputFeatures]), weightHh: make([G, units]), biasIh: make([G]), biasHh: make([G]) };
+  }
+
+  config(): RecurrentEncoderConfig {
+    return { type: this.type, inputFeatures: this.inputFeatures, units: this.units, dtype: this.dtype };
+  }
+
+  namedParameters(prefix?: string): NamedParameters {
+    const w = this.weights;
+    return [[joinName(prefix, 'weightIh'), w.weightIh], [joinName(prefix, 'weightHh'), w.weightHh],
+      [joinName(prefix, 'biasIh'), w.biasIh], [joinName(prefix, 'biasHh'), w.biasHh]];
+  }
+
+  abstract initialState(batch: number): RecurrentState;
+  abstract step(batch: number, x: FloatArray, state: RecurrentState): void;
+  abstract forwardTrain(layout: PackedSteps, x: FloatArray, options?: RecurrentTrainOptions): RecurrentTrainPass;
 }
 
 /** `y (+)= x · Wᵀ (+ bias)` on the backend's GEMM: `x [rows, inDim]`, `w [outDim, inDim]`, `y [rows, outDim]`. */
