@@ -34,37 +34,17 @@ import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
 import { addTransformOptions, checkInsideBounds, transformSpec, type TransformOptionValues } from '../transform-options.ts';
+import type { CommonTrainOptions } from '../train-options.ts';
 import { addSequenceTrainOptions, refuseSequenceOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
 
-interface TrainOptions extends TransformOptionValues {
-  out: string;
+interface TrainOptions extends TransformOptionValues, CommonTrainOptions {
   flow: FlowKind;
-  layers: number;
-  hidden: number[];
-  activation: 'relu' | 'tanh';
   batchNorm?: boolean;
   residual?: boolean;
   order: 'reverse' | 'random' | 'lu';
   components: number;
-  columns?: string;
-  contextColumns?: string;
-  validation: number;
-  validationData?: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  patience: number;
   emaDecay: number;
-  maxTime?: number;
-  plotLoss?: string;
-  json?: boolean;
   summary?: string;
-  seed: number;
-  checkpoint?: string;
-  checkpointEvery: number;
-  resume?: string;
-  standardize: boolean;
   backend?: string;
 }
 

@@ -26,35 +26,14 @@ import { trainingCurve } from '../training-curve.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import { UsageError } from '../usage-error.ts';
 import { useBackend } from '../use-backend.ts';
+import type { CommonTrainOptions } from '../train-options.ts';
 import { addSequenceLayoutOptions, SEQUENCE_LAYOUT_KEY, sequenceLayout, type SequenceLayoutOptions } from './sequence-options.ts';
 
 /** The `train` options a temporal MAF uses. */
-export interface SequenceTrainOptions extends SequenceLayoutOptions {
-  out: string;
-  layers: number;
-  hidden: number[];
-  activation: 'relu' | 'tanh';
+export interface SequenceTrainOptions extends SequenceLayoutOptions, CommonTrainOptions {
   encoder: EncoderKind;
   encoderUnits: number;
   truncation?: number;
-  columns?: string;
-  contextColumns?: string;
-  validation: number;
-  validationData?: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  patience: number;
-  maxTime?: number;
-  /** A PNG of the loss curves (per sequence). */
-  plotLoss?: string;
-  json?: boolean;
-  seed: number;
-  checkpoint?: string;
-  checkpointEvery: number;
-  resume?: string;
-  standardize: boolean;
 }
 
 /** Trains and writes the model; returns when it is written (a failed training throws `TrainingFailedError`). */
