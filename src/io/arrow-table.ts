@@ -8,6 +8,7 @@ import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import type { Matrix } from '../core/matrix.ts';
 import { quote } from '../core/printable.ts';
 import type { ByteReader } from './byte-reader.ts';
+import { gatherColumnarRows } from './columnar-cells.ts';
 import { DataError } from './data-error.ts';
 import { noRowsError, type TableReader } from './table-reader.ts';
 
@@ -47,7 +48,6 @@ export async function openArrowTable(bytes: ByteReader): Promise<TableReader> {
 /** Rows `[from, to)` of a batch's selected columns as float64; the first null or non-number ends them with an error. */
 function batchRows(batch: RecordBatch, from: number, to: number, firstRow: number, selected: readonly number[],
   columns: readonly string[], file: string): { rows: Matrix; error?: DataError } {
-  const k = selected.length;
   const vectors = selected.map((c) => {
     const vector = batch.getChildAt(c);
     if (vector === null) throw new DataError(`column ${quote(columns[c])} is missing from a record batch`, { file });
@@ -55,25 +55,6 @@ function batchRows(batch: RecordBatch, from: number, to: number, firstRow: numbe
   });
   const values = vectors.map((vector) => vector.slice(from, to).toArray() as ArrayLike<unknown>);
   const nulls = vectors.map((vector) => vector.nullCount > 0);
-  const out = new Float64Array((to - from) * k);
-  for (let r = 0; r < to - from; r++) {
-    for (let j = 0; j < k; j++) {
-      const cell = nulls[j] && !vectors[j].isValid(from + r) ? null : values[j][r];
-      const value = typeof cell === 'number' ? cell : typeof cell === 'bigint' ? Number(cell) : NaN;
-      if (!Number.isFinite(value)) {
-        return { rows: { rows: r, cols: k, data: out.subarray(0, r * k) }, error: cellError(cell, firstRow + r, selected[j], columns[selected[j]], file) };
-      }
-      out[r * k + j] = value;
-    }
-  }
-  return { rows: { rows: to - from, cols: k, data: out } };
-}
-
-function cellError(cell: unknown, row: number, column: number, name: string, file: string): DataError {
-  const where = { file, row, column, columnName: name, indexBase: 0 as const };
-  if (cell === null || cell === undefined) {
-    return new DataError('expected a number, got null (missing values are not supported; remove or impute them)', { ...where, code: 'not-a-number' });
-  }
-  if (typeof cell === 'number') return new DataError(`expected a finite number, got ${cell}`, { ...where, code: 'non-finite' });
-  return new DataError(`expected a number, got ${quote(String(cell), { maxLength: 40 })} (the column is not numeric)`, { ...where, code: 'not-a-number' });
+  return gatherColumnarRows(to - from, (r, j) => (nulls[j] && !vectors[j].isValid(from + r) ? null : values[j][r]),
+    { file, firstRow, selected, names: selected.map((c) => columns[c]) });
 }

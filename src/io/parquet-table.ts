@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer } from 'hyparquet';
 import type { Matrix } from '../core/matrix.ts';
-import { quote } from '../core/printable.ts';
 import type { ByteReader } from './byte-reader.ts';
+import { gatherColumnarRows } from './columnar-cells.ts';
 import { DataError } from './data-error.ts';
 import { STDIO_PATH } from './table-format.ts';
 import { noRowsError, type TableReader } from './table-reader.ts';
@@ -82,29 +82,7 @@ export async function openParquetTable(bytes: ByteReader, path: string): Promise
 /** Rows `[from, to)` of the column arrays as float64 `[n, k]`; the first bad value ends the rows with an error. */
 function toRows(data: readonly ArrayLike<unknown>[], from: number, to: number, firstRow: number, selected: readonly number[],
   names: readonly string[], file: string): { rows: Matrix; error?: DataError } {
-  const k = data.length;
-  const out = new Float64Array((to - from) * k);
-  for (let r = from; r < to; r++) {
-    for (let j = 0; j < k; j++) {
-      const cell = data[j][r];
-      const value = typeof cell === 'number' ? cell : typeof cell === 'bigint' ? Number(cell) : NaN;
-      if (!Number.isFinite(value)) {
-        const n = r - from;
-        return { rows: { rows: n, cols: k, data: out.subarray(0, n * k) }, error: cellError(cell, firstRow + n, selected[j], names[j], file) };
-      }
-      out[(r - from) * k + j] = value;
-    }
-  }
-  return { rows: { rows: to - from, cols: k, data: out } };
-}
-
-function cellError(cell: unknown, row: number, column: number, name: string, file: string): DataError {
-  const where = { file, row, column, columnName: name, indexBase: 0 as const };
-  if (cell === null || cell === undefined) {
-    return new DataError('expected a number, got null (missing values are not supported; remove or impute them)', { ...where, code: 'not-a-number' });
-  }
-  if (typeof cell === 'number') return new DataError(`expected a finite number, got ${cell}`, { ...where, code: 'non-finite' });
-  return new DataError(`expected a number, got ${quote(String(cell), { maxLength: 40 })} (the column is not numeric)`, { ...where, code: 'not-a-number' });
+  return gatherColumnarRows(to - from, (r, j) => data[j][from + r], { file, firstRow, selected, names });
 }
 
 /** hyparquet's random-access view of an open file. */
