@@ -54,22 +54,25 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
   return (performance.now() - started) / 1000;
 }
 
-/** maflow `train` + `logprob` on one split with `flags`; returns per-row test log-likelihoods and the wall time. */
 /** Mean, median and worst of per-row log-likelihoods (the CLI's own summary). */
 export function summarizeRows(values: ArrayLike<number>): { mean: number; median: number; worst: number } {
   const { mean, median, worst } = summarizeLogLikelihood(values, 1);
   return { mean, median, worst };
 }
 
+/**
+ * maflow `train` + `logprob` on one split with `flags`; returns per-row test log-likelihoods and the wall time.
+ * `cli` is the `node` arguments that start maflow (default: its sources through tsx).
+ */
 export function runMaflowQuality(dir: string, files: { train: string; val: string; test: string }, seed: number,
-  flags: readonly string[], tag: string): { rows: Float64Array; seconds: number } {
+  flags: readonly string[], tag: string, cli: readonly string[] = CLI): { rows: Float64Array; seconds: number } {
   const model = path.join(dir, `${tag}.safetensors`);
   const out = path.join(dir, `${tag}-test-ll.npy`);
   const env = { ...process.env };
   delete env.MAFLOW_BACKEND;
-  const seconds = run(process.execPath, [...CLI, 'train', files.train, '--validation-data', files.val, '--out', model,
+  const seconds = run(process.execPath, [...cli, 'train', files.train, '--validation-data', files.val, '--out', model,
     '--seed', String(seed), '--epochs', '300', ...flags], env)
-    + run(process.execPath, [...CLI, 'logprob', model, files.test, '--out', out], env);
+    + run(process.execPath, [...cli, 'logprob', model, files.test, '--out', out], env);
   return { rows: Float64Array.from(readNpy(out).data), seconds };
 }
 
