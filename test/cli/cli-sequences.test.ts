@@ -35,10 +35,14 @@ function arPaths(count: number, steps: number, rng: Rng): number[][][] {
 test('maflow train/eval/logprob/sample/forecast on a 3-D .npy of sequences', async () => {
   writeFileSync(at('seqs.npy'), encodeSequencesNpy(sequences(arPaths(60, 12, new Rng(1)), { dtype: 'float64' })));
   const train = await runInProcess(['train', at('seqs.npy'), '--out', at('npy.safetensors'), '--flow', 'temporal-maf', '--encoder', 'lstm', ...small, '--json',
-    '--plot-loss', at('loss.png')]);
+    '--plot-loss', at('loss.png'), '--summary', at('summary.json'), '--ema-decay', '0.9']);
   assert.equal(train.status, 0, train.stderr);
   assert.equal(pngFileSize(at('loss.png')).width, 800);
   const summary = JSON.parse(train.stdout);
+  assert.equal(readFileSync(at('summary.json'), 'utf8'), train.stdout, '--summary holds what --json prints');
+  assert.equal(summary.command, 'train', 'the summary starts with the RunInfo fields, as every command\'s does');
+  assert.equal(typeof summary.maflowVersion, 'string');
+  assert.equal(summary.failed, false);
   assert.equal(summary.flow, 'temporal-maf');
   assert.deepEqual([summary.sequences, summary.steps, summary.features], [60, 12, 2]);
   const evaluated = await runInProcess(['eval', at('npy.safetensors'), at('seqs.npy'), '--json']);

@@ -43,8 +43,6 @@ interface TrainOptions extends TransformOptionValues, CommonTrainOptions {
   residual?: boolean;
   order: 'reverse' | 'random' | 'lu';
   components: number;
-  emaDecay: number;
-  summary?: string;
   backend?: string;
 }
 
@@ -97,7 +95,7 @@ export function trainCommand(io: CliIo): Command {
   return addBackendOption(addTransformOptions(command)).action(async (dataPath: string, options: TrainOptions) => {
     const started = performance.now();
     const givenOptions = command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
-    if ((options.flow as string) === 'temporal-maf') return runSequenceTraining(io, dataPath, options as unknown as SequenceTrainOptions, givenOptions);
+    if ((options.flow as string) === 'temporal-maf') return runSequenceTraining(io, dataPath, options as unknown as SequenceTrainOptions, givenOptions, started);
     refuseSequenceOptions(givenOptions);
     if (options.flow === 'iaf') {
       throw new UsageError('--flow iaf cannot be trained by maximum likelihood: an IAF evaluates densities with a ' +

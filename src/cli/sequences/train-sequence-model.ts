@@ -6,7 +6,6 @@
  */
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { printableJson } from '../../core/printable.ts';
 import { Rng } from '../../core/rng.ts';
 import { sequenceLength, type Sequences } from '../../core/sequences.ts';
 import { zeros, type Matrix } from '../../core/matrix.ts';
@@ -16,10 +15,10 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { fileCheckpointer } from '../../io/checkpoint-file.ts';
 import { readSequences, type SequenceLayout } from '../../io/read-sequences.ts';
 import { saveSequenceModel } from '../../io/sequence-model-file.ts';
-import { describeBackend } from '../../kernels/select.ts';
 import { fitSequences } from '../../train/fit-sequences.ts';
 import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { parsePositiveInteger } from '../parse-list.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 import { trainingCurve } from '../training-curve.ts';
@@ -37,7 +36,8 @@ export interface SequenceTrainOptions extends SequenceLayoutOptions, CommonTrain
 }
 
 /** Trains and writes the model; returns when it is written (a failed training throws `TrainingFailedError`). */
-export async function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean): Promise<void> {
+export async function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean,
+  started = performance.now()): Promise<void> {
   const layout = sequenceLayout(options);
   const read = (path: string) => readSequences(path, { ...layout, columns: options.columns, contextColumns: options.contextColumns });
   const train = read(dataPath);
@@ -63,7 +63,7 @@ export async function trainSequenceModel(io: CliIo, dataPath: string, options: S
       ...(validation === undefined ? { validationFraction: options.validation }
         : { validationData: validation.data, ...(validation.context === undefined ? {} : { validationContext: validation.context }) }),
       epochs: options.epochs, batchSize: Math.min(options.batchSize, train.data.count), learningRate: options.lr,
-      weightDecay: options.weightDecay, patience: options.patience, rng: new Rng(options.seed + 1),
+      weightDecay: options.weightDecay, patience: options.patience, emaDecay: options.emaDecay, rng: new Rng(options.seed + 1),
       ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
       ...(checkpointer === undefined ? {} : { checkpoint: { every: options.checkpointEvery, save: checkpointer.save } }),
       ...(options.resume === undefined ? {} : { resume: fileCheckpointer(options.resume).load() }),
@@ -76,22 +76,23 @@ export async function trainSequenceModel(io: CliIo, dataPath: string, options: S
     const plots = await import('../plots/index.ts');
     writeFileAtomic(options.plotLoss, trainingCurve(plots, result.history, `Training curve of ${basename(options.out)} on ${basename(dataPath)}`).png);
   }
-  if (result.failed) throw new TrainingFailedError(`training failed (${result.stoppedBy}): ${result.message ?? ''}; ${options.out} was not written`);
+  const summary = {
+    ...runInfo('train', started), model: options.out, data: dataPath, flow: 'temporal-maf', encoder: options.encoder, encoderUnits: options.encoderUnits,
+    sequences: train.data.count, steps: train.data.steps, features: train.data.features, epochs: result.history.length,
+    bestEpoch: result.bestEpoch, validationLogLikelihood: result.bestValidationLogLik,
+    validationLogLikelihoodPerStep: result.bestValidationLogLik / meanLength(validation?.data ?? train.data),
+    stoppedBy: result.stoppedBy, failed: result.failed, seconds: result.seconds,
+  };
+  if (result.failed) {
+    writeJsonSummary(io, summary, options);
+    throw new TrainingFailedError(`training failed (${result.stoppedBy}): ${result.message ?? ''}; ${options.out} was not written`);
+  }
   saveSequenceModel(options.out, model, {
     columns: train.columns, contextColumns: train.contextColumns,
     metadata: { trainedOn: dataPath, [SEQUENCE_LAYOUT_KEY]: JSON.stringify(layout as SequenceLayout) },
   });
-  const summary = {
-    model: options.out, data: dataPath, flow: 'temporal-maf', encoder: options.encoder, encoderUnits: options.encoderUnits,
-    sequences: train.data.count, steps: train.data.steps, features: train.data.features, epochs: result.history.length,
-    bestEpoch: result.bestEpoch, validationLogLikelihood: result.bestValidationLogLik,
-    validationLogLikelihoodPerStep: result.bestValidationLogLik / meanLength(validation?.data ?? train.data),
-    stoppedBy: result.stoppedBy, seconds: result.seconds, backend: describeBackend(),
-  };
-  if (options.json === true) {
-    io.stdout.write(`${printableJson(summary)}\n`);
-    return;
-  }
+  writeJsonSummary(io, summary, options);
+  if (options.json === true) return;
   io.stdout.write(`trained a temporal MAF (${options.encoder}, ${options.encoderUnits} units) on ${summary.sequences} sequences of up to ` +
     `${summary.steps} steps × ${summary.features} features: best epoch ${summary.bestEpoch} of ${summary.epochs} (${result.stoppedBy}), ` +
     `validation log-likelihood ${summary.validationLogLikelihood.toFixed(4)} nats per sequence ` +
@@ -131,7 +132,7 @@ export function addSequenceTrainOptions(command: Command): Command {
 /** The `train` options (commander's names) that a temporal MAF's training reads; any other given is refused. */
 export const TEMPORAL_MAF_OPTIONS: readonly string[] = [
   'out', 'flow', 'layers', 'hidden', 'activation', 'encoder', 'encoderUnits', 'truncation', 'columns', 'contextColumns',
-  'validation', 'validationData', 'epochs', 'batchSize', 'lr', 'weightDecay', 'patience', 'maxTime', 'plotLoss', 'json',
+  'validation', 'validationData', 'epochs', 'batchSize', 'lr', 'weightDecay', 'patience', 'emaDecay', 'maxTime', 'plotLoss', 'json', 'summary',
   'seed', 'checkpoint', 'checkpointEvery', 'resume', 'standardize', 'backend', 'sequenceColumn', 'timeColumn', 'window', 'stride',
 ];
 
@@ -154,7 +155,7 @@ export function refuseSequenceOptions(given: readonly string[]): void {
  * `given` lists the options given on the command line (by commander's name).
  */
 export async function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string },
-  given: readonly string[]): Promise<void> {
+  given: readonly string[], started = performance.now()): Promise<void> {
   const wrong = given.find((name) => !TEMPORAL_MAF_OPTIONS.includes(name));
   if (wrong !== undefined) throw new UsageError(`${flag(wrong)} does not apply to --flow temporal-maf`);
   guardOutputs({
@@ -163,8 +164,9 @@ export async function runSequenceTraining(io: CliIo, dataPath: string, options: 
       ...(options.resume === undefined ? [] : [{ label: '--resume checkpoint', path: options.resume, replacedBy: '--checkpoint' }])],
     outputs: [{ option: '--out', path: options.out, kind: 'model' },
       ...(options.checkpoint === undefined ? [] : [{ option: '--checkpoint', path: options.checkpoint }]),
-      ...(options.plotLoss === undefined ? [] : [{ option: '--plot-loss', path: options.plotLoss }])],
+      ...(options.plotLoss === undefined ? [] : [{ option: '--plot-loss', path: options.plotLoss }]),
+      ...(options.summary === undefined ? [] : [{ option: '--summary', path: options.summary }])],
   });
   useBackend(io, options.backend);
-  await trainSequenceModel(io, dataPath, options, given.includes('hidden'));
+  await trainSequenceModel(io, dataPath, options, given.includes('hidden'), started);
 }
