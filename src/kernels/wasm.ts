@@ -118,16 +118,38 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
   // Buffers handed out are freed when their view is collected.
   const registry = new FinalizationRegistry<number>((offset) => heap.release(offset));
 
+  // Temporaries live on a stack inside one block of the heap (reserved at the first call, 1/16 of the memory up to
+  // 8 MiB): calls nest strictly, so a frame frees its own by resetting the top, in O(1) and without fragmenting the
+  // heap, which the first-fit allocator then scanned on every call. A temporary that does not fit comes from the heap.
+  const stack = { start: 0, top: 0, end: 0 };
+  const reserveStack = (): void => {
+    const bytes = Math.min(8 * 2 ** 20, Math.floor(buffer.byteLength / 16 / 16) * 16);
+    const start = heap.allocate(bytes);
+    Object.assign(stack, { start: start === 0 ? -1 : start, top: start, end: start === 0 ? 0 : start + bytes });
+  };
+  /** Views of the whole memory, to copy an input in without making a view of its temporary. */
+  const whole = { f32: new Float32Array(buffer), f64: new Float64Array(buffer), i32: new Int32Array(buffer) };
+  const wholeOf = (a: Typed): Typed => (a instanceof Float32Array ? whole.f32 : a instanceof Float64Array ? whole.f64 : whole.i32);
+
   /** The temporaries of one call: operands copied in, results copied back by `finish`. */
   class Frame {
-    private readonly temps: number[] = [];
-    private readonly back: Array<[Typed, Typed]> = [];
+    private readonly mark: number;
+    private temps: number[] | null = null;
+    private back: Array<[Typed, Typed]> | null = null;
+
+    constructor() {
+      if (stack.start === 0) reserveStack();
+      this.mark = stack.top;
+    }
 
     /** The byte offset of `a` in the memory, copying it into a temporary when it lives elsewhere; 0 for null. */
     ptr(a: Typed | null, mode: Mode = 'in'): number {
       if (a === null) return 0;
       if (a.buffer === buffer) return a.byteOffset;
-      return this.resident(a, mode).byteOffset;
+      if (mode !== 'in') return this.resident(a, mode).byteOffset;
+      const offset = this.allocate(a.length * a.BYTES_PER_ELEMENT);
+      wholeOf(a).set(a as never, offset / a.BYTES_PER_ELEMENT);
+      return offset;
     }
 
     /** `a` itself when it is in the memory, else a view of a temporary copy. */
@@ -135,21 +157,34 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
       if (a.buffer === buffer) return a;
       const view = this.temporary(a, a.length);
       if (mode !== 'out') view.set(a as never);
-      if (mode !== 'in') this.back.push([a, view]);
+      if (mode !== 'in') (this.back ??= []).push([a, view]);
       return view;
     }
 
     /** A temporary view of `length` elements of `like`'s type. */
     temporary<T extends Typed>(like: T, length: number): T {
-      const offset = heap.allocate(length * like.BYTES_PER_ELEMENT);
-      if (offset === 0) throw new OutOfMemory();
-      this.temps.push(offset);
+      const offset = this.allocate(length * like.BYTES_PER_ELEMENT);
       return new (like.constructor as new (b: ArrayBuffer, o: number, n: number) => T)(buffer, offset, length);
     }
 
+    /** `bytes` bytes (16-byte aligned) for this call. */
+    private allocate(bytes: number): number {
+      const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+      if (stack.top + size <= stack.end) {
+        const offset = stack.top;
+        stack.top += size;
+        return offset;
+      }
+      const offset = heap.allocate(size);
+      if (offset === 0) throw new OutOfMemory();
+      (this.temps ??= []).push(offset);
+      return offset;
+    }
+
     finish(ok: boolean): void {
-      if (ok) for (const [target, view] of this.back) target.set(view as never);
-      for (const offset of this.temps) heap.release(offset);
+      if (ok && this.back !== null) for (const [target, view] of this.back) target.set(view as never);
+      if (this.temps !== null) for (const offset of this.temps) heap.release(offset);
+      stack.top = this.mark;
     }
   }
 
