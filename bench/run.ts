@@ -9,6 +9,7 @@ import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printBackendsReport, runBackendsSuite } from './suites/backends-suite.ts';
+import { printBrowserReport, runBrowserSuite } from './suites/browser-suite.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
 import { printGemmReport, runGemmSuite } from './suites/gemm-suite.ts';
 import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
@@ -45,6 +46,14 @@ function main(args: BenchArgs): void {
     print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
     printBackendsReport(runBackendsSuite({ configNames: args.configs, quick: args.quick, threads: args.threads, log }), print);
     print(`# ${loadLine()} at end`);
+    return;
+  }
+  if (args.suite === 'browser') {
+    print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
+    void runBrowserSuite({ configNames: args.configs, quick: args.quick, rounds: args.rounds, log }).then((result) => {
+      printBrowserReport(result, print);
+      print(`# ${loadLine()} at end`);
+    });
     return;
   }
   if (args.suite === 'streaming') {

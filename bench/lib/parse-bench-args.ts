@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'backends' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'backends' | 'browser' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'backends', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'backends', 'browser', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -38,6 +38,7 @@ suites:
   streaming  maflow logprob streamed vs the whole-file path, CSV and .npy of 1e5..1e7 rows (--configs 100000,…: row counts): rows/s and peak RSS
   gemm    the addon's dense f32 GEMM (1 and --threads threads) vs OpenBLAS sgemm (numpy), per shape and register tile
   backends  reference, wasm (1 thread) and native (1 and --threads threads) on the paper configs: train ms/step, log-prob and sample rows/s, GFLOP/s, ratios; NSF vs MAF on native
+  browser   reference and wasm inside headless Chromium on power, miniboone and the demo's training loop (--configs power,miniboone,demo,demo-32): train ms/step, steps/s, log-prob and sample rows/s, ratios
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench -- browser`: the reference and wasm backends inside headless Chromium (Debian's, through
+ * playwright-core; test/helpers/chromium.ts installs it when missing) on power and miniboone (train ms/step, log-prob
+ * rows/s, sample rows/s, effective GFLOP/s) and on the demo's training loop (steps/s of `LiveTrainer` on two moons
+ * with the demo's 5 × [48, 48] MAF and with a 5 × [32, 32] one), with the ratios wasm ÷ reference. The page is the
+ * esbuild bundle of bench/browser/bench-page.ts, served cross-origin isolated (COOP/COEP, as `npm run demo:browser`
+ * serves the demo: the timer's resolution is then 5 µs). Backends alternate within each round and each figure is the
+ * median over rounds, so that a change of the machine's load hits both alike.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../test/helpers/chromium.ts';
+import type { BrowserBenchRequest, BrowserBenchRow } from '../browser/bench-page.ts';
+import { formatNumber, formatTable } from '../lib/format-table.ts';
+import { median } from '../lib/median.ts';
+
+export interface BrowserSuiteOptions {
+  /** Paper configs and demo configs (`demo`, `demo-32`); empty = power, miniboone, demo, demo-32. */
+  readonly configNames: readonly string[];
+  readonly quick: boolean;
+  /** @default 3 (quick: 1) */
+  readonly rounds: number | undefined;
+  readonly log: (line: string) => void;
+}
+
+export interface BrowserSuiteResult {
+  readonly browser: string;
+  readonly rows: BrowserBenchRow[];
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const BACKENDS = ['reference', 'wasm'] as const;
+
+async function servePage(): Promise<{ server: Server; url: string }> {
+  const bundle = await build({ entryPoints: [path.join(ROOT, 'bench/browser/bench-page.ts')], bundle: true, platform: 'browser',
+    format: 'esm', target: 'es2022', write: false, logLevel: 'silent' });
+  const code = bundle.outputFiles[0].text;
+  const server = createServer((request, response) => {
+    response.writeHead(200, { ...ISOLATION, 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
+    response.end(request.url === '/page.js' ? code : '<!doctype html><script type="module" src="/page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+async function measure(page: Page, request: BrowserBenchRequest): Promise<BrowserBenchRow> {
+  return page.evaluate((r) => (globalThis as unknown as { maflowBench(r: BrowserBenchRequest): Promise<BrowserBenchRow> }).maflowBench(r), request);
+}
+
+/** The median of each figure over rounds. */
+function medianRow(rows: readonly BrowserBenchRow[]): BrowserBenchRow {
+  const m = (pick: (r: BrowserBenchRow) => number) => median(rows.map(pick));
+  const steps = rows[0].stepsPerS === null ? null : m((r) => r.stepsPerS ?? 0);
+  return { ...rows[0], trainMs: m((r) => r.trainMs), logProbRowsPerS: m((r) => r.logProbRowsPerS), sampleRowsPerS: m((r) => r.sampleRowsPerS),
+    trainGflops: m((r) => r.trainGflops), logProbGflops: m((r) => r.logProbGflops), stepsPerS: steps };
+}
+
+export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<BrowserSuiteResult> {
+  const configs = options.configNames.length > 0 ? options.configNames : ['power', 'miniboone', 'demo', 'demo-32'];
+  const rounds = options.rounds ?? (options.quick ? 1 : 3);
+  const browser: Browser = await launchChromium();
+  const { server, url } = await servePage();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await page.waitForFunction(() => 'maflowBench' in globalThis);
+    // Untimed first: V8 starts every function on its baseline compilers and optimises the hot ones in the background.
+    options.log('# browser: warm-up');
+    for (const backend of BACKENDS) await measure(page, { config: 'demo-32', backend, slow: true, quick: true });
+    const rows: BrowserBenchRow[] = [];
+    for (const config of configs) {
+      const byBackend = new Map<string, BrowserBenchRow[]>(BACKENDS.map((b) => [b, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const backend of BACKENDS) {
+          options.log(`# browser ${config}: ${backend} (round ${round + 1}/${rounds})`);
+          byBackend.get(backend)?.push(await measure(page, { config, backend, slow: backend === 'reference', quick: options.quick }));
+          if (errors.length > 0) throw new Error(`bench browser: the page failed: ${errors.join('; ')}`);
+        }
+      }
+      for (const backend of BACKENDS) rows.push(medianRow(byBackend.get(backend) ?? []));
+    }
+    return { browser: `Chromium ${browser.version()}`, rows };
+  } finally {
+    server.close();
+    await browser.close();
+  }
+}
+
+export function printBrowserReport(result: BrowserSuiteResult, print: (line: string) => void): void {
+  const { rows } = result;
+  print(`# in ${result.browser}, headless, cross-origin isolated; medians over rounds (backends alternate within a round)`);
+  print(formatTable(['config', 'backend', 'train ms/step', 'steps/s', 'log-prob rows/s', 'sample rows/s', 'train GFLOP/s', 'log-prob GFLOP/s'],
+    rows.map((r) => [r.config, r.backend, formatNumber(r.trainMs), r.stepsPerS === null ? '—' : formatNumber(r.stepsPerS),
+      formatNumber(r.logProbRowsPerS), formatNumber(r.sampleRowsPerS), formatNumber(r.trainGflops), formatNumber(r.logProbGflops)])));
+  print('');
+  print('# ratios wasm ÷ reference (aims: ≥ 25 on train and log-prob; the demo\'s steps/s ≥ 10× the reference demo\'s)');
+  const configs = [...new Set(rows.map((r) => r.config))];
+  print(formatTable(['config', 'train', 'log-prob', 'sample'], configs.map((c) => {
+    const ref = rows.find((r) => r.config === c && r.backend === 'reference');
+    const wasm = rows.find((r) => r.config === c && r.backend === 'wasm');
+    if (ref === undefined || wasm === undefined) return [c, '—', '—', '—'];
+    return [c, formatNumber(ref.trainMs / wasm.trainMs), formatNumber(wasm.logProbRowsPerS / ref.logProbRowsPerS),
+      formatNumber(wasm.sampleRowsPerS / ref.sampleRowsPerS)];
+  })));
+  for (const r of rows) print(JSON.stringify({ suite: 'browser', browser: result.browser, ...r }));
+}
