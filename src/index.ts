@@ -195,7 +195,7 @@ export type { LoadedSequenceModel } from './io/sequence-model-codec.ts';
 export { exportOnnx, onnxSignature } from './io/onnx/export-onnx.ts';
 export type { ExportOnnxOptions, OnnxGraphKind, OnnxSignature } from './io/onnx/export-onnx.ts';
 export { ONNX_OPSET } from './io/onnx/onnx-graph.ts';
-export type { OnnxTensorInfo, Dimension as OnnxDimension, ComputeType as OnnxComputeType } from './io/onnx/onnx-graph.ts';
+export type { OnnxTensorInfo, Dimension as OnnxDimension, ComputeType as OnnxComputeType, SequentialLayout as OnnxSequentialLayout } from './io/onnx/onnx-graph.ts';
 export { UnsupportedOnnxError } from './io/onnx/unsupported-onnx-error.ts';
 export { Standardizer } from './data/standardizer.ts';
 export type { StandardizerJson } from './data/standardizer.ts';

@@ -2,7 +2,7 @@ import { VERSION } from '../../core/version.ts';
 import type { Distribution } from '../../distributions/distribution.ts';
 import { defaultColumns } from '../model-columns.ts';
 import { logProbPass, samplePass, uniformColumns } from './onnx-distributions.ts';
-import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type Value } from './onnx-graph.ts';
+import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type SequentialLayout, type Value } from './onnx-graph.ts';
 import type { LogDet } from './onnx-bijectors.ts';
 
 /** Which graph `exportOnnx` writes: the log-density, or a draw from given noise. */
@@ -37,6 +37,19 @@ export interface ExportOnnxOptions {
    * multiply-adds, at the cost of k slices and a concatenation). `npm run bench -- onnx` measures both. @default 1
    */
   staircaseBlocks?: number;
+  /**
+   * How the sequential passes (MAF sampling, IAF density, MADE MoG sampling) are laid out: `'loop'`, one ONNX Loop over
+   * the features per layer (a small graph whatever D: it loads in a fraction of a second), or `'unrolled'`, step by
+   * step (a node group per feature: ONNX Runtime's session creation grows with D — about 80 s for a 5-layer MAF over
+   * 63 features — but each step has static shapes). `npm run bench -- onnx` measures both. @default 'loop'
+   */
+  sequential?: SequentialLayout;
+  /**
+   * Bisection steps of the numerical inversions in sampling graphs (NAF, UMNN and Bernstein transformers): each root is
+   * bracketed where it provably lies and found to within `2^−steps` of the bracket's width (60: below float32's
+   * resolution for brackets up to ~10⁹ wide, in float64), in one ONNX Loop. @default 60
+   */
+  bisectionSteps?: number;
 }
 
 /** The inputs and outputs of an exported graph, in order. */
@@ -82,11 +95,13 @@ export function onnxSignature(flow: Distribution, graph: OnnxGraphKind = 'logPro
  * their own units, like `flow.logProb`. Every flow kind of maflow exports: MAF, IAF, Real NVP, NSF, MADE, MADE MoG,
  * MAF MoG, batch norm (in evaluation mode: the running statistics, whatever the flow's mode), ActNorm, LU mixing,
  * bounded columns and the elementwise bijectors, shift, scale, conditional flows. MADE layers are dense Gemms over the
- * masked weights (see `staircaseBlocks`). The log-density graph of an autoregressive flow is one parallel pass per
- * layer (IAF: the sequential one); the sampling graph is parallel for IAF and Real NVP and laid out step by step for
- * MAF, one staircase step per feature (each hidden unit computed once). A flow holding a bijector, transformer or
- * distribution the export does not know (NAF, UMNN and Bernstein transformers among them) is an
- * `UnsupportedOnnxError`. Rows holding ±Infinity get NaN, not −∞.
+ * masked weights (see `staircaseBlocks`). Transformers: affine, spline, circular spline, NAF, UMNN and Bernstein;
+ * where maflow inverts one numerically (sampling NAF, UMNN, Bernstein), the graph bisects inside a bracket that holds
+ * the root (see `bisectionSteps`). The log-density graph of an autoregressive flow is one parallel pass per layer (IAF:
+ * the sequential one); the sampling graph is parallel for IAF and Real NVP and sequential for MAF, one staircase step
+ * per feature (each hidden unit computed once), as an ONNX Loop (see `sequential`). A flow holding a bijector,
+ * transformer or distribution the export does not know is an `UnsupportedOnnxError`. Rows holding ±Infinity get NaN,
+ * not −∞.
  *
  * @example
  * import { Rng, createMaf, exportOnnx } from 'maflow';
@@ -102,7 +117,11 @@ export function exportOnnx(flow: Distribution, options: ExportOnnxOptions = {}):
   if (compute !== 'float64' && compute !== 'float32') throw new RangeError(`exportOnnx: compute must be 'float64' or 'float32', got ${JSON.stringify(compute)}`);
   const blocks = options.staircaseBlocks ?? 1;
   if (!Number.isInteger(blocks) || blocks < 1) throw new RangeError(`exportOnnx: staircaseBlocks must be a positive integer, got ${JSON.stringify(blocks)}`);
-  const g = new OnnxGraph(compute, blocks);
+  const sequential = options.sequential ?? 'loop';
+  if (sequential !== 'loop' && sequential !== 'unrolled') throw new RangeError(`exportOnnx: sequential must be 'loop' or 'unrolled', got ${JSON.stringify(sequential)}`);
+  const bisectionSteps = options.bisectionSteps ?? 60;
+  if (!Number.isInteger(bisectionSteps) || bisectionSteps < 1) throw new RangeError(`exportOnnx: bisectionSteps must be a positive integer, got ${JSON.stringify(bisectionSteps)}`);
+  const g = new OnnxGraph({ compute, staircaseBlocks: blocks, sequential, bisectionSteps });
   g.reserve(signature.outputs.map((o) => o.name));
   const values = new Map(signature.inputs.map((info) => [info.name, g.input(info)]));
   const context = values.get('context') ?? null;
@@ -125,6 +144,8 @@ export function exportOnnx(flow: Distribution, options: ExportOnnxOptions = {}):
       'maflow.contextColumns': JSON.stringify(options.contextColumns ?? defaults.contextColumns),
       'maflow.opset': String(ONNX_OPSET),
       'maflow.compute': compute,
+      'maflow.sequential': sequential,
+      'maflow.bisectionSteps': String(bisectionSteps),
     },
   });
 }

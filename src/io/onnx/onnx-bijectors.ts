@@ -19,7 +19,7 @@ import { Standardize } from '../../bijectors/standardize.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
 import { elementwisePass } from './onnx-elementwise.ts';
 import { madeParallel, madeSequential } from './onnx-made.ts';
-import { denseLayer, gatherColumns, groupedOutput, sliceAxis } from './onnx-ops.ts';
+import { columnsAt, denseLayer, gatherColumns, groupedOutput } from './onnx-ops.ts';
 import { onnxTransformer } from './onnx-transformers.ts';
 import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
@@ -109,16 +109,14 @@ function chain(g: OnnxGraph, b: Chain, direction: Direction, input: Value, conte
 function maf(g: OnnxGraph, b: MaskedAutoregressiveFlow, direction: Direction, input: Value, context: Value | null): OnnxPass {
   const transformer = onnxTransformer(b.transformer);
   if (direction === 'inverse') {
-    const pass = transformer.apply(g, 'inverse', input, madeParallel(g, b.made, input, context, transformer.groups));
+    const pass = transformer.apply(g, 'inverse', input, madeParallel(g, b.made, input, context, transformer.groups), { start: 0, count: b.features });
     return { output: pass.output, logDet: { value: pass.logDet, constant: 0 } };
   }
-  let logDet: Value | null = null;
-  const output = madeSequential(g, b.made, context, transformer.groups, input, (d, params) => {
-    const pass = transformer.apply(g, 'forward', sliceAxis(g, input, 1, d, d + 1), params);
-    logDet = addValues(g, logDet, pass.logDet);
-    return pass.output;
+  const { x, sum } = madeSequential(g, b.made, context, transformer.groups, input, (s, at, params) => {
+    const pass = transformer.apply(s, 'forward', columnsAt(s, input, at), params, at);
+    return { value: pass.output, term: pass.logDet };
   });
-  return { output, logDet: { value: logDet, constant: 0 } };
+  return { output: x, logDet: { value: sum, constant: 0 } };
 }
 
 /** Kept columns pass through; the others are transformed with parameters from the dense net of the kept ones. */
@@ -130,7 +128,7 @@ function coupling(g: OnnxGraph, b: AffineCoupling, direction: Direction, input: 
   let h = keep;
   for (const layer of b.hidden) h = denseLayer(g, layer, h, context, b.activation);
   const params = groupedOutput(g, b.output, h, context, transformed.length, transformer.groups);
-  const pass = transformer.apply(g, direction, gatherColumns(g, input, transformed), params);
+  const pass = transformer.apply(g, direction, gatherColumns(g, input, transformed), params, { start: 0, count: transformed.length });
   const order = [...kept, ...transformed];
   const joined = g.op('Concat', [keep, pass.output], { axis: 1 });
   return { output: gatherColumns(g, joined, inversePermutation(Int32Array.from(order))), logDet: { value: pass.logDet, constant: 0 } };

@@ -10,10 +10,10 @@ import { MadeMog } from '../../distributions/made-mog.ts';
 import { MixtureOfGaussians } from '../../distributions/mixture-of-gaussians.ts';
 import { StandardNormal } from '../../distributions/standard-normal.ts';
 import { TransformedDistribution } from '../../distributions/transformed-distribution.ts';
-import { addLogDet, addValues, bijectorPass, standardize, type LogDet } from './onnx-bijectors.ts';
+import { addLogDet, bijectorPass, standardize, type LogDet } from './onnx-bijectors.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
 import { madeParallel, madeSequential } from './onnx-made.ts';
-import { denseLayer, logSumExp, sliceAxis, softClip, sumAxis, type ParamGroup } from './onnx-ops.ts';
+import { columnsAt, denseLayer, logSumExp, sliceAxis, softClip, sumAxis, type ParamGroup } from './onnx-ops.ts';
 import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
 /** The noise a sampling graph draws from: standard normals `[n, D]` and, for mixtures, uniforms in [0, 1) `[n, U]`. */
@@ -171,17 +171,15 @@ function madeMogConditional(g: OnnxGraph, dist: MadeMog, x: Value, params: reado
 function madeMogSample(g: OnnxGraph, dist: MadeMog, noise: OnnxNoise, context: Value | null): { samples: Value; logProb: LogDet } {
   const k = dist.components;
   const uniform = requireUniform(noise);
-  let logProb: Value | null = null;
-  const samples = madeSequential(g, dist.made, context, mixtureGroups(k), noise.noise, (d, params) => {
-    const [logits, means, raw] = params.map((p) => g.toCompute(p));
-    const cumulative = sliceAxis(g, g.op('CumSum', [g.op('Softmax', [logits], { axis: -1 }), g.ints([2], [])]), 2, 0, k - 1);
-    const u = g.toCompute(g.op('Unsqueeze', [sliceAxis(g, uniform, 1, d, d + 1), g.ints([2])]));
-    const j = countAtMost(g, cumulative, u, 2, 1);
-    const pick = (v: Value) => g.op('Squeeze', [g.op('GatherElements', [v, j], { axis: 2 }), g.ints([2])]);
-    const scale = g.op('Exp', [softClip(g, pick(raw), dist.logScaleBound)]);
-    const xd = g.toStorage(g.op('Add', [pick(means), g.op('Mul', [scale, g.toCompute(sliceAxis(g, noise.noise, 1, d, d + 1))])], {}, 'x'));
-    logProb = addValues(g, logProb, sumAxis(g, madeMogConditional(g, dist, xd, params)));
-    return xd;
+  const { x: samples, sum: logProb } = madeSequential(g, dist.made, context, mixtureGroups(k), noise.noise, (b, at, params) => {
+    const [logits, means, raw] = params.map((p) => b.toCompute(p));
+    const cumulative = sliceAxis(b, b.op('CumSum', [b.op('Softmax', [logits], { axis: -1 }), b.ints([2], [])]), 2, 0, k - 1);
+    const u = b.toCompute(b.op('Unsqueeze', [columnsAt(b, uniform, at), b.ints([2])]));
+    const j = countAtMost(b, cumulative, u, 2, 1);
+    const pick = (v: Value) => b.op('Squeeze', [b.op('GatherElements', [v, j], { axis: 2 }), b.ints([2])]);
+    const scale = b.op('Exp', [softClip(b, pick(raw), dist.logScaleBound)]);
+    const xd = b.toStorage(b.op('Add', [pick(means), b.op('Mul', [scale, b.toCompute(columnsAt(b, noise.noise, at))])], {}, 'x'));
+    return { value: xd, term: sumAxis(b, madeMogConditional(b, dist, xd, params)) };
   });
   return { samples, logProb: { value: logProb, constant: 0 } };
 }

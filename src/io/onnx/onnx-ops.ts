@@ -156,3 +156,35 @@ export function repeatRows(g: OnnxGraph, v: Value, k: number, rows: Value): Valu
 export function range(start: number, end: number): number[] {
   return Array.from({ length: Math.max(0, end - start) }, (_, k) => start + k);
 }
+
+/**
+ * Which features an elementwise step covers: `count` consecutive ones from `start`, or, inside a loop over the features,
+ * the one whose index is the int64 value `index` `[1]`.
+ */
+export type FeatureAt = { start: number; count: number } | { index: Value };
+
+/** The columns of `v [n, D]` that `at` covers: `[n, count]` or `[n, 1]`. */
+export function columnsAt(g: OnnxGraph, v: Value, at: FeatureAt): Value {
+  return 'index' in at ? g.op('Gather', [v, at.index], { axis: 1 }, 'column') : sliceAxis(g, v, 1, at.start, at.start + at.count);
+}
+
+/** The entries of a per-feature constant `values [D]` that `at` covers, in the compute type: `[count]` or `[1]`. */
+export function constantsAt(g: OnnxGraph, values: readonly number[], at: FeatureAt, hint = 'per_feature'): Value {
+  if ('index' in at) return g.op('Gather', [g.constant(values, [values.length], hint), at.index], { axis: 0 }, hint);
+  return g.constant(values.slice(at.start, at.start + at.count), [at.count], hint);
+}
+
+/**
+ * The root of an increasing function inside `[lo, hi]` (compute type, any shape) by `g.bisectionSteps` bisection steps
+ * in one ONNX Loop: `below(b, mid)` builds, in the loop body `b`, whether the function at `mid` is below its target
+ * (bool, same shape). The midpoint of the last bracket is returned, within `2^−(steps+1)·(hi − lo)` of the root.
+ */
+export function bisect(g: OnnxGraph, lo: Value, hi: Value, below: (b: OnnxGraph, mid: Value) => Value): Value {
+  const type = g.compute === 'float64' ? 'double' : 'float';
+  const [low, high] = g.loop(g.bisectionSteps, [{ value: lo, type }, { value: hi, type }], (b, _i, [l, h]) => {
+    const mid = b.op('Mul', [b.op('Add', [l, h]), b.scalar(0.5)], {}, 'mid');
+    const less = below(b, mid);
+    return [b.op('Where', [less, mid, l], {}, 'lo'), b.op('Where', [less, h, mid], {}, 'hi')];
+  }, 'bisection');
+  return g.op('Mul', [g.op('Add', [low, high]), g.scalar(0.5)], {}, 'root');
+}

@@ -13,7 +13,7 @@ export const ONNX_TYPE = { float: 1, int64: 7, bool: 9, double: 11 } as const;
 export type OnnxElementType = keyof typeof ONNX_TYPE;
 
 /** `AttributeProto.AttributeType` values used here. */
-export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, graph: 5, floats: 6, ints: 7 } as const;
 
 /** A tensor as `TensorProto` (little-endian `rawData`). */
 export interface TensorMessage {
@@ -32,6 +32,7 @@ export interface AttributeMessage {
   s?: Uint8Array;
   floats?: number[];
   ints?: number[];
+  g?: GraphMessage;
 }
 
 /** A node as `NodeProto`. */
@@ -43,11 +44,21 @@ export interface NodeMessage {
   attribute: AttributeMessage[];
 }
 
-/** A graph input or output as `ValueInfoProto` (a tensor type; a string dimension is symbolic). */
+/** A graph input or output as `ValueInfoProto` (a tensor type; a string dimension is symbolic; no shape: unknown). */
 export interface ValueInfoMessage {
   name: string;
   docString?: string;
-  type: { tensorType: { elemType: number; shape: { dim: Array<{ dimValue: number } | { dimParam: string }> } } };
+  type: { tensorType: { elemType: number; shape?: { dim: Array<{ dimValue: number } | { dimParam: string }> } } };
+}
+
+/** A graph as `GraphProto` (the main graph, or a loop body). */
+export interface GraphMessage {
+  name: string;
+  node: NodeMessage[];
+  initializer: TensorMessage[];
+  input: ValueInfoMessage[];
+  output: ValueInfoMessage[];
+  docString?: string;
 }
 
 /** A whole model as `ModelProto`. */
@@ -57,14 +68,7 @@ export interface ModelMessage {
   producerName: string;
   producerVersion: string;
   docString: string;
-  graph: {
-    name: string;
-    node: NodeMessage[];
-    initializer: TensorMessage[];
-    input: ValueInfoMessage[];
-    output: ValueInfoMessage[];
-    docString?: string;
-  };
+  graph: GraphMessage;
   metadataProps: Array<{ key: string; value: string }>;
 }
 
@@ -83,6 +87,7 @@ const DESCRIPTOR = {
             i: { type: 'int64', id: 3 },
             s: { type: 'bytes', id: 4 },
             t: { type: 'TensorProto', id: 5 },
+            g: { type: 'GraphProto', id: 6 },
             floats: { rule: 'repeated', type: 'float', id: 7, options: unpacked },
             ints: { rule: 'repeated', type: 'int64', id: 8, options: unpacked },
           },

@@ -1,27 +1,76 @@
 /**
  * maflow's elementwise transformers as ONNX subgraphs over `F` features at once (all D of a parallel pass, one of a
- * sequential step): the affine transformer with its soft-clipped log-scale, and the rational-quadratic spline with
- * linear tails (bins found by counting knots, the inverse by the quadratic root and one Newton step, as maflow does).
+ * sequential step): the affine transformer with its soft-clipped log-scale, the rational-quadratic spline with
+ * identity tails (bins found by counting knots, the inverse by the quadratic root and one Newton step, as maflow does),
+ * the circular spline, and the monotone neural transformers (`onnx-monotone-transformers.ts`).
  */
 import type { Direction } from '../../bijectors/bijector.ts';
 import { AffineTransformer } from '../../bijectors/affine-transformer.ts';
+import { BernsteinTransformer } from '../../bijectors/bernstein-transformer.ts';
+import { CircularSpline } from '../../bijectors/circular-spline.ts';
+import { NeuralAutoregressiveTransformer } from '../../bijectors/neural-autoregressive-transformer.ts';
 import { RationalQuadraticSpline } from '../../bijectors/rational-quadratic-spline.ts';
 import type { Transformer } from '../../bijectors/transformer.ts';
+import { UmnnTransformer } from '../../bijectors/umnn-transformer.ts';
 import type { OnnxGraph, Value } from './onnx-graph.ts';
-import { softClip, softplus, sliceAxis, sumAxis, type ParamGroup } from './onnx-ops.ts';
+import { bernsteinTransformer, nafTransformer, umnnTransformer } from './onnx-monotone-transformers.ts';
+import { constantsAt, softClip, softplus, sliceAxis, sumAxis, type FeatureAt, type ParamGroup } from './onnx-ops.ts';
 import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
-/** A transformer as ONNX: its parameter groups and the map in either direction, `[n, F]` → `[n, F]` with log-det `[n]`. */
+/**
+ * A transformer as ONNX: its parameter groups and the map in either direction, `[n, F]` → `[n, F]` with log-det `[n]`,
+ * for the features `at` of the transformer's own numbering (a transformer whose map differs per feature reads it).
+ */
 export interface OnnxTransformer {
   readonly groups: readonly ParamGroup[];
-  apply(g: OnnxGraph, direction: Direction, input: Value, params: readonly Value[]): { output: Value; logDet: Value | null };
+  apply(g: OnnxGraph, direction: Direction, input: Value, params: readonly Value[], at: FeatureAt): { output: Value; logDet: Value | null };
 }
+
+/** The transformers the export translates. */
+export const ONNX_TRANSFORMERS = ['affine', 'spline', 'circular spline', 'NAF', 'UMNN', 'Bernstein'];
 
 /** The ONNX form of `transformer` (a `UnsupportedOnnxError` for a transformer the export does not know). */
 export function onnxTransformer(transformer: Transformer): OnnxTransformer {
   if (transformer instanceof AffineTransformer) return affine(transformer);
   if (transformer instanceof RationalQuadraticSpline) return spline(transformer);
-  throw new UnsupportedOnnxError(`the transformer ${transformer.constructor.name} (the export knows affine and spline)`);
+  if (transformer instanceof CircularSpline) return circularSpline(transformer);
+  if (transformer instanceof NeuralAutoregressiveTransformer) return nafTransformer(transformer);
+  if (transformer instanceof UmnnTransformer) return umnnTransformer(transformer);
+  if (transformer instanceof BernsteinTransformer) return bernsteinTransformer(transformer);
+  throw new UnsupportedOnnxError(`the transformer ${transformer.constructor.name} (the export knows ${ONNX_TRANSFORMERS.join(', ')})`);
+}
+
+/**
+ * The circular spline: on angle columns `z = τ⁻¹(wrap(x − φ))` and `x = wrap(τ(wrap(z)) + φ)` (`wrap` into [−π, π)),
+ * on the others the plain spline on [−π, π]; τ is `RationalQuadraticSpline` with tail bound π, as `CircularSpline`
+ * builds it. The wrapped input is rounded to float32 before the spline, as maflow stores it.
+ */
+function circularSpline(t: CircularSpline): OnnxTransformer {
+  const inner = spline(new RationalQuadraticSpline({ bins: t.bins, tailBound: Math.PI }));
+  const flags = t.circular.map((c) => (c ? 1 : 0));
+  return {
+    groups: [{ size: 1, vector: false }, ...inner.groups],
+    apply(g, direction, stored, [phi, ...params], at) {
+      if ('count' in at && at.start + at.count > flags.length) {
+        throw new Error(`exportOnnx: a circular spline of ${flags.length} features used on features ${at.start}…${at.start + at.count - 1}`);
+      }
+      const angle = g.op('Greater', [constantsAt(g, flags, at, 'circular'), g.scalar(0.5)], {}, 'is_angle');
+      // On angle columns wrap(v + sign·φ), on the others v (float32).
+      const onAngles = (v: Value, sign: -1 | 0 | 1): Value => {
+        const rotated = sign === 0 ? v : g.op(sign > 0 ? 'Add' : 'Sub', [v, g.toCompute(phi)]);
+        return g.toStorage(g.op('Where', [angle, wrap(g, rotated), v]));
+      };
+      if (direction === 'inverse') return inner.apply(g, 'inverse', onAngles(g.toCompute(stored), -1), params, at);
+      const pass = inner.apply(g, 'forward', onAngles(g.toCompute(stored), 0), params, at);
+      return { output: onAngles(g.toCompute(pass.output), 1), logDet: pass.logDet };
+    },
+  };
+}
+
+/** `v − 2π·floor((v + π)/2π)`: `v` wrapped into [−π, π). */
+function wrap(g: OnnxGraph, v: Value): Value {
+  const turns = g.op('Floor', [g.op('Div', [g.op('Add', [v, g.scalar(Math.PI)]), g.scalar(2 * Math.PI)])]);
+  return g.op('Sub', [v, g.op('Mul', [turns, g.scalar(2 * Math.PI)])], {}, 'wrapped');
 }
 
 /** `x = z · exp(s) + m`, `s = c · tanh(r / c)`; shift only: `x = z + m` (log-det none: 0). */
