@@ -4,7 +4,8 @@
  * medians over rounds. ONNX Runtime runs the graph with `--threads` intra-op threads (like maflow's native pool),
  * full graph optimisation, on float32 tensors of the same rows. Three variants of the export are measured: the
  * default (dense masked Gemms, float64 elementwise arithmetic), `compute: 'float32'`, and `staircaseBlocks: 4` (each
- * masked layer as 4 Gemms over input prefixes). Speed-up > 1 means maflow is faster.
+ * masked layer as 4 Gemms over input prefixes). Speed-up > 1 means maflow is faster. Then the sampling graphs
+ * (`onnx-sample-suite.ts`): load time and samples/s of the Loop and the unrolled layouts against maflow's `sample`.
  */
 import * as ort from 'onnxruntime-node';
 import { rowSlice, type Matrix } from '../../src/core/matrix.ts';
@@ -16,6 +17,7 @@ import { formatNumber, formatTable } from '../lib/format-table.ts';
 import { createPaperMaf } from '../lib/measure-config.ts';
 import { median } from '../lib/median.ts';
 import { syntheticData } from '../lib/synthetic-data.ts';
+import { SAMPLE_LAYOUTS, timeOnnxSampling, type OnnxSampleResult } from './onnx-sample-suite.ts';
 
 export interface OnnxSuiteOptions {
   configNames: string[];
@@ -35,6 +37,7 @@ export interface OnnxResult {
   onnxRowsPerS: Record<Variant, number>;
   maxRelativeDifference: number;
   modelBytes: number;
+  sample: OnnxSampleResult;
 }
 
 /** The export variants measured: the default, float32 elementwise arithmetic, and masked layers as 4 prefix Gemms. */
@@ -94,8 +97,9 @@ async function runConfig(config: BenchConfig, rounds: number, options: OnnxSuite
       VARIANT_NAMES.map((v) => `${v} ${formatNumber(onnxRuns[v][round])}`).join(', ') + ' rows/s');
   }
   for (const session of sessions.values()) await session.release();
+  const sample = await timeOnnxSampling(flow, config, { quick: options.quick, rounds, threads: options.threads, log: options.log });
   return {
-    config, rows, backend, maflowRowsPerS: median(maflowRuns), modelBytes,
+    config, rows, backend, maflowRowsPerS: median(maflowRuns), modelBytes, sample,
     onnxRowsPerS: { 'dense': median(onnxRuns.dense), 'dense-f32': median(onnxRuns['dense-f32']), 'blocks4': median(onnxRuns.blocks4) },
     maxRelativeDifference,
   };
@@ -145,10 +149,21 @@ export function printOnnxReport(results: OnnxResult[], extra: Record<string, unk
       r.maxRelativeDifference.toExponential(1),
     ])));
   print('');
+  print(`Sampling graphs (exportOnnx graph 'sample'): load = bytes to a ready session; loop: one ONNX Loop per layer (default), unrolled: step by step:`);
+  print(formatTable(['config', 'D', 'rows', 'maflow samples/s', ...SAMPLE_LAYOUTS.flatMap((l) => [`${l} MB`, `${l} load s`, `${l} samples/s`]),
+    'load unrolled/loop', 'samples/s loop/unrolled', 'max rel diff'],
+  results.map((r) => [
+    r.config.name, String(r.config.features), String(r.sample.rows), formatNumber(r.sample.maflowSamplesPerS),
+    ...SAMPLE_LAYOUTS.flatMap((l) => [(r.sample.layouts[l].modelBytes / 1e6).toFixed(1), r.sample.layouts[l].loadSeconds.toFixed(2), formatNumber(r.sample.layouts[l].samplesPerS)]),
+    `${formatNumber(r.sample.layouts.unrolled.loadSeconds / r.sample.layouts.loop.loadSeconds)}×`,
+    `${formatNumber(r.sample.layouts.loop.samplesPerS / r.sample.layouts.unrolled.samplesPerS)}×`,
+    r.sample.layoutDifference.toExponential(1),
+  ])));
+  print('');
   for (const r of results) {
     print(JSON.stringify({
       suite: 'onnx', config: r.config.name, rows: r.rows, backend: r.backend, maflow_rows_per_s: r.maflowRowsPerS,
-      onnx_rows_per_s: r.onnxRowsPerS,
+      onnx_rows_per_s: r.onnxRowsPerS, sample: r.sample,
       max_relative_difference: r.maxRelativeDifference, onnx_model_bytes: r.modelBytes, onnxruntime: ort.env.versions.common, ...extra,
     }));
   }

@@ -37,6 +37,22 @@ test('maflow export writes log-density and sampling graphs that ONNX Runtime run
     const sampler = await ort.InferenceSession.create(readFileSync(join(dir, 'sampler.onnx')));
     assert.deepEqual(sampler.inputNames, ['noise', 'uniform', 'context']);
 
+    const json = await runInProcess(['export', modelPath, '--onnx', join(dir, 'json.onnx'), '--onnx-sample', join(dir, 'json-sampler.onnx'), '--json']);
+    assert.equal(json.status, 0, json.stderr);
+    const summary = JSON.parse(json.stdout);
+    assert.deepEqual(Object.keys(summary).slice(0, 5), ['command', 'maflowVersion', 'backend', 'cpu', 'wallSeconds']);
+    assert.deepEqual({ ...summary, maflowVersion: '', backend: '', cpu: '', wallSeconds: 0, graphs: null }, {
+      command: 'export', maflowVersion: '', backend: '', cpu: '', wallSeconds: 0, model: modelPath, opset: 17, compute: 'float64',
+      dimensions: 2, contextDimensions: 1, graphs: null,
+    });
+    assert.deepEqual(summary.graphs, [
+      { file: join(dir, 'json.onnx'), graph: 'logProb', bytes: readFileSync(join(dir, 'json.onnx')).length,
+        inputs: [{ name: 'x', shape: ['n', 2] }, { name: 'context', shape: ['n', 1] }], outputs: [{ name: 'log_prob', shape: ['n'] }] },
+      { file: join(dir, 'json-sampler.onnx'), graph: 'sample', bytes: readFileSync(join(dir, 'json-sampler.onnx')).length,
+        inputs: [{ name: 'noise', shape: ['n', 2] }, { name: 'uniform', shape: ['n', 2] }, { name: 'context', shape: ['n', 1] }],
+        outputs: [{ name: 'samples', shape: ['n', 2] }, { name: 'log_prob', shape: ['n'] }] },
+    ]);
+
     const f32 = await runInProcess(['export', modelPath, '--onnx', join(dir, 'model32.onnx'), '--onnx-compute', 'float32']);
     assert.match(f32.stdout, /float32 \(float32 arithmetic\)/);
     assert.match(readFileSync(join(dir, 'model32.onnx')).toString('latin1'), /maflow\.compute.{1,4}float32/);

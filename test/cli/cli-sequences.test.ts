@@ -106,9 +106,16 @@ test('maflow train on a long-format CSV (string ids, shuffled rows, ragged lengt
   const sampled = await runInProcess(['sample', at('long.safetensors'), '-n', '3', '--steps', '4', '--context', at('site.csv'), '--out', at('long-paths.csv')]);
   assert.equal(sampled.status, 0, sampled.stderr);
   assert.equal(readFileSync(at('long-paths.csv'), 'utf8').split('\n')[0], 'sequence,step,x,y');
-  const forecast = await runInProcess(['forecast', at('long.safetensors'), at('long.csv'), '--steps', '2', '-n', '2', '--out', at('fc.csv')]);
+  const forecast = await runInProcess(['forecast', at('long.safetensors'), at('long.csv'), '--steps', '2', '-n', '2', '--out', at('fc.csv'), '--seed', '8', '--json']);
   assert.equal(forecast.status, 0, forecast.stderr);
   assert.match(readFileSync(at('fc.csv'), 'utf8'), /^sequence,sample,step,x,y\n"s\d+",0,1,/);
+  const summary = JSON.parse(forecast.stdout);
+  assert.deepEqual({ ...summary, wallSeconds: 0, backend: '', cpu: '', maflowVersion: '' }, {
+    command: 'forecast', maflowVersion: '', backend: '', cpu: '', wallSeconds: 0, model: at('long.safetensors'), history: at('long.csv'),
+    out: at('fc.csv'), plot: null, histories: 40, samplesPerHistory: 2, sequences: 80, steps: 2, dimensions: 2, seed: 8,
+  });
+  assert.equal(readFileSync(at('fc.csv'), 'utf8').trim().split('\n').length, 1 + 80 * 2, 'the summary counts what was written');
+  assertUserError(await runInProcess(['forecast', at('long.safetensors'), at('long.csv'), '--steps', '2', '-n', '2', '--json']), /--json prints its summary on stdout: write the paths to a file with --out FILE/);
 
   const series = arPaths(1, 300, new Rng(3))[0];
   writeFileSync(at('series.csv'), `x,y\n${series.map(([x, y]) => `${x},${y}`).join('\n')}\n`);

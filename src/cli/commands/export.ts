@@ -2,8 +2,8 @@
  * `maflow export <model> --onnx FILE [--onnx-sample FILE] [--onnx-compute float64|float32]`: the model as ONNX graphs for ONNX Runtime and the engines
  * that run ONNX at scale — the log-density graph (`x [n, D]`, `context [n, C]` → `log_prob [n]`) and/or the sampling
  * graph (`noise`, `uniform` for mixture bases, `context` → `samples`, `log_prob`), each written atomically, with one
- * line per file naming its inputs and outputs. A model the export cannot translate is one line and exit status 2,
- * with nothing written.
+ * line per file naming its inputs and outputs (with `--json`, one JSON summary instead: `json-summary.ts`). A model the
+ * export cannot translate is one line and exit status 2, with nothing written.
  */
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
@@ -15,12 +15,14 @@ import { UnsupportedOnnxError } from '../../io/onnx/unsupported-onnx-error.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface ExportOptions {
   onnx?: string;
   onnxSample?: string;
   onnxCompute?: ComputeType;
+  json?: boolean;
 }
 
 /** The `export` command. */
@@ -32,7 +34,9 @@ export function exportCommand(io: CliIo): Command {
     .option('--onnx-sample <file>', 'the sampling graph: noise [n, D] (uniform [n, U] for mixture bases, context) → samples [n, D], log_prob [n]')
     .addOption(new Option('--onnx-compute <type>', 'element type of the arithmetic between the float32 layers (float32: for engines without float64 kernels, e.g. WebGPU)')
       .choices(['float64', 'float32']).default('float64'))
+    .option('--json', 'print a JSON summary (the graphs written, their inputs and outputs, sizes, timing) on stdout instead of text')
     .action((modelPath: string, options: ExportOptions) => {
+      const startedAt = performance.now();
       const targets: Array<[string, string, OnnxGraphKind]> = [];
       if (options.onnx !== undefined) targets.push(['--onnx', options.onnx, 'logProb']);
       if (options.onnxSample !== undefined) targets.push(['--onnx-sample', options.onnxSample, 'sample']);
@@ -44,13 +48,24 @@ export function exportCommand(io: CliIo): Command {
       const model = loadCliModel(modelPath);
       // Every graph is built before anything is written, so that a refusal leaves no file behind.
       const graphs = targets.map(([, path, kind]) => ({ path, kind, bytes: encode(model, kind, modelPath, options.onnxCompute ?? 'float64') }));
-      for (const { path, kind, bytes } of graphs) {
+      const compute = options.onnxCompute ?? 'float64';
+      const written = graphs.map(({ path, kind, bytes }) => {
         writeFileAtomic(path, bytes);
         const { inputs, outputs } = onnxSignature(model.flow, kind);
+        const shapes = (infos: typeof inputs) => infos.map((i) => ({ name: i.name, shape: i.shape }));
+        return { file: path, graph: kind, bytes: bytes.length, inputs: shapes(inputs), outputs: shapes(outputs) };
+      });
+      if (options.json === true) {
+        writeJsonSummary(io, {
+          ...runInfo('export', startedAt), model: modelPath, opset: ONNX_OPSET, compute, dimensions: model.flow.features,
+          contextDimensions: model.contextColumns.length, graphs: written,
+        }, { json: true });
+        return;
+      }
+      for (const { file, graph, inputs, outputs } of written) {
         const list = (infos: typeof inputs) => infos.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ');
-        io.stdout.write(`${path}: ${kind === 'logProb' ? 'log-density' : 'sampling'} graph, opset ${ONNX_OPSET}, float32` +
-          `${options.onnxCompute === 'float32' ? ' (float32 arithmetic)' : ''}; ` +
-          `inputs ${list(inputs)}; outputs ${list(outputs)}\n`);
+        io.stdout.write(`${file}: ${graph === 'logProb' ? 'log-density' : 'sampling'} graph, opset ${ONNX_OPSET}, float32` +
+          `${compute === 'float32' ? ' (float32 arithmetic)' : ''}; inputs ${list(inputs)}; outputs ${list(outputs)}\n`);
       }
     });
 }

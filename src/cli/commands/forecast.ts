@@ -3,7 +3,8 @@
  * (temporal MAF) K times for H steps, drawn step by step from the model. The histories are read like `eval`'s data
  * (the layout the model was trained on, or the sequence flags). Output: a 3-D .npy `[histories · K, H, features]`
  * (the K paths of history j in rows j·K … j·K + K − 1) or a long-format CSV with columns
- * `sequence, sample, step, <features>` (`step` counts 1 … H steps ahead), to stdout by default.
+ * `sequence, sample, step, <features>` (`step` counts 1 … H steps ahead), to stdout by default. `--json` (with
+ * `--out FILE`) prints one JSON summary (`json-summary.ts`): the counts, the seed, the files, timing.
  */
 import { Command } from 'commander';
 import { Rng } from '../../core/rng.ts';
@@ -12,6 +13,7 @@ import { loadSequenceModel } from '../../io/sequence-model-file.ts';
 import { formatSequencesCsv, writeSequences, type WriteSequencesOptions } from '../../io/write-sequences.ts';
 import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { parseNonNegativeInteger, parsePositiveInteger, positiveIntegerAtMost } from '../parse-list.ts';
 import { featurePaths, readModelSequences } from '../sequences/sequence-commands.ts';
 import { UsageError } from '../usage-error.ts';
@@ -26,6 +28,7 @@ interface ForecastOptions extends SequenceLayoutOptions {
   plot?: string;
   truth?: string;
   backend?: string;
+  json?: boolean;
 }
 
 /** The `forecast` command. */
@@ -39,9 +42,12 @@ export function forecastCommand(io: CliIo): Command {
     .option('--seed <seed>', 'random seed (default: random)', parseNonNegativeInteger)
     .option('-o, --out <file>', 'write a 3-D .npy or a long-format .csv instead of printing CSV')
     .option('--plot <png>', 'write a fan chart (median, 50% and 90% bands of the first feature) of the first 4 histories')
-    .option('--truth <file>', 'the true continuations of the histories (read like them), drawn on the fan chart');
+    .option('--truth <file>', 'the true continuations of the histories (read like them), drawn on the fan chart')
+    .option('--json', 'print a JSON summary (histories, paths, steps, seed, files, timing) on stdout; needs --out FILE');
   addSequenceLayoutOptions(command);
   return addBackendOption(command).action(async (modelPath: string, historyPath: string, options: ForecastOptions) => {
+    const startedAt = performance.now();
+    if (options.json === true && options.out === undefined) throw new UsageError('--json prints its summary on stdout: write the paths to a file with --out FILE');
     if (options.truth !== undefined && options.plot === undefined) throw new UsageError('--truth is drawn on the fan chart: give --plot too');
     guardOutputs({
       inputs: [{ label: 'model', path: modelPath }, { label: 'history', path: historyPath },
@@ -57,9 +63,9 @@ export function forecastCommand(io: CliIo): Command {
       throw new UsageError(`--truth ${options.truth}: expected ${history.data.count} sequences (one per history), got ${truth.data.count}`);
     }
     const K = options.n;
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const paths = loaded.model.forecast(history.data, {
-      steps: options.steps, samplesPerPrefix: K, ...(history.context === undefined ? {} : { context: history.context }),
-      rng: new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32)),
+      steps: options.steps, samplesPerPrefix: K, ...(history.context === undefined ? {} : { context: history.context }), rng: new Rng(seed),
     });
     const csv: WriteSequencesOptions = {
       columns: loaded.columns, ids: Array.from({ length: paths.count }, (_, r) => history.ids[Math.floor(r / K)]),
@@ -77,6 +83,12 @@ export function forecastCommand(io: CliIo): Command {
     }
     if (options.out !== undefined) {
       writeSequences(options.out, paths, csv);
+      if (options.json === true) {
+        writeJsonSummary(io, {
+          ...runInfo('forecast', startedAt), model: modelPath, history: historyPath, out: options.out, plot: options.plot ?? null,
+          histories: history.data.count, samplesPerHistory: K, sequences: paths.count, steps: options.steps, dimensions: paths.features, seed,
+        }, { json: true });
+      }
       return;
     }
     io.stdout.write(formatSequencesCsv(paths, csv));
