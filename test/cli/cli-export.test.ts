@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { Rng, Standardize, createMafMog, saveModel, withStandardization } from '../../src/node.ts';
+import { Rng, Standardize, createMafMog, createTemporalMaf, saveModel, saveSequenceModel, sequences, withStandardization } from '../../src/node.ts';
 import { assertUserError, runInProcess, tempDir } from './cli-harness.ts';
 
 test('maflow export writes log-density and sampling graphs that ONNX Runtime runs like maflow logprob', async () => {
@@ -61,6 +61,29 @@ test('maflow export writes log-density and sampling graphs that ONNX Runtime run
   }
 });
 
+test('maflow export of a sequence model: the per-step log-density graph, as ONNX Runtime runs it; its sampling graph refused in one line', async () => {
+  const { dir, remove } = tempDir('export-seq');
+  try {
+    const model = createTemporalMaf({ features: 2, layers: 1, hiddenUnits: [8], encoder: 'gru', encoderUnits: 4, rng: new Rng(0) });
+    const modelPath = join(dir, 'seq.safetensors');
+    saveSequenceModel(modelPath, model);
+    const result = await runInProcess(['export', modelPath, '--onnx', join(dir, 'seq.onnx')]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /seq\.onnx: log-density graph, .*inputs x \[n, T, 2\], lengths \[n\]; outputs log_prob_steps \[n, T\], log_prob \[n\]/);
+    const windows = sequences([[[0.5, 1], [0.2, -0.3], [1, 1]], [[-1, 0.5], [0, 0]]]);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'seq.onnx')));
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(windows.data), [2, 3, 2]), lengths: new ort.Tensor('int64', BigInt64Array.from([3n, 2n]), [2]) });
+    const expected = model.logProb(windows);
+    expected.forEach((v, k) => assert.ok(Math.abs((out.log_prob.data as Float32Array)[k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `sequence ${k}`));
+    const sampler = join(dir, 'seq-sampler.onnx');
+    const refused = await runInProcess(['export', modelPath, '--onnx', join(dir, 'seq2.onnx'), '--onnx-sample', sampler]);
+    assertUserError(refused, /seq\.safetensors: .*sampling graph of a temporal MAF/);
+    assert.equal(existsSync(sampler) || existsSync(join(dir, 'seq2.onnx')), false, 'nothing written');
+  } finally {
+    remove();
+  }
+});
+
 test('maflow export refuses a corrupt model, a missing --onnx and a wrong extension in one line, writing nothing', async () => {
   const { dir, remove } = tempDir('export-bad');
   try {
@@ -69,6 +92,18 @@ test('maflow export refuses a corrupt model, a missing --onnx and a wrong extens
     const out = join(dir, 'out.onnx');
     assertUserError(await runInProcess(['export', bad, '--onnx', out]), /bad\.safetensors/);
     assert.equal(existsSync(out), false, 'nothing written');
+    // A real model cut short, and one whose header is intact but a tensor's bytes are missing.
+    const whole = join(dir, 'whole.safetensors');
+    saveModel(whole, createMafMog({ features: 2, layers: 1, hiddenUnits: [4], components: 2, rng: new Rng(0) }));
+    const bytes = readFileSync(whole);
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    for (const [label, cut] of [['truncated', 20], ['short of its tensors', headerEnd + 16]] as const) {
+      const broken = join(dir, `broken-${cut}.safetensors`);
+      writeFileSync(broken, bytes.subarray(0, cut));
+      const result = await runInProcess(['export', broken, '--onnx', out]);
+      assertUserError(result, new RegExp(`broken-${cut}\\.safetensors`));
+      assert.equal(existsSync(out), false, `${label}: nothing written`);
+    }
     const good = join(dir, 'good.safetensors');
     saveModel(good, createMafMog({ features: 2, layers: 1, hiddenUnits: [4], components: 2, rng: new Rng(0) }));
     assertUserError(await runInProcess(['export', good]), /give --onnx FILE/);

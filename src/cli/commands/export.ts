@@ -1,7 +1,9 @@
 /**
  * `maflow export <model> --onnx FILE [--onnx-sample FILE] [--onnx-compute float64|float32]`: the model as ONNX graphs for ONNX Runtime and the engines
  * that run ONNX at scale — the log-density graph (`x [n, D]`, `context [n, C]` → `log_prob [n]`) and/or the sampling
- * graph (`noise`, `uniform` for mixture bases, `context` → `samples`, `log_prob`), each written atomically, with one
+ * graph (`noise`, `uniform` for mixture bases, `context` → `samples`, `log_prob`); for a sequence model (temporal
+ * MAF) the log-density graph over windows (`x [n, T, F]`, `lengths [n]`, `context` → `log_prob_steps [n, T]`,
+ * `log_prob [n]`). Each is written atomically, with one
  * line per file naming its inputs and outputs (with `--json`, one JSON summary instead: `json-summary.ts`). A model the
  * export cannot translate is one line and exit status 2, with nothing written.
  */
@@ -12,8 +14,11 @@ import { DataError } from '../../io/data-error.ts';
 import { exportOnnx, onnxSignature, type OnnxGraphKind } from '../../io/onnx/export-onnx.ts';
 import { ONNX_OPSET, type ComputeType } from '../../io/onnx/onnx-graph.ts';
 import { UnsupportedOnnxError } from '../../io/onnx/unsupported-onnx-error.ts';
+import type { Distribution } from '../../distributions/distribution.ts';
+import type { TemporalMaf } from '../../flows/temporal-maf.ts';
+import { isSequenceModelFile, loadSequenceModel } from '../../io/sequence-model-file.ts';
 import type { CliIo } from '../cli-io.ts';
-import { loadCliModel, type CliModel } from '../cli-model.ts';
+import { loadCliModel } from '../cli-model.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { UsageError } from '../usage-error.ts';
@@ -45,19 +50,21 @@ export function exportCommand(io: CliIo): Command {
         if (extname(path).toLowerCase() !== '.onnx') throw new UsageError(`${option} ${path}: an ONNX model file must have the extension .onnx`);
       }
       guardOutputs({ inputs: [{ label: 'model', path: modelPath }], outputs: targets.map(([option, path]) => ({ option, path })) });
-      const model = loadCliModel(modelPath);
+      // A sequence model (temporal MAF) exports its log-density over windows: x [n, T, F], lengths [n] → log_prob_steps, log_prob.
+      const model: ExportedModel = isSequenceModelFile(modelPath) ? loadSequenceModel(modelPath) : (({ flow, columns, contextColumns }) =>
+        ({ model: flow, columns, contextColumns }))(loadCliModel(modelPath));
       // Every graph is built before anything is written, so that a refusal leaves no file behind.
       const graphs = targets.map(([, path, kind]) => ({ path, kind, bytes: encode(model, kind, modelPath, options.onnxCompute ?? 'float64') }));
       const compute = options.onnxCompute ?? 'float64';
       const written = graphs.map(({ path, kind, bytes }) => {
         writeFileAtomic(path, bytes);
-        const { inputs, outputs } = onnxSignature(model.flow, kind);
+        const { inputs, outputs } = onnxSignature(model.model, kind);
         const shapes = (infos: typeof inputs) => infos.map((i) => ({ name: i.name, shape: i.shape }));
         return { file: path, graph: kind, bytes: bytes.length, inputs: shapes(inputs), outputs: shapes(outputs) };
       });
       if (options.json === true) {
         writeJsonSummary(io, {
-          ...runInfo('export', startedAt), model: modelPath, opset: ONNX_OPSET, compute, dimensions: model.flow.features,
+          ...runInfo('export', startedAt), model: modelPath, opset: ONNX_OPSET, compute, dimensions: model.model.features,
           contextDimensions: model.contextColumns.length, graphs: written,
         }, { json: true });
         return;
@@ -70,9 +77,16 @@ export function exportCommand(io: CliIo): Command {
     });
 }
 
-function encode(model: CliModel, kind: OnnxGraphKind, modelPath: string, compute: ComputeType): Uint8Array {
+/** The model a file holds, with its column names. */
+interface ExportedModel {
+  model: Distribution | TemporalMaf;
+  columns: readonly string[];
+  contextColumns: readonly string[];
+}
+
+function encode(model: ExportedModel, kind: OnnxGraphKind, modelPath: string, compute: ComputeType): Uint8Array {
   try {
-    return exportOnnx(model.flow, { graph: kind, columns: model.columns, contextColumns: model.contextColumns, compute });
+    return exportOnnx(model.model, { graph: kind, columns: model.columns, contextColumns: model.contextColumns, compute });
   } catch (error) {
     if (error instanceof UnsupportedOnnxError) throw new DataError(error.message.replace(/^exportOnnx: /, ''), { file: modelPath });
     throw error;

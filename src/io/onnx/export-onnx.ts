@@ -1,9 +1,12 @@
 import { VERSION } from '../../core/version.ts';
 import type { Distribution } from '../../distributions/distribution.ts';
+import { TemporalMaf } from '../../flows/temporal-maf.ts';
 import { defaultColumns } from '../model-columns.ts';
 import { logProbPass, samplePass, uniformColumns } from './onnx-distributions.ts';
 import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type SequentialLayout, type Value } from './onnx-graph.ts';
 import type { LogDet } from './onnx-bijectors.ts';
+import { temporalLogProb, temporalSignature } from './onnx-temporal.ts';
+import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
 
 /** Which graph `exportOnnx` writes: the log-density, or a draw from given noise. */
 export type OnnxGraphKind = 'logProb' | 'sample';
@@ -68,7 +71,15 @@ export interface OnnxSignature {
  * const { inputs, outputs } = onnxSignature(flow, 'sample');
  * console.log(inputs.map((i) => `${i.name} [${i.shape}]`), outputs.map((o) => o.name)); // → [ 'noise [n,3]', 'uniform [n,3]', 'context [n,1]' ] [ 'samples', 'log_prob' ]
  */
-export function onnxSignature(flow: Distribution, graph: OnnxGraphKind = 'logProb'): OnnxSignature {
+export function onnxSignature(flow: Distribution | TemporalMaf, graph: OnnxGraphKind = 'logProb'): OnnxSignature {
+  if (graph !== 'logProb' && graph !== 'sample') throw new RangeError(`exportOnnx: graph must be 'logProb' or 'sample', got ${JSON.stringify(graph)}`);
+  if (flow instanceof TemporalMaf) {
+    if (graph === 'sample') {
+      throw new UnsupportedOnnxError('the sampling graph of a temporal MAF (a draw feeds each step back through the encoder, ' +
+        'a loop of sampling passes the export does not lay out; use TemporalMaf.sample / forecast, or maflow forecast)');
+    }
+    return temporalSignature(flow);
+  }
   const D = flow.features;
   const C = flow.contextFeatures;
   const context: OnnxTensorInfo[] = C === 0 ? [] : [{ name: 'context', type: 'float', shape: ['n', C], description: 'conditioning values, in the data\'s units' }];
@@ -76,7 +87,6 @@ export function onnxSignature(flow: Distribution, graph: OnnxGraphKind = 'logPro
   if (graph === 'logProb') {
     return { inputs: [{ name: 'x', type: 'float', shape: ['n', D], description: 'rows to score, in the data\'s units' }, ...context], outputs: [logProb] };
   }
-  if (graph !== 'sample') throw new RangeError(`exportOnnx: graph must be 'logProb' or 'sample', got ${JSON.stringify(graph)}`);
   const U = uniformColumns(flow);
   return {
     inputs: [
@@ -110,7 +120,7 @@ export function onnxSignature(flow: Distribution, graph: OnnxGraphKind = 'logPro
  * const sampler = exportOnnx(flow, { graph: 'sample' });    // noise [n, 2] → samples [n, 2], log_prob [n]
  * console.log(bytes.length > 1000, sampler.length > 1000); // → true true
  */
-export function exportOnnx(flow: Distribution, options: ExportOnnxOptions = {}): Uint8Array {
+export function exportOnnx(flow: Distribution | TemporalMaf, options: ExportOnnxOptions = {}): Uint8Array {
   const kind = options.graph ?? 'logProb';
   const signature = onnxSignature(flow, kind);
   const compute = options.compute ?? 'float64';
@@ -125,7 +135,11 @@ export function exportOnnx(flow: Distribution, options: ExportOnnxOptions = {}):
   g.reserve(signature.outputs.map((o) => o.name));
   const values = new Map(signature.inputs.map((info) => [info.name, g.input(info)]));
   const context = values.get('context') ?? null;
-  if (kind === 'logProb') {
+  if (flow instanceof TemporalMaf) {
+    const { steps, total } = temporalLogProb(g, flow, values.get('x')!, values.get('lengths')!, context);
+    g.output(steps, signature.outputs[0]);
+    g.output(total, signature.outputs[1]);
+  } else if (kind === 'logProb') {
     g.output(total(g, logProbPass(g, flow, values.get('x')!, context), values.get('x')!), signature.outputs[0]);
   } else {
     const noise = values.get('noise')!;
@@ -156,6 +170,6 @@ function total(g: OnnxGraph, logProb: LogDet, like: Value): Value {
   return g.toStorage(logProb.constant === 0 ? value : g.op('Add', [value, g.scalar(logProb.constant)], {}, 'log_prob'));
 }
 
-function describe(flow: Distribution): string {
+function describe(flow: Distribution | TemporalMaf): string {
   return `${flow.constructor.name} with ${flow.features} features${flow.contextFeatures > 0 ? ` and ${flow.contextFeatures} context features` : ''}`;
 }

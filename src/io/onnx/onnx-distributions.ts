@@ -5,7 +5,9 @@
  */
 import type { Distribution } from '../../distributions/distribution.ts';
 import { HALF_LOG_2PI } from '../../distributions/distribution.ts';
+import { ConditionalNormal } from '../../distributions/conditional-normal.ts';
 import { DiagNormal } from '../../distributions/diag-normal.ts';
+import type { MlpEncoder } from '../../nn/mlp-encoder.ts';
 import { MadeMog } from '../../distributions/made-mog.ts';
 import { MixtureOfGaussians } from '../../distributions/mixture-of-gaussians.ts';
 import { StandardNormal } from '../../distributions/standard-normal.ts';
@@ -23,7 +25,7 @@ export interface OnnxNoise {
 }
 
 /** The distributions the export translates. */
-export const ONNX_DISTRIBUTIONS = ['TransformedDistribution', 'StandardNormal', 'DiagNormal', 'MixtureOfGaussians', 'MadeMog'];
+export const ONNX_DISTRIBUTIONS = ['TransformedDistribution', 'StandardNormal', 'DiagNormal', 'ConditionalNormal', 'MixtureOfGaussians', 'MadeMog'];
 
 /** How many uniform columns a draw of `dist` needs: D for a MADE MoG, 1 for a mixture of Gaussians, else 0. */
 export function uniformColumns(dist: Distribution): number {
@@ -42,6 +44,12 @@ export function logProbPass(g: OnnxGraph, dist: Distribution, x: Value, context:
   }
   if (dist instanceof StandardNormal) return normalLogProb(g, x, dist.features, 0);
   if (dist instanceof DiagNormal) return diagNormal(g, dist, x);
+  if (dist instanceof ConditionalNormal) {
+    const { mean, logStd } = conditionalNormalParams(g, dist, context);
+    const z = g.op('Mul', [g.op('Sub', [g.toCompute(x), mean]), g.op('Exp', [g.op('Neg', [logStd])])]);
+    const normal = normalLogProb(g, z, dist.features, 0);
+    return { value: g.op('Sub', [normal.value!, sumAxis(g, logStd)]), constant: normal.constant };
+  }
   if (dist instanceof MixtureOfGaussians) return { value: mixtureLogProb(g, dist, x), constant: 0 };
   if (dist instanceof MadeMog) {
     const params = madeParallel(g, dist.made, x, dist.contextFeatures > 0 ? context : null, mixtureGroups(dist.components));
@@ -66,6 +74,11 @@ export function samplePass(g: OnnxGraph, dist: Distribution, noise: OnnxNoise, c
     const samples = g.toStorage(g.op('Add', [g.op('Mul', [g.toCompute(noise.noise), scale]), g.constant(dist.loc.value, [D], 'loc')]));
     return { samples, logProb: diagNormal(g, dist, samples) };
   }
+  if (dist instanceof ConditionalNormal) {
+    const { mean, logStd } = conditionalNormalParams(g, dist, context);
+    const samples = g.toStorage(g.op('Add', [mean, g.op('Mul', [g.op('Exp', [logStd]), g.toCompute(noise.noise)])], {}, 'samples'));
+    return { samples, logProb: logProbPass(g, dist, samples, context) };
+  }
   if (dist instanceof MixtureOfGaussians) return mixtureSample(g, dist, noise);
   if (dist instanceof MadeMog) return madeMogSample(g, dist, noise, dist.contextFeatures > 0 ? context : null);
   throw unsupported(dist);
@@ -75,17 +88,28 @@ function unsupported(dist: Distribution): UnsupportedOnnxError {
   return new UnsupportedOnnxError(`the distribution ${dist.constructor.name} (the export knows ${ONNX_DISTRIBUTIONS.join(', ')})`);
 }
 
+/** `μ(c)` and `log σ(c)` `[n, D]` each (compute type) from a `ConditionalNormal`'s network. */
+function conditionalNormalParams(g: OnnxGraph, dist: ConditionalNormal, context: Value | null): { mean: Value; logStd: Value } {
+  if (context === null) throw new Error('exportOnnx: a conditional normal base needs the context');
+  const params = g.toCompute(mlp(g, dist.network, context));
+  const D = dist.features;
+  return { mean: sliceAxis(g, params, 1, 0, D), logStd: sliceAxis(g, params, 1, D, 2 * D) };
+}
+
+/** An `MlpEncoder`'s dense layers on `c [n, inputFeatures]` (float32). */
+function mlp(g: OnnxGraph, encoder: MlpEncoder, c: Value): Value {
+  const last = encoder.layers.length - 1;
+  let h = c;
+  encoder.layers.forEach((layer, l) => { h = denseLayer(g, layer, h, null, l === last ? encoder.outputActivation : encoder.activation); });
+  return h;
+}
+
 /** The context through the flow's pre-map `(c − mean) / std` and its context encoder (an MLP), when it has them. */
 function premap(g: OnnxGraph, dist: TransformedDistribution, context: Value | null): Value | null {
   if (context === null) return null;
   const pre = dist.contextStandardize;
   let c = pre === undefined ? context : standardize(g, pre.mean, pre.std, 'inverse', context).output;
-  const encoder = dist.contextEncoder;
-  if (encoder !== undefined) {
-    const last = encoder.layers.length - 1;
-    encoder.layers.forEach((layer, l) => { c = denseLayer(g, layer, c, null, l === last ? encoder.outputActivation : encoder.activation); });
-  }
-  return c;
+  return dist.contextEncoder === undefined ? c : mlp(g, dist.contextEncoder, c);
 }
 
 /** `−½ Σ_d z_d² − (D/2) log 2π + constant`. */

@@ -238,6 +238,15 @@ export class OnnxGraph {
    */
   loop(trips: number | Value, carried: readonly LoopCarried[], body: (b: OnnxGraph, i: Value, values: Value[]) => Value[],
     hint = 'loop'): Value[] {
+    return this.loopWithScan(trips, carried, 0, (b, i, values) => ({ carried: body(b, i, values), scan: [] }), hint);
+  }
+
+  /**
+   * `loop` whose body also emits `scans` float32 values per iteration, which the Loop stacks along a new first axis
+   * (ONNX scan outputs, `[trips, …]`): returns the final carried values, then the stacked ones.
+   */
+  loopWithScan(trips: number | Value, carried: readonly LoopCarried[], scans: number,
+    body: (b: OnnxGraph, i: Value, values: Value[]) => { carried: Value[]; scan: Value[] }, hint = 'loop'): Value[] {
     const b = new OnnxGraph(this.layout, this);
     const declare = (list: ValueInfoMessage[], hint: string, type: OnnxElementType, shape?: Dimension[]): Value => {
       const name = this.name(hint);
@@ -248,14 +257,17 @@ export class OnnxGraph {
     const condition = declare(b.inputs, `${hint}_cond`, 'bool', []);
     const values = carried.map((c) => declare(b.inputs, `${hint}_in`, c.type));
     const next = body(b, i, values);
-    if (next.length !== carried.length) throw new Error(`OnnxGraph.loop: the body returned ${next.length} values for ${carried.length} carried`);
+    if (next.carried.length !== carried.length || next.scan.length !== scans) {
+      throw new Error(`OnnxGraph.loop: the body returned ${next.carried.length} carried and ${next.scan.length} scanned values for ${carried.length} and ${scans}`);
+    }
     // Body outputs are renamed through Identity nodes: a carried value may come back unchanged, or be an outer value.
-    [condition, ...next].forEach((v, k) => {
-      const name = k === 0 ? declare(b.outputs, `${hint}_cond_out`, 'bool', []) : declare(b.outputs, `${hint}_out`, carried[k - 1].type);
+    const types: OnnxElementType[] = ['bool', ...carried.map((c) => c.type), ...next.scan.map(() => 'float' as const)];
+    [condition, ...next.carried, ...next.scan].forEach((v, k) => {
+      const name = k === 0 ? declare(b.outputs, `${hint}_cond_out`, 'bool', []) : declare(b.outputs, `${hint}_out`, types[k]);
       b.nodes.push({ name: this.name(`Identity_${name}`), opType: 'Identity', input: [v], output: [name], attribute: [] });
     });
     const count = typeof trips === 'number' ? this.ints([trips], [], 'trips') : trips;
-    return this.opN('Loop', [count, '', ...carried.map((c) => c.value)], carried.length, { body: { graph: b } }, hint);
+    return this.opN('Loop', [count, '', ...carried.map((c) => c.value)], carried.length + scans, { body: { graph: b } }, hint);
   }
 
   /** This graph as a `GraphProto` (a loop body). */
