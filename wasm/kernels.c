@@ -182,6 +182,14 @@ INLINE void forwardRowsBody(const int mr, const int nv, const ForwardBlock* blk,
 
 SPECIALISE(forwardRows, forwardRowsBody, (const ForwardBlock* blk, const f32* x, const f32* panel, f32* out), COMMA_ARGS(blk, x, panel, out))
 
+/** Every whole tile of MR rows in one call (a short reduction, as in a MADE's first layer, costs little more than the call). */
+INLINE void forwardTilesBody(const int nv, const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) {
+  const int inDim = blk->inDim, outDim = blk->outDim;
+  for (int t = 0; t < tiles; ++t) forwardRowsBody(MR, nv, blk, x + t * MR * inDim, panel, out + t * MR * outDim);
+}
+NOINLINE void forwardTiles_2(const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) { forwardTilesBody(2, blk, x, panel, out, tiles); }
+NOINLINE void forwardTiles_1(const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) { forwardTilesBody(1, blk, x, panel, out, tiles); }
+
 /** Columns [j, j + nc) (nc ≤ 4·nv) of `rows` rows: panels of KC reductions packed, then every row tile over them. */
 INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f32* x, const f32* w,
                          const int32_t* prefix, const f32* bias, f32* out, int accumulate, int act, int j, int nc,
@@ -209,7 +217,10 @@ INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f3
     blk.kc = kc;
     blk.first = k0 == 0;
     blk.last = k0 + KC >= pMax;
-    for (int b = 0; b < rows; b += MR) PICK(forwardRows, min_i(MR, rows - b), nv, (&blk, x + b * inDim + k0, panel, out + b * outDim + j));
+    const int tiles = rows / MR, b = tiles * MR;
+    if (nv == 2) forwardTiles_2(&blk, x + k0, panel, out + j, tiles);
+    else forwardTiles_1(&blk, x + k0, panel, out + j, tiles);
+    if (b < rows) PICK(forwardRows, rows - b, nv, (&blk, x + b * inDim + k0, panel, out + b * outDim + j));
     if (blk.last) break;
   }
 }
@@ -259,6 +270,19 @@ INLINE void backwardInputRowsBody(const int mr, const int nv, const f32* dOut, i
 SPECIALISE(backwardInputRows, backwardInputRowsBody, (const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start),
            COMMA_ARGS(dOut, outDim, panel, jc, dIn, inDim, start))
 
+/** Every whole tile of MR rows in one call. */
+INLINE void backwardInputTilesBody(const int nv, const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim,
+                                   int start, int tiles) {
+  for (int t = 0; t < tiles; ++t)
+    backwardInputRowsBody(MR, nv, dOut + t * MR * outDim, outDim, panel, jc, dIn + t * MR * inDim, inDim, start);
+}
+NOINLINE void backwardInputTiles_2(const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int tiles) {
+  backwardInputTilesBody(2, dOut, outDim, panel, jc, dIn, inDim, start, tiles);
+}
+NOINLINE void backwardInputTiles_1(const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int tiles) {
+  backwardInputTilesBody(1, dOut, outDim, panel, jc, dIn, inDim, start, tiles);
+}
+
 /** Input columns [i0, i0 + 4·nv): the units reading column i0 (a suffix), packed in blocks of KC with masked weights 0. */
 INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, const f32* dOut, const f32* w,
                                const int32_t* prefix, f32* dIn, int accumulate, int i0, f32* panel) {
@@ -281,7 +305,10 @@ INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, c
     const int start = j0 == jStart && !accumulate;
     const f32* g = dOut + j0;
     f32* d = dIn + i0;
-    for (int b = 0; b < batch; b += MR) PICK(backwardInputRows, min_i(MR, batch - b), nv, (g + b * outDim, outDim, panel, jc, d + b * inDim, inDim, start));
+    const int tiles = batch / MR, b = tiles * MR;
+    if (nv == 2) backwardInputTiles_2(g, outDim, panel, jc, d, inDim, start, tiles);
+    else backwardInputTiles_1(g, outDim, panel, jc, d, inDim, start, tiles);
+    if (b < batch) PICK(backwardInputRows, batch - b, nv, (g + b * outDim, outDim, panel, jc, d + b * inDim, inDim, start));
     if (j0 + KC >= outDim) break;
   }
 }
