@@ -5,14 +5,18 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
+import type { SequenceTrainJob, SequenceTrainResult } from './sequences/train-sequence-model.ts';
 import type { TrainJob, TrainJobHooks, TrainJobResult } from './train-job.ts';
 import { UsageError } from './usage-error.ts';
+
+/** What the worker runs: a tabular flow's job, or a temporal MAF's. */
+export type WorkerTask = { kind: 'table'; job: TrainJob } | { kind: 'sequences'; job: SequenceTrainJob };
 
 /** Messages from the worker. */
 export type WorkerMessage =
   | { type: 'step'; event: StepEvent }
   | { type: 'epoch'; event: EpochEvent }
-  | { type: 'done'; result: TrainJobResult }
+  | { type: 'done'; result: TrainJobResult | SequenceTrainResult }
   | { type: 'error'; user: boolean; message: string; stack?: string; system?: SystemErrorFields };
 
 /** The fields of a Node system error (and of a failed model save) that travel back from the worker. */
@@ -43,14 +47,25 @@ export interface SystemErrorFields {
  */
 export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {
+  return runInWorker({ kind: 'table', job }, hooks, env) as Promise<TrainJobResult>;
+}
+
+/** Runs a temporal MAF's `job` in the worker, as `runTrainWorker` runs a tabular one (Ctrl-C saves the best model). */
+export function runSequenceTrainWorker(job: SequenceTrainJob, hooks: TrainJobHooks,
+  env: Readonly<Record<string, string | undefined>>): Promise<SequenceTrainResult> {
+  return runInWorker({ kind: 'sequences', job }, hooks, env) as Promise<SequenceTrainResult>;
+}
+
+function runInWorker(task: WorkerTask, hooks: TrainJobHooks,
+  env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult | SequenceTrainResult> {
   const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startWorker({ job, stopFlag, env });
+  const worker = startWorker({ task, stopFlag, env });
   const onAbort = (): void => {
     Atomics.store(stopFlag, 0, 1);
   };
   if (hooks.signal?.aborted === true) onAbort();
   hooks.signal?.addEventListener('abort', onAbort);
-  return new Promise<TrainJobResult>((resolve, reject) => {
+  return new Promise<TrainJobResult | SequenceTrainResult>((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void): void => {
       if (settled) return;

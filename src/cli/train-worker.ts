@@ -1,5 +1,6 @@
 /**
- * Entry point of the training worker thread (started by `run-train-worker.ts`). `fit` is synchronous, so Ctrl-C
+ * Entry point of the training worker thread (started by `run-train-worker.ts`), for tabular flows and temporal MAFs
+ * alike. `fit` is synchronous, so Ctrl-C
  * cannot reach it on the main thread; here the main thread sets a shared flag, which the step and epoch hooks turn
  * into an abort of `fit`'s signal (it stops after the current step). Progress goes back as messages, steps at most
  * ten times a second.
@@ -7,13 +8,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../io/data-error.ts';
 import { selectBackend } from '../kernels/select.ts';
-import type { TrainJob } from './train-job.ts';
-import { runTrainJob } from './train-job.ts';
+import { runSequenceTrainJob } from './sequences/train-sequence-model.ts';
+import { runTrainJob, type TrainJobHooks } from './train-job.ts';
 import { UsageError } from './usage-error.ts';
-import type { SystemErrorFields, WorkerMessage } from './run-train-worker.ts';
+import type { SystemErrorFields, WorkerMessage, WorkerTask } from './run-train-worker.ts';
 import type { RescuedSaveError } from './save-with-rescue.ts';
 
-const { job, stopFlag, env } = workerData as { job: TrainJob; stopFlag: Int32Array; env: Record<string, string | undefined> };
+const { task, stopFlag, env } = workerData as { task: WorkerTask; stopFlag: Int32Array; env: Record<string, string | undefined> };
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 const controller = new AbortController();
 const checkStop = (): void => {
@@ -23,7 +24,7 @@ let lastStepPost = 0;
 
 try {
   selectBackend({ env, warn: () => {} });
-  const result = runTrainJob(job, {
+  const hooks: TrainJobHooks = {
     signal: controller.signal,
     onStep: (event) => {
       checkStop();
@@ -37,8 +38,8 @@ try {
       checkStop();
       post({ type: 'epoch', event });
     },
-  });
-  post({ type: 'done', result });
+  };
+  post({ type: 'done', result: task.kind === 'table' ? runTrainJob(task.job, hooks) : runSequenceTrainJob(task.job, hooks) });
 } catch (error) {
   const userError = error instanceof DataError || error instanceof UsageError;
   post({

@@ -49,9 +49,9 @@ describe('maflow train: checkpoints, resume and Ctrl-C', () => {
     assertUserError(mismatched, /--resume .*ckpt\.safetensors: the checkpoint does not match this flow/);
   });
 
-  it('SIGINT stops training cleanly, says so, exits 130 and leaves a valid model', async () => {
-    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'train', 'moons.csv', '--out', 'interrupted.safetensors', '--epochs', '100000',
-      '--hidden', '32,32', '--lr', '1e-3', '--seed', '4'], { cwd: temp.dir, env: { ...process.env, MAFLOW_BACKEND: 'reference' } });
+  /** Starts `maflow train …args`, sends SIGINT once epoch 1 is reported, and returns the outcome. */
+  async function interruptAtEpoch1(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'train', ...args], { cwd: temp.dir, env: { ...process.env, MAFLOW_BACKEND: 'reference' } });
     let stderr = '';
     let stdout = '';
     let signalled = false;
@@ -65,11 +65,28 @@ describe('maflow train: checkpoints, resume and Ctrl-C', () => {
     });
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.ok(signalled, `training never reached epoch 1: ${stderr}`);
+    return { status, stdout, stderr };
+  }
+
+  it('SIGINT stops training cleanly, says so, exits 130 and leaves a valid model', async () => {
+    const { status, stdout, stderr } = await interruptAtEpoch1(['moons.csv', '--out', 'interrupted.safetensors', '--epochs', '100000',
+      '--hidden', '32,32', '--lr', '1e-3', '--seed', '4']);
     assert.equal(status, 130, stderr);
     assert.match(stderr, /maflow: interrupted: saved the best model so far \(epoch \d+\) to interrupted\.safetensors/);
     assert.match(stdout, /stopped: interrupted/);
     const { logLikelihood } = await evalJson(at('interrupted.safetensors'));
     assert.ok(Number.isFinite(logLikelihood) && logLikelihood < 0);
+    assert.deepEqual(readdirSync(temp.dir).filter((name) => name.endsWith('.tmp')), []);
+  });
+
+  it('SIGINT stops a temporal MAF\'s training the same way (it trains on the worker too)', async () => {
+    const { status, stderr } = await interruptAtEpoch1(['moons.csv', '--out', 'seq.safetensors', '--flow', 'temporal-maf', '--window', '20',
+      '--stride', '5', '--epochs', '100000', '--hidden', '16', '--encoder-units', '8', '--batch-size', '8', '--seed', '4']);
+    assert.equal(status, 130, stderr);
+    assert.match(stderr, /maflow: interrupted: saved the best model so far \(epoch \d+\) to seq\.safetensors/);
+    const evaluated = await runInProcess(['eval', at('seq.safetensors'), at('moons.csv'), '--json']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.ok(Number.isFinite((JSON.parse(evaluated.stdout) as { logLikelihood: number }).logLikelihood));
     assert.deepEqual(readdirSync(temp.dir).filter((name) => name.endsWith('.tmp')), []);
   });
 });

@@ -13,14 +13,18 @@ import { Standardize } from '../../bijectors/standardize.ts';
 import { createTemporalMaf, ENCODER_KINDS, type EncoderKind } from '../../flows/create-temporal-maf.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { fileCheckpointer } from '../../io/checkpoint-file.ts';
-import { readSequences, type SequenceLayout } from '../../io/read-sequences.ts';
+import { readSequences, type SequenceFile, type SequenceLayout } from '../../io/read-sequences.ts';
 import { saveSequenceModel } from '../../io/sequence-model-file.ts';
+import type { FitResult } from '../../train/fit.ts';
 import { fitSequences } from '../../train/fit-sequences.ts';
 import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
+import { InterruptedError } from '../interrupted-error.ts';
 import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { parsePositiveInteger } from '../parse-list.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
+import { runSequenceTrainWorker } from '../run-train-worker.ts';
+import type { TrainJobHooks } from '../train-job.ts';
 import { trainingCurve } from '../training-curve.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import { UsageError } from '../usage-error.ts';
@@ -35,9 +39,66 @@ export interface SequenceTrainOptions extends SequenceLayoutOptions, CommonTrain
   truncation?: number;
 }
 
-/** Trains and writes the model; returns when it is written (a failed training throws `TrainingFailedError`). */
+/**
+ * What the training worker needs to build, fit and write a temporal MAF: the options and the sequences, read and
+ * checked on the main thread (so that a bad file is reported before the worker starts).
+ */
+export interface SequenceTrainJob {
+  dataPath: string;
+  options: SequenceTrainOptions;
+  /** Whether --hidden was given (a temporal MAF's default widths are [64, 64], not train's 512,512). */
+  hiddenGiven: boolean;
+  layout: SequenceLayout;
+  train: SequenceFile;
+  validation?: SequenceFile;
+}
+
+/** `fitSequences`'s result, and where the model was written (null after a failed run: nothing is written). */
+export interface SequenceTrainResult extends FitResult {
+  savedTo: string | null;
+}
+
+/**
+ * Builds the model of `job`, fits it (until `hooks.signal` aborts, after the current step) and, unless the fit failed,
+ * writes it to `--out`. Runs on the training worker.
+ */
+export function runSequenceTrainJob(job: SequenceTrainJob, hooks: TrainJobHooks = {}): SequenceTrainResult {
+  const { options, train, validation, layout } = job;
+  const model = createTemporalMaf({
+    features: train.data.features, layers: options.layers, hiddenUnits: job.hiddenGiven ? options.hidden : [64, 64],
+    activation: options.activation, encoder: options.encoder, encoderUnits: options.encoderUnits,
+    contextFeatures: train.contextColumns.length, truncation: options.truncation, rng: new Rng(options.seed),
+    ...(options.standardize ? { dataStandardize: Standardize.fit(stepRows(train.data)) } : {}),
+    ...(options.standardize && train.context !== undefined ? { contextStandardize: Standardize.fit(train.context) } : {}),
+  });
+  const checkpointer = options.checkpoint === undefined ? undefined : fileCheckpointer(options.checkpoint);
+  const result = fitSequences(model, train.data, {
+    ...(train.context === undefined ? {} : { context: train.context }),
+    ...(validation === undefined ? { validationFraction: options.validation }
+      : { validationData: validation.data, ...(validation.context === undefined ? {} : { validationContext: validation.context }) }),
+    epochs: options.epochs, batchSize: Math.min(options.batchSize, train.data.count), learningRate: options.lr,
+    weightDecay: options.weightDecay, patience: options.patience, emaDecay: options.emaDecay, rng: new Rng(options.seed + 1),
+    ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
+    ...(checkpointer === undefined ? {} : { checkpoint: { every: options.checkpointEvery, save: checkpointer.save } }),
+    ...(options.resume === undefined ? {} : { resume: fileCheckpointer(options.resume).load() }),
+    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    ...(hooks.onStep === undefined ? {} : { onStep: hooks.onStep }),
+    ...(hooks.onEpoch === undefined ? {} : { onEpoch: hooks.onEpoch }),
+  });
+  if (result.failed) return { ...result, savedTo: null };
+  saveSequenceModel(options.out, model, {
+    columns: train.columns, contextColumns: train.contextColumns,
+    metadata: { trainedOn: job.dataPath, [SEQUENCE_LAYOUT_KEY]: JSON.stringify(layout) },
+  });
+  return { ...result, savedTo: options.out };
+}
+
+/**
+ * Reads the sequences, trains on the worker thread (Ctrl-C stops it after the current step and writes the best model
+ * so far) and reports; a failed training throws `TrainingFailedError` and writes nothing over `--out`.
+ */
 export async function trainSequenceModel(io: CliIo, dataPath: string, options: SequenceTrainOptions, hiddenGiven: boolean,
-  started = performance.now()): Promise<void> {
+  env: Readonly<Record<string, string | undefined>>, started = performance.now()): Promise<void> {
   const layout = sequenceLayout(options);
   const read = (path: string) => readSequences(path, { ...layout, columns: options.columns, contextColumns: options.contextColumns });
   const train = read(dataPath);
@@ -45,31 +106,17 @@ export async function trainSequenceModel(io: CliIo, dataPath: string, options: S
   if (train.data.count < (validation === undefined ? 2 : 1)) {
     throw new UsageError(`${dataPath}: need at least ${validation === undefined ? 2 : 1} sequences to train, got ${train.data.count}`);
   }
-  const C = train.contextColumns.length;
-  const model = createTemporalMaf({
-    features: train.data.features, layers: options.layers, hiddenUnits: hiddenGiven ? options.hidden : [64, 64],
-    activation: options.activation, encoder: options.encoder, encoderUnits: options.encoderUnits, contextFeatures: C,
-    truncation: options.truncation, rng: new Rng(options.seed),
-    ...(options.standardize ? { dataStandardize: Standardize.fit(stepRows(train.data)) } : {}),
-    ...(options.standardize && train.context !== undefined ? { contextStandardize: Standardize.fit(train.context) } : {}),
-  });
   const steps = Math.max(1, Math.floor(train.data.count * (validation === undefined ? 1 - options.validation : 1) / options.batchSize));
   const progress = createProgressReporter(io, { epochs: options.epochs, patience: options.patience, stepsPerEpoch: steps });
-  const checkpointer = options.checkpoint === undefined ? undefined : fileCheckpointer(options.checkpoint);
-  let result;
+  const trap = io.trapInterrupts?.();
+  let result: SequenceTrainResult;
   try {
-    result = fitSequences(model, train.data, {
-      ...(train.context === undefined ? {} : { context: train.context }),
-      ...(validation === undefined ? { validationFraction: options.validation }
-        : { validationData: validation.data, ...(validation.context === undefined ? {} : { validationContext: validation.context }) }),
-      epochs: options.epochs, batchSize: Math.min(options.batchSize, train.data.count), learningRate: options.lr,
-      weightDecay: options.weightDecay, patience: options.patience, emaDecay: options.emaDecay, rng: new Rng(options.seed + 1),
-      ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
-      ...(checkpointer === undefined ? {} : { checkpoint: { every: options.checkpointEvery, save: checkpointer.save } }),
-      ...(options.resume === undefined ? {} : { resume: fileCheckpointer(options.resume).load() }),
-      onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e),
-    });
+    const job: SequenceTrainJob = { dataPath, options, hiddenGiven, layout, train, ...(validation === undefined ? {} : { validation }) };
+    result = await runSequenceTrainWorker(job, {
+      onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e), ...(trap === undefined ? {} : { signal: trap.signal }),
+    }, env);
   } finally {
+    trap?.release();
     progress.stop();
   }
   if (options.plotLoss !== undefined && result.history.length > 0) {
@@ -87,16 +134,17 @@ export async function trainSequenceModel(io: CliIo, dataPath: string, options: S
     writeJsonSummary(io, summary, options);
     throw new TrainingFailedError(`training failed (${result.stoppedBy}): ${result.message ?? ''}; ${options.out} was not written`);
   }
-  saveSequenceModel(options.out, model, {
-    columns: train.columns, contextColumns: train.contextColumns,
-    metadata: { trainedOn: dataPath, [SEQUENCE_LAYOUT_KEY]: JSON.stringify(layout as SequenceLayout) },
-  });
   writeJsonSummary(io, summary, options);
   if (options.json === true) return;
   io.stdout.write(`trained a temporal MAF (${options.encoder}, ${options.encoderUnits} units) on ${summary.sequences} sequences of up to ` +
     `${summary.steps} steps × ${summary.features} features: best epoch ${summary.bestEpoch} of ${summary.epochs} (${result.stoppedBy}), ` +
     `validation log-likelihood ${summary.validationLogLikelihood.toFixed(4)} nats per sequence ` +
     `(${summary.validationLogLikelihoodPerStep.toFixed(4)} per step); wrote ${options.out}\n`);
+  if (result.stoppedBy === 'abort') {
+    throw new InterruptedError(result.bestEpoch > 0
+      ? `interrupted: saved the best model so far (epoch ${result.bestEpoch}) to ${options.out}`
+      : `interrupted before the first epoch ended: saved the partly trained model to ${options.out}`);
+  }
 }
 
 /** Every real step of `s` as a row `[Σ lengths, features]` (the standardization's statistics). */
@@ -167,6 +215,6 @@ export async function runSequenceTraining(io: CliIo, dataPath: string, options: 
       ...(options.plotLoss === undefined ? [] : [{ option: '--plot-loss', path: options.plotLoss }]),
       ...(options.summary === undefined ? [] : [{ option: '--summary', path: options.summary }])],
   });
-  useBackend(io, options.backend);
-  await trainSequenceModel(io, dataPath, options, given.includes('hidden'), started);
+  const env = useBackend(io, options.backend);
+  await trainSequenceModel(io, dataPath, options, given.includes('hidden'), env, started);
 }
