@@ -1,8 +1,8 @@
 /**
  * `maflow train <data> --flow temporal-maf --encoder lstm|gru --encoder-units N …`: a temporal MAF trained on
  * sequences (a 3-D .npy, a long-format CSV, or windows of one series) with `fitSequences` on the training worker
- * (Ctrl-C writes the best model so far); the data's standardization and the covariates' are stored inside the model, with the data layout, so that `eval`,
- * `logprob`, `forecast` read their files the same way.
+ * (Ctrl-C writes the best model so far); the data's standardization and the covariates' are stored inside the model,
+ * with the data layout, so that `eval`, `logprob`, `forecast` read their files the same way.
  */
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
