@@ -10,6 +10,7 @@
         "native/gemm.cc",
         "native/elementwise.cc",
         "native/staircase.cc",
+        "native/staircase-train.cc",
         "native/spline.cc",
         "native/transformer.cc",
         "native/thread-pool.cc"

@@ -14,6 +14,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "staircase.h"
+#include "staircase-train.h"
 #include "thread-pool.h"
 #include "transformer.h"
 
@@ -369,11 +370,12 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// staircaseSequential / staircaseParallel({network: {features, contextFeatures, hidden: StaircaseHiddenLayer[],
-// output, residual, transformer}, batch, context, input, output, logDet}).
-Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
-  Op op(info, parallel ? "staircaseParallel" : "staircaseSequential");
-  const Op network(info.Env(), op.object("network"), std::string(parallel ? "staircaseParallel" : "staircaseSequential") + " network");
+// The descriptor of staircaseSequential / staircaseParallel / staircaseTrainForward / staircaseTrainBackward:
+// {network: {features, contextFeatures, hidden: StaircaseHiddenLayer[], output, residual, transformer}, batch, context,
+// input, output, logDet} (the training pass's backward half has no logDet: withLogDet false).
+maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& op, const char* method, bool parallel,
+                                    bool withLogDet = true) {
+  const Op network(info.Env(), op.object("network"), std::string(method) + " network");
   maflow::StaircasePass job;
   job.parallel = parallel;
   job.batch = op.integer("batch");
@@ -392,7 +394,7 @@ Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
     const std::string which = l < L ? "hidden[" + std::to_string(l) + "]" : std::string("output");
     const Napi::Value layerValue = l < L ? hidden.Get(static_cast<uint32_t>(l)) : network.get("output");
     if (!layerValue.IsObject()) network.fail(which + " must be a layer object");
-    const Op s(info.Env(), layerValue.As<Napi::Object>(), std::string(parallel ? "staircaseParallel" : "staircaseSequential") + " network." + which);
+    const Op s(info.Env(), layerValue.As<Napi::Object>(), std::string(method) + " network." + which);
     maflow::StaircaseLayer layer{};
     layer.inDim = s.integer("inDim");
     layer.outDim = s.integer("outDim", 1);
@@ -425,8 +427,60 @@ Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
     job.u = op.f32("input", product(job.batch, D));
     job.x = op.f32("output", product(job.batch, D));
   }
-  job.logDet = op.f64("logDet", job.batch);
-  maflow::staircasePass(job);
+  job.logDet = withLogDet ? op.f64("logDet", job.batch) : nullptr;
+  return job;
+}
+
+Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
+  Op op(info, parallel ? "staircaseParallel" : "staircaseSequential");
+  maflow::staircasePass(parseStaircase(info, op, parallel ? "staircaseParallel" : "staircaseSequential", parallel));
+  return info.Env().Undefined();
+}
+
+// Floats of StaircaseTrainForwardOp.saved (staircaseTrainSavedLength in src/kernels/kernels.ts).
+int64_t savedLength(const maflow::StaircasePass& job) {
+  int64_t width = job.output.outDim;
+  for (const maflow::StaircaseLayer& layer : job.hidden) width += (job.residual ? 2 : 1) * layer.outDim;
+  return width * job.batch;
+}
+
+// staircaseTrainForward({...StaircasePassOp, saved}).
+Napi::Value StaircaseTrainForward(const Napi::CallbackInfo& info) {
+  Op op(info, "staircaseTrainForward");
+  const maflow::StaircasePass job = parseStaircase(info, op, "staircaseTrainForward", true);
+  maflow::staircaseTrainForward(job, op.f32("saved", savedLength(job)));
+  return info.Env().Undefined();
+}
+
+// staircaseTrainBackward({network, batch, context, input, output, saved, dOutput, dLogDet, dInput, dContext,
+// gradients: [{dWeight, dBias, dContextWeight, accumulate, accumulateContext}, …]}).
+Napi::Value StaircaseTrainBackward(const Napi::CallbackInfo& info) {
+  Op op(info, "staircaseTrainBackward");
+  const maflow::StaircasePass job = parseStaircase(info, op, "staircaseTrainBackward", true, false);
+  if (job.transformer.kind != maflow::TransformerKind::Affine) op.fail("only the affine transformer has a native backward pass");
+  const int B = job.batch, D = job.features, C = job.contextFeatures;
+  const float* saved = op.f32("saved", savedLength(job));
+  const float* dZ = op.f32("dOutput", product(B, D));
+  const double* dLogDet = op.f64("dLogDet", B, true);
+  float* dX = op.f32("dInput", product(B, D));
+  float* dContext = C == 0 ? nullptr : op.f32("dContext", product(B, C), true);
+  const Napi::Value gradientsValue = op.get("gradients");
+  const size_t layers = job.hidden.size() + 1;
+  if (!gradientsValue.IsArray() || gradientsValue.As<Napi::Array>().Length() != layers) {
+    op.fail("gradients must be an array of " + std::to_string(layers) + " layers (the hidden ones, then the output)");
+  }
+  const Napi::Array gradientsArray = gradientsValue.As<Napi::Array>();
+  std::vector<maflow::LayerGradients> gradients;
+  for (size_t l = 0; l < layers; ++l) {
+    const maflow::StaircaseLayer& layer = l < job.hidden.size() ? job.hidden[l] : job.output;
+    const Napi::Value entry = gradientsArray.Get(static_cast<uint32_t>(l));
+    if (!entry.IsObject()) op.fail("gradients[" + std::to_string(l) + "] must be an object");
+    const Op g(info.Env(), entry.As<Napi::Object>(), std::string("staircaseTrainBackward gradients[") + std::to_string(l) + "]");
+    gradients.push_back({g.f32("dWeight", product(layer.outDim, layer.inDim)), g.f32("dBias", layer.outDim),
+                         C == 0 ? nullptr : g.f32("dContextWeight", product(layer.outDim, C), true), g.flag("accumulate"),
+                         g.flag("accumulateContext")});
+  }
+  maflow::staircaseTrainBackward(job, saved, dZ, dLogDet, dX, dContext, gradients);
   return info.Env().Undefined();
 }
 
@@ -508,6 +562,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"adamStep", AdamStep},
       {"staircaseSequential", StaircaseSequential},
       {"staircaseParallel", StaircaseParallel},
+      {"staircaseTrainForward", StaircaseTrainForward},
+      {"staircaseTrainBackward", StaircaseTrainBackward},
       {"denseGemmGflops", DenseGemmGflops},
       {"setThreads", SetThreads},
       {"threads", Threads},

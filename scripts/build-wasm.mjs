@@ -1,4 +1,4 @@
-// Builds the wasm backend's kernels from wasm/kernels.c with Debian 12's toolchain (apt-get install -y clang lld
+// Builds the wasm backend's kernels from wasm/kernels.c (and wasm/fused.c, the fused training pass) with Debian 12's toolchain (apt-get install -y clang lld
 // wasi-libc libclang-rt-14-dev-wasm32: clang 14's wasm32-wasi target, wasm-ld, wasi-libc's libm for exp and log,
 // compiler-rt's builtins), into
 // - wasm/maflow-kernels.wasm, the binary that ships in the package, and
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const source = path.join(root, 'wasm', 'kernels.c');
+const sources = ['kernels.c', 'fused.c'].map((file) => path.join(root, 'wasm', file));
 const wasmFile = path.join(root, 'wasm', 'maflow-kernels.wasm');
 const moduleFile = path.join(root, 'src', 'kernels', 'wasm-binary.ts');
 /** 64 KiB of stack, at the bottom of memory; the JS side allocates everything above __heap_base. */
@@ -29,7 +29,7 @@ export function compileKernels() {
   const dir = mkdtempSync(path.join(tmpdir(), 'maflow-wasm-'));
   try {
     const out = path.join(dir, 'kernels.wasm');
-    const result = spawnSync('clang', [...FLAGS, '-o', out, source, '-lm'], { encoding: 'utf8' });
+    const result = spawnSync('clang', [...FLAGS, '-o', out, ...sources, '-lm'], { encoding: 'utf8' });
     if (result.error !== undefined) {
       throw new Error(`clang not found (${result.error.message}); install it with: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32`);
     }

@@ -27,6 +27,8 @@ export interface BackendSummary {
   denseGflopsTrain: number;
   /** Dense GEMM `[chunk, H]·[H, H]`. */
   denseGflopsLogprob: number | null;
+  /** Kernel calls of one training step (the JavaScript → backend crossings). */
+  kernelCallsPerStep: number;
 }
 
 export type TorchSummary =
@@ -90,7 +92,7 @@ export function comparisonTable(results: readonly ConfigResult[]): string {
 /** Effective GFLOP/s (unmasked multiply-adds only) against the dense GEMM of the same backend. */
 export function gflopsTable(results: readonly ConfigResult[]): string {
   const header = ['config', 'backend', 'MACs/row', 'train GFLOP/s', 'dense GEMM [B,H]·[H,H]', 'train % of dense',
-    'log-prob GFLOP/s', 'dense GEMM [chunk,H]·[H,H]', 'log-prob % of dense', 'PyTorch train GFLOP/s'];
+    'log-prob GFLOP/s', 'dense GEMM [chunk,H]·[H,H]', 'log-prob % of dense', 'PyTorch train GFLOP/s', 'kernel calls/step'];
   const rows: string[][] = [];
   const percent = (a: number | null, b: number | null): string => (a === null || b === null ? '–' : `${formatNumber((100 * a) / b)}%`);
   for (const result of results) {
@@ -99,7 +101,7 @@ export function gflopsTable(results: readonly ConfigResult[]): string {
         result.config.name, s.backend, formatNumber(result.multiplyAddsPerRow),
         formatNumber(s.gflopsTrain), formatNumber(s.denseGflopsTrain), percent(s.gflopsTrain, s.denseGflopsTrain),
         formatNumber(s.gflopsLogprob), formatNumber(s.denseGflopsLogprob), percent(s.gflopsLogprob, s.denseGflopsLogprob),
-        result.torch?.ok === true ? formatNumber(result.torch.gflopsTrain) : '–',
+        result.torch?.ok === true ? formatNumber(result.torch.gflopsTrain) : '–', String(s.kernelCallsPerStep),
       ]);
     }
   }
@@ -123,6 +125,7 @@ export function resultRecord(result: ConfigResult, extra: Record<string, unknown
       loss_first: round(s.lossFirst), loss_last: round(s.lossLast), finite: s.finite,
       gflops_train: round(s.gflopsTrain), gflops_logprob: round(s.gflopsLogprob),
       dense_gemm_gflops_train: round(s.denseGflopsTrain), dense_gemm_gflops_logprob: round(s.denseGflopsLogprob),
+      kernel_calls_per_step: s.kernelCallsPerStep,
       speedup_train: round(speedUp(s.trainStepMs, torch?.trainStepMs ?? null, 'time')),
       speedup_logprob: round(speedUp(s.logprobRowsPerS, torch?.logprobRowsPerS ?? null, 'rate')),
       speedup_sample: round(speedUp(s.sampleRowsPerS, torch?.sampleRowsPerS ?? null, 'rate')),

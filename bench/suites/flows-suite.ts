@@ -1,12 +1,15 @@
 /**
  * The `flows` and `train` suites: for each paper config, `rounds` interleaved rounds of maflow (each backend) and the
  * PyTorch peer (`--threads` like maflow's pool), alternating which goes first; medians over rounds; one comparison
- * table, a GFLOP/s table and one JSON line per config on stdout, progress on stderr.
+ * table, a GFLOP/s table (with the kernel calls of one training step) and one JSON line per config on stdout, progress
+ * on stderr.
  */
+import { rowSlice } from '../../src/core/matrix.ts';
 import { parameterCount } from '../../src/nn/parameter.ts';
 import { useBackend, type BenchBackends } from '../lib/bench-backends.ts';
 import { pickConfigs, type BenchConfig } from '../lib/configs.ts';
 import { countDenseMultiplyAdds, countMultiplyAdds, effectiveGflops, maskedLayersOf, TRAIN_PRODUCTS } from '../lib/count-flops.ts';
+import { trainStepKernelCalls } from '../lib/count-kernel-calls.ts';
 import { denseGemmGflops } from '../lib/dense-gemm-gflops.ts';
 import { comparisonTable, gflopsTable, resultRecord, type BackendSummary, type ConfigResult, type TorchSummary } from '../lib/flows-report.ts';
 import { formatNumber } from '../lib/format-table.ts';
@@ -74,7 +77,8 @@ function runConfig(config: BenchConfig, rounds: number, options: FlowsSuiteOptio
   const denseMultiplyAddsPerRow = countDenseMultiplyAdds(layers);
   const maflow = backends.names.map((name, b) => {
     useBackend(name);
-    return summarize(name, plans[b], runs[b], config, multiplyAddsPerRow, backends);
+    const calls = trainStepKernelCalls(createPaperMaf(config, seed), rowSlice(trainData, 0, config.batch)).total;
+    return summarize(name, plans[b], runs[b], config, multiplyAddsPerRow, backends, calls);
   });
   return {
     config, params: parameterCount(probe), multiplyAddsPerRow, denseMultiplyAddsPerRow, rounds, maflow,
@@ -88,7 +92,7 @@ function medianOrNull(values: Array<number | null>): number | null {
 }
 
 function summarize(backend: 'reference' | 'native', plan: RunPlan, runs: ConfigMeasurement[], config: BenchConfig,
-  multiplyAddsPerRow: number, backends: BenchBackends): BackendSummary {
+  multiplyAddsPerRow: number, backends: BenchBackends, kernelCallsPerStep: number): BackendSummary {
   const trainStepMs = median(runs.map((r) => r.train.stepMs));
   const logprobRowsPerS = medianOrNull(runs.map((r) => r.logProb?.rowsPerSecond ?? null));
   // The yardstick GEMM runs at the batch of the measured operation; reference gets a small one (JS loops are slow).
@@ -104,6 +108,7 @@ function summarize(backend: 'reference' | 'native', plan: RunPlan, runs: ConfigM
     gflopsLogprob: logprobRowsPerS === null ? null : effectiveGflops(multiplyAddsPerRow, logprobRowsPerS, 1, 1),
     denseGflopsTrain: denseGemmGflops(backends.addon, m(config.batch), config.hidden, config.hidden, seconds),
     denseGflopsLogprob: plan.throughput ? denseGemmGflops(backends.addon, m(plan.chunk), config.hidden, config.hidden, seconds) : null,
+    kernelCallsPerStep,
   };
 }
 

@@ -4,6 +4,7 @@ import type { NamedParameters } from '../nn/parameter.ts';
 import { AffineTransformer } from './affine-transformer.ts';
 import { Bijector, type BijectorConfig, type BijectorResult, type Direction, type TrainPass } from './bijector.ts';
 import { createTransformer } from './create-transformer.ts';
+import type { TransformerKernel } from '../kernels/kernels.ts';
 import type { Transformer, TransformerConfig } from './transformer.ts';
 
 /** Options of `new MaskedAutoregressiveFlow(options)`: the MADE's options plus the transformer's. */
@@ -139,7 +140,13 @@ export class MaskedAutoregressiveFlow extends Bijector {
     else this.made.sequentialFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
   }
 
+  /**
+   * With a transformer that describes its kernel path and no dropout in this pass, two fused kernel calls
+   * (`Made.parallelTrainFused`); otherwise the MADE layer by layer and the transformer's own backward.
+   */
   protected override trainInverse(x: Matrix, context: Matrix | null): TrainPass {
+    const kernel = this.transformer.kernel;
+    if (kernel != null && !(this.training && this.made.dropout > 0)) return this.trainInverseFused(x, context, kernel);
     const n = x.rows;
     const D = this.features;
     const pass = this.made.forwardTrain(n, x.data, context?.data ?? null, { dropout: this.training });
@@ -157,6 +164,25 @@ export class MaskedAutoregressiveFlow extends Bijector {
         // x reaches the output twice: directly through τ⁻¹ and through the conditioner.
         for (let k = 0; k < dInput.data.length; k++) dInput.data[k] += through.dInput[k];
         const dContext = through.dContext === null ? null : { rows: n, cols: this.contextFeatures, data: through.dContext };
+        return { dInput, dContext };
+      },
+    };
+  }
+
+  private trainInverseFused(x: Matrix, context: Matrix | null, kernel: TransformerKernel): TrainPass {
+    const n = x.rows;
+    const output = this.scratch.matrix('output', n, this.features, this.dtype);
+    const logDet = this.scratch.zeroDoubles('logDet', n);
+    const c = context?.data ?? null;
+    const pass = this.made.parallelTrainFused(n, x.data, output.data, c, logDet, kernel);
+    return {
+      output,
+      logDet,
+      backward: (dOutput, dLogDet) => {
+        const dInput = this.scratch.matrix('dInput', n, this.features, this.dtype);
+        const dContext = c === null ? null : this.scratch.matrix('dContext', n, this.contextFeatures, this.dtype);
+        dContext?.data.fill(0);
+        pass.backward(dOutput.data, dLogDet, dInput.data, dContext?.data ?? null);
         return { dInput, dContext };
       },
     };

@@ -214,6 +214,62 @@ export interface StaircasePassOp {
   readonly logDet: Float64Array;
 }
 
+/**
+ * `staircaseTrainForward`'s operands: the parallel pass of `StaircasePassOp` (`input` = x, `output` = z, `logDet`
+ * accumulated) that also keeps what its backward pass reads in `saved`.
+ */
+export interface StaircaseTrainForwardOp extends StaircasePassOp {
+  /**
+   * `[staircaseTrainSavedLength(network, batch)]`, written: every hidden layer's activated output `a_l [batch, H_l]`
+   * (then, residual, its sum `h_l [batch, H_l]`) in layer order, then the transformer's parameters `θ [batch, D·P]`.
+   */
+  readonly saved: FloatArray;
+}
+
+/** Where a fused backward pass puts one staircase layer's parameter gradients. */
+export interface StaircaseLayerGradients {
+  /** `[outDim, inDim]`: live entries only (the masked ones are left untouched). */
+  readonly dWeight: FloatArray;
+  /** `[outDim]`. */
+  readonly dBias: FloatArray;
+  /** `[outDim, contextFeatures]`, or `null` (no context weight, or no context in this pass). */
+  readonly dContextWeight: FloatArray | null;
+  /** Add into `dWeight` and `dBias` instead of overwriting them (a gradient just zeroed is overwritten). */
+  readonly accumulate: boolean;
+  /** Add into `dContextWeight` instead of overwriting it. */
+  readonly accumulateContext: boolean;
+}
+
+/** `staircaseTrainBackward`'s operands: the forward pass's, its `saved` state and the upstream gradients. */
+export interface StaircaseTrainBackwardOp {
+  readonly network: StaircaseNetwork;
+  readonly batch: number;
+  readonly context: FloatArray | null;
+  /** x, `[batch, D]`, as the forward pass read it. */
+  readonly input: FloatArray;
+  /** z, `[batch, D]`, as the forward pass wrote it. */
+  readonly output: FloatArray;
+  /** The forward pass's `saved` (read only). */
+  readonly saved: FloatArray;
+  /** `∂L/∂z`, `[batch, D]`. */
+  readonly dOutput: FloatArray;
+  /** `∂L/∂logDet` per row, or `null` = 0. */
+  readonly dLogDet: Float64Array | null;
+  /** `∂L/∂x`, `[batch, D]`, overwritten: through τ⁻¹ directly and through the MADE. */
+  readonly dInput: FloatArray;
+  /** `∂L/∂c`, `[batch, contextFeatures]`, accumulated; or `null`. */
+  readonly dContext: FloatArray | null;
+  /** One entry per hidden layer, then the output layer's. */
+  readonly gradients: readonly StaircaseLayerGradients[];
+}
+
+/** Floats of `StaircaseTrainForwardOp.saved` for `network` at `batch` rows. */
+export function staircaseTrainSavedLength(network: StaircaseNetwork, batch: number): number {
+  let width = network.output.outDim;
+  for (const layer of network.hidden) width += (network.residual ? 2 : 1) * layer.outDim;
+  return batch * width;
+}
+
 /** `gatherColumns`'s operands: `out[r, i] = x[r, index[i]]`. */
 export interface GatherColumnsOp {
   readonly rows: number;
@@ -371,6 +427,23 @@ export interface Kernels {
   staircaseParallel(op: StaircasePassOp): void;
 
   /**
+   * The training pass of a MADE-conditioned autoregressive transform, forward half: `staircaseParallel` (z = τ⁻¹(x;
+   * θ(x)), `logDet` accumulated) that also writes every hidden activation and θ into `saved`, in one call. Each unit
+   * gets the arithmetic of the layer-by-layer composition (`MaskedLinear.forward`: `prefixGemm` with the context term
+   * first, then `transformInverse`), so the results equal it to float32 rounding.
+   */
+  staircaseTrainForward(op: StaircaseTrainForwardOp): void;
+
+  /**
+   * The backward half, in one call: `transformInverseBackward` on the saved θ, then through the output layer and
+   * every hidden layer down to x (`activationBackward` from the saved activations; residual sums pass their gradient
+   * straight through), writing each layer's weight, bias and context-weight gradients (`prefixGemmBackwardWeight`),
+   * `dContext` (accumulated) and `dInput = ∂z/∂x-direct + through the MADE` (overwritten). Equal to
+   * `MaskedLinear.backward` layer by layer to float32 rounding.
+   */
+  staircaseTrainBackward(op: StaircaseTrainBackwardOp): void;
+
+  /**
    * Reorders columns: `out[r, i] = x[r, index[i]]` for `x, out [rows, cols]` and `index [cols]` with entries in
    * `[0, cols)` (a permutation for `Permute`; any index vector is allowed).
    */
@@ -419,6 +492,8 @@ export const KERNEL_DTYPE_OPERAND: { readonly [K in KernelName]: keyof Parameter
   transformForwardBackward: 'input',
   staircaseSequential: 'input',
   staircaseParallel: 'input',
+  staircaseTrainForward: 'input',
+  staircaseTrainBackward: 'input',
   gatherColumns: 'x',
   columnMoments: 'x',
   batchNormApply: 'x',

@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_NAMES, withFallback, type Kernels, type TransformBackwardOp } from './kernels.ts';
+import { KERNEL_NAMES, withFallback, type Kernels, type StaircaseTrainBackwardOp, type TransformBackwardOp } from './kernels.ts';
 import { referenceKernels as ref } from './reference.ts';
+import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 
 /**
  * The addon's raw exports: the float32 kernels, each reading the same named descriptor as `Kernels` (checked in C++:
@@ -41,12 +42,25 @@ export type NativeBackendLoad =
   | { readonly ok: true; readonly kernels: Kernels; readonly addon: NativeAddon; readonly file: string }
   | { readonly ok: false; readonly reason: string };
 
-/** Wraps a loaded addon as a `Kernels` backend named 'native' (float64 calls run on the reference loops). */
+/**
+ * Wraps a loaded addon as a `Kernels` backend named 'native' (float64 calls run on the reference loops). The fused
+ * training pass of a transformer without a native backward (the spline), or of an addon built before those kernels
+ * existed, is composed of the native layer kernels (`staircase-train.ts`), not sent to the reference loops.
+ */
 export function createNativeKernels(addon: NativeAddon): Kernels {
-  const engine = Object.fromEntries(KERNEL_NAMES.map((name) => [name, addon[name].bind(addon)]));
-  return withFallback('native', engine, ref, (name, op) =>
-    !((name === 'transformInverseBackward' || name === 'transformForwardBackward')
-      && (op as TransformBackwardOp).transformer.kind === 'spline'));
+  const engine = Object.fromEntries(KERNEL_NAMES.filter((name) => typeof addon[name] === 'function')
+    .map((name) => [name, addon[name].bind(addon)]));
+  const fallback: Kernels = {
+    ...ref,
+    staircaseTrainForward: (op) => (op.input instanceof Float64Array ? ref.staircaseTrainForward(op) : composeStaircaseTrainForward(backend, op)),
+    staircaseTrainBackward: (op) => (op.input instanceof Float64Array ? ref.staircaseTrainBackward(op) : composeStaircaseTrainBackward(backend, op)),
+  };
+  const backend = withFallback('native', engine, fallback, (name, op) => {
+    if (name === 'transformInverseBackward' || name === 'transformForwardBackward') return (op as TransformBackwardOp).transformer.kind !== 'spline';
+    if (name === 'staircaseTrainBackward') return (op as StaircaseTrainBackwardOp).network.transformer.kind !== 'spline';
+    return true;
+  });
+  return backend;
 }
 
 let loaded: NativeBackendLoad | undefined;

@@ -2,6 +2,7 @@ import type { FloatArray } from '../core/matrix.ts';
 import type { Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TransformBackwardOp } from './kernels.ts';
 import { transformerParamsPerFeature } from './kernels.ts';
 import { splineMath } from './spline-math.ts';
+import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 
 function activate(kind: Activation, v: number): number {
   switch (kind) {
@@ -154,6 +155,14 @@ export const referenceKernels: Kernels = {
       transformer: network.transformer, batch, features: network.features, input: x, params: pass.params, output: z,
       logDet, accumulateLogDet: true,
     });
+  },
+
+  staircaseTrainForward(op) {
+    composeStaircaseTrainForward(referenceKernels, op);
+  },
+
+  staircaseTrainBackward(op) {
+    composeStaircaseTrainBackward(referenceKernels, op);
   },
 
   gatherColumns({ rows, cols, x, index, out }) {

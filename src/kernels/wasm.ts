@@ -11,10 +11,12 @@
  */
 import type { Dtype, FloatArray } from '../core/matrix.ts';
 import {
-  ACTIVATIONS, withFallback, type Activation, type Kernels, type StaircaseLayer, type StaircaseNetwork,
-  type StaircasePassOp, type TransformBackwardOp, type TransformOp,
+  ACTIVATIONS, withFallback, type Activation, type Kernels, type StaircaseHiddenLayer, type StaircaseLayer,
+  type StaircaseLayerGradients, type StaircaseNetwork, type StaircasePassOp, type StaircaseTrainBackwardOp,
+  type StaircaseTrainForwardOp, type TransformBackwardOp, type TransformOp,
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
+import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 import { WASM_KERNELS_BASE64 } from './wasm-binary.ts';
 import { WasmHeap } from './wasm-heap.ts';
 
@@ -54,7 +56,17 @@ interface Exports {
     minH: number, minD: number): number;
   adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  staircase_train_forward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
+    table: number, context: number, x: number, z: number, logDet: number, saved: number, kind: number, bound: number,
+    shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number, minD: number): number;
+  staircase_train_backward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
+    table: number, context: number, x: number, z: number, saved: number, dZ: number, dLogDet: number, dX: number,
+    dContext: number, work: number, width: number, bound: number, shiftOnly: number): void;
 }
+
+/** int32 words per layer of fused.c's layer table, and the most hidden layers it takes. */
+const LAYER_WORDS = 12;
+const MAX_FUSED_HIDDEN = 64;
 
 const ACTIVATION_CODE = new Map<Activation, number>(ACTIVATIONS.map((a, i) => [a, i]));
 
@@ -282,12 +294,57 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
         params: made.params, output, logDet, accumulateLogDet: true });
     }
   }, parallel ? ref.staircaseParallel : ref.staircaseSequential);
+  /** fused.c's layer table of `network` (and where its gradients go), in a temporary of the frame. */
+  const layerTable = (f: Frame, network: StaircaseNetwork, gradients: readonly StaircaseLayerGradients[] | null): number => {
+    const layers: StaircaseLayer[] = [...network.hidden, network.output];
+    const table = f.temporary(new Int32Array(0), layers.length * LAYER_WORDS);
+    layers.forEach((l, i) => {
+      const g = gradients === null ? null : gradients[i];
+      const act = i < network.hidden.length ? ACTIVATION_CODE.get((l as StaircaseHiddenLayer).activation) ?? 5 : 5;
+      table.set([l.inDim, l.outDim, act, f.ptr(l.weight), f.ptr(l.prefix), f.ptr(l.bias), f.ptr(l.contextWeight),
+        g === null ? 0 : f.ptr(g.dWeight, 'inout'), g === null ? 0 : f.ptr(g.dBias, 'inout'),
+        g === null ? 0 : f.ptr(g.dContextWeight, 'inout'), g?.accumulate === true ? 1 : 0, g?.accumulateContext === true ? 1 : 0],
+      i * LAYER_WORDS);
+    });
+    return table.byteOffset;
+  };
+  const composedForward = (op: StaircaseTrainForwardOp): void => composeStaircaseTrainForward(kernels, op);
+  const composedBackward = (op: StaircaseTrainBackwardOp): void => composeStaircaseTrainBackward(kernels, op);
+  const trainForward = framed((f: Frame, op: StaircaseTrainForwardOp): void => {
+    const { network: n, batch } = op;
+    const t = n.transformer;
+    const table = layerTable(f, n, null);
+    const spline = t.kind === 'spline';
+    const failed = x.staircase_train_forward(batch, n.features, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, table,
+      f.ptr(op.context), f.ptr(op.input), f.ptr(op.output, 'out'), f.ptr(op.logDet, 'inout'), f.ptr(op.saved, 'out'),
+      spline ? 1 : 0, spline ? 0 : t.logScaleBound, !spline && t.shiftOnly ? 1 : 0, spline ? t.bins : 0, spline ? t.tailBound : 0,
+      spline ? t.minBinWidth : 0, spline ? t.minBinHeight : 0, spline ? t.minDerivative : 0);
+    if (failed !== 0) throw new Error(`wasm backend staircaseTrainForward: a spline of ${spline ? t.bins : 0} bins is beyond the engine's limit`);
+  }, composedForward);
+  const trainBackward = framed((f: Frame, op: StaircaseTrainBackwardOp): void => {
+    const { network: n, batch } = op;
+    const t = n.transformer;
+    if (t.kind !== 'affine') throw new Error('wasm backend: no spline backward engine');
+    const width = Math.max(n.output.inDim, ...n.hidden.flatMap((l) => [l.inDim, l.outDim]));
+    const work = f.temporary(new Float32Array(0), batch * (n.output.outDim + 3 * width));
+    const table = layerTable(f, n, op.gradients);
+    x.staircase_train_backward(batch, n.features, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, table,
+      f.ptr(op.context), f.ptr(op.input), f.ptr(op.output), f.ptr(op.saved), f.ptr(op.dOutput), f.ptr(op.dLogDet),
+      f.ptr(op.dInput, 'out'), f.ptr(op.dContext, 'inout'), work.byteOffset, width, t.logScaleBound, t.shiftOnly ? 1 : 0);
+  }, composedBackward);
+  /** What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and the affine backward); the rest is composed. */
+  const fusable = (op: { network: StaircaseNetwork; input: unknown }): boolean =>
+    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN;
   const sequential = pass(false);
   const parallel = pass(true);
   const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;
   Object.assign(kernels, {
     staircaseSequential: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseSequential(op) : sequential(op)),
     staircaseParallel: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseParallel(op) : parallel(op)),
+    staircaseTrainForward: (op: StaircaseTrainForwardOp) => (isF64(op) ? ref.staircaseTrainForward(op)
+      : fusable(op) ? trainForward(op) : composedForward(op)),
+    staircaseTrainBackward: (op: StaircaseTrainBackwardOp) => (op.input instanceof Float64Array ? ref.staircaseTrainBackward(op)
+      : fusable(op) && op.network.transformer.kind === 'affine' ? trainBackward(op) : composedBackward(op)),
     allocate(dtype: Dtype, length: number): FloatArray {
       if (dtype === 'float64') return new Float64Array(length);
       const offset = length === 0 ? 0 : heap.allocate(length * 4);

@@ -1,8 +1,8 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import { transformerParamsPerFeature, type Activation, type StaircaseHiddenLayer, type StaircaseLayer, type StaircaseNetwork,
-  type TransformerKernel } from '../kernels/kernels.ts';
+import { staircaseTrainSavedLength, transformerParamsPerFeature, type Activation, type StaircaseHiddenLayer, type StaircaseLayer,
+  type StaircaseNetwork, type TransformerKernel } from '../kernels/kernels.ts';
 import { degreeStarts, hiddenDegrees, inputDegrees, prefixLengths, type DegreeMode } from './degrees.ts';
 import { MaskedLinear } from './masked-linear.ts';
 import { joinName, type Module, type NamedParameters } from './parameter.ts';
@@ -58,6 +58,15 @@ export interface MadeTrainPass {
   output: FloatArray;
   /** Accumulates parameter gradients and returns the gradients of the input and the context. */
   backward(dOutput: FloatArray): { dInput: FloatArray; dContext: FloatArray | null };
+}
+
+/** What `Made.parallelTrainFused` returns: the backward half of the fused training pass. */
+export interface MadeFusedTrainPass {
+  /**
+   * Given `∂L/∂z [batch, D]` and `∂L/∂logDet [batch]` (or null), accumulates every parameter gradient, writes
+   * `dInput = ∂L/∂x [batch, D]` (overwritten) and adds `∂L/∂c` into `dContext [batch, C]` (when given).
+   */
+  backward(dOutput: FloatArray, dLogDet: Float64Array | null, dInput: FloatArray, dContext: FloatArray | null): void;
 }
 
 /** Options of `Made.forwardTrain`. */
@@ -264,6 +273,29 @@ export class Made implements Module {
     transformer: TransformerKernel): void {
     kernels().staircaseParallel({ network: this.staircaseNetwork(transformer, 'parallelFused'), batch, context,
       input: x, output: z, logDet });
+  }
+
+  /**
+   * The training pass of a MAF layer in two kernel calls (`Kernels.staircaseTrainForward`, then the returned
+   * `backward`'s `staircaseTrainBackward`) instead of a call per layer and per gradient with JavaScript between
+   * them: `z = τ⁻¹(x; θ(x))` with `logDet[b] += Σ_d log|∂z_d/∂x_d|`, keeping the activations and θ in a work buffer
+   * for the backward half. The same numbers as `forwardTrain` followed by the transformer's inverse and its backward
+   * (float32 rounding aside), without dropout. Shapes: `x, z [batch, D]`, `context [batch, C] | null`,
+   * `logDet [batch]` (accumulated). `x` and `context` must stay unchanged until the backward pass.
+   */
+  parallelTrainFused(batch: number, x: FloatArray, z: FloatArray, context: FloatArray | null, logDet: Float64Array,
+    transformer: TransformerKernel): MadeFusedTrainPass {
+    const network = this.staircaseNetwork(transformer, 'parallelTrainFused');
+    const saved = this.scratch.get('fused.saved', this.dtype, staircaseTrainSavedLength(network, batch));
+    kernels().staircaseTrainForward({ network, batch, context, input: x, output: z, logDet, saved });
+    return {
+      backward: (dOutput, dLogDet, dInput, dContext) => {
+        const withContext = context !== null;
+        const gradients = [...this.hidden.map((l) => l.trainGradients(withContext)), this.output.trainGradients(withContext)];
+        kernels().staircaseTrainBackward({ network, batch, context, input: x, output: z, saved, dOutput, dLogDet, dInput,
+          dContext, gradients });
+      },
+    };
   }
 
   /** The network as the fused kernels take it (built per call: loading a model may replace parameter arrays). */

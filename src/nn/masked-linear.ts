@@ -1,7 +1,7 @@
 import { allocate, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Rng } from '../core/rng.ts';
 import { kernels } from '../kernels/backend.ts';
-import type { Activation } from '../kernels/kernels.ts';
+import type { Activation, StaircaseLayerGradients } from '../kernels/kernels.ts';
 import { joinName, Parameter, type Module, type NamedParameters } from './parameter.ts';
 
 /** Options of `new MaskedLinear(options)`. */
@@ -121,6 +121,22 @@ export class MaskedLinear implements Module {
       k.prefixGemmBackwardInput({ batch, inDim: this.inDim, outDim: this.outDim, dOut: dY, weight: this.weight.value,
         prefix: this.prefix, dIn: dX });
     }
+  }
+
+  /**
+   * Where a fused backward pass (`Kernels.staircaseTrainBackward`) writes this layer's gradients: a gradient just
+   * zeroed is overwritten (its stale contents never read), any other accumulated into, as `backward` does.
+   * `withContext`: whether the pass has a context (else the context weight gets no gradient).
+   */
+  trainGradients(withContext: boolean): StaircaseLayerGradients {
+    const overwrite = this.weight.gradIsZero && this.bias.gradIsZero;
+    const contextWeight = withContext ? this.contextWeight : null;
+    const freshContext = contextWeight?.gradIsZero ?? false;
+    return {
+      dWeight: gradFor(this.weight, overwrite), dBias: gradFor(this.bias, overwrite),
+      dContextWeight: contextWeight === null ? null : gradFor(contextWeight, freshContext),
+      accumulate: !overwrite, accumulateContext: !freshContext,
+    };
   }
 
   /** A scratch output buffer of the right size. */

@@ -2,11 +2,17 @@
  * A MAF takes its fused kernel path from its transformer's description, not from the transformer's class: affine and
  * spline transformers describe one (`kernelPath` 'fused'); a transformer without a `kernel` (another helper's NAF or
  * Bernstein transformer, here a wrapper of the affine one that hides its description) falls back to the layer-by-layer
- * path, says so, and computes the same density, samples and gradients.
+ * path, says so, and computes the same density, samples and gradients. Training takes the fused path too (two kernel
+ * calls per MADE), with the layer-by-layer path's gradients on every backend.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cast, matrix } from '../../src/core/matrix.ts';
+import { cast, matrix, type Dtype, type Matrix } from '../../src/core/matrix.ts';
+import { withBackend } from '../../src/kernels/backend.ts';
+import type { Kernels } from '../../src/kernels/kernels.ts';
+import { loadNativeBackend } from '../../src/kernels/native.ts';
+import { referenceKernels } from '../../src/kernels/reference.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { AffineTransformer } from '../../src/bijectors/affine-transformer.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
@@ -46,5 +52,40 @@ test('kernelPath: fused for described transformers, layer-by-layer (same numbers
   for (let k = 0; k < 6; k++) {
     assert.ok(Math.abs(fa.data[k] - fb.data[k]) < 1e-12, `forward ${k}`);
     assert.ok(Math.abs(fa.data[k] - x.data[k]) < 1e-9, `round trip ${k}`);
+  }
+});
+
+/** Every gradient a train pass gives: the parameters', the input's and the context's. */
+function trainGradients(maf: MaskedAutoregressiveFlow, x: Matrix, c: Matrix, dOutput: Matrix, dLogDet: Float64Array): Float64Array[] {
+  for (const [, p] of maf.namedParameters()) p.zeroGrad();
+  const pass = maf.inverseTrain(x, { context: c });
+  const { dInput, dContext } = pass.backward(dOutput, dLogDet);
+  // A second pass accumulates onto the first's gradients (the fused kernels' accumulate mode).
+  maf.inverseTrain(x, { context: c }).backward(dOutput, dLogDet);
+  return [pass.output.data, pass.logDet, dInput.data, (dContext as Matrix).data, ...maf.namedParameters().map(([, p]) => p.grad)]
+    .map((a) => Float64Array.from(a));
+}
+
+test('training: the fused path (two kernel calls per MADE) gives the layer-by-layer path\'s gradients on every backend', () => {
+  const native = loadNativeBackend();
+  const backends: Array<[Kernels, Dtype, number]> = [[referenceKernels, 'float64', 1e-12], [loadWasmBackendSync(), 'float32', 2e-5]];
+  if (native.ok) backends.push([native.kernels, 'float32', 2e-5]);
+  for (const [k, dtype, tolerance] of backends) {
+    for (const options of [{ residual: false, activation: 'relu' }, { residual: true, activation: 'tanh' }] as const) {
+      withBackend(k, () => {
+        const make = (transformer: Transformer) => new MaskedAutoregressiveFlow({ features: 4, hiddenUnits: [12, 12], ...options,
+          contextFeatures: 2, rng: new Rng(5), dtype, transformer, outputInitScale: 1 });
+        const fused = make(new AffineTransformer({ logScaleBound: 3 }));
+        const plain = make(undescribed(new AffineTransformer({ logScaleBound: 3 })));
+        const rng = new Rng(9);
+        const random = (rows: number, cols: number) => cast({ rows, cols, data: Float64Array.from({ length: rows * cols }, () => rng.normal()) }, dtype);
+        const [x, c, dOutput] = [random(7, 4), random(7, 2), random(7, 4)];
+        const dLogDet = Float64Array.from({ length: 7 }, () => rng.normal());
+        const a = trainGradients(fused, x, c, dOutput, dLogDet);
+        const b = trainGradients(plain, x, c, dOutput, dLogDet);
+        a.forEach((values, i) => values.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) <= tolerance * (1 + Math.abs(b[i][j])),
+          `${k.name} ${dtype} ${JSON.stringify(options)} array ${i} element ${j}: fused ${v}, layer by layer ${b[i][j]}`)));
+      });
+    }
   }
 });

@@ -9,10 +9,11 @@
 import type { Dtype, FloatArray } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
-  ACTIVATIONS, transformerParamsPerFeature, type Activation, type Kernels, type StaircaseHiddenLayer, type StaircaseLayer,
-  type StaircaseNetwork, type TransformerKernel,
+  ACTIVATIONS, staircaseTrainSavedLength, transformerParamsPerFeature, type Activation, type Kernels, type StaircaseHiddenLayer,
+  type StaircaseLayer, type StaircaseLayerGradients, type StaircaseNetwork, type TransformerKernel,
 } from '../../src/kernels/kernels.ts';
 import { madePass, referenceKernels as ref } from '../../src/kernels/reference.ts';
+import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from '../../src/kernels/staircase-train.ts';
 import { degreeStarts } from '../../src/nn/degrees.ts';
 import { Made } from '../../src/nn/made.ts';
 import type { MaskedLinear } from '../../src/nn/masked-linear.ts';
@@ -409,6 +410,77 @@ function passCase(k: Kernels, context: ConformanceContext, direction: Direction,
   }
 }
 
+/** Everything the training pass writes: z, logDet, saved, dInput, dContext and every layer's gradients. */
+function trainPass(k: Kernels, p: ReturnType<typeof passProblem>, batch: number, rng: Rng,
+  run: (k: Kernels, forward: boolean, op: never) => void): FloatArray[] {
+  const { network } = p;
+  const dtype: Dtype = p.input instanceof Float64Array ? 'float64' : 'float32';
+  const D = network.features;
+  const C = network.contextFeatures;
+  const output = arrayOf(dtype, batch * D);
+  const logDet = new Float64Array(batch).fill(0.25);
+  const saved = arrayOf(dtype, staircaseTrainSavedLength(network, batch));
+  run(k, true, { network, batch, context: p.context, input: p.input, output, logDet, saved } as never);
+  const layers = [...network.hidden, network.output];
+  // The hidden layers' gradients are overwritten (masked entries hold a sentinel that must survive), the output
+  // layer's accumulated onto ones.
+  const gradients = layers.map((l, i): StaircaseLayerGradients => {
+    const accumulate = i === layers.length - 1;
+    const dWeight = arrayOf(dtype, l.outDim * l.inDim).fill(accumulate ? 1 : 7);
+    return { dWeight, dBias: arrayOf(dtype, l.outDim).fill(accumulate ? 1 : 7),
+      dContextWeight: l.contextWeight === null || p.context === null ? null : arrayOf(dtype, l.outDim * C).fill(accumulate ? 1 : 7),
+      accumulate, accumulateContext: accumulate };
+  });
+  const dInput = arrayOf(dtype, batch * D).fill(7);
+  const dContext = p.context === null ? null : arrayOf(dtype, batch * C).fill(0.5);
+  const dLogDet = Float64Array.from(normals(rng, 'float64', batch));
+  run(k, false, { network, batch, context: p.context, input: p.input, output, saved, dOutput: normals(rng, dtype, batch * D),
+    dLogDet, dInput, dContext, gradients } as never);
+  for (const [i, l] of layers.entries()) {
+    const prefix = l.prefix as Int32Array;
+    for (let j = 0; j < l.outDim; j++) {
+      for (let c = prefix[j]; c < l.inDim; c++) {
+        const v = gradients[i].dWeight[j * l.inDim + c];
+        if (v !== (i === layers.length - 1 ? 1 : 7)) fail(`layer ${i} masked gradient (${j}, ${c}) written: ${v}`);
+      }
+    }
+  }
+  return [output, Float64Array.from(logDet) as unknown as FloatArray, saved, dInput, ...(dContext === null ? [] : [dContext]),
+    ...gradients.flatMap((g) => [g.dWeight, g.dBias, ...(g.dContextWeight === null ? [] : [g.dContextWeight])])];
+}
+
+const fusedTrain = (k: Kernels, forward: boolean, op: never): void => (forward ? k.staircaseTrainForward(op) : k.staircaseTrainBackward(op));
+const composedTrain = (k: Kernels, forward: boolean, op: never): void =>
+  (forward ? composeStaircaseTrainForward(k, op) : composeStaircaseTrainBackward(k, op));
+
+/** The training pass: fused = the backend's own composition of its layer kernels (bit for bit), ≈ the reference. */
+function trainCase(k: Kernels, context: ConformanceContext, quick: boolean): void {
+  const { dtype } = context;
+  for (const [i, c] of PASS_CASES.entries()) {
+    if (c.batch * Math.max(...c.hiddenUnits) > (quick ? 20000 : 40000)) continue;
+    const p = passProblem(c, dtype, 400 + i);
+    const label = `staircase train ${passLabel(c, dtype)}`;
+    const names = ['z', 'logDet', 'saved', 'dInput', ...(p.context === null ? [] : ['dContext']), 'gradients'];
+    const fusedResult = trainPass(k, p, c.batch, new Rng(i), fusedTrain);
+    const composedResult = trainPass(k, p, c.batch, new Rng(i), composedTrain);
+    fusedResult.forEach((a, j) => {
+      const name = `${label}: ${names[Math.min(j, names.length - 1)]} #${j}`;
+      if (context.fusedExact || k === ref) assertEqual(`${name} vs the backend's composition`, a, composedResult[j]);
+      else assertClose(`${name} vs composition`, a, composedResult[j], 1e-5, 1e-6);
+      for (let e = 0; e < a.length; e++) if (!Number.isFinite(a[e])) fail(`${name}: element ${e} is ${a[e]} (masked NaN read?)`);
+    });
+    if (c.batch > context.maxBatch || k === ref) continue;
+    const expected = remember(() => trainPass(ref, p, c.batch, new Rng(i), fusedTrain));
+    const limit = dtype === 'float64' ? 1e-10 : 2e-4;
+    fusedResult.forEach((a, j) => {
+      // Gradients sum over the batch: relative to the batch's scale.
+      const scale = j >= 3 ? Math.sqrt(c.batch) : 1;
+      const worst = maxRelative(a.map((v) => v / scale), expected[j].map((v) => v / scale));
+      if (!(worst < limit)) fail(`${label}: ${names[Math.min(j, names.length - 1)]} #${j} ${worst} from reference`);
+    });
+  }
+}
+
 function activationCase(k: Kernels, dtype: Dtype, rng: Rng): void {
   const n = 13 * 29;
   for (const activation of ACTIVATIONS) {
@@ -550,6 +622,7 @@ export function conformanceCases(quick = false): ConformanceCase[] {
     seeded('activation and activationBackward, every kind', 11, activationCase),
     seeded('transforms of every transformer description and their backward passes', 13, transformCase),
     { name: 'staircaseParallel: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`parallel/${c.dtype}/${quick}`, () => passCase(k, c, 'parallel', quick)) },
+    { name: 'staircaseTrainForward / Backward: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`train/${c.dtype}/${quick}`, () => trainCase(k, c, quick)) },
     { name: 'staircaseSequential: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`sequential/${c.dtype}/${quick}`, () => passCase(k, c, 'sequential', quick)) },
     seeded('gatherColumns', 23, gatherCase),
     seeded('column moments, batch norm and its backward', 17, batchNormCase),

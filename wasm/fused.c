@@ -1,0 +1,151 @@
+// The wasm backend's fused training pass of a MAF layer (Kernels.staircaseTrainForward / staircaseTrainBackward in
+// src/kernels/kernels.ts): the layer kernels of kernels.c run back to back in one call, in the order and with the
+// arithmetic of MaskedLinear.forward / backward, so the result equals the wasm backend's layer-by-layer composition;
+// what the call saves is a JavaScript round trip per layer and per gradient (descriptor reads, operand lookups and the
+// JavaScript loops between the calls). Compiled into the same module as kernels.c (scripts/build-wasm.mjs).
+//
+// The network arrives as a table in the linear memory, LAYER_WORDS int32 words per layer (the hidden layers, then the
+// output layer): inDim, outDim, activation code, then byte offsets of weight, prefix, bias, context weight (0: none),
+// dWeight, dBias, dContextWeight (0: none), and the accumulate and accumulateContext flags (read by the backward pass).
+#include <stdint.h>
+#include <string.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+typedef float f32;
+
+enum { IDENTITY = 5, LAYER_WORDS = 12 };
+
+// kernels.c
+void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, const int32_t* prefix, const f32* bias,
+                 f32* out, int accumulate, int act, int outStart, int outEnd);
+void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
+                                f32* dIn, int accumulate);
+void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
+                                 f32* dW, f32* dBias, int accumulate);
+void activation_backward(int act, int n, const f32* y, const f32* dOut, f32* dIn);
+void affine_transform(int inverse, int batch, int features, int dStart, int dEnd, const f32* in, const f32* params,
+                      f32* out, double* logDet, int accumulate, double bound, int shiftOnly);
+void affine_backward(int inverse, int batch, int features, const f32* params, const f32* z, const f32* dOutput,
+                     const double* dLogDet, f32* dInput, f32* dParams, double bound, int shiftOnly);
+int spline_transform(int inverse, int batch, int features, int dStart, int dEnd, const f32* in, const f32* params, f32* out,
+                     double* logDet, int accumulateLogDet, int K, double B, double minW, double minH, double minD);
+
+typedef struct {
+  int inDim, outDim, act;
+  const f32* w;
+  const int32_t* prefix;
+  const f32* bias;
+  const f32* contextWeight;
+  f32* dWeight;
+  f32* dBias;
+  f32* dContextWeight;
+  int accumulate, accumulateContext;
+} Layer;
+
+static Layer layerAt(const int32_t* table, int l) {
+  const int32_t* t = table + l * LAYER_WORDS;
+  const Layer layer = {t[0], t[1], t[2], (const f32*)(uintptr_t)t[3], (const int32_t*)(uintptr_t)t[4],
+                       (const f32*)(uintptr_t)t[5], (const f32*)(uintptr_t)t[6], (f32*)(uintptr_t)t[7],
+                       (f32*)(uintptr_t)t[8], (f32*)(uintptr_t)t[9], t[10], t[11]};
+  return layer;
+}
+
+// out = act(W · in + W_c · c + b), as MaskedLinear.forward.
+static void layerForward(const Layer* s, int batch, int C, const f32* context, const f32* input, f32* out, int act) {
+  if (s->contextWeight != 0 && context != 0) {
+    prefix_gemm(batch, C, s->outDim, context, s->contextWeight, 0, s->bias, out, 0, IDENTITY, 0, s->outDim);
+    prefix_gemm(batch, s->inDim, s->outDim, input, s->w, s->prefix, 0, out, 1, act, 0, s->outDim);
+  } else {
+    prefix_gemm(batch, s->inDim, s->outDim, input, s->w, s->prefix, s->bias, out, 0, act, 0, s->outDim);
+  }
+}
+
+// The forward half: a_l (then, residual, h_l) per hidden layer and θ into `saved`, z = τ⁻¹(x; θ), logDet accumulated.
+// kind 0: affine (bound, shiftOnly); 1: spline (bins, tailBound, minW, minH, minD). Returns 1 for a bad spline.
+EXPORT(staircase_train_forward)
+int staircase_train_forward(int batch, int D, int C, int residual, int L, const int32_t* table, const f32* context,
+                            const f32* x, f32* z, double* logDet, f32* saved, int kind, double bound, int shiftOnly,
+                            int bins, double tailBound, double minW, double minH, double minD) {
+  const f32* input = x;
+  f32* next = saved;
+  const f32* below = 0;
+  for (int l = 0; l < L; ++l) {
+    const Layer s = layerAt(table, l);
+    f32* a = next;
+    const int64_t n = (int64_t)batch * s.outDim;
+    next += n;
+    layerForward(&s, batch, C, context, input, a, s.act);
+    if (residual) {
+      f32* h = next;
+      next += n;
+      for (int64_t i = 0; i < n; ++i) h[i] = (below == 0 ? 0.0f : below[i]) + a[i];
+      below = h;
+      input = h;
+    } else {
+      input = a;
+    }
+  }
+  const Layer out = layerAt(table, L);
+  layerForward(&out, batch, C, context, input, next, IDENTITY);
+  if (kind == 0) {
+    affine_transform(1, batch, D, 0, D, x, next, z, logDet, 1, bound, shiftOnly);
+    return 0;
+  }
+  return spline_transform(1, batch, D, 0, D, x, next, z, logDet, 1, bins, tailBound, minW, minH, minD);
+}
+
+// One layer's gradients from dOut (the pre-activation gradient): weights, context weights, dContext, then dIn.
+static void layerBackward(const Layer* s, int batch, int C, const f32* context, const f32* input, const f32* dOut,
+                          f32* dIn, f32* dContext) {
+  prefix_gemm_backward_weight(batch, s->inDim, s->outDim, dOut, input, s->prefix, s->dWeight, s->dBias, s->accumulate);
+  if (s->contextWeight != 0 && context != 0) {
+    if (s->dContextWeight != 0) {
+      prefix_gemm_backward_weight(batch, C, s->outDim, dOut, context, 0, s->dContextWeight, 0, s->accumulateContext);
+    }
+    if (dContext != 0) prefix_gemm_backward_input(batch, C, s->outDim, dOut, s->contextWeight, 0, dContext, 1);
+  }
+  prefix_gemm_backward_input(batch, s->inDim, s->outDim, dOut, s->w, s->prefix, dIn, 0);
+}
+
+// The backward half of the affine transformer's pass: dX (overwritten), dContext (accumulated, may be 0) and every
+// layer's gradients. `work` holds batch·(D·P + 3·width) floats, width the largest layer width.
+EXPORT(staircase_train_backward)
+void staircase_train_backward(int batch, int D, int C, int residual, int L, const int32_t* table, const f32* context,
+                              const f32* x, const f32* z, const f32* saved, const f32* dZ, const double* dLogDet,
+                              f32* dX, f32* dContext, f32* work, int width, double bound, int shiftOnly) {
+  const Layer out = layerAt(table, L);
+  // Views of `saved`: a_l and h_l per hidden layer, then θ.
+  const f32* a[64];
+  const f32* h[64];
+  const f32* next = saved;
+  for (int l = 0; l < L && l < 64; ++l) {
+    const int64_t n = (int64_t)batch * layerAt(table, l).outDim;
+    a[l] = next, next += n;
+    if (residual) h[l] = next, next += n;
+    else h[l] = a[l];
+  }
+  const f32* params = next;
+  f32* dParams = work;
+  f32* dh = dParams + (int64_t)batch * out.outDim;
+  f32* dIn = dh + (int64_t)batch * width;
+  f32* dA = dIn + (int64_t)batch * width;
+  affine_backward(1, batch, D, params, z, dZ, dLogDet, dX, dParams, bound, shiftOnly);
+  layerBackward(&out, batch, C, context, h[L - 1], dParams, dh, dContext);
+  for (int l = L - 1; l >= 0; --l) {
+    const Layer s = layerAt(table, l);
+    const int64_t n = (int64_t)batch * s.outDim;
+    f32* grad = dh;
+    if (residual) grad = memcpy(dA, dh, sizeof(f32) * n);
+    if (s.act != IDENTITY) activation_backward(s.act, (int)n, a[l], grad, grad);
+    layerBackward(&s, batch, C, context, l == 0 ? x : h[l - 1], grad, dIn, dContext);
+    // The skip connection h_l = h_{l−1} + … passes dh straight through.
+    if (residual && l > 0) {
+      for (int64_t i = 0; i < n; ++i) dIn[i] += dh[i];
+    }
+    f32* swap = dh;
+    dh = dIn, dIn = swap;
+  }
+  // x reaches z twice: directly through τ⁻¹ and through the conditioner.
+  for (int64_t i = 0; i < (int64_t)batch * D; ++i) dX[i] += dh[i];
+}
