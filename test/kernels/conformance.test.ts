@@ -38,7 +38,10 @@ if (native.ok) {
   }
 }
 
-const wasm = loadWasmBackendSync();
+// The resident proxy below copies every operand into the backend's memory, and those copies are released only when the
+// garbage collector finalises their views, which the JS heap's small pressure rarely triggers: with the default 256 MiB
+// the memory filled up within the table, and a full memory sends a call to the reference loops (other rounding).
+const wasm = loadWasmBackendSync({ memoryMiB: 1024 });
 // Operands in the backend's own memory (no copies) and in ordinary arrays (copied per call) must give the same results.
 backends.push({ label: 'wasm (1 thread, operands copied in)', kernels: () => wasm, fusedExact: true });
 backends.push({ label: 'wasm (1 thread, operands in its memory)', kernels: () => resident(wasm), fusedExact: true });
