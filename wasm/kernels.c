@@ -336,19 +336,20 @@ void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOu
   }
 }
 
-/** Backward-weight tile: units [j, j + mr) × inputs [i0, i0 + 4·nv), summed over all rows, stored within each prefix. */
-INLINE void backwardWeightTileBody(const int mr, const int nv, int batch, int inDim, int outDim, const f32* dOut,
-                               const f32* x, const int* p, f32* dW, int accumulate, int j, int i0) {
+/**
+ * Backward-weight tile: units [j, j + mr) (g = dOut at row b0, unit j; w = dW at unit j, input i0) × the panel's 4·nv
+ * inputs, summed over its kb rows onto 0 (start) or dW, stored within each unit's prefix p[r] only.
+ */
+INLINE void backwardWeightTileBody(const int mr, const int nv, int kb, int inDim, int outDim, const f32* g, const f32* panel,
+                                   const int* p, f32* w, int start, int i0) {
   v128_t acc[MR][2];
   for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v) acc[r][v] = accumulate ? wasm_v128_load(dW + (j + r) * inDim + i0 + 4 * v) : wasm_f32x4_splat(0);
-  const f32* g = dOut + j;
-  const f32* xi = x + i0;
-  for (int b = 0; b < batch; ++b) {
-    const v128_t b0 = wasm_v128_load(xi + b * inDim);
-    const v128_t b1 = nv > 1 ? wasm_v128_load(xi + b * inDim + 4) : b0;
+    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : wasm_v128_load(w + r * inDim + 4 * v);
+  for (int bb = 0; bb < kb; ++bb) {
+    const v128_t b0 = wasm_v128_load(panel + 4 * nv * bb);
+    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * bb + 4) : b0;
     for (int r = 0; r < mr; ++r) {
-      const v128_t a = wasm_v128_load32_splat(g + b * outDim + r);
+      const v128_t a = wasm_v128_load32_splat(g + bb * outDim + r);
       acc[r][0] = madd(acc[r][0], a, b0);
       if (nv > 1) acc[r][1] = madd(acc[r][1], a, b1);
     }
@@ -356,29 +357,58 @@ INLINE void backwardWeightTileBody(const int mr, const int nv, int batch, int in
   for (int r = 0; r < mr; ++r)
     for (int v = 0; v < nv; ++v) {
       const int lanes = clamp_i(p[r] - i0 - 4 * v, 0, 4);
-      if (lanes > 0) storeLanes(dW + (j + r) * inDim + i0 + 4 * v, acc[r][v], lanes);
+      if (lanes > 0) storeLanes(w + r * inDim + 4 * v, acc[r][v], lanes);
     }
 }
 
-SPECIALISE(backwardWeightTile, backwardWeightTileBody, (int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int* p, f32* dW, int accumulate, int j, int i0),
-           COMMA_ARGS(batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0))
+SPECIALISE(backwardWeightTile, backwardWeightTileBody, (int kb, int inDim, int outDim, const f32* g, const f32* panel, const int* p, f32* w, int start, int i0),
+           COMMA_ARGS(kb, inDim, outDim, g, panel, p, w, start, i0))
 
-/** dW's units [j, j + mr): input panels of 8, 4, then single inputs, up to the largest of their prefixes. */
-INLINE void backwardWeightUnits(const int mr, int batch, int inDim, int outDim, const f32* dOut, const f32* x,
-                                const int32_t* prefix, f32* dW, int accumulate, int j) {
-  int p[MR];
-  for (int r = 0; r < MR; ++r) p[r] = r < mr ? prefixOf(prefix, j + r, inDim) : 0;
-  const int pMax = p[mr - 1];
+/**
+ * Inputs [i0, i0 + 4·nv) of dW's units [jLo, jHi) that read them (a suffix): the inputs' columns packed by blocks of KC
+ * rows into a contiguous panel (rows of x lie inDim apart, which the L1 cache holds few of at once), then every tile of
+ * MR units over it.
+ */
+INLINE void backwardWeightPanel(const int nv, int batch, int inDim, int outDim, const f32* dOut, const f32* x,
+                                const int32_t* prefix, f32* dW, int accumulate, int i0, int jLo, int jHi, f32* panel) {
+  const int width = 4 * nv;
+  int jStart = jLo;
+  if (prefix) while (jStart < jHi && prefix[jStart] <= i0) ++jStart;
+  if (jStart >= jHi) return;
+  for (int b0 = 0;; b0 += KC) {
+    const int kb = clamp_i(batch - b0, 0, KC);
+    for (int bb = 0; bb < kb; ++bb) {
+      const f32* row = x + (b0 + bb) * inDim + i0;
+      wasm_v128_store(panel + bb * width, wasm_v128_load(row));
+      if (nv > 1) wasm_v128_store(panel + bb * width + 4, wasm_v128_load(row + 4));
+    }
+    const int start = b0 == 0 && !accumulate;
+    for (int j = jStart; j < jHi; j += MR) {
+      const int mr = min_i(MR, jHi - j);
+      int p[MR];
+      for (int r = 0; r < MR; ++r) p[r] = r < mr ? prefixOf(prefix, j + r, inDim) : 0;
+      PICK(backwardWeightTile, mr, nv, (kb, inDim, outDim, dOut + b0 * outDim + j, panel, p, dW + j * inDim + i0, start, i0));
+    }
+    if (b0 + KC >= batch) break;
+  }
+}
+
+/** dW of units [jLo, jHi): input panels of 8, then 4, then the last inputs one by one. */
+static void backwardWeightUnits(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
+                                f32* dW, int accumulate, int jLo, int jHi) {
+  f32 panel[KC * 8] __attribute__((aligned(16)));
   int i0 = 0;
-  for (; i0 < pMax && i0 + 8 <= inDim && pMax - i0 > 4; i0 += 8)
-    PICK(backwardWeightTile, mr, 2, (batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0));
-  for (; i0 < pMax && i0 + 4 <= inDim; i0 += 4) PICK(backwardWeightTile, mr, 1, (batch, inDim, outDim, dOut, x, p, dW, accumulate, j, i0));
-  for (; i0 < pMax; ++i0) {
-    for (int r = 0; r < mr; ++r) {
-      if (i0 >= p[r]) continue;
-      float s = accumulate ? dW[(j + r) * inDim + i0] : 0.0f;
-      for (int b = 0; b < batch; ++b) s += dOut[b * outDim + j + r] * x[b * inDim + i0];
-      dW[(j + r) * inDim + i0] = s;
+  for (; i0 + 8 <= inDim; i0 += 8) backwardWeightPanel(2, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, jLo, jHi, panel);
+  if (i0 + 4 <= inDim) {
+    backwardWeightPanel(1, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, jLo, jHi, panel);
+    i0 += 4;
+  }
+  for (; i0 < inDim; ++i0) {
+    for (int j = jLo; j < jHi; ++j) {
+      if (prefixOf(prefix, j, inDim) <= i0) continue;
+      float s = accumulate ? dW[j * inDim + i0] : 0.0f;
+      for (int b = 0; b < batch; ++b) s += dOut[b * outDim + j] * x[b * inDim + i0];
+      dW[j * inDim + i0] = s;
     }
   }
 }
@@ -387,14 +417,7 @@ INLINE void backwardWeightUnits(const int mr, int batch, int inDim, int outDim, 
 EXPORT(prefix_gemm_backward_weight)
 void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
                                  f32* dW, f32* dBias, int accumulate) {
-  int j = 0;
-  for (; j + MR <= outDim; j += MR) backwardWeightUnits(MR, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j);
-  switch (outDim - j) {
-    case 3: backwardWeightUnits(3, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
-    case 2: backwardWeightUnits(2, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
-    case 1: backwardWeightUnits(1, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, j); break;
-    default: break;
-  }
+  backwardWeightUnits(batch, inDim, outDim, dOut, x, prefix, dW, accumulate, 0, outDim);
   if (dBias) {
     if (!accumulate) __builtin_memset(dBias, 0, sizeof(f32) * (size_t)outDim);
     for (int b = 0; b < batch; ++b) {
