@@ -19,8 +19,12 @@ export class ByteReader implements AsyncIterable<Uint8Array> {
   /** Bytes handed out so far. */
   offset = 0;
 
-  /** `inflated`: whether the blocks are gzip data inflated (so the file itself cannot be read at random). */
-  constructor(source: AsyncIterable<Uint8Array>, readonly file: string, readonly inflated = false) {
+  /**
+   * `inflated`: whether the blocks are gzip data inflated (so the file itself cannot be read at random); `size`: the
+   * bytes there are, when known before reading (a file that is not inflated); `blockBytes`: the usual block size.
+   */
+  constructor(source: AsyncIterable<Uint8Array>, readonly file: string, readonly inflated = false,
+    readonly size: number | undefined = undefined, readonly blockBytes = BLOCK_BYTES) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
@@ -79,6 +83,7 @@ export class ByteReader implements AsyncIterable<Uint8Array> {
  */
 export async function openByteReader(path: string, stdin?: AsyncIterable<Uint8Array>, blockBytes = BLOCK_BYTES): Promise<ByteReader> {
   let source: AsyncIterable<Uint8Array>;
+  let size: number | undefined;
   const file = path === STDIO_PATH ? '<stdin>' : path;
   if (path === STDIO_PATH) {
     if (stdin === undefined) throw new DataError('standard input is not available here', { file });
@@ -86,17 +91,19 @@ export async function openByteReader(path: string, stdin?: AsyncIterable<Uint8Ar
   } else {
     let fd: number;
     try {
-      if (statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      const stats = statSync(path);
+      if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (stats.isFile()) size = stats.size;
       fd = openSync(path, 'r');
     } catch (error) {
       throw fileError(path, error);
     }
     source = createReadStream(path, { fd, highWaterMark: blockBytes });
   }
-  const raw = new ByteReader(source, file);
+  const raw = new ByteReader(source, file, false, size, blockBytes);
   if (!isGzip(await raw.peek(2))) return raw;
   const gunzip = Readable.from(raw).pipe(createGunzip({ chunkSize: Math.max(64, blockBytes) }));
-  return new ByteReader(gunzip, file, true);
+  return new ByteReader(gunzip, file, true, undefined, blockBytes);
 }
 
 function concatBytes(blocks: readonly Uint8Array[]): Uint8Array {

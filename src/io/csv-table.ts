@@ -2,13 +2,17 @@
  * CSV / TSV as a chunked table: the text is decoded a block of lines at a time and parsed with the same scanner and row parser
  * as `parseCsv`, so a streamed file gives exactly the numbers and the messages (1-based lines) of a whole-file read.
  * A block is cut after its last line end; a record that a quoted line break carries past the cut is parsed again
- * with the next block.
+ * with the next block. A file of several blocks is parsed on worker threads (`CsvParsePool`) up to its first quote,
+ * a few blocks ahead of the caller, so that parsing overlaps whatever the caller does with the rows (scoring them).
  */
 import type { ByteReader } from './byte-reader.ts';
-import { GrowableRows, looksNumeric, scanRow, storeRow, type RowContext } from './csv-rows.ts';
+import type { Matrix } from '../core/matrix.ts';
+import { parseLines } from './csv-lines.ts';
+import { blockError, CsvParsePool, type ParsedBlock } from './csv-parse-pool.ts';
+import { GrowableRows, looksNumeric, storeRow, type RowContext } from './csv-rows.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
-import { noRowsError, type RowChunk, type TableReader } from './table-reader.ts';
+import { noRowsError, type TableReader } from './table-reader.ts';
 
 /** A record (with its quoted line breaks) longer than this is refused: it is a runaway quote, not data. */
 const MAX_RECORD_CHARS = 64 << 20;
@@ -16,11 +20,17 @@ const MAX_RECORD_CHARS = 64 << 20;
 /** The byte of a line end (`\n`; also ends a CRLF line). */
 const NEWLINE = 10;
 
-/** Bytes of text decoded and parsed at once (a string this short is allocated in the young generation). */
-const PIECE_BYTES = 64 << 10;
+/** The byte of a quote. */
+const QUOTE = 34;
+
+/** Parse workers start for a file of at least this many blocks (or of unknown length: standard input, gzip). */
+const PARALLEL_BLOCKS = 4;
+
+/** Blocks sent to the parse workers ahead of the one the reader waits for, per worker. */
+const AHEAD_PER_THREAD = 2;
 
 /** Reads the header (or first row) of a CSV stream and returns the table. */
-export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Promise<TableReader> {
+export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv', parseThreads: number): Promise<TableReader> {
   const file = bytes.file;
   // The first record: read blocks until a scan of the complete lines holds one (a header may quote line breaks).
   let head = Buffer.alloc(0);
@@ -47,7 +57,7 @@ export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv'): Pr
         continue;
       }
       const rest = Buffer.concat([Buffer.from(text.slice(scanner.position), 'utf8'), head.subarray(cut)]);
-      return csvTable(bytes, { head: rest, line: scanner.currentLine, firstLine: scanner.recordLine, first, delimiter, file, ended });
+      return csvTable(bytes, { head: rest, line: scanner.currentLine, firstLine: scanner.recordLine, first, delimiter, file, ended }, parseThreads);
     }
     if (head.length > MAX_RECORD_CHARS) throw runaway(file, 1);
   }
@@ -64,7 +74,7 @@ interface CsvStart {
   ended: boolean;
 }
 
-function csvTable(bytes: ByteReader, start: CsvStart): TableReader {
+function csvTable(bytes: ByteReader, start: CsvStart, parseThreads: number): TableReader {
   const { first, file, firstLine, delimiter } = start;
   const hasHeader = first.some((cell) => !looksNumeric(cell));
   const columns = hasHeader ? first.map((cell) => cell.trim()) : first.map((_, i) => `col${i}`);
@@ -76,107 +86,118 @@ function csvTable(bytes: ByteReader, start: CsvStart): TableReader {
       selected.forEach((column, k) => { target[column] = k; });
       const context: RowContext = { file, names: hasHeader ? columns : undefined, width, firstLine, hasHeader, delimiter };
       const sink = new GrowableRows(selected.length, true);
-      let firstRow = 0;
-      const emit = (): RowChunk => {
-        const chunk = { rows: sink.take(), firstRow };
-        firstRow += chunk.rows.rows;
-        return chunk;
-      };
       if (!hasHeader) storeRow(first, firstLine, target, sink, context);
-      // Unparsed bytes: the text of each block is decoded from its complete lines at once (a flat string, which the
-      // scanner reads fastest), and a line end byte never falls inside a UTF-8 sequence.
-      let carry = start.head;
-      let line = start.line;
-      let ended = start.ended;
-      while (carry.length > 0 || !ended) {
-        if (!ended) {
-          const block = await bytes.read();
-          if (block === undefined) ended = true;
-          else carry = carry.length === 0 ? Buffer.from(block.buffer, block.byteOffset, block.byteLength) : Buffer.concat([carry, block]);
+      let firstRow = 0;
+      let state: ScanState = { carry: start.head, line: start.line, ended: start.ended };
+      // A file of several blocks is parsed by workers while this thread uses the rows before (a smaller one is done
+      // before they would have started).
+      const remaining = bytes.size === undefined ? Infinity : bytes.size - bytes.offset;
+      const pool = parseThreads > 0 && !state.ended && remaining >= PARALLEL_BLOCKS * bytes.blockBytes
+        ? new CsvParsePool(parseThreads, { selected, context }) : undefined;
+      try {
+        if (sink.rows > 0) {
+          firstRow = sink.rows;
+          yield { rows: sink.take(), firstRow: 0 };
         }
-        const cut = ended ? carry.length : carry.lastIndexOf(NEWLINE) + 1;
-        if (cut === 0) {
-          if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
-          continue;
+        const phases = pool === undefined ? [] : [parseInParallel(bytes, state, pool, file, (next) => { state = next; })];
+        phases.push(parseInThisThread(bytes, () => state, target, sink, context));
+        for (const phase of phases) {
+          for await (const rows of phase) {
+            yield { rows, firstRow };
+            firstRow += rows.rows;
+          }
         }
-        let parsed: { carry: Buffer; line: number };
-        try {
-          parsed = parseLines(carry, cut, ended, line, target, sink, context);
-        } catch (error) {
-          if (sink.rows > 0) yield emit();
-          throw error;
-        }
-        const done = ended && parsed.carry.length === 0;
-        carry = parsed.carry;
-        line = parsed.line;
-        if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
-        if (sink.rows > 0) yield emit();
-        if (done) break;
+      } finally {
+        await pool?.close();
       }
       if (firstRow === 0) throw noRowsError(file, hasHeader ? `only the header on row ${firstLine}` : 'the file is empty');
     },
   };
 }
 
-/**
- * Parses the complete lines `carry[0, cut)` (starting on `line`) into `sink`, decoded in pieces of about 64 KB: short
- * strings die young (a scavenge frees them), where a 1 MB string per block would go to the large-object space and
- * wake the major collector for every block. Returns the bytes left unparsed (a record that a quoted line break
- * carries past `cut`, to be parsed again with more data, then the bytes after `cut`) and their line.
- */
-function parseLines(carry: Buffer, cut: number, last: boolean, line: number, target: Int32Array, sink: GrowableRows,
-  context: RowContext): { carry: Buffer; line: number } {
-  for (let offset = 0; offset < cut;) {
-    let end = cut;
-    if (cut - offset > PIECE_BYTES) {
-      const lineEnd = carry.lastIndexOf(NEWLINE, offset + PIECE_BYTES - 1);
-      // A line longer than a piece is parsed whole (up to its line end, or the end of the data).
-      end = lineEnd >= offset ? lineEnd + 1 : (carry.indexOf(NEWLINE, offset + PIECE_BYTES) + 1 || cut);
-    }
-    let text = carry.toString('utf8', offset, end);
-    let parsed = parseBlock(text, line, last && end === cut, target, sink, context);
-    if (parsed.rest < text.length && end < cut) {
-      // A quoted line break carries a record past the piece: parse from that record with every line there is.
-      offset += Buffer.byteLength(text.slice(0, parsed.rest), 'utf8');
-      end = cut;
-      text = carry.toString('utf8', offset, end);
-      parsed = parseBlock(text, parsed.line, last, target, sink, context);
-    }
-    line = parsed.line;
-    if (parsed.rest < text.length) return { carry: Buffer.concat([Buffer.from(text.slice(parsed.rest), 'utf8'), carry.subarray(end)]), line };
-    offset = end;
-  }
-  return { carry: carry.subarray(cut), line };
+/** Where a scan stands: the bytes read but not parsed, the line they start on, and whether the input has ended. */
+interface ScanState {
+  carry: Buffer;
+  line: number;
+  ended: boolean;
 }
 
 /**
- * Parses the complete lines `block` (starting on `line`) into `sink`; returns where unparsed text starts (a record a
- * quoted line break carries past the block, parsed again with more text) and its line.
+ * The rows of the blocks that workers can parse: complete lines without a quote, sent out a few blocks ahead and
+ * handed out in file order. Stops at the end of the input, or at the first block with a quote (a quoted line break
+ * can carry a record across a cut), leaving the rest to `parseInThisThread` through `done(state)`.
  */
-function parseBlock(block: string, line: number, last: boolean, target: Int32Array, sink: GrowableRows,
-  context: RowContext): { rest: number; line: number } {
-  const scanner = new CsvScanner(block, context.delimiter.charCodeAt(0), context.file, line);
+async function* parseInParallel(bytes: ByteReader, from: ScanState, pool: CsvParsePool, file: string,
+  done: (state: ScanState) => void): AsyncGenerator<Matrix, void, undefined> {
+  let { carry, line, ended } = from;
+  let quoted = false;
+  const pending: Promise<ParsedBlock>[] = [];
   for (;;) {
-    if (!scanner.nextRecord()) return { rest: block.length, line: scanner.currentLine };
-    const recordStart = scanner.position;
-    const recordLine = scanner.recordLine;
-    const rows = sink.rows;
-    try {
-      scanRow(scanner, target, sink, context);
-    } catch (error) {
-      if (sink.rows > rows) sink.dropLastRow();
-      // A block cut inside a quoted field (an odd number of quotes from the record to the cut) leaves it unterminated:
-      // parse it again with the next block.
-      if (last || !(error instanceof DataError) || !oddQuotes(block, recordStart)) throw error;
-      return { rest: recordStart, line: recordLine };
+    while (!ended && !quoted && pending.length < AHEAD_PER_THREAD * pool.threads) {
+      const block = await bytes.read();
+      if (block === undefined) {
+        ended = true;
+        break;
+      }
+      carry = carry.length === 0 ? Buffer.from(block.buffer, block.byteOffset, block.byteLength) : Buffer.concat([carry, block]);
+      if (carry.indexOf(QUOTE) >= 0) {
+        quoted = true;
+        break;
+      }
+      const cut = carry.lastIndexOf(NEWLINE) + 1;
+      if (cut === 0) {
+        if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
+        continue;
+      }
+      // A copy of its own, which the worker takes over. A block behind a failed one is never awaited: its rejection
+      // is handled here.
+      const parsed = pool.parse(new Uint8Array(carry.subarray(0, cut)));
+      parsed.catch(() => {});
+      pending.push(parsed);
+      carry = carry.subarray(cut);
     }
+    const next = pending.shift();
+    if (next === undefined) break;
+    const parsed = await next;
+    if (parsed.rows.rows > 0) yield parsed.rows;
+    if (parsed.failure !== undefined) throw blockError(parsed.failure, file, line);
+    line += parsed.lines;
   }
+  done({ carry, line, ended });
 }
 
-function oddQuotes(text: string, from: number): boolean {
-  let odd = false;
-  for (let i = text.indexOf('"', from); i >= 0; i = text.indexOf('"', i + 1)) odd = !odd;
-  return odd;
+/** The rest of the rows, parsed here a block at a time from `state()` on. */
+async function* parseInThisThread(bytes: ByteReader, state: () => ScanState, target: Int32Array, sink: GrowableRows,
+  context: RowContext): AsyncGenerator<Matrix, void, undefined> {
+  let { carry, line, ended } = state();
+  const file = context.file;
+  // Unparsed bytes: the text of each block is decoded from its complete lines at once (a flat string, which the
+  // scanner reads fastest), and a line end byte never falls inside a UTF-8 sequence.
+  while (carry.length > 0 || !ended) {
+    if (!ended) {
+      const block = await bytes.read();
+      if (block === undefined) ended = true;
+      else carry = carry.length === 0 ? Buffer.from(block.buffer, block.byteOffset, block.byteLength) : Buffer.concat([carry, block]);
+    }
+    const cut = ended ? carry.length : carry.lastIndexOf(NEWLINE) + 1;
+    if (cut === 0) {
+      if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
+      continue;
+    }
+    let parsed: { carry: Buffer; line: number };
+    try {
+      parsed = parseLines(carry, cut, ended, line, target, sink, context);
+    } catch (error) {
+      if (sink.rows > 0) yield sink.take();
+      throw error;
+    }
+    const done = ended && parsed.carry.length === 0;
+    carry = parsed.carry;
+    line = parsed.line;
+    if (carry.length > MAX_RECORD_CHARS) throw runaway(file, line);
+    if (sink.rows > 0) yield sink.take();
+    if (done) break;
+  }
 }
 
 function runaway(file: string, line: number): DataError {

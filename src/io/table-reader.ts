@@ -10,6 +10,7 @@
  */
 import type { Matrix } from '../core/matrix.ts';
 import { openByteReader } from './byte-reader.ts';
+import { defaultParseThreads } from './csv-parse-pool.ts';
 import { openCsvTable } from './csv-table.ts';
 import { DataError } from './data-error.ts';
 import { openJsonlTable } from './jsonl-table.ts';
@@ -51,6 +52,11 @@ export interface OpenTableOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Bytes per block read from a file (small ones cross block boundaries in tests). @default 1 MiB */
   blockBytes?: number;
+  /**
+   * Worker threads that parse a CSV file of several blocks while the caller uses the rows before (0: parse on the
+   * calling thread). @default every core, at most 4 (0 on one core)
+   */
+  parseThreads?: number;
 }
 
 /**
@@ -71,7 +77,7 @@ export async function openTable(path: string, options: OpenTableOptions = {}): P
   switch (format) {
     case 'csv':
     case 'tsv':
-      return openCsvTable(bytes, format);
+      return openCsvTable(bytes, format, options.parseThreads ?? defaultParseThreads());
     case 'npy':
       return openNpyTable(bytes);
     case 'jsonl':

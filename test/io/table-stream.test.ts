@@ -85,6 +85,34 @@ describe('chunked table readers and writers', () => {
     assert.equal(rows, 2);
   });
 
+  it('CSV parsed on worker threads equals readMatrix (no header, CRLF, comments, gzip, a quote midway), in order', async () => {
+    const rng = new Rng(5);
+    let plain = '';
+    for (let i = 0; i < 3000; i++) plain += `${rng.normal()};${i}\r\n${i % 700 === 0 ? '# note\r\n\r\n' : ''}`;
+    const quotedLater = `${plain}"1.5";"2"\r\n${plain}`;
+    for (const [name, text] of [['p.csv', plain], ['later.csv', quotedLater]] as const) {
+      writeFileSync(at(name), text);
+      writeFileSync(at(`${name}.gz`), gzipSync(text));
+      const expected = Array.from(readMatrix(at(name), { dtype: 'float64' }).matrix.data);
+      for (const file of [name, `${name}.gz`]) {
+        const { values, starts } = await readAll(at(file), [1, 0], { blockBytes: 2000, parseThreads: 2 });
+        const swapped: number[] = [];
+        for (let i = 0; i < expected.length; i += 2) swapped.push(expected[i + 1], expected[i]);
+        assert.deepEqual(values, swapped, file);
+        assert.ok(starts.length > 3, `${file}: several chunks (${starts.length})`);
+      }
+    }
+    // A bad cell far into the file: the same message (line and column) as a whole-file read, after every row before.
+    const lines = plain.split('\r\n');
+    lines[2345] = lines[2345].replace(/;.*/, ';x7');
+    writeFileSync(at('bad-late.csv'), lines.join('\r\n'));
+    const whole = (() => { try { readMatrix(at('bad-late.csv')); } catch (error) { return (error as Error).message; } return ''; })();
+    const { rows, error } = await readUntilError(at('bad-late.csv'), { blockBytes: 2000, parseThreads: 2 });
+    assert.equal(error.message, whole);
+    assert.match(error.message, /bad-late\.csv: row 2346, column 2: expected a number, got "x7"/);
+    assert.equal(rows, 2345 - 2 * 4);   // the lines before it less 4 comments and 4 blank lines
+  });
+
   it('.npy (float32 and float64, gzip too) streams exactly; NaN, truncation and extra bytes are named', async () => {
     const m = randomMatrix(1000, 3, 2);
     const f32: Matrix = { rows: 1000, cols: 3, data: Float32Array.from(m.data) };
