@@ -6,18 +6,28 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version.ts';
 import type { CliIo } from './cli-io.ts';
-import { demoCommand } from './commands/demo.ts';
-import { diagnoseCommand } from './commands/diagnose.ts';
-import { evalCommand } from './commands/eval.ts';
-import { exportCommand } from './commands/export.ts';
-import { forecastCommand } from './commands/forecast.ts';
-import { logprobCommand } from './commands/logprob.ts';
-import { plotCommand } from './commands/plot.ts';
-import { sampleCommand } from './commands/sample.ts';
-import { trainCommand } from './commands/train.ts';
 
-/** Builds a fresh program whose commands write to `io`. */
-export function createProgram(io: CliIo): Command {
+/**
+ * The commands in the order help lists them, each loaded from its module when needed: a command line that names one
+ * loads only that one (`maflow train` never loads the plots, ONNX or Parquet code).
+ */
+const COMMANDS: readonly (readonly [string, (io: CliIo) => Promise<Command>])[] = [
+  ['train', async (io) => (await import('./commands/train.ts')).trainCommand(io)],
+  ['eval', async (io) => (await import('./commands/eval.ts')).evalCommand(io)],
+  ['logprob', async (io) => (await import('./commands/logprob.ts')).logprobCommand(io)],
+  ['sample', async (io) => (await import('./commands/sample.ts')).sampleCommand(io)],
+  ['forecast', async (io) => (await import('./commands/forecast.ts')).forecastCommand(io)],
+  ['diagnose', async (io) => (await import('./commands/diagnose.ts')).diagnoseCommand(io)],
+  ['plot', async (io) => (await import('./commands/plot.ts')).plotCommand(io)],
+  ['export', async (io) => (await import('./commands/export.ts')).exportCommand(io)],
+  ['demo', async (io) => (await import('./commands/demo.ts')).demoCommand(io)],
+];
+
+/**
+ * Builds a fresh program whose commands write to `io`: every command, or only the one `argv` (the command line
+ * without `node` and the script) starts with.
+ */
+export async function createProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('maflow')
     .description('Masked autoregressive flows: train density models on tabular data, evaluate, sample and diagnose them.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -34,9 +44,8 @@ export function createProgram(io: CliIo): Command {
       '\nExit status: 0 success; 1 internal error (a bug; MAFLOW_DEBUG=1 shows the stack); 2 usage or data error; ' +
       '3 training failed; 4 environment error (permission denied, disk full, read-only file system, I/O error); ' +
       '130 interrupted.');
-  for (const command of [trainCommand(io), evalCommand(io), logprobCommand(io), sampleCommand(io),
-    forecastCommand(io),
-    diagnoseCommand(io), plotCommand(io), exportCommand(io), demoCommand(io)]) {
+  const named = COMMANDS.filter(([name]) => name === argv[0]);
+  for (const command of await Promise.all((named.length > 0 ? named : COMMANDS).map(([, load]) => load(io)))) {
     command.copyInheritedSettings(program);
     program.addCommand(command);
   }

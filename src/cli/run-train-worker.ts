@@ -3,7 +3,8 @@
  * Ctrl-C: aborting `signal` sets a flag the worker checks after every step; it then saves the best model and
  * returns normally (`stoppedBy: 'abort'`).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../io/module-worker.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
 import type { SequenceTrainJob, SequenceTrainResult } from './sequences/train-sequence-model.ts';
 import type { TrainJob, TrainJobHooks, TrainJobResult } from './train-job.ts';
@@ -47,19 +48,64 @@ export interface SystemErrorFields {
  */
 export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {
-  return runInWorker({ kind: 'table', job }, hooks, env) as Promise<TrainJobResult>;
+  return startTrainWorker(env).run({ kind: 'table', job }, hooks) as Promise<TrainJobResult>;
 }
 
 /** Runs a temporal MAF's `job` in the worker, as `runTrainWorker` runs a tabular one (Ctrl-C saves the best model). */
 export function runSequenceTrainWorker(job: SequenceTrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<SequenceTrainResult> {
-  return runInWorker({ kind: 'sequences', job }, hooks, env) as Promise<SequenceTrainResult>;
+  return startTrainWorker(env).run({ kind: 'sequences', job }, hooks) as Promise<SequenceTrainResult>;
 }
 
-function runInWorker(task: WorkerTask, hooks: TrainJobHooks,
-  env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult | SequenceTrainResult> {
+/** A training worker started before its task is known (see `startTrainWorker`). */
+export interface TrainWorker {
+  /** Runs `task` (once); resolves with its result as `runTrainWorker` does. */
+  run(task: WorkerTask, hooks: TrainJobHooks): Promise<TrainJobResult | SequenceTrainResult>;
+  /** Ends a worker that will get no task (reading the data failed). */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts a training worker with `env` now, so that its start (a second JavaScript heap, maflow's modules, the kernel
+ * backend) overlaps whatever comes before the task: `maflow train` reads and parses the data meanwhile.
+ *
+ * @example
+ * import { Rng, twoMoons } from 'maflow';
+ * import { startTrainWorker } from './run-train-worker.ts';
+ * const worker = startTrainWorker(process.env);   // starting while the data are prepared
+ * const { data } = twoMoons(200, { rng: new Rng(1) });
+ * const job = { spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [8] }, x: data,
+ *   columns: ['x1', 'x2'], contextColumns: [], standardize: true, validationFraction: 0.1, epochs: 2, batchSize: 50,
+ *   learningRate: 1e-3, weightDecay: 0, patience: 30, seed: 0, out: 'model.safetensors', dataPath: 'moons.csv' } as const;
+ * const result = await worker.run({ kind: 'table', job }, {});
+ * console.log(result.stoppedBy); // → epochs
+ */
+export function startTrainWorker(env: Readonly<Record<string, string | undefined>>): TrainWorker {
   const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startWorker({ task, stopFlag, env });
+  const worker = startModuleWorker(import.meta.url, 'train-worker', { workerData: { stopFlag, env } });
+  // Until a task is posted, an error or exit of the worker waits to be reported by run().
+  let early: Error | undefined;
+  const onEarlyError = (error: Error): void => { early ??= error; };
+  const onEarlyExit = (code: number): void => { early ??= new Error(`the training worker exited with code ${code} before finishing`); };
+  worker.on('error', onEarlyError);
+  worker.on('exit', onEarlyExit);
+  return {
+    run: (task, hooks) => {
+      worker.off('error', onEarlyError);
+      worker.off('exit', onEarlyExit);
+      if (early !== undefined) return Promise.reject(early);
+      worker.postMessage(task);
+      return settleWorker(worker, stopFlag, hooks);
+    },
+    cancel: async () => {
+      worker.off('exit', onEarlyExit);
+      await worker.terminate();
+    },
+  };
+}
+
+/** The result of the task `worker` runs, with its progress sent to `hooks` and `hooks.signal` setting `stopFlag`. */
+function settleWorker(worker: Worker, stopFlag: Int32Array, hooks: TrainJobHooks): Promise<TrainJobResult | SequenceTrainResult> {
   const onAbort = (): void => {
     Atomics.store(stopFlag, 0, 1);
   };
@@ -91,16 +137,4 @@ function runInWorker(task: WorkerTask, hooks: TrainJobHooks,
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) => settle(() => reject(new Error(`the training worker exited with code ${code} before finishing`))));
   });
-}
-
-/**
- * Starts the worker module beside this one: `train-worker.js` in the package, or, when maflow runs from its
- * TypeScript sources (tests, a checkout under tsx), `train-worker.ts` through tsx, which a worker does not inherit.
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./train-worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./train-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }

@@ -1,6 +1,6 @@
 /**
- * Entry point of the training worker thread (started by `run-train-worker.ts`), for tabular flows and temporal MAFs
- * alike. `fit` is synchronous, so Ctrl-C
+ * Entry point of the training worker thread (started by `run-train-worker.ts` before its task is ready: the task
+ * comes as the first message), for tabular flows and temporal MAFs alike. `fit` is synchronous, so Ctrl-C
  * cannot reach it on the main thread; here the main thread sets a shared flag, which the step and epoch hooks turn
  * into an abort of `fit`'s signal (it stops after the current step). Progress goes back as messages, steps at most
  * ten times a second.
@@ -14,7 +14,7 @@ import { UsageError } from './usage-error.ts';
 import type { SystemErrorFields, WorkerMessage, WorkerTask } from './run-train-worker.ts';
 import type { RescuedSaveError } from './save-with-rescue.ts';
 
-const { task, stopFlag, env } = workerData as { task: WorkerTask; stopFlag: Int32Array; env: Record<string, string | undefined> };
+const { stopFlag, env } = workerData as { stopFlag: Int32Array; env: Record<string, string | undefined> };
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 const controller = new AbortController();
 const checkStop = (): void => {
@@ -22,34 +22,43 @@ const checkStop = (): void => {
 };
 let lastStepPost = 0;
 
+// The backend loads while the main thread still reads the data; the task follows as the one message.
+let backendError: unknown;
 try {
   selectBackend({ env, warn: () => {} });
-  const hooks: TrainJobHooks = {
-    signal: controller.signal,
-    onStep: (event) => {
-      checkStop();
-      const now = Date.now();
-      if (now - lastStepPost >= 100) {
-        lastStepPost = now;
-        post({ type: 'step', event });
-      }
-    },
-    onEpoch: (event) => {
-      checkStop();
-      post({ type: 'epoch', event });
-    },
-  };
-  post({ type: 'done', result: task.kind === 'table' ? runTrainJob(task.job, hooks) : runSequenceTrainJob(task.job, hooks) });
 } catch (error) {
-  const userError = error instanceof DataError || error instanceof UsageError;
-  post({
-    type: 'error',
-    user: userError,
-    message: error instanceof Error ? error.message : String(error),
-    stack: error instanceof Error ? error.stack : undefined,
-    ...systemFields(error),
-  });
+  backendError = error;
 }
+parentPort!.once('message', (task: WorkerTask) => {
+  try {
+    if (backendError !== undefined) throw backendError;
+    const hooks: TrainJobHooks = {
+      signal: controller.signal,
+      onStep: (event) => {
+        checkStop();
+        const now = Date.now();
+        if (now - lastStepPost >= 100) {
+          lastStepPost = now;
+          post({ type: 'step', event });
+        }
+      },
+      onEpoch: (event) => {
+        checkStop();
+        post({ type: 'epoch', event });
+      },
+    };
+    post({ type: 'done', result: task.kind === 'table' ? runTrainJob(task.job, hooks) : runSequenceTrainJob(task.job, hooks) });
+  } catch (error) {
+    const userError = error instanceof DataError || error instanceof UsageError;
+    post({
+      type: 'error',
+      user: userError,
+      message: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+      ...systemFields(error),
+    });
+  }
+});
 
 /** A system error's code and file (ENOSPC writing the model), which a cloned message would otherwise drop. */
 function systemFields(error: unknown): { system?: SystemErrorFields } {

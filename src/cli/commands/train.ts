@@ -24,7 +24,7 @@ import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 import { readModelData } from '../read-model-data.ts';
 import { readTrainingData } from '../read-training-data.ts';
-import { runTrainWorker } from '../run-train-worker.ts';
+import { startTrainWorker } from '../run-train-worker.ts';
 import { bestBeforeFailurePath, type TrainJob, type TrainJobResult } from '../train-job.ts';
 import { splitSizes, stopReasonText, trainSummary } from '../train-summary.ts';
 import { trainingCurve } from '../training-curve.ts';
@@ -107,14 +107,22 @@ export function trainCommand(io: CliIo): Command {
     checkFlowOptions(options.flow, given);
     guardTrainFiles(dataPath, options);
     const env = useBackend(io, options.backend);
-    const job = buildJob(dataPath, options, command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
+    // The worker starts (modules, backend) while this thread reads the data.
+    const worker = startTrainWorker(env);
+    let job: TrainJob;
+    try {
+      job = buildJob(dataPath, options, givenOptions);
+    } catch (error) {
+      await worker.cancel();
+      throw error;
+    }
     const progress = createProgressReporter(io, { epochs: options.epochs, patience: options.patience, stepsPerEpoch: stepsPerEpoch(job) });
     const trap = io.trapInterrupts?.();
     let result: TrainJobResult;
     try {
-      result = await runTrainWorker(job, {
+      result = await worker.run({ kind: 'table', job }, {
         onStep: (e) => progress.onStep(e), onEpoch: (e) => progress.onEpoch(e), ...(trap === undefined ? {} : { signal: trap.signal }),
-      }, env);
+      }) as TrainJobResult;
     } finally {
       trap?.release();
       progress.stop();
