@@ -10,6 +10,7 @@ import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-a
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
 import { printBackendsReport, runBackendsSuite } from './suites/backends-suite.ts';
 import { printBrowserReport, runBrowserSuite } from './suites/browser-suite.ts';
+import { printE2eReport, runE2eSuite } from './suites/e2e-suite.ts';
 import { printFlowsReport, runFlowsSuite } from './suites/flows-suite.ts';
 import { printGemmReport, runGemmSuite } from './suites/gemm-suite.ts';
 import { printOnnxReport, runOnnxSuite } from './suites/onnx-suite.ts';
@@ -65,6 +66,16 @@ function main(args: BenchArgs): void {
       printStreamingReport(results, extra, print);
       print(`# ${loadLine()} at end`);
     });
+    return;
+  }
+  if (args.suite === 'e2e') {
+    print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
+    print(`# maflow backend: ${backends.names[0]}${addonInfo}; PyTorch threads: ${args.threads}; every figure is a median over --rounds`);
+    const peer = args.peer ?? DEFAULT_PEER_SCRIPT;
+    const result = runE2eSuite({ quick: args.quick, rounds: args.rounds, python: args.python ?? DEFAULT_PYTHON, peerDir: path.dirname(peer), threads: args.threads, log });
+    print('');
+    printE2eReport(result, { machine: machineLine(machine), native_isa: backends.addon?.isa() ?? null, threads: args.threads, quick: args.quick }, print);
+    print(`# ${loadLine()} at end`);
     return;
   }
   if (args.torch) {

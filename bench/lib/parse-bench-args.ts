@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { BackendRequest } from './bench-backends.ts';
 
-export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'backends' | 'browser' | 'all';
+export type Suite = 'flows' | 'train' | 'rss' | 'quality' | 'onnx' | 'sequences' | 'transformers' | 'streaming' | 'gemm' | 'backends' | 'browser' | 'e2e' | 'all';
 
-export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'backends', 'browser', 'all'];
+export const SUITES: readonly Suite[] = ['flows', 'train', 'rss', 'quality', 'onnx', 'sequences', 'transformers', 'streaming', 'gemm', 'backends', 'browser', 'e2e', 'all'];
 
 export interface BenchArgs {
   suite: Suite;
@@ -39,6 +39,7 @@ suites:
   gemm    the addon's dense f32 GEMM (1 and --threads threads) vs OpenBLAS sgemm (numpy), per shape and register tile
   backends  reference, wasm (1 thread) and native (1 and --threads threads) on the paper configs: train ms/step, log-prob and sample rows/s, GFLOP/s, ratios; NSF vs MAF on native
   browser   reference and wasm inside headless Chromium on power, miniboone and the demo's training loop (--configs power,miniboone,demo,demo-32): train ms/step, steps/s, log-prob and sample rows/s, ratios
+  e2e     whole processes as a user runs them: maflow train (30000 x 43 CSV, MAF 5 x [512, 512], 2 epochs) and logprob (1e6 rows; --quick 1e5) vs a PyTorch script doing the same
   all     flows, then rss, then quality
 options:
   --configs a,b      power, gas, hepmass, miniboone, bsds300 (default: all; --quick: power,hepmass)

@@ -4,6 +4,11 @@
  * trained two epochs on 8-D synthetic data) and the same CSV and .npy files of 10⁵ to 10⁷ rows × 8 columns (10⁸ with
  * `--rows 100000000`: 7 GB of CSV), interleaved per file, each run in its own child process (`bench/logprob-child.ts`)
  * so that its peak RSS is its own. Reports rows/s, the streamed/whole-file ratio and both peaks; medians over rounds.
+ *
+ * Then rows/s against file size (10⁵ to 10⁸ rows with `--configs 100000,1000000,10000000,100000000`): a light MAF
+ * (1 layer of [64, 64]), for which reading and parsing are most of the work, streamed with the CSV parse workers
+ * (every core) and without them (`MAFLOW_PARSE_THREADS=0`: parsing and scoring take turns on one thread), with peaks.
+ * The whole-file comparison runs up to 10⁷ rows (it holds the file: 10⁸ rows would need ~13 GB), up to 10⁶ with --quick.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -37,9 +42,16 @@ export interface StreamingResult {
   rows: number;
   format: 'csv' | 'npy';
   fileMB: number;
-  streamed: Run;
-  memory: Run;
+  /** maflow train's default MAF, streamed and whole-file (rows ≤ 10⁷). */
+  streamed: Run | null;
+  memory: Run | null;
+  /** The light MAF, streamed with parse workers and without (CSV only). */
+  light: Run;
+  lightSerial: Run | null;
 }
+
+/** The largest file the whole-file path is run on. */
+const MEMORY_MAX_ROWS = 10_000_000;
 
 /** Runs the suite; files live in a temporary directory removed at the end. */
 export async function runStreamingSuite(options: StreamingSuiteOptions): Promise<StreamingResult[]> {
@@ -49,25 +61,36 @@ export async function runStreamingSuite(options: StreamingSuiteOptions): Promise
   const at = (name: string): string => path.join(dir, name);
   try {
     writeData(at('train.csv'), 'csv', 5000, 1);
-    const trained = await main(['train', at('train.csv'), '--out', at('m.safetensors'), '--epochs', '2', '--seed', '1'],
-      { stdout: new TextBuffer(), stderr: new TextBuffer() });
-    if (trained !== 0) throw new Error('streaming suite: training the model failed');
+    for (const [model, flags] of [['m', []], ['light', ['--layers', '1', '--hidden', '64,64']]] as const) {
+      const trained = await main(['train', at('train.csv'), '--out', at(`${model}.safetensors`), '--epochs', '2', '--seed', '1', ...flags],
+        { stdout: new TextBuffer(), stderr: new TextBuffer() });
+      if (trained !== 0) throw new Error(`streaming suite: training the ${model} model failed`);
+    }
     const results: StreamingResult[] = [];
     for (const rows of sizes) {
       for (const format of ['csv', 'npy'] as const) {
         const file = at(`data-${rows}.${format}`);
         options.log(`# streaming: writing ${rows} rows of ${format}`);
         writeData(file, format, rows, 2);
-        const streamed: Run[] = [];
-        const memory: Run[] = [];
+        const runs: Record<'streamed' | 'memory' | 'light' | 'lightSerial', Run[]> = { streamed: [], memory: [], light: [], lightSerial: [] };
+        const plan: [keyof typeof runs, () => Run][] = [
+          ['light', () => child('streamed', at('light.safetensors'), file, at('out.npy'))],
+          ...(format === 'csv' ? [['lightSerial', () => child('streamed', at('light.safetensors'), file, at('out.npy'), { MAFLOW_PARSE_THREADS: '0' })] as [keyof typeof runs, () => Run]] : []),
+          ...(rows <= (options.quick ? MEMORY_MAX_ROWS / 10 : MEMORY_MAX_ROWS) ? [
+            ['streamed', () => child('streamed', at('m.safetensors'), file, at('out.npy'))],
+            ['memory', () => child('memory', at('m.safetensors'), file, at('out.npy'))],
+          ] as [keyof typeof runs, () => Run][] : []),
+        ];
         for (let round = 0; round < rounds; round++) {
-          for (const mode of round % 2 === 0 ? ['streamed', 'memory'] as const : ['memory', 'streamed'] as const) {
-            const run = child(mode, at('m.safetensors'), file, at('out.npy'));
-            options.log(`# streaming: ${rows} ${format} ${mode}: ${run.error ?? `${run.seconds.toFixed(1)} s, ${run.peakMiB.toFixed(0)} MiB`}`);
-            (mode === 'streamed' ? streamed : memory).push(run);
+          for (const [mode, run] of round % 2 === 0 ? plan : [...plan].reverse()) {
+            const result = run();
+            options.log(`# streaming: ${rows} ${format} ${mode}: ${result.error ?? `${result.seconds.toFixed(1)} s, ${result.peakMiB.toFixed(0)} MiB`}`);
+            runs[mode].push(result);
           }
         }
-        results.push({ rows, format, fileMB: statSync(file).size / 1e6, streamed: medianRun(streamed), memory: medianRun(memory) });
+        const or = (list: Run[]): Run | null => (list.length === 0 ? null : medianRun(list));
+        results.push({ rows, format, fileMB: statSync(file).size / 1e6, streamed: or(runs.streamed), memory: or(runs.memory),
+          light: medianRun(runs.light), lightSerial: or(runs.lightSerial) });
         rmSync(file);
       }
     }
@@ -77,8 +100,9 @@ export async function runStreamingSuite(options: StreamingSuiteOptions): Promise
   }
 }
 
-function child(mode: 'streamed' | 'memory', model: string, data: string, out: string): Run {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD, '--mode', mode, model, data, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function child(mode: 'streamed' | 'memory', model: string, data: string, out: string, env: Record<string, string> = {}): Run {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD, '--mode', mode, model, data, out],
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...env } });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Run;
@@ -118,14 +142,28 @@ function writeData(file: string, format: 'csv' | 'npy', rows: number, seed: numb
 }
 
 export function printStreamingReport(results: readonly StreamingResult[], extra: Record<string, unknown>, print: (line: string) => void): void {
-  print('## maflow logprob: streamed against the whole-file path it replaced (8 columns, MAF 5 layers, --out .npy)');
-  print('| rows | format | file MB | streamed rows/s | whole-file rows/s | streamed / whole-file | streamed peak MiB | whole-file peak MiB |');
-  print('|---|---|---|---|---|---|---|---|');
+  const rate = (rows: number, run: Run | null): string => (run === null ? '–' : run.error !== null ? `failed: ${run.error}` : (rows / run.seconds).toFixed(0));
+  const peak = (run: Run | null): string => (run === null || run.error !== null ? '–' : run.peakMiB.toFixed(0));
+  const ratio = (slow: Run | null, fast: Run | null): string =>
+    (slow === null || fast === null || slow.error !== null || fast.error !== null ? '–' : (slow.seconds / fast.seconds).toFixed(2));
+  const compared = results.filter((r) => r.streamed !== null);
+  if (compared.length > 0) {
+    print('## maflow logprob: streamed against the whole-file path it replaced (8 columns, MAF 5 layers, --out .npy)');
+    print('| rows | format | file MB | streamed rows/s | whole-file rows/s | streamed / whole-file | streamed peak MiB | whole-file peak MiB |');
+    print('|---|---|---|---|---|---|---|---|');
+    for (const r of compared) {
+      print(`| ${r.rows} | ${r.format} | ${r.fileMB.toFixed(0)} | ${rate(r.rows, r.streamed)} | ${rate(r.rows, r.memory)} | ${ratio(r.memory, r.streamed)} | ` +
+        `${peak(r.streamed)} | ${peak(r.memory)} |`);
+    }
+    print('');
+  }
+  print('## rows/s against file size: a light MAF (1 layer of [64, 64]), streamed; CSV with the parse workers and without (MAFLOW_PARSE_THREADS=0)');
+  print('| rows | format | file MB | rows/s | MB/s | peak MiB | rows/s, no parse workers | peak MiB | parse workers speed-up |');
+  print('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    const rate = (run: Run): string => (run.error !== null ? `failed: ${run.error}` : (r.rows / run.seconds).toFixed(0));
-    const ratio = r.streamed.error === null && r.memory.error === null ? `${(r.memory.seconds / r.streamed.seconds).toFixed(2)}` : '–';
-    print(`| ${r.rows} | ${r.format} | ${r.fileMB.toFixed(0)} | ${rate(r.streamed)} | ${rate(r.memory)} | ${ratio} | ` +
-      `${r.streamed.peakMiB.toFixed(0)} | ${r.memory.error === null ? r.memory.peakMiB.toFixed(0) : '–'} |`);
+    const mbs = r.light.error === null ? (r.fileMB / r.light.seconds).toFixed(0) : '–';
+    print(`| ${r.rows} | ${r.format} | ${r.fileMB.toFixed(0)} | ${rate(r.rows, r.light)} | ${mbs} | ${peak(r.light)} | ${rate(r.rows, r.lightSerial)} | ` +
+      `${peak(r.lightSerial)} | ${ratio(r.lightSerial, r.light)} |`);
   }
   for (const r of results) print(JSON.stringify({ suite: 'streaming', ...extra, ...r }));
 }

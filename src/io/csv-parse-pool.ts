@@ -117,8 +117,13 @@ export function blockError(failure: ParseFailure, file: string, firstLine: numbe
   });
 }
 
-/** Parse workers a reader starts by default: every core but none on a single-core machine, at most 4. */
-export function defaultParseThreads(): number {
+/**
+ * Parse workers a reader starts by default: `$MAFLOW_PARSE_THREADS` when set (0: none), else every core but none on a
+ * single-core machine, at most 4.
+ */
+export function defaultParseThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const set = env.MAFLOW_PARSE_THREADS;
+  if (set !== undefined && /^\d+$/.test(set.trim())) return Math.min(64, Number(set));
   const cores = os.availableParallelism();
   return cores < 2 ? 0 : Math.min(4, cores);
 }
