@@ -22,6 +22,7 @@ export {
 } from './kernels/backend.ts';
 export { loadWasmBackend, wasmSimdSupported } from './kernels/wasm.ts';
 export type { WasmBackendOptions, WasmKernels } from './kernels/wasm.ts';
+export type { WasmWorkerPlatform, WasmWorkerHandle } from './kernels/wasm-threads.ts';
 // @exports:kernels
 
 // nn

@@ -22,7 +22,7 @@ void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, c
 void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
                                 f32* dIn, int accumulate);
 void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
-                                 f32* dW, f32* dBias, int accumulate);
+                                 f32* dW, f32* dBias, int accumulate, int outStart, int outEnd);
 void activation_backward(int act, int n, const f32* y, const f32* dOut, f32* dIn);
 void affine_transform(int inverse, int batch, int features, int dStart, int dEnd, const f32* in, const f32* params,
                       f32* out, double* logDet, int accumulate, double bound, int shiftOnly);
@@ -98,10 +98,10 @@ int staircase_train_forward(int batch, int D, int C, int residual, int L, const 
 // One layer's gradients from dOut (the pre-activation gradient): weights, context weights, dContext, then dIn.
 static void layerBackward(const Layer* s, int batch, int C, const f32* context, const f32* input, const f32* dOut,
                           f32* dIn, f32* dContext) {
-  prefix_gemm_backward_weight(batch, s->inDim, s->outDim, dOut, input, s->prefix, s->dWeight, s->dBias, s->accumulate);
+  prefix_gemm_backward_weight(batch, s->inDim, s->outDim, dOut, input, s->prefix, s->dWeight, s->dBias, s->accumulate, 0, s->outDim);
   if (s->contextWeight != 0 && context != 0) {
     if (s->dContextWeight != 0) {
-      prefix_gemm_backward_weight(batch, C, s->outDim, dOut, context, 0, s->dContextWeight, 0, s->accumulateContext);
+      prefix_gemm_backward_weight(batch, C, s->outDim, dOut, context, 0, s->dContextWeight, 0, s->accumulateContext, 0, s->outDim);
     }
     if (dContext != 0) prefix_gemm_backward_input(batch, C, s->outDim, dOut, s->contextWeight, 0, dContext, 1);
   }

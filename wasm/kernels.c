@@ -413,18 +413,19 @@ static void backwardWeightUnits(int batch, int inDim, int outDim, const f32* dOu
   }
 }
 
-// dW[j, i] (+)= Σ_b dOut[b, j]·x[b, i] for i < prefix[j]; dBias[j] (+)= Σ_b dOut[b, j]. Masked entries untouched.
+// dW[j, i] (+)= Σ_b dOut[b, j]·x[b, i] for i < prefix[j]; dBias[j] (+)= Σ_b dOut[b, j]; for output units j in
+// [outStart, outEnd) (threads split the units). Masked entries untouched.
 EXPORT(prefix_gemm_backward_weight)
 void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
-                                 f32* dW, f32* dBias, int accumulate) {
-  backwardWeightUnits(batch, inDim, outDim, dOut, x, prefix, dW, accumulate, 0, outDim);
+                                 f32* dW, f32* dBias, int accumulate, int outStart, int outEnd) {
+  backwardWeightUnits(batch, inDim, outDim, dOut, x, prefix, dW, accumulate, outStart, outEnd);
   if (dBias) {
-    if (!accumulate) __builtin_memset(dBias, 0, sizeof(f32) * (size_t)outDim);
+    if (!accumulate) __builtin_memset(dBias + outStart, 0, sizeof(f32) * (size_t)(outEnd - outStart));
     for (int b = 0; b < batch; ++b) {
       const f32* gb = dOut + b * outDim;
-      int k = 0;
-      for (; k + 4 <= outDim; k += 4) wasm_v128_store(dBias + k, wasm_f32x4_add(wasm_v128_load(dBias + k), wasm_v128_load(gb + k)));
-      for (; k < outDim; ++k) dBias[k] += gb[k];
+      int k = outStart;
+      for (; k + 4 <= outEnd; k += 4) wasm_v128_store(dBias + k, wasm_f32x4_add(wasm_v128_load(dBias + k), wasm_v128_load(gb + k)));
+      for (; k < outEnd; ++k) dBias[k] += gb[k];
     }
   }
 }
@@ -524,7 +525,8 @@ void affine_backward(int inverse, int batch, int features, const f32* params, co
 // ---- rational-quadratic spline (see native/spline.cc; the same arithmetic) ----
 
 #define MAX_BINS 256
-static double kx[MAX_BINS + 1], ky[MAX_BINS + 1], kd[MAX_BINS + 1];
+// One feature's knots: on the caller's stack, since threads share every static (the linear memory is shared).
+typedef struct { double x[MAX_BINS + 1], y[MAX_BINS + 1], d[MAX_BINS + 1]; } Knots;
 
 static void bins(const f32* raw, int K, double minBin, double B, double* knots) {
   double max = -INFINITY;
@@ -540,9 +542,10 @@ static void bins(const f32* raw, int K, double minBin, double B, double* knots) 
   knots[K] = B;
 }
 
-static void setKnots(const f32* raw, int K, double B, double minW, double minH, double minD, double shift) {
-  bins(raw, K, minW, B, kx);
-  bins(raw + K, K, minH, B, ky);
+static void setKnots(Knots* kn, const f32* raw, int K, double B, double minW, double minH, double minD, double shift) {
+  double* kd = kn->d;
+  bins(raw, K, minW, B, kn->x);
+  bins(raw + K, K, minH, B, kn->y);
   kd[0] = 1, kd[K] = 1;
   for (int j = 1; j < K; ++j) {
     double v = (double)raw[2 * K + j - 1] + shift;
@@ -559,7 +562,8 @@ static int findBin(const double* knots, int K, double v) {
 
 typedef struct { double h, s, R, Dn, M; } Local;
 
-static Local evaluate(double t, int k) {
+static Local evaluate(const Knots* kn, double t, int k) {
+  const double *kx = kn->x, *ky = kn->y, *kd = kn->d;
   Local L;
   const double w = kx[k + 1] - kx[k];
   L.h = ky[k + 1] - ky[k];
@@ -575,7 +579,8 @@ static Local evaluate(double t, int k) {
 
 static inline double logDerivative(Local L) { return 2 * log(L.s) + log(L.M) - 2 * log(L.Dn); }
 
-static double root(int K, double y) {
+static double root(const Knots* kn, int K, double y) {
+  const double *kx = kn->x, *ky = kn->y, *kd = kn->d;
   const int k = findBin(ky, K, y);
   const double w = kx[k + 1] - kx[k], h = ky[k + 1] - ky[k], s = h / w;
   const double d0 = kd[k], d1 = kd[k + 1], dy = y - ky[k], sum = d0 + d1 - 2 * s;
@@ -585,7 +590,7 @@ static double root(int K, double y) {
   double xi = den == 0 ? 0 : (2 * c) / den;
   xi = xi < 0 ? 0 : xi > 1 ? 1 : xi;
   const double t = kx[k] + xi * w;
-  const Local L = evaluate(t, k);
+  const Local L = evaluate(kn, t, k);
   const double polished = t - (ky[k] + L.h * L.R - y) / exp(logDerivative(L));
   return polished >= kx[k] && polished <= kx[k + 1] ? polished : t;
 }
@@ -597,6 +602,7 @@ int spline_transform(int inverse, int batch, int features, int dStart, int dEnd,
   if (K < 1 || K > MAX_BINS) return 1;
   const double shift = log(expm1(1 - minD));
   const int P = 3 * K - 1;
+  Knots kn;
   for (int b = 0; b < batch; ++b) {
     double sum = 0;
     for (int d = dStart; d < dEnd; ++d) {
@@ -606,15 +612,15 @@ int spline_transform(int inverse, int batch, int features, int dStart, int dEnd,
         out[i] = (float)v;
         continue;
       }
-      setKnots(params + i * P, K, B, minW, minH, minD, shift);
+      setKnots(&kn, params + i * P, K, B, minW, minH, minD, shift);
       if (inverse) {
-        const double t = root(K, v);
+        const double t = root(&kn, K, v);
         out[i] = (float)t;
-        sum -= logDerivative(evaluate(t, findBin(kx, K, t)));
+        sum -= logDerivative(evaluate(&kn, t, findBin(kn.x, K, t)));
       } else {
-        const int k = findBin(kx, K, v);
-        const Local L = evaluate(v, k);
-        out[i] = (float)(ky[k] + L.h * L.R);
+        const int k = findBin(kn.x, K, v);
+        const Local L = evaluate(&kn, v, k);
+        out[i] = (float)(kn.y[k] + L.h * L.R);
         sum += logDerivative(L);
       }
     }

@@ -11,7 +11,7 @@
 import { setBufferAllocator, type Dtype, type FloatArray } from '../core/matrix.ts';
 import type { Kernels } from './kernels.ts';
 import { referenceKernels } from './reference.ts';
-import { loadWasmBackend, wasmSimdSupported } from './wasm.ts';
+import { loadWasmBackend, wasmSimdSupported, type WasmBackendOptions } from './wasm.ts';
 
 /** A backend that owns memory hands out buffers of it. */
 interface AllocatingKernels extends Kernels {
@@ -21,7 +21,9 @@ interface AllocatingKernels extends Kernels {
 let active: Kernels | undefined;
 let chooseDefault: () => Kernels = () => referenceKernels;
 const registered = new Map<string, Kernels>([['reference', referenceKernels]]);
-const loaders = new Map<string, () => Kernels | Promise<Kernels>>([['wasm', () => loadWasmBackend()]]);
+const loaders = new Map<string, (options?: object) => Kernels | Promise<Kernels>>([
+  ['wasm', (options) => loadWasmBackend(options as WasmBackendOptions | undefined)],
+]);
 /** What `useBackend()` tries, in order: the browser build's; the Node entry puts native first. */
 let preferred: readonly string[] = ['wasm', 'reference'];
 
@@ -54,7 +56,7 @@ export function registerBackend(backend: Kernels): void {
  * Makes a backend loadable under `name` by `useBackend(name)`: `load` runs once, on first use, and may be
  * asynchronous (the wasm backend compiles its module). The Node entry registers the native addon this way.
  */
-export function registerBackendLoader(name: string, load: () => Kernels | Promise<Kernels>): void {
+export function registerBackendLoader(name: string, load: (options?: object) => Kernels | Promise<Kernels>): void {
   loaders.set(name, load);
 }
 
@@ -86,7 +88,10 @@ export function setBackend(name: string): Kernels {
 /**
  * Loads (once) and activates a backend; everything after it is synchronous. Without a name, the first of the
  * platform's preferred backends that loads: in browsers wasm (reference where WebAssembly SIMD is missing), in Node
- * native, then wasm, then reference.
+ * native, then wasm, then reference. `options` go to the named backend's loader, which then loads it afresh (the wasm
+ * backend's: `WasmBackendOptions`, e.g. `{ threads: 1 }`); by default the wasm backend uses every logical processor
+ * where SharedArrayBuffer exists (Node; a cross-origin isolated page), else one thread (`WasmKernels.threadsReason`
+ * says why).
  *
  * @example
  * import { useBackend, kernels } from 'maflow';
@@ -94,8 +99,8 @@ export function setBackend(name: string): Kernels {
  * console.log(kernels().name); // → wasm
  * @throws naming the backend and why it cannot load, when `name` is given.
  */
-export async function useBackend(name?: string): Promise<Kernels> {
-  if (name !== undefined) return activate(await load(name));
+export async function useBackend(name?: string, options?: WasmBackendOptions): Promise<Kernels> {
+  if (name !== undefined) return activate(await load(name, options));
   const reasons: string[] = [];
   for (const candidate of preferred) {
     try {
@@ -107,12 +112,12 @@ export async function useBackend(name?: string): Promise<Kernels> {
   throw new Error(`useBackend: no backend loads here (${reasons.join('; ')})`);
 }
 
-async function load(name: string): Promise<Kernels> {
+async function load(name: string, options?: object): Promise<Kernels> {
   const known = registered.get(name);
-  if (known !== undefined) return known;
+  if (known !== undefined && options === undefined) return known;
   const loader = loaders.get(name);
   if (loader === undefined) throw new Error(`useBackend: unknown backend '${name}' (known: ${availableBackends().join(', ')})`);
-  const backend = await loader();
+  const backend = await loader(options);
   registerBackend(backend);
   return backend;
 }

@@ -7,7 +7,9 @@
 import { kernels, registerBackend, registerBackendLoader, setBackend, setPreferredBackends } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { loadNativeBackend } from './native.ts';
-import { loadWasmBackendSync } from './wasm.ts';
+import { loadWasmBackendSync, type WasmKernels } from './wasm.ts';
+import { nodeWasmWorkers } from './wasm-node-workers.ts';
+import { setWasmWorkerPlatform } from './wasm-threads.ts';
 
 /** The backends `MAFLOW_BACKEND` and the CLI's `--backend` accept. */
 export const BACKEND_NAMES = ['native', 'wasm', 'reference'] as const;
@@ -22,8 +24,12 @@ export interface SelectBackendOptions {
 
 let selected: Kernels | undefined;
 
-/** Registers the native addon as a loadable backend and puts it first in `useBackend()`'s order (the Node entry does). */
+/**
+ * Registers the native addon as a loadable backend and puts it first in `useBackend()`'s order, and gives the wasm
+ * backend worker_threads for its threads (the Node entry does).
+ */
 export function registerNodeBackends(): void {
+  setWasmWorkerPlatform(nodeWasmWorkers);
   registerBackendLoader('native', () => {
     const native = loadNativeBackend();
     if (!native.ok) throw new Error(native.reason);
@@ -78,12 +84,15 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
 }
 
 /**
- * One line naming the active backend for users: `native (avx512, 2 threads)`, `wasm (SIMD128, 1 thread)` or
+ * One line naming the active backend for users: `native (avx512, 2 threads)`, `wasm (SIMD128, 2 threads: all 2 logical processors)` or
  * `reference (pure TypeScript)`.
  */
 export function describeBackend(): string {
   const active = kernels();
-  if (active.name === 'wasm') return 'wasm (SIMD128, 1 thread)';
+  if (active.name === 'wasm') {
+    const { threads, threadsReason } = active as WasmKernels;
+    return `wasm (SIMD128, ${threads} thread${threads === 1 ? '' : 's'}: ${threadsReason})`;
+  }
   if (active.name !== 'native') return 'reference (pure TypeScript)';
   const native = loadNativeBackend();
   return native.ok ? `native (${native.addon.isa()}, ${native.addon.threads()} thread${native.addon.threads() === 1 ? '' : 's'})` : 'native';

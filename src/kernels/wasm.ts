@@ -1,6 +1,9 @@
 /**
  * The `wasm` backend: maflow's WebAssembly SIMD128 kernels (wasm/kernels.c, built by scripts/build-wasm.mjs and
- * embedded as `wasm-binary.ts`), for browsers and every JavaScript runtime without the native addon. Single-threaded.
+ * embedded as `wasm-binary.ts`), for browsers and every JavaScript runtime without the native addon. Multithreaded where
+ * SharedArrayBuffer exists (Node; a cross-origin isolated page) and the loader is asynchronous: workers instantiate the
+ * shared-memory variant on the same memory and take parts of the large calls (wasm-threads.ts, wasm-split.ts); every
+ * call stays synchronous on the calling thread. Elsewhere, and from the synchronous loader, one thread.
  *
  * The backend owns one linear memory of fixed size (it never grows: growing would detach every view of it) and hands
  * out float32 buffers from it (`allocate`): parameters, gradients, optimiser moments and scratch buffers created
@@ -17,15 +20,31 @@ import {
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
-import { WASM_KERNELS_BASE64 } from './wasm-binary.ts';
+import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.ts';
+import { WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { WasmHeap } from './wasm-heap.ts';
+import { splitExports } from './wasm-split.ts';
+import { POOL_BYTES, WasmThreadPool, wasmThreadSupport, type WasmWorkerPlatform } from './wasm-threads.ts';
 
 /** Options of `loadWasmBackend`. */
 export interface WasmBackendOptions {
   /** Size of the linear memory, fixed for the backend's life. @default 256 */
   readonly memoryMiB?: number;
-  /** A compiled module or the bytes of wasm/maflow-kernels.wasm (e.g. fetched by a page). @default the embedded binary */
+  /**
+   * A compiled module or the bytes of wasm/maflow-kernels.wasm (e.g. fetched by a page); with `threads` > 1, of
+   * wasm/maflow-kernels-threads.wasm. @default the embedded binary
+   */
   readonly module?: WebAssembly.Module | BufferSource;
+  /**
+   * Threads that share a call (the caller and `threads − 1` workers); more than 1 needs SharedArrayBuffer (in
+   * browsers: a cross-origin isolated page) and the asynchronous loader.
+   * @default every logical processor where threads are possible, else 1
+   */
+  readonly threads?: number;
+  /** Calls estimated below this many flops run whole on the calling thread (waking a worker costs more). @default 300000 */
+  readonly minParallelFlops?: number;
+  /** How workers are started. @default Web Workers in browsers; worker_threads in Node (installed by the Node entry) */
+  readonly workers?: WasmWorkerPlatform;
 }
 
 /** The wasm backend: the kernels plus its memory. */
@@ -35,33 +54,12 @@ export interface WasmKernels extends Kernels {
   allocate(dtype: Dtype, length: number): FloatArray;
   /** Bytes of the linear memory in use by buffers and temporaries. */
   readonly bytesInUse: number;
-}
-
-interface Exports {
-  readonly __heap_base: WebAssembly.Global;
-  prefix_gemm(batch: number, inDim: number, outDim: number, x: number, w: number, prefix: number, bias: number, out: number,
-    accumulate: number, act: number, outStart: number, outEnd: number): void;
-  prefix_gemm_backward_input(batch: number, inDim: number, outDim: number, dOut: number, w: number, prefix: number,
-    dIn: number, accumulate: number): void;
-  prefix_gemm_backward_weight(batch: number, inDim: number, outDim: number, dOut: number, x: number, prefix: number,
-    dW: number, dBias: number, accumulate: number): void;
-  activation_rows(act: number, rows: number, cols: number, colStart: number, colEnd: number, x: number, out: number): void;
-  activation_backward(act: number, n: number, y: number, dOut: number, dIn: number): void;
-  affine_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
-    params: number, output: number, logDet: number, accumulate: number, bound: number, shiftOnly: number): void;
-  affine_backward(inverse: number, batch: number, features: number, params: number, z: number, dOutput: number,
-    dLogDet: number, dInput: number, dParams: number, bound: number, shiftOnly: number): void;
-  spline_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
-    params: number, output: number, logDet: number, accumulate: number, bins: number, tailBound: number, minW: number,
-    minH: number, minD: number): number;
-  adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
-  staircase_train_forward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
-    table: number, context: number, x: number, z: number, logDet: number, saved: number, kind: number, bound: number,
-    shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number, minD: number): number;
-  staircase_train_backward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
-    table: number, context: number, x: number, z: number, saved: number, dZ: number, dLogDet: number, dX: number,
-    dContext: number, work: number, width: number, bound: number, shiftOnly: number): void;
+  /** Threads that share a large call (1: the calling thread alone). */
+  readonly threads: number;
+  /** Why `threads` is what it is, e.g. `all 2 logical processors` or `not cross-origin isolated (no SharedArrayBuffer)`. */
+  readonly threadsReason: string;
+  /** Parts of large calls that the workers have run so far (0 on one thread). */
+  readonly workerTasks: number;
 }
 
 /** int32 words per layer of fused.c's layer table, and the most hidden layers it takes. */
@@ -83,39 +81,78 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-function embeddedBytes(): Uint8Array {
-  if (typeof atob === 'function') return Uint8Array.from(atob(WASM_KERNELS_BASE64), (c) => c.charCodeAt(0));
-  return new Uint8Array((globalThis as unknown as { Buffer: { from(s: string, e: string): Uint8Array } }).Buffer.from(WASM_KERNELS_BASE64, 'base64'));
+function decode(base64: string): Uint8Array {
+  if (typeof atob === 'function') return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Uint8Array((globalThis as unknown as { Buffer: { from(s: string, e: string): Uint8Array } }).Buffer.from(base64, 'base64'));
 }
 
-function memoryOf(options: WasmBackendOptions): WebAssembly.Memory {
+function memoryOf(options: WasmBackendOptions, shared: boolean): WebAssembly.Memory {
   const mib = options.memoryMiB ?? 256;
   if (!(Number.isInteger(mib) && mib >= 1 && mib <= 4095)) throw new RangeError(`wasm backend: memoryMiB must be an integer in [1, 4095], got ${mib}`);
-  return new WebAssembly.Memory({ initial: mib * 16, maximum: mib * 16 });
+  return new WebAssembly.Memory({ initial: mib * 16, maximum: mib * 16, shared });
+}
+
+/** Bytes of each worker's stack (the caller's is the binary's own 64 KiB at the bottom of memory). */
+const WORKER_STACK_BYTES = 65536;
+
+/** The threads to start and why: the option, else every logical processor where threads are possible. */
+function threadsOf(options: WasmBackendOptions): { threads: number; reason: string; platform?: WasmWorkerPlatform } {
+  const support = wasmThreadSupport(options.workers);
+  const asked = options.threads;
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= 64)) {
+    throw new RangeError(`wasm backend: threads must be an integer in [1, 64], got ${asked}`);
+  }
+  if (support.platform === undefined) {
+    if (asked !== undefined && asked > 1) throw new Error(`wasm backend: threads: ${asked} is impossible here: ${support.reason}`);
+    return { threads: 1, reason: support.reason };
+  }
+  if (asked !== undefined) return { threads: asked, reason: 'asked for', platform: support.platform };
+  const all = Math.min(64, support.hardwareThreads);
+  return { threads: all, reason: `all ${all} logical processor${all === 1 ? '' : 's'}`, platform: support.platform };
 }
 
 /**
  * Compiles and instantiates the wasm backend (asynchronous: browsers refuse to compile large modules synchronously on
- * the main thread). `useBackend('wasm')` calls it and activates the result.
- * @throws when WebAssembly SIMD128 is unavailable here.
+ * the main thread, and workers start asynchronously). `useBackend('wasm')` calls it and activates the result.
+ * @throws when WebAssembly SIMD128 is unavailable here, or `threads` > 1 where threads are impossible.
  */
 export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise<WasmKernels> {
   if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
-  const memory = memoryOf(options);
+  const { threads, reason, platform } = threadsOf(options);
+  const shared = threads > 1;
+  const memory = memoryOf(options, shared);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : await WebAssembly.compile((options.module ?? embeddedBytes()) as BufferSource);
+    : await WebAssembly.compile((options.module ?? decode(shared ? WASM_KERNELS_THREADS_BASE64 : WASM_KERNELS_BASE64)) as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return createWasmKernels(instance.exports as unknown as Exports, memory);
+  const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
+  const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
+  if (!shared) return createWasmKernels(x, memory, heap, { threads: 1, reason, workerTasks: () => 0, minParallelFlops: Infinity });
+  const control = heap.allocate(POOL_BYTES);
+  const stackTops = Array.from({ length: threads - 1 }, () => heap.allocate(WORKER_STACK_BYTES) + WORKER_STACK_BYTES);
+  if (control === 0 || stackTops.some((top) => top === WORKER_STACK_BYTES)) throw new RangeError(`wasm backend: memoryMiB is too small for ${threads} threads`);
+  const pool = await WasmThreadPool.start({ platform: platform as WasmWorkerPlatform, module, memory, control, stackTops,
+    names: WASM_EXPORT_NAMES, callerExports: x as unknown as Record<string, unknown> });
+  const minParallelFlops = options.minParallelFlops ?? 300_000;
+  const split = splitExports(x, pool, memory.buffer, minParallelFlops);
+  return createWasmKernels(split, memory, heap, { threads, reason, workerTasks: () => pool.workerTasks, minParallelFlops });
 }
 
-/** `loadWasmBackend` compiled synchronously, where the runtime allows it (Node, workers): the Node fallback chooser's. */
+/**
+ * `loadWasmBackend` compiled synchronously, where the runtime allows it (Node, workers): the Node fallback chooser's.
+ * One thread (workers start asynchronously).
+ */
 export function loadWasmBackendSync(options: WasmBackendOptions = {}): WasmKernels {
   if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
-  const memory = memoryOf(options);
+  if (options.threads !== undefined && options.threads !== 1) {
+    throw new RangeError(`wasm backend: the synchronous loader runs 1 thread, got threads: ${options.threads} (await loadWasmBackend for more)`);
+  }
+  const memory = memoryOf(options, false);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : new WebAssembly.Module((options.module ?? embeddedBytes()) as BufferSource);
+    : new WebAssembly.Module((options.module ?? decode(WASM_KERNELS_BASE64)) as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return createWasmKernels(instance.exports as unknown as Exports, memory);
+  const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
+  return createWasmKernels(x, memory, new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength),
+    { threads: 1, reason: 'synchronous loader', workerTasks: () => 0, minParallelFlops: Infinity });
 }
 
 type Mode = 'in' | 'out' | 'inout';
@@ -124,8 +161,8 @@ type Typed = Float32Array | Float64Array | Int32Array;
 /** Thrown inside a call when the memory cannot hold its temporaries: the call reruns on the reference loops. */
 class OutOfMemory extends Error {}
 
-function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels {
-  const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
+function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: WasmHeap,
+  threading: { threads: number; reason: string; workerTasks: () => number; minParallelFlops: number }): WasmKernels {
   const buffer = memory.buffer;
   // Buffers handed out are freed when their view is collected.
   const registry = new FinalizationRegistry<number>((offset) => heap.release(offset));
@@ -242,7 +279,7 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
     }, ref.prefixGemmBackwardInput),
     prefixGemmBackwardWeight: framed((f, op) => {
       x.prefix_gemm_backward_weight(op.batch, op.inDim, op.outDim, f.ptr(op.dOut), f.ptr(op.x), f.ptr(op.prefix),
-        f.ptr(op.dWeight, 'inout'), f.ptr(op.dBias, 'inout'), op.accumulate === true ? 1 : 0);
+        f.ptr(op.dWeight, 'inout'), f.ptr(op.dBias, 'inout'), op.accumulate === true ? 1 : 0, 0, op.outDim);
     }, ref.prefixGemmBackwardWeight),
     activation: framed((f, op) => {
       x.activation_rows(ACTIVATION_CODE.get(op.activation) ?? 5, op.rows, op.cols, op.colStart ?? 0, op.colEnd ?? op.cols,
@@ -333,8 +370,19 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
       f.ptr(op.dInput, 'out'), f.ptr(op.dContext, 'inout'), work.byteOffset, width, t.logScaleBound, t.shiftOnly ? 1 : 0);
   }, composedBackward);
   /** What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and the affine backward); the rest is composed. */
-  const fusable = (op: { network: StaircaseNetwork; input: unknown }): boolean =>
-    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN;
+  /**
+   * Whether the layers are large enough for threads to share each of their kernels (the composed pass splits them;
+   * fused.c runs on one thread): on average at least the threshold of one split call per layer.
+   */
+  const splits = (op: { network: StaircaseNetwork; batch: number }): boolean => {
+    if (threading.threads <= 1) return false;
+    const layers = [...op.network.hidden, op.network.output];
+    let flops = 0;
+    for (const l of layers) for (let j = 0; j < l.outDim; j++) flops += 2 * op.batch * l.prefix[j];
+    return flops / layers.length >= threading.minParallelFlops;
+  };
+  const fusable = (op: { network: StaircaseNetwork; input: unknown; batch: number }): boolean =>
+    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN && !splits(op);
   const sequential = pass(false);
   const parallel = pass(true);
   const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;
@@ -355,5 +403,7 @@ function createWasmKernels(x: Exports, memory: WebAssembly.Memory): WasmKernels 
     },
   });
   Object.defineProperty(kernels, 'bytesInUse', { get: () => heap.bytesInUse, enumerable: true });
+  Object.assign(kernels, { threads: threading.threads, threadsReason: threading.reason });
+  Object.defineProperty(kernels, 'workerTasks', { get: threading.workerTasks, enumerable: true });
   return kernels;
 }

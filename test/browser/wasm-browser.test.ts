@@ -49,19 +49,24 @@ test('in Chromium: the wasm backend conforms to the reference and trains two moo
     await page.waitForFunction(() => 'maflowChecks' in globalThis);
     const report = await page.evaluate(() => (globalThis as unknown as {
       maflowChecks(target: number, seconds: number): Promise<{
-        backend: string; crossOriginIsolated: boolean; conformance: Array<{ name: string; error: string | null }>;
+        backend: string; crossOriginIsolated: boolean; threads: number; threadsReason: string; conformanceThreads: number;
+        conformanceWorkerTasks: number; trainingWorkerTasks: number;
+        conformance: Array<{ name: string; error: string | null }>;
         training: { epochs: number; steps: number; seconds: number; validationLogLik: number; stepsPerSecond: number };
       }>;
     }).maflowChecks(-1.0, 150));
     assert.deepEqual(errors, []);
     assert.equal(report.backend, 'wasm');
     assert.equal(report.crossOriginIsolated, true);
+    assert.ok(report.threads > 1, `the wasm backend ran ${report.threads} thread (${report.threadsReason})`);
+    assert.equal(report.conformanceThreads, report.threads);
+    assert.ok(report.conformanceWorkerTasks > 0, 'no part of a conformance call ran on a worker');
     assert.ok(report.conformance.length >= 8);
     for (const c of report.conformance) assert.equal(c.error, null, `${c.name}: ${c.error}`);
     const t = report.training;
     assert.ok(t.validationLogLik >= -1.0,
       `two moons reached validation log-likelihood ${t.validationLogLik.toFixed(3)} after ${t.epochs} epochs (${t.steps} steps, ${t.seconds.toFixed(1)} s)`);
-    console.log(`# Chromium wasm: two moons ${t.validationLogLik.toFixed(3)} nats after ${t.epochs} epochs, ${t.steps} steps in ${t.seconds.toFixed(1)} s (${t.stepsPerSecond.toFixed(0)} steps/s)`);
+    console.log(`# Chromium wasm (${report.threads} threads): two moons ${t.validationLogLik.toFixed(3)} nats after ${t.epochs} epochs, ${t.steps} steps in ${t.seconds.toFixed(1)} s (${t.stepsPerSecond.toFixed(0)} steps/s, ${report.trainingWorkerTasks} worker tasks)`);
   } finally {
     server.close();
   }

@@ -2,7 +2,8 @@
  * One conformance suite for every backend: the table of `conformance-cases.ts` (every kernel against the reference
  * oracle; fused passes against the backend's own layer-by-layer composition) run on each backend, in each dtype
  * (float32, and float64, which a float32 engine must hand to the reference loops), with one thread and with all of
- * them, and on each instruction set of the native addon this CPU has. A backend that cannot load here fails the suite
+ * them (wasm: worker threads on a shared memory, every call split), and on each instruction set of the native addon this
+ * CPU has. A backend that cannot load here fails the suite
  * with its reason (the addon is built by `npm ci`; the wasm binary ships in the repository).
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,8 @@ import { after, describe, it } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, loadWasmBackendSync, type WasmKernels } from '../../src/kernels/wasm.ts';
+import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { conformanceCases } from './conformance-cases.ts';
 
 interface BackendUnderTest {
@@ -45,9 +47,12 @@ const wasm = loadWasmBackendSync({ memoryMiB: 1024 });
 // Operands in the backend's own memory (no copies) and in ordinary arrays (copied per call) must give the same results.
 backends.push({ label: 'wasm (1 thread, operands copied in)', kernels: () => wasm, fusedExact: true });
 backends.push({ label: 'wasm (1 thread, operands in its memory)', kernels: () => resident(wasm), fusedExact: true });
+// Every call split over all threads (no size threshold), so that each kernel's partition is checked on small shapes too.
+const wasmThreads = await loadWasmBackend({ threads: Math.max(2, nodeWasmWorkers.hardwareThreads), workers: nodeWasmWorkers, minParallelFlops: 0 });
+backends.push({ label: `wasm (${wasmThreads.threads} threads, operands in its memory)`, kernels: () => resident(wasmThreads), fusedExact: true });
 
 /** `k` with every float32 and int32 operand first copied into its own memory (as backend-allocated buffers are). */
-function resident(k: ReturnType<typeof loadWasmBackendSync>): Kernels {
+function resident(k: WasmKernels): Kernels {
   const move = (v: unknown): unknown => {
     if (v instanceof Float32Array) {
       const a = k.allocate('float32', v.length) as Float32Array;
@@ -97,6 +102,10 @@ describe('kernel backends conform to the reference oracle', () => {
       });
     }
   }
+});
+
+it('the threaded wasm backend ran parts of the calls on its workers', () => {
+  assert.ok(wasmThreads.workerTasks > 0, `workers ran ${wasmThreads.workerTasks} tasks`);
 });
 
 describe('native rejects bad descriptors with a message naming the kernel and the operand', () => {

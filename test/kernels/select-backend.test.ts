@@ -27,7 +27,7 @@ function run(env: Record<string, string>): { status: number | null; out: { name:
 test('Node falls back from a missing addon to wasm, saying so once; MAFLOW_BACKEND=wasm forces it; bad names are refused', () => {
   const fallback = run({ MAFLOW_NATIVE_ADDON: '/nonexistent/maflow_native.node' });
   assert.equal(fallback.status, 0, fallback.stderr);
-  assert.deepEqual(fallback.out, { name: 'wasm', described: 'wasm (SIMD128, 1 thread)', finite: true });
+  assert.deepEqual(fallback.out, { name: 'wasm', described: 'wasm (SIMD128, 1 thread: synchronous loader)', finite: true });
   const lines = fallback.stderr.split('\n').filter((l) => l.startsWith('maflow:'));
   assert.equal(lines.length, 1, fallback.stderr);
   assert.match(lines[0], /native backend unavailable \(MAFLOW_NATIVE_ADDON=\/nonexistent\/maflow_native.node: no such file\); running on the wasm backend/);

@@ -1,0 +1,36 @@
+/**
+ * The functions wasm/kernels.c exports (pointers are byte offsets into the linear memory; 0 = absent operand), in the
+ * order worker tasks name them by index.
+ */
+export interface WasmExports {
+  prefix_gemm(batch: number, inDim: number, outDim: number, x: number, w: number, prefix: number, bias: number, out: number,
+    accumulate: number, act: number, outStart: number, outEnd: number): void;
+  prefix_gemm_backward_input(batch: number, inDim: number, outDim: number, dOut: number, w: number, prefix: number,
+    dIn: number, accumulate: number): void;
+  prefix_gemm_backward_weight(batch: number, inDim: number, outDim: number, dOut: number, x: number, prefix: number,
+    dW: number, dBias: number, accumulate: number, outStart: number, outEnd: number): void;
+  activation_rows(act: number, rows: number, cols: number, colStart: number, colEnd: number, x: number, out: number): void;
+  activation_backward(act: number, n: number, y: number, dOut: number, dIn: number): void;
+  affine_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
+    params: number, output: number, logDet: number, accumulate: number, bound: number, shiftOnly: number): void;
+  affine_backward(inverse: number, batch: number, features: number, params: number, z: number, dOutput: number,
+    dLogDet: number, dInput: number, dParams: number, bound: number, shiftOnly: number): void;
+  spline_transform(inverse: number, batch: number, features: number, dStart: number, dEnd: number, input: number,
+    params: number, output: number, logDet: number, accumulate: number, bins: number, tailBound: number, minW: number,
+    minH: number, minD: number): number;
+  adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  // fused.c: a MAF layer's training pass, the layer kernels back to back in one call (one thread).
+  staircase_train_forward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
+    table: number, context: number, x: number, z: number, logDet: number, saved: number, kind: number, bound: number,
+    shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number, minD: number): number;
+  staircase_train_backward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
+    table: number, context: number, x: number, z: number, saved: number, dZ: number, dLogDet: number, dX: number,
+    dContext: number, work: number, width: number, bound: number, shiftOnly: number): void;
+}
+
+/** The kernels that threads split, in the order tasks refer to them. */
+export const WASM_EXPORT_NAMES = [
+  'prefix_gemm', 'prefix_gemm_backward_input', 'prefix_gemm_backward_weight', 'activation_rows', 'activation_backward',
+  'affine_transform', 'affine_backward', 'spline_transform', 'adam_step',
+] as const satisfies ReadonlyArray<keyof WasmExports>;
