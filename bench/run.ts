@@ -45,8 +45,10 @@ function main(args: BenchArgs): void {
   }
   if (args.suite === 'backends') {
     print(`# machine: ${machineLine(machine)}; ${loadLine()} at start`);
-    printBackendsReport(runBackendsSuite({ configNames: args.configs, quick: args.quick, threads: args.threads, log }), print);
-    print(`# ${loadLine()} at end`);
+    void runBackendsSuite({ configNames: args.configs, quick: args.quick, threads: args.threads, log }).then((rows) => {
+      printBackendsReport(rows, args.threads, print);
+      print(`# ${loadLine()} at end`);
+    });
     return;
   }
   if (args.suite === 'browser') {

@@ -37,7 +37,7 @@ suites:
   transformers  NAF, UMNN, Bernstein and spline MAFs against the affine MAF of the same size: train ms/step, log-prob and sample rows/s
   streaming  maflow logprob streamed vs the whole-file path, CSV and .npy of 1e5..1e7 rows (--configs 100000,…: row counts): rows/s and peak RSS
   gemm    the addon's dense f32 GEMM (1 and --threads threads) vs OpenBLAS sgemm (numpy), per shape and register tile
-  backends  reference, wasm (1 thread) and native (1 and --threads threads) on the paper configs: train ms/step, log-prob and sample rows/s, GFLOP/s, ratios; NSF vs MAF on native
+  backends  reference, wasm and native (1 and --threads threads) on the paper configs: train ms/step, log-prob and sample rows/s, GFLOP/s, ratios; NSF vs MAF on native
   browser   reference and wasm inside headless Chromium on power, miniboone and the demo's training loop (--configs power,miniboone,demo,demo-32): train ms/step, steps/s, log-prob and sample rows/s, ratios
   e2e     whole processes as a user runs them: maflow train (30000 x 43 CSV, MAF 5 x [512, 512], 2 epochs) and logprob (1e6 rows; --quick 1e5) vs a PyTorch script doing the same
   all     flows, then rss, then quality

@@ -13,7 +13,8 @@ import { createMaf } from '../../src/flows/create-maf.ts';
 import { createNsf } from '../../src/flows/create-nsf.ts';
 import { registerBackend, setBackend } from '../../src/kernels/backend.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
-import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { pickConfigs, type BenchConfig } from '../lib/configs.ts';
 import { countMultiplyAdds, effectiveGflops, maskedLayersOf, TRAIN_PRODUCTS } from '../lib/count-flops.ts';
 import { formatNumber, formatTable } from '../lib/format-table.ts';
@@ -45,11 +46,15 @@ interface Variant {
   readonly slow: boolean;
 }
 
-function variants(threads: number): Variant[] {
+async function variants(threads: number): Promise<Variant[]> {
   const out: Variant[] = [{ label: 'reference', activate: () => setBackend('reference'), slow: true }];
   const wasm = loadWasmBackendSync({ memoryMiB: 1024 });
-  registerBackend(wasm);
-  out.push({ label: 'wasm 1t', activate: () => setBackend('wasm'), slow: false });
+  const activateWasm = (k: typeof wasm) => () => { registerBackend(k); setBackend('wasm'); };
+  out.push({ label: 'wasm 1t', activate: activateWasm(wasm), slow: false });
+  if (threads > 1) {
+    const wasmThreads = await loadWasmBackend({ memoryMiB: 1024, threads, workers: nodeWasmWorkers });
+    out.push({ label: `wasm ${threads}t`, activate: activateWasm(wasmThreads), slow: false });
+  }
   const native = loadNativeBackend();
   if (native.ok) {
     registerBackend(native.kernels);
@@ -80,9 +85,9 @@ function measure(config: BenchConfig, flowKind: 'maf' | 'nsf', v: Variant, quick
 }
 
 /** Measures every backend on each config, then NSF against MAF on native. */
-export function runBackendsSuite(options: BackendsSuiteOptions): Row[] {
+export async function runBackendsSuite(options: BackendsSuiteOptions): Promise<Row[]> {
   const configs = pickConfigs(options.configNames.length > 0 ? options.configNames : options.quick ? ['power', 'hepmass'] : []);
-  const all = variants(options.threads);
+  const all = await variants(options.threads);
   const rows: Row[] = [];
   for (const config of configs) {
     for (const v of all) {
@@ -99,7 +104,7 @@ export function runBackendsSuite(options: BackendsSuiteOptions): Row[] {
   return rows;
 }
 
-export function printBackendsReport(rows: readonly Row[], print: (line: string) => void): void {
+export function printBackendsReport(rows: readonly Row[], threads: number, print: (line: string) => void): void {
   const find = (config: string, backend: string, flow = 'maf') => rows.find((r) => r.config === config && r.backend === backend && r.flow === flow);
   print(formatTable(['config', 'flow', 'backend', 'train ms/step', 'log-prob rows/s', 'sample rows/s', 'train GFLOP/s', 'log-prob GFLOP/s'],
     rows.map((r) => [r.config, r.flow, r.backend, formatNumber(r.trainMs), formatNumber(r.logProbRowsPerS), formatNumber(r.sampleRowsPerS),
@@ -108,12 +113,15 @@ export function printBackendsReport(rows: readonly Row[], print: (line: string) 
   print('# ratios (aims: wasm/reference ≥ 25 on train and log-prob; wasm 1t / native 1t ≥ 0.4 on hepmass and miniboone)');
   const configs = [...new Set(rows.map((r) => r.config))];
   print(formatTable(['config', 'wasm/ref train', 'wasm/ref log-prob', 'wasm/native1t train', 'wasm/native1t log-prob', 'wasm/native1t sample',
-    'nsf/maf train ms', 'maf/nsf log-prob', 'maf/nsf sample'], configs.map((c) => {
+    'nsf/maf train ms', 'maf/nsf log-prob', 'maf/nsf sample', `wasm ${threads}t/1t train`, `wasm ${threads}t/1t log-prob`,
+    `wasm ${threads}t/1t sample`], configs.map((c) => {
     const [ref, wasm, nat, nsf] = [find(c, 'reference'), find(c, 'wasm 1t'), find(c, 'native 1t'), find(c, 'native 1t', 'nsf')];
+    const wasmN = find(c, `wasm ${threads}t`);
     const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : formatNumber(a / b));
     return [c, ratio(ref?.trainMs, wasm?.trainMs), ratio(wasm?.logProbRowsPerS, ref?.logProbRowsPerS), ratio(nat?.trainMs, wasm?.trainMs),
       ratio(wasm?.logProbRowsPerS, nat?.logProbRowsPerS), ratio(wasm?.sampleRowsPerS, nat?.sampleRowsPerS), ratio(nsf?.trainMs, nat?.trainMs),
-      ratio(nat?.logProbRowsPerS, nsf?.logProbRowsPerS), ratio(nat?.sampleRowsPerS, nsf?.sampleRowsPerS)];
+      ratio(nat?.logProbRowsPerS, nsf?.logProbRowsPerS), ratio(nat?.sampleRowsPerS, nsf?.sampleRowsPerS), ratio(wasm?.trainMs, wasmN?.trainMs),
+      ratio(wasmN?.logProbRowsPerS, wasm?.logProbRowsPerS), ratio(wasmN?.sampleRowsPerS, wasm?.sampleRowsPerS)];
   })));
   for (const r of rows) print(JSON.stringify({ suite: 'backends', ...r }));
 }
