@@ -48,7 +48,8 @@ const wasm = loadWasmBackendSync({ memoryMiB: 1024 });
 backends.push({ label: 'wasm (1 thread, operands copied in)', kernels: () => wasm, fusedExact: true });
 backends.push({ label: 'wasm (1 thread, operands in its memory)', kernels: () => resident(wasm), fusedExact: true });
 // Every call split over all threads (no size threshold), so that each kernel's partition is checked on small shapes too.
-const wasmThreads = await loadWasmBackend({ threads: Math.max(2, nodeWasmWorkers.hardwareThreads), workers: nodeWasmWorkers, minParallelFlops: 0 });
+const wasmThreads = await loadWasmBackend({ memoryMiB: 1024, threads: Math.max(2, nodeWasmWorkers.hardwareThreads), workers: nodeWasmWorkers,
+  minParallelFlops: 0 });
 backends.push({ label: `wasm (${wasmThreads.threads} threads, operands in its memory)`, kernels: () => resident(wasmThreads), fusedExact: true });
 
 /** `k` with every float32 and int32 operand first copied into its own memory (as backend-allocated buffers are). */
