@@ -17,6 +17,7 @@ import type { BrowserBenchRequest, BrowserBenchRow } from '../browser/bench-page
 import { formatNumber, formatTable } from '../lib/format-table.ts';
 import { median } from '../lib/median.ts';
 
+/** Options of `runBrowserSuite`. */
 export interface BrowserSuiteOptions {
   /** Paper configs and demo configs (`demo`, `demo-32`); empty = power, miniboone, demo, demo-32. */
   readonly configNames: readonly string[];
@@ -26,6 +27,7 @@ export interface BrowserSuiteOptions {
   readonly log: (line: string) => void;
 }
 
+/** The browser's version and one median row per config and backend. */
 export interface BrowserSuiteResult {
   readonly browser: string;
   readonly rows: BrowserBenchRow[];
@@ -59,6 +61,7 @@ function medianRow(rows: readonly BrowserBenchRow[]): BrowserBenchRow {
     trainGflops: m((r) => r.trainGflops), logProbGflops: m((r) => r.logProbGflops), stepsPerS: steps };
 }
 
+/** Starts Chromium on the bundled page and measures every config on reference and wasm, `rounds` times alternating. */
 export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<BrowserSuiteResult> {
   const configs = options.configNames.length > 0 ? options.configNames : ['power', 'miniboone', 'demo', 'demo-32'];
   const rounds = options.rounds ?? (options.quick ? 1 : 3);
@@ -92,6 +95,7 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
   }
 }
 
+/** The table of figures, the ratios wasm ÷ reference, and one JSON line per row. */
 export function printBrowserReport(result: BrowserSuiteResult, print: (line: string) => void): void {
   const { rows } = result;
   print(`# in ${result.browser}, headless, cross-origin isolated; medians over rounds (backends alternate within a round)`);
