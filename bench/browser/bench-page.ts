@@ -6,7 +6,9 @@
  * (`LiveTrainer` on two moons: standardization, gradient clipping, Adam, validation at epoch ends) for a time budget,
  * as steps per second.
  */
-import { createMaf, Rng, useBackend, type TransformedDistribution } from '../../src/index.ts';
+import {
+  createMaf, loadWasmBackend, referenceKernels, Rng, withBackend, type Kernels, type TransformedDistribution, type WasmKernels,
+} from '../../src/index.ts';
 import { createDemoFlow } from '../../demo/browser/create-demo-flow.ts';
 import { DEMO_DATASETS } from '../../demo/browser/demo-datasets.ts';
 import { LiveTrainer } from '../../demo/browser/live-trainer.ts';
@@ -19,7 +21,8 @@ import { syntheticData } from '../lib/synthetic-data.ts';
 export interface BrowserBenchRequest {
   /** A paper config name, or `demo` (the demo's default 5 × [48, 48] MAF) or `demo-32` (5 × [32, 32]). */
   readonly config: string;
-  readonly backend: 'reference' | 'wasm';
+  /** `wasm 1t`: one thread; `wasm`: the backend's default, every logical processor where the page is cross-origin isolated. */
+  readonly backend: 'reference' | 'wasm 1t' | 'wasm';
   /** The reference loops run fewer steps and rows (they are 10–100× slower). */
   readonly slow: boolean;
   readonly quick: boolean;
@@ -75,9 +78,24 @@ function demoRow(request: BrowserBenchRequest): BrowserBenchRow {
     logProbGflops: effectiveGflops(perRow, logProb.rows, 1, logProb.seconds), stepsPerS };
 }
 
-async function maflowBench(request: BrowserBenchRequest): Promise<BrowserBenchRow> {
-  await useBackend(request.backend);
-  return request.config.startsWith('demo') ? demoRow(request) : paperRow(request);
+const wasmBackends = new Map<string, Promise<WasmKernels>>();
+
+/** The request's backend (each wasm variant loaded once, with its own memory). */
+async function backendOf(name: BrowserBenchRequest['backend']): Promise<Kernels> {
+  if (name === 'reference') return referenceKernels;
+  let loading = wasmBackends.get(name);
+  if (loading === undefined) {
+    loading = loadWasmBackend(name === 'wasm 1t' ? { threads: 1, memoryMiB: 1024 } : { memoryMiB: 1024 });
+    wasmBackends.set(name, loading);
+  }
+  return loading;
+}
+
+/** The flow is made while its backend is active, so a wasm backend's parameters live in its memory. */
+async function maflowBench(request: BrowserBenchRequest): Promise<BrowserBenchRow & { threads: number }> {
+  const backend = await backendOf(request.backend);
+  const row = withBackend(backend, () => (request.config.startsWith('demo') ? demoRow(request) : paperRow(request)));
+  return { ...row, threads: (backend as Partial<WasmKernels>).threads ?? 1 };
 }
 
 Object.assign(globalThis, { maflowBench });

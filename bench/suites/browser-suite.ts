@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- browser`: the reference and wasm backends inside headless Chromium (Debian's, through
+ * `npm run bench -- browser`: the reference and wasm backends (1 thread and all threads) inside headless Chromium (Debian's, through
  * playwright-core; test/helpers/chromium.ts installs it when missing) on power and miniboone (train ms/step, log-prob
  * rows/s, sample rows/s, effective GFLOP/s) and on the demo's training loop (steps/s of `LiveTrainer` on two moons
  * with the demo's 5 × [48, 48] MAF and with a 5 × [32, 32] one), with the ratios wasm ÷ reference. The page is the
@@ -35,7 +35,7 @@ export interface BrowserSuiteResult {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-const BACKENDS = ['reference', 'wasm'] as const;
+const BACKENDS = ['reference', 'wasm 1t', 'wasm'] as const;
 
 async function servePage(): Promise<{ server: Server; url: string }> {
   const bundle = await build({ entryPoints: [path.join(ROOT, 'bench/browser/bench-page.ts')], bundle: true, platform: 'browser',
@@ -49,8 +49,10 @@ async function servePage(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-async function measure(page: Page, request: BrowserBenchRequest): Promise<BrowserBenchRow> {
-  return page.evaluate((r) => (globalThis as unknown as { maflowBench(r: BrowserBenchRequest): Promise<BrowserBenchRow> }).maflowBench(r), request);
+type PageRow = BrowserBenchRow & { threads: number };
+
+async function measure(page: Page, request: BrowserBenchRequest): Promise<PageRow> {
+  return page.evaluate((r) => (globalThis as unknown as { maflowBench(r: BrowserBenchRequest): Promise<PageRow> }).maflowBench(r), request);
 }
 
 /** The median of each figure over rounds. */
@@ -75,7 +77,8 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
     await page.waitForFunction(() => 'maflowBench' in globalThis);
     // Untimed first: V8 starts every function on its baseline compilers and optimises the hot ones in the background.
     options.log('# browser: warm-up');
-    for (const backend of BACKENDS) await measure(page, { config: 'demo-32', backend, slow: true, quick: true });
+    const threads = new Map<string, number>();
+    for (const backend of BACKENDS) threads.set(backend, (await measure(page, { config: 'demo-32', backend, slow: true, quick: true })).threads);
     const rows: BrowserBenchRow[] = [];
     for (const config of configs) {
       const byBackend = new Map<string, BrowserBenchRow[]>(BACKENDS.map((b) => [b, []]));
@@ -86,7 +89,10 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
           if (errors.length > 0) throw new Error(`bench browser: the page failed: ${errors.join('; ')}`);
         }
       }
-      for (const backend of BACKENDS) rows.push(medianRow(byBackend.get(backend) ?? []));
+      for (const backend of BACKENDS) {
+        const row = medianRow(byBackend.get(backend) ?? []);
+        rows.push({ ...row, backend: backend === 'wasm' ? `wasm ${threads.get(backend) ?? '?'}t` : backend });
+      }
     }
     return { browser: `Chromium ${browser.version()}`, rows };
   } finally {
@@ -105,12 +111,13 @@ export function printBrowserReport(result: BrowserSuiteResult, print: (line: str
   print('');
   print('# ratios wasm ÷ reference (aims: ≥ 25 on train and log-prob; the demo\'s steps/s ≥ 10× the reference demo\'s)');
   const configs = [...new Set(rows.map((r) => r.config))];
-  print(formatTable(['config', 'train', 'log-prob', 'sample'], configs.map((c) => {
+  const wasmRows = [...new Set(rows.map((r) => r.backend).filter((b) => b !== 'reference'))];
+  print(formatTable(['config', 'wasm', 'train', 'log-prob', 'sample'], configs.flatMap((c) => wasmRows.map((b) => {
     const ref = rows.find((r) => r.config === c && r.backend === 'reference');
-    const wasm = rows.find((r) => r.config === c && r.backend === 'wasm');
-    if (ref === undefined || wasm === undefined) return [c, '—', '—', '—'];
-    return [c, formatNumber(ref.trainMs / wasm.trainMs), formatNumber(wasm.logProbRowsPerS / ref.logProbRowsPerS),
+    const wasm = rows.find((r) => r.config === c && r.backend === b);
+    if (ref === undefined || wasm === undefined) return [c, b, '—', '—', '—'];
+    return [c, b, formatNumber(ref.trainMs / wasm.trainMs), formatNumber(wasm.logProbRowsPerS / ref.logProbRowsPerS),
       formatNumber(wasm.sampleRowsPerS / ref.sampleRowsPerS)];
-  })));
+  }))));
   for (const r of rows) print(JSON.stringify({ suite: 'browser', browser: result.browser, ...r }));
 }
