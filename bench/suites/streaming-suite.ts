@@ -2,12 +2,13 @@
  * `npm run bench -- streaming`: `maflow logprob` as it streams (chunks in, chunks out) against the whole-file path it
  * replaced (read the file, score it, write the result), on the same model (maflow train's defaults: a MAF of 5 layers,
  * trained two epochs on 8-D synthetic data) and the same CSV and .npy files of 10⁵ to 10⁷ rows × 8 columns (10⁸ with
- * `--rows 100000000`: 7 GB of CSV), interleaved per file, each run in its own child process (`bench/logprob-child.ts`)
- * so that its peak RSS is its own. Reports rows/s, the streamed/whole-file ratio and both peaks; medians over rounds.
+ * `--configs 100000000`: 7 GB of CSV), interleaved per file, each run in its own process (the compiled CLI, or
+ * `bench/logprob-child.ts` for the whole-file path: see `child`) so that its peak RSS is its own. Reports rows/s, the
+ * streamed/whole-file ratio and both peaks; medians over rounds.
  *
  * Then rows/s against file size (10⁵ to 10⁸ rows with `--configs 100000,1000000,10000000,100000000`): a light MAF
  * (1 layer of [64, 64]), for which reading and parsing are most of the work, streamed with the CSV parse workers
- * (every core) and without them (`MAFLOW_PARSE_THREADS=0`: parsing and scoring take turns on one thread), with peaks.
+ * (`defaultParseThreads`) and without them (`MAFLOW_PARSE_THREADS=0`: parsing and scoring take turns on one thread), with peaks.
  * The whole-file comparison runs up to 10⁷ rows (it holds the file: 10⁸ rows would need ~13 GB), up to 10⁶ with --quick.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ import { encodeNpyHeader } from '../../src/io/npy.ts';
 import { median } from '../lib/median.ts';
 
 const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'logprob-child.ts');
+const MAFLOW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'maflow.js');
 const COLUMNS = 8;
 
 export interface StreamingSuiteOptions {
@@ -100,9 +102,25 @@ export async function runStreamingSuite(options: StreamingSuiteOptions): Promise
   }
 }
 
+/**
+ * One scoring run in its own process. Streamed: the compiled CLI as a user runs it (`bin/maflow.js logprob … --out`,
+ * so its parse workers start as they do for users, not through tsx; `npm run build` first), its wall time from start
+ * to exit and its peak RSS from GNU time. Whole-file: `bench/logprob-child.ts`, timed from after its imports.
+ */
 function child(mode: 'streamed' | 'memory', model: string, data: string, out: string, env: Record<string, string> = {}): Run {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD, '--mode', mode, model, data, out],
-    { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...env } });
+  const options = { encoding: 'utf8' as const, maxBuffer: 1 << 24, env: { ...process.env, ...env } };
+  if (mode === 'streamed') {
+    const started = performance.now();
+    const result = spawnSync('/usr/bin/time', ['-f', 'maxrss %M', process.execPath, MAFLOW, 'logprob', model, data, '--out', out], options);
+    const seconds = (performance.now() - started) / 1000;
+    const lines = result.stderr.trim().split('\n');
+    const maxrss = /^maxrss (\d+)$/.exec(lines[lines.length - 1] ?? '');
+    if (result.status !== 0 || maxrss === null) {
+      return { seconds: NaN, peakMiB: NaN, error: (lines.filter((line) => !line.startsWith('maxrss')).pop() ?? `exit ${result.status}`).slice(0, 200) };
+    }
+    return { seconds, peakMiB: Number(maxrss[1]) / 1024, error: null };
+  }
+  const result = spawnSync(process.execPath, ['--import', 'tsx', CHILD, '--mode', mode, model, data, out], options);
   const line = result.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Run;

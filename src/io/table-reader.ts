@@ -54,7 +54,7 @@ export interface OpenTableOptions {
   blockBytes?: number;
   /**
    * Worker threads that parse a CSV file of several blocks while the caller uses the rows before (0: parse on the
-   * calling thread). @default every core, at most 4 (0 on one core)
+   * calling thread). @default one fewer than the cores, at most 4 (`defaultParseThreads`)
    */
   parseThreads?: number;
 }
