@@ -260,10 +260,19 @@ export class OnnxGraph {
     if (next.carried.length !== carried.length || next.scan.length !== scans) {
       throw new Error(`OnnxGraph.loop: the body returned ${next.carried.length} carried and ${next.scan.length} scanned values for ${carried.length} and ${scans}`);
     }
-    // Body outputs are renamed through Identity nodes: a carried value may come back unchanged, or be an outer value.
+    // A body output is the value a body node made, as it is (an Identity would copy it every iteration); a value that
+    // comes back unchanged, an outer value or one returned twice goes through an Identity node.
     const types: OnnxElementType[] = ['bool', ...carried.map((c) => c.type), ...next.scan.map(() => 'float' as const)];
+    const made = new Set(b.nodes.flatMap((node) => node.output));
+    const taken = new Set<Value>();
     [condition, ...next.carried, ...next.scan].forEach((v, k) => {
-      const name = k === 0 ? declare(b.outputs, `${hint}_cond_out`, 'bool', []) : declare(b.outputs, `${hint}_out`, types[k]);
+      const shape = k === 0 ? [] : undefined;
+      if (made.has(v) && !taken.has(v)) {
+        taken.add(v);
+        b.outputs.push(valueInfo({ name: v, type: types[k], description: '', ...(shape === undefined ? {} : { shape }) }));
+        return;
+      }
+      const name = declare(b.outputs, k === 0 ? `${hint}_cond_out` : `${hint}_out`, types[k], shape);
       b.nodes.push({ name: this.name(`Identity_${name}`), opType: 'Identity', input: [v], output: [name], attribute: [] });
     });
     const count = typeof trips === 'number' ? this.ints([trips], [], 'trips') : trips;

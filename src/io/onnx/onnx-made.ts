@@ -90,11 +90,12 @@ function sequentialUnrolled(g: OnnxGraph, made: Made, context: Value | null, gro
 }
 
 /**
- * The sequential pass as one ONNX Loop over the features, each layer's values so far carried with a leading column of
- * ones (so that every step's product has an input, and the bias rides in the weights). Step d of layer l multiplies
- * what the layer below has computed by `[bias; W[block, :reads]ᵀ]`, sliced from one flat initializer per layer by
- * offset tables indexed with d (each weight stored once, the staircase's zero blocks not at all), and appends the
- * block; the context's part, `c · W_cᵀ`, is one Gemm per layer before the loop, sliced per step.
+ * The sequential pass as one ONNX Loop over the features, each layer's values so far carried transposed, `[1 + units,
+ * n]`, with a leading row of ones (so that every step's product has an input, and the bias rides in the weights):
+ * appending a step's block is then one contiguous copy (along the first axis) instead of n strided ones. Step d of
+ * layer l multiplies `[bias, W[block, :reads]]`, sliced from one flat initializer per layer by offset tables indexed
+ * with d (each weight stored once, the staircase's zero blocks not at all), by what the layer below has computed; the
+ * context's part, `W_c · cᵀ`, is one Gemm per layer before the loop, sliced per step.
  */
 function sequentialLoop(g: OnnxGraph, made: Made, context: Value | null, groups: readonly ParamGroup[], like: Value,
   step: (b: OnnxGraph, at: FeatureAt, params: Value[]) => SequentialStep): { x: Value; sum: Value | null } {
@@ -115,18 +116,18 @@ function sequentialLoop(g: OnnxGraph, made: Made, context: Value | null, groups:
       const { weight, bias } = layerRows(layer, rows, k);
       const stacked = new Float32Array((1 + k) * rows.length);
       rows.forEach((_, r) => {
-        stacked[r] = bias[r];
-        for (let i = 0; i < k; i++) stacked[(1 + i) * rows.length + r] = weight[r * k + i];
+        stacked[r * (1 + k)] = bias[r];
+        stacked.set(weight.subarray(r * k, (r + 1) * k), r * (1 + k) + 1);
       });
       parts.push(stacked);
       offsets.push(offsets[d] + stacked.length);
-      shapes.push(1 + k, rows.length);
+      shapes.push(rows.length, 1 + k);
       starts.push(l < made.hidden.length ? blocks[d].hidden[l].end : (d + 1) * P);
     }
     const blob = new Float32Array(offsets[D]);
     parts.forEach((part, d) => blob.set(part, offsets[d]));
     const contextTerm = context === null || layer.contextWeight === null ? null
-      : g.op('Gemm', [context, g.floats(layerRows(layer, range(0, layer.outDim), 0).contextWeight!, [layer.outDim, layer.contextFeatures], 'contextWeight')],
+      : g.op('Gemm', [g.floats(layerRows(layer, range(0, layer.outDim), 0).contextWeight!, [layer.outDim, layer.contextFeatures], 'contextWeight'), context],
         { transB: 1 }, 'context_term');
     return {
       weights: g.floats(blob.length === 0 ? [0] : blob, [Math.max(1, blob.length)], 'step_weights'),
@@ -137,7 +138,7 @@ function sequentialLoop(g: OnnxGraph, made: Made, context: Value | null, groups:
     };
   });
   const rows = batchSize(g, like);
-  const ones = repeatRows(g, g.floats([1], [1], 'one'), 1, rows);
+  const ones = g.op('Expand', [g.floats([1], [1, 1], 'one'), g.op('Concat', [g.ints([1]), rows], { axis: 0 })], {}, 'ones');
   const type = g.compute === 'float64' ? 'double' : 'float';
   const zero = g.op('Mul', [g.toCompute(g.op('ReduceSum', [like, g.ints([1])], { keepdims: 0 })), g.scalar(0)], {}, 'zero_sum');
   let summed = false;
@@ -154,24 +155,24 @@ function sequentialLoop(g: OnnxGraph, made: Made, context: Value | null, groups:
       const at = (table: Value, k: Value) => b.op('Gather', [table, k], { axis: 0 });
       const w = b.op('Reshape', [b.op('Slice', [p.weights, at(p.offsets, index), at(p.offsets, next), b.ints([0])]),
         b.op('Reshape', [at(p.shapes, index), b.ints([2])])], { allowzero: 1 }, 'step_weight');
-      let pre = b.op('MatMul', [input, w], {}, 'step');
-      if (p.contextTerm !== null) pre = b.op('Add', [pre, b.op('Slice', [p.contextTerm, at(p.starts, index), at(p.starts, next), b.ints([1])])]);
+      let pre = b.op('MatMul', [w, input], {}, 'step');
+      if (p.contextTerm !== null) pre = b.op('Add', [pre, b.op('Slice', [p.contextTerm, at(p.starts, index), at(p.starts, next), b.ints([0])])]);
       if (l === made.hidden.length) {
-        out.push(pre);
+        out.push(b.op('Transpose', [pre], { perm: [1, 0] }, 'params'));
         return;
       }
       let a = activate(b, pre, made.activations[l]);
       if (made.residual && l > 0) a = b.op('Add', [previous!, a], {}, 'residual');
       previous = a;
-      input = b.op('Concat', [hidden[l], a], { axis: 1 }, `h${l}`);
+      input = b.op('Concat', [hidden[l], a], { axis: 0 }, `h${l}`);
       out.push(input);
     });
     const { value, term } = step(b, { index }, splitGroups(b, out.pop()!, 1, groups));
     summed = term !== null;
     const sum = term === null ? values[values.length - 1] : b.op('Add', [values[values.length - 1], term], {}, 'sum');
-    return [b.op('Concat', [x, value], { axis: 1 }, 'x'), ...out, sum];
+    return [b.op('Concat', [x, b.op('Reshape', [value, b.ints([1, -1])])], { axis: 0 }, 'x'), ...out, sum];
   }, 'sequential');
-  return { x: sliceAxis(g, xOut, 1, 1, D + 1), sum: summed ? rest[rest.length - 1] : null };
+  return { x: g.op('Transpose', [sliceAxis(g, xOut, 0, 1, D + 1)], { perm: [1, 0] }, 'x'), sum: summed ? rest[rest.length - 1] : null };
 }
 
 /** Throws unless the units `block` of `layer` all read exactly the `available` inputs computed so far (a layout bug). */
