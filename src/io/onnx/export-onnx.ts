@@ -63,7 +63,8 @@ export interface OnnxSignature {
 
 /**
  * The graph inputs and outputs `exportOnnx` writes for `flow` (names, element types, shapes with the symbolic batch
- * dimension `'n'`, and what each holds).
+ * dimension `'n'`, and what each holds). A `TemporalMaf`'s log-density graph takes `x [n, T, F]` (T symbolic),
+ * `lengths [n]` (int64) and `context [n, C]`, and gives `log_prob_steps [n, T]` and `log_prob [n]`.
  *
  * @example
  * import { Rng, createMafMog, onnxSignature } from 'maflow';
@@ -104,7 +105,9 @@ export function onnxSignature(flow: Distribution | TemporalMaf, graph: OnnxGraph
  * inside — standardization, context pre-map and context encoder included — so the graph takes data and context in
  * their own units, like `flow.logProb`. Every flow kind of maflow exports: MAF, IAF, Real NVP, NSF, MADE, MADE MoG,
  * MAF MoG, batch norm (in evaluation mode: the running statistics, whatever the flow's mode), ActNorm, LU mixing,
- * bounded columns and the elementwise bijectors, shift, scale, conditional flows. MADE layers are dense Gemms over the
+ * bounded columns and the elementwise bijectors, shift, scale, conditional flows, and temporal MAFs (`TemporalMaf`: the
+ * per-step conditional log-densities of windows of sequences, the LSTM/GRU as one ONNX Loop over the steps; no sampling
+ * graph, an `UnsupportedOnnxError`). MADE layers are dense Gemms over the
  * masked weights (see `staircaseBlocks`). Transformers: affine, spline, circular spline, NAF, UMNN and Bernstein;
  * where maflow inverts one numerically (sampling NAF, UMNN, Bernstein), the graph bisects inside a bracket that holds
  * the root (see `bisectionSteps`). The log-density graph of an autoregressive flow is one parallel pass per layer (IAF:

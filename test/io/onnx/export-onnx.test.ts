@@ -208,7 +208,7 @@ function rowMajor(draws: number[], cols: number, featureMajor: boolean): number[
 }
 
 test("compute: 'float32' (no float64 kernels) stays within a few float32 ulps of maflow", async () => {
-  for (const [name, make] of CASES.filter(([n]) => /^(MAF|NSF, conditional|MAF MoG|IAF, conditional)/.test(n))) {
+  for (const [name, make] of CASES.filter(([n]) => /^(MAF|NSF, conditional|MAF MoG|IAF, conditional|NAF|UMNN|Bernstein|circular)/.test(n))) {
     const flow = perturb(make(), 11);
     const context = contextRows(flow, 4);
     const x = dataRows(flow, 3, context);
