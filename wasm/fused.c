@@ -20,7 +20,7 @@ enum { IDENTITY = 5, LAYER_WORDS = 12 };
 void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, const int32_t* prefix, const f32* bias,
                  f32* out, int accumulate, int act, int outStart, int outEnd);
 void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
-                                f32* dIn, int accumulate);
+                                f32* dIn, int accumulate, int inStart, int inEnd);
 void prefix_gemm_backward_weight(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
                                  f32* dW, f32* dBias, int accumulate, int outStart, int outEnd);
 void activation_backward(int act, int n, const f32* y, const f32* dOut, f32* dIn);
@@ -103,9 +103,9 @@ static void layerBackward(const Layer* s, int batch, int C, const f32* context, 
     if (s->dContextWeight != 0) {
       prefix_gemm_backward_weight(batch, C, s->outDim, dOut, context, 0, s->dContextWeight, 0, s->accumulateContext, 0, s->outDim);
     }
-    if (dContext != 0) prefix_gemm_backward_input(batch, C, s->outDim, dOut, s->contextWeight, 0, dContext, 1);
+    if (dContext != 0) prefix_gemm_backward_input(batch, C, s->outDim, dOut, s->contextWeight, 0, dContext, 1, 0, C);
   }
-  prefix_gemm_backward_input(batch, s->inDim, s->outDim, dOut, s->w, s->prefix, dIn, 0);
+  prefix_gemm_backward_input(batch, s->inDim, s->outDim, dOut, s->w, s->prefix, dIn, 0, 0, s->inDim);
 }
 
 // The backward half of the affine transformer's pass: dX (overwritten), dContext (accumulated, may be 0) and every

@@ -313,19 +313,20 @@ INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, c
   }
 }
 
-// dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j]·w[j, i]: input columns in panels of 8 (then 4), each over the suffix
-// of units that read it; the last columns (fewer than 4) one by one.
+// dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j]·w[j, i] for inputs i in [inStart, inEnd) (threads split the inputs):
+// input columns in panels of 8 (then 4), each over the suffix of units that read it; the last columns (fewer than 4)
+// one by one.
 EXPORT(prefix_gemm_backward_input)
 void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
-                                f32* dIn, int accumulate) {
+                                f32* dIn, int accumulate, int inStart, int inEnd) {
   f32 panel[KC * 8] __attribute__((aligned(16)));
-  int i0 = 0;
-  for (; i0 + 8 <= inDim; i0 += 8) backwardInputPanel(2, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
-  if (i0 + 4 <= inDim) {
+  int i0 = inStart;
+  for (; i0 + 8 <= inEnd; i0 += 8) backwardInputPanel(2, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
+  if (i0 + 4 <= inEnd) {
     backwardInputPanel(1, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
     i0 += 4;
   }
-  for (; i0 < inDim; ++i0) {
+  for (; i0 < inEnd; ++i0) {
     for (int b = 0; b < batch; ++b) {
       const f32* g = dOut + b * outDim;
       float s = accumulate ? dIn[b * inDim + i0] : 0.0f;

@@ -6,7 +6,7 @@ export interface WasmExports {
   prefix_gemm(batch: number, inDim: number, outDim: number, x: number, w: number, prefix: number, bias: number, out: number,
     accumulate: number, act: number, outStart: number, outEnd: number): void;
   prefix_gemm_backward_input(batch: number, inDim: number, outDim: number, dOut: number, w: number, prefix: number,
-    dIn: number, accumulate: number): void;
+    dIn: number, accumulate: number, inStart: number, inEnd: number): void;
   prefix_gemm_backward_weight(batch: number, inDim: number, outDim: number, dOut: number, x: number, prefix: number,
     dW: number, dBias: number, accumulate: number, outStart: number, outEnd: number): void;
   activation_rows(act: number, rows: number, cols: number, colStart: number, colEnd: number, x: number, out: number): void;

@@ -1,8 +1,8 @@
 /**
- * How the wasm backend splits a kernel call over its threads, the way the native pool does: batch rows for the
- * forward GEMM, dX, the transforms, activations and Adam (each task gets the same kernel on its rows, by pointer
- * offsets), output units for dW (a range of the kernel's own), and the forward GEMM's output units when the batch is
- * too short to share. Tasks are about equal in work (a staircase's prefixes weigh its units) and several per thread,
+ * How the wasm backend splits a kernel call over its threads, the way the native pool does: the GEMMs by the columns
+ * of their result when it is wider than tall (forward: output units; dX: inputs; dW: always units — ranges of the
+ * kernels' own, so that each task packs only its own panels of the shared operand), else by blocks of rows; the
+ * transforms, activations and Adam by rows (each task gets the same kernel on its rows, by pointer offsets). Tasks are about equal in work (a staircase's prefixes weigh its units) and several per thread,
  * claimed dynamically, so that a core taken by the engine's compiler or collector only slows its own share. Calls
  * estimated under `minWork` flops run whole on the calling thread: waking a worker costs more than they take.
  */
@@ -10,7 +10,11 @@ import { WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { MAX_TASKS, type WasmThreadPool } from './wasm-threads.ts';
 
 const INDEX = new Map<string, number>(WASM_EXPORT_NAMES.map((n, i) => [n, i]));
-const TASKS_PER_THREAD = 4;
+/** Tasks per thread: a few, so that a core taken by the engine only slows its share, not so many that each task's
+ * packing of its panels (which the GEMMs amortise over a task's rows) costs much. */
+const TASKS_PER_THREAD = 2;
+/** Rows per task of a GEMM split by rows, at least: the weight panels are packed once per task. */
+const ROW_BLOCK = 64;
 /** Rough flops per element of the elementwise kernels (double-precision exp/tanh/log per feature). */
 const ACTIVATION_FLOPS = [1, 40, 30, 40, 60, 1];
 const TRANSFORM_FLOPS = 40;
@@ -46,49 +50,75 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
     for (let j = begin; j < end; j++) s += work(j);
     return s;
   };
-  /** The call whole, or one task per range of rows: `args(r0, r1)` gives a task's arguments. */
-  const byRows = (name: keyof WasmExports, work: number, rows: number, step: number, whole: () => void,
-    args: (r0: number, r1: number) => number[]): void => {
-    const tasks = Math.min(maxTasks, Math.ceil(rows / step));
-    if (work < minWork || tasks < 2) {
+  /**
+   * The call whole when it is small, else one task per range of [begin, end) (on multiples of `step`, of about equal
+   * `work`): `args(i0, i1)` gives a task's arguments.
+   */
+  const byRanges = (name: keyof WasmExports, flops: number, begin: number, end: number, step: number, work: (i: number) => number,
+    whole: () => void, args: (i0: number, i1: number) => number[]): void => {
+    const tasks = Math.min(maxTasks, Math.ceil((end - begin) / step));
+    if (flops < minWork || tasks < 2) {
       whole();
       return;
     }
     const fn = INDEX.get(name) as number;
-    pool.run(balancedRanges(0, rows, step, tasks, () => 1).map(([r0, r1]) => [fn, ...args(r0, r1)]));
+    pool.run(balancedRanges(begin, end, step, tasks, work).map(([i0, i1]) => [fn, ...args(i0, i1)]));
   };
+  /** `byRanges` over rows of equal work. */
+  const byRows = (name: keyof WasmExports, flops: number, rows: number, step: number, whole: () => void,
+    args: (r0: number, r1: number) => number[]): void => byRanges(name, flops, 0, rows, step, () => 1, whole, args);
   const at = (ptr: number, offset: number): number => (ptr === 0 ? 0 : ptr + offset);
 
   return {
     staircase_train_forward: x.staircase_train_forward,
     staircase_train_backward: x.staircase_train_backward,
     prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd) {
+      // Most calls of a small model are far below the threshold even if dense: no staircase to read.
+      if (2 * batch * (inDim + 4) * (outEnd - outStart) < minWork) return x.prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd);
       const work = prefixWork(prefix, outDim, inDim);
       const flops = 2 * batch * sum(outStart, outEnd, work) + 8 * batch * (outEnd - outStart);
       const whole = (): void => x.prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd);
-      if (batch >= 8 * pool.threads || flops < minWork) {
-        byRows('prefix_gemm', flops, batch, 4, whole, (r0, r1) => [r1 - r0, inDim, outDim, xp + 4 * r0 * inDim, w, prefix, bias,
-          out + 4 * r0 * outDim, accumulate, act, outStart, outEnd]);
+      // Wider than tall: each task packs only its own weight panels (8 units) and runs every row over them.
+      if (outEnd - outStart >= batch) {
+        byRanges('prefix_gemm', flops, outStart, outEnd, 8, (j) => work(j) + 4, whole,
+          (j0, j1) => [batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, j0, j1]);
         return;
       }
-      const ranges = balancedRanges(outStart, outEnd, 2, Math.min(maxTasks, Math.ceil((outEnd - outStart) / 2)), (j) => batch * (work(j) + 4));
-      if (ranges.length < 2) return whole();
-      const fn = INDEX.get('prefix_gemm') as number;
-      pool.run(ranges.map(([j0, j1]) => [fn, batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, j0, j1]));
+      byRanges('prefix_gemm', flops, 0, batch, ROW_BLOCK, () => 1, whole, (r0, r1) => [r1 - r0, inDim, outDim,
+        xp + 4 * r0 * inDim, w, prefix, bias, out + 4 * r0 * outDim, accumulate, act, outStart, outEnd]);
     },
-    prefix_gemm_backward_input(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate) {
-      const flops = 2 * batch * sum(0, outDim, prefixWork(prefix, outDim, inDim));
-      byRows('prefix_gemm_backward_input', flops, batch, 4,
-        () => x.prefix_gemm_backward_input(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate),
-        (r0, r1) => [r1 - r0, inDim, outDim, dOut + 4 * r0 * outDim, w, prefix, dIn + 4 * r0 * inDim, accumulate]);
+    prefix_gemm_backward_input(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, inStart, inEnd) {
+      if (2 * batch * inDim * outDim < minWork) return x.prefix_gemm_backward_input(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, inStart, inEnd);
+      const work = prefixWork(prefix, outDim, inDim);
+      const flops = 2 * batch * sum(0, outDim, work);
+      const whole = (): void => x.prefix_gemm_backward_input(batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, inStart, inEnd);
+      if (inEnd - inStart >= 16) {
+        // By inputs (each task packs only its own panels of the weights); input i is read by the units whose prefix
+        // exceeds it, a suffix of them.
+        const p = prefix === 0 ? null : new Int32Array(buffer, prefix, outDim);
+        const readers = (i: number): number => {
+          if (p === null) return outDim;
+          let [lo, hi] = [0, outDim]; // the first unit whose prefix exceeds i
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (p[mid] <= i) lo = mid + 1;
+            else hi = mid;
+          }
+          return outDim - lo;
+        };
+        byRanges('prefix_gemm_backward_input', flops, inStart, inEnd, 8, (i) => readers(i) + 1, whole,
+          (i0, i1) => [batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, i1]);
+        return;
+      }
+      byRanges('prefix_gemm_backward_input', flops, 0, batch, ROW_BLOCK, () => 1, whole,
+        (r0, r1) => [r1 - r0, inDim, outDim, dOut + 4 * r0 * outDim, w, prefix, dIn + 4 * r0 * inDim, accumulate, inStart, inEnd]);
     },
     prefix_gemm_backward_weight(batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, outStart, outEnd) {
+      if (2 * batch * inDim * (outEnd - outStart) < minWork) return x.prefix_gemm_backward_weight(batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, outStart, outEnd);
       const work = prefixWork(prefix, outDim, inDim);
-      const flops = 2 * batch * sum(outStart, outEnd, work);
-      const ranges = flops < minWork ? [] : balancedRanges(outStart, outEnd, 4, Math.min(maxTasks, Math.ceil((outEnd - outStart) / 4)), (j) => work(j) + 1);
-      if (ranges.length < 2) return x.prefix_gemm_backward_weight(batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, outStart, outEnd);
-      const fn = INDEX.get('prefix_gemm_backward_weight') as number;
-      pool.run(ranges.map(([j0, j1]) => [fn, batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, j0, j1]));
+      byRanges('prefix_gemm_backward_weight', 2 * batch * sum(outStart, outEnd, work), outStart, outEnd, 4, (j) => work(j) + 1,
+        () => x.prefix_gemm_backward_weight(batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, outStart, outEnd),
+        (j0, j1) => [batch, inDim, outDim, dOut, xp, prefix, dW, dBias, accumulate, j0, j1]);
     },
     activation_rows(act, rows, cols, colStart, colEnd, xp, out) {
       byRows('activation_rows', rows * (colEnd - colStart) * (ACTIVATION_FLOPS[act] ?? 1), rows, 1,

@@ -275,7 +275,7 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     }, ref.prefixGemm),
     prefixGemmBackwardInput: framed((f, op) => {
       x.prefix_gemm_backward_input(op.batch, op.inDim, op.outDim, f.ptr(op.dOut), f.ptr(op.weight), f.ptr(op.prefix),
-        f.ptr(op.dIn, 'inout'), op.accumulate === true ? 1 : 0);
+        f.ptr(op.dIn, 'inout'), op.accumulate === true ? 1 : 0, 0, op.inDim);
     }, ref.prefixGemmBackwardInput),
     prefixGemmBackwardWeight: framed((f, op) => {
       x.prefix_gemm_backward_weight(op.batch, op.inDim, op.outDim, f.ptr(op.dOut), f.ptr(op.x), f.ptr(op.prefix),
