@@ -1,9 +1,10 @@
 /**
  * The wasm backend in a real browser: Debian's Chromium, headless (test/helpers/chromium.ts installs it when missing
  * and fails with the reason when it cannot), on a page served with the COOP/COEP headers. The page loads the backend
- * as a page does (`await useBackend('wasm')`), runs the kernel conformance table's quick subset on it, and trains the
- * demo's two-moons MAF to a validation log-likelihood of at least −1.0. The demo itself (`npm run demo:browser`) is
- * cross-origin isolated and picks wasm.
+ * as a page does (`await useBackend('wasm')`: threaded, on Chromium's hardwareConcurrency, since the page is
+ * cross-origin isolated), runs the kernel conformance table's quick subset with every call shared with the workers,
+ * and trains the demo's two-moons MAF to a validation log-likelihood of at least −1.0. A page without COOP/COEP gets
+ * one thread and says why. The demo itself (`npm run demo:browser`) is cross-origin isolated and picks wasm.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -26,13 +27,13 @@ after(async () => {
   await browser?.close();
 });
 
-/** Serves the bundled page script and a page that loads it, cross-origin isolated. */
-async function servePage(): Promise<{ server: Server; url: string }> {
+/** Serves the bundled page script and a page that loads it, cross-origin isolated unless `isolated` is false. */
+async function servePage(isolated = true): Promise<{ server: Server; url: string }> {
   const bundle = await build({ entryPoints: [path.join(root, 'test/browser/wasm-page.ts')], bundle: true, platform: 'browser',
     format: 'esm', target: 'es2022', write: false, logLevel: 'silent' });
   const code = bundle.outputFiles[0].text;
   const server = createServer((request, response) => {
-    response.writeHead(200, { ...ISOLATION, 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
+    response.writeHead(200, { ...(isolated ? ISOLATION : {}), 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
     response.end(request.url === '/page.js' ? code : '<!doctype html><script type="module" src="/page.js"></script>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -67,6 +68,21 @@ test('in Chromium: the wasm backend conforms to the reference and trains two moo
     assert.ok(t.validationLogLik >= -1.0,
       `two moons reached validation log-likelihood ${t.validationLogLik.toFixed(3)} after ${t.epochs} epochs (${t.steps} steps, ${t.seconds.toFixed(1)} s)`);
     console.log(`# Chromium wasm (${report.threads} threads): two moons ${t.validationLogLik.toFixed(3)} nats after ${t.epochs} epochs, ${t.steps} steps in ${t.seconds.toFixed(1)} s (${t.stepsPerSecond.toFixed(0)} steps/s, ${report.trainingWorkerTasks} worker tasks)`);
+  } finally {
+    server.close();
+  }
+});
+
+test('in Chromium, a page that is not cross-origin isolated runs the wasm backend on one thread and says why', { timeout: 60_000 }, async () => {
+  const { server, url } = await servePage(false);
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => 'maflowThreads' in globalThis);
+    const got = await page.evaluate(() => (globalThis as unknown as {
+      maflowThreads(): Promise<{ threads: number; threadsReason: string; crossOriginIsolated: boolean }>;
+    }).maflowThreads());
+    assert.deepEqual(got, { threads: 1, threadsReason: 'not cross-origin isolated (no SharedArrayBuffer)', crossOriginIsolated: false });
   } finally {
     server.close();
   }

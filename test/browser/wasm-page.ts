@@ -53,4 +53,10 @@ async function maflowChecks(targetLogLik: number, seconds: number): Promise<Page
   };
 }
 
-(globalThis as unknown as { maflowChecks: typeof maflowChecks }).maflowChecks = maflowChecks;
+/** The threads `useBackend('wasm')` gets on this page, and why. */
+async function maflowThreads(): Promise<{ threads: number; threadsReason: string; crossOriginIsolated: boolean }> {
+  const backend = await useBackend('wasm') as WasmKernels;
+  return { threads: backend.threads, threadsReason: backend.threadsReason, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+}
+
+Object.assign(globalThis, { maflowChecks, maflowThreads });

@@ -1,0 +1,45 @@
+/**
+ * How many threads the wasm backend takes and why: every logical processor where workers and SharedArrayBuffer exist,
+ * the number asked for, one where no platform starts workers (and a clear error when more are asked for there), one
+ * from the synchronous loader; and a large call shared with the workers gives the single-threaded result exactly.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadWasmBackend, loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
+import { setWasmWorkerPlatform } from '../../src/kernels/wasm-threads.ts';
+
+test('the wasm backend takes every logical processor by default, the threads asked for, or one and says why', async () => {
+  const all = await loadWasmBackend({ workers: nodeWasmWorkers, memoryMiB: 16 });
+  assert.equal(all.threads, nodeWasmWorkers.hardwareThreads);
+  assert.match(all.threadsReason, /^all \d+ logical processors?$/);
+  const three = await loadWasmBackend({ workers: nodeWasmWorkers, threads: 3, memoryMiB: 16 });
+  assert.deepEqual([three.threads, three.threadsReason], [3, 'asked for']);
+  setWasmWorkerPlatform(null);
+  try {
+    const one = await loadWasmBackend({ memoryMiB: 16 });
+    assert.deepEqual([one.threads, one.threadsReason, one.workerTasks], [1, 'no way to start workers here', 0]);
+    await assert.rejects(loadWasmBackend({ threads: 2, memoryMiB: 16 }), /threads: 2 is impossible here: no way to start workers here/);
+  } finally {
+    setWasmWorkerPlatform(nodeWasmWorkers);
+  }
+  assert.deepEqual([loadWasmBackendSync({ memoryMiB: 16 }).threads, loadWasmBackendSync({ memoryMiB: 16 }).threadsReason], [1, 'synchronous loader']);
+  assert.throws(() => loadWasmBackendSync({ threads: 2 }), /the synchronous loader runs 1 thread/);
+  await assert.rejects(loadWasmBackend({ threads: 0 }), /threads must be an integer in \[1, 64\], got 0/);
+
+  // A GEMM well above the threshold, split by rows (taller than wide) and by units (wider than tall).
+  const single = loadWasmBackendSync({ memoryMiB: 16 });
+  for (const [batch, inDim, outDim] of [[600, 64, 48], [40, 96, 200]]) {
+    const x = Float32Array.from({ length: batch * inDim }, (_, i) => Math.sin(i));
+    const weight = Float32Array.from({ length: outDim * inDim }, (_, i) => Math.cos(i));
+    const prefix = Int32Array.from({ length: outDim }, (_, j) => Math.ceil(((j + 1) * inDim) / outDim));
+    const run = (k: typeof single): Float32Array => {
+      const out = new Float32Array(batch * outDim);
+      k.prefixGemm({ batch, inDim, outDim, x, weight, prefix, bias: null, out, activation: 'tanh' });
+      return out;
+    };
+    const before = three.workerTasks;
+    assert.deepEqual(run(three), run(single));
+    assert.ok(three.workerTasks > before, `[${batch}, ${inDim}, ${outDim}] was not shared with the workers`);
+  }
+});
