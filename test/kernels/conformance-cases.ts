@@ -453,10 +453,12 @@ const fusedTrain = (k: Kernels, forward: boolean, op: never): void => (forward ?
 const composedTrain = (k: Kernels, forward: boolean, op: never): void =>
   (forward ? composeStaircaseTrainForward(k, op) : composeStaircaseTrainBackward(k, op));
 
-/** The training pass: fused = the backend's own composition of its layer kernels (bit for bit), ≈ the reference. */
+/** The training pass: fused = the backend's own composition of its layer kernels (to float32 rounding), ≈ the reference. */
 function trainCase(k: Kernels, context: ConformanceContext, quick: boolean): void {
   const { dtype } = context;
-  for (const [i, c] of PASS_CASES.entries()) {
+  // A small network with enough rows that the native backward splits them over its threads (partial weight gradients).
+  const rowSplit: PassCase = { features: 6, hiddenUnits: [64, 64], batch: 512, contextFeatures: 2, transformer: AFFINE };
+  for (const [i, c] of [...PASS_CASES, rowSplit].entries()) {
     if (c.batch * Math.max(...c.hiddenUnits) > (quick ? 20000 : 40000)) continue;
     const p = passProblem(c, dtype, 400 + i);
     const label = `staircase train ${passLabel(c, dtype)}`;
@@ -465,8 +467,9 @@ function trainCase(k: Kernels, context: ConformanceContext, quick: boolean): voi
     const composedResult = trainPass(k, p, c.batch, new Rng(i), composedTrain);
     fusedResult.forEach((a, j) => {
       const name = `${label}: ${names[Math.min(j, names.length - 1)]} #${j}`;
-      if (context.fusedExact || k === ref) assertEqual(`${name} vs the backend's composition`, a, composedResult[j]);
-      else assertClose(`${name} vs composition`, a, composedResult[j], 1e-5, 1e-6);
+      // A backend may split the batch's sums (native: the weight gradients of a small network by rows): float32 rounding.
+      if (k === ref) assertEqual(`${name} vs the backend's composition`, a, composedResult[j]);
+      else assertClose(`${name} vs the backend's composition`, a, composedResult[j], 1e-5, 1e-5, composedResult[j].map((v) => Math.abs(v) + 1));
       for (let e = 0; e < a.length; e++) if (!Number.isFinite(a[e])) fail(`${name}: element ${e} is ${a[e]} (masked NaN read?)`);
     });
     if (c.batch > context.maxBatch || k === ref) continue;
@@ -622,7 +625,7 @@ export function conformanceCases(quick = false): ConformanceCase[] {
     seeded('activation and activationBackward, every kind', 11, activationCase),
     seeded('transforms of every transformer description and their backward passes', 13, transformCase),
     { name: 'staircaseParallel: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`parallel/${c.dtype}/${quick}`, () => passCase(k, c, 'parallel', quick)) },
-    { name: 'staircaseTrainForward / Backward: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`train/${c.dtype}/${quick}`, () => trainCase(k, c, quick)) },
+    { name: 'staircaseTrainForward / Backward: fused ≈ the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`train/${c.dtype}/${quick}`, () => trainCase(k, c, quick)) },
     { name: 'staircaseSequential: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`sequential/${c.dtype}/${quick}`, () => passCase(k, c, 'sequential', quick)) },
     seeded('gatherColumns', 23, gatherCase),
     seeded('column moments, batch norm and its backward', 17, batchNormCase),
