@@ -92,6 +92,9 @@ function memoryOf(options: WasmBackendOptions, shared: boolean): WebAssembly.Mem
   return new WebAssembly.Memory({ initial: mib * 16, maximum: mib * 16, shared });
 }
 
+/** How much larger than one split call a fused training pass's average layer must be to be split instead. */
+const TRAIN_SPLIT_FACTOR = 16;
+
 /** Bytes of each worker's stack (the caller's is the binary's own 64 KiB at the bottom of memory). */
 const WORKER_STACK_BYTES = 65536;
 
@@ -372,14 +375,16 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   /** What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and the affine backward); the rest is composed. */
   /**
    * Whether the layers are large enough for threads to share each of their kernels (the composed pass splits them;
-   * fused.c runs on one thread): on average at least the threshold of one split call per layer.
+   * fused.c runs on one thread): on average TRAIN_SPLIT_FACTOR times the threshold of one split call per layer, since
+   * the composed pass also pays a JavaScript round trip and a wait for the workers per kernel (Chromium, 2 threads:
+   * power's 5 × [100, 100] step ran 4× slower composed and split, miniboone's 5 × [512, 512] 2× faster).
    */
   const splits = (op: { network: StaircaseNetwork; batch: number }): boolean => {
     if (threading.threads <= 1) return false;
     const layers = [...op.network.hidden, op.network.output];
     let flops = 0;
     for (const l of layers) for (let j = 0; j < l.outDim; j++) flops += 2 * op.batch * l.prefix[j];
-    return flops / layers.length >= threading.minParallelFlops;
+    return flops / layers.length >= TRAIN_SPLIT_FACTOR * threading.minParallelFlops;
   };
   const fusable = (op: { network: StaircaseNetwork; input: unknown; batch: number }): boolean =>
     !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN && !splits(op);
