@@ -3,7 +3,8 @@
  * that run ONNX at scale — the log-density graph (`x [n, D]`, `context [n, C]` → `log_prob [n]`) and/or the sampling
  * graph (`noise`, `uniform` for mixture bases, `context` → `samples`, `log_prob`); for a sequence model (temporal
  * MAF) the log-density graph over windows (`x [n, T, F]`, `lengths [n]`, `context` → `log_prob_steps [n, T]`,
- * `log_prob [n]`). Each is written atomically, with one
+ * `log_prob [n]`) and the forecasting graph (histories `x`, `lengths`, `noise [n, S, F]`, `context` → `samples
+ * [n, S, F]`, `log_prob_steps [n, S]`). Each is written atomically, with one
  * line per file naming its inputs and outputs (with `--json`, one JSON summary instead: `json-summary.ts`). A model the
  * export cannot translate is one line and exit status 2, with nothing written.
  */
@@ -50,7 +51,7 @@ export function exportCommand(io: CliIo): Command {
         if (extname(path).toLowerCase() !== '.onnx') throw new UsageError(`${option} ${path}: an ONNX model file must have the extension .onnx`);
       }
       guardOutputs({ inputs: [{ label: 'model', path: modelPath }], outputs: targets.map(([option, path]) => ({ option, path })) });
-      // A sequence model (temporal MAF) exports its log-density over windows: x [n, T, F], lengths [n] → log_prob_steps, log_prob.
+      // A sequence model (temporal MAF) exports its log-density over windows and its forecasting graph.
       const model: ExportedModel = isSequenceModelFile(modelPath) ? loadSequenceModel(modelPath) : (({ flow, columns, contextColumns }) =>
         ({ model: flow, columns, contextColumns }))(loadCliModel(modelPath));
       // Every graph is built before anything is written, so that a refusal leaves no file behind.

@@ -5,8 +5,7 @@ import { defaultColumns } from '../model-columns.ts';
 import { logProbPass, samplePass, uniformColumns } from './onnx-distributions.ts';
 import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type SequentialLayout, type Value } from './onnx-graph.ts';
 import type { LogDet } from './onnx-bijectors.ts';
-import { temporalLogProb, temporalSignature } from './onnx-temporal.ts';
-import { UnsupportedOnnxError } from './unsupported-onnx-error.ts';
+import { temporalForecast, temporalLogProb, temporalSignature } from './onnx-temporal.ts';
 
 /** Which graph `exportOnnx` writes: the log-density, or a draw from given noise. */
 export type OnnxGraphKind = 'logProb' | 'sample';
@@ -64,7 +63,9 @@ export interface OnnxSignature {
 /**
  * The graph inputs and outputs `exportOnnx` writes for `flow` (names, element types, shapes with the symbolic batch
  * dimension `'n'`, and what each holds). A `TemporalMaf`'s log-density graph takes `x [n, T, F]` (T symbolic),
- * `lengths [n]` (int64) and `context [n, C]`, and gives `log_prob_steps [n, T]` and `log_prob [n]`.
+ * `lengths [n]` (int64) and `context [n, C]`, and gives `log_prob_steps [n, T]` and `log_prob [n]`; its sampling
+ * graph forecasts: histories `x`, `lengths`, `noise [n, S, F]` and `context` give `samples [n, S, F]` and
+ * `log_prob_steps [n, S]`.
  *
  * @example
  * import { Rng, createMafMog, onnxSignature } from 'maflow';
@@ -74,13 +75,7 @@ export interface OnnxSignature {
  */
 export function onnxSignature(flow: Distribution | TemporalMaf, graph: OnnxGraphKind = 'logProb'): OnnxSignature {
   if (graph !== 'logProb' && graph !== 'sample') throw new RangeError(`exportOnnx: graph must be 'logProb' or 'sample', got ${JSON.stringify(graph)}`);
-  if (flow instanceof TemporalMaf) {
-    if (graph === 'sample') {
-      throw new UnsupportedOnnxError('the sampling graph of a temporal MAF (a draw feeds each step back through the encoder, ' +
-        'a loop of sampling passes the export does not lay out; use TemporalMaf.sample / forecast, or maflow forecast)');
-    }
-    return temporalSignature(flow);
-  }
+  if (flow instanceof TemporalMaf) return temporalSignature(flow, graph);
   const D = flow.features;
   const C = flow.contextFeatures;
   const context: OnnxTensorInfo[] = C === 0 ? [] : [{ name: 'context', type: 'float', shape: ['n', C], description: 'conditioning values, in the data\'s units' }];
@@ -106,8 +101,8 @@ export function onnxSignature(flow: Distribution | TemporalMaf, graph: OnnxGraph
  * their own units, like `flow.logProb`. Every flow kind of maflow exports: MAF, IAF, Real NVP, NSF, MADE, MADE MoG,
  * MAF MoG, batch norm (in evaluation mode: the running statistics, whatever the flow's mode), ActNorm, LU mixing,
  * bounded columns and the elementwise bijectors, shift, scale, conditional flows, and temporal MAFs (`TemporalMaf`: the
- * per-step conditional log-densities of windows of sequences, the LSTM/GRU as one ONNX Loop over the steps; no sampling
- * graph, an `UnsupportedOnnxError`). MADE layers are dense Gemms over the
+ * per-step conditional log-densities of windows of sequences, the LSTM/GRU as one ONNX Loop over the steps; and
+ * forecasting, a Loop over the steps ahead that feeds each draw back through the encoder). MADE layers are dense Gemms over the
  * masked weights (see `staircaseBlocks`). Transformers: affine, spline, circular spline, NAF, UMNN and Bernstein;
  * where maflow inverts one numerically (sampling NAF, UMNN, Bernstein), the graph bisects inside a bracket that holds
  * the root (see `bisectionSteps`). The log-density graph of an autoregressive flow is one parallel pass per layer (IAF:
@@ -138,7 +133,11 @@ export function exportOnnx(flow: Distribution | TemporalMaf, options: ExportOnnx
   g.reserve(signature.outputs.map((o) => o.name));
   const values = new Map(signature.inputs.map((info) => [info.name, g.input(info)]));
   const context = values.get('context') ?? null;
-  if (flow instanceof TemporalMaf) {
+  if (flow instanceof TemporalMaf && kind === 'sample') {
+    const { samples, steps } = temporalForecast(g, flow, values.get('x')!, values.get('lengths')!, values.get('noise')!, context);
+    g.output(samples, signature.outputs[0]);
+    g.output(steps, signature.outputs[1]);
+  } else if (flow instanceof TemporalMaf) {
     const { steps, total } = temporalLogProb(g, flow, values.get('x')!, values.get('lengths')!, context);
     g.output(steps, signature.outputs[0]);
     g.output(total, signature.outputs[1]);
