@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { Rng, Standardize, createTemporalMaf, exportOnnx, onnxSignature, type TemporalMaf } from '../../../src/index.ts';
+import { Gru, Rng, Standardize, TemporalMaf, createMaf, createTemporalMaf, exportOnnx, onnxSignature } from '../../../src/index.ts';
+import { UnsupportedOnnxError } from '../../../src/io/onnx/unsupported-onnx-error.ts';
 
 const F = 2;
 const N = 12;
@@ -110,3 +111,11 @@ for (const [name, encoder, C, base] of [['LSTM, covariates, conditional-normal b
     }
   });
 }
+
+test('a step flow with a mixture base has no forecasting graph: one line saying so', () => {
+  const encoder = new Gru({ inputFeatures: F, units: 3, rng: new Rng(0) });
+  const m = new TemporalMaf({ encoder, flow: createMaf({ features: F, layers: 1, hiddenUnits: [4], contextFeatures: 3, base: 'mog', components: 2, rng: new Rng(0) }) });
+  assert.ok(exportOnnx(m).length > 0, 'its log-density graph exports');
+  assert.throws(() => exportOnnx(m, { graph: 'sample' }), (error: Error) => error instanceof UnsupportedOnnxError
+    && /cannot export the forecasting graph of a temporal MAF whose step flow has a mixture base/.test(error.message));
+});
