@@ -30,14 +30,14 @@ MAFLOW_TARGET void packed(const Job& job, int m0, int m1, int n0, int n1, const 
 
 // 16 ymm registers: MR·NV accumulators + the panel vectors (or memory operands of the FMAs) + 1 broadcast.
 const ForwardTile kTiles[] = {
-    {"3x32", 3, 32, 8, 512, forward<3, 4>, pack<4>, packed<3, 4>},
     {"4x24", 4, 24, 8, 512, forward<4, 3>, pack<3>, packed<4, 3>},
     {"6x16", 6, 16, 8, 512, forward<6, 2>, pack<2>, packed<6, 2>},
+    {"3x32", 3, 32, 8, 512, forward<3, 4>, pack<4>, packed<3, 4>},
 };
 
 }  // namespace
 
-const IsaKernels kAvx2Kernels = {"avx2", backward, 6, 16, kTiles, sizeof(kTiles) / sizeof(kTiles[0])};
+const IsaKernels kAvx2Kernels = {"avx2", backward, 6, 16, kTiles, sizeof(kTiles) / sizeof(kTiles[0]), nullptr};
 
 }  // namespace gemm
 }  // namespace maflow

@@ -20,7 +20,7 @@ const ForwardTile kTiles[] = {{"4x8", 4, 8, 4, 256, forward, pack, packed}};
 
 }  // namespace
 
-const IsaKernels kGenericKernels = {"generic", backward, 4, 8, kTiles, 1};
+const IsaKernels kGenericKernels = {"generic", backward, 4, 8, kTiles, 1, nullptr};
 
 }  // namespace gemm
 }  // namespace maflow

@@ -23,13 +23,15 @@ struct ForwardTile {
 };
 
 // An instruction set's kernels: the backward GEMMs (input and weight gradient) with their tile, and the forward
-// tiles, the first being the default (the fastest measured; see the table in gemm.cc).
+// tiles, the first being the default (the fastest measured; see the table in gemm.cc), except on CPUs whose vectors
+// of this ISA run as two halves (AMD Zen 4's 512-bit FMAs), which take `halfWidthTile` when it is not null.
 struct IsaKernels {
   const char* name;  // "avx512", "avx2", "generic"
   BlockFn backward;
   int backwardMr, backwardNr;
   const ForwardTile* tiles;
   int tileCount;
+  const char* halfWidthTile;
 };
 
 extern const IsaKernels kAvx512Kernels;

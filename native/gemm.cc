@@ -11,6 +11,10 @@
 #include "gemm-isa.h"
 #include "thread-pool.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace maflow {
 using namespace gemm;
 namespace {
@@ -22,16 +26,22 @@ struct Kernel {
   int kc;
 };
 
-// Best first. The forward tiles as `npm run bench -- gemm` measured them before B was packed by 4×4 transposes (dense
-// [100, 512]·[512, 512], [64, 512]·[512, 512], [100, 1024]·[1024, 1024], [64, 1024]·[1024, 1024]; % of OpenBLAS 0.3.21
-// sgemm in the same run, 1 thread, AMD EPYC Zen 4): avx512 8x48 90/89/94/104 %, 6x64 86/79/98/98, 4x64 87/80/87/105,
-// 8x32 81/78/91/100 (the former 8x32 with kc256 and B packed whole: 79/76/85/82); avx2 3x32 77/70/80/78, 4x24
-// 73/69/55/74, 6x16 62/62/64/69. The transposing pack took 8x48 to 100/104/112/131 %. OpenBLAS's own AVX2 (Haswell)
-// kernels are faster than its AVX-512 ones on Zen 4; against them (5 interleaved rounds) 8x48 reaches 94/96/90/96 %,
-// 4x64 100/99/93/95, 6x64 99/98/78/74, 8x32 92/94/87/87, avx2 3x32 83/82/69/75 (kc1024: 80 % at 1024). The backward
-// GEMMs keep their former tiles and reduction block.
+// Best first. The forward tiles as `npm run bench -- gemm` measured them (dense [100, 512]·[512, 512], [64, 512]·[512,
+// 512], [100, 1024]·[1024, 1024], [64, 1024]·[1024, 1024]; % of OpenBLAS 0.3.21 sgemm with its Haswell (AVX2) kernels,
+// the faster ones on this CPU, in the same run, 1 thread, AMD EPYC Zen 4, medians of 3 interleaved rounds on a loaded
+// 2-core VM, so ±3 %). Once each broadcast of A was one load (accumulateRows) and a batch of 100 one row block
+// (kForwardRows): avx2 4x24 97/96/92/93 %, 6x16 98/96/94/92, 3x32 98/96/87/85 (before: 3x32 82/81/63/55, 6x16
+// 63/65/58/61); avx512 ymm 4x24 97/96/97/94, 8x24 87/98/88/94; zmm 8x48 93/95/92/82, 8x32 96/98/80/91, 4x64 99/98/
+// 67/75. On Zen 4 a zmm FMA takes both 256-bit halves, so the zmm tiles compute no faster and their wider panels fall
+// out of L1 at K = 1024: avx512 takes its ymm 4x24 there (halfWidthAvx512), 8x48 elsewhere (Intel: unmeasured).
+// The backward GEMMs keep their tiles and reduction block.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
 constexpr int kBackwardKc = 256;
+// Forward row block: the rows of x that stay in L2 while every B panel passes over them. A batch of 100 (the paper
+// configurations) fits one block, so B is packed panel by panel just before use; at MR·16 rows (48–96 for the avx2
+// tiles, 96 for avx512 6x64) a batch of 100 packed the whole of B first (4 MB at [1024, 1024], past L2) and passed
+// over it twice, once for 4 rows: avx2 6x16 at [100, 1024]·[1024, 1024] went from 82 to 92 GFLOP/s with 128.
+constexpr int kForwardRows = 128;
 
 bool supported(const IsaKernels& isa) {
   __builtin_cpu_init();
@@ -43,15 +53,41 @@ bool supported(const IsaKernels& isa) {
   return true;
 }
 
+// Whether the CPU runs 512-bit FMAs as two 256-bit halves: AMD family 19h with AVX-512 (Zen 4; Zen 3, the same
+// family, has no AVX-512; Zen 5, family 1Ah, has whole 512-bit units).
+bool halfWidthAvx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+  if (!amd || __get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+  const unsigned family = ((eax >> 8) & 0xf) + ((eax >> 20) & 0xff);
+  return family == 0x19 && __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+// The ISA's default forward tile on this CPU (see IsaKernels::halfWidthTile).
+const ForwardTile* defaultTile(const IsaKernels& isa) {
+  if (isa.halfWidthTile != nullptr && halfWidthAvx512()) {
+    for (int t = 0; t < isa.tileCount; ++t) {
+      if (std::strcmp(isa.tiles[t].name, isa.halfWidthTile) == 0) return &isa.tiles[t];
+    }
+  }
+  return &isa.tiles[0];
+}
+
 // Parses "isa[/MRxNR[/kcN]]" (e.g. "avx2", "avx512/6x64", "avx512/8x48/kc128") into a kernel this CPU can run;
-// false when the name is unknown or the CPU lacks the ISA. A missing tile is the ISA's first, a missing kc the tile's.
+// false when the name is unknown or the CPU lacks the ISA. A missing tile is the ISA's default on this CPU
+// (defaultTile), a missing kc the tile's.
 bool parseKernel(const char* text, Kernel* out) {
   const char* slash = std::strchr(text, '/');
   const size_t isaLength = slash == nullptr ? std::strlen(text) : static_cast<size_t>(slash - text);
   for (const IsaKernels* isa : kIsas) {
     if (std::strlen(isa->name) != isaLength || std::strncmp(isa->name, text, isaLength) != 0) continue;
     if (!supported(*isa)) return false;
-    const ForwardTile* tile = &isa->tiles[0];
+    const ForwardTile* tile = defaultTile(*isa);
     int kc = 0;
     if (slash != nullptr) {
       const char* tileText = slash + 1;
@@ -86,7 +122,7 @@ Kernel bestKernel() {
   const char* forced = std::getenv("MAFLOW_GEMM_KERNEL");
   if (forced != nullptr && parseKernel(forced, &kernel)) return kernel;
   for (const IsaKernels* isa : kIsas) {
-    if (supported(*isa)) return Kernel{isa, &isa->tiles[0], isa->tiles[0].kc};
+    if (supported(*isa)) return Kernel{isa, defaultTile(*isa), defaultTile(*isa)->kc};
   }
   return Kernel{&kGenericKernels, &kGenericKernels.tiles[0], kGenericKernels.tiles[0].kc};
 }
@@ -122,7 +158,7 @@ void run(Job& job, double usefulMacs) {
   const int mr = forward ? active.tile->mr : active.isa->backwardMr;
   const int nr = forward ? active.tile->nr : active.isa->backwardNr;
   job.kc = forward ? active.kc : kBackwardKc;
-  job.mc = mr * 16;
+  job.mc = std::max(mr, kForwardRows / mr * mr);
   const int rowBlocks = (job.m + mr - 1) / mr;
   const int panels = (job.nEnd - job.nStart + nr - 1) / nr;
   job.splitColumns = job.nEnd - job.nStart > job.m;
