@@ -12,6 +12,7 @@
         "native/staircase.cc",
         "native/staircase-train.cc",
         "native/spline.cc",
+        "native/monotone.cc",
         "native/transformer.cc",
         "native/thread-pool.cc"
       ],

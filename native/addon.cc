@@ -5,7 +5,9 @@
 // and kept, since creating a key string per read cost more than the read.
 #include <napi.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -164,10 +166,49 @@ class Op {
           !(out.minDerivative >= 0 && out.minDerivative < 1)) {
         t.fail("needs tailBound > 0, minimum bin sizes in [0, 1/bins) and minDerivative in [0, 1)");
       }
+    } else if (kind == "circular-spline") {
+      out.kind = maflow::TransformerKind::CircularSpline;
+      out.bins = t.integer("bins", 1);
+      out.minBinWidth = t.number("minBinWidth");
+      out.minBinHeight = t.number("minBinHeight");
+      out.minDerivative = t.number("minDerivative");
+      if (!(out.minBinWidth >= 0 && out.minBinWidth * out.bins < 1) ||
+          !(out.minBinHeight >= 0 && out.minBinHeight * out.bins < 1) ||
+          !(out.minDerivative >= 0 && out.minDerivative < 1)) {
+        t.fail("needs minimum bin sizes in [0, 1/bins) and minDerivative in [0, 1)");
+      }
+      const Napi::Value flags = t.get("circular");
+      if (!flags.IsTypedArray() || flags.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+        t.fail("circular must be an Int32Array");
+      }
+      out.circular = flags.As<Napi::Int32Array>().Data();
+      out.circularCount = static_cast<int>(flags.As<Napi::Int32Array>().ElementLength());
+    } else if (kind == "bernstein") {
+      out.kind = maflow::TransformerKind::Bernstein;
+      out.degree = t.integer("degree", 1);
+      out.polyBound = t.number("bound");
+      if (!(out.polyBound > 0 && std::isfinite(out.polyBound))) t.fail("bound must be a positive finite number");
+    } else if (kind == "naf") {
+      out.kind = maflow::TransformerKind::Naf;
+      out.hiddenUnits = t.integer("hiddenUnits", 1);
+      out.blocks = t.integer("blocks", 1);
+    } else if (kind == "umnn") {
+      out.kind = maflow::TransformerKind::Umnn;
+      out.hiddenUnits = t.integer("hiddenUnits", 1);
+      out.intervals = t.integer("intervals", 2);
+      if (out.intervals % 2 != 0) t.fail("intervals must be even");
     } else {
-      t.fail("kind must be 'affine' or 'spline', got '" + kind + "'");
+      t.fail("kind must be 'affine', 'spline', 'circular-spline', 'bernstein', 'naf' or 'umnn', got '" + kind + "'");
     }
     return out;
+  }
+
+  // A circular spline's flags must cover the layer's features.
+  void checkFeatures(const maflow::Transformer& t, int features) const {
+    if (t.kind == maflow::TransformerKind::CircularSpline && t.circularCount != features) {
+      fail("transformer.circular has " + std::to_string(t.circularCount) + " flags, expected one per feature (" +
+           std::to_string(features) + ")");
+    }
   }
 
   template <typename T>
@@ -261,38 +302,63 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// An inversion report [4] (entries, iterations, worst residual, unconverged), accumulated; null = none.
+struct ReportOut {
+  double* target;
+  maflow::InversionReport report;
+  explicit ReportOut(double* t) : target(t) {}
+  maflow::InversionReport* get() { return target == nullptr ? nullptr : &report; }
+  void write() const {
+    if (target == nullptr) return;
+    target[0] += report.entries, target[1] += report.iterations, target[3] += report.unconverged;
+    target[2] = std::max(target[2], report.maxResidual);
+  }
+};
+
 // transformInverse / transformForward share their descriptor.
-template <void (*Kernel)(const maflow::Transformer&, int, int, int, int, const float*, const float*, float*, double*,
-                         bool)>
-Napi::Value Transform(const Napi::CallbackInfo& info, const char* method) {
-  Op op(info, method);
+Napi::Value Transform(const Napi::CallbackInfo& info, bool inverse) {
+  Op op(info, inverse ? "transformInverse" : "transformForward");
   const maflow::Transformer t = op.transformer();
   const int batch = op.integer("batch"), features = op.integer("features");
+  op.checkFeatures(t, features);
   const int dStart = op.integerOr("dStart", 0), dEnd = op.integerOr("dEnd", features);
   if (dStart > dEnd || dEnd > features) op.fail("need 0 <= dStart <= dEnd <= features");
   const float* in = op.f32("input", product(batch, features));
   const float* params = op.f32("params", product(batch, features) * t.paramsPerFeature());
   float* out = op.f32("output", product(batch, features));
   double* logDet = op.f64("logDet", batch, true);
-  Kernel(t, batch, features, dStart, dEnd, in, params, out, logDet, op.flag("accumulateLogDet"));
+  if (inverse) {
+    maflow::transformInverse(t, batch, features, dStart, dEnd, in, params, out, logDet, op.flag("accumulateLogDet"));
+  } else {
+    ReportOut report(op.f64("inversion", 4, true));
+    maflow::transformForward(t, batch, features, dStart, dEnd, in, params, out, logDet, op.flag("accumulateLogDet"),
+                             report.get());
+    report.write();
+  }
   return info.Env().Undefined();
 }
 
-Napi::Value TransformInverse(const Napi::CallbackInfo& info) {
-  return Transform<maflow::transformInverse>(info, "transformInverse");
-}
-Napi::Value TransformForward(const Napi::CallbackInfo& info) {
-  return Transform<maflow::transformForward>(info, "transformForward");
-}
+Napi::Value TransformInverse(const Napi::CallbackInfo& info) { return Transform(info, true); }
+Napi::Value TransformForward(const Napi::CallbackInfo& info) { return Transform(info, false); }
 
-// The backward passes exist natively for the affine transformer (the JS wrapper sends the spline's to the reference).
+// The backward passes exist natively for the affine and the monotone transformers (the JS wrapper sends the
+// splines' to the reference).
 Napi::Value TransformBackward(const Napi::CallbackInfo& info, bool inverse) {
   Op op(info, inverse ? "transformInverseBackward" : "transformForwardBackward");
   const maflow::Transformer t = op.transformer();
-  if (t.kind != maflow::TransformerKind::Affine) op.fail("only the affine transformer has a native backward pass");
+  if (t.kind != maflow::TransformerKind::Affine && !t.monotone()) {
+    op.fail("the spline transformers have no native backward pass");
+  }
   const int batch = op.integer("batch"), features = op.integer("features");
   const int64_t n = product(batch, features), nParams = n * t.paramsPerFeature();
   const float* params = op.f32("params", nParams);
+  if (t.monotone()) {
+    // The monotone backward reads x: the inverse's input, the forward's output.
+    const float* x = op.f32(inverse ? "input" : "output", n);
+    maflow::monotoneBackward(t, inverse, batch, features, x, params, op.f32("dOutput", n), op.f64("dLogDet", batch, true),
+                             op.f32("dInput", n), op.f32("dParams", nParams));
+    return info.Env().Undefined();
+  }
   // The affine backward reads z: the inverse's output, the forward's input.
   const float* z = op.f32(inverse ? "output" : "input", n);
   const float* upstream = op.f32("dOutput", n);
@@ -382,6 +448,7 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
   job.features = network.integer("features", 1);
   job.contextFeatures = network.integer("contextFeatures");
   job.transformer = network.transformer();
+  network.checkFeatures(job.transformer, job.features);
   job.residual = network.flag("residual");
   const int D = job.features, C = job.contextFeatures, P = job.transformer.paramsPerFeature();
   job.context = op.f32("context", product(job.batch, C), true);
@@ -433,7 +500,11 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
 
 Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
   Op op(info, parallel ? "staircaseParallel" : "staircaseSequential");
-  maflow::staircasePass(parseStaircase(info, op, parallel ? "staircaseParallel" : "staircaseSequential", parallel));
+  maflow::StaircasePass job = parseStaircase(info, op, parallel ? "staircaseParallel" : "staircaseSequential", parallel);
+  ReportOut report(parallel ? nullptr : op.f64("inversion", 4, true));
+  job.inversion = report.get();
+  maflow::staircasePass(job);
+  report.write();
   return info.Env().Undefined();
 }
 

@@ -2,7 +2,8 @@
 // give the formulas), forward and inverse, in double like the reference backend so that both agree to double rounding
 // before the float32 store. Knots are built per (row, feature) from the raw parameters: softmax widths and heights
 // with a minimum bin size, softplus interior derivatives (boundary derivatives 1, so the identity tails join with a
-// continuous slope).
+// continuous slope). The circular spline (Rezende et al. 2020) is this spline at tail bound π on the rotated,
+// wrapped angle columns (src/kernels/circular-spline-math.ts), with the same float32 roundings between its steps.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -96,7 +97,73 @@ double root(const Knots& kn, double y) {
   return polished >= kn.x[k] && polished <= kn.x[k + 1] ? polished : t;
 }
 
+constexpr double kPi = 3.14159265358979323846;
+
+// v wrapped into [−π, π).
+double wrapAngle(double v) { return v - 2 * kPi * std::floor((v + kPi) / (2 * kPi)); }
+
+// The spline description of a circular one (tail bound π).
+Transformer innerSpline(const Transformer& t) {
+  Transformer s = t;
+  s.kind = TransformerKind::Spline;
+  s.tailBound = kPi;
+  return s;
+}
+
 }  // namespace
+
+void circularSplineForward(const Transformer& t, int batch, int features, int dStart, int dEnd, const float* z,
+                           const float* params, float* x, double* logDet, bool accumulateLogDet) {
+  thread_local Knots kn;
+  const Transformer s = innerSpline(t);
+  kn.prepare(s);
+  const int P = t.paramsPerFeature();
+  for (int b = 0; b < batch; ++b) {
+    double sum = 0;
+    for (int d = dStart; d < dEnd; ++d) {
+      const size_t i = static_cast<size_t>(b) * features + d;
+      const bool angle = t.circular[d] != 0;
+      const double v = angle ? static_cast<double>(static_cast<float>(wrapAngle(z[i]))) : static_cast<double>(z[i]);
+      if (!(v >= -kPi && v < kPi)) {
+        x[i] = static_cast<float>(v);
+        continue;
+      }
+      kn.set(s, params + i * P + 1);
+      const int k = kn.find(kn.x, v);
+      const Local L = evaluate(kn, v, k);
+      const float y = static_cast<float>(kn.y[k] + L.h * L.R);
+      x[i] = angle ? static_cast<float>(wrapAngle(static_cast<double>(y) + params[i * P])) : y;
+      sum += logDerivative(L);
+    }
+    if (logDet != nullptr) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+  }
+}
+
+void circularSplineInverse(const Transformer& t, int batch, int features, int dStart, int dEnd, const float* x,
+                           const float* params, float* z, double* logDet, bool accumulateLogDet) {
+  thread_local Knots kn;
+  const Transformer s = innerSpline(t);
+  kn.prepare(s);
+  const int P = t.paramsPerFeature();
+  for (int b = 0; b < batch; ++b) {
+    double sum = 0;
+    for (int d = dStart; d < dEnd; ++d) {
+      const size_t i = static_cast<size_t>(b) * features + d;
+      const double y = t.circular[d] != 0
+                           ? static_cast<double>(static_cast<float>(wrapAngle(static_cast<double>(x[i]) - params[i * P])))
+                           : static_cast<double>(x[i]);
+      if (!(y >= -kPi && y < kPi)) {
+        z[i] = static_cast<float>(y);
+        continue;
+      }
+      kn.set(s, params + i * P + 1);
+      const double v = root(kn, y);
+      z[i] = static_cast<float>(v);
+      sum -= logDerivative(evaluate(kn, v, kn.find(kn.x, v)));
+    }
+    if (logDet != nullptr) logDet[b] = accumulateLogDet ? logDet[b] + sum : sum;
+  }
+}
 
 void splineForward(const Transformer& t, int batch, int features, int dStart, int dEnd, const float* z,
                    const float* params, float* x, double* logDet, bool accumulateLogDet) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "elementwise.h"
 #include "gemm.h"
@@ -40,6 +41,7 @@ struct Run {
   int steps;
   int blocksPerTask;
   int blocks;
+  std::mutex* reportLock;
 };
 
 // The sequential pass has one step per feature, the parallel pass one step in all.
@@ -121,7 +123,7 @@ struct BlockBuffers {
 
 // Every step for rows [r0, r0 + rows).
 void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, int r0, int rows,
-             BlockBuffers& buffers) {
+             BlockBuffers& buffers, InversionReport* report) {
   const int D = job.features;
   const int L = static_cast<int>(job.hidden.size());
   for (int l = 0; l < L; ++l) initOutput(job, job.hidden[l], r0, rows, buffers.a[l]);
@@ -157,7 +159,7 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
     if (job.parallel) {
       transformInverse(job.transformer, rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true);
     } else {
-      transformForward(job.transformer, rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true);
+      transformForward(job.transformer, rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true, report);
     }
   }
 }
@@ -169,9 +171,16 @@ void runTask(void* context, int task) {
   buffers.prepare(job, run.P);
   const int b0 = task * run.blocksPerTask;
   const int b1 = std::min(run.blocks, b0 + run.blocksPerTask);
+  // A task's numerical-inversion counts are its own, merged into the pass's report once at its end.
+  InversionReport report;
   for (int b = b0; b < b1; ++b) {
     const int r0 = b * kBlockRows;
-    runRows(job, *run.packed, run.P, run.steps, r0, std::min(kBlockRows, job.batch - r0), buffers);
+    runRows(job, *run.packed, run.P, run.steps, r0, std::min(kBlockRows, job.batch - r0), buffers,
+            job.inversion == nullptr ? nullptr : &report);
+  }
+  if (job.inversion != nullptr) {
+    std::lock_guard<std::mutex> lock(*run.reportLock);
+    job.inversion->merge(report);
   }
 }
 
@@ -183,12 +192,19 @@ void staircasePass(const StaircasePass& job) {
   thread_local Packed packed;
   pack(job, P, packed);
   ThreadPool& pool = ThreadPool::instance();
-  Run run{&job, &packed, P, stepsOf(job), 0, (job.batch + kBlockRows - 1) / kBlockRows};
+  std::mutex reportLock;
+  Run run{&job, &packed, P, stepsOf(job), 0, (job.batch + kBlockRows - 1) / kBlockRows, &reportLock};
   double macsPerRow = 0;  // below ~1 MFLOP in all, waking the pool costs more than it saves
   for (const StaircaseLayer& layer : job.hidden) {
     for (int j = 0; j < layer.outDim; ++j) macsPerRow += layer.prefix[j];
   }
   for (int j = 0; j < job.output.outDim; ++j) macsPerRow += job.output.prefix[j];
+  // The monotone transformers cost far more than a multiply-add per parameter (UMNN integrates over its nodes; the
+  // sampler solves, ~8 evaluations per entry): rough weights, so that their passes use the pool at small batches too.
+  if (job.transformer.monotone()) {
+    const double nodes = job.transformer.kind == TransformerKind::Umnn ? job.transformer.intervals + 1 : 1;
+    macsPerRow += 4.0 * job.output.outDim * nodes * (job.parallel ? 1 : 8);
+  }
   // Several tasks per thread, claimed dynamically: when another thread of the process (the JS engine's compiler or
   // garbage collector) holds a core for a while, the other threads take over its share instead of waiting for it.
   const int tasks = 2.0 * macsPerRow * job.batch < 1e6 ? 1 : std::min(pool.size() * kTasksPerThread, run.blocks);

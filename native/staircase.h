@@ -34,6 +34,7 @@ struct StaircasePass {
   float* x;         // [batch, features], the data side and the MADE's input
   double* logDet;   // [batch], accumulated
   Transformer transformer;
+  InversionReport* inversion = nullptr;  // the sequential pass of a monotone transformer: accumulated, or null
 };
 
 void staircasePass(const StaircasePass& job);

@@ -1,6 +1,9 @@
-import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { FloatArray } from '../core/matrix.ts';
+import { circularSplineMath } from '../kernels/circular-spline-math.ts';
+import type { CircularSplineTransformerKernel } from '../kernels/kernels.ts';
+import { DescribedTransformer } from './described-transformer.ts';
 import { RationalQuadraticSpline } from './rational-quadratic-spline.ts';
-import type { Transformer, TransformerConfig } from './transformer.ts';
+import type { TransformerConfig } from './transformer.ts';
 
 /** Options of `new CircularSpline(options)`. */
 export interface CircularSplineOptions {
@@ -11,13 +14,6 @@ export interface CircularSplineOptions {
   circular: readonly boolean[];
   /** Spline bins K. @default 8 */
   bins?: number;
-}
-
-const TWO_PI = 2 * Math.PI;
-
-/** `v` wrapped into [−π, π). */
-function wrap(v: number): number {
-  return v - TWO_PI * Math.floor((v + Math.PI) / TWO_PI);
 }
 
 /**
@@ -33,7 +29,8 @@ function wrap(v: number): number {
  * `3K` — φ, then the spline's `3K − 1`. The angle columns' base values are angles too: follow the layer by something
  * for angles, e.g. a `Bounds([−π, π])` on those columns before a normal base (as in the example), so that the flow's
  * density is normalised on the torus. Give angles in [−π, π): the spline reads any angle modulo 2π, but the
- * conditioner (a MADE) sees the values as given.
+ * conditioner (a MADE) sees the values as given. The arithmetic is the kernels' (`CircularSplineTransformerKernel`), so a
+ * MAF with circular splines takes the fused passes.
  *
  * @example
  * import { Bounds, Chain, CircularSpline, MaskedAutoregressiveFlow, Rng, StandardNormal, TransformedDistribution, matrix }
@@ -45,107 +42,48 @@ function wrap(v: number): number {
  * const samples = flow.sample(500, { rng: new Rng(1) });   // column 0 in [−π, π)
  * console.log(flow.logProb(matrix([[3.1, 0], [-3.1, 0]]))); // → Float64Array(2) [ …, … ] (either side of the seam)
  */
-export class CircularSpline implements Transformer {
+export class CircularSpline extends DescribedTransformer {
+  declare readonly kernel: CircularSplineTransformerKernel;
   readonly circular: readonly boolean[];
   readonly bins: number;
-  readonly paramsPerFeature: number;
   readonly constantJacobian = false;
-  private readonly spline: RationalQuadraticSpline;
 
   constructor(options: CircularSplineOptions) {
     if (!Array.isArray(options.circular) || options.circular.length < 1) {
       throw new RangeError('CircularSpline: circular needs one flag per feature');
     }
-    this.circular = options.circular.map((c) => c === true);
-    this.spline = new RationalQuadraticSpline({ bins: options.bins, tailBound: Math.PI });
-    this.bins = this.spline.bins;
-    this.paramsPerFeature = this.spline.paramsPerFeature + 1;
+    // The spline's checks and defaults (minimum bin sizes and derivative), at the tail bound π.
+    const spline = new RationalQuadraticSpline({ bins: options.bins, tailBound: Math.PI });
+    const circular = options.circular.map((c) => c === true);
+    super({ kind: 'circular-spline', bins: spline.bins, minBinWidth: spline.minBinWidth, minBinHeight: spline.minBinHeight,
+      minDerivative: spline.minDerivative, circular: Int32Array.from(circular, (c) => (c ? 1 : 0)) });
+    this.circular = circular;
+    this.bins = spline.bins;
   }
 
   config(): TransformerConfig {
     return { type: 'circular-spline', circular: [...this.circular], bins: this.bins };
   }
 
-  inverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,
+  override inverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,
     z: FloatArray, logDet: Float64Array, accumulate: boolean): void {
     this.checkFeatures(features);
-    const { inner, rotated } = this.unpack(batch, features, dStart, dEnd, x, params, -1);
-    this.spline.inverse(batch, features, dStart, dEnd, rotated, inner, z, logDet, accumulate);
+    super.inverse(batch, features, dStart, dEnd, x, params, z, logDet, accumulate);
   }
 
-  forward(batch: number, features: number, dStart: number, dEnd: number, z: FloatArray, params: FloatArray,
+  override forward(batch: number, features: number, dStart: number, dEnd: number, z: FloatArray, params: FloatArray,
     x: FloatArray, logDet: Float64Array, accumulate: boolean): void {
     this.checkFeatures(features);
-    const { inner, rotated: wrapped } = this.unpack(batch, features, dStart, dEnd, z, params, 0);
-    this.spline.forward(batch, features, dStart, dEnd, wrapped, inner, x, logDet, accumulate);
-    for (let b = 0; b < batch; b++) {
-      for (let d = dStart; d < dEnd; d++) {
-        const i = b * features + d;
-        if (this.circular[d]) x[i] = wrap(x[i] + params[i * this.paramsPerFeature]);
-      }
-    }
-  }
-
-  /** `z = τ⁻¹(wrap(x − φ))`: the spline's backward at the wrapped input, and `∂L/∂φ = −∂L/∂(wrapped input)`. */
-  inverseBackward(batch: number, features: number, x: FloatArray, params: FloatArray, z: FloatArray, dZ: FloatArray,
-    dLogDet: Float64Array | null, dX: FloatArray, dParams: FloatArray): void {
-    const { inner, rotated } = this.unpack(batch, features, 0, features, x, params, -1);
-    const dInner = allocate(dtypeOf(dParams), inner.length);
-    this.spline.inverseBackward(batch, features, rotated, inner, z, dZ, dLogDet, dX, dInner);
-    this.pack(batch, features, dInner, dX, -1, dParams);
-  }
-
-  /** `x = wrap(τ(wrap(z)) + φ)`: the spline's backward, and `∂L/∂φ = ∂L/∂x`. */
-  forwardBackward(batch: number, features: number, z: FloatArray, params: FloatArray, x: FloatArray, dX: FloatArray,
-    dLogDet: Float64Array | null, dZ: FloatArray, dParams: FloatArray): void {
-    const { inner, rotated: wrapped } = this.unpack(batch, features, 0, features, z, params, 0);
-    const dInner = allocate(dtypeOf(dParams), inner.length);
-    this.spline.forwardBackward(batch, features, wrapped, inner, x, dX, dLogDet, dZ, dInner);
-    this.pack(batch, features, dInner, dX, 1, dParams);
+    super.forward(batch, features, dStart, dEnd, z, params, x, logDet, accumulate);
   }
 
   forwardDerivative(batch: number, features: number, z: FloatArray, params: FloatArray, out: FloatArray): void {
-    const { inner, rotated: wrapped } = this.unpack(batch, features, 0, features, z, params, 0);
-    this.spline.forwardDerivative(batch, features, wrapped, inner, out);
+    circularSplineMath(this.kernel).forwardDerivative(batch, features, z, params, out);
   }
 
   private checkFeatures(features: number): void {
     if (features !== this.circular.length) {
       throw new RangeError(`CircularSpline: built for ${this.circular.length} features (one flag each), used on ${features}`);
-    }
-  }
-
-  /**
-   * The spline's own parameters `[batch, features · (3K − 1)]` (φ dropped) and the input with the angle columns
-   * wrapped into [−π, π) after adding `sign · φ` (−1: `x − φ` for the inverse; 0: no rotation, for the forward).
-   */
-  private unpack(batch: number, features: number, dStart: number, dEnd: number, input: FloatArray, params: FloatArray,
-    sign: number): { inner: FloatArray; rotated: FloatArray } {
-    const P = this.paramsPerFeature;
-    const Q = P - 1;
-    const inner = allocate(dtypeOf(params), batch * features * Q);
-    const rotated = allocate(dtypeOf(input), input.length);
-    rotated.set(input);
-    for (let b = 0; b < batch; b++) {
-      for (let d = 0; d < features; d++) {
-        const i = b * features + d;
-        inner.set(params.subarray(i * P + 1, (i + 1) * P), i * Q);
-        if (d >= dStart && d < dEnd && this.circular[d]) rotated[i] = wrap(input[i] + sign * params[i * P]);
-      }
-    }
-    return { inner, rotated };
-  }
-
-  /** The spline's parameter gradients back into the `3K` layout, with `∂L/∂φ = phiSign · gradient` for angle columns. */
-  private pack(batch: number, features: number, dInner: FloatArray, gradient: FloatArray, phiSign: number, dParams: FloatArray): void {
-    const P = this.paramsPerFeature;
-    const Q = P - 1;
-    for (let b = 0; b < batch; b++) {
-      for (let d = 0; d < features; d++) {
-        const i = b * features + d;
-        dParams.set(dInner.subarray(i * Q, (i + 1) * Q), i * P + 1);
-        dParams[i * P] = this.circular[d] ? phiSign * gradient[i] : 0;
-      }
     }
   }
 }

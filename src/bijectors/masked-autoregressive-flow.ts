@@ -1,4 +1,5 @@
 import { zeros, type Dtype, type Matrix } from '../core/matrix.ts';
+import { INVERSION_REPORT_LENGTH } from '../kernels/kernels.ts';
 import { Made, type MadeConfig, type MadeOptions } from '../nn/made.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { AffineTransformer } from './affine-transformer.ts';
@@ -39,7 +40,7 @@ export interface MaskedAutoregressiveFlowConfig extends BijectorConfig {
  * - `inverse(x)` (data → base) is **one parallel MADE pass**: `u_d = τ⁻¹(x_d; θ_d(x_{<d}))` — density evaluation;
  * - `forward(u)` (base → data) is the **sequential** pass, done by the staircase algorithm in `Made.sequential`:
  *   each hidden unit is computed once, so sampling costs about one network evaluation instead of D (with a
- *   transformer that describes its kernel path, affine or spline, the whole pass is one fused kernel call,
+ *   transformer that describes its kernel path — every built-in one — the whole pass is one fused kernel call,
  *   `Made.sequentialFused`; likewise the inverse, `Made.parallelFused`; see `kernelPath`).
  * `new Invert(maf)` is an inverse autoregressive flow (IAF). Context (conditional MAF, paper §4.4) feeds every
  * MADE layer.
@@ -96,7 +97,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
 
   /**
    * Which path this flow's density and sampling passes take: `'fused'` when the transformer describes a kernel path
-   * (`Transformer.kernel`: affine, rational-quadratic spline), one kernel call per direction on every backend;
+   * (`Transformer.kernel`: affine, rational-quadratic and circular splines, Bernstein, NAF, UMNN), one kernel call per
+   * direction on every backend;
    * `'layer-by-layer'` otherwise (the MADE layer by layer, and the transformer's own methods one feature at a time
    * when sampling), which is correct but slower.
    */
@@ -136,8 +138,15 @@ export class MaskedAutoregressiveFlow extends Bijector {
       return;
     }
     const n = input.rows;
-    if (direction === 'inverse') this.made.parallelFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
-    else this.made.sequentialFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
+    if (direction === 'inverse') {
+      this.made.parallelFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
+    } else if (this.transformer.recordInversion === undefined) {
+      this.made.sequentialFused(n, input.data, out.data, context?.data ?? null, logDet, kernel);
+    } else {
+      const inversion = new Float64Array(INVERSION_REPORT_LENGTH);
+      this.made.sequentialFused(n, input.data, out.data, context?.data ?? null, logDet, kernel, inversion);
+      this.transformer.recordInversion(inversion, 'MaskedAutoregressiveFlow.forward');
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { FloatArray } from '../core/matrix.ts';
-import { solveMonotone } from './inversion/monotone-root.ts';
-import type { Transformer, TransformerConfig } from './transformer.ts';
+import { kernels } from '../kernels/backend.ts';
+import { INVERSION_REPORT_LENGTH, type MonotoneTransformerKernel } from '../kernels/kernels.ts';
+import { monotoneMath } from '../kernels/monotone-math.ts';
+import { DescribedTransformer } from './described-transformer.ts';
 
 /** How the last numerical inversion (`forward`, base → data) of a `MonotoneTransformer` went. */
 export interface TransformerInversionReport {
@@ -14,148 +16,64 @@ export interface TransformerInversionReport {
   unconverged: number;
 }
 
-/** Iteration limit per entry of the numerical inversion. */
-const MAX_ITERATIONS = 200;
-
 /**
  * The shared base of the monotone neural transformers (`NeuralAutoregressiveTransformer`, `UmnnTransformer`,
- * `BernsteinTransformer`) whose closed form is the data → base direction `z = g(x; θ)`, strictly increasing in x:
- * a subclass gives `g`, `log g'` and their backward pass for one entry; this class does the loops over a feature
- * range, the backward passes of both directions, and the base → data direction `x = g⁻¹(z)` by the bracketed,
- * safeguarded-Newton 1-D root finder of the numerical inversion (`inversion/monotone-root.ts`), one batched solve per
- * feature. Every solve is checked: `lastInversion` reports the entries, iterations and worst residual, and a call with
- * an entry that did not converge (residual above `1e-10·max(1, |z|)` in float64, `1e-4·max(1, |z|)` in float32,
- * beyond rounding) throws instead of returning it. The backward of `x = g⁻¹(z)` is implicit differentiation of
- * `g(x; θ) = z`. Parameters are feature-major, `params [batch, features · paramsPerFeature]`.
+ * `BernsteinTransformer`) whose closed form is the data → base direction `z = g(x; θ)`, strictly increasing in x.
+ * Their arithmetic lives in the kernels (`MonotoneTransformerKernel`), so every direction and its backward pass is one
+ * kernel call on any backend and a MAF with one of them takes the fused passes (`kernelPath` `'fused'`). The base →
+ * data direction `x = g⁻¹(z)` is a bracketed, safeguarded-Newton root solve per entry inside the kernel, and every
+ * solve is checked: `lastInversion` reports the entries, iterations and worst residual, and a call with an entry that
+ * did not converge (residual above `1e-10·max(1, |z|)` in float64, `1e-4·max(1, |z|)` in float32, beyond rounding)
+ * throws instead of returning it — in the fused sampler of a MAF too (`recordInversion`). The backward of
+ * `x = g⁻¹(z)` is implicit differentiation of `g(x; θ) = z`. Parameters are feature-major,
+ * `params [batch, features · paramsPerFeature]`.
  */
-export abstract class MonotoneTransformer implements Transformer {
-  abstract readonly paramsPerFeature: number;
+export abstract class MonotoneTransformer extends DescribedTransformer {
+  declare readonly kernel: MonotoneTransformerKernel;
   readonly constantJacobian = false;
-  /** How the last `forward` call's numerical inversion went (null before the first). */
+  /** How the last `forward` call's (or fused sampling pass's) numerical inversion went (null before the first). */
   lastInversion: TransformerInversionReport | null = null;
-  private scratchGrad = new Float64Array(0);
-  private readonly entry = { z: 0, logDerivative: 0 };
 
-  abstract config(): TransformerConfig;
-
-  /** `g(x)` and `log g'(x)` for one entry whose parameters start at `params[base]`, into `out`. */
-  protected abstract evaluate(x: number, params: FloatArray, base: number, out: { z: number; logDerivative: number }): void;
-
-  /**
-   * Accumulates `gz·∂g/∂θ + gl·∂log g'/∂θ` into `dParams[dBase + p]` and returns `gz·g'(x) + gl·∂log g'/∂x` for one
-   * entry whose parameters start at `params[base]`.
-   */
-  protected abstract backwardEntry(x: number, params: FloatArray, base: number, gz: number, gl: number, dParams: FloatArray,
-    dBase: number): number;
+  constructor(kernel: MonotoneTransformerKernel) {
+    super(kernel);
+  }
 
   /** The name used in error messages. */
   protected get name(): string {
     return this.constructor.name;
   }
 
-  inverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,
-    z: FloatArray, logDet: Float64Array, accumulate: boolean): void {
-    const P = this.paramsPerFeature;
-    const e = this.entry;
-    for (let b = 0; b < batch; b++) {
-      let sum = 0;
-      for (let d = dStart; d < dEnd; d++) {
-        const i = b * features + d;
-        this.evaluate(x[i], params, i * P, e);
-        z[i] = e.z;
-        sum += e.logDerivative;
-      }
-      logDet[b] = accumulate ? logDet[b] + sum : sum;
-    }
-  }
-
-  forward(batch: number, features: number, dStart: number, dEnd: number, z: FloatArray, params: FloatArray,
+  override forward(batch: number, features: number, dStart: number, dEnd: number, z: FloatArray, params: FloatArray,
     x: FloatArray, logDet: Float64Array, accumulate: boolean): void {
-    const P = this.paramsPerFeature;
-    const single = x instanceof Float32Array;
-    const e = this.entry;
-    const sums = new Float64Array(batch);
-    const report: TransformerInversionReport = { entries: 0, iterations: 0, maxResidual: 0, unconverged: 0 };
-    for (let d = dStart; d < dEnd; d++) {
-      const targets = Float64Array.from({ length: batch }, (_, b) => z[b * features + d]);
-      const tolerances = targets.map((t) => (single ? 1e-4 : 1e-10) * Math.max(1, Math.abs(t)));
-      const iterations = new Int32Array(batch);
-      const { v } = solveMonotone(batch, targets, (values, which) => {
-        const g = new Float64Array(which.length);
-        const dg = new Float64Array(which.length);
-        which.forEach((b, k) => {
-          this.evaluate(values[k], params, (b * features + d) * P, e);
-          g[k] = e.z - targets[b];
-          dg[k] = Math.exp(e.logDerivative);
-        });
-        return { g, dg };
-      }, Math.min(...tolerances) / 4, MAX_ITERATIONS, iterations);
-      for (let b = 0; b < batch; b++) {
-        const i = b * features + d;
-        x[i] = v[b];
-        const solved = x[i];
-        this.evaluate(solved, params, i * P, e);
-        sums[b] -= e.logDerivative;
-        const residual = Math.abs(e.z - targets[b]);
-        // A residual at the rounding level of x (the slope times half an ulp of x) is the best the precision allows.
-        const rounding = Math.exp(e.logDerivative) * Math.abs(solved) * (single ? 6e-8 : 1.2e-16) * 4;
-        report.maxResidual = Math.max(report.maxResidual, Number.isNaN(residual) ? Infinity : residual);
-        report.iterations += iterations[b];
-        report.entries++;
-        if (!(residual <= tolerances[b] + rounding)) report.unconverged++;
-      }
-    }
-    this.lastInversion = report;
-    if (report.unconverged > 0) {
-      throw new Error(`${this.name}.forward: ${report.unconverged} of ${report.entries} values did not converge in the ` +
-        `numerical inversion (worst residual ${report.maxResidual}); no unconverged value is returned`);
-    }
-    for (let b = 0; b < batch; b++) logDet[b] = accumulate ? logDet[b] + sums[b] : sums[b];
-  }
-
-  inverseBackward(batch: number, features: number, x: FloatArray, params: FloatArray, _z: FloatArray, dZ: FloatArray,
-    dLogDet: Float64Array | null, dX: FloatArray, dParams: FloatArray): void {
-    dParams.fill(0);
-    const P = this.paramsPerFeature;
-    for (let b = 0; b < batch; b++) {
-      const gl = dLogDet === null ? 0 : dLogDet[b];
-      for (let d = 0; d < features; d++) {
-        const i = b * features + d;
-        dX[i] = this.backwardEntry(x[i], params, i * P, dZ[i], gl, dParams, i * P);
-      }
-    }
+    const inversion = new Float64Array(INVERSION_REPORT_LENGTH);
+    kernels().transformForward({ transformer: this.kernel, batch, features, dStart, dEnd, input: z, params, output: x,
+      logDet, accumulateLogDet: accumulate, inversion });
+    this.recordInversion(inversion, `${this.name}.forward`);
   }
 
   /**
-   * `x = g⁻¹(z)`, log-det `−log g'(x)`: with `G = (∂L/∂x − gl·∂log g'/∂x) / g'(x)`, `∂L/∂z = G` and
-   * `∂L/∂θ = −G·∂g/∂θ − gl·∂log g'/∂θ` (implicit differentiation of `g(x; θ) = z`).
+   * Keeps a kernel's inversion report (`TransformOp.inversion`) as `lastInversion`, and throws, naming `method`, when
+   * an entry did not converge.
    */
-  forwardBackward(batch: number, features: number, _z: FloatArray, params: FloatArray, x: FloatArray, dX: FloatArray,
-    dLogDet: Float64Array | null, dZ: FloatArray, dParams: FloatArray): void {
-    dParams.fill(0);
-    const P = this.paramsPerFeature;
-    if (this.scratchGrad.length < P) this.scratchGrad = new Float64Array(P);
-    const e = this.entry;
-    for (let b = 0; b < batch; b++) {
-      const gl = dLogDet === null ? 0 : dLogDet[b];
-      for (let d = 0; d < features; d++) {
-        const i = b * features + d;
-        const slopeOfLog = gl === 0 ? 0 : this.backwardEntry(x[i], params, i * P, 0, 1, this.scratchGrad, 0);
-        this.evaluate(x[i], params, i * P, e);
-        const G = (dX[i] - gl * slopeOfLog) * Math.exp(-e.logDerivative);
-        dZ[i] = G;
-        this.backwardEntry(x[i], params, i * P, -G, -gl, dParams, i * P);
-      }
+  recordInversion(inversion: Float64Array, method: string): void {
+    const report: TransformerInversionReport = { entries: inversion[0], iterations: inversion[1], maxResidual: inversion[2],
+      unconverged: inversion[3] };
+    this.lastInversion = report;
+    if (report.unconverged > 0) {
+      throw new Error(`${method}: ${report.unconverged} of ${report.entries} values did not converge in the ` +
+        `numerical inversion (worst residual ${report.maxResidual}); no unconverged value is returned`);
     }
   }
 
   /** `∂x/∂z = 1 / g'(x)` at `x = g⁻¹(z)` (solved). */
   forwardDerivative(batch: number, features: number, z: FloatArray, params: FloatArray, out: FloatArray): void {
     const x = new Float64Array(batch * features);
-    this.forward(batch, features, 0, features, z, params, x, new Float64Array(batch), false);
-    const e = this.entry;
+    this.forward(batch, features, 0, features, Float64Array.from(z.subarray(0, batch * features)), Float64Array.from(params), x,
+      new Float64Array(batch), false);
+    const { entry } = monotoneMath(this.kernel);
+    const e = { z: 0, logDerivative: 0 };
     for (let i = 0; i < x.length; i++) {
-      this.evaluate(x[i], params, i * this.paramsPerFeature, e);
+      entry.evaluate(x[i], params, i * this.paramsPerFeature, e);
       out[i] = Math.exp(-e.logDerivative);
     }
   }

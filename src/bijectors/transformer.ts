@@ -25,6 +25,12 @@ export interface Transformer {
    * (`MaskedAutoregressiveFlow.kernelPath` says which path a flow takes).
    */
   readonly kernel?: TransformerKernel | null;
+  /**
+   * For a transformer whose base → data direction is a numerical inversion: takes the inversion report a fused
+   * sampling pass filled (`StaircasePassOp.inversion`), keeps it and throws, naming `method`, when an entry did not
+   * converge. A MAF calls it after every fused sequential pass.
+   */
+  recordInversion?(inversion: Float64Array, method: string): void;
 
   /** Data → base over `[dStart, dEnd)`: `z = τ⁻¹(x)`, `logDet[b] (+)= Σ_d log|∂z_d/∂x_d|`. */
   inverse(batch: number, features: number, dStart: number, dEnd: number, x: FloatArray, params: FloatArray,

@@ -1,6 +1,5 @@
-import type { FloatArray } from '../core/matrix.ts';
+import type { UmnnTransformerKernel } from '../kernels/kernels.ts';
 import { MonotoneTransformer } from './monotone-transformer.ts';
-import { sigmoid, softplus } from './scalar-bijections.ts';
 import type { TransformerConfig } from './transformer.ts';
 
 /** Options of `new UmnnTransformer(options)`. */
@@ -10,13 +9,6 @@ export interface UmnnTransformerOptions {
   /** Clenshaw–Curtis intervals N (N + 1 nodes; even). @default 32 */
   intervals?: number;
 }
-
-/** Smallest value of the integrand (keeps g' away from 0). */
-const MIN_SLOPE = 1e-3;
-/** Offset of the integrand's pre-activation so that all-zero parameters give f ≡ 1 (the identity). */
-const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
-/** Half-width of the spread of the units' fixed offsets. */
-const OFFSET = 2;
 
 /**
  * The unconstrained monotonic neural network transformer (Wehenkel & Louppe 2019, "Unconstrained Monotonic Neural
@@ -32,7 +24,7 @@ const OFFSET = 2;
  * identity (f ≡ 1, since every v_k = 0); the fixed unit slopes 1 and offsets `β_k` spread over [−2, 2] make the units
  * distinct, and their output weights v_k trainable from the start (with every unit alike, they would move alike).
  * Parameters per feature: `3K + 2`: β, v₀, then (w_k, b_k, v_k) for each unit. Base → data (sampling) is
- * numerical (`MonotoneTransformer`).
+ * numerical (`MonotoneTransformer`). The arithmetic is the kernels' (`UmnnTransformerKernel`).
  *
  * @example
  * import { MaskedAutoregressiveFlow, Rng, UmnnTransformer, matrix, toArrays } from 'maflow';
@@ -42,111 +34,21 @@ const OFFSET = 2;
  * console.log(toArrays(maf.forward(u))); // ≈ [ [ 0.5, -1 ] ]
  */
 export class UmnnTransformer extends MonotoneTransformer {
+  declare readonly kernel: UmnnTransformerKernel;
   readonly hiddenUnits: number;
   readonly intervals: number;
-  readonly paramsPerFeature: number;
-  /** Nodes `s_j ∈ [0, 1]` and weights `ω_j` of Clenshaw–Curtis on [0, 1]. */
-  private readonly nodes: Float64Array;
-  private readonly weights: Float64Array;
-  private readonly tanhs: Float64Array;
-  private readonly integrand = { f: 0, u: 0, du: 0 };
-  private readonly offsets: Float64Array;
 
   constructor(options: UmnnTransformerOptions = {}) {
-    super();
     const K = options.hiddenUnits ?? 8;
     const N = options.intervals ?? 32;
     if (!Number.isInteger(K) || K < 1) throw new RangeError(`UmnnTransformer: hiddenUnits must be a positive integer, got ${K}`);
     if (!Number.isInteger(N) || N < 2 || N % 2 !== 0) throw new RangeError(`UmnnTransformer: intervals must be an even integer >= 2, got ${N}`);
+    super({ kind: 'umnn', hiddenUnits: K, intervals: N });
     this.hiddenUnits = K;
     this.intervals = N;
-    this.paramsPerFeature = 3 * K + 2;
-    [this.nodes, this.weights] = clenshawCurtis(N);
-    this.tanhs = new Float64Array(K);
-    this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * ((2 * k) / (K - 1) - 1)));
   }
 
   config(): TransformerConfig {
     return { type: 'umnn', hiddenUnits: this.hiddenUnits, intervals: this.intervals };
   }
-
-  protected evaluate(x: number, params: FloatArray, base: number, out: { z: number; logDerivative: number }): void {
-    let integral = 0;
-    for (let j = 0; j < this.nodes.length; j++) integral += this.weights[j] * this.integrandAt(x * this.nodes[j], params, base).f;
-    out.z = params[base] + x * integral;
-    out.logDerivative = Math.log(this.integrandAt(x, params, base).f);
-  }
-
-  /**
-   * With `Q = x Σ_j ω_j f(x s_j)`: `∂Q/∂x = Σ_j ω_j [f(x s_j) + x s_j f'(x s_j)]`, `∂Q/∂θ = x Σ_j ω_j ∂f(x s_j)/∂θ`;
-   * `∂log f(x)/∂· = (∂f(x)/∂·) / f(x)`; f's own derivatives through softplus and tanh.
-   */
-  protected backwardEntry(x: number, params: FloatArray, base: number, gz: number, gl: number, dParams: FloatArray,
-    dBase: number): number {
-    dParams[dBase] += gz;
-    let dx = 0;
-    for (let j = 0; gz !== 0 && j < this.nodes.length; j++) {
-      const t = x * this.nodes[j];
-      const { f, du } = this.integrandAt(t, params, base);
-      const scale = gz * x * this.weights[j];
-      this.accumulateIntegrand(t, params, base, scale, dParams, dBase);
-      dx += gz * this.weights[j] * (f + t * du);
-    }
-    if (gl !== 0) {
-      const { f, du } = this.integrandAt(x, params, base);
-      this.accumulateIntegrand(x, params, base, gl / f, dParams, dBase);
-      dx += (gl * du) / f;
-    }
-    return dx;
-  }
-
-  /** `f(t)`, its pre-activation u and `∂f/∂t` (into `integrand`); leaves the tanh values in `tanhs`. */
-  private integrandAt(t: number, params: FloatArray, base: number): { f: number; u: number; du: number } {
-    const K = this.hiddenUnits;
-    let u = params[base + 1] + SLOPE_SHIFT;
-    let slope = 0;
-    for (let k = 0; k < K; k++) {
-      const o = base + 2 + 3 * k;
-      const th = Math.tanh((1 + params[o]) * t + params[o + 1] + this.offsets[k]);
-      this.tanhs[k] = th;
-      u += params[o + 2] * th;
-      slope += params[o + 2] * (1 + params[o]) * (1 - th * th);
-    }
-    const e = this.integrand;
-    e.u = u;
-    e.f = MIN_SLOPE + softplus(u);
-    e.du = sigmoid(u) * slope;
-    return e;
-  }
-
-  /** `dParams += scale · ∂f(t)/∂θ` (θ: v₀ and every unit's w, b, v; β excluded), right after `integrandAt(t)`. */
-  private accumulateIntegrand(t: number, params: FloatArray, base: number, scale: number, dParams: FloatArray, dBase: number): void {
-    const g = scale * sigmoid(this.integrand.u);
-    dParams[dBase + 1] += g;
-    for (let k = 0; k < this.hiddenUnits; k++) {
-      const o = 2 + 3 * k;
-      const th = this.tanhs[k];
-      const gPre = g * params[base + o + 2] * (1 - th * th);
-      dParams[dBase + o] += gPre * t;
-      dParams[dBase + o + 1] += gPre;
-      dParams[dBase + o + 2] += g * th;
-    }
-  }
-}
-
-/**
- * Clenshaw–Curtis nodes and weights on [0, 1] for N (even) intervals: `s_j = (1 − cos(jπ/N)) / 2` and the classical
- * weights `w_j = (c_j / N)(1 − Σ_{k=1}^{N/2} b_k cos(2kjπ/N) / (4k² − 1))` of [−1, 1], halved
- * (`c_0 = c_N = 1`, else 2; `b_{N/2} = 1`, else 2).
- */
-function clenshawCurtis(N: number): [Float64Array, Float64Array] {
-  const nodes = new Float64Array(N + 1);
-  const weights = new Float64Array(N + 1);
-  for (let j = 0; j <= N; j++) {
-    nodes[j] = (1 - Math.cos((j * Math.PI) / N)) / 2;
-    let sum = 0;
-    for (let k = 1; k <= N / 2; k++) sum += ((k === N / 2 ? 1 : 2) * Math.cos((2 * k * j * Math.PI) / N)) / (4 * k * k - 1);
-    weights[j] = (((j === 0 || j === N ? 1 : 2) / N) * (1 - sum)) / 2;
-  }
-  return [nodes, weights];
 }

@@ -31,18 +31,91 @@ export interface SplineTransformerKernel {
 }
 
 /**
+ * Circular rational-quadratic splines (Rezende et al. 2020) on `[−π, π]`: for an angle column (`circular[d] = 1`)
+ * `x = wrap(τ(wrap(z)) + φ)`, `z = τ⁻¹(wrap(x − φ))` with τ the spline of `SplineTransformerKernel` at tail bound π
+ * (equal boundary derivatives, so the map is C¹ across the seam) and `wrap` into `[−π, π)`; other columns get the
+ * plain spline with identity tails and ignore φ. `3·bins` raw parameters per feature: φ, then the spline's.
+ */
+export interface CircularSplineTransformerKernel {
+  readonly kind: 'circular-spline';
+  readonly bins: number;
+  readonly minBinWidth: number;
+  readonly minBinHeight: number;
+  readonly minDerivative: number;
+  /** `[features]`: 1 for an angle column, 0 for a real one (the layer's feature count is its length). */
+  readonly circular: Int32Array;
+}
+
+/**
+ * The Bernstein polynomial transformer, data → base `z = g(x)` of degree `degree` on `[−bound, bound]`, linear outside
+ * (`BernsteinTransformer` gives the formula); `degree + 1` raw parameters per feature.
+ */
+export interface BernsteinTransformerKernel {
+  readonly kind: 'bernstein';
+  readonly degree: number;
+  readonly bound: number;
+}
+
+/**
+ * The deep sigmoidal transformer of neural autoregressive flows, data → base (`NeuralAutoregressiveTransformer`
+ * gives the formula): `blocks` stacked blocks of `hiddenUnits` sigmoids, `3·hiddenUnits·blocks` raw parameters per
+ * feature.
+ */
+export interface NafTransformerKernel {
+  readonly kind: 'naf';
+  readonly hiddenUnits: number;
+  readonly blocks: number;
+}
+
+/**
+ * The UMNN transformer, data → base `z = β + ∫₀ˣ f(t) dt` by Clenshaw–Curtis quadrature with `intervals` (even)
+ * intervals of a positive one-hidden-layer network f of `hiddenUnits` tanh units (`UmnnTransformer` gives the
+ * formula); `3·hiddenUnits + 2` raw parameters per feature.
+ */
+export interface UmnnTransformerKernel {
+  readonly kind: 'umnn';
+  readonly hiddenUnits: number;
+  readonly intervals: number;
+}
+
+/**
+ * The monotone transformers whose closed form is the data → base direction `z = g(x)`: their base → data direction
+ * (`transformForward`, the sampler) is a bracketed, safeguarded-Newton root solve per entry that reports how it went
+ * (`TransformOp.inversion`).
+ */
+export type MonotoneTransformerKernel = BernsteinTransformerKernel | NafTransformerKernel | UmnnTransformerKernel;
+
+/**
  * What a kernel needs to know about an elementwise transformer: a description, not the transformer object, so that
  * kernels know nothing of bijectors. A transformer that has a kernel path returns one from its `kernel` property.
  */
-export type TransformerKernel = AffineTransformerKernel | SplineTransformerKernel;
+export type TransformerKernel = AffineTransformerKernel | SplineTransformerKernel | CircularSplineTransformerKernel
+  | MonotoneTransformerKernel;
 
 /** Raw parameters per feature of a described transformer. */
 export function transformerParamsPerFeature(transformer: TransformerKernel): number {
   switch (transformer.kind) {
     case 'affine': return transformer.shiftOnly ? 1 : 2;
     case 'spline': return 3 * transformer.bins - 1;
+    case 'circular-spline': return 3 * transformer.bins;
+    case 'bernstein': return transformer.degree + 1;
+    case 'naf': return 3 * transformer.hiddenUnits * transformer.blocks;
+    case 'umnn': return 3 * transformer.hiddenUnits + 2;
   }
 }
+
+/** Whether a description's base → data direction is a numerical inversion (it then fills an inversion report). */
+export function isMonotoneTransformer(transformer: TransformerKernel): transformer is MonotoneTransformerKernel {
+  return transformer.kind === 'bernstein' || transformer.kind === 'naf' || transformer.kind === 'umnn';
+}
+
+/**
+ * How the numerical inversions of one call went, `[4]` float64, accumulated by every call that is given it:
+ * `[0]` entries solved, `[1]` root-finding steps summed over them, `[2]` the largest residual `|g(x) − z|` left (after
+ * rounding x to the output's precision), `[3]` entries whose residual exceeds the tolerance
+ * (`1e-10·max(1, |z|)` in float64, `1e-4·max(1, |z|)` in float32, beyond the rounding of x). Start it at zeros.
+ */
+export const INVERSION_REPORT_LENGTH = 4;
 
 /** One staircase layer of a MADE for the fused passes: `y = W_masked · in + W_c · c + b`. */
 export interface StaircaseLayer {
@@ -178,6 +251,12 @@ export interface TransformOp {
   readonly logDet: Float64Array | null;
   /** Add to `logDet` instead of overwriting it. @default false */
   readonly accumulateLogDet?: boolean;
+  /**
+   * `[4]`, accumulated by the numerical inverses (`transformForward` of a `MonotoneTransformerKernel`; see
+   * `INVERSION_REPORT_LENGTH`), or `null`. An unconverged entry is still written: the caller reads the report and
+   * refuses the result. @default null
+   */
+  readonly inversion?: Float64Array | null;
 }
 
 /** The backward passes of the transforms, over all features. */
@@ -212,6 +291,8 @@ export interface StaircasePassOp {
   readonly output: FloatArray;
   /** `[batch]`, accumulated: zero it for a fresh pass. */
   readonly logDet: Float64Array;
+  /** The sequential pass of a monotone transformer: its inversion report (`TransformOp.inversion`). @default null */
+  readonly inversion?: Float64Array | null;
 }
 
 /**

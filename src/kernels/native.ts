@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KERNEL_NAMES, withFallback, type Kernels, type StaircaseTrainBackwardOp, type TransformBackwardOp } from './kernels.ts';
+import {
+  KERNEL_NAMES, withFallback, type Kernels, type StaircaseTrainBackwardOp, type TransformBackwardOp, type TransformerKernel,
+} from './kernels.ts';
 import { referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 
@@ -44,7 +46,7 @@ export type NativeBackendLoad =
 
 /**
  * Wraps a loaded addon as a `Kernels` backend named 'native' (float64 calls run on the reference loops). The fused
- * training pass of a transformer without a native backward (the spline), or of an addon built before those kernels
+ * training pass of a transformer without a native fused backward (all but the affine one), or of an addon built before those kernels
  * existed, is composed of the native layer kernels (`staircase-train.ts`), not sent to the reference loops.
  */
 export function createNativeKernels(addon: NativeAddon): Kernels {
@@ -56,12 +58,19 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
     staircaseTrainBackward: (op) => (op.input instanceof Float64Array ? ref.staircaseTrainBackward(op) : composeStaircaseTrainBackward(backend, op)),
   };
   const backend = withFallback('native', engine, fallback, (name, op) => {
-    if (name === 'transformInverseBackward' || name === 'transformForwardBackward') return (op as TransformBackwardOp).transformer.kind !== 'spline';
-    if (name === 'staircaseTrainBackward') return (op as StaircaseTrainBackwardOp).network.transformer.kind !== 'spline';
-    return true;
+    switch (name) {
+      case 'transformInverseBackward': case 'transformForwardBackward':
+        return !REFERENCE_BACKWARD.has((op as TransformBackwardOp).transformer.kind);
+      // The fused training backward is native for the affine transformer; the others compose the native kernels.
+      case 'staircaseTrainBackward': return (op as StaircaseTrainBackwardOp).network.transformer.kind === 'affine';
+      default: return true;
+    }
   });
   return backend;
 }
+
+/** The descriptions whose backward passes run on the reference loops: the splines'. */
+const REFERENCE_BACKWARD: ReadonlySet<string> = new Set<TransformerKernel['kind']>(['spline', 'circular-spline']);
 
 let loaded: NativeBackendLoad | undefined;
 

@@ -1,6 +1,8 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type { Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TransformBackwardOp } from './kernels.ts';
 import { transformerParamsPerFeature } from './kernels.ts';
+import { circularSplineMath } from './circular-spline-math.ts';
+import { monotoneMath } from './monotone-math.ts';
 import { splineMath } from './spline-math.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 
@@ -114,36 +116,60 @@ export const referenceKernels: Kernels = {
 
   transformInverse(op) {
     const { transformer: t, batch, features, dStart = 0, dEnd = features, input, params, output, logDet } = op;
-    if (t.kind === 'affine') affineInverse(t, batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
-    else splineMath(t).inverse(batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+    const accumulate = op.accumulateLogDet ?? false;
+    switch (t.kind) {
+      case 'affine': return affineInverse(t, batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      case 'spline': return splineMath(t).inverse(batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      case 'circular-spline':
+        return circularSplineMath(t).inverse(batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      default: return monotoneMath(t).inverse(batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+    }
   },
 
   transformForward(op) {
     const { transformer: t, batch, features, dStart = 0, dEnd = features, input, params, output, logDet } = op;
-    if (t.kind === 'affine') affineForward(t, batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
-    else splineMath(t).forward(batch, features, dStart, dEnd, input, params, output, logDet, op.accumulateLogDet ?? false);
+    const accumulate = op.accumulateLogDet ?? false;
+    switch (t.kind) {
+      case 'affine': return affineForward(t, batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      case 'spline': return splineMath(t).forward(batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      case 'circular-spline':
+        return circularSplineMath(t).forward(batch, features, dStart, dEnd, input, params, output, logDet, accumulate);
+      default:
+        return monotoneMath(t).forward(batch, features, dStart, dEnd, input, params, output, logDet, accumulate,
+          op.inversion ?? null);
+    }
   },
 
   transformInverseBackward(op) {
     const { transformer: t, batch, features, input, params, output, dOutput, dLogDet, dInput, dParams } = op;
-    if (t.kind === 'affine') affineInverseBackward(t, op);
-    else splineMath(t).inverseBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+    switch (t.kind) {
+      case 'affine': return affineInverseBackward(t, op);
+      case 'spline': return splineMath(t).inverseBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+      case 'circular-spline':
+        return circularSplineMath(t).inverseBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+      default: return monotoneMath(t).inverseBackward(batch, features, input, params, dOutput, dLogDet, dInput, dParams);
+    }
   },
 
   transformForwardBackward(op) {
     const { transformer: t, batch, features, input, params, output, dOutput, dLogDet, dInput, dParams } = op;
-    if (t.kind === 'affine') affineForwardBackward(t, op);
-    else splineMath(t).forwardBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+    switch (t.kind) {
+      case 'affine': return affineForwardBackward(t, op);
+      case 'spline': return splineMath(t).forwardBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+      case 'circular-spline':
+        return circularSplineMath(t).forwardBackward(batch, features, input, params, output, dOutput, dLogDet, dInput, dParams);
+      default: return monotoneMath(t).forwardBackward(batch, features, params, output, dOutput, dLogDet, dInput, dParams);
+    }
   },
 
-  staircaseSequential({ network, batch, context, input: u, output: x, logDet }) {
+  staircaseSequential({ network, batch, context, input: u, output: x, logDet, inversion = null }) {
     const P = transformerParamsPerFeature(network.transformer);
     const pass = madePass(referenceKernels, network, batch, context, x);
     for (let d = 0; d < network.features; d++) {
       pass.step((l) => [network.hidden[l].degreeStarts[d], network.hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
       referenceKernels.transformForward({
         transformer: network.transformer, batch, features: network.features, dStart: d, dEnd: d + 1, input: u,
-        params: pass.params, output: x, logDet, accumulateLogDet: true,
+        params: pass.params, output: x, logDet, accumulateLogDet: true, inversion,
       });
     }
   },

@@ -10,7 +10,9 @@
  * while it is active live there, so kernels run on them in place. An operand elsewhere (a user's matrix, a buffer made
  * before the backend was chosen) is copied into a temporary block for the call and its result copied back; when the
  * memory is full the call runs on the reference loops instead, so every call succeeds. Float64 calls, the kernels it
- * has no engine for (gather, moments, batch norm) and the spline's backward passes run on the reference loops too.
+ * has no engine for (gather, moments, batch norm), the spline's backward passes and the transforms of the circular-spline,
+ * Bernstein, NAF and UMNN descriptions run on the reference loops too (inside a fused pass only the transform does: its
+ * MADE still runs on the engine).
  */
 import type { Dtype, FloatArray } from '../core/matrix.ts';
 import {
@@ -260,7 +262,8 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     const args = [inverse ? 1 : 0, batch, features, dStart, dEnd, f.ptr(op.input), f.ptr(op.params), f.ptr(op.output, 'inout'),
       f.ptr(op.logDet, 'inout'), op.accumulateLogDet === true ? 1 : 0] as const;
     if (t.kind === 'affine') x.affine_transform(...args, t.logScaleBound, t.shiftOnly ? 1 : 0);
-    else x.spline_transform(...args, t.bins, t.tailBound, t.minBinWidth, t.minBinHeight, t.minDerivative);
+    else if (t.kind === 'spline') x.spline_transform(...args, t.bins, t.tailBound, t.minBinWidth, t.minBinHeight, t.minDerivative);
+    else throw new Error(`wasm backend: no ${t.kind} transform engine`);
   };
 
   const affineBackward = (inverse: boolean) => (f: Frame, op: TransformBackwardOp): void => {
@@ -301,8 +304,14 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     }, ref.adamStep),
   };
 
-  const kernels = withFallback('wasm', engine, ref, (name, op) => !((name === 'transformInverseBackward'
-    || name === 'transformForwardBackward') && (op as TransformBackwardOp).transformer.kind === 'spline')) as WasmKernels;
+  // The engine transforms affine and spline descriptions, and has the affine backward; every other description's
+  // transform (circular spline, Bernstein, NAF, UMNN) runs on the reference loops, also inside the fused passes below.
+  const kernels = withFallback('wasm', engine, ref, (name, op) => {
+    const kind = (op as TransformOp | TransformBackwardOp).transformer?.kind;
+    if (name === 'transformInverse' || name === 'transformForward') return kind === 'affine' || kind === 'spline';
+    if (name === 'transformInverseBackward' || name === 'transformForwardBackward') return kind === 'affine';
+    return true;
+  }) as WasmKernels;
 
   /**
    * The fused passes are the composition of the engine's own kernels (so they equal it exactly), run on operands made
@@ -331,7 +340,7 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     for (let d = 0; d < D; d++) {
       made.step((l) => [n.hidden[l].degreeStarts[d], n.hidden[l].degreeStarts[d + 1]], d * P, (d + 1) * P);
       kernels.transformForward({ transformer: n.transformer, batch, features: D, dStart: d, dEnd: d + 1, input,
-        params: made.params, output, logDet, accumulateLogDet: true });
+        params: made.params, output, logDet, accumulateLogDet: true, inversion: op.inversion ?? null });
     }
   }, parallel ? ref.staircaseParallel : ref.staircaseSequential);
   /** fused.c's layer table of `network` (and where its gradients go), in a temporary of the frame. */
@@ -353,6 +362,7 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   const trainForward = framed((f: Frame, op: StaircaseTrainForwardOp): void => {
     const { network: n, batch } = op;
     const t = n.transformer;
+    if (t.kind !== 'affine' && t.kind !== 'spline') throw new Error(`wasm backend: no ${t.kind} training engine`);
     const table = layerTable(f, n, null);
     const spline = t.kind === 'spline';
     const failed = x.staircase_train_forward(batch, n.features, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, table,
@@ -372,7 +382,6 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
       f.ptr(op.context), f.ptr(op.input), f.ptr(op.output), f.ptr(op.saved), f.ptr(op.dOutput), f.ptr(op.dLogDet),
       f.ptr(op.dInput, 'out'), f.ptr(op.dContext, 'inout'), work.byteOffset, width, t.logScaleBound, t.shiftOnly ? 1 : 0);
   }, composedBackward);
-  /** What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and the affine backward); the rest is composed. */
   /**
    * Whether the layers are large enough for threads to share each of their kernels (the composed pass splits them;
    * fused.c runs on one thread): on average TRAIN_SPLIT_FACTOR times the threshold of one split call per layer, since
@@ -386,8 +395,13 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     for (const l of layers) for (let j = 0; j < l.outDim; j++) flops += 2 * op.batch * l.prefix[j];
     return flops / layers.length >= TRAIN_SPLIT_FACTOR * threading.minParallelFlops;
   };
+  /**
+   * What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers, the affine and spline transformers (and the
+   * affine backward), layers too small to split; the rest is composed of the engine's kernels.
+   */
   const fusable = (op: { network: StaircaseNetwork; input: unknown; batch: number }): boolean =>
-    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN && !splits(op);
+    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN && !splits(op)
+    && (op.network.transformer.kind === 'affine' || op.network.transformer.kind === 'spline');
   const sequential = pass(false);
   const parallel = pass(true);
   const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;

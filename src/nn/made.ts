@@ -255,12 +255,13 @@ export class Made implements Module {
    * `transformForward` on feature d (`x_d = τ(u_d; θ_d)`, `logDet[b] += log τ'`), without a JS round trip per
    * feature, so the native backend keeps blocks of rows in cache through all D steps. Needs `paramsPerFeature` to be
    * the transformer's. Shapes: `u, x [batch, D]` (x is written), `context [batch, C] | null`, `logDet [batch]`
-   * (accumulated).
+   * (accumulated); `inversion [4] | null`, the numerical inversion's report of a monotone transformer
+   * (`StaircasePassOp.inversion`, accumulated).
    */
   sequentialFused(batch: number, u: FloatArray, x: FloatArray, context: FloatArray | null, logDet: Float64Array,
-    transformer: TransformerKernel): void {
+    transformer: TransformerKernel, inversion: Float64Array | null = null): void {
     kernels().staircaseSequential({ network: this.staircaseNetwork(transformer, 'sequentialFused'), batch, context,
-      input: u, output: x, logDet });
+      input: u, output: x, logDet, inversion });
   }
 
   /**

@@ -9,8 +9,9 @@
 import type { Dtype, FloatArray } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
-  ACTIVATIONS, staircaseTrainSavedLength, transformerParamsPerFeature, type Activation, type Kernels, type StaircaseHiddenLayer,
-  type StaircaseLayer, type StaircaseLayerGradients, type StaircaseNetwork, type TransformerKernel,
+  ACTIVATIONS, INVERSION_REPORT_LENGTH, isMonotoneTransformer, staircaseTrainSavedLength, transformerParamsPerFeature, type Activation,
+  type Kernels, type StaircaseHiddenLayer, type StaircaseLayer, type StaircaseLayerGradients, type StaircaseNetwork,
+  type TransformerKernel,
 } from '../../src/kernels/kernels.ts';
 import { madePass, referenceKernels as ref } from '../../src/kernels/reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from '../../src/kernels/staircase-train.ts';
@@ -230,17 +231,50 @@ export const TRANSFORMERS: readonly TransformerKernel[] = [
   { kind: 'spline', bins: 8, tailBound: 3, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3 },
   { kind: 'spline', bins: 1, tailBound: 2, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 },
   { kind: 'spline', bins: 5, tailBound: 1.5, minBinWidth: 0.01, minBinHeight: 0.02, minDerivative: 0.1 },
+  // Angle flags for up to 8 features; `forFeatures` cuts them to a layer's width.
+  { kind: 'circular-spline', bins: 8, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, circular: Int32Array.of(1, 0, 1, 1, 0, 1, 0, 1) },
+  { kind: 'circular-spline', bins: 3, minBinWidth: 0, minBinHeight: 0, minDerivative: 0, circular: Int32Array.of(1, 1, 1, 1, 1, 1, 1, 1) },
+  { kind: 'bernstein', degree: 8, bound: 3 },
+  { kind: 'bernstein', degree: 1, bound: 1.5 },
+  { kind: 'naf', hiddenUnits: 8, blocks: 1 },
+  { kind: 'naf', hiddenUnits: 3, blocks: 3 },
+  { kind: 'umnn', hiddenUnits: 8, intervals: 32 },
+  { kind: 'umnn', hiddenUnits: 1, intervals: 2 },
 ];
 
+/** The description on a layer of `features` (a circular spline's flags are per feature); the same object per width. */
+const perWidth = new Map<TransformerKernel, Map<number, TransformerKernel>>();
+export function forFeatures(t: TransformerKernel, features: number): TransformerKernel {
+  if (t.kind !== 'circular-spline') return t;
+  const widths = perWidth.get(t) ?? new Map<number, TransformerKernel>();
+  perWidth.set(t, widths);
+  let cut = widths.get(features);
+  if (cut === undefined) {
+    cut = { ...t, circular: Int32Array.from({ length: features }, (_, d) => t.circular[d % t.circular.length]) };
+    widths.set(features, cut);
+  }
+  return cut;
+}
+
 function describeTransformer(t: TransformerKernel): string {
-  return t.kind === 'affine' ? `affine bound=${t.logScaleBound}${t.shiftOnly ? ' shiftOnly' : ''}` : `spline K=${t.bins} B=${t.tailBound}`;
+  switch (t.kind) {
+    case 'affine': return `affine bound=${t.logScaleBound}${t.shiftOnly ? ' shiftOnly' : ''}`;
+    case 'spline': return `spline K=${t.bins} B=${t.tailBound}`;
+    case 'circular-spline': return `circular-spline K=${t.bins} [${t.circular.join('')}]`;
+    case 'bernstein': return `bernstein M=${t.degree} B=${t.bound}`;
+    case 'naf': return `naf K=${t.hiddenUnits} L=${t.blocks}`;
+    case 'umnn': return `umnn K=${t.hiddenUnits} N=${t.intervals}`;
+  }
 }
 
 function transformCase(k: Kernels, dtype: Dtype, rng: Rng): void {
   const [rtol, atol] = tol(dtype, 1e-6, 1e-6);
-  for (const transformer of TRANSFORMERS) {
-    const P = transformerParamsPerFeature(transformer);
-    for (const [batch, features] of [[1, 1], [3, 2], [257, 7], [1001, 5]]) {
+  for (const description of TRANSFORMERS) {
+    const P = transformerParamsPerFeature(description);
+    // The transformers of one entry's many evaluations (and a root solve when sampling) skip the largest shape.
+    const cheap = description.kind === 'affine' || description.kind === 'spline';
+    for (const [batch, features] of cheap ? [[1, 1], [3, 2], [257, 7], [1001, 5]] : [[1, 1], [3, 2], [257, 7]]) {
+      const transformer = forFeatures(description, features);
       const label = `[${batch}x${features}] ${describeTransformer(transformer)} ${dtype}`;
       const n = batch * features;
       const params = normals(rng, dtype, n * P, transformer.kind === 'affine' ? 2 : 1);
@@ -311,6 +345,14 @@ const PASS_CASES: PassCase[] = [
   { features: 6, hiddenUnits: [40, 40], batch: 300, contextFeatures: 2, transformer: TRANSFORMERS[5] },
   { features: 21, hiddenUnits: [130, 130], batch: 2000, residual: true, transformer: AFFINE },
   { features: 21, hiddenUnits: [300, 300], batch: 130, activation: 'tanh', transformer: SPLINE }, // reductions beyond one 256 block
+  { features: 3, hiddenUnits: [11], batch: 70, contextFeatures: 2, transformer: forFeatures(TRANSFORMERS[6], 3) },
+  { features: 8, hiddenUnits: [24, 24], batch: 129, transformer: TRANSFORMERS[6] },
+  { features: 4, hiddenUnits: [9, 9], batch: 65, activation: 'tanh', transformer: TRANSFORMERS[8] },
+  { features: 1, hiddenUnits: [5], batch: 3, transformer: TRANSFORMERS[9] },
+  { features: 5, hiddenUnits: [20, 20], batch: 130, residual: true, contextFeatures: 1, transformer: TRANSFORMERS[10] },
+  { features: 2, hiddenUnits: [7], batch: 9, transformer: TRANSFORMERS[11] },
+  { features: 6, hiddenUnits: [18, 18], batch: 100, activation: 'elu', contextFeatures: 3, transformer: TRANSFORMERS[12] },
+  { features: 2, hiddenUnits: [4], batch: 5, transformer: TRANSFORMERS[13] },
 ];
 
 /** A MADE's staircases with random O(1) weights (NaN where masked), a context and an input. */
@@ -341,9 +383,15 @@ type Direction = 'sequential' | 'parallel';
 function fused(k: Kernels, p: ReturnType<typeof passProblem>, batch: number, direction: Direction): [FloatArray, Float64Array] {
   const output = arrayOf(p.input instanceof Float64Array ? 'float64' : 'float32', p.input.length);
   const logDet = new Float64Array(batch);
-  const op = { network: p.network, batch, context: p.context, input: p.input, output, logDet };
+  const inversion = new Float64Array(INVERSION_REPORT_LENGTH);
+  const op = { network: p.network, batch, context: p.context, input: p.input, output, logDet, inversion };
   if (direction === 'sequential') k.staircaseSequential(op);
   else k.staircaseParallel(op);
+  // A numerical inverse reports every entry it solved, all converged; every other pass leaves the report alone.
+  const solved = direction === 'sequential' && isMonotoneTransformer(p.network.transformer) ? batch * p.network.features : 0;
+  if (inversion[0] !== solved || inversion[3] !== 0 || (solved > 0) !== (inversion[1] > 0)) {
+    fail(`staircase ${direction} ${describeTransformer(p.network.transformer)}: inversion report [${inversion.join(', ')}], expected ${solved} entries solved`);
+  }
   return [output, logDet];
 }
 

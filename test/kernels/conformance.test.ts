@@ -127,8 +127,12 @@ describe('native rejects bad descriptors with a message naming the kernel and th
       lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
     assert.throws(() => k.adamStep({ ...adam, staircase: Int32Array.from([1, 4]) }), /adamStep: staircase entries must lie in \[0, 3\]; staircase\[1\] = 4/);
     const transform = { batch: 2, features: 2, input: x, params: new Float32Array(8), output: new Float32Array(4), logDet: null };
-    assert.throws(() => k.transformInverse({ ...transform, transformer: { kind: 'bernstein' } as never }),
-      /transformInverse transformer: kind must be 'affine' or 'spline', got 'bernstein'/);
+    assert.throws(() => k.transformInverse({ ...transform, transformer: { kind: 'gaussian' } as never }),
+      /transformInverse transformer: kind must be 'affine', 'spline', 'circular-spline', 'bernstein', 'naf' or 'umnn', got 'gaussian'/);
+    assert.throws(() => k.transformForward({ ...transform, transformer: { kind: 'circular-spline', bins: 1, minBinWidth: 0, minBinHeight: 0,
+      minDerivative: 0, circular: Int32Array.of(1, 0, 1) } }), /transformForward: transformer.circular has 3 flags, expected one per feature \(2\)/);
+    assert.throws(() => k.transformInverse({ ...transform, transformer: { kind: 'umnn', hiddenUnits: 1, intervals: 3 } }),
+      /transformInverse transformer: intervals must be even/);
     assert.throws(() => k.transformForward({ ...transform, transformer: { kind: 'spline', bins: 3, tailBound: 3, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 } }),
       /transformForward: params needs at least 32 elements, got 8/);
   });

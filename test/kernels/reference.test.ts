@@ -1,7 +1,8 @@
 /**
  * The reference backend's backward kernels against central finite differences in float64: prefix GEMM (input,
  * weights, bias) through every activation, every transformer description's transforms in both directions (with
- * their log-determinants: affine with soft clip bound 5 and Infinity and shiftOnly, rational-quadratic splines), and
+ * their log-determinants: affine with soft clip bound 5 and Infinity and shiftOnly, rational-quadratic and circular
+ * splines, Bernstein, NAF and UMNN, the base → data direction of the last three through their numerical inverse), and
  * training-mode batch norm including the log-det term. Also checks that the masked part of a staircase weight is never
  * read.
  */
@@ -10,7 +11,7 @@ import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { ACTIVATIONS, transformerParamsPerFeature } from '../../src/kernels/kernels.ts';
 import { referenceKernels as ref } from '../../src/kernels/reference.ts';
-import { TRANSFORMERS } from './conformance-cases.ts';
+import { forFeatures, TRANSFORMERS } from './conformance-cases.ts';
 
 const H = 1e-6;
 
@@ -113,9 +114,9 @@ describe('reference backward kernels match finite differences (float64)', () => 
     assert.equal(out[0], 0, 'an output with an empty prefix is act(0)');
   });
 
-  for (const transformer of TRANSFORMERS) {
-    const name = transformer.kind === 'affine' ? `affine (bound ${transformer.logScaleBound}, shiftOnly ${transformer.shiftOnly})`
-      : `spline (${transformer.bins} bins, tail bound ${transformer.tailBound})`;
+  for (const description of TRANSFORMERS) {
+    const transformer = forFeatures(description, 4);
+    const name = JSON.stringify(transformer, (_, v: unknown) => (v instanceof Int32Array ? [...v] : v));
     for (const direction of ['inverse', 'forward'] as const) {
       it(`${name} ${direction} backward incl. dLogDet`, () => {
         const rng = new Rng(21);
