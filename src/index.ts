@@ -14,7 +14,8 @@ export type { Sequences, SequencesOptions } from './core/sequences.ts';
 // kernels
 export type {
   Kernels, Activation, StaircaseLayer, StaircaseHiddenLayer, StaircaseNetwork, TransformerKernel, AffineTransformerKernel,
-  SplineTransformerKernel,
+  SplineTransformerKernel, CircularSplineTransformerKernel, BernsteinTransformerKernel, NafTransformerKernel,
+  UmnnTransformerKernel, MonotoneTransformerKernel,
 } from './kernels/kernels.ts';
 export { referenceKernels } from './kernels/reference.ts';
 export {

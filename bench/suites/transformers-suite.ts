@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- transformers`: the monotone transformers of issue 16 inside a MAF against the affine MAF of the same
- * size (layers and MADE widths), in one run: train ms/step, log-prob rows/s and sample rows/s of NAF, UMNN, Bernstein
- * and spline MAFs, each with its ratio to the affine MAF's figure (measured interleaved, round by round, so that the
+ * size (layers and MADE widths), in one run: train ms/step, log-prob rows/s and sample rows/s of NAF, UMNN, Bernstein,
+ * spline and circular-spline MAFs, each with its ratio to the affine MAF's figure (measured interleaved, round by round, so that the
  * ratios compare like with like on a noisy machine). maflow only; every figure is a median.
  */
 import { zeros } from '../../src/core/matrix.ts';
@@ -11,7 +11,10 @@ import { NeuralAutoregressiveTransformer } from '../../src/bijectors/neural-auto
 import { RationalQuadraticSpline } from '../../src/bijectors/rational-quadratic-spline.ts';
 import type { Transformer } from '../../src/bijectors/transformer.ts';
 import { UmnnTransformer } from '../../src/bijectors/umnn-transformer.ts';
-import { createMaf } from '../../src/flows/create-maf.ts';
+import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
+import type { Chain } from '../../src/bijectors/chain.ts';
+import type { TransformedDistribution } from '../../src/distributions/transformed-distribution.ts';
+import { createMaf, type CreateMafOptions } from '../../src/flows/create-maf.ts';
 import type { BenchBackends } from '../lib/bench-backends.ts';
 import { useBackend } from '../lib/bench-backends.ts';
 import { formatTable } from '../lib/format-table.ts';
@@ -44,13 +47,24 @@ const FEATURES = 6;
 const LAYERS = 5;
 const HIDDEN = [64, 64];
 
-const TRANSFORMERS: [string, () => Transformer | undefined][] = [
+/** Angle columns of the circular-spline MAF (`createMaf`'s `circular`: each layer's flags follow its feature order). */
+const CIRCULAR = [true, false, true, false, false, false];
+
+const TRANSFORMERS: [string, () => Transformer | undefined, Partial<CreateMafOptions>?][] = [
   ['affine', () => undefined],
   ['spline (8 bins)', () => new RationalQuadraticSpline({ bins: 8 })],
+  ['circular spline (8 bins, 2 angles)', () => undefined, { circular: CIRCULAR }],
   ['NAF (8 units)', () => new NeuralAutoregressiveTransformer({ hiddenUnits: 8 })],
   ['UMNN (8 units, 32 intervals)', () => new UmnnTransformer({ hiddenUnits: 8 })],
   ['Bernstein (degree 8)', () => new BernsteinTransformer({ degree: 8 })],
 ];
+
+/** The transformer of the flow's first MAF layer (the circular splines that `circular` builds). */
+function firstTransformer(flow: TransformedDistribution): Transformer | undefined {
+  const layer = (flow.bijector as Chain).bijectors.find((b) => b instanceof MaskedAutoregressiveFlow);
+  return layer === undefined || (layer as MaskedAutoregressiveFlow).transformer.kernel?.kind === 'affine' ? undefined
+    : (layer as MaskedAutoregressiveFlow).transformer;
+}
 
 /** Runs every transformer round by round on the first backend; returns the medians and ratios. */
 export function runTransformersSuite(options: TransformersSuiteOptions): TransformerResult[] {
@@ -62,11 +76,13 @@ export function runTransformersSuite(options: TransformersSuiteOptions): Transfo
   const data = zeros(rows, FEATURES, 'float32');
   // A skewed, bimodal data set so that the flows are not at the identity when timed.
   for (let k = 0; k < data.data.length; k++) data.data[k] = (rng.uniform() < 0.5 ? -1 : 1) + 0.5 * rng.normal() ** 3;
-  const flows = TRANSFORMERS.map(([name, make]) => {
+  const flows = TRANSFORMERS.map(([name, make, extra]) => {
     const transformer = make();
+    const flow = createMaf({ features: FEATURES, layers: LAYERS, hiddenUnits: HIDDEN, rng: new Rng(1), ...extra,
+      ...(transformer === undefined ? {} : { transformer }) });
     return {
-      name, transformer,
-      flow: createMaf({ features: FEATURES, layers: LAYERS, hiddenUnits: HIDDEN, rng: new Rng(1), ...(transformer === undefined ? {} : { transformer }) }),
+      name, transformer: transformer ?? firstTransformer(flow),
+      flow,
       train: [] as number[], logProb: [] as number[], sample: [] as number[],
     };
   });

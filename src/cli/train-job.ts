@@ -113,7 +113,7 @@ export interface TrainJobHooks {
 export function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): TrainJobResult {
   const layers = flowFromOptions(job.spec);
   // A bounded flow standardizes the unbounded values (after its Bounds).
-  const data = job.standardize ? fitDataStandardize(layers, job.x) : undefined;
+  const data = job.standardize ? keepAngles(fitDataStandardize(layers, job.x), job.spec.circular) : undefined;
   const context = job.standardize && job.context !== undefined ? Standardize.fit(job.context) : undefined;
   const flow = data === undefined ? layers : withStandardization(layers, { data, ...(context === undefined ? {} : { context }) });
   // A checkpoint that cannot be written (a full disk) stops training after its epoch; the model is still saved.
@@ -211,4 +211,15 @@ function fitResumable<T>(job: TrainJob, run: () => T): T {
 function trainingLogProb(model: CliModel, job: TrainJob): TrainingLogProb {
   const { worst, median, rows } = summarizeLogLikelihood(logDensities(model, job.x, job.context), job.x.cols);
   return { min: worst, median, rows };
+}
+
+/** `standardize` with the angle columns (`--circular`) left as they are: a shift or scale would break their period. */
+function keepAngles(standardize: Standardize, circular: readonly boolean[] | undefined): Standardize {
+  if (circular === undefined) return standardize;
+  return new Standardize({
+    mean: standardize.mean.map((m, d) => (circular[d] ? 0 : m)),
+    std: standardize.std.map((s, d) => (circular[d] ? 1 : s)),
+    constantColumns: standardize.constantColumns.filter((d) => !circular[d]),
+    dtype: standardize.dtype,
+  });
 }

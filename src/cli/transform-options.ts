@@ -1,6 +1,6 @@
 /**
  * The `train` command's options for the transforms inside a flow and for the optimisation that issue 16 added —
- * `--transformer`, `--bins`, `--tail-bound`, `--shift-only`, `--act-norm`, `--base`, `--bounds`, `--lr-schedule`,
+ * `--transformer`, `--bins`, `--tail-bound`, `--shift-only`, `--act-norm`, `--base`, `--bounds`, `--circular`, `--lr-schedule`,
  * `--clip-grad-norm` — and `--log-scale-bound` (issue 12) in one place: their definitions (with defaults in `--help`), which flows they apply to, and
  * their translation into the flow spec and the training job.
  */
@@ -39,6 +39,8 @@ export interface TransformSpec {
   base?: 'normal' | 'mog';
   /** One `[low, high]` per data column, `null` for an open end (JSON has no Infinity). @default none */
   bounds?: [number | null, number | null][];
+  /** One flag per data column: the angle columns of `--circular` (circular-spline layers). @default none */
+  circular?: boolean[];
 }
 
 /** The parsed values of these options, as commander gives them. */
@@ -53,6 +55,11 @@ export interface TransformOptionValues {
   bounds?: ColumnBound[];
   lrSchedule: 'constant' | 'cosine';
   clipGradNorm?: number;
+  /** `--circular`: the angle columns' names. */
+  circular?: string[];
+  /** The flow options `--circular` cannot go with (given by `train`). */
+  order?: string;
+  batchNorm?: boolean;
 }
 
 /** One entry of `--bounds`: a column name with its lower and upper end (null = open). */
@@ -65,8 +72,9 @@ export interface ColumnBound {
 type Kind = 'maf' | 'maf-mog' | 'iaf' | 'realnvp' | 'made' | 'made-mog' | 'nsf' | string;
 
 /** The flows each option applies to (an option given for another flow is a `UsageError`). */
-const APPLIES: Record<'transformer' | 'bins' | 'tailBound' | 'shiftOnly' | 'logScaleBound' | 'actNorm' | 'base' | 'bounds', readonly Kind[]> = {
+const APPLIES: Record<'transformer' | 'bins' | 'tailBound' | 'shiftOnly' | 'logScaleBound' | 'actNorm' | 'base' | 'bounds' | 'circular', readonly Kind[]> = {
   transformer: ['maf'],
+  circular: ['maf'],
   bins: ['maf', 'nsf'],
   tailBound: ['maf', 'nsf'],
   shiftOnly: ['maf', 'maf-mog', 'iaf', 'realnvp'],
@@ -77,7 +85,7 @@ const APPLIES: Record<'transformer' | 'bins' | 'tailBound' | 'shiftOnly' | 'logS
 };
 const FLAGS = {
   transformer: '--transformer', bins: '--bins', tailBound: '--tail-bound', shiftOnly: '--shift-only', logScaleBound: '--log-scale-bound', actNorm: '--act-norm',
-  base: '--base', bounds: '--bounds',
+  base: '--base', bounds: '--bounds', circular: '--circular',
 } as const;
 
 /** Adds the options to `command` (defaults shown in `--help`). */
@@ -96,6 +104,9 @@ export function addTransformOptions(command: Command): Command {
       '(maf, iaf, realnvp, nsf)').choices(['normal', 'mog']).default('normal'))
     .addOption(new Option('--bounds <list>', "bounded columns, name:low:high with an empty end open, e.g. 'x1:0:1,x3:0:' " +
       '(values must lie strictly inside; samples respect them; default: none)').argParser(parseBounds))
+    .addOption(new Option('--circular <columns>', 'angle columns (radians in [-pi, pi], comma-separated names): every maf ' +
+      'layer becomes a circular rational-quadratic spline, periodic in those columns (--bins bins), which are not ' +
+      'standardized; no batch norm, ActNorm or --order lu with it (default: none)').argParser(parseColumnList))
     .addOption(new Option('--lr-schedule <kind>', 'learning-rate schedule over all epochs: constant, or cosine (decay to 0)')
       .choices(['constant', 'cosine']).default('constant'))
     .option('--clip-grad-norm <c>', 'clip the gradient to this global L2 norm per step (default: no clipping)', parsePositiveNumber);
@@ -129,6 +140,35 @@ export function parseBounds(text: string): ColumnBound[] {
   });
 }
 
+/** `--circular` text into column names (comma-separated, none empty). */
+function parseColumnList(text: string): string[] {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new UsageError(`--circular: expected comma-separated column names, got ${quote(text)}`);
+  return names;
+}
+
+/** `--circular`'s checks (the options it cannot go with) and its flags, one per data column. */
+function circularSpec(values: TransformOptionValues, given: readonly string[], columns: readonly string[]): boolean[] | undefined {
+  const names = values.circular;
+  if (names === undefined) return undefined;
+  if (given.includes('transformer') && values.transformer !== 'spline') {
+    throw new UsageError(`--circular makes every layer a circular spline; it does not go with --transformer ${values.transformer}`);
+  }
+  const clash = values.order === 'lu' ? '--order lu (it mixes the angles with the other columns)'
+    : values.batchNorm === true && given.includes('batchNorm') ? '--batch-norm (it would rescale the angles)'
+      : values.actNorm === true ? '--act-norm (it would rescale the angles)' : undefined;
+  if (clash !== undefined) throw new UsageError(`--circular does not go with ${clash}`);
+  const flags = columns.map(() => false);
+  for (const name of names) {
+    const d = columns.indexOf(name);
+    if (d < 0) throw new UsageError(`--circular: unknown column ${quote(name)} (the data columns are ${columns.map((c) => quote(c)).join(', ')})`);
+    if (flags[d]) throw new UsageError(`--circular: column ${quote(name)} is given twice`);
+    if (values.bounds?.some((b) => b.column === name) === true) throw new UsageError(`--circular: column ${quote(name)} also has --bounds`);
+    flags[d] = true;
+  }
+  return flags;
+}
+
 /**
  * The spec fields for `--flow kind` from the option values; `given` names the options set on the command line
  * (an option that does not apply to the flow, or to the transformer, is a `UsageError`), `columns` the data columns
@@ -140,7 +180,9 @@ export function transformSpec(kind: Kind, values: TransformOptionValues, given: 
       throw new UsageError(`${FLAGS[name]} does not apply to --flow ${kind} (it applies to: ${APPLIES[name].join(', ')})`);
     }
   }
-  const transformer = kind === 'nsf' ? 'spline' : values.transformer;
+  const circular = circularSpec(values, given, columns);
+  if (circular !== undefined && given.includes('tailBound')) throw new UsageError('--tail-bound does not apply to --circular (its splines act on [-pi, pi])');
+  const transformer = kind === 'nsf' || circular !== undefined ? 'spline' : values.transformer;
   if ((given.includes('bins') || given.includes('tailBound')) && transformer !== 'spline' && transformer !== 'bernstein') {
     throw new UsageError(`${given.includes('bins') ? '--bins' : '--tail-bound'} applies to --transformer spline or bernstein, not ${transformer}`);
   }
@@ -154,8 +196,9 @@ export function transformSpec(kind: Kind, values: TransformOptionValues, given: 
     throw new UsageError(`--shift-only applies to the affine transformer, not --transformer ${transformer}`);
   }
   return {
-    ...(kind === 'maf' ? { transformer } : {}),
-    ...(transformer === 'spline' || transformer === 'bernstein' ? { bins: values.bins, tailBound: values.tailBound } : {}),
+    ...(kind === 'maf' && circular === undefined ? { transformer } : {}),
+    ...(circular !== undefined ? { circular, bins: values.bins }
+      : transformer === 'spline' || transformer === 'bernstein' ? { bins: values.bins, tailBound: values.tailBound } : {}),
     ...(values.shiftOnly === true ? { shiftOnly: true } : {}),
     ...(APPLIES.logScaleBound.includes(kind) && transformer === 'affine' && values.shiftOnly !== true
       ? { logScaleBound: values.logScaleBound } : {}),
@@ -190,6 +233,8 @@ export interface TransformFactoryOptions {
   base?: 'normal' | 'mog';
   components?: number;
   bounds?: [number, number][];
+  circular?: boolean[];
+  circularBins?: number;
 }
 
 /**
@@ -205,7 +250,7 @@ export function transformFactoryOptions(spec: TransformSpec & { components?: num
   const transformer = transformerOf(spec);
   return {
     ...(transformer === undefined ? {} : { transformer }),
-    ...(spec.bins === undefined ? {} : { bins: spec.bins }),
+    ...(spec.bins === undefined || spec.circular !== undefined ? {} : { bins: spec.bins }),
     ...(spec.tailBound === undefined ? {} : { tailBound: spec.tailBound }),
     ...(spec.shiftOnly === true ? { shiftOnly: true } : {}),
     ...(spec.logScaleBound === undefined ? {} : { logScaleBound: spec.logScaleBound }),
@@ -213,6 +258,7 @@ export function transformFactoryOptions(spec: TransformSpec & { components?: num
     ...(spec.base === undefined ? {} : { base: spec.base }),
     ...(spec.base === 'mog' && spec.components !== undefined ? { components: spec.components } : {}),
     ...(spec.bounds === undefined ? {} : { bounds: factoryBounds(spec.bounds) }),
+    ...(spec.circular === undefined ? {} : { circular: spec.circular, circularBins: spec.bins }),
   };
 }
 
@@ -251,6 +297,24 @@ export function checkInsideBounds(x: Matrix, bounds: TransformSpec['bounds'], co
     if ((low !== null && !(v > low)) || (high !== null && !(v < high))) {
       throw new DataError(`row index ${Math.floor(k / D)} (0-based, header not counted), column ${quote(columns[d])} is ${v}, not ` +
         `strictly inside its --bounds (${low ?? '-∞'}, ${high ?? '∞'}): widen the bounds to enclose every value`, { file });
+    }
+  }
+}
+
+/**
+ * Throws a `DataError` naming `file`, the row and the column of the first value of an angle column (`--circular`) of
+ * `x [n, columns]` outside [−π, π] (radians; a circular spline reads its angles there).
+ */
+export function checkAngles(x: Matrix, circular: TransformSpec['circular'], columns: readonly string[], file: string): void {
+  if (circular === undefined) return;
+  const D = x.cols;
+  for (let k = 0; k < x.data.length; k++) {
+    const d = k % D;
+    const v = x.data[k];
+    // Float32 data rounds π up by ~1e-7.
+    if (circular[d] && !(Math.abs(v) <= Math.PI + 1e-6)) {
+      throw new DataError(`row index ${Math.floor(k / D)} (0-based, header not counted), column ${quote(columns[d])} is ${v}: ` +
+        '--circular columns are angles in radians in [-pi, pi] (wrap them first)', { file });
     }
   }
 }

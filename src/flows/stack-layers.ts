@@ -44,8 +44,11 @@ export function layerCount(where: string, layers: number | undefined): number {
   return count;
 }
 
-/** Builds layer `k` with the stack's rng and dtype. */
-export type LayerFactory = (k: number, rng: Rng, dtype: Dtype) => Bijector;
+/**
+ * Builds layer `k` with the stack's rng and dtype; `columns[i]` is the data column at the layer's input position i
+ * (data → base: the permutations before it applied), or null after a `LuLinear`, which mixes the columns.
+ */
+export type LayerFactory = (k: number, rng: Rng, dtype: Dtype, columns: Int32Array | null) => Bijector;
 
 /**
  * The assembly every multi-layer factory shares: K layers, a `Permute` (or, with `order: 'lu'`, a `LuLinear`) before
@@ -74,11 +77,21 @@ export function stackLayers(options: StackLayersOptions, layer: LayerFactory): T
     if (bounds.features !== features) throw new RangeError(`bounds: expected ${features} [low, high] pairs (one per feature), got ${bounds.features}`);
     bijectors.push(bounds);
   }
+  let columns: Int32Array | null = Int32Array.from({ length: features }, (_, i) => i);
   for (let k = 0; k < options.layers; k++) {
-    if (k > 0 && order !== null) {
-      bijectors.push(order === 'lu' ? new LuLinear({ features, permutation: 'reverse', dtype }) : new Permute({ features, permutation: order, rng, dtype }));
+    if (k > 0 && order === 'lu') {
+      bijectors.push(new LuLinear({ features, permutation: 'reverse', dtype }));
+      columns = null;
+    } else if (k > 0 && order !== null && order !== 'lu') {
+      const permute = new Permute({ features, permutation: order, rng, dtype });
+      bijectors.push(permute);
+      // Data → base, position i receives position inverse[i]: the permutation maps position dst to src.
+      const inverse = new Int32Array(features);
+      permute.permutation.forEach((src, dst) => { inverse[src] = dst; });
+      const before: Int32Array | null = columns;
+      columns = before === null ? null : Int32Array.from(inverse, (from) => before[from]);
     }
-    bijectors.push(layer(k, rng, dtype));
+    bijectors.push(layer(k, rng, dtype, columns));
     if (options.batchNorm === true) bijectors.push(new BatchNormalization({ features, dtype }));
     if (options.actNorm === true) bijectors.push(new ActNorm({ features, dtype }));
   }

@@ -476,7 +476,10 @@ export interface Kernels {
    */
   transformInverse(op: TransformOp): void;
 
-  /** The base → data direction: `x = τ(z; θ)`, `logDet[b] (+)= Σ_d log|∂x_d/∂z_d|`. Affine: `x = z·exp(s) + m`. */
+  /**
+   * The base → data direction: `x = τ(z; θ)`, `logDet[b] (+)= Σ_d log|∂x_d/∂z_d|`. Affine: `x = z·exp(s) + m`. A
+   * monotone transformer (`MonotoneTransformerKernel`) solves `g(x) = z` per entry and accumulates `op.inversion`.
+   */
   transformForward(op: TransformOp): void;
 
   /** Backward of `transformInverse` over all features: `dInput` (∂/∂x) and `dParams`, both overwritten. */

@@ -48,5 +48,5 @@ test('the spline reads an angle modulo 2π: x and x + 2π have the same base val
   const b = maf.inverseAndLogDet(matrix([[1 + 2 * Math.PI]], undefined, undefined, 'float64'));
   assert.ok(Math.abs(a.output.data[0] - b.output.data[0]) < 1e-12 && Math.abs(a.logDet[0] - b.logDet[0]) < 1e-12);
   assert.throws(() => new MaskedAutoregressiveFlow({ features: 3, hiddenUnits: [8], rng: new Rng(0), transformer: new CircularSpline({ circular: [true] }) })
-    .inverse(matrix([[0, 0, 0]])), /built for 1 features \(one flag each\), used on 3/);
+    .inverse(matrix([[0, 0, 0]])), /circular has 1 flags, .*3/);
 });

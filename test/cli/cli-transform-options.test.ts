@@ -1,4 +1,4 @@
-/** maflow train's transform options (issue 16) as a user runs them: bounds, LU order, ActNorm, transformers, schedules. */
+/** maflow train's transform options (issue 16) as a user runs them: bounds, LU order, ActNorm, transformers, angles, schedules. */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +74,7 @@ test('a value outside --bounds, and options that do not apply, are user errors n
 test('train --help lists every transform option with its default', async () => {
   const { stdout } = await runInProcess(['train', '--help']);
   for (const option of ['--transformer <kind>', '--bins <n>', '--tail-bound <B>', '--shift-only', '--order <order>', '--act-norm',
-    '--base <kind>', '--lr-schedule <kind>', '--clip-grad-norm <c>', '--bounds <list>', '--log-scale-bound <c>']) {
+    '--base <kind>', '--lr-schedule <kind>', '--clip-grad-norm <c>', '--bounds <list>', '--log-scale-bound <c>', '--circular <columns>']) {
     assert.ok(stdout.includes(option), option);
   }
   for (const fragment of ['"affine"', 'default: 8', 'default: 3', '"normal"', '"constant"', 'choices: "reverse", "random", "lu"',
@@ -102,5 +102,69 @@ test('--log-scale-bound: the affine layers are built with it, 3 by default (issu
     const trained = await runCli(['train', 'data.csv', '--out', file, ...quick, ...args], dir);
     assert.equal(trained.status, 0, trained.stderr);
     assert.deepEqual(bounds(file), [expected, expected]);
+  }
+});
+
+/** A von Mises angle (Best & Fisher 1979), wrapped into [−π, π). */
+function vonMises(rng: Rng, mu: number, kappa: number): number {
+  const a = 1 + Math.sqrt(1 + 4 * kappa * kappa);
+  const b = (a - Math.sqrt(2 * a)) / (2 * kappa);
+  const r = (1 + b * b) / (2 * b);
+  for (;;) {
+    const [u1, u2, u3] = [rng.uniform(), rng.uniform(), rng.uniform()];
+    const f = (1 + r * Math.cos(Math.PI * u1)) / (r + Math.cos(Math.PI * u1));
+    const c = kappa * (r - f);
+    if (c * (2 - c) - u2 > 0 || Math.log(c / u2) + 1 - c >= 0) {
+      const theta = mu + Math.sign(u3 - 0.5) * Math.acos(f);
+      return theta - 2 * Math.PI * Math.floor((theta + Math.PI) / (2 * Math.PI));
+    }
+  }
+}
+
+test('--circular: angles across the seam (von Mises at π) are learnt better than by the plain spline and affine MAFs', async () => {
+  const rng = new Rng(5);
+  const rows = ['wind,speed'];
+  for (let r = 0; r < 1200; r++) {
+    const wind = vonMises(rng, Math.PI - 0.2, 3);
+    rows.push(`${wind},${2 + Math.cos(wind) + 0.3 * rng.normal()}`);
+  }
+  writeFileSync(join(dir, 'wind.csv'), `${rows.join('\n')}\n`);
+  // The rotation φ must travel ~π to move the seam off the mass (Adam moves it ~lr per step): a large enough lr.
+  const size = ['--layers', '2', '--hidden', '16,16', '--epochs', '30', '--batch-size', '50', '--lr', '1e-2', '--seed', '1'];
+  const validation = async (name: string, args: string[]): Promise<number> => {
+    const trained = await runCli(['train', 'wind.csv', '--out', `${name}.safetensors`, ...size, ...args], dir, { MAFLOW_BACKEND: 'native' });
+    assert.equal(trained.status, 0, trained.stderr);
+    return Number(/validation log-likelihood: (-?[\d.]+) nats/.exec(trained.stdout)?.[1]);
+  };
+  const circular = await validation('circular', ['--circular', 'wind']);
+  const spline = await validation('spline', ['--transformer', 'spline']);
+  const affine = await validation('affine', []);
+  assert.ok(circular > spline && circular > affine + 0.5, `circular ${circular}, spline ${spline}, affine ${affine}`);
+  const { flow } = loadModel(join(dir, 'circular.safetensors'));
+  const chain = ((flow as TransformedDistribution).bijector as Chain).bijectors;
+  assert.deepEqual(chain.map((b) => b.constructor.name),
+    ['Standardize', 'MaskedAutoregressiveFlow', 'Permute', 'MaskedAutoregressiveFlow', 'Bounds']);
+  const sampled = await runCli(['sample', 'circular.safetensors', '-n', '300', '--seed', '2'], dir);
+  assert.equal(sampled.status, 0, sampled.stderr);
+  for (const line of sampled.stdout.trim().split('\n').slice(1)) {
+    const wind = Number(line.split(',')[0]);
+    assert.ok(wind >= -Math.PI && wind <= Math.PI, line);
+  }
+});
+
+test('--circular with options that would break the period, an unknown column or a value beyond π: user errors', async () => {
+  writeFileSync(join(dir, 'angles.csv'), 'wind,speed\n0.5,1\n-3,2\n4,3\n1,1\n');
+  const cases: [string[], RegExp][] = [
+    [['data.csv', '--circular', 'share', '--transformer', 'naf'], /--circular makes every layer a circular spline; it does not go with --transformer naf/],
+    [['data.csv', '--circular', 'share', '--order', 'lu'], /--circular does not go with --order lu/],
+    [['data.csv', '--circular', 'share', '--batch-norm'], /--circular does not go with --batch-norm/],
+    [['data.csv', '--circular', 'wind'], /--circular: unknown column "wind"/],
+    [['data.csv', '--circular', 'share', '--bounds', 'share:0:1'], /--circular: column "share" also has --bounds/],
+    [['data.csv', '--circular', 'share', '--tail-bound', '2'], /--tail-bound does not apply to --circular/],
+    [['data.csv', '--flow', 'nsf', '--circular', 'share'], /--circular does not apply to --flow nsf/],
+    [['angles.csv', '--circular', 'wind'], /angles\.csv: row index 2 .*column "wind" is 4: --circular columns are angles in radians in \[-pi, pi\]/],
+  ];
+  for (const [args, pattern] of cases) {
+    assertUserError(await runInProcess(['train', ...args.map((a) => (a.endsWith('.csv') ? join(dir, a) : a)), '--out', join(dir, 'x.safetensors')]), pattern);
   }
 });

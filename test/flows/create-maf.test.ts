@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
+import { Bounds } from '../../src/bijectors/bounds.ts';
 import { Chain } from '../../src/bijectors/chain.ts';
+import { CircularSpline } from '../../src/bijectors/circular-spline.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';
 import { Permute } from '../../src/bijectors/permute.ts';
 import { MixtureOfGaussians } from '../../src/distributions/mixture-of-gaussians.ts';
@@ -46,4 +48,28 @@ test("createMaf: logProbTrain gradients through the layers and a 'mog' base matc
     contextFeatures: 2, dtype: 'float64', rng });
   for (const p of parametersOf(flow)) for (let k = 0; k < p.size; k++) p.value[k] += 0.2 * rng.normal();
   checkLogProbGradients(flow, randomMatrix(5, 3, rng), rng, randomMatrix(5, 2, rng));
+});
+
+test('createMaf circular: each layer\'s circular splines flag the angle columns in its own order; a Bounds maps them at the base end', () => {
+  const circular = [true, false, false, true, false];
+  const flow = createMaf({ features: 5, layers: 3, hiddenUnits: [12], order: 'random', circular, rng: new Rng(2) });
+  const chain = (flow.bijector as Chain).bijectors;
+  let columns = [0, 1, 2, 3, 4];
+  for (const b of chain) {
+    if (b instanceof Permute) {
+      // Data → base, position i takes position inverse[i] (the permutation sends position dst to src).
+      const inverse: number[] = [];
+      b.permutation.forEach((src, dst) => { inverse[src] = dst; });
+      columns = inverse.map((from) => columns[from]);
+    } else if (b instanceof MaskedAutoregressiveFlow) {
+      assert.deepEqual((b.transformer as CircularSpline).circular, columns.map((c) => circular[c]));
+    }
+  }
+  const last = chain[chain.length - 1] as Bounds;
+  assert.ok(last instanceof Bounds);
+  assert.deepEqual(Array.from(last.upper), columns.map((c) => (circular[c] ? Math.PI : Infinity)));
+  const samples = flow.sample(200, { rng: new Rng(3) });
+  for (let r = 0; r < 200; r++) for (const d of [0, 3]) assert.ok(Math.abs(samples.data[r * 5 + d]) <= Math.PI);
+  assert.throws(() => createMaf({ features: 5, order: 'lu', circular }), /circular columns need order 'reverse' or 'random'/);
+  assert.throws(() => createMaf({ features: 4, circular }), /circular needs one flag per feature \(4\), got 5/);
 });

@@ -33,7 +33,7 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { DataError } from '../../io/data-error.ts';
 import { describeBackend } from '../../kernels/select.ts';
 import { addBackendOption, useBackend } from '../use-backend.ts';
-import { addTransformOptions, checkInsideBounds, transformSpec, type TransformOptionValues } from '../transform-options.ts';
+import { addTransformOptions, checkAngles, checkInsideBounds, transformSpec, type TransformOptionValues } from '../transform-options.ts';
 import type { CommonTrainOptions } from '../train-options.ts';
 import { addSequenceTrainOptions, refuseSequenceOptions, runSequenceTraining, type SequenceTrainOptions } from '../sequences/train-sequence-model.ts';
 
@@ -179,11 +179,14 @@ function buildJob(dataPath: string, options: TrainOptions, given: readonly strin
   const spec: FlowSpec = {
     kind: options.flow, features: data.x.cols, contextFeatures: data.contextColumns.length, layers: options.layers,
     hiddenUnits: options.hidden, activation: options.activation,
-    batchNorm: options.batchNorm ?? appliesTo('batchNorm', options.flow),
+    // Batch norm would rescale --circular's angles: off by default with it.
+    batchNorm: options.batchNorm ?? (appliesTo('batchNorm', options.flow) && options.circular === undefined),
     residual: options.residual === true, order: options.order, components: options.components, seed: options.seed,
     ...transformSpec(options.flow, options, given, data.columns),
   };
   checkInsideBounds(data.x, spec.bounds, data.columns, dataPath);
+  checkAngles(data.x, spec.circular, data.columns, dataPath);
+  if (validation !== undefined && options.validationData !== undefined) checkAngles(validation.x, spec.circular, data.columns, options.validationData);
   if (validation !== undefined && options.validationData !== undefined) checkInsideBounds(validation.x, spec.bounds, data.columns, options.validationData);
   return {
     spec, x: data.x, ...(data.context === undefined ? {} : { context: data.context }),
