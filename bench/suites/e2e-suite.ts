@@ -7,7 +7,8 @@
  * - logprob: the trained model scores 10⁶ rows (10⁵ with --quick) of 43 columns and writes one float64 per row to
  *   .npy: `maflow logprob` from the CSV and from the .npy, the script from the .npy (load, standardize, score, write).
  * Where maflow's wall time goes is reported beside it: node's own start, the CLI's start (`train --help`), and train's
- * fit seconds (from its --json summary) against its wall time; the script reports its phases itself.
+ * fit seconds (from its --json summary) against its wall time; the script reports its phases itself. maflow runs as
+ * the compiled CLI (`bin/maflow.js`): `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
