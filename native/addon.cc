@@ -603,6 +603,14 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), maflow::ThreadPool::instance().size());
 }
 
+// The TransformerKernel kinds this build runs (an addon built before a kind existed leaves it to the reference loops).
+Napi::Value TransformerKinds(const Napi::CallbackInfo& info) {
+  const char* kinds[] = {"affine", "spline", "circular-spline", "bernstein", "naf", "umnn"};
+  Napi::Array out = Napi::Array::New(info.Env(), sizeof kinds / sizeof kinds[0]);
+  for (uint32_t i = 0; i < out.Length(); ++i) out.Set(i, Napi::String::New(info.Env(), kinds[i]));
+  return out;
+}
+
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), maflow::gemmIsa()); }
 
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
@@ -639,6 +647,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setThreads", SetThreads},
       {"threads", Threads},
       {"isa", Isa},
+      {"transformerKinds", TransformerKinds},
       {"setIsa", SetIsa},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -26,6 +26,8 @@ export interface NativeAddon extends Omit<Kernels, 'name'> {
   setThreads(threads: number): number;
   /** Threads large kernels use. */
   threads(): number;
+  /** The `TransformerKernel` kinds this build runs (absent in an addon built before the monotone kinds: affine, spline). */
+  transformerKinds?(): string[];
   /**
    * The GEMM kernel in use as `isa/MRxNR/kcN`: instruction set ('avx512', 'avx2' or 'generic'), forward register tile
    * and reduction block, e.g. 'avx512/8x48/kc512'.
@@ -57,7 +59,12 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
     staircaseTrainForward: (op) => (op.input instanceof Float64Array ? ref.staircaseTrainForward(op) : composeStaircaseTrainForward(backend, op)),
     staircaseTrainBackward: (op) => (op.input instanceof Float64Array ? ref.staircaseTrainBackward(op) : composeStaircaseTrainBackward(backend, op)),
   };
+  const kinds: ReadonlySet<string> = new Set(typeof addon.transformerKinds === 'function' ? addon.transformerKinds() : ['affine', 'spline']);
   const backend = withFallback('native', engine, fallback, (name, op) => {
+    const described = (op as { transformer?: TransformerKernel; network?: { transformer: TransformerKernel } });
+    const kind = (described.transformer ?? described.network?.transformer)?.kind;
+    // A description an older build does not know runs on the reference loops (the addon rejects unknown kinds).
+    if (kind !== undefined && KINDS.includes(kind) && !kinds.has(kind)) return false;
     switch (name) {
       case 'transformInverseBackward': case 'transformForwardBackward':
         return !REFERENCE_BACKWARD.has((op as TransformBackwardOp).transformer.kind);
@@ -69,6 +76,8 @@ export function createNativeKernels(addon: NativeAddon): Kernels {
   return backend;
 }
 
+/** Every kind of `TransformerKernel`. */
+const KINDS: readonly string[] = ['affine', 'spline', 'circular-spline', 'bernstein', 'naf', 'umnn'] satisfies TransformerKernel['kind'][];
 /** The descriptions whose backward passes run on the reference loops: the splines'. */
 const REFERENCE_BACKWARD: ReadonlySet<string> = new Set<TransformerKernel['kind']>(['spline', 'circular-spline']);
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.ts';
-import { loadNativeBackend } from '../../src/kernels/native.ts';
+import { createNativeKernels, loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
 import { loadWasmBackend, loadWasmBackendSync, type WasmKernels } from '../../src/kernels/wasm.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
@@ -135,5 +135,27 @@ describe('native rejects bad descriptors with a message naming the kernel and th
       /transformInverse transformer: intervals must be even/);
     assert.throws(() => k.transformForward({ ...transform, transformer: { kind: 'spline', bins: 3, tailBound: 3, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 } }),
       /transformForward: params needs at least 32 elements, got 8/);
+  });
+});
+
+describe('an addon built before a transformer kind existed', () => {
+  it('leaves that kind to the reference loops and runs the kinds it knows', () => {
+    assert.ok(native.ok);
+    const addon = native.addon;
+    const older = Object.assign(Object.create(addon) as typeof addon, {
+      transformerKinds: () => ['affine', 'spline'],
+      transformInverse: (op: Parameters<typeof addon.transformInverse>[0]) => {
+        if (op.transformer.kind !== 'affine' && op.transformer.kind !== 'spline') throw new Error(`the older addon got ${op.transformer.kind}`);
+        addon.transformInverse(op);
+      },
+    });
+    const k = createNativeKernels(older);
+    const transformer = { kind: 'bernstein', degree: 4, bound: 2 } as const;
+    const op = { transformer, batch: 3, features: 2, input: Float32Array.of(0.1, -3, 2.5, 0, 1, -1), params: new Float32Array(30).fill(0.2) };
+    const [a, b] = [new Float32Array(6), new Float32Array(6)];
+    k.transformInverse({ ...op, output: a, logDet: null });
+    referenceKernels.transformInverse({ ...op, output: b, logDet: null });
+    assert.deepEqual(a, b);
+    k.transformInverse({ ...op, transformer: { kind: 'affine', logScaleBound: 5, shiftOnly: true }, output: a, logDet: null });
   });
 });
