@@ -5,6 +5,7 @@
       "sources": [
         "native/gemm-avx2.cc",
         "native/gemm-avx512.cc",
+        "native/gemm-bf16.cc",
         "native/gemm-generic.cc",
         "native/addon.cc",
         "native/gemm.cc",

@@ -37,6 +37,7 @@ struct IsaKernels {
 extern const IsaKernels kAvx512Kernels;
 extern const IsaKernels kAvx2Kernels;
 extern const IsaKernels kGenericKernels;
+extern const IsaKernels kAvx512Bf16Kernels;  // bfloat16 products (gemm-bf16.cc), chosen by name only
 
 }  // namespace gemm
 }  // namespace maflow

@@ -36,6 +36,11 @@ struct Kernel {
 // out of L1 at K = 1024: avx512 takes its ymm 4x24 there (halfWidthAvx512), 8x48 elsewhere (Intel: unmeasured).
 // The backward GEMMs keep their tiles and reduction block.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
+// Every ISA's kernels by name (MAFLOW_GEMM_KERNEL, setGemmIsa), with those never chosen automatically: the bfloat16
+// products of gemm-bf16.cc (MAFLOW_GEMM_PRECISION=bf16, src/kernels/select.ts). At the four shapes above, measured in
+// the same way, avx512bf16 8x32 ran at 185/177/185/177 GFLOP/s, 178/177/179/179 % of OpenBLAS's float32 sgemm (Zen 4
+// issues a vdpbf16ps, two products per lane, as fast as an FMA), with sums within 5e-5 of Σ|x·w| of the exact ones.
+const IsaKernels* const kNamedIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels, &kAvx512Bf16Kernels};
 constexpr int kBackwardKc = 256;
 // Forward row block: the rows of x that stay in L2 while every B panel passes over them. A batch of 100 (the paper
 // configurations) fits one block, so B is packed panel by panel just before use; at MR·16 rows (48–96 for the avx2
@@ -45,10 +50,11 @@ constexpr int kForwardRows = 128;
 
 bool supported(const IsaKernels& isa) {
   __builtin_cpu_init();
-  if (std::strcmp(isa.name, "avx512") == 0) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
-  }
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("fma");
+  if (std::strcmp(isa.name, "avx512") == 0) return avx512;
+  if (std::strcmp(isa.name, "avx512bf16") == 0) return avx512 && __builtin_cpu_supports("avx512bf16");
   if (std::strcmp(isa.name, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return true;
 }
@@ -84,7 +90,7 @@ const ForwardTile* defaultTile(const IsaKernels& isa) {
 bool parseKernel(const char* text, Kernel* out) {
   const char* slash = std::strchr(text, '/');
   const size_t isaLength = slash == nullptr ? std::strlen(text) : static_cast<size_t>(slash - text);
-  for (const IsaKernels* isa : kIsas) {
+  for (const IsaKernels* isa : kNamedIsas) {
     if (std::strlen(isa->name) != isaLength || std::strncmp(isa->name, text, isaLength) != 0) continue;
     if (!supported(*isa)) return false;
     const ForwardTile* tile = defaultTile(*isa);

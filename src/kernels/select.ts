@@ -3,6 +3,8 @@
  * computation, or earlier when called: `MAFLOW_BACKEND=reference|native|wasm` forces a backend; otherwise the native
  * addon is used when it loads (`MAFLOW_NATIVE_ADDON` may name its file), else the wasm backend (compiled synchronously,
  * which Node allows), else the reference backend, and maflow says once on stderr which one it fell back to and why.
+ * `MAFLOW_GEMM_PRECISION=bf16` makes the native forward GEMMs multiply in bfloat16 (float32 sums and results) on CPUs
+ * with AVX512-BF16, and is an error anywhere else.
  */
 import { kernels, registerBackend, registerBackendLoader, setBackend, setPreferredBackends } from './backend.ts';
 import type { Kernels } from './kernels.ts';
@@ -13,6 +15,9 @@ import { setWasmWorkerPlatform } from './wasm-threads.ts';
 
 /** The backends `MAFLOW_BACKEND` and the CLI's `--backend` accept. */
 export const BACKEND_NAMES = ['native', 'wasm', 'reference'] as const;
+
+/** The precisions `MAFLOW_GEMM_PRECISION` accepts: float32 products (the default), or bfloat16 products. */
+const GEMM_PRECISIONS = ['f32', 'bf16'] as const;
 
 /** Where `selectBackend` reads its setting and writes its one warning (tests pass their own). */
 export interface SelectBackendOptions {
@@ -59,6 +64,21 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
   const forced = env.MAFLOW_BACKEND ?? '';
   if (forced !== '' && !(BACKEND_NAMES as readonly string[]).includes(forced)) {
     throw new Error(`MAFLOW_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got '${forced}'`);
+  }
+  const precision = env.MAFLOW_GEMM_PRECISION ?? '';
+  if (precision !== '' && !(GEMM_PRECISIONS as readonly string[]).includes(precision)) {
+    throw new Error(`MAFLOW_GEMM_PRECISION must be one of ${GEMM_PRECISIONS.join(', ')}, got '${precision}'`);
+  }
+  if (precision === 'bf16') {
+    // The bf16 kernels exist only in the addon, and only for CPUs with AVX512-BF16: anything else is an error.
+    if (forced !== '' && forced !== 'native') throw new Error(`MAFLOW_GEMM_PRECISION=bf16 needs the native backend, but MAFLOW_BACKEND=${forced}`);
+    const native = loadNativeBackend(env);
+    if (!native.ok) throw new Error(`MAFLOW_GEMM_PRECISION=bf16 needs the native backend, which is unavailable: ${native.reason}`);
+    if (!native.addon.setIsa('avx512bf16')) {
+      throw new Error('MAFLOW_GEMM_PRECISION=bf16 needs a CPU with AVX512-BF16 (vdpbf16ps); this one has none (unset it, or f32)');
+    }
+    registerBackend(native.kernels);
+    return (selected = setBackend('native'));
   }
   if (forced === 'reference') return (selected = setBackend('reference'));
   if (forced === 'wasm') {

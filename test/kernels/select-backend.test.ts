@@ -5,10 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { loadNativeBackend } from '../../src/kernels/native.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
+const native = loadNativeBackend();
 const SCRIPT = `
 import { createMaf, kernels, Rng, matrix } from './src/node.ts';
 import { describeBackend } from './src/kernels/select.ts';
@@ -40,4 +43,24 @@ test('Node falls back from a missing addon to wasm, saying so once; MAFLOW_BACKE
   const bad = run({ MAFLOW_BACKEND: 'gpu' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /MAFLOW_BACKEND must be one of native, wasm, reference, got 'gpu'/);
+});
+
+test('MAFLOW_GEMM_PRECISION: bf16 runs the native bfloat16 GEMMs where the CPU has them, else is refused naming the option', () => {
+  const bad = run({ MAFLOW_GEMM_PRECISION: 'fp8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /MAFLOW_GEMM_PRECISION must be one of f32, bf16, got 'fp8'/);
+  const wasm = run({ MAFLOW_GEMM_PRECISION: 'bf16', MAFLOW_BACKEND: 'wasm' });
+  assert.notEqual(wasm.status, 0);
+  assert.match(wasm.stderr, /MAFLOW_GEMM_PRECISION=bf16 needs the native backend, but MAFLOW_BACKEND=wasm/);
+  const bf16 = run({ MAFLOW_GEMM_PRECISION: 'bf16' });
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8');
+  if (/\bavx512_bf16\b/.test(cpu) && native.ok) {
+    assert.equal(bf16.status, 0, bf16.stderr);
+    assert.equal(bf16.out?.name, 'native');
+    assert.match(bf16.out?.described ?? '', /avx512bf16\//);
+    assert.equal(bf16.out?.finite, true);
+  } else {
+    assert.notEqual(bf16.status, 0);
+    assert.match(bf16.stderr, /MAFLOW_GEMM_PRECISION=bf16 needs/);
+  }
 });
