@@ -1,7 +1,8 @@
 // `npm install` hook: gives maflow its native kernel addon, the cheapest way that works here.
 // 1. An addon already built from the same sources for the same Node is kept (build/native-build.stamp).
-// 2. A prebuilt addon shipped in the package (prebuilds/<platform>-<arch>/, linux-x64 today) is used when it loads
-//    on this machine: installing then needs no compiler and takes seconds.
+// 2. A prebuilt addon shipped in the package (prebuilds/<platform>-<arch>/, linux-x64 today) is used when it was built
+//    from these sources (its sources.stamp) and loads on this machine: installing then needs no compiler and takes
+//    seconds.
 // 3. Otherwise the addon is built from native/ with node-gyp (npm's own, or the checkout's) against the headers of
 //    the Node that runs this script (an explicit --nodedir: no header download).
 // A machine where none of this works still installs: this prints one line and exits 0, and maflow runs on the
@@ -44,7 +45,9 @@ if (existsSync(addonFile) && existsSync(stampFile) && readFileSync(stampFile, 'u
 
 if (!strict) {
   const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  const prebuilt = existsSync(prebuildDir) ? readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : [];
+  const prebuildStamp = path.join(prebuildDir, 'sources.stamp');
+  const current = existsSync(prebuildStamp) && readFileSync(prebuildStamp, 'utf8').trim() === sourceStamp(root, { node: false });
+  const prebuilt = current ? readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : [];
   const usable = prebuilt.map((f) => path.join(prebuildDir, f)).find(loads);
   if (usable !== undefined) {
     console.log(`maflow: using the prebuilt native addon (${path.relative(root, usable)})`);

@@ -6,9 +6,10 @@
 // from source. (Linking libstdc++ statically was measured to need glibc 2.36, which excludes Ubuntu 22.04.)
 // The build is the install hook's (`--strict`: a failure stops the pack instead of shipping no addon).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceStamp } from './native-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,4 +28,7 @@ rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, ['maflow_native', 'napi', ...(libc === undefined ? [] : [libc]), 'node'].join('.'));
 copyFileSync(path.join(root, 'build', 'Release', 'maflow_native.node'), file);
+// What it was built from: the install hook uses a prebuild only for the same sources (a stale one left in a checkout
+// after native/ changed must not win over a build of the current sources).
+writeFileSync(path.join(dir, 'sources.stamp'), `${sourceStamp(root, { node: false })}\n`);
 console.log(`maflow: prebuilt addon ${path.relative(root, file)}`);

@@ -38,6 +38,39 @@ describe('native build stamp', () => {
     }
   });
 
+  it('a prebuild is used only when it was built from the same sources (its stamp ignores the Node version)', (t) => {
+    const addon = path.join(root, 'build', 'Release', 'maflow_native.node');
+    if (!existsSync(addon)) {
+      t.diagnostic('no built addon in build/Release to stand in for a prebuild: only the stamp is checked');
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'maflow-prebuild-'));
+    try {
+      for (const f of ['native', 'binding.gyp', 'scripts/build-native.mjs', 'scripts/native-stamp.mjs']) {
+        cpSync(path.join(root, f), path.join(dir, f), { recursive: true });
+      }
+      const stamp = sourceStamp(dir, { node: false });
+      assert.match(stamp, /^[0-9a-f]{64}$/);
+      assert.notEqual(stamp, sourceStamp(dir), 'the build stamp also names the Node; the prebuild stamp does not');
+      if (!existsSync(addon)) return;
+      const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+      cpSync(addon, path.join(prebuilds, 'maflow_native.napi.glibc.node'));
+      // No node-gyp reachable from the copy: a hook that does not take the prebuild gives up at once (exit 0).
+      const env = { ...process.env };
+      delete env.npm_config_node_gyp;
+      const hook = () => spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.mjs')], { encoding: 'utf8', env });
+      writeFileSync(path.join(prebuilds, 'sources.stamp'), `${stamp}\n`);
+      assert.match(hook().stdout, /using the prebuilt native addon/);
+      writeFileSync(path.join(prebuilds, 'sources.stamp'), `${'0'.repeat(64)}\n`);
+      const stale = hook();
+      assert.equal(stale.status, 0);
+      assert.doesNotMatch(stale.stdout, /using the prebuilt/, 'a prebuild of other sources is not used');
+      rmSync(path.join(prebuilds, 'sources.stamp'));
+      assert.doesNotMatch(hook().stdout, /using the prebuilt/, 'nor one without a stamp');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the install hook keeps an addon whose stamp matches (no rebuild)', () => {
     const addon = path.join(root, 'build', 'Release', 'maflow_native.node');
     const stampFile = path.join(root, 'build', 'native-build.stamp');
