@@ -16,6 +16,7 @@
  * const { sigmoid } = SCALAR_BIJECTIONS;
  * console.log(sigmoid.forward(0), sigmoid.inverse(0.5), sigmoid.logDerivative(-800)); // → 0.5 0 -800
  */
+import { sigmoid, softplus } from '../kernels/scalar-functions.ts';
 
 /** A strictly increasing bijection of ℝ onto the open interval `(low, high)`. */
 export interface ScalarBijection {
@@ -34,18 +35,6 @@ export interface ScalarBijection {
 
 /** The names of the scalar bijections (the `map` entries of elementwise configs). */
 export type ScalarBijectionName = 'sigmoid' | 'tanh' | 'exp' | 'softplus';
-
-/** `log(1 + e^v)` without overflow or loss for large |v|. */
-export function softplus(v: number): number {
-  return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
-}
-
-/** `1 / (1 + e^−v)` without overflow. */
-export function sigmoid(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}
 
 /** Every scalar bijection by name. */
 export const SCALAR_BIJECTIONS: Readonly<Record<ScalarBijectionName, ScalarBijection>> = {

@@ -1,4 +1,4 @@
-/** `log(1 + e^v)` without overflow. */
+/** `log(1 + e^v)` without overflow or loss for large |v|. */
 export function softplus(v: number): number {
   return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
 }
