@@ -32,12 +32,13 @@ struct Knots {
   static void bins(const float* raw, int K, double minBin, double B, double* knots) {
     double max = -INFINITY;
     for (int j = 0; j < K; ++j) max = std::max(max, static_cast<double>(raw[j]));
+    // Each exponential once: knots[j + 1] holds e^(raw_j − max) until the second loop replaces it by the knot.
     double total = 0;
-    for (int j = 0; j < K; ++j) total += std::exp(raw[j] - max);
+    for (int j = 0; j < K; ++j) total += (knots[j + 1] = std::exp(raw[j] - max));
     knots[0] = -B;
     double cumulative = 0;
     for (int j = 0; j < K; ++j) {
-      cumulative += minBin + (1 - K * minBin) * (std::exp(raw[j] - max) / total);
+      cumulative += minBin + (1 - K * minBin) * (knots[j + 1] / total);
       knots[j + 1] = -B + 2 * B * cumulative;
     }
     knots[K] = B;
