@@ -7,12 +7,9 @@
  * serves the demo: the timer's resolution is then 5 µs). Backends alternate within each round and each figure is the
  * median over rounds, so that a change of the machine's load hits both alike.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../../test/helpers/chromium.ts';
+import { launchChromium, serveBundledPage } from '../../test/helpers/chromium.ts';
 import type { BrowserBenchRequest, BrowserBenchRow } from '../browser/bench-page.ts';
 import { formatNumber, formatTable } from '../lib/format-table.ts';
 import { median } from '../lib/median.ts';
@@ -34,20 +31,7 @@ export interface BrowserSuiteResult {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const BACKENDS = ['reference', 'wasm 1t', 'wasm'] as const;
-
-async function servePage(): Promise<{ server: Server; url: string }> {
-  const bundle = await build({ entryPoints: [path.join(ROOT, 'bench/browser/bench-page.ts')], bundle: true, platform: 'browser',
-    format: 'esm', target: 'es2022', write: false, logLevel: 'silent' });
-  const code = bundle.outputFiles[0].text;
-  const server = createServer((request, response) => {
-    response.writeHead(200, { ...ISOLATION, 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
-    response.end(request.url === '/page.js' ? code : '<!doctype html><script type="module" src="/page.js"></script>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
 
 type PageRow = BrowserBenchRow & { threads: number };
 
@@ -68,7 +52,7 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
   const configs = options.configNames.length > 0 ? options.configNames : ['power', 'miniboone', 'demo', 'demo-32'];
   const rounds = options.rounds ?? (options.quick ? 1 : 3);
   const browser: Browser = await launchChromium();
-  const { server, url } = await servePage();
+  const { server, url } = await serveBundledPage(path.join(ROOT, 'bench/browser/bench-page.ts'));
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -8,16 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, serveBundledPage } from '../helpers/chromium.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 let browser: Browser;
 before(async () => {
@@ -27,18 +23,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** Serves the bundled page script and a page that loads it, cross-origin isolated unless `isolated` is false. */
-async function servePage(isolated = true): Promise<{ server: Server; url: string }> {
-  const bundle = await build({ entryPoints: [path.join(root, 'test/browser/wasm-page.ts')], bundle: true, platform: 'browser',
-    format: 'esm', target: 'es2022', write: false, logLevel: 'silent' });
-  const code = bundle.outputFiles[0].text;
-  const server = createServer((request, response) => {
-    response.writeHead(200, { ...(isolated ? ISOLATION : {}), 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
-    response.end(request.url === '/page.js' ? code : '<!doctype html><script type="module" src="/page.js"></script>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
+const servePage = (isolated = true) => serveBundledPage(path.join(root, 'test/browser/wasm-page.ts'), { isolated });
 
 test('in Chromium: the wasm backend conforms to the reference and trains two moons to validation log-likelihood ≥ −1.0', { timeout: 240_000 }, async () => {
   const { server, url } = await servePage();

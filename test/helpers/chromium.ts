@@ -1,10 +1,14 @@
 /**
  * Debian's Chromium, headless, through playwright-core: `launchChromium()` installs the browser when
  * /usr/bin/chromium is missing (`apt-get install -y chromium`, as a fresh CI machine needs) and launches it, or throws
- * one clear message saying why it cannot. Tests that run code in a real browser share it.
+ * one clear message saying why it cannot. `serveBundledPage(entry)` serves an esbuild bundle of a page script on a
+ * local port. Tests (and the browser bench) that run code in a real browser share both.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -28,4 +32,23 @@ export async function launchChromium(): Promise<Browser> {
   } catch (error) {
     throw new Error(`Chromium at ${CHROMIUM} did not start: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, and so wasm threads, become available). */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Bundles the page script `entry` (esbuild, ES modules for the browser) and serves it with a page that loads it, on
+ * 127.0.0.1 at a free port: cross-origin isolated unless `isolated` is false. Close the server when done.
+ */
+export async function serveBundledPage(entry: string, { isolated = true } = {}): Promise<{ server: Server; url: string }> {
+  const bundle = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', target: 'es2022',
+    write: false, logLevel: 'silent' });
+  const code = bundle.outputFiles[0].text;
+  const server = createServer((request, response) => {
+    response.writeHead(200, { ...(isolated ? ISOLATION_HEADERS : {}), 'content-type': request.url === '/page.js' ? 'text/javascript' : 'text/html' });
+    response.end(request.url === '/page.js' ? code : '<!doctype html><script type="module" src="/page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
