@@ -1,16 +1,9 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type { NafTransformerKernel } from './kernels.ts';
 import type { MonotoneEntryMath, MonotoneValue } from './monotone-math.ts';
-import { logSumExp, sigmoid, softplus } from './scalar-functions.ts';
+import { logSumExp, POSITIVE_FLOOR, POSITIVE_SHIFT, sigmoid, softplus, spreadOffsets } from './scalar-functions.ts';
 
-/** Smallest slope `a_k` of a sigmoid unit (keeps g' away from 0 far from the data). */
-const MIN_SLOPE = 1e-3;
-/** Raw slope offset so that raw 0 gives a = 1. */
-const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
-/**
- * The units' fixed offsets `β_k` spread over [−2, 2]: with all-zero raw parameters every unit would be the same
- * sigmoid and receive the same gradient (a symmetry the MADE's small random outputs break only slowly).
- */
+/** The units' fixed offsets `β_k` spread over [−2, 2] (see `spreadOffsets`). */
 const OFFSET = 2;
 
 /**
@@ -42,7 +35,7 @@ export class NafMath implements MonotoneEntryMath {
     this.paramsPerFeature = 3 * K * L;
     [this.logW, this.a, this.h, this.gradLogW, this.termS, this.termC, this.termSlope] = [0, 0, 0, 0, 0, 0, 0].map(() => new Float64Array(K));
     this.values = new Float64Array(L + 1);
-    this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * (2 * k / (K - 1) - 1)));
+    this.offsets = spreadOffsets(K, OFFSET);
   }
 
   evaluate(x: number, params: FloatArray, base: number, out: MonotoneValue): void {
@@ -88,7 +81,7 @@ export class NafMath implements MonotoneEntryMath {
     const logTotal = max + Math.log(total);
     for (let k = 0; k < K; k++) {
       logW[k] = params[base + 2 * K + k] - logTotal;
-      a[k] = MIN_SLOPE + softplus(params[base + k] + SLOPE_SHIFT);
+      a[k] = POSITIVE_FLOOR + softplus(params[base + k] + POSITIVE_SHIFT);
       h[k] = a[k] * x + params[base + K + k] + this.offsets[k];
       const sp = softplus(h[k]);
       termS[k] = logW[k] + h[k] - sp;
@@ -128,7 +121,7 @@ export class NafMath implements MonotoneEntryMath {
       const gLogA = gl * r;
       dx += gh * a[k];
       dParams[dBase + K + k] += gh;
-      dParams[dBase + k] += (gh * x + gLogA / a[k]) * sigmoid(params[base + k] + SLOPE_SHIFT);
+      dParams[dBase + k] += (gh * x + gLogA / a[k]) * sigmoid(params[base + k] + POSITIVE_SHIFT);
     }
     for (let k = 0; k < K; k++) dParams[dBase + 2 * K + k] += gradLogW[k] - Math.exp(logW[k]) * gradSum;
     return dx;

@@ -1,13 +1,9 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type { UmnnTransformerKernel } from './kernels.ts';
 import type { MonotoneEntryMath, MonotoneValue } from './monotone-math.ts';
-import { sigmoid, softplus } from './scalar-functions.ts';
+import { POSITIVE_FLOOR, POSITIVE_SHIFT, sigmoid, softplus, spreadOffsets } from './scalar-functions.ts';
 
-/** Smallest value of the integrand (keeps g' away from 0). */
-const MIN_SLOPE = 1e-3;
-/** Offset of the integrand's pre-activation so that all-zero parameters give f ≡ 1 (the identity). */
-const SLOPE_SHIFT = Math.log(Math.expm1(1 - MIN_SLOPE));
-/** Half-width of the spread of the units' fixed offsets. */
+/** Half-width of the spread of the units' fixed offsets (see `spreadOffsets`). */
 const OFFSET = 2;
 
 /**
@@ -33,7 +29,7 @@ export class UmnnMath implements MonotoneEntryMath {
     this.paramsPerFeature = 3 * K + 2;
     [this.nodes, this.weights] = clenshawCurtis(N);
     this.tanhs = new Float64Array(K);
-    this.offsets = Float64Array.from({ length: K }, (_, k) => (K === 1 ? 0 : OFFSET * ((2 * k) / (K - 1) - 1)));
+    this.offsets = spreadOffsets(K, OFFSET);
   }
 
   evaluate(x: number, params: FloatArray, base: number, out: MonotoneValue): void {
@@ -69,7 +65,7 @@ export class UmnnMath implements MonotoneEntryMath {
   /** `f(t)`, its pre-activation u and `∂f/∂t` (into `integrand`); leaves the tanh values in `tanhs`. */
   private integrandAt(t: number, params: FloatArray, base: number): { f: number; u: number; du: number } {
     const K = this.hiddenUnits;
-    let u = params[base + 1] + SLOPE_SHIFT;
+    let u = params[base + 1] + POSITIVE_SHIFT;
     let slope = 0;
     for (let k = 0; k < K; k++) {
       const o = base + 2 + 3 * k;
@@ -80,7 +76,7 @@ export class UmnnMath implements MonotoneEntryMath {
     }
     const e = this.integrand;
     e.u = u;
-    e.f = MIN_SLOPE + softplus(u);
+    e.f = POSITIVE_FLOOR + softplus(u);
     e.du = sigmoid(u) * slope;
     return e;
   }
