@@ -2,8 +2,9 @@
  * maflow's side of the benchmark, mirroring `harness.bench_one` of the PyTorch peer step by step:
  * - train step: zero the gradients, `logProbTrain(batch)`, backward with `∂L/∂logProb = −1/B` (the loss is the mean
  *   negative log-likelihood), one Adam step; the minibatch is drawn outside the timed region, as in the harness;
- * - log-prob: `logProb` of `rows` rows in chunks of at most `chunk` rows (after a warm-up call on ≤ 256 rows);
- * - sampling: `sample(rows)` after a warm-up draw of ≤ 64 rows.
+ * - log-prob: `logProb` of `rows` rows in chunks of at most `chunk` rows (after warm-up calls on ≤ 256 rows);
+ * - sampling: `sample(rows)` after warm-up draws of ≤ 64 rows.
+ * Warm-ups may be timed (`warmupSeconds`): a JIT's optimised code arrives only after its baseline code ran a while.
  * Every timing is a median over repeats; p10/p90 of the train steps are kept for the JSON record.
  */
 import { gatherRows, rowSlice, type Matrix } from '../../src/core/matrix.ts';
@@ -16,6 +17,11 @@ export interface TrainTimingOptions {
   batch: number;
   /** Untimed steps first. @default 5 */
   warmup?: number;
+  /**
+   * Untimed steps continue until they have taken this long too: a JIT compiles in tiers (V8 runs WebAssembly on its
+   * baseline compiler first and optimises the hot functions later), so a few steps time the baseline code. @default 0
+   */
+  warmupSeconds?: number;
   /** Timed steps. @default 30 */
   steps?: number;
   /** @default 1e-4 */
@@ -26,6 +32,9 @@ export interface TrainTimingOptions {
 
 export interface TrainTiming {
   stepMs: number;
+  /** Mean time of the untimed warm-up steps: what a user sees first (the first second, with `warmupSeconds: 1`). */
+  warmupStepMs: number;
+  warmupSteps: number;
   stepMsP10: number;
   stepMsP90: number;
   steps: number;
@@ -37,6 +46,7 @@ export interface TrainTiming {
 /** Median time of one full training step on minibatches of `data [N, D]`. */
 export function timeTrainSteps(flow: TransformedDistribution, data: Matrix, options: TrainTimingOptions): TrainTiming {
   const warmup = options.warmup ?? 5;
+  const warmupMs = 1e3 * (options.warmupSeconds ?? 0);
   const steps = options.steps ?? 30;
   const { batch } = options;
   const rng = new Rng(options.seed ?? 0);
@@ -45,8 +55,10 @@ export function timeTrainSteps(flow: TransformedDistribution, data: Matrix, opti
   const indices = new Int32Array(batch);
   const times: number[] = [];
   const losses: number[] = [];
+  let warmupSteps = 0;
+  let warmupTotal = 0;
   flow.train(true);
-  for (let i = 0; i < warmup + steps; i++) {
+  for (let i = 0; warmupSteps < warmup || warmupTotal < warmupMs || times.length < steps; i++) {
     for (let b = 0; b < batch; b++) indices[b] = rng.int(data.rows);
     const xb = gatherRows(data, indices);
     const start = performance.now();
@@ -58,11 +70,18 @@ export function timeTrainSteps(flow: TransformedDistribution, data: Matrix, opti
     let loss = 0;
     for (let b = 0; b < batch; b++) loss -= pass.logProb[b];
     losses.push(loss / batch);
-    if (i >= warmup) times.push(elapsed);
+    if (warmupSteps < warmup || warmupTotal < warmupMs) {
+      warmupSteps += 1;
+      warmupTotal += elapsed;
+    } else {
+      times.push(elapsed);
+    }
   }
   flow.train(false);
   return {
     stepMs: median(times),
+    warmupStepMs: warmupSteps === 0 ? NaN : warmupTotal / warmupSteps,
+    warmupSteps,
     stepMsP10: quantile(times, 0.1),
     stepMsP90: quantile(times, 0.9),
     steps: times.length,
@@ -80,10 +99,20 @@ export interface ThroughputTiming {
   finite: boolean;
 }
 
-/** Median throughput of `logProb` over `data` in chunks of `chunk` rows, `repeats` timed passes. */
-export function timeLogProb(flow: TransformedDistribution, data: Matrix, chunk: number, repeats: number): ThroughputTiming {
+/** Runs `fn` once, then again until `seconds` have passed since the first call began. */
+function warmUp(fn: () => void, seconds: number): void {
+  const start = performance.now();
+  do fn(); while (performance.now() - start < 1e3 * seconds);
+}
+
+/**
+ * Median throughput of `logProb` over `data` in chunks of `chunk` rows, `repeats` timed passes, after warm-up calls on
+ * ≤ 256 rows for `warmupSeconds` (at least one).
+ */
+export function timeLogProb(flow: TransformedDistribution, data: Matrix, chunk: number, repeats: number, warmupSeconds = 0): ThroughputTiming {
   flow.train(false);
-  flow.logProb(rowSlice(data, 0, Math.min(chunk, 256, data.rows)));
+  const head = rowSlice(data, 0, Math.min(chunk, 256, data.rows));
+  warmUp(() => flow.logProb(head), warmupSeconds);
   const times: number[] = [];
   let finite = true;
   for (let r = 0; r < repeats; r++) {
@@ -97,10 +126,11 @@ export function timeLogProb(flow: TransformedDistribution, data: Matrix, chunk: 
   return { rows: data.rows, seconds, rowsPerSecond: data.rows / seconds, finite };
 }
 
-/** Median throughput of `sample(rows)` over `repeats` timed draws. */
-export function timeSample(flow: TransformedDistribution, rows: number, repeats: number, seed: number): ThroughputTiming {
+/** Median throughput of `sample(rows)` over `repeats` timed draws, after warm-up draws of ≤ 64 rows for `warmupSeconds` (at least one). */
+export function timeSample(flow: TransformedDistribution, rows: number, repeats: number, seed: number, warmupSeconds = 0): ThroughputTiming {
   flow.train(false);
-  flow.sample(Math.min(64, rows), { rng: new Rng(seed + 4) });
+  const rng = new Rng(seed + 4);
+  warmUp(() => flow.sample(Math.min(64, rows), { rng }), warmupSeconds);
   const times: number[] = [];
   let finite = true;
   for (let r = 0; r < repeats; r++) {
