@@ -14,7 +14,7 @@
 
 typedef float f32;
 
-enum { IDENTITY = 5, LAYER_WORDS = 12 };
+enum { IDENTITY = 5, LAYER_WORDS = 12, MAX_HIDDEN = 64 };
 
 // kernels.c
 void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, const int32_t* prefix, const f32* bias,
@@ -61,38 +61,109 @@ static void layerForward(const Layer* s, int batch, int C, const f32* context, c
   }
 }
 
-// The forward half: a_l (then, residual, h_l) per hidden layer and θ into `saved`, z = τ⁻¹(x; θ), logDet accumulated.
-// kind 0: affine (bound, shiftOnly); 1: spline (bins, tailBound, minW, minH, minD). Returns 1 for a bad spline.
-EXPORT(staircase_train_forward)
-int staircase_train_forward(int batch, int D, int C, int residual, int L, const int32_t* table, const f32* context,
-                            const f32* x, f32* z, double* logDet, f32* saved, int kind, double bound, int shiftOnly,
-                            int bins, double tailBound, double minW, double minH, double minD) {
-  const f32* input = x;
-  f32* next = saved;
-  const f32* below = 0;
+// Where a pass keeps each layer's output: a_l (then, residual, h_l) per hidden layer, then θ, each block `rows` rows of
+// its width, a task's rows starting at `row` (threads split a pass by rows; the layout stays that of the whole batch).
+typedef struct {
+  f32* a[MAX_HIDDEN];
+  f32* h[MAX_HIDDEN];
+  f32* params;
+} Views;
+
+static void viewsOf(const int32_t* table, int L, int residual, f32* base, int rows, int row, Views* v) {
+  int64_t offset = 0;
   for (int l = 0; l < L; ++l) {
-    const Layer s = layerAt(table, l);
-    f32* a = next;
-    const int64_t n = (int64_t)batch * s.outDim;
-    next += n;
-    layerForward(&s, batch, C, context, input, a, s.act);
+    const int64_t n = layerAt(table, l).outDim;
+    v->a[l] = base + offset + row * n;
+    offset += rows * n;
     if (residual) {
-      f32* h = next;
-      next += n;
-      for (int64_t i = 0; i < n; ++i) h[i] = (below == 0 ? 0.0f : below[i]) + a[i];
-      below = h;
-      input = h;
+      v->h[l] = base + offset + row * n;
+      offset += rows * n;
     } else {
-      input = a;
+      v->h[l] = v->a[l];
     }
   }
-  const Layer out = layerAt(table, L);
-  layerForward(&out, batch, C, context, input, next, IDENTITY);
+  v->params = base + offset + (int64_t)row * layerAt(table, L).outDim;
+}
+
+// out[b, s:e] = (below or 0)[b, s:e] + a[b, s:e]: a residual layer's sum over the units [s, e).
+static void addColumns(int batch, int n, int s, int e, const f32* below, const f32* a, f32* h) {
+  for (int b = 0; b < batch; ++b) {
+    for (int64_t i = (int64_t)b * n + s, end = (int64_t)b * n + e; i < end; ++i) h[i] = (below == 0 ? 0.0f : below[i]) + a[i];
+  }
+}
+
+// z = τ⁻¹(x; θ) (inverse) or x = τ(u; θ) over features [d0, d1); kind 0: affine, 1: spline. Returns 1 for a bad spline.
+static int transform(int kind, int inverse, int batch, int D, int d0, int d1, const f32* in, const f32* params, f32* out,
+                     double* logDet, double bound, int shiftOnly, int bins, double tailBound, double minW, double minH,
+                     double minD) {
   if (kind == 0) {
-    affine_transform(1, batch, D, 0, D, x, next, z, logDet, 1, bound, shiftOnly);
+    affine_transform(inverse, batch, D, d0, d1, in, params, out, logDet, 1, bound, shiftOnly);
     return 0;
   }
-  return spline_transform(1, batch, D, 0, D, x, next, z, logDet, 1, bins, tailBound, minW, minH, minD);
+  return spline_transform(inverse, batch, D, d0, d1, in, params, out, logDet, 1, bins, tailBound, minW, minH, minD);
+}
+
+// The forward half: a_l (then, residual, h_l) per hidden layer and θ into `saved` (laid out for `savedRows` rows, these
+// `batch` rows from `savedRow` on), z = τ⁻¹(x; θ), logDet accumulated. Also the whole parallel (density) pass, with a
+// work buffer as `saved`. kind 0: affine (bound, shiftOnly); 1: spline (bins, tailBound, minW, minH, minD). Returns 1
+// for a bad spline.
+EXPORT(staircase_train_forward)
+int staircase_train_forward(int batch, int D, int C, int residual, int L, const int32_t* table, const f32* context,
+                            const f32* x, f32* z, double* logDet, f32* saved, int savedRows, int savedRow, int kind,
+                            double bound, int shiftOnly, int bins, double tailBound, double minW, double minH, double minD) {
+  Views v;
+  viewsOf(table, L, residual, saved, savedRows, savedRow, &v);
+  const f32* input = x;
+  for (int l = 0; l < L; ++l) {
+    const Layer s = layerAt(table, l);
+    layerForward(&s, batch, C, context, input, v.a[l], s.act);
+    if (residual) addColumns(batch, s.outDim, 0, s.outDim, l == 0 ? 0 : v.h[l - 1], v.a[l], v.h[l]);
+    input = v.h[l];
+  }
+  const Layer out = layerAt(table, L);
+  layerForward(&out, batch, C, context, input, v.params, IDENTITY);
+  return transform(kind, 1, batch, D, 0, D, x, v.params, z, logDet, bound, shiftOnly, bins, tailBound, minW, minH, minD);
+}
+
+// A layer's accumulator before the sequential steps: the context term with the bias, or the bias in every row.
+static void layerStart(const Layer* s, int batch, int C, const f32* context, f32* out) {
+  if (s->contextWeight != 0 && context != 0) {
+    prefix_gemm(batch, C, s->outDim, context, s->contextWeight, 0, s->bias, out, 0, IDENTITY, 0, s->outDim);
+    return;
+  }
+  for (int b = 0; b < batch; ++b) memcpy(out + (int64_t)b * s->outDim, s->bias, sizeof(f32) * (size_t)s->outDim);
+}
+
+// The sequential (base → data) pass, Kernels.staircaseSequential for the affine and spline transformers: feature by
+// feature, the units of degree d of every hidden layer (degreeStarts: D + 1 entries per hidden layer), the output
+// units of feature d, then x[:, d] = τ(u[:, d]; θ_d), logDet accumulated; the order and arithmetic of the composition
+// of the layer kernels. `work` is laid out as staircase_train_forward's `saved` (for workRows rows, these from workRow).
+EXPORT(staircase_sequential)
+int staircase_sequential(int batch, int D, int C, int residual, int L, const int32_t* table, const int32_t* degreeStarts,
+                         const f32* context, const f32* u, f32* x, double* logDet, f32* work, int workRows, int workRow,
+                         int kind, double bound, int shiftOnly, int bins, double tailBound, double minW, double minH,
+                         double minD) {
+  Views v;
+  viewsOf(table, L, residual, work, workRows, workRow, &v);
+  const Layer out = layerAt(table, L);
+  const int P = out.outDim / D;
+  for (int l = 0; l < L; ++l) {
+    const Layer s = layerAt(table, l);
+    layerStart(&s, batch, C, context, v.a[l]);
+  }
+  layerStart(&out, batch, C, context, v.params);
+  for (int d = 0; d < D; ++d) {
+    for (int l = 0; l < L; ++l) {
+      const Layer s = layerAt(table, l);
+      const int start = degreeStarts[l * (D + 1) + d], end = degreeStarts[l * (D + 1) + d + 1];
+      if (start == end) continue;
+      prefix_gemm(batch, s.inDim, s.outDim, l == 0 ? x : v.h[l - 1], s.w, s.prefix, 0, v.a[l], 1, s.act, start, end);
+      if (residual) addColumns(batch, s.outDim, start, end, l == 0 ? 0 : v.h[l - 1], v.a[l], v.h[l]);
+    }
+    prefix_gemm(batch, out.inDim, out.outDim, v.h[L - 1], out.w, out.prefix, 0, v.params, 1, IDENTITY, d * P, (d + 1) * P);
+    if (transform(kind, 0, batch, D, d, d + 1, u, v.params, x, logDet, bound, shiftOnly, bins, tailBound, minW, minH, minD)) return 1;
+  }
+  return 0;
 }
 
 // One layer's gradients from dOut (the pre-activation gradient): weights, context weights, dContext, then dIn.
@@ -115,17 +186,11 @@ void staircase_train_backward(int batch, int D, int C, int residual, int L, cons
                               const f32* x, const f32* z, const f32* saved, const f32* dZ, const double* dLogDet,
                               f32* dX, f32* dContext, f32* work, int width, double bound, int shiftOnly) {
   const Layer out = layerAt(table, L);
-  // Views of `saved`: a_l and h_l per hidden layer, then θ.
-  const f32* a[64];
-  const f32* h[64];
-  const f32* next = saved;
-  for (int l = 0; l < L && l < 64; ++l) {
-    const int64_t n = (int64_t)batch * layerAt(table, l).outDim;
-    a[l] = next, next += n;
-    if (residual) h[l] = next, next += n;
-    else h[l] = a[l];
-  }
-  const f32* params = next;
+  Views v;
+  viewsOf(table, L, residual, (f32*)saved, batch, 0, &v);
+  f32* const* a = v.a;
+  f32* const* h = v.h;
+  const f32* params = v.params;
   f32* dParams = work;
   f32* dh = dParams + (int64_t)batch * out.outDim;
   f32* dIn = dh + (int64_t)batch * width;

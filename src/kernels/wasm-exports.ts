@@ -20,17 +20,27 @@ export interface WasmExports {
     minH: number, minD: number): number;
   adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
     beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
-  // fused.c: a MAF layer's training pass, the layer kernels back to back in one call (one thread).
+  // fused.c: a MADE's passes, the layer kernels back to back in one call (threads split the forward ones by rows).
   staircase_train_forward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
-    table: number, context: number, x: number, z: number, logDet: number, saved: number, kind: number, bound: number,
-    shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number, minD: number): number;
+    table: number, context: number, x: number, z: number, logDet: number, saved: number, savedRows: number, savedRow: number,
+    kind: number, bound: number, shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number, minD: number): number;
+  staircase_sequential(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
+    table: number, degreeStarts: number, context: number, u: number, x: number, logDet: number, work: number, workRows: number,
+    workRow: number, kind: number, bound: number, shiftOnly: number, bins: number, tailBound: number, minW: number, minH: number,
+    minD: number): number;
   staircase_train_backward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
     table: number, context: number, x: number, z: number, saved: number, dZ: number, dLogDet: number, dX: number,
     dContext: number, work: number, width: number, bound: number, shiftOnly: number): void;
 }
 
+/**
+ * int32 words per layer of fused.c's layer table: inDim, outDim, activation code, then the byte offsets of weight,
+ * prefix, bias, context weight, dWeight, dBias, dContextWeight, then the accumulate and accumulateContext flags.
+ */
+export const FUSED_LAYER_WORDS = 12;
+
 /** The kernels that threads split, in the order tasks refer to them. */
 export const WASM_EXPORT_NAMES = [
   'prefix_gemm', 'prefix_gemm_backward_input', 'prefix_gemm_backward_weight', 'activation_rows', 'activation_backward',
-  'affine_transform', 'affine_backward', 'spline_transform', 'adam_step',
+  'affine_transform', 'affine_backward', 'spline_transform', 'adam_step', 'staircase_train_forward', 'staircase_sequential',
 ] as const satisfies ReadonlyArray<keyof WasmExports>;

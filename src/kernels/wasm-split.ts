@@ -6,7 +6,7 @@
  * claimed dynamically, so that a core taken by the engine's compiler or collector only slows its own share. Calls
  * estimated under `minWork` flops run whole on the calling thread: waking a worker costs more than they take.
  */
-import { WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
+import { FUSED_LAYER_WORDS, WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { MAX_TASKS, type WasmThreadPool } from './wasm-threads.ts';
 
 const INDEX = new Map<string, number>(WASM_EXPORT_NAMES.map((n, i) => [n, i]));
@@ -18,6 +18,8 @@ const ROW_BLOCK = 64;
 /** Rough flops per element of the elementwise kernels (double-precision exp/tanh/log per feature). */
 const ACTIVATION_FLOPS = [1, 40, 30, 40, 60, 1];
 const TRANSFORM_FLOPS = 40;
+/** Rows per task of a fused pass split by rows, at least (each task packs every layer's weight panels). */
+const PASS_ROWS = 8;
 
 /** Cuts [begin, end) into at most `tasks` ranges on multiples of `step` from begin, of about equal `work(i)`. */
 export function balancedRanges(begin: number, end: number, step: number, tasks: number, work: (i: number) => number): Array<[number, number]> {
@@ -68,9 +70,50 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
   const byRows = (name: keyof WasmExports, flops: number, rows: number, step: number, whole: () => void,
     args: (r0: number, r1: number) => number[]): void => byRanges(name, flops, 0, rows, step, () => 1, whole, args);
   const at = (ptr: number, offset: number): number => (ptr === 0 ? 0 : ptr + offset);
+  /** Flops of one row through a fused pass: every layer's live weights (and context weights), then the transform. */
+  const passFlopsPerRow = (table: number, hiddenLayers: number, features: number, contextFeatures: number): number => {
+    const t = new Int32Array(buffer, table, (hiddenLayers + 1) * FUSED_LAYER_WORDS);
+    let live = 0;
+    for (let l = 0; l <= hiddenLayers; l++) {
+      const [inDim, outDim, , , prefix, , contextWeight] = t.subarray(l * FUSED_LAYER_WORDS, (l + 1) * FUSED_LAYER_WORDS);
+      live += prefix === 0 ? inDim * outDim : sum(0, outDim, prefixWork(prefix, outDim, inDim));
+      if (contextWeight !== 0) live += contextFeatures * outDim;
+    }
+    return 2 * live + TRANSFORM_FLOPS * features;
+  };
+  /**
+   * A fused pass split by rows (rows are independent in it): each task runs every layer on its rows, so that the
+   * threads meet once per pass, not once per layer kernel. Tasks of at least `minWork` flops and PASS_ROWS rows, a
+   * multiple of the threads when there are enough.
+   */
+  const byPassRows = (name: keyof WasmExports, flops: number, batch: number, whole: () => number,
+    args: (r0: number, r1: number) => number[]): number => {
+    let tasks = Math.min(maxTasks, Math.floor(flops / minWork), Math.floor(batch / PASS_ROWS));
+    if (tasks > pool.threads) tasks -= tasks % pool.threads;
+    if (tasks < 2) return whole();
+    const fn = INDEX.get(name) as number;
+    // (A task's status is dropped: the caller sends only splines within the engine's limit, which cannot fail.)
+    pool.run(balancedRanges(0, batch, 4, tasks, () => 1).map(([r0, r1]) => [fn, ...args(r0, r1)]));
+    return 0;
+  };
 
   return {
-    staircase_train_forward: x.staircase_train_forward,
+    staircase_train_forward(batch, D, C, residual, L, table, context, xp, z, logDet, saved, savedRows, savedRow, kind, bound,
+      shiftOnly, bins, tailBound, minW, minH, minD) {
+      return byPassRows('staircase_train_forward', batch * passFlopsPerRow(table, L, D, C), batch,
+        () => x.staircase_train_forward(batch, D, C, residual, L, table, context, xp, z, logDet, saved, savedRows, savedRow, kind,
+          bound, shiftOnly, bins, tailBound, minW, minH, minD),
+        (r0, r1) => [r1 - r0, D, C, residual, L, table, at(context, 4 * r0 * C), xp + 4 * r0 * D, z + 4 * r0 * D, at(logDet, 8 * r0),
+          saved, savedRows, savedRow + r0, kind, bound, shiftOnly, bins, tailBound, minW, minH, minD]);
+    },
+    staircase_sequential(batch, D, C, residual, L, table, degreeStarts, context, u, xp, logDet, work, workRows, workRow, kind,
+      bound, shiftOnly, bins, tailBound, minW, minH, minD) {
+      return byPassRows('staircase_sequential', batch * passFlopsPerRow(table, L, D, C), batch,
+        () => x.staircase_sequential(batch, D, C, residual, L, table, degreeStarts, context, u, xp, logDet, work, workRows, workRow,
+          kind, bound, shiftOnly, bins, tailBound, minW, minH, minD),
+        (r0, r1) => [r1 - r0, D, C, residual, L, table, degreeStarts, at(context, 4 * r0 * C), u + 4 * r0 * D, xp + 4 * r0 * D,
+          at(logDet, 8 * r0), work, workRows, workRow + r0, kind, bound, shiftOnly, bins, tailBound, minW, minH, minD]);
+    },
     staircase_train_backward: x.staircase_train_backward,
     prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd) {
       // Most calls of a small model are far below the threshold even if dense: no staircase to read.

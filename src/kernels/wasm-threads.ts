@@ -84,8 +84,8 @@ const WORKER_TASKS = 6;
 /** JOINED is set to this when the caller closes a job: a worker that reads it (or more) skips the job. */
 const CLOSED = 1 << 24;
 const CONTROL_BYTES = 64;
-/** Float64 slots per task: the export's index and up to 15 arguments. */
-export const TASK_SLOTS = 16;
+/** Float64 slots per task: the export's index and up to 23 arguments. */
+export const TASK_SLOTS = 24;
 /** Most tasks one call may hold. */
 export const MAX_TASKS = 64;
 /** Bytes a pool needs in the memory: the control block and the task slots. */
@@ -124,7 +124,8 @@ function receive(start) {
       const tasks = Atomics.load(ctl, ${TASKS});
       for (let t = Atomics.add(ctl, ${NEXT}, 1); t < tasks; t = Atomics.add(ctl, ${NEXT}, 1)) {
         const s = slots.subarray(t * ${TASK_SLOTS}, (t + 1) * ${TASK_SLOTS});
-        fns[s[0]](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]);
+        fns[s[0]](s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16], s[17], s[18],
+          s[19], s[20], s[21], s[22], s[23]);
         Atomics.add(ctl, ${WORKER_TASKS}, 1);
       }
     } catch (error) {

@@ -18,12 +18,12 @@ import type { Dtype, FloatArray } from '../core/matrix.ts';
 import {
   ACTIVATIONS, withFallback, type Activation, type Kernels, type StaircaseHiddenLayer, type StaircaseLayer,
   type StaircaseLayerGradients, type StaircaseNetwork, type StaircasePassOp, type StaircaseTrainBackwardOp,
-  type StaircaseTrainForwardOp, type TransformBackwardOp, type TransformOp,
+  type StaircaseTrainForwardOp, type TransformBackwardOp, type TransformOp, staircaseTrainSavedLength,
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.ts';
-import { WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
+import { FUSED_LAYER_WORDS as LAYER_WORDS, WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { WasmHeap } from './wasm-heap.ts';
 import { splitExports } from './wasm-split.ts';
 import { POOL_BYTES, WasmThreadPool, wasmThreadSupport, type WasmWorkerPlatform } from './wasm-threads.ts';
@@ -64,9 +64,9 @@ export interface WasmKernels extends Kernels {
   readonly workerTasks: number;
 }
 
-/** int32 words per layer of fused.c's layer table, and the most hidden layers it takes. */
-const LAYER_WORDS = 12;
+/** The most hidden layers fused.c takes, and the most spline bins kernels.c does. */
 const MAX_FUSED_HIDDEN = 64;
+const MAX_SPLINE_BINS = 256;
 
 const ACTIVATION_CODE = new Map<Activation, number>(ACTIVATIONS.map((a, i) => [a, i]));
 
@@ -314,10 +314,11 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   }) as WasmKernels;
 
   /**
-   * The fused passes are the composition of the engine's own kernels (so they equal it exactly), run on operands made
-   * resident once per pass: the weights, input, output and the work buffers stay in the memory through all D steps.
+   * The passes composed of the engine's own kernels (what fused.c does in one call, for the transformers it has), run on
+   * operands made resident once per pass: the weights, input, output and the work buffers stay in the memory through
+   * all D steps.
    */
-  const pass = (parallel: boolean) => framed((f: Frame, op: StaircasePassOp): void => {
+  const composedPass = (parallel: boolean) => framed((f: Frame, op: StaircasePassOp): void => {
     const { network: n, batch } = op;
     const layer = <L extends StaircaseLayer>(l: L): L => ({ ...l, weight: f.resident(l.weight as Float32Array),
       prefix: f.resident(l.prefix), bias: f.resident(l.bias as Float32Array),
@@ -359,18 +360,36 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   };
   const composedForward = (op: StaircaseTrainForwardOp): void => composeStaircaseTrainForward(kernels, op);
   const composedBackward = (op: StaircaseTrainBackwardOp): void => composeStaircaseTrainBackward(kernels, op);
-  const trainForward = framed((f: Frame, op: StaircaseTrainForwardOp): void => {
+  /** fused.c's transformer arguments (kind, bound, shiftOnly, bins, tailBound, minW, minH, minD) of an affine or spline. */
+  const transformerArgs = (t: StaircaseNetwork['transformer']): number[] => {
+    if (t.kind === 'affine') return [0, t.logScaleBound, t.shiftOnly ? 1 : 0, 0, 0, 0, 0, 0];
+    if (t.kind === 'spline') return [1, 0, 0, t.bins, t.tailBound, t.minBinWidth, t.minBinHeight, t.minDerivative];
+    throw new Error(`wasm backend: no ${t.kind} pass engine`);
+  };
+  /** staircase_train_forward on `saved` (the parallel pass: on a work buffer); threads split it by rows. */
+  const forwardPass = (f: Frame, op: StaircasePassOp, saved: number): void => {
     const { network: n, batch } = op;
-    const t = n.transformer;
-    if (t.kind !== 'affine' && t.kind !== 'spline') throw new Error(`wasm backend: no ${t.kind} training engine`);
-    const table = layerTable(f, n, null);
-    const spline = t.kind === 'spline';
-    const failed = x.staircase_train_forward(batch, n.features, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, table,
-      f.ptr(op.context), f.ptr(op.input), f.ptr(op.output, 'out'), f.ptr(op.logDet, 'inout'), f.ptr(op.saved, 'out'),
-      spline ? 1 : 0, spline ? 0 : t.logScaleBound, !spline && t.shiftOnly ? 1 : 0, spline ? t.bins : 0, spline ? t.tailBound : 0,
-      spline ? t.minBinWidth : 0, spline ? t.minBinHeight : 0, spline ? t.minDerivative : 0);
-    if (failed !== 0) throw new Error(`wasm backend staircaseTrainForward: a spline of ${spline ? t.bins : 0} bins is beyond the engine's limit`);
-  }, composedForward);
+    const [kind, bound, shiftOnly, bins, tailBound, minW, minH, minD] = transformerArgs(n.transformer);
+    x.staircase_train_forward(batch, n.features, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, layerTable(f, n, null),
+      f.ptr(op.context), f.ptr(op.input), f.ptr(op.output, 'out'), f.ptr(op.logDet, 'inout'), saved, batch, 0, kind, bound, shiftOnly,
+      bins, tailBound, minW, minH, minD);
+  };
+  const trainForward = framed((f: Frame, op: StaircaseTrainForwardOp): void => forwardPass(f, op, f.ptr(op.saved, 'out')), composedForward);
+  const workFor = (f: Frame, op: StaircasePassOp): number =>
+    f.temporary(new Float32Array(0), staircaseTrainSavedLength(op.network, op.batch)).byteOffset;
+  const composedParallel = composedPass(true);
+  const composedSequential = composedPass(false);
+  const fusedParallel = framed((f: Frame, op: StaircasePassOp): void => forwardPass(f, op, workFor(f, op)), composedParallel);
+  const fusedSequential = framed((f: Frame, op: StaircasePassOp): void => {
+    const { network: n, batch } = op;
+    const D = n.features;
+    const degreeStarts = f.temporary(new Int32Array(0), Math.max(1, n.hidden.length * (D + 1)));
+    n.hidden.forEach((l, i) => degreeStarts.set(l.degreeStarts.subarray(0, D + 1), i * (D + 1)));
+    const [kind, bound, shiftOnly, bins, tailBound, minW, minH, minD] = transformerArgs(n.transformer);
+    x.staircase_sequential(batch, D, n.contextFeatures, n.residual ? 1 : 0, n.hidden.length, layerTable(f, n, null),
+      degreeStarts.byteOffset, f.ptr(op.context), f.ptr(op.input), f.ptr(op.output, 'inout'), f.ptr(op.logDet, 'inout'),
+      workFor(f, op), batch, 0, kind, bound, shiftOnly, bins, tailBound, minW, minH, minD);
+  }, composedSequential);
   const trainBackward = framed((f: Frame, op: StaircaseTrainBackwardOp): void => {
     const { network: n, batch } = op;
     const t = n.transformer;
@@ -396,22 +415,25 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     return flops / layers.length >= TRAIN_SPLIT_FACTOR * threading.minParallelFlops;
   };
   /**
-   * What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers, the affine and spline transformers (and the
-   * affine backward), layers too small to split; the rest is composed of the engine's kernels.
+   * What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and at least one), the affine and spline
+   * transformers (and the affine backward); the rest is composed of the engine's kernels. Threads split its forward
+   * passes by rows; its backward pass runs on one thread, so layers large enough to split run it composed instead.
    */
-  const fusable = (op: { network: StaircaseNetwork; input: unknown; batch: number }): boolean =>
-    !(op.input instanceof Float64Array) && op.network.hidden.length <= MAX_FUSED_HIDDEN && !splits(op)
-    && (op.network.transformer.kind === 'affine' || op.network.transformer.kind === 'spline');
-  const sequential = pass(false);
-  const parallel = pass(true);
+  const fusable = (op: { network: StaircaseNetwork; input: unknown }): boolean => {
+    const { hidden, transformer: t } = op.network;
+    return !(op.input instanceof Float64Array) && hidden.length >= 1 && hidden.length <= MAX_FUSED_HIDDEN
+      && (t.kind === 'affine' || (t.kind === 'spline' && t.bins >= 1 && t.bins <= MAX_SPLINE_BINS));
+  };
   const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;
   Object.assign(kernels, {
-    staircaseSequential: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseSequential(op) : sequential(op)),
-    staircaseParallel: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseParallel(op) : parallel(op)),
+    staircaseSequential: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseSequential(op)
+      : fusable(op) ? fusedSequential(op) : composedSequential(op)),
+    staircaseParallel: (op: StaircasePassOp) => (isF64(op) ? ref.staircaseParallel(op)
+      : fusable(op) ? fusedParallel(op) : composedParallel(op)),
     staircaseTrainForward: (op: StaircaseTrainForwardOp) => (isF64(op) ? ref.staircaseTrainForward(op)
       : fusable(op) ? trainForward(op) : composedForward(op)),
     staircaseTrainBackward: (op: StaircaseTrainBackwardOp) => (op.input instanceof Float64Array ? ref.staircaseTrainBackward(op)
-      : fusable(op) && op.network.transformer.kind === 'affine' ? trainBackward(op) : composedBackward(op)),
+      : fusable(op) && !splits(op) && op.network.transformer.kind === 'affine' ? trainBackward(op) : composedBackward(op)),
     allocate(dtype: Dtype, length: number): FloatArray {
       if (dtype === 'float64') return new Float64Array(length);
       const offset = length === 0 ? 0 : heap.allocate(length * 4);
