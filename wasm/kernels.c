@@ -248,12 +248,12 @@ void prefix_gemm(int batch, int inDim, int outDim, const f32* x, const f32* w, c
   }
 }
 
-/** Backward-input tile: acc[r][v] += Σ_{jj < jc} dOut[r·ldd + jj]·panel[jj·4nv + 4v …]. */
+/** Backward-input tile: acc[r][v] += Σ_{jj < jc} dOut[r·ldd + jj]·panel[jj·4nv + 4v …], of which `cols` columns are stored. */
 INLINE void backwardInputRowsBody(const int mr, const int nv, const f32* dOut, int outDim, const f32* panel, int jc,
-                              f32* dIn, int inDim, int start) {
+                              f32* dIn, int inDim, int start, int cols) {
   v128_t acc[MR][2];
   for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : wasm_v128_load(dIn + r * inDim + 4 * v);
+    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : loadLanes(dIn + r * inDim + 4 * v, cols - 4 * v);
   for (int jj = 0; jj < jc; ++jj) {
     const v128_t b0 = wasm_v128_load(panel + 4 * nv * jj);
     const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * jj + 4) : b0;
@@ -264,28 +264,36 @@ INLINE void backwardInputRowsBody(const int mr, const int nv, const f32* dOut, i
     }
   }
   for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v) wasm_v128_store(dIn + r * inDim + 4 * v, acc[r][v]);
+    for (int v = 0; v < nv; ++v) storeLanes(dIn + r * inDim + 4 * v, acc[r][v], cols - 4 * v);
 }
 
-SPECIALISE(backwardInputRows, backwardInputRowsBody, (const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start),
-           COMMA_ARGS(dOut, outDim, panel, jc, dIn, inDim, start))
+SPECIALISE(backwardInputRows, backwardInputRowsBody, (const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int cols),
+           COMMA_ARGS(dOut, outDim, panel, jc, dIn, inDim, start, cols))
 
 /** Every whole tile of MR rows in one call. */
 INLINE void backwardInputTilesBody(const int nv, const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim,
-                                   int start, int tiles) {
+                                   int start, int tiles, int cols) {
   for (int t = 0; t < tiles; ++t)
-    backwardInputRowsBody(MR, nv, dOut + t * MR * outDim, outDim, panel, jc, dIn + t * MR * inDim, inDim, start);
+    backwardInputRowsBody(MR, nv, dOut + t * MR * outDim, outDim, panel, jc, dIn + t * MR * inDim, inDim, start, cols);
 }
+// Whole panels with a constant width (plain vector loads and stores), and the last columns of a row.
 NOINLINE void backwardInputTiles_2(const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int tiles) {
-  backwardInputTilesBody(2, dOut, outDim, panel, jc, dIn, inDim, start, tiles);
+  backwardInputTilesBody(2, dOut, outDim, panel, jc, dIn, inDim, start, tiles, 8);
 }
 NOINLINE void backwardInputTiles_1(const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int tiles) {
-  backwardInputTilesBody(1, dOut, outDim, panel, jc, dIn, inDim, start, tiles);
+  backwardInputTilesBody(1, dOut, outDim, panel, jc, dIn, inDim, start, tiles, 4);
+}
+NOINLINE void backwardInputTiles_last(const f32* dOut, int outDim, const f32* panel, int jc, f32* dIn, int inDim, int start, int tiles,
+                                      int cols) {
+  backwardInputTilesBody(1, dOut, outDim, panel, jc, dIn, inDim, start, tiles, cols);
 }
 
-/** Input columns [i0, i0 + 4·nv): the units reading column i0 (a suffix), packed in blocks of KC with masked weights 0. */
+/**
+ * Input columns [i0, i0 + cols) (cols ≤ 4·nv; fewer only for the last columns): the units reading column i0 (a suffix),
+ * packed in blocks of KC with masked weights (and the columns past cols) 0.
+ */
 INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, const f32* dOut, const f32* w,
-                               const int32_t* prefix, f32* dIn, int accumulate, int i0, f32* panel) {
+                               const int32_t* prefix, f32* dIn, int accumulate, int i0, int cols, f32* panel) {
   const int width = 4 * nv;
   int jStart = 0;
   if (prefix) while (jStart < outDim && prefix[jStart] <= i0) ++jStart;
@@ -295,11 +303,11 @@ INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, c
       const int pj = prefixOf(prefix, j0 + jj, inDim);
       const f32* row = w + (j0 + jj) * inDim + i0;
       f32* dst = panel + jj * width;
-      if (pj >= i0 + width) {
+      if (cols == width && pj >= i0 + width) {
         wasm_v128_store(dst, wasm_v128_load(row));
         if (nv > 1) wasm_v128_store(dst + 4, wasm_v128_load(row + 4));
       } else {
-        for (int c = 0; c < width; ++c) dst[c] = i0 + c < pj ? row[c] : 0;
+        for (int c = 0; c < width; ++c) dst[c] = c < cols && i0 + c < pj ? row[c] : 0;
       }
     }
     const int start = j0 == jStart && !accumulate;
@@ -307,34 +315,22 @@ INLINE void backwardInputPanel(const int nv, int batch, int inDim, int outDim, c
     f32* d = dIn + i0;
     const int tiles = batch / MR, b = tiles * MR;
     if (nv == 2) backwardInputTiles_2(g, outDim, panel, jc, d, inDim, start, tiles);
-    else backwardInputTiles_1(g, outDim, panel, jc, d, inDim, start, tiles);
-    if (b < batch) PICK(backwardInputRows, batch - b, nv, (g + b * outDim, outDim, panel, jc, d + b * inDim, inDim, start));
+    else if (cols == 4) backwardInputTiles_1(g, outDim, panel, jc, d, inDim, start, tiles);
+    else backwardInputTiles_last(g, outDim, panel, jc, d, inDim, start, tiles, cols);
+    if (b < batch) PICK(backwardInputRows, batch - b, nv, (g + b * outDim, outDim, panel, jc, d + b * inDim, inDim, start, cols));
     if (j0 + KC >= outDim) break;
   }
 }
 
 // dIn[b, i] (+)= Σ_{j : prefix[j] > i} dOut[b, j]·w[j, i] for inputs i in [inStart, inEnd) (threads split the inputs):
-// input columns in panels of 8 (then 4), each over the suffix of units that read it; the last columns (fewer than 4)
-// one by one.
+// input columns in panels of 8 (then 4, then the last fewer than 4), each over the suffix of units that read it.
 EXPORT(prefix_gemm_backward_input)
 void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOut, const f32* w, const int32_t* prefix,
                                 f32* dIn, int accumulate, int inStart, int inEnd) {
   f32 panel[KC * 8] __attribute__((aligned(16)));
   int i0 = inStart;
-  for (; i0 + 8 <= inEnd; i0 += 8) backwardInputPanel(2, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
-  if (i0 + 4 <= inEnd) {
-    backwardInputPanel(1, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, panel);
-    i0 += 4;
-  }
-  for (; i0 < inEnd; ++i0) {
-    for (int b = 0; b < batch; ++b) {
-      const f32* g = dOut + b * outDim;
-      float s = accumulate ? dIn[b * inDim + i0] : 0.0f;
-      for (int j = 0; j < outDim; ++j)
-        if (prefixOf(prefix, j, inDim) > i0) s += g[j] * w[j * inDim + i0];
-      dIn[b * inDim + i0] = s;
-    }
-  }
+  for (; i0 + 8 <= inEnd; i0 += 8) backwardInputPanel(2, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, 8, panel);
+  for (; i0 < inEnd; i0 += 4) backwardInputPanel(1, batch, inDim, outDim, dOut, w, prefix, dIn, accumulate, i0, min_i(4, inEnd - i0), panel);
 }
 
 /**
@@ -345,7 +341,7 @@ INLINE void backwardWeightTileBody(const int mr, const int nv, int kb, int inDim
                                    const int* p, f32* w, int start, int i0) {
   v128_t acc[MR][2];
   for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : wasm_v128_load(w + r * inDim + 4 * v);
+    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : loadLanes(w + r * inDim + 4 * v, clamp_i(p[r] - i0 - 4 * v, 0, 4));
   for (int bb = 0; bb < kb; ++bb) {
     const v128_t b0 = wasm_v128_load(panel + 4 * nv * bb);
     const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * bb + 4) : b0;
@@ -371,7 +367,7 @@ SPECIALISE(backwardWeightTile, backwardWeightTileBody, (int kb, int inDim, int o
  * MR units over it.
  */
 INLINE void backwardWeightPanel(const int nv, int batch, int inDim, int outDim, const f32* dOut, const f32* x,
-                                const int32_t* prefix, f32* dW, int accumulate, int i0, int jLo, int jHi, f32* panel) {
+                                const int32_t* prefix, f32* dW, int accumulate, int i0, int cols, int jLo, int jHi, f32* panel) {
   const int width = 4 * nv;
   int jStart = jLo;
   if (prefix) while (jStart < jHi && prefix[jStart] <= i0) ++jStart;
@@ -380,8 +376,8 @@ INLINE void backwardWeightPanel(const int nv, int batch, int inDim, int outDim, 
     const int kb = clamp_i(batch - b0, 0, KC);
     for (int bb = 0; bb < kb; ++bb) {
       const f32* row = x + (b0 + bb) * inDim + i0;
-      wasm_v128_store(panel + bb * width, wasm_v128_load(row));
-      if (nv > 1) wasm_v128_store(panel + bb * width + 4, wasm_v128_load(row + 4));
+      wasm_v128_store(panel + bb * width, loadLanes(row, cols));
+      if (nv > 1) wasm_v128_store(panel + bb * width + 4, loadLanes(row + 4, cols - 4));
     }
     const int start = b0 == 0 && !accumulate;
     for (int j = jStart; j < jHi; j += MR) {
@@ -394,24 +390,13 @@ INLINE void backwardWeightPanel(const int nv, int batch, int inDim, int outDim, 
   }
 }
 
-/** dW of units [jLo, jHi): input panels of 8, then 4, then the last inputs one by one. */
+/** dW of units [jLo, jHi): input panels of 8, then 4, then the last inputs (fewer than 4; a unit's prefix stops its stores). */
 static void backwardWeightUnits(int batch, int inDim, int outDim, const f32* dOut, const f32* x, const int32_t* prefix,
                                 f32* dW, int accumulate, int jLo, int jHi) {
   f32 panel[KC * 8] __attribute__((aligned(16)));
   int i0 = 0;
-  for (; i0 + 8 <= inDim; i0 += 8) backwardWeightPanel(2, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, jLo, jHi, panel);
-  if (i0 + 4 <= inDim) {
-    backwardWeightPanel(1, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, jLo, jHi, panel);
-    i0 += 4;
-  }
-  for (; i0 < inDim; ++i0) {
-    for (int j = jLo; j < jHi; ++j) {
-      if (prefixOf(prefix, j, inDim) <= i0) continue;
-      float s = accumulate ? dW[j * inDim + i0] : 0.0f;
-      for (int b = 0; b < batch; ++b) s += dOut[b * outDim + j] * x[b * inDim + i0];
-      dW[j * inDim + i0] = s;
-    }
-  }
+  for (; i0 + 8 <= inDim; i0 += 8) backwardWeightPanel(2, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, 8, jLo, jHi, panel);
+  for (; i0 < inDim; i0 += 4) backwardWeightPanel(1, batch, inDim, outDim, dOut, x, prefix, dW, accumulate, i0, min_i(4, inDim - i0), jLo, jHi, panel);
 }
 
 // dW[j, i] (+)= Σ_b dOut[b, j]·x[b, i] for i < prefix[j]; dBias[j] (+)= Σ_b dOut[b, j]; for output units j in
