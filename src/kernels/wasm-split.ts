@@ -4,7 +4,8 @@
  * kernels' own, so that each task packs only its own panels of the shared operand), else by blocks of rows; the
  * transforms, activations and Adam by rows (each task gets the same kernel on its rows, by pointer offsets). Tasks are about equal in work (a staircase's prefixes weigh its units) and several per thread,
  * claimed dynamically, so that a core taken by the engine's compiler or collector only slows its own share. Calls
- * estimated under `minWork` flops run whole on the calling thread: waking a worker costs more than they take.
+ * estimated under `minWork` flops run whole on the calling thread: waking a worker costs more than they take; so do
+ * all calls while the pool finds that sharing slows them (`WasmThreadPool.sharing`: cores taken by other processes).
  */
 import { FUSED_LAYER_WORDS, WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { MAX_TASKS, type WasmThreadPool } from './wasm-threads.ts';
@@ -59,7 +60,7 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
   const byRanges = (name: keyof WasmExports, flops: number, begin: number, end: number, step: number, work: (i: number) => number,
     whole: () => void, args: (i0: number, i1: number) => number[]): void => {
     const tasks = Math.min(maxTasks, Math.ceil((end - begin) / step));
-    if (flops < minWork || tasks < 2) {
+    if (flops < minWork || tasks < 2 || !pool.sharing) {
       whole();
       return;
     }
@@ -90,7 +91,7 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
     args: (r0: number, r1: number) => number[]): number => {
     let tasks = Math.min(maxTasks, Math.floor(flops / minWork), Math.floor(batch / PASS_ROWS));
     if (tasks > pool.threads) tasks -= tasks % pool.threads;
-    if (tasks < 2) return whole();
+    if (tasks < 2 || !pool.sharing) return whole();
     const fn = INDEX.get(name) as number;
     // (A task's status is dropped: the caller sends only splines within the engine's limit, which cannot fail.)
     pool.run(balancedRanges(0, batch, 4, tasks, () => 1).map(([r0, r1]) => [fn, ...args(r0, r1)]));

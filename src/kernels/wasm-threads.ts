@@ -92,6 +92,10 @@ export const MAX_TASKS = 64;
 export const POOL_BYTES = CONTROL_BYTES + MAX_TASKS * TASK_SLOTS * 8;
 /** Loop turns a worker spins on the generation before sleeping (on the order of 100 µs). */
 const SPIN = 20000;
+/** Consecutive calls made slower by sharing them (net of those it sped up) after which the pool stops sharing a while. */
+const STRIKES = 3;
+/** How long the pool runs calls on the caller alone once sharing slowed them down, before it tries again (ms). */
+const BACKOFF_MS = 100;
 
 /**
  * The worker's code (plain JavaScript: it must run unchanged from a Blob URL and from worker_threads' eval). The
@@ -147,8 +151,12 @@ export class WasmThreadPool {
   private readonly slots: Float64Array;
   private readonly fns: Fn[];
   private readonly canBlock: boolean;
+  /** Calls that sharing made slower, net of those it sped up (the judge of `sharing`). */
+  private strikes = 0;
+  private soloUntil = 0;
 
-  private constructor(buffer: ArrayBufferLike, control: number, fns: Fn[], private readonly workers: WasmWorkerHandle[]) {
+  private constructor(buffer: ArrayBufferLike, control: number, fns: Fn[], private readonly workers: WasmWorkerHandle[],
+    private readonly adaptive: boolean) {
     this.threads = workers.length + 1;
     this.ctl = new Int32Array(buffer, control, CONTROL_BYTES / 4);
     this.slots = new Float64Array(buffer, control + CONTROL_BYTES, MAX_TASKS * TASK_SLOTS);
@@ -169,6 +177,8 @@ export class WasmThreadPool {
     readonly stackTops: readonly number[];
     readonly names: readonly string[];
     readonly callerExports: Readonly<Record<string, unknown>>;
+    /** Stop sharing calls a while when sharing slows them (`sharing`). @default true */
+    readonly adaptive?: boolean;
   }): Promise<WasmThreadPool> {
     const { platform: p, module, memory, control, names } = options;
     new Int32Array(memory.buffer, control, CONTROL_BYTES / 4).fill(0);
@@ -188,7 +198,18 @@ export class WasmThreadPool {
       throw error;
     }
     const fns = names.map((n) => options.callerExports[n] as Fn);
-    return new WasmThreadPool(memory.buffer, control, fns, workers);
+    return new WasmThreadPool(memory.buffer, control, fns, workers, options.adaptive ?? true);
+  }
+
+  /**
+   * Whether calls are worth sharing now. The pool judges each shared call: had the caller run every task at the pace
+   * it ran its own, would the call have ended sooner? A worker whose core is taken by another process (a loaded
+   * machine: more runnable threads than cores) claims a task and then waits for the scheduler, holding the whole call
+   * up for a time slice; after STRIKES such calls in a row the pool runs calls whole on the caller for BACKOFF_MS, then
+   * shares them again, so that threads help where cores are free and cost little where they are not.
+   */
+  get sharing(): boolean {
+    return this.soloUntil === 0 || performance.now() >= this.soloUntil;
   }
 
   /**
@@ -196,6 +217,7 @@ export class WasmThreadPool {
    * returns when all are done. Calls do not nest (kernels are synchronous and call no kernels).
    */
   run(tasks: ReadonlyArray<readonly number[]>): void {
+    const start = performance.now();
     const { ctl, slots } = this;
     if (tasks.length > MAX_TASKS) throw new RangeError(`wasm threads: at most ${MAX_TASKS} tasks, got ${tasks.length}`);
     tasks.forEach((task, t) => {
@@ -209,16 +231,34 @@ export class WasmThreadPool {
     Atomics.store(ctl, JOINED, 0);
     Atomics.add(ctl, GENERATION, 1);
     Atomics.notify(ctl, GENERATION);
+    let mine = 0;
     for (let t = Atomics.add(ctl, NEXT, 1); t < tasks.length; t = Atomics.add(ctl, NEXT, 1)) {
       const task = tasks[t];
       this.fns[task[0]](...task.slice(1));
+      mine += 1;
     }
+    const own = performance.now() - start;
     const joined = Atomics.exchange(ctl, JOINED, CLOSED);
     let spins = 0;
     for (let done = Atomics.load(ctl, DONE); done < joined; done = Atomics.load(ctl, DONE)) {
       if (this.canBlock && ++spins > SPIN) Atomics.wait(ctl, DONE, done, 10);
     }
     if (Atomics.load(ctl, FAILED) !== 0) throw new Error('wasm threads: a task failed in a worker');
+    if (this.adaptive) this.judge(mine, tasks.length, performance.now() - start, own);
+  }
+
+  /**
+   * A shared call slowed things down when it took longer than the caller's own pace over every task would have, and
+   * also when one side ran every task: the workers came too late to help (their wake-up cost the caller for nothing),
+   * or the caller ran none, its core handed to the worker it woke (more runnable threads than cores).
+   */
+  private judge(mine: number, tasks: number, took: number, own: number): void {
+    const slower = mine === 0 || mine === tasks || took > (own * tasks) / mine;
+    this.strikes = slower ? this.strikes + 1 : Math.max(0, this.strikes - 1);
+    if (this.strikes >= STRIKES) {
+      this.strikes = 0;
+      this.soloUntil = performance.now() + BACKOFF_MS;
+    }
   }
 
   /** Tasks the workers have run so far (the parts of large calls that ran off the calling thread). */

@@ -43,7 +43,11 @@ export interface WasmBackendOptions {
    * @default every logical processor where threads are possible, else 1
    */
   readonly threads?: number;
-  /** Calls estimated below this many flops run whole on the calling thread (waking a worker costs more). @default 300000 */
+  /**
+   * Calls estimated below this many flops run whole on the calling thread (waking a worker costs more), and so do all
+   * calls for a while after sharing them made them slower (cores taken by other processes); 0 shares every call
+   * whatever the load (what tests of the partitions want). @default 300000
+   */
   readonly minParallelFlops?: number;
   /** How workers are started. @default Web Workers in browsers; worker_threads in Node (installed by the Node entry) */
   readonly workers?: WasmWorkerPlatform;
@@ -135,9 +139,9 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
   const control = heap.allocate(POOL_BYTES);
   const stackTops = Array.from({ length: threads - 1 }, () => heap.allocate(WORKER_STACK_BYTES) + WORKER_STACK_BYTES);
   if (control === 0 || stackTops.some((top) => top === WORKER_STACK_BYTES)) throw new RangeError(`wasm backend: memoryMiB is too small for ${threads} threads`);
-  const pool = await WasmThreadPool.start({ platform: platform as WasmWorkerPlatform, module, memory, control, stackTops,
-    names: WASM_EXPORT_NAMES, callerExports: x as unknown as Record<string, unknown> });
   const minParallelFlops = options.minParallelFlops ?? 300_000;
+  const pool = await WasmThreadPool.start({ platform: platform as WasmWorkerPlatform, module, memory, control, stackTops,
+    names: WASM_EXPORT_NAMES, callerExports: x as unknown as Record<string, unknown>, adaptive: minParallelFlops > 0 });
   const split = splitExports(x, pool, memory.buffer, minParallelFlops);
   return createWasmKernels(split, memory, heap, { threads, reason, workerTasks: () => pool.workerTasks, minParallelFlops });
 }
@@ -359,7 +363,18 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     return table.byteOffset;
   };
   const composedForward = (op: StaircaseTrainForwardOp): void => composeStaircaseTrainForward(kernels, op);
-  const composedBackward = (op: StaircaseTrainBackwardOp): void => composeStaircaseTrainBackward(kernels, op);
+  /**
+   * The backward pass composed of the engine's kernels, its work buffers (θ's gradient and each layer's input
+   * gradient) in one temporary taken before any gradient is written, so that a memory too full for it leaves the pass
+   * whole to the plain composition, and no kernel copies a work buffer in and out.
+   */
+  const composedBackward = framed((f: Frame, op: StaircaseTrainBackwardOp): void => {
+    const { network: n, batch } = op;
+    const total = batch * (n.output.outDim + n.output.inDim + n.hidden.reduce((sum, l) => sum + l.inDim, 0));
+    const work = f.temporary(new Float32Array(0), total);
+    let used = 0;
+    composeStaircaseTrainBackward(kernels, op, (_like, length) => work.subarray(used, (used += length)));
+  }, (op: StaircaseTrainBackwardOp) => composeStaircaseTrainBackward(kernels, op));
   /** fused.c's transformer arguments (kind, bound, shiftOnly, bins, tailBound, minW, minH, minD) of an affine or spline. */
   const transformerArgs = (t: StaircaseNetwork['transformer']): number[] => {
     if (t.kind === 'affine') return [0, t.logScaleBound, t.shiftOnly ? 1 : 0, 0, 0, 0, 0, 0];
