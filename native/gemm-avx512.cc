@@ -1,6 +1,7 @@
 // The prefix GEMM kernels instantiated for AVX-512: backward 8×32, forward tiles of 16- and 8-float vectors.
 // The target attribute (not a per-file -m flag) keeps the build one set of flags for node-gyp.
 #include "gemm-isa.h"
+#define MAFLOW_VECTOR_REGISTERS 32  // AVX-512 (also for its ymm tiles: AVX-512VL gives 32 ymm registers)
 #include "gemm-kernels.h"
 
 #define MAFLOW_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))

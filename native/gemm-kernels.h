@@ -21,6 +21,11 @@
 
 #include "gemm-job.h"
 
+// Vector registers of the instruction set the including translation unit compiles for (gemm-avx512.cc: 32).
+#ifndef MAFLOW_VECTOR_REGISTERS
+#define MAFLOW_VECTOR_REGISTERS 16
+#endif
+
 namespace maflow {
 namespace gemm {
 namespace {
@@ -221,21 +226,37 @@ static MAFLOW_INLINE void accumulateSegment(const int* kEnd, const float* __rest
   if constexpr (S + 1 < NV) accumulateSegment<V, MR, NV, S + 1>(kEnd, a, lda, bp, acc);
 }
 
+// The segments need a few registers beyond the tile's: with 16 (AVX2: the 4x24 tile's 12 accumulators, 3 panel
+// vectors and a broadcast fill them) GCC spilled an accumulator and the [100 → 100] forward took twice as long, so
+// there every vector runs to the block's end `kc` as before.
 template <typename V, int MR, int NV>
-static MAFLOW_INLINE void accumulateRows(const int* kEnd, const float* __restrict a, size_t lda,
+static MAFLOW_INLINE void accumulateRows(const int* kEnd, int kc, const float* __restrict a, size_t lda,
                                          const float* __restrict bp, V (&acc)[MR][NV]) {
+  constexpr int VL = sizeof(V) / sizeof(float);
+  constexpr int NR = VL * NV;
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = V{};
-  accumulateSegment<V, MR, NV, 0>(kEnd, a, lda, bp, acc);
+  if constexpr (MAFLOW_VECTOR_REGISTERS >= 32) {
+    accumulateSegment<V, MR, NV, 0>(kEnd, a, lda, bp, acc);
+    return;
+  }
+  for (int k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(bp + k * NR + v * VL);
+    for (int r = 0; r < MR; ++r) {
+      const V av = a[r * lda + k] - V{};  // one broadcasting load (see accumulateSegment)
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
 }
 
 template <typename V, int MR, int NV>
-static MAFLOW_INLINE void microKernelRows(const int* kEnd, const float* __restrict a, size_t lda,
+static MAFLOW_INLINE void microKernelRows(const int* kEnd, int kc, const float* __restrict a, size_t lda,
                                           const float* __restrict bp, float* __restrict tile) {
   constexpr int VL = sizeof(V) / sizeof(float);
   constexpr int NR = VL * NV;
   V acc[MR][NV];
-  accumulateRows<V, MR, NV>(kEnd, a, lda, bp, acc);
+  accumulateRows<V, MR, NV>(kEnd, kc, a, lda, bp, acc);
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * VL) = acc[r][v];
 }
@@ -243,11 +264,11 @@ static MAFLOW_INLINE void microKernelRows(const int* kEnd, const float* __restri
 // microKernelRows with the epilogue fused for a full tile whose reduction fits one block: out = act(init + acc)
 // straight from the registers (init: bias, 0 or the old output); relu and identity only.
 template <typename V, int MR, int NV, bool Relu>
-static MAFLOW_INLINE void microKernelRowsStore(const Job& job, const int* kEnd, const float* __restrict a, size_t lda,
-                                               const float* __restrict bp, int row0, int n0) {
+static MAFLOW_INLINE void microKernelRowsStore(const Job& job, const int* kEnd, int kc, const float* __restrict a,
+                                               size_t lda, const float* __restrict bp, int row0, int n0) {
   constexpr int VL = sizeof(V) / sizeof(float);
   V acc[MR][NV];
-  accumulateRows<V, MR, NV>(kEnd, a, lda, bp, acc);
+  accumulateRows<V, MR, NV>(kEnd, kc, a, lda, bp, acc);
   V init[NV] = {};  // read only when not accumulating; initialised so the compiler sees no maybe-uninitialized path
   if (!job.accumulate) {
     for (int v = 0; v < NV; ++v) init[v] = job.bias != nullptr ? loadu<V>(job.bias + n0 + v * VL) : V{};
@@ -446,21 +467,21 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
       const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
       if (fused && nr == VL) {
         if (job.act == Act::Relu) {
-          microKernelRowsStore<V, MR, 1, true>(job, narrowEnd, a, lda, panel, row0, n0);
+          microKernelRowsStore<V, MR, 1, true>(job, narrowEnd, kl, a, lda, panel, row0, n0);
         } else {
-          microKernelRowsStore<V, MR, 1, false>(job, narrowEnd, a, lda, panel, row0, n0);
+          microKernelRowsStore<V, MR, 1, false>(job, narrowEnd, kl, a, lda, panel, row0, n0);
         }
       } else if (fused && nr == NR) {
         if (job.act == Act::Relu) {
-          microKernelRowsStore<V, MR, NV, true>(job, kEnd, a, lda, panel, row0, n0);
+          microKernelRowsStore<V, MR, NV, true>(job, kEnd, kl, a, lda, panel, row0, n0);
         } else {
-          microKernelRowsStore<V, MR, NV, false>(job, kEnd, a, lda, panel, row0, n0);
+          microKernelRowsStore<V, MR, NV, false>(job, kEnd, kl, a, lda, panel, row0, n0);
         }
       } else if (narrow) {
-        microKernelRows<V, MR, 1>(narrowEnd, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
+        microKernelRows<V, MR, 1>(narrowEnd, kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
         storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
       } else {
-        microKernelRows<V, MR, NV>(kEnd, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
+        microKernelRows<V, MR, NV>(kEnd, kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
         storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
       }
     }
