@@ -3,7 +3,8 @@
  * embedded as `wasm-binary.ts`), for browsers and every JavaScript runtime without the native addon. Multithreaded where
  * SharedArrayBuffer exists (Node; a cross-origin isolated page) and the loader is asynchronous: workers instantiate the
  * shared-memory variant on the same memory and take parts of the large calls (wasm-threads.ts, wasm-split.ts); every
- * call stays synchronous on the calling thread. Elsewhere, and from the synchronous loader, one thread.
+ * call stays synchronous on the calling thread. Elsewhere, and from the synchronous loader, one thread. A MADE's
+ * passes (density, sampling, training) run in wasm/fused.c, one call per pass, for the affine and spline transformers.
  *
  * The backend owns one linear memory of fixed size (it never grows: growing would detach every view of it) and hands
  * out float32 buffers from it (`allocate`): parameters, gradients, optimiser moments and scratch buffers created
@@ -417,8 +418,9 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
       f.ptr(op.dInput, 'out'), f.ptr(op.dContext, 'inout'), work.byteOffset, width, t.logScaleBound, t.shiftOnly ? 1 : 0);
   }, composedBackward);
   /**
-   * Whether the layers are large enough for threads to share each of their kernels (the composed pass splits them;
-   * fused.c runs on one thread): on average TRAIN_SPLIT_FACTOR times the threshold of one split call per layer, since
+   * Whether the layers are large enough for threads to share each of their backward kernels (the composed pass splits
+   * them; fused.c's backward pass runs on one thread, its forward ones are split by rows): on average
+   * TRAIN_SPLIT_FACTOR times the threshold of one split call per layer, since
    * the composed pass also pays a JavaScript round trip and a wait for the workers per kernel (Chromium, 2 threads:
    * power's 5 × [100, 100] step ran 4× slower composed and split, miniboone's 5 × [512, 512] 2× faster).
    */
