@@ -101,6 +101,12 @@ function memoryOf(options: WasmBackendOptions, shared: boolean): WebAssembly.Mem
 
 /** How much larger than one split call a fused training pass's average layer must be to be split instead. */
 const TRAIN_SPLIT_FACTOR = 16;
+/**
+ * Rows per thread that a fused pass with layers that large needs to be split by rows: each task packs every weight
+ * panel again (hepmass's 5 × [512, 512] training step on 2 threads: 17.2 ms split by rows, 14.9 ms composed with
+ * each layer kernel split by its columns).
+ */
+const PASS_ROWS_PER_THREAD = 128;
 
 /** Bytes of each worker's stack (the caller's is the binary's own 64 KiB at the bottom of memory). */
 const WORKER_STACK_BYTES = 65536;
@@ -434,12 +440,14 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   /**
    * What fused.c runs: float32, at most MAX_FUSED_HIDDEN hidden layers (and at least one), the affine and spline
    * transformers (and the affine backward); the rest is composed of the engine's kernels. Threads split its forward
-   * passes by rows; its backward pass runs on one thread, so layers large enough to split run it composed instead.
+   * passes by rows, which layers large enough to split need PASS_ROWS_PER_THREAD rows per thread for; its backward pass
+   * runs on one thread, so such layers run it composed instead.
    */
-  const fusable = (op: { network: StaircaseNetwork; input: unknown }): boolean => {
+  const fusable = (op: { network: StaircaseNetwork; input: unknown; batch: number }): boolean => {
     const { hidden, transformer: t } = op.network;
     return !(op.input instanceof Float64Array) && hidden.length >= 1 && hidden.length <= MAX_FUSED_HIDDEN
-      && (t.kind === 'affine' || (t.kind === 'spline' && t.bins >= 1 && t.bins <= MAX_SPLINE_BINS));
+      && (t.kind === 'affine' || (t.kind === 'spline' && t.bins >= 1 && t.bins <= MAX_SPLINE_BINS))
+      && (!splits(op) || op.batch >= PASS_ROWS_PER_THREAD * threading.threads);
   };
   const isF64 = (op: StaircasePassOp): boolean => op.input instanceof Float64Array;
   Object.assign(kernels, {
