@@ -15,7 +15,8 @@
         "native/spline.cc",
         "native/monotone.cc",
         "native/transformer.cc",
-        "native/thread-pool.cc"
+        "native/thread-pool.cc",
+        "native/tensor-list.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

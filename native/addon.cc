@@ -17,6 +17,7 @@
 #include "gemm.h"
 #include "staircase.h"
 #include "staircase-train.h"
+#include "tensor-list.h"
 #include "thread-pool.h"
 #include "transformer.h"
 
@@ -417,22 +418,92 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value AdamStep(const Napi::CallbackInfo& info) {
-  Op op(info, "adamStep");
-  const int rows = op.integer("rows"), cols = op.integer("cols");
-  const int32_t* staircase = op.i32("staircase", rows, true);
-  if (staircase != nullptr) {
-    for (int r = 0; r < rows; ++r) {
-      if (staircase[r] < 0 || staircase[r] > cols) {
-        op.fail("staircase entries must lie in [0, " + std::to_string(cols) + "]; staircase[" + std::to_string(r) +
-                "] = " + std::to_string(staircase[r]));
+// The TensorListLayout of a multi-tensor call: {rows, cols: Int32Array [T], staircases: (Int32Array | null)[T]}, each
+// staircase [rows[t]] with entries in [0, cols[t]].
+maflow::TensorList tensorList(const Napi::CallbackInfo& info, const Op& op, const char* method) {
+  const Op layout(info.Env(), op.object("layout"), std::string(method) + " layout");
+  const Napi::Value rows = layout.get("rows");
+  if (!rows.IsTypedArray() || rows.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) layout.fail("rows must be an Int32Array");
+  const int count = static_cast<int>(rows.As<Napi::Int32Array>().ElementLength());
+  const int32_t* r = layout.i32("rows", count);
+  const int32_t* c = layout.i32("cols", count);
+  const Napi::Value staircases = layout.get("staircases");
+  if (!staircases.IsArray() || staircases.As<Napi::Array>().Length() != static_cast<uint32_t>(count)) {
+    layout.fail("staircases must be an array of " + std::to_string(count) + " (Int32Array or null)");
+  }
+  maflow::TensorList list;
+  list.rows.assign(r, r + count);
+  list.cols.assign(c, c + count);
+  list.staircases.resize(count);
+  const Napi::Array stairs = staircases.As<Napi::Array>();
+  for (int t = 0; t < count; ++t) {
+    const std::string name = "staircases[" + std::to_string(t) + "]";
+    if (r[t] < 0 || c[t] < 0) layout.fail("rows and cols must be >= 0; tensor " + std::to_string(t));
+    const int32_t* p = layout.array<int32_t>(stairs.Get(static_cast<uint32_t>(t)), name, r[t], true, napi_int32_array, "Int32Array");
+    for (int j = 0; p != nullptr && j < r[t]; ++j) {
+      if (p[j] < 0 || p[j] > c[t]) {
+        layout.fail(name + " entries must lie in [0, " + std::to_string(c[t]) + "]; entry " + std::to_string(j) + " = " +
+                    std::to_string(p[j]));
       }
     }
+    list.staircases[t] = p;
   }
-  const int64_t n = product(rows, cols);
-  maflow::adamStep(rows, cols, staircase, op.f32("param", n), op.f32("grad", n), op.f32("m", n), op.f32("v", n),
-                   op.number("lr"), op.number("beta1"), op.number("beta2"), op.number("eps"),
-                   op.number("weightDecay"), op.number("step"));
+  return list;
+}
+
+// A slot of a multi-tensor call: an array of one Float32Array per tensor, tensor t with rows[t]·cols[t] elements
+// (nullable: null gives an empty vector).
+std::vector<float*> f32List(const Op& op, const char* name, const maflow::TensorList& list, bool nullable = false) {
+  const Napi::Value value = op.get(name);
+  if (nullable && value.IsNull()) return {};
+  const int count = list.count();
+  if (!value.IsArray() || value.As<Napi::Array>().Length() != static_cast<uint32_t>(count)) {
+    op.fail(std::string(name) + " must be an array of " + std::to_string(count) + " Float32Arrays" + (nullable ? " or null" : ""));
+  }
+  const Napi::Array arrays = value.As<Napi::Array>();
+  std::vector<float*> out(count);
+  for (int t = 0; t < count; ++t) {
+    out[t] = op.array<float>(arrays.Get(static_cast<uint32_t>(t)), std::string(name) + "[" + std::to_string(t) + "]", product(list.rows[t], list.cols[t]),
+                             false, napi_float32_array, "Float32Array");
+  }
+  return out;
+}
+
+Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
+  Op op(info, "sumOfSquares");
+  const maflow::TensorList list = tensorList(info, op, "sumOfSquares");
+  const std::vector<float*> x = f32List(op, "x", list);
+  double* out = op.f64("out", list.count());
+  maflow::sumOfSquares(list, x.data(), out);
+  return info.Env().Undefined();
+}
+
+Napi::Value Axpby(const Napi::CallbackInfo& info) {
+  Op op(info, "axpby");
+  const maflow::TensorList list = tensorList(info, op, "axpby");
+  const std::vector<float*> x = f32List(op, "x", list, true);
+  const std::vector<float*> y = f32List(op, "y", list);
+  maflow::axpby(list, op.number("alpha"), op.number("beta"), x.empty() ? nullptr : x.data(), y.data());
+  return info.Env().Undefined();
+}
+
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Op op(info, "adamUpdate");
+  const maflow::TensorList list = tensorList(info, op, "adamUpdate");
+  const std::vector<float*> param = f32List(op, "param", list), grad = f32List(op, "grad", list), m = f32List(op, "m", list),
+                            v = f32List(op, "v", list);
+  maflow::adamUpdate(list, param.data(), grad.data(), m.data(), v.data(), op.number("lr"), op.number("beta1"),
+                     op.number("beta2"), op.number("eps"), op.number("weightDecay"), op.number("step"));
+  return info.Env().Undefined();
+}
+
+Napi::Value SgdMomentumUpdate(const Napi::CallbackInfo& info) {
+  Op op(info, "sgdMomentumUpdate");
+  const maflow::TensorList list = tensorList(info, op, "sgdMomentumUpdate");
+  const std::vector<float*> param = f32List(op, "param", list), grad = f32List(op, "grad", list),
+                            velocity = f32List(op, "velocity", list);
+  maflow::sgdMomentumUpdate(list, param.data(), grad.data(), velocity.data(), op.number("lr"), op.number("momentum"),
+                            op.number("weightDecay"));
   return info.Env().Undefined();
 }
 
@@ -638,7 +709,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"columnMoments", ColumnMoments},
       {"batchNormApply", BatchNormApply},
       {"batchNormBackward", BatchNormBackward},
-      {"adamStep", AdamStep},
+      {"sumOfSquares", SumOfSquares},
+      {"axpby", Axpby},
+      {"adamUpdate", AdamUpdate},
+      {"sgdMomentumUpdate", SgdMomentumUpdate},
       {"staircaseSequential", StaircaseSequential},
       {"staircaseParallel", StaircaseParallel},
       {"staircaseTrainForward", StaircaseTrainForward},

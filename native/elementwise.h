@@ -1,7 +1,7 @@
-// The elementwise kernels (activations, affine autoregressive transforms, batch normalisation, Adam) in float32
+// The elementwise kernels (activations, affine autoregressive transforms, batch normalisation) in float32
 // storage; see src/kernels/kernels.ts for the contract. Like the reference backend they compute the affine and
-// batch-norm formulas in double and round once on store (log-determinants and moments are double); Adam, bound by
-// memory traffic, computes in float as PyTorch's does.
+// batch-norm formulas in double and round once on store (log-determinants and moments are double). Adam is one of
+// the multi-tensor kernels (tensor-list.h).
 #pragma once
 
 #include <cstdint>
@@ -36,9 +36,5 @@ void batchNormApply(int batch, int cols, const float* x, const double* mean, con
 void batchNormBackward(int batch, int cols, const float* x, const double* mean, const double* variance, double eps,
                        const float* logGamma, const float* dOut, double dLogDetSum, float* dX, float* dLogGamma,
                        float* dBeta);
-
-// Over [rows, cols] arrays; with a staircase only row r's entries [0, staircase[r]) are updated.
-void adamStep(int rows, int cols, const int32_t* staircase, float* param, const float* grad, float* m, float* v,
-              double lr, double beta1, double beta2, double eps, double weightDecay, double step);
 
 }  // namespace maflow

@@ -404,16 +404,50 @@ export interface BatchNormBackwardOp {
   readonly dBeta: FloatArray;
 }
 
-/** `adamStep`'s operands. */
-export interface AdamStepOp {
-  readonly rows: number;
-  readonly cols: number;
-  /** `[rows]`: only row r's entries `[0, staircase[r])` are updated; `null` = all. */
-  readonly staircase: Int32Array | null;
-  readonly param: FloatArray;
-  readonly grad: FloatArray;
-  readonly m: FloatArray;
-  readonly v: FloatArray;
+/**
+ * The tensors of one multi-tensor call (`sumOfSquares`, `axpby`, `adamUpdate`, `sgdMomentumUpdate`): an optimiser's
+ * whole parameter list in one kernel call. Tensor t is `[rows[t], cols[t]]`, row-major; with `staircases[t]` given,
+ * only row r's entries `[0, staircases[t][r])` are *live* (the rest are a MADE weight's masked entries). The kernels
+ * read and write live entries only: a masked entry is never read (it may hold anything, NaN included) and never
+ * written, so NaN there cannot spread into live entries, sums or moving averages. Build it once per parameter list
+ * and reuse it (`TensorListLayout` holds no data).
+ */
+export interface TensorListLayout {
+  /** `[tensors]`. */
+  readonly rows: Int32Array;
+  /** `[tensors]`. */
+  readonly cols: Int32Array;
+  /** One per tensor: `[rows[t]]` with entries in `[0, cols[t]]`, or `null` = every entry live. */
+  readonly staircases: ReadonlyArray<Int32Array | null>;
+}
+
+/** `sumOfSquares`' operands. */
+export interface SumOfSquaresOp {
+  readonly layout: TensorListLayout;
+  /** One `[rows[t], cols[t]]` array per tensor. */
+  readonly x: readonly FloatArray[];
+  /** `[tensors]`, overwritten: `out[t] = Σ_live x_t[k]²`, summed in float64. */
+  readonly out: Float64Array;
+}
+
+/** `axpby`'s operands: `y_t ← alpha · y_t + beta · x_t` on the live entries of every tensor. */
+export interface AxpbyOp {
+  readonly layout: TensorListLayout;
+  readonly alpha: number;
+  readonly beta: number;
+  /** One array per tensor, or `null` = `y_t ← alpha · y_t` (beta is then not used). */
+  readonly x: readonly FloatArray[] | null;
+  /** One array per tensor, updated in place (not read when `alpha` is 0). */
+  readonly y: readonly FloatArray[];
+}
+
+/** `adamUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
+export interface AdamUpdateOp {
+  readonly layout: TensorListLayout;
+  readonly param: readonly FloatArray[];
+  readonly grad: readonly FloatArray[];
+  readonly m: readonly FloatArray[];
+  readonly v: readonly FloatArray[];
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -421,6 +455,17 @@ export interface AdamStepOp {
   readonly weightDecay: number;
   /** 1-based. */
   readonly step: number;
+}
+
+/** `sgdMomentumUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
+export interface SgdMomentumUpdateOp {
+  readonly layout: TensorListLayout;
+  readonly param: readonly FloatArray[];
+  readonly grad: readonly FloatArray[];
+  readonly velocity: readonly FloatArray[];
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
 }
 
 /**
@@ -550,11 +595,30 @@ export interface Kernels {
   batchNormBackward(op: BatchNormBackwardOp): void;
 
   /**
-   * One Adam step (Kingma & Ba 2015) with L2 weight decay folded into the gradient (`g ← grad + weightDecay · param`,
-   * the MAF paper's regulariser), bias-corrected with the 1-based `step`: `m ← β1 m + (1 − β1) g`,
-   * `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`; only the staircase's live entries.
+   * Sums of squares of every tensor of a list (`TensorListLayout`: live entries only), in float64:
+   * `out[t] = Σ_live x_t[k]²` (the global gradient norm is `sqrt(Σ_t out[t])`).
    */
-  adamStep(op: AdamStepOp): void;
+  sumOfSquares(op: SumOfSquaresOp): void;
+
+  /**
+   * `y_t ← alpha · y_t + beta · x_t` on the live entries of every tensor of a list, computed in float64 and rounded
+   * once (`x` null: `y_t ← alpha · y_t`; `alpha` 0: y is not read). Gradient clipping, moving averages of weights.
+   */
+  axpby(op: AxpbyOp): void;
+
+  /**
+   * One Adam step (Kingma & Ba 2015) over every tensor of a list, with L2 weight decay folded into the gradient
+   * (`g ← grad + weightDecay · param`, the MAF paper's regulariser), bias-corrected with the 1-based `step`:
+   * `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`; live entries only.
+   */
+  adamUpdate(op: AdamUpdateOp): void;
+
+  /**
+   * One step of SGD with heavy-ball momentum over every tensor of a list, PyTorch's convention:
+   * `g ← grad + weightDecay · param`, `velocity ← momentum · velocity + g`, `param ← param − lr · velocity`; live
+   * entries only.
+   */
+  sgdMomentumUpdate(op: SgdMomentumUpdateOp): void;
 }
 
 /** The name of every kernel of the contract. */
@@ -582,15 +646,19 @@ export const KERNEL_DTYPE_OPERAND: { readonly [K in KernelName]: keyof Parameter
   columnMoments: 'x',
   batchNormApply: 'x',
   batchNormBackward: 'x',
-  adamStep: 'param',
+  sumOfSquares: 'x',
+  axpby: 'y',
+  adamUpdate: 'param',
+  sgdMomentumUpdate: 'param',
 };
 
 /** Every kernel name, in a fixed order. */
 export const KERNEL_NAMES = Object.keys(KERNEL_DTYPE_OPERAND) as KernelName[];
 
-/** Whether a call's operands are float64 (by `KERNEL_DTYPE_OPERAND`). */
+/** Whether a call's operands are float64 (by `KERNEL_DTYPE_OPERAND`; a multi-tensor call by its first tensor). */
 export function isFloat64Call<K extends KernelName>(name: K, op: Parameters<Kernels[K]>[0]): boolean {
-  return (op as unknown as Record<string, unknown>)[KERNEL_DTYPE_OPERAND[name] as string] instanceof Float64Array;
+  const operand = (op as unknown as Record<string, unknown>)[KERNEL_DTYPE_OPERAND[name] as string];
+  return (Array.isArray(operand) ? operand[0] : operand) instanceof Float64Array;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
-import type { Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TransformBackwardOp } from './kernels.ts';
+import type {
+  Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TensorListLayout, TransformBackwardOp,
+} from './kernels.ts';
 import { transformerParamsPerFeature } from './kernels.ts';
 import { circularSplineMath } from './circular-spline-math.ts';
 import { monotoneMath } from './monotone-math.ts';
@@ -46,6 +48,16 @@ function addColumns(rows: number, cols: number, start: number, end: number, base
   for (let r = 0; r < rows; r++) {
     for (let k = r * cols + start, stop = r * cols + end; k < stop; k++) out[k] = (base === null ? 0 : base[k]) + add[k];
   }
+}
+
+/** Calls `body(k0, k1)` for each run of live entries of tensor `t` of a list: the whole tensor, or each row's prefix. */
+function forEachLiveRange(layout: TensorListLayout, t: number, body: (k0: number, k1: number) => void): void {
+  const [rows, cols, staircase] = [layout.rows[t], layout.cols[t], layout.staircases[t]];
+  if (staircase === null) {
+    body(0, rows * cols);
+    return;
+  }
+  for (let r = 0; r < rows; r++) body(r * cols, r * cols + staircase[r]);
 }
 
 /**
@@ -249,16 +261,54 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  adamStep({ rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step }) {
+  sumOfSquares({ layout, x, out }) {
+    for (let t = 0; t < layout.rows.length; t++) {
+      const xt = x[t];
+      let sum = 0;
+      forEachLiveRange(layout, t, (k0, k1) => {
+        for (let k = k0; k < k1; k++) sum += xt[k] * xt[k];
+      });
+      out[t] = sum;
+    }
+  },
+
+  axpby({ layout, alpha, beta, x, y }) {
+    for (let t = 0; t < layout.rows.length; t++) {
+      const [xt, yt] = [x === null ? null : x[t], y[t]];
+      forEachLiveRange(layout, t, (k0, k1) => {
+        for (let k = k0; k < k1; k++) {
+          const scaled = alpha === 0 ? 0 : alpha * yt[k];
+          yt[k] = xt === null ? scaled : scaled + beta * xt[k];
+        }
+      });
+    }
+  },
+
+  adamUpdate({ layout, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step }) {
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
-    for (let r = 0; r < rows; r++) {
-      for (let k = r * cols, end = k + (staircase === null ? cols : staircase[r]); k < end; k++) {
-        const g = grad[k] + weightDecay * param[k];
-        m[k] = beta1 * m[k] + (1 - beta1) * g;
-        v[k] = beta2 * v[k] + (1 - beta2) * g * g;
-        param[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + eps);
-      }
+    for (let t = 0; t < layout.rows.length; t++) {
+      const [pt, gt, mt, vt] = [param[t], grad[t], m[t], v[t]];
+      forEachLiveRange(layout, t, (k0, k1) => {
+        for (let k = k0; k < k1; k++) {
+          const g = gt[k] + weightDecay * pt[k];
+          mt[k] = beta1 * mt[k] + (1 - beta1) * g;
+          vt[k] = beta2 * vt[k] + (1 - beta2) * g * g;
+          pt[k] -= (lr * (mt[k] / c1)) / (Math.sqrt(vt[k] / c2) + eps);
+        }
+      });
+    }
+  },
+
+  sgdMomentumUpdate({ layout, param, grad, velocity, lr, momentum, weightDecay }) {
+    for (let t = 0; t < layout.rows.length; t++) {
+      const [pt, gt, bt] = [param[t], grad[t], velocity[t]];
+      forEachLiveRange(layout, t, (k0, k1) => {
+        for (let k = k0; k < k1; k++) {
+          bt[k] = momentum * bt[k] + gt[k] + weightDecay * pt[k];
+          pt[k] -= lr * bt[k];
+        }
+      });
     }
   },
 };

@@ -31,6 +31,11 @@ export interface WasmExports {
   staircase_train_backward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
     table: number, context: number, x: number, z: number, saved: number, dZ: number, dLogDet: number, dX: number,
     dContext: number, work: number, width: number, bound: number, shiftOnly: number): void;
+  // The multi-tensor kernels' bodies, one tensor's live entries per call.
+  sum_of_squares(rows: number, cols: number, staircase: number, x: number): number;
+  axpby(rows: number, cols: number, staircase: number, alpha: number, beta: number, x: number, y: number): void;
+  sgd_momentum_step(rows: number, cols: number, staircase: number, param: number, grad: number, velocity: number, lr: number,
+    momentum: number, weightDecay: number): void;
 }
 
 /**

@@ -116,6 +116,9 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
           at(logDet, 8 * r0), work, workRows, workRow + r0, kind, bound, shiftOnly, bins, tailBound, minW, minH, minD]);
     },
     staircase_train_backward: x.staircase_train_backward,
+    sum_of_squares: x.sum_of_squares,
+    axpby: x.axpby,
+    sgd_momentum_step: x.sgd_momentum_step,
     prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd) {
       // Most calls of a small model are far below the threshold even if dense: no staircase to read.
       if (2 * batch * (inDim + 4) * (outEnd - outStart) < minWork) return x.prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd);

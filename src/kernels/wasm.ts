@@ -20,6 +20,7 @@ import {
   ACTIVATIONS, withFallback, type Activation, type Kernels, type StaircaseHiddenLayer, type StaircaseLayer,
   type StaircaseLayerGradients, type StaircaseNetwork, type StaircasePassOp, type StaircaseTrainBackwardOp,
   type StaircaseTrainForwardOp, type TransformBackwardOp, type TransformOp, staircaseTrainSavedLength,
+  type AdamUpdateOp, type AxpbyOp, type SgdMomentumUpdateOp, type SumOfSquaresOp, type TensorListLayout,
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
@@ -309,10 +310,7 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     transformForward: framed(transform(false), ref.transformForward),
     transformInverseBackward: framed(affineBackward(true), ref.transformInverseBackward),
     transformForwardBackward: framed(affineBackward(false), ref.transformForwardBackward),
-    adamStep: framed((f, op) => {
-      x.adam_step(op.rows, op.cols, f.ptr(op.staircase), f.ptr(op.param, 'inout'), f.ptr(op.grad), f.ptr(op.m, 'inout'),
-        f.ptr(op.v, 'inout'), op.lr, op.beta1, op.beta2, op.eps, op.weightDecay, op.step);
-    }, ref.adamStep),
+    ...tensorListEngine(x, framed),
   };
 
   // The engine transforms affine and spline descriptions, and has the affine backward; every other description's
@@ -472,4 +470,44 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
   Object.assign(kernels, { threads: threading.threads, threadsReason: threading.reason });
   Object.defineProperty(kernels, 'workerTasks', { get: threading.workerTasks, enumerable: true });
   return kernels;
+}
+
+/**
+ * The multi-tensor kernels: the C side takes one tensor (its live entries), the list is walked here, inside one frame
+ * (a wasm call costs far less than an addon's descriptor parsing). Every operand is placed first, so that a memory too
+ * full for the copies sends the whole call to the reference loops before any tensor was updated. Adam's per-tensor
+ * calls are split over the threads like any `adam_step`; the others, one memory-bound pass each, run on the calling
+ * thread.
+ */
+function tensorListEngine(x: WasmExports, framed: <Op>(body: (f: WasmFrame, op: Op) => void, fallback: (op: Op) => void) => (op: Op) => void):
+  Pick<Kernels, 'sumOfSquares' | 'axpby' | 'adamUpdate' | 'sgdMomentumUpdate'> {
+  /** `call(t, rows, cols, staircase, ...slots)` per tensor, with every slot's offsets placed before the first call. */
+  const each = (f: WasmFrame, layout: TensorListLayout, slots: ReadonlyArray<[readonly FloatArray[] | null, Mode]>,
+    call: (t: number, rows: number, cols: number, staircase: number, ptrs: number[]) => void): void => {
+    const count = layout.rows.length;
+    const stairs = layout.staircases.map((s) => f.ptr(s));
+    const ptrs = Array.from({ length: count }, (_, t) => slots.map(([arrays, mode]) => (arrays === null ? 0 : f.ptr(arrays[t], mode))));
+    for (let t = 0; t < count; t++) call(t, layout.rows[t], layout.cols[t], stairs[t], ptrs[t]);
+  };
+  return {
+    sumOfSquares: framed((f, op: SumOfSquaresOp) => each(f, op.layout, [[op.x, 'in']], (t, rows, cols, staircase, [xp]) => {
+      op.out[t] = x.sum_of_squares(rows, cols, staircase, xp);
+    }), ref.sumOfSquares),
+    axpby: framed((f, op: AxpbyOp) => each(f, op.layout, [[op.x, 'in'], [op.y, 'inout']], (_, rows, cols, staircase, [xp, yp]) => {
+      x.axpby(rows, cols, staircase, op.alpha, op.beta, xp, yp);
+    }), ref.axpby),
+    adamUpdate: framed((f, op: AdamUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.m, 'inout'], [op.v, 'inout']],
+      (_, rows, cols, staircase, [param, grad, m, v]) => {
+        x.adam_step(rows, cols, staircase, param, grad, m, v, op.lr, op.beta1, op.beta2, op.eps, op.weightDecay, op.step);
+      }), ref.adamUpdate),
+    sgdMomentumUpdate: framed((f, op: SgdMomentumUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.velocity, 'inout']],
+      (_, rows, cols, staircase, [param, grad, velocity]) => {
+        x.sgd_momentum_step(rows, cols, staircase, param, grad, velocity, op.lr, op.momentum, op.weightDecay);
+      }), ref.sgdMomentumUpdate),
+  };
+}
+
+/** What the engines above need of a call's frame: the memory offset of an operand (copied in, and back unless 'in'). */
+interface WasmFrame {
+  ptr(a: Typed | null, mode?: Mode): number;
 }

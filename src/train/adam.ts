@@ -1,7 +1,8 @@
-import { allocateBuffer, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+import { ParameterList } from './parameter-list.ts';
 
 /** Options of `new Adam(parameters, options)`. */
 export interface AdamOptions {
@@ -20,8 +21,9 @@ export interface AdamOptions {
 /**
  * Adam (Kingma & Ba 2015) with the MAF paper's L2 regulariser folded into the gradient:
  * `g = ∇θ + λθ`, `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `θ ← θ − lr · m̂ / (√v̂ + ε)` with the
- * bias-corrected `m̂ = m / (1 − β1ᵗ)`, `v̂ = v / (1 − β2ᵗ)`. The update runs in the active kernel backend
- * (`kernels().adamStep`); moments have each parameter's shape and dtype.
+ * bias-corrected `m̂ = m / (1 − β1ᵗ)`, `v̂ = v / (1 − β2ᵗ)`. The update of all parameters is one call of the active
+ * kernel backend (`kernels().adamUpdate`), over the live entries of staircase-masked weights only; moments have each
+ * parameter's shape and dtype.
  *
  * @example
  * import { Adam, Rng, createMaf, twoMoons } from 'maflow';
@@ -39,6 +41,7 @@ export class Adam implements Optimizer {
   readonly epsilon: number;
   readonly weightDecay: number;
   private steps = 0;
+  private readonly list: ParameterList;
   private readonly m: FloatArray[];
   private readonly v: FloatArray[];
 
@@ -51,8 +54,9 @@ export class Adam implements Optimizer {
     checkRange('Adam', 'beta1', this.beta1, 0, 1);
     checkRange('Adam', 'beta2', this.beta2, 0, 1);
     checkNonNegative('Adam', 'weightDecay', this.weightDecay);
-    this.m = parameters.map(([, p]) => allocateBuffer(dtypeOf(p.value), p.size));
-    this.v = parameters.map(([, p]) => allocateBuffer(dtypeOf(p.value), p.size));
+    this.list = new ParameterList(parameters.map(([, p]) => p));
+    this.m = this.list.slot();
+    this.v = this.list.slot();
   }
 
   get stepCount(): number {
@@ -61,12 +65,13 @@ export class Adam implements Optimizer {
 
   step(): void {
     this.steps++;
-    const k = kernels();
-    this.parameters.forEach(([, p], i) => {
-      k.adamStep({ rows: p.rows, cols: p.cols, staircase: p.staircase, param: p.value, grad: p.grad, m: this.m[i],
-        v: this.v[i], lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon,
+    const { list } = this;
+    const [k, param, grad] = [kernels(), list.values, list.grads()];
+    for (const group of list.groups) {
+      k.adamUpdate({ layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad), m: list.pick(group, this.m),
+        v: list.pick(group, this.v), lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon,
         weightDecay: this.weightDecay, step: this.steps });
-    });
+    }
   }
 
   state(): OptimizerState {

@@ -1,4 +1,7 @@
+import type { FloatArray } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters, Parameter } from '../nn/parameter.ts';
+import { ParameterList } from './parameter-list.ts';
 
 /**
  * Global gradient-norm clipping: with `‖g‖ = sqrt(Σ_p Σ_k grad_p[k]²)` over all parameters (summed in float64),
@@ -14,21 +17,38 @@ import type { NamedParameters, Parameter } from '../nn/parameter.ts';
  * console.log(before > 5, gradNorm(parametersOf(flow))); // → true 5 (to rounding): the gradients now have norm ≤ 5
  */
 export function clipGradNorm(parameters: NamedParameters | readonly Parameter[], maxNorm: number): number {
-  if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const params = parameters.map((entry) => (Array.isArray(entry) ? entry[1] : entry) as Parameter);
-  const norm = gradNorm(params);
-  if (!Number.isFinite(norm) || norm <= maxNorm) return norm;
-  const scale = maxNorm / norm;
-  for (const p of params) for (let k = 0; k < p.grad.length; k++) p.grad[k] *= scale;
-  return norm;
+  return clipListGradNorm(new ParameterList(params), maxNorm);
 }
 
 /** The global Euclidean norm of all gradients (float64 sum). */
 export function gradNorm(parameters: readonly Parameter[]): number {
+  return listGradNorm(new ParameterList(parameters));
+}
+
+/**
+ * `clipGradNorm` over a `ParameterList` (built once by a training loop): two kernel calls per dtype of the list, the
+ * sums of squares and, when the norm exceeds `maxNorm`, the scaling (`axpby`). Masked entries of staircase weights are
+ * neither read nor scaled (their gradient is 0).
+ */
+export function clipListGradNorm(list: ParameterList, maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const grads = list.grads();
+  const norm = listGradNorm(list, grads);
+  if (!Number.isFinite(norm) || norm <= maxNorm) return norm;
+  const k = kernels();
+  for (const group of list.groups) k.axpby({ layout: group.layout, alpha: maxNorm / norm, beta: 0, x: null, y: list.pick(group, grads) });
+  return norm;
+}
+
+/** `gradNorm` over a `ParameterList`: one `sumOfSquares` call per dtype of the list (`grads`: its gradients, if read). */
+export function listGradNorm(list: ParameterList, grads: readonly FloatArray[] = list.grads()): number {
+  const k = kernels();
   let sum = 0;
-  for (const p of parameters) {
-    const g = p.grad;
-    for (let k = 0; k < g.length; k++) sum += g[k] * g[k];
+  for (const group of list.groups) {
+    const out = new Float64Array(group.members.length);
+    k.sumOfSquares({ layout: group.layout, x: list.pick(group, grads), out });
+    for (const s of out) sum += s;
   }
   return Math.sqrt(sum);
 }

@@ -2,9 +2,10 @@ import { checkShape, zeros, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { zeroGrad } from '../nn/parameter.ts';
-import { clipGradNorm, gradNorm } from './clip-grad-norm.ts';
+import { clipListGradNorm, listGradNorm } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
 import type { GradientStepOptions } from './gradient-step-options.ts';
+import { ParameterList } from './parameter-list.ts';
 import { resolveSchedule } from './schedule.ts';
 import { restoreTensors, snapshotTensors } from './tensor-snapshot.ts';
 
@@ -85,7 +86,7 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
   const schedule = resolveSchedule('fitReverseKl', options.schedule ?? 'constant', steps);
   const clip = options.clipGradNorm ?? Infinity;
   const parameters = flow.namedParameters();
-  const parameterList = parameters.map(([, p]) => p);
+  const parameterList = new ParameterList(parameters.map(([, p]) => p));
   const values = parameters.map(([name, p]) => [name, p.value] as [string, typeof p.value]);
   const optimizer = createOptimizer(options.optimizer ?? 'adam', parameters, { learningRate, weightDecay: options.weightDecay ?? 0, momentum: options.momentum });
   const dSamples = zeros(n, flow.features, flow.dtype);
@@ -100,7 +101,7 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
     if (step % SNAPSHOT_EVERY === 0 && step > 0) good = { parameters: snapshotTensors(values), optimizer: optimizer.state() };
     zeroGrad(flow);
     const kl = accumulateGradient(flow, n, rng, targetLogProb, targetGrad, dSamples, dLogProb);
-    const norm = Number.isFinite(clip) ? clipGradNorm(parameters, clip) : gradNorm(parameterList);
+    const norm = Number.isFinite(clip) ? clipListGradNorm(parameterList, clip) : listGradNorm(parameterList);
     if (!Number.isFinite(kl) || !Number.isFinite(norm)) {
       restoreTensors('fitReverseKl', values, good.parameters);
       optimizer.setState(good.optimizer);

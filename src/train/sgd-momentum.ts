@@ -1,7 +1,9 @@
-import { allocate, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { FloatArray } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { checkNonNegative, checkRange } from './adam.ts';
 import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+import { ParameterList } from './parameter-list.ts';
 
 /** Options of `new SgdMomentum(parameters, options)`. */
 export interface SgdMomentumOptions {
@@ -15,7 +17,8 @@ export interface SgdMomentumOptions {
 
 /**
  * Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay, PyTorch's `SGD` convention:
- * `g = ∇θ + λθ`, `b ← μ b + g`, `θ ← θ − lr · b` (μ = 0 is plain SGD).
+ * `g = ∇θ + λθ`, `b ← μ b + g`, `θ ← θ − lr · b` (μ = 0 is plain SGD), in one call of the active kernel backend
+ * (`kernels().sgdMomentumUpdate`) over the live entries of every parameter.
  *
  * @example
  * import { Rng, SgdMomentum, createMaf, meanLogProb, twoMoons } from 'maflow';
@@ -32,6 +35,7 @@ export class SgdMomentum implements Optimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   private steps = 0;
+  private readonly list: ParameterList;
   private readonly velocity: FloatArray[];
 
   constructor(readonly parameters: NamedParameters, options: SgdMomentumOptions = {}) {
@@ -40,7 +44,8 @@ export class SgdMomentum implements Optimizer {
     this.weightDecay = options.weightDecay ?? 0;
     checkRange('SgdMomentum', 'momentum', this.momentum, 0, 1);
     checkNonNegative('SgdMomentum', 'weightDecay', this.weightDecay);
-    this.velocity = parameters.map(([, p]) => allocate(dtypeOf(p.value), p.size));
+    this.list = new ParameterList(parameters.map(([, p]) => p));
+    this.velocity = this.list.slot();
   }
 
   get stepCount(): number {
@@ -49,16 +54,12 @@ export class SgdMomentum implements Optimizer {
 
   step(): void {
     this.steps++;
-    const { learningRate: lr, momentum: mu, weightDecay: wd } = this;
-    this.parameters.forEach(([, p], i) => {
-      const b = this.velocity[i];
-      const value = p.value;
-      const grad = p.grad;
-      for (let k = 0; k < value.length; k++) {
-        b[k] = mu * b[k] + grad[k] + wd * value[k];
-        value[k] -= lr * b[k];
-      }
-    });
+    const { list } = this;
+    const [k, param, grad] = [kernels(), list.values, list.grads()];
+    for (const group of list.groups) {
+      k.sgdMomentumUpdate({ layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad),
+        velocity: list.pick(group, this.velocity), lr: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
+    }
   }
 
   state(): OptimizerState {

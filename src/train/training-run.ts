@@ -1,13 +1,14 @@
 import { checkShape, zeros, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Distribution } from '../distributions/distribution.ts';
-import { zeroGrad, type NamedParameters, type Parameter } from '../nn/parameter.ts';
-import { clipGradNorm, gradNorm } from './clip-grad-norm.ts';
+import { zeroGrad, type NamedParameters } from '../nn/parameter.ts';
+import { clipListGradNorm, listGradNorm } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
 import { findNonFinite } from './find-non-finite.ts';
 import type { FitResult, FitSettings, FitStopReason, NonFiniteInput } from './fit.ts';
 import { flowBuffers, setPopulationStatistics } from './flow-buffers.ts';
 import { meanLogProb } from './mean-log-prob.ts';
 import type { Optimizer, OptimizerState } from './optimizer.ts';
+import { ParameterList } from './parameter-list.ts';
 import { remainingTime, type RemainingTime } from './remaining-time.ts';
 import { restoreTensors, snapshotTensors, type NamedTensors } from './tensor-snapshot.ts';
 import { WeightAverage, type WeightAverageState } from './weight-average.ts';
@@ -42,7 +43,8 @@ interface Snapshot {
  */
 export class TrainingRun {
   private readonly parameters: NamedParameters;
-  private readonly parameterList: Parameter[];
+  /** The parameters as the multi-tensor kernels take them (the gradient norm and clipping). */
+  private readonly parameterList: ParameterList;
   private readonly buffers: NamedTensors;
   private readonly optimizer: Optimizer;
   private readonly stepsPerEpoch: number;
@@ -64,7 +66,7 @@ export class TrainingRun {
   constructor(private readonly flow: Distribution, private readonly s: FitSettings) {
     this.parameters = flow.namedParameters();
     if (this.parameters.length === 0) throw new Error('fit: the flow has no trainable parameters');
-    this.parameterList = this.parameters.map(([, p]) => p);
+    this.parameterList = new ParameterList(this.parameters.map(([, p]) => p));
     this.buffers = flowBuffers(flow);
     this.optimizer = createOptimizer(s.optimizer, this.parameters, { learningRate: s.learningRate, weightDecay: s.weightDecay, momentum: s.momentum });
     this.stepsPerEpoch = Math.max(1, Math.floor(s.train.rows / s.batchSize));
@@ -185,7 +187,7 @@ export class TrainingRun {
       const where = `epoch ${this.epoch + 1}, step ${this.step + 1}`;
       if (!Number.isFinite(loss)) return this.failure('divergence', `fit: the training loss became ${loss} at ${where}`);
       pass.backward(this.dLogProb);
-      const norm = Number.isFinite(s.clipGradNorm) ? clipGradNorm(this.parameters, s.clipGradNorm) : gradNorm(this.parameterList);
+      const norm = Number.isFinite(s.clipGradNorm) ? clipListGradNorm(this.parameterList, s.clipGradNorm) : listGradNorm(this.parameterList);
       if (!Number.isFinite(norm)) return this.failure('divergence', `fit: the gradient norm became ${norm} at ${where}`);
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;

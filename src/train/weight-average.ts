@@ -1,5 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
+import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
+import { ParameterList } from './parameter-list.ts';
 import { restoreTensors, snapshotTensors } from './tensor-snapshot.ts';
 
 /** A `WeightAverage`'s state: the unnormalised sums by parameter name and their total weight `1 − decay^t`. */
@@ -13,39 +15,43 @@ export interface WeightAverageState {
  * are: after t updates it is `Σ_s decay^(t−s) (1 − decay) θ_s / (1 − decay^t)`, a weighted mean of the visited
  * parameters only (the initial ones have weight 0, so a short run is not held back at its starting point).
  * `useAverage()` puts the average into the live parameters (to score or keep them) and `useLive()` puts the training
- * values back.
+ * values back. Each pass over the parameters is one kernel call (`axpby`) over the live entries of staircase-masked
+ * weights only: a masked entry's sum stays 0 and its value is left as it is (NaN there never reaches the average).
  */
 export class WeightAverage {
+  private readonly list: ParameterList;
   private readonly sums: FloatArray[];
   private readonly live: FloatArray[];
   private weight = 0;
   private averaged = false;
 
   constructor(private readonly parameters: NamedParameters, private readonly decay: number) {
-    this.sums = parameters.map(([, p]) => new (p.value.constructor as new (n: number) => FloatArray)(p.value.length));
+    this.list = new ParameterList(parameters.map(([, p]) => p));
+    this.sums = this.list.slot();
     this.live = parameters.map(([, p]) => p.value.slice());
   }
 
   /** `sum ← decay · sum + (1 − decay) · θ` after an optimiser step (on the training values). */
   update(): void {
     const d = this.decay;
-    this.parameters.forEach(([, p], i) => {
-      const sum = this.sums[i];
-      const v = p.value;
-      for (let j = 0; j < v.length; j++) sum[j] = d * sum[j] + (1 - d) * v[j];
-    });
+    this.combine(d, 1 - d, this.list.values, this.sums);
     this.weight = d * this.weight + (1 - d);
   }
 
   /** Puts the average into the parameters, keeping the training values aside (no-op before the first update). */
   useAverage(): void {
     if (this.averaged || this.weight === 0) return;
-    this.parameters.forEach(([, p], i) => {
-      this.live[i].set(p.value);
-      const sum = this.sums[i];
-      for (let j = 0; j < sum.length; j++) p.value[j] = sum[j] / this.weight;
-    });
+    this.parameters.forEach(([, p], i) => this.live[i].set(p.value));
+    this.combine(0, 1 / this.weight, this.sums, this.list.values);
     this.averaged = true;
+  }
+
+  /** `y ← alpha · y + beta · x` on the live entries of every parameter's tensor. */
+  private combine(alpha: number, beta: number, x: readonly FloatArray[], y: readonly FloatArray[]): void {
+    const k = kernels();
+    for (const group of this.list.groups) {
+      k.axpby({ layout: group.layout, alpha, beta, x: this.list.pick(group, x), y: this.list.pick(group, y) });
+    }
   }
 
   /** Puts the training values back after `useAverage()`. */

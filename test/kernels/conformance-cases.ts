@@ -10,7 +10,7 @@ import type { Dtype, FloatArray } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import {
   ACTIVATIONS, INVERSION_REPORT_LENGTH, isMonotoneTransformer, staircaseTrainSavedLength, transformerParamsPerFeature, type Activation,
-  type Kernels, type StaircaseHiddenLayer, type StaircaseLayer, type StaircaseLayerGradients, type StaircaseNetwork,
+  type Kernels, type StaircaseHiddenLayer, type TensorListLayout, type StaircaseLayer, type StaircaseLayerGradients, type StaircaseNetwork,
   type TransformerKernel,
 } from '../../src/kernels/kernels.ts';
 import { madePass, referenceKernels as ref } from '../../src/kernels/reference.ts';
@@ -603,36 +603,70 @@ function batchNormCase(k: Kernels, dtype: Dtype, rng: Rng): void {
   }
 }
 
-function adamCase(k: Kernels, dtype: Dtype, rng: Rng): void {
+/**
+ * The multi-tensor kernels on one list: dense tensors (40001 entries and the 21k live ones of the 300×200 staircase
+ * cross the native pool's threshold), staircases with rows of no live entry. Every masked entry of an operand that is
+ * only read is NaN (reading one would spread it); every masked entry of an updated operand holds a sentinel that must
+ * survive (writing one would change it).
+ */
+function tensorListCase(k: Kernels, dtype: Dtype, rng: Rng): void {
+  const shapes: Array<[number, number, number[] | null]> = [[1, 1001, null], [7, 5, [0, 1, 1, 3, 4, 5, 5]], [1, 40001, null],
+    [300, 200, Array.from({ length: 300 }, (_, r) => Math.min(200, Math.floor(r * 0.7)))], [3, 4, [0, 0, 0]], [1, 1, null]];
+  const layout: TensorListLayout = {
+    rows: Int32Array.from(shapes, ([rows]) => rows), cols: Int32Array.from(shapes, ([, cols]) => cols),
+    staircases: shapes.map(([, , staircase]) => (staircase === null ? null : Int32Array.from(staircase))),
+  };
+  const isLive = (t: number, i: number): boolean => {
+    const [, cols, staircase] = shapes[t];
+    return staircase === null || i % cols < staircase[Math.floor(i / cols)];
+  };
+  const SENTINEL = 1234.5;
+  /** Normal live entries (or `live`), `masked` in the masked ones. */
+  const tensors = (masked: number, live?: number): FloatArray[] => shapes.map(([rows, cols], t) => {
+    const a = normals(rng, dtype, rows * cols);
+    for (let i = 0; i < a.length; i++) if (!isLive(t, i)) a[i] = masked; else if (live !== undefined) a[i] = live;
+    return a;
+  });
   const [rtol, atol] = tol(dtype, 1e-6, 1e-7);
-  // [rows, cols] with an optional staircase; 40001 and 300×200 are split over a thread pool.
-  const shapes: [number, number, Int32Array | null][] = [[1, 1001, null], [1, 40001, null], [7, 5, Int32Array.from([0, 1, 1, 3, 4, 5, 5])],
-    [300, 200, Int32Array.from({ length: 300 }, (_, r) => Math.min(200, Math.floor(r * 0.7)))]];
-  for (const [rows, cols, staircase] of shapes) {
-    const n = rows * cols;
-    const [pE, mE, vE] = [normals(rng, dtype, n), arrayOf(dtype, n), arrayOf(dtype, n)];
-    const [pA, mA, vA] = [copy(pE), copy(mE), copy(vE)];
-    const p0 = copy(pE);
-    for (let step = 1; step <= 5; step++) {
-      const grad = normals(rng, dtype, n);
-      const op = { rows, cols, staircase, grad, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-6, step };
-      ref.adamStep({ ...op, param: pE, m: mE, v: vE });
-      k.adamStep({ ...op, param: pA, m: mA, v: vA });
-    }
-    const shape = `[${rows}x${cols}]${staircase === null ? '' : ' staircase'} ${dtype}`;
-    assertClose(`adamStep param ${shape}`, pA, pE, rtol, atol);
-    assertClose(`adamStep m ${shape}`, mA, mE, rtol, atol);
-    assertClose(`adamStep v ${shape}`, vA, vE, rtol, atol);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        const live = staircase === null || c < staircase[r];
-        // Every live entry was updated (its moments hold random gradients); no masked entry was touched.
-        if ((mA[i] !== 0 && vA[i] !== 0) !== live) fail(`adamStep ${shape} (${r}, ${c}) updated ≠ ${live}`);
-        if (!live && pA[i] !== p0[i]) fail(`adamStep ${shape} (${r}, ${c}): masked parameter moved`);
-      }
-    }
+  const check = (label: string, actual: FloatArray[], expected: FloatArray[], r = rtol, a = atol): void => {
+    actual.forEach((values, t) => {
+      assertClose(`${label} tensor ${t} ${dtype}`, values, expected[t], r, a);
+      for (let i = 0; i < values.length; i++) if (!isLive(t, i) && values[i] !== SENTINEL) fail(`${label} tensor ${t} ${dtype}: masked entry ${i} written`);
+    });
+  };
+  const x = tensors(NaN);
+  const [sumsE, sumsA] = [new Float64Array(shapes.length), new Float64Array(shapes.length)];
+  ref.sumOfSquares({ layout, x, out: sumsE });
+  k.sumOfSquares({ layout, x, out: sumsA });
+  assertClose(`sumOfSquares ${dtype}`, sumsA, sumsE, 1e-12, 0);
+  const empty: TensorListLayout = { rows: new Int32Array(0), cols: new Int32Array(0), staircases: [] };
+  k.sumOfSquares({ layout: empty, x: [], out: new Float64Array(0) });
+  // A moving average's update (x and y), a scaling (no x), a normalisation that must not read y (alpha 0: NaN there).
+  for (const [alpha, beta, withX] of [[0.99, 0.01, true], [0.37, 0, false], [0, 1 / 0.3, true]] as const) {
+    const y = tensors(SENTINEL);
+    const [yE, yA] = [y.map(copy), alpha === 0 ? tensors(SENTINEL, NaN) : y.map(copy)];
+    ref.axpby({ layout, alpha, beta, x: withX ? x : null, y: yE });
+    k.axpby({ layout, alpha, beta, x: withX ? x : null, y: yA });
+    check(`axpby alpha=${alpha} beta=${beta.toFixed(3)}${withX ? '' : ' x=null'}`, yA, yE, dtype === 'float64' ? 1e-15 : 2.5e-7, 0);
   }
+  const param = tensors(SENTINEL);
+  const [pE, pA, qE, qA] = [param.map(copy), param.map(copy), param.map(copy), param.map(copy)];
+  const [mE, vE, bE] = [tensors(SENTINEL, 0), tensors(SENTINEL, 0), tensors(SENTINEL, 0)];
+  const [mA, vA, bA] = [mE.map(copy), vE.map(copy), bE.map(copy)];
+  for (let step = 1; step <= 5; step++) {
+    const grad = tensors(NaN);
+    const adam = { layout, grad, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-6, step };
+    ref.adamUpdate({ ...adam, param: pE, m: mE, v: vE });
+    k.adamUpdate({ ...adam, param: pA, m: mA, v: vA });
+    const sgd = { layout, grad, lr: 1e-2, momentum: 0.9, weightDecay: 1e-4 };
+    ref.sgdMomentumUpdate({ ...sgd, param: qE, velocity: bE });
+    k.sgdMomentumUpdate({ ...sgd, param: qA, velocity: bA });
+  }
+  check('adamUpdate param', pA, pE);
+  check('adamUpdate m', mA, mE);
+  check('adamUpdate v', vA, vE);
+  check('sgdMomentumUpdate param', qA, qE);
+  check('sgdMomentumUpdate velocity', bA, bE);
 }
 
 /** Subarray views (byte offsets) in place. */
@@ -677,7 +711,7 @@ export function conformanceCases(quick = false): ConformanceCase[] {
     { name: 'staircaseSequential: fused = the backend\'s composition, ≈ reference', run: (k, c) => withOracle(`sequential/${c.dtype}/${quick}`, () => passCase(k, c, 'sequential', quick)) },
     seeded('gatherColumns', 23, gatherCase),
     seeded('column moments, batch norm and its backward', 17, batchNormCase),
-    seeded('adamStep with weight decay, dense and staircase-masked', 19, adamCase),
+    seeded('multi-tensor kernels (sums of squares, axpby, Adam, SGD momentum), dense and staircase-masked', 19, tensorListCase),
     seeded('subarray views in place', 29, viewsCase),
   ];
 }

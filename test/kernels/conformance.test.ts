@@ -123,9 +123,16 @@ describe('native rejects bad descriptors with a message naming the kernel and th
       /gatherColumns: index entries must lie in \[0, 3\); index\[1\] = 3/);
     const y = new Float32Array(12);
     assert.throws(() => k.gatherColumns({ rows: 4, cols: 3, x: y, index: Int32Array.from([0, 2, 1]), out: y }), /gatherColumns: out must not alias x/);
-    const adam = { rows: 2, cols: 3, param: new Float32Array(6), grad: new Float32Array(6), m: new Float32Array(6), v: new Float32Array(6),
-      lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
-    assert.throws(() => k.adamStep({ ...adam, staircase: Int32Array.from([1, 4]) }), /adamStep: staircase entries must lie in \[0, 3\]; staircase\[1\] = 4/);
+    const slot = (): Float32Array[] => [new Float32Array(6), new Float32Array(1)];
+    const layout = { rows: Int32Array.of(2, 1), cols: Int32Array.of(3, 1), staircases: [Int32Array.of(1, 3), null] };
+    const adam = { layout, param: slot(), grad: slot(), m: slot(), v: slot(), lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
+    assert.throws(() => k.adamUpdate({ ...adam, layout: { ...layout, staircases: [Int32Array.of(1, 4), null] } }),
+      /adamUpdate layout: staircases\[0\] entries must lie in \[0, 3\]; entry 1 = 4/);
+    assert.throws(() => k.adamUpdate({ ...adam, m: [new Float32Array(6), new Float32Array(0)] }), /adamUpdate: m\[1\] needs at least 1 elements, got 0/);
+    assert.throws(() => k.adamUpdate({ ...adam, v: [new Float32Array(6)] }), /adamUpdate: v must be an array of 2 Float32Arrays/);
+    assert.throws(() => k.axpby({ layout, alpha: 1, beta: 1, x: null, y: [new Float32Array(6), new Float64Array(1)] as never }),
+      /axpby: y\[1\] must be a Float32Array/);
+    assert.throws(() => k.sumOfSquares({ layout, x: adam.param, out: new Float64Array(1) }), /sumOfSquares: out needs at least 2 elements, got 1/);
     const transform = { batch: 2, features: 2, input: x, params: new Float32Array(8), output: new Float32Array(4), logDet: null };
     assert.throws(() => k.transformInverse({ ...transform, transformer: { kind: 'gaussian' } as never }),
       /transformInverse transformer: kind must be 'affine', 'spline', 'circular-spline', 'bernstein', 'naf' or 'umnn', got 'gaussian'/);

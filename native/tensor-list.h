@@ -1,0 +1,33 @@
+// The multi-tensor kernels (src/kernels/kernels.ts: sumOfSquares, axpby, adamUpdate, sgdMomentumUpdate): one call
+// passes over every parameter of a model, so a training step pays one descriptor parse and one thread-pool job per
+// pass instead of one per parameter. Only live entries are read or written (row r of tensor t: [0, staircase[t][r])),
+// so whatever a masked entry holds, NaN included, stays where it is.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace maflow {
+
+// Tensor t is [rows[t], cols[t]] row-major; staircases[t] is null (all live) or [rows[t]] live prefixes.
+struct TensorList {
+  std::vector<int32_t> rows, cols;
+  std::vector<const int32_t*> staircases;
+  int count() const { return static_cast<int>(rows.size()); }
+};
+
+// out[t] = Σ_live x[t][k]², summed in double.
+void sumOfSquares(const TensorList& list, const float* const* x, double* out);
+
+// y[t] ← alpha·y[t] + beta·x[t] in double, rounded once (x null: y ← alpha·y; alpha 0: y is not read).
+void axpby(const TensorList& list, double alpha, double beta, const float* const* x, float* const* y);
+
+// One Adam step with L2 weight decay, in float as PyTorch's (see adamRange).
+void adamUpdate(const TensorList& list, float* const* param, const float* const* grad, float* const* m, float* const* v,
+                double lr, double beta1, double beta2, double eps, double weightDecay, double step);
+
+// One step of SGD with heavy-ball momentum and L2 weight decay, in double like the reference backend.
+void sgdMomentumUpdate(const TensorList& list, float* const* param, const float* const* grad, float* const* velocity,
+                       double lr, double momentum, double weightDecay);
+
+}  // namespace maflow

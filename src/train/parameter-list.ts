@@ -1,0 +1,55 @@
+import { allocateBuffer, dtypeOf, type FloatArray } from '../core/matrix.ts';
+import type { TensorListLayout } from '../kernels/kernels.ts';
+import type { Parameter } from '../nn/parameter.ts';
+
+/** Some parameters of a `ParameterList` that share one dtype, with their layout for the multi-tensor kernels. */
+export interface ParameterGroup {
+  readonly layout: TensorListLayout;
+  /** Indices into `ParameterList.parameters`, in order. */
+  readonly members: readonly number[];
+}
+
+/**
+ * A parameter list as the multi-tensor kernels take it (`sumOfSquares`, `axpby`, `adamUpdate`, `sgdMomentumUpdate`:
+ * one call for all parameters of a model per pass): the layouts are built once, one group per dtype (the arrays of a
+ * kernel call share one element type; a model has one). Optimisers, gradient clipping and the moving average of the
+ * weights keep one and call the kernels once per group.
+ */
+export class ParameterList {
+  readonly groups: readonly ParameterGroup[];
+  /** The parameters' values, in list order. */
+  readonly values: readonly FloatArray[];
+
+  constructor(readonly parameters: readonly Parameter[]) {
+    this.values = parameters.map((p) => p.value);
+    const byDtype = new Map<string, number[]>();
+    parameters.forEach((p, i) => {
+      const members = byDtype.get(p.dtype) ?? [];
+      members.push(i);
+      byDtype.set(p.dtype, members);
+    });
+    this.groups = [...byDtype.values()].map((members) => ({
+      members,
+      layout: {
+        rows: Int32Array.from(members, (i) => parameters[i].rows),
+        cols: Int32Array.from(members, (i) => parameters[i].cols),
+        staircases: members.map((i) => parameters[i].staircase),
+      },
+    }));
+  }
+
+  /** `arrays` (one per parameter, in list order) restricted to a group's members: the operand of a kernel call. */
+  pick<T>(group: ParameterGroup, arrays: readonly T[]): readonly T[] {
+    return group.members.length === arrays.length ? arrays : group.members.map((i) => arrays[i]);
+  }
+
+  /** The parameters' gradients, in list order (read through `Parameter.grad`, which clears a just-zeroed one). */
+  grads(): FloatArray[] {
+    return this.parameters.map((p) => p.grad);
+  }
+
+  /** A buffer of zeros per parameter, shaped and typed like it, from the active backend's memory. */
+  slot(): FloatArray[] {
+    return this.parameters.map((p) => allocateBuffer(dtypeOf(p.value), p.size));
+  }
+}
