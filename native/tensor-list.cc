@@ -12,32 +12,52 @@
 namespace maflow {
 namespace {
 
-// The bodies over one run of contiguous live entries [0, n) of a tensor (pointers offset to the run's start).
+// A span of one tensor's live entries for the bodies below: `rows` runs, run i at offset + i·stride with
+// lengths[i] entries (a staircase's rows) or `length` (a dense tensor's cut, one run). The bodies loop over the runs
+// themselves: a call per staircase row cost more than the row's arithmetic on power-sized layers.
+struct Span {
+  int64_t offset, stride;
+  int rows;
+  const int32_t* lengths;
+  int64_t length;
+};
 
-MAFLOW_CLONES double sumOfSquaresRun(const float* __restrict x, int64_t n) {
+MAFLOW_CLONES double sumOfSquaresSpan(const float* __restrict x, Span s) {
   // Eight independent partial sums: the compiler keeps them in one vector without reassociating a single sum.
   double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    for (int l = 0; l < 8; ++l) partial[l] += static_cast<double>(x[k + l]) * static_cast<double>(x[k + l]);
+  double tail = 0;
+  for (int i = 0; i < s.rows; ++i) {
+    const float* __restrict p = x + s.offset + i * s.stride;
+    const int64_t n = s.lengths == nullptr ? s.length : s.lengths[i];
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+      for (int l = 0; l < 8; ++l) partial[l] += static_cast<double>(p[k + l]) * static_cast<double>(p[k + l]);
+    }
+    for (; k < n; ++k) tail += static_cast<double>(p[k]) * static_cast<double>(p[k]);
   }
-  double sum = 0;
+  double sum = tail;
   for (int l = 0; l < 8; ++l) sum += partial[l];
-  for (; k < n; ++k) sum += static_cast<double>(x[k]) * static_cast<double>(x[k]);
   return sum;
 }
 
-MAFLOW_CLONES void axpbyRun(double alpha, double beta, const float* x, float* y, int64_t n) {
-  if (x == nullptr) {
-    if (alpha == 0) {
-      std::fill(y, y + n, 0.0f);
-      return;
+MAFLOW_CLONES void axpbySpan(double alpha, double beta, const float* x, float* y, Span s) {
+  for (int i = 0; i < s.rows; ++i) {
+    const int64_t o = s.offset + i * s.stride, n = s.lengths == nullptr ? s.length : s.lengths[i];
+    float* __restrict yr = y + o;
+    if (x == nullptr) {
+      if (alpha == 0) {
+        std::fill(yr, yr + n, 0.0f);
+      } else {
+        for (int64_t k = 0; k < n; ++k) yr[k] = static_cast<float>(alpha * yr[k]);
+      }
+    } else {
+      const float* __restrict xr = x + o;
+      if (alpha == 0) {
+        for (int64_t k = 0; k < n; ++k) yr[k] = static_cast<float>(beta * xr[k]);
+      } else {
+        for (int64_t k = 0; k < n; ++k) yr[k] = static_cast<float>(alpha * yr[k] + beta * xr[k]);
+      }
     }
-    for (int64_t k = 0; k < n; ++k) y[k] = static_cast<float>(alpha * y[k]);
-  } else if (alpha == 0) {
-    for (int64_t k = 0; k < n; ++k) y[k] = static_cast<float>(beta * x[k]);
-  } else {
-    for (int64_t k = 0; k < n; ++k) y[k] = static_cast<float>(alpha * y[k] + beta * x[k]);
   }
 }
 
@@ -47,26 +67,38 @@ struct AdamScalars {
 
 // In float, as PyTorch's Adam (the reference's double arithmetic rounded once agrees to about an ulp): the double
 // version cost a third more on a 6M-parameter model, whose training step Adam's memory traffic already dominates.
-MAFLOW_CLONES void adamRun(const AdamScalars& s, float* __restrict param, const float* __restrict grad, float* __restrict m,
-                           float* __restrict v, int64_t n) {
+MAFLOW_CLONES void adamSpan(const AdamScalars& s, float* param, const float* grad, float* m, float* v, Span span) {
   const float beta1 = s.beta1, beta2 = s.beta2, keep1 = s.keep1, keep2 = s.keep2, wd = s.wd;
   const float stepScale = s.stepScale, rootScale = s.rootScale, eps = s.eps;
-  for (int64_t k = 0; k < n; ++k) {
-    const float g = grad[k] + wd * param[k];
-    const float mk = beta1 * m[k] + keep1 * g;
-    const float vk = beta2 * v[k] + keep2 * g * g;
-    m[k] = mk;
-    v[k] = vk;
-    param[k] -= stepScale * mk / (std::sqrt(vk) * rootScale + eps);
+  for (int i = 0; i < span.rows; ++i) {
+    const int64_t o = span.offset + i * span.stride, n = span.lengths == nullptr ? span.length : span.lengths[i];
+    float* __restrict pr = param + o;
+    const float* __restrict gr = grad + o;
+    float* __restrict mr = m + o;
+    float* __restrict vr = v + o;
+    for (int64_t k = 0; k < n; ++k) {
+      const float g = gr[k] + wd * pr[k];
+      const float mk = beta1 * mr[k] + keep1 * g;
+      const float vk = beta2 * vr[k] + keep2 * g * g;
+      mr[k] = mk;
+      vr[k] = vk;
+      pr[k] -= stepScale * mk / (std::sqrt(vk) * rootScale + eps);
+    }
   }
 }
 
-MAFLOW_CLONES void sgdMomentumRun(double lr, double momentum, double wd, float* __restrict param, const float* __restrict grad,
-                                  float* __restrict velocity, int64_t n) {
-  for (int64_t k = 0; k < n; ++k) {
-    const float b = static_cast<float>(momentum * velocity[k] + grad[k] + wd * param[k]);
-    velocity[k] = b;
-    param[k] = static_cast<float>(param[k] - lr * b);
+MAFLOW_CLONES void sgdMomentumSpan(double lr, double momentum, double wd, float* param, const float* grad, float* velocity,
+                                   Span s) {
+  for (int i = 0; i < s.rows; ++i) {
+    const int64_t o = s.offset + i * s.stride, n = s.lengths == nullptr ? s.length : s.lengths[i];
+    float* __restrict pr = param + o;
+    const float* __restrict gr = grad + o;
+    float* __restrict br = velocity + o;
+    for (int64_t k = 0; k < n; ++k) {
+      const float b = static_cast<float>(momentum * br[k] + gr[k] + wd * pr[k]);
+      br[k] = b;
+      pr[k] = static_cast<float>(pr[k] - lr * b);
+    }
   }
 }
 
@@ -89,8 +121,8 @@ struct Live {
   int64_t total() const { return start.back(); }
 };
 
-// Calls run(t, k0, k1) for every run of contiguous live entries (flat indices [k0, k1) into tensor t) among the
-// list's live entries [begin, end): a whole dense tensor, or a row's prefix, cut at begin and end.
+// Calls run(t, span) for the live entries [begin, end) of the list (in list order): a dense tensor's entries cut
+// exactly there, a staircase's rows whose first live entry lies there (so consecutive ranges share no row).
 template <typename Run>
 void forLive(const Live& live, int64_t begin, int64_t end, Run run) {
   const TensorList& list = live.list;
@@ -101,16 +133,15 @@ void forLive(const Live& live, int64_t begin, int64_t end, Run run) {
     if (lo >= hi) continue;
     const int32_t* staircase = list.staircases[t];
     if (staircase == nullptr) {
-      run(t, lo, hi);
+      run(t, Span{lo, 0, 1, nullptr, hi - lo});
       continue;
     }
-    const int64_t cols = list.cols[t];
     int64_t seen = 0;
-    for (int r = 0; r < list.rows[t] && seen < hi; ++r) {
-      const int64_t a = std::max(lo, seen), b = std::min(hi, seen + staircase[r]);
-      if (a < b) run(t, r * cols + (a - seen), r * cols + (b - seen));
-      seen += staircase[r];
-    }
+    int r = 0;
+    for (; r < list.rows[t] && seen < lo; ++r) seen += staircase[r];
+    const int r0 = r;
+    for (; r < list.rows[t] && seen < hi; ++r) seen += staircase[r];
+    if (r > r0) run(t, Span{static_cast<int64_t>(r0) * list.cols[t], list.cols[t], r - r0, staircase + r0, 0});
   }
 }
 
@@ -119,12 +150,12 @@ constexpr int64_t kParallel = 1 << 14;
 
 int tasksFor(const Live& live) { return live.total() < kParallel ? 1 : ThreadPool::instance().size(); }
 
-// body(task, t, k0, k1) over every live run, the list's live entries cut into `tasks` equal parts (multiples of 16).
+// body(task, t, span) over the list's live entries cut into `tasks` about equal parts (multiples of 16 entries).
 template <typename Body>
 void parallelLive(const Live& live, int tasks, Body& body) {
   const int64_t total = live.total();
   if (tasks <= 1) {
-    forLive(live, 0, total, [&](int t, int64_t k0, int64_t k1) { body(0, t, k0, k1); });
+    forLive(live, 0, total, [&](int t, const Span& span) { body(0, t, span); });
     return;
   }
   struct Job {
@@ -138,7 +169,7 @@ void parallelLive(const Live& live, int tasks, Body& body) {
     const Job& j = *static_cast<const Job*>(context);
     const int64_t begin = task * j.chunk;
     forLive(*j.live, begin, std::min(j.live->total(), begin + j.chunk),
-            [&](int t, int64_t k0, int64_t k1) { (*j.body)(task, t, k0, k1); });
+            [&](int t, const Span& span) { (*j.body)(task, t, span); });
   }, &job);
 }
 
@@ -149,8 +180,8 @@ void sumOfSquares(const TensorList& list, const float* const* x, double* out) {
   const int tasks = tasksFor(live), count = list.count();
   // Per task and tensor, added up in task order: the result depends on the thread count only by rounding.
   std::vector<double> partial(static_cast<size_t>(tasks) * count, 0.0);
-  auto body = [&](int task, int t, int64_t k0, int64_t k1) {
-    partial[static_cast<size_t>(task) * count + t] += sumOfSquaresRun(x[t] + k0, k1 - k0);
+  auto body = [&](int task, int t, const Span& span) {
+    partial[static_cast<size_t>(task) * count + t] += sumOfSquaresSpan(x[t], span);
   };
   parallelLive(live, tasks, body);
   for (int t = 0; t < count; ++t) {
@@ -162,9 +193,7 @@ void sumOfSquares(const TensorList& list, const float* const* x, double* out) {
 
 void axpby(const TensorList& list, double alpha, double beta, const float* const* x, float* const* y) {
   const Live live(list);
-  auto body = [&](int, int t, int64_t k0, int64_t k1) {
-    axpbyRun(alpha, beta, x == nullptr ? nullptr : x[t] + k0, y[t] + k0, k1 - k0);
-  };
+  auto body = [&](int, int t, const Span& span) { axpbySpan(alpha, beta, x == nullptr ? nullptr : x[t], y[t], span); };
   parallelLive(live, tasksFor(live), body);
 }
 
@@ -176,17 +205,15 @@ void adamUpdate(const TensorList& list, float* const* param, const float* const*
                       static_cast<float>(1.0 - beta2), static_cast<float>(weightDecay), static_cast<float>(lr / c1),
                       static_cast<float>(1.0 / std::sqrt(c2)), static_cast<float>(eps)};
   const Live live(list);
-  auto body = [&](int, int t, int64_t k0, int64_t k1) {
-    adamRun(s, param[t] + k0, grad[t] + k0, m[t] + k0, v[t] + k0, k1 - k0);
-  };
+  auto body = [&](int, int t, const Span& span) { adamSpan(s, param[t], grad[t], m[t], v[t], span); };
   parallelLive(live, tasksFor(live), body);
 }
 
 void sgdMomentumUpdate(const TensorList& list, float* const* param, const float* const* grad, float* const* velocity,
                        double lr, double momentum, double weightDecay) {
   const Live live(list);
-  auto body = [&](int, int t, int64_t k0, int64_t k1) {
-    sgdMomentumRun(lr, momentum, weightDecay, param[t] + k0, grad[t] + k0, velocity[t] + k0, k1 - k0);
+  auto body = [&](int, int t, const Span& span) {
+    sgdMomentumSpan(lr, momentum, weightDecay, param[t], grad[t], velocity[t], span);
   };
   parallelLive(live, tasksFor(live), body);
 }
