@@ -145,10 +145,20 @@ void forLive(const Live& live, int64_t begin, int64_t end, Run run) {
   }
 }
 
-// Live entries of a call below which it runs on the calling thread (waking the pool costs more than the pass).
-constexpr int64_t kParallel = 1 << 14;
+// Live entries of a call below which it runs on the calling thread: these passes are bound by memory traffic, and
+// power's 36k live entries took as long on two threads as on one (and longer while the other core was busy).
+constexpr int64_t kParallel = 1 << 16;
+// Above it, several parts per thread (of at least kMinPart entries), claimed dynamically: a core taken by another
+// process then holds up only a small part.
+constexpr int kPartsPerThread = 4;
+constexpr int64_t kMinPart = 1 << 13;
 
-int tasksFor(const Live& live) { return live.total() < kParallel ? 1 : ThreadPool::instance().size(); }
+int tasksFor(const Live& live) {
+  if (live.total() < kParallel) return 1;
+  const int64_t parts = std::min<int64_t>(static_cast<int64_t>(ThreadPool::instance().size()) * kPartsPerThread,
+                                          live.total() / kMinPart);
+  return ThreadPool::instance().size() <= 1 ? 1 : static_cast<int>(std::max<int64_t>(2, parts));
+}
 
 // body(task, t, span) over the list's live entries cut into `tasks` about equal parts (multiples of 16 entries).
 template <typename Body>
