@@ -23,7 +23,9 @@ namespace {
 // weights once per task; a pass under kMinRowSplitFlops (flops, the backward's counted twice) runs on the calling
 // thread. Measured on AMD EPYC Zen 4, 2 threads, interleaved in one process (per round the min of 15 passes, median
 // of 9 rounds), with the second core idle: a power MADE (D = 6, [100, 100], batch 100; forward 1.4 MFLOP) forward
-// 27 → 16-18 us split, backward 51 → 36-38 us; batch 200: 50 → 30 and 94 → 59 us. With the second core busy (two other
+// 27 → 16-18 us split, backward 51 → 36-38 us; batch 200: 50 → 30 and 94 → 59 us; a [64, 64] MADE (forward 0.6
+// MFLOP: its forward stays on one thread, its backward splits) forward 15.8 → 10.8 us, backward 25.8 → 22.3; at batch
+// 32 (16 rows per task) power's backward (0.9 MFLOP: stays) 18.8 → 24.2 us. With the second core busy (two other
 // processes compiling, load 3-4) the split passes took 5-60 % longer than on one thread, and at load 18-20 a whole
 // power step 1.49 ms against 0.90 (the former threshold of 4e6 kept power on one thread for that case): the
 // threshold is set for a machine whose cores are free.
