@@ -1,11 +1,11 @@
 // The fused training pass of a MAF layer. Layer by layer from JavaScript, a small MADE's training step is ~13 kernel
 // calls, each parsing its descriptor, each deciding on its own whether to wake the thread pool, with JavaScript loops
 // between them (copies of gradients, the residual and direct-path sums). Here the same kernels run back to back in one
-// call, in the order and with the arithmetic of MaskedLinear.forward / backward. A small or medium network (the weights
-// small: power, gas) is split by rows: each task takes its rows through every layer, forward or backward, with the
+// call, in the order and with the arithmetic of MaskedLinear.forward / backward. A small network's pass (power, gas:
+// each layer's GEMM about a MFLOP) runs on the calling thread (see kMinRowSplitFlops). A medium network (more work, the
+// weights still small) is split by rows: each task takes its rows through every layer, forward or backward, with the
 // kernels it calls running on its own thread, and the weight gradients (sums over all rows) are per-task partial sums
-// added at the end. Only a tiny pass (under kMinRowSplitFlops: a few thousand weights at batch 100) runs on the calling
-// thread. A large network keeps one call per kernel, each split over the pool as when it is called alone.
+// added at the end. A large network keeps one call per kernel, each split over the pool as when it is called alone.
 #include "staircase-train.h"
 
 #include <algorithm>
@@ -21,17 +21,16 @@ namespace {
 // Row splitting pays when the layers are small: at most this many live weights (partial weight gradients per task
 // then stay in L2), at least kMinRowsPerTask rows per task, and enough work to cover waking the pool and packing the
 // weights once per task; a pass under kMinRowSplitFlops (flops, the backward's counted twice) runs on the calling
-// thread. Measured on AMD EPYC Zen 4, 2 threads, interleaved in one process (per round the min of 15 passes, median
-// of 9 rounds), with the second core idle: a power MADE (D = 6, [100, 100], batch 100; forward 1.4 MFLOP) forward
-// 27 → 16-18 us split, backward 51 → 36-38 us; batch 200: 50 → 30 and 94 → 59 us; a [64, 64] MADE (forward 0.6
-// MFLOP: its forward stays on one thread, its backward splits) forward 15.8 → 10.8 us, backward 25.8 → 22.3; at batch
-// 32 (16 rows per task) power's backward (0.9 MFLOP: stays) 18.8 → 24.2 us. With the second core busy (two other
-// processes compiling, load 3-4) the split passes took 5-60 % longer than on one thread, and at load 18-20 a whole
-// power step 1.49 ms against 0.90 (the former threshold of 4e6 kept power on one thread for that case): the
-// threshold is set for a machine whose cores are free.
+// thread. Alone, a small pass gains from the split: measured on AMD EPYC Zen 4, 2 threads, interleaved in one process
+// (per round the min of 15 passes, median of 9 rounds) with the second core idle, a power MADE (D = 6, [100, 100],
+// batch 100; forward 1.4 MFLOP) forward 27 → 16-18 us, backward 51 → 36-38 us; a [64, 64] MADE forward 15.8 → 10.8,
+// backward 25.8 → 22.3 us; at batch 32 (16 rows per task) the backward lost, 18.8 → 24.2 us. Within a training step
+// it did not: `bench flows` (2 rounds, 4 alternated runs each, load 1.5-1.8) gave power 0.97 ms/step on one thread
+// against 1.17 split at 1e6, gas 1.0 against 1.05 (not explained yet: perhaps the worker spinning between passes on
+// the core that V8's own threads want), and at load 18-20 a power step took 1.49 ms split against 0.90.
 constexpr double kMaxRowSplitWeights = 1 << 17;
 constexpr int kMinRowsPerTask = 16;
-constexpr double kMinRowSplitFlops = 1e6;
+constexpr double kMinRowSplitFlops = 4e6;
 constexpr int kRowStep = 8;  // tasks start on multiples of the GEMM's row tiles
 
 size_t count(int rows, int width) { return static_cast<size_t>(rows) * width; }
