@@ -653,16 +653,21 @@ void adam_step(int rows, int cols, const int32_t* staircase, f32* param, const f
 // The multi-tensor kernels' bodies (src/kernels/wasm.ts walks the list): one tensor's live entries, row r's
 // [0, staircase[r]) with a staircase; masked entries are neither read nor written.
 
+// A tensor's live entries as runs: without a staircase one run of every entry, else run r is row r's live prefix.
+static inline int64_t live_runs(int rows, const int32_t* staircase) { return staircase == 0 ? 1 : rows; }
+static inline int64_t run_start(int cols, const int32_t* staircase, int64_t r) { return staircase == 0 ? 0 : r * cols; }
+static inline int64_t run_length(int rows, int cols, const int32_t* staircase, int64_t r) {
+  return staircase == 0 ? (int64_t)rows * cols : staircase[r];
+}
+
 // Σ_live x², in double (two lanes of two partial sums each).
 EXPORT(sum_of_squares)
 double sum_of_squares(int rows, int cols, const int32_t* staircase, const f32* x) {
   v128_t lo = wasm_f64x2_splat(0), hi = wasm_f64x2_splat(0);
   double tail = 0;
-  const int whole = staircase == 0;
-  const int64_t runs = whole ? 1 : rows;
-  for (int64_t r = 0; r < runs; ++r) {
-    const f32* p = x + (whole ? 0 : r * cols);
-    const int64_t n = whole ? (int64_t)rows * cols : staircase[r];
+  for (int64_t r = 0; r < live_runs(rows, staircase); ++r) {
+    const f32* p = x + run_start(cols, staircase, r);
+    const int64_t n = run_length(rows, cols, staircase, r);
     int64_t k = 0;
     for (; k + 4 <= n; k += 4) {
       const v128_t v = wasm_v128_load(p + k);
@@ -679,11 +684,8 @@ double sum_of_squares(int rows, int cols, const int32_t* staircase, const f32* x
 // y ← alpha·y + beta·x in double, rounded once (x null: y ← alpha·y; alpha 0: y is not read).
 EXPORT(axpby)
 void axpby(int rows, int cols, const int32_t* staircase, double alpha, double beta, const f32* x, f32* y) {
-  const int whole = staircase == 0;
-  const int64_t runs = whole ? 1 : rows;
-  for (int64_t r = 0; r < runs; ++r) {
-    const int64_t o = whole ? 0 : r * cols;
-    const int64_t n = whole ? (int64_t)rows * cols : staircase[r];
+  for (int64_t r = 0; r < live_runs(rows, staircase); ++r) {
+    const int64_t o = run_start(cols, staircase, r), n = run_length(rows, cols, staircase, r);
     for (int64_t k = o; k < o + n; ++k) {
       const double scaled = alpha == 0 ? 0 : alpha * y[k];
       y[k] = (f32)(x ? scaled + beta * x[k] : scaled);
@@ -695,11 +697,8 @@ void axpby(int rows, int cols, const int32_t* staircase, double alpha, double be
 EXPORT(sgd_momentum_step)
 void sgd_momentum_step(int rows, int cols, const int32_t* staircase, f32* param, const f32* grad, f32* velocity, double lr,
                        double momentum, double weightDecay) {
-  const int whole = staircase == 0;
-  const int64_t runs = whole ? 1 : rows;
-  for (int64_t r = 0; r < runs; ++r) {
-    const int64_t o = whole ? 0 : r * cols;
-    const int64_t n = whole ? (int64_t)rows * cols : staircase[r];
+  for (int64_t r = 0; r < live_runs(rows, staircase); ++r) {
+    const int64_t o = run_start(cols, staircase, r), n = run_length(rows, cols, staircase, r);
     for (int64_t k = o; k < o + n; ++k) {
       const f32 b = (f32)(momentum * velocity[k] + grad[k] + weightDecay * param[k]);
       velocity[k] = b;
