@@ -150,6 +150,15 @@ class Op {
     const Op t(env_, object(name), method_ + " " + name);
     maflow::Transformer out;
     const std::string kind = t.string("kind");
+    // The bin fields of the spline kinds; whether they are in range.
+    const auto readBins = [&]() {
+      out.bins = t.integer("bins", 1);
+      out.minBinWidth = t.number("minBinWidth");
+      out.minBinHeight = t.number("minBinHeight");
+      out.minDerivative = t.number("minDerivative");
+      return out.minBinWidth >= 0 && out.minBinWidth * out.bins < 1 && out.minBinHeight >= 0 &&
+             out.minBinHeight * out.bins < 1 && out.minDerivative >= 0 && out.minDerivative < 1;
+    };
     if (kind == "affine") {
       out.kind = maflow::TransformerKind::Affine;
       out.bound = t.number("logScaleBound");
@@ -157,27 +166,13 @@ class Op {
       if (!(out.bound > 0)) t.fail("logScaleBound must be > 0");
     } else if (kind == "spline") {
       out.kind = maflow::TransformerKind::Spline;
-      out.bins = t.integer("bins", 1);
       out.tailBound = t.number("tailBound");
-      out.minBinWidth = t.number("minBinWidth");
-      out.minBinHeight = t.number("minBinHeight");
-      out.minDerivative = t.number("minDerivative");
-      if (!(out.tailBound > 0) || !(out.minBinWidth >= 0 && out.minBinWidth * out.bins < 1) ||
-          !(out.minBinHeight >= 0 && out.minBinHeight * out.bins < 1) ||
-          !(out.minDerivative >= 0 && out.minDerivative < 1)) {
+      if (!readBins() || !(out.tailBound > 0)) {
         t.fail("needs tailBound > 0, minimum bin sizes in [0, 1/bins) and minDerivative in [0, 1)");
       }
     } else if (kind == "circular-spline") {
       out.kind = maflow::TransformerKind::CircularSpline;
-      out.bins = t.integer("bins", 1);
-      out.minBinWidth = t.number("minBinWidth");
-      out.minBinHeight = t.number("minBinHeight");
-      out.minDerivative = t.number("minDerivative");
-      if (!(out.minBinWidth >= 0 && out.minBinWidth * out.bins < 1) ||
-          !(out.minBinHeight >= 0 && out.minBinHeight * out.bins < 1) ||
-          !(out.minDerivative >= 0 && out.minDerivative < 1)) {
-        t.fail("needs minimum bin sizes in [0, 1/bins) and minDerivative in [0, 1)");
-      }
+      if (!readBins()) t.fail("needs minimum bin sizes in [0, 1/bins) and minDerivative in [0, 1)");
       const Napi::Value flags = t.get("circular");
       if (!flags.IsTypedArray() || flags.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
         t.fail("circular must be an Int32Array");

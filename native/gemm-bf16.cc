@@ -123,6 +123,16 @@ static inline void panelShape(const Job& job, int n0, int nEnd, int nrMax, int* 
   *k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + *nr - 1];
 }
 
+// Packs the panel of `nr` columns from n0 whose reduction ends at k1 (none when k1 = 0): a narrow one (≤ 16
+// columns) at width 16, else at NR.
+template <int NR>
+MAFLOW_TARGET static inline void packPanelOf(const Job& job, int n0, int nr, int k1, float* bp) {
+  const int pairs = (k1 + 1) / 2;
+  if (pairs <= 0) return;
+  if (nr <= 16) packPanel<16>(job, n0, nr, pairs, bp);
+  else packPanel<NR>(job, n0, nr, pairs, bp);
+}
+
 template <int NV>
 MAFLOW_TARGET void pack(const Job& job, int nBegin, int nEnd, float* bp) {
   constexpr int NR = 16 * NV;
@@ -130,11 +140,7 @@ MAFLOW_TARGET void pack(const Job& job, int nBegin, int nEnd, float* bp) {
   for (int n0 = nBegin; n0 < nEnd;) {
     int nr, k1;
     panelShape(job, n0, nEnd, NR, &nr, &k1);
-    const int pairs = (k1 + 1) / 2;
-    if (pairs > 0) {
-      if (nr <= 16) packPanel<16>(job, n0, nr, pairs, bp);
-      else packPanel<NR>(job, n0, nr, pairs, bp);
-    }
+    packPanelOf<NR>(job, n0, nr, k1, bp);
     bp += static_cast<size_t>(nr <= 16 ? 16 : NR) * k1;  // the float32 layout's offsets (packedFloatsFor), an upper bound
     n0 += nr;
   }
@@ -185,11 +191,7 @@ MAFLOW_TARGET void forward(const Job& job, int m0, int m1, int nBegin, int nEnd)
   for (int n0 = nBegin; n0 < nEnd;) {
     int nr, k1;
     panelShape(job, n0, nEnd, NR, &nr, &k1);
-    const int pairs = (k1 + 1) / 2;
-    if (pairs > 0) {
-      if (nr <= 16) packPanel<16>(job, n0, nr, pairs, bp);
-      else packPanel<NR>(job, n0, nr, pairs, bp);
-    }
+    packPanelOf<NR>(job, n0, nr, k1, bp);
     panel<MR, NV>(job, m0, m1, n0, nr, k1, bp, a, stride);
     n0 += nr;
   }
