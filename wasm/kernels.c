@@ -79,17 +79,24 @@ INLINE void storeLanes(f32* p, v128_t v, int lanes) {
   for (int l = 0; l < lanes; ++l) p[l] = t[l];
 }
 
-/** act on 4 lanes: relu as pmax(0, v) (= v > 0 ? v : 0, NaN → 0 as the scalar form); others lane by lane. */
-INLINE v128_t activate4(int act, v128_t v) {
-  if (act == IDENTITY) return v;
-  if (act == RELU) return wasm_f32x4_pmax(wasm_f32x4_splat(0), v);
-  f32 t[4];
-  wasm_v128_store(t, v);
-  for (int l = 0; l < 4; ++l) t[l] = activate(act, t[l]);
-  return wasm_v128_load(t);
-}
+/** relu as pmax(0, v) (= v > 0 ? v : 0, NaN → 0 as the scalar form). */
+INLINE v128_t relu4(v128_t v) { return wasm_f32x4_pmax(wasm_f32x4_splat(0), v); }
 
 INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+
+// A load at a constant byte offset from p, as the offset field of the wasm instruction. clang 14 folds no offset into
+// a wasm load here (each becomes an i32.add of its own, which V8 keeps as one more instruction per load); several
+// loads off one pointer then cost one address between them. `off` must be a constant once inlined and unrolled.
+INLINE v128_t loadAt(const f32* p, const int off) {
+  v128_t v;
+  __asm__("local.get %1\n\tv128.load %2\n\tlocal.set %0" : "=r"(v) : "r"(p), "i"(off));
+  return v;
+}
+INLINE v128_t splatAt(const f32* p, const int off) {
+  v128_t v;
+  __asm__("local.get %1\n\tv128.load32_splat %2\n\tlocal.set %0" : "=r"(v) : "r"(p), "i"(off));
+  return v;
+}
 
 /**
  * Forward steps k in [k, kEnd) of vector v: acc[r][v] += x[r·ldx + k]·panel[k·stride + 4v …]; `masked`: a lane whose
@@ -118,8 +125,8 @@ INLINE void forwardTile(const int mr, const int nv, const f32* x, int ldx, const
   const int stride = 4 * nv;
   const int full = clamp_i(p[0], 0, kc);
   for (int k = 0; k < full; ++k) {
-    const v128_t b0 = wasm_v128_load(panel + stride * k);
-    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + stride * k + 4) : b0;
+    const v128_t b0 = loadAt(panel + stride * k, 0);
+    const v128_t b1 = nv > 1 ? loadAt(panel + stride * k, 16) : b0;
     for (int r = 0; r < mr; ++r) {
       const v128_t a = wasm_v128_load32_splat(x + r * ldx + k);
       acc[r][0] = madd(acc[r][0], a, b0);
@@ -140,12 +147,17 @@ typedef struct {
   const f32* bias;  // at the panel's first column, or null
 } ForwardBlock;
 
-/** mr rows (x, out at the block's first row, column and reduction) of one panel block. */
-INLINE void forwardRowsBody(const int mr, const int nv, const ForwardBlock* blk, const f32* x, const f32* panel, f32* out) {
+/**
+ * mr rows (x, out at the block's first row, column and reduction) of one panel block; `whole`: the panel's 4·nv columns
+ * are all stored (plain vector loads and stores). The last block applies relu here; the other activations are applied
+ * to the stored sums afterwards (forwardPanel), which keeps the libm calls out of the tile loops.
+ */
+INLINE void forwardRowsBody(const int mr, const int nv, const int whole, const ForwardBlock* blk, const f32* x, const f32* panel,
+                            f32* out) {
   v128_t acc[MR][2];
   for (int r = 0; r < mr; ++r) {
     for (int v = 0; v < nv; ++v) {
-      const int lanes = blk->nc - 4 * v;
+      const int lanes = whole ? 4 : blk->nc - 4 * v;
       const f32* o = out + r * blk->outDim + 4 * v;
       acc[r][v] = !blk->first || blk->accumulate ? loadLanes(o, lanes)
                   : blk->bias ? loadLanes(blk->bias + 4 * v, lanes) : wasm_f32x4_splat(0);
@@ -154,8 +166,8 @@ INLINE void forwardRowsBody(const int mr, const int nv, const ForwardBlock* blk,
   forwardTile(mr, nv, x, blk->inDim, panel, blk->p, blk->kc, blk->pv0, blk->pv1, acc);
   for (int r = 0; r < mr; ++r) {
     for (int v = 0; v < nv; ++v) {
-      const v128_t y = blk->last ? activate4(blk->act, acc[r][v]) : acc[r][v];
-      storeLanes(out + r * blk->outDim + 4 * v, y, blk->nc - 4 * v);
+      const v128_t y = blk->last && blk->act == RELU ? relu4(acc[r][v]) : acc[r][v];
+      storeLanes(out + r * blk->outDim + 4 * v, y, whole ? 4 : blk->nc - 4 * v);
     }
   }
 }
@@ -180,15 +192,54 @@ INLINE void forwardRowsBody(const int mr, const int nv, const ForwardBlock* blk,
     }                                                                     \
   } while (0)
 
-SPECIALISE(forwardRows, forwardRowsBody, (const ForwardBlock* blk, const f32* x, const f32* panel, f32* out), COMMA_ARGS(blk, x, panel, out))
+SPECIALISE(forwardRows, forwardRowsBody, (const ForwardBlock* blk, const f32* x, const f32* panel, f32* out), COMMA_ARGS(0, blk, x, panel, out))
 
 /** Every whole tile of MR rows in one call (a short reduction, as in a MADE's first layer, costs little more than the call). */
-INLINE void forwardTilesBody(const int nv, const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) {
+INLINE void forwardTilesBody(const int nv, const int whole, const ForwardBlock* blk, const f32* x, const f32* panel, f32* out,
+                             int tiles) {
   const int inDim = blk->inDim, outDim = blk->outDim;
-  for (int t = 0; t < tiles; ++t) forwardRowsBody(MR, nv, blk, x + t * MR * inDim, panel, out + t * MR * outDim);
+  for (int t = 0; t < tiles; ++t) forwardRowsBody(MR, nv, whole, blk, x + t * MR * inDim, panel, out + t * MR * outDim);
 }
-NOINLINE void forwardTiles_2(const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) { forwardTilesBody(2, blk, x, panel, out, tiles); }
-NOINLINE void forwardTiles_1(const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) { forwardTilesBody(1, blk, x, panel, out, tiles); }
+#define FORWARD_TILES(name, nv, whole) \
+  NOINLINE void name(const ForwardBlock* blk, const f32* x, const f32* panel, f32* out, int tiles) { forwardTilesBody(nv, whole, blk, x, panel, out, tiles); }
+FORWARD_TILES(forwardTiles_2, 2, 1)
+FORWARD_TILES(forwardTiles_1, 1, 1)
+FORWARD_TILES(forwardTiles_2_part, 2, 0)
+FORWARD_TILES(forwardTiles_1_part, 1, 0)
+
+/**
+ * The forward panel of columns [0, nc) of w (at the block's first reduction k0, rows ldw apart) over kc reductions:
+ * panel[k·width + c] = w[c, k] within column c's prefix p[c] (absolute), 0 past it and in the columns past nc. Four
+ * columns whose prefixes all cover 4 reductions go by a 4×4 transpose of vector loads; the rest element by element.
+ */
+INLINE void packForwardPanel(const int width, const f32* w, int ldw, const int32_t* p, int k0, int kc, int nc, f32* panel) {
+  for (int g = 0; g < width; g += 4) {
+    int k = 0;
+    if (g + 4 <= nc) {
+      // p is non-decreasing: column g's prefix bounds the group's.
+      const int live = clamp_i(p[g] - k0, 0, kc) & ~3;
+      const f32* r0 = w + g * ldw;
+      for (; k < live; k += 4) {
+        const v128_t a0 = wasm_v128_load(r0 + k), a1 = wasm_v128_load(r0 + ldw + k), a2 = wasm_v128_load(r0 + 2 * ldw + k),
+                     a3 = wasm_v128_load(r0 + 3 * ldw + k);
+        const v128_t t0 = wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7),
+                     t2 = wasm_i32x4_shuffle(a2, a3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(a2, a3, 2, 6, 3, 7);
+        f32* d = panel + k * width + g;
+        wasm_v128_store(d, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+        wasm_v128_store(d + width, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+        wasm_v128_store(d + 2 * width, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+        wasm_v128_store(d + 3 * width, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+      }
+    }
+    for (int c = g; c < g + 4; ++c) {
+      const int len = c < nc ? clamp_i(p[c] - k0, 0, kc) : 0;
+      const f32* wr = w + c * ldw;
+      int kk = k;
+      for (; kk < len; ++kk) panel[kk * width + c] = wr[kk];
+      for (; kk < kc; ++kk) panel[kk * width + c] = 0;
+    }
+  }
+}
 
 /** Columns [j, j + nc) (nc ≤ 4·nv) of `rows` rows: panels of KC reductions packed, then every row tile over them. */
 INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f32* x, const f32* w,
@@ -203,13 +254,7 @@ INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f3
                       bias ? bias + j : 0};
   for (int k0 = 0;; k0 += KC) {
     const int kc = clamp_i(pMax - k0, 0, KC);
-    for (int c = 0; c < width; ++c) {
-      const int len = c < nc ? clamp_i(p[c] - k0, 0, kc) : 0;
-      const f32* wr = w + (j + c) * inDim + k0;
-      int k = 0;
-      for (; k < len; ++k) panel[k * width + c] = wr[k];
-      for (; k < kc; ++k) panel[k * width + c] = 0;
-    }
+    packForwardPanel(width, w + j * inDim + k0, inDim, p, k0, kc, nc, panel);
     const v128_t base = wasm_i32x4_splat(k0);
     blk.pv0 = wasm_i32x4_sub(wasm_v128_load(p), base);
     blk.pv1 = wasm_i32x4_sub(wasm_v128_load(p + 4), base);
@@ -218,9 +263,18 @@ INLINE void forwardPanel(const int nv, int rows, int inDim, int outDim, const f3
     blk.first = k0 == 0;
     blk.last = k0 + KC >= pMax;
     const int tiles = rows / MR, b = tiles * MR;
-    if (nv == 2) forwardTiles_2(&blk, x + k0, panel, out + j, tiles);
-    else forwardTiles_1(&blk, x + k0, panel, out + j, tiles);
+    if (nc == width) {
+      if (nv == 2) forwardTiles_2(&blk, x + k0, panel, out + j, tiles);
+      else forwardTiles_1(&blk, x + k0, panel, out + j, tiles);
+    } else {
+      if (nv == 2) forwardTiles_2_part(&blk, x + k0, panel, out + j, tiles);
+      else forwardTiles_1_part(&blk, x + k0, panel, out + j, tiles);
+    }
     if (b < rows) PICK(forwardRows, rows - b, nv, (&blk, x + b * inDim + k0, panel, out + b * outDim + j));
+    if (blk.last && act != RELU && act != IDENTITY) {
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < nc; ++c) out[r * outDim + j + c] = activate(act, out[r * outDim + j + c]);
+    }
     if (blk.last) break;
   }
 }
@@ -255,8 +309,8 @@ INLINE void backwardInputRowsBody(const int mr, const int nv, const f32* dOut, i
   for (int r = 0; r < mr; ++r)
     for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : loadLanes(dIn + r * inDim + 4 * v, cols - 4 * v);
   for (int jj = 0; jj < jc; ++jj) {
-    const v128_t b0 = wasm_v128_load(panel + 4 * nv * jj);
-    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * jj + 4) : b0;
+    const v128_t b0 = loadAt(panel + 4 * nv * jj, 0);
+    const v128_t b1 = nv > 1 ? loadAt(panel + 4 * nv * jj, 16) : b0;
     for (int r = 0; r < mr; ++r) {
       const v128_t a = wasm_v128_load32_splat(dOut + r * outDim + jj);
       acc[r][0] = madd(acc[r][0], a, b0);
@@ -337,29 +391,38 @@ void prefix_gemm_backward_input(int batch, int inDim, int outDim, const f32* dOu
  * Backward-weight tile: units [j, j + mr) (g = dOut at row b0, unit j; w = dW at unit j, input i0) × the panel's 4·nv
  * inputs, summed over its kb rows onto 0 (start) or dW, stored within each unit's prefix p[r] only.
  */
-INLINE void backwardWeightTileBody(const int mr, const int nv, int kb, int inDim, int outDim, const f32* g, const f32* panel,
-                                   const int* p, f32* w, int start, int i0) {
+INLINE void backwardWeightTileBody(const int mr, const int nv, const int whole, int kb, int inDim, int outDim, const f32* g,
+                                   const f32* panel, const int* p, f32* w, int start, int i0) {
   v128_t acc[MR][2];
   for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v) acc[r][v] = start ? wasm_f32x4_splat(0) : loadLanes(w + r * inDim + 4 * v, clamp_i(p[r] - i0 - 4 * v, 0, 4));
-  for (int bb = 0; bb < kb; ++bb) {
-    const v128_t b0 = wasm_v128_load(panel + 4 * nv * bb);
-    const v128_t b1 = nv > 1 ? wasm_v128_load(panel + 4 * nv * bb + 4) : b0;
+    for (int v = 0; v < nv; ++v) {
+      acc[r][v] = start ? wasm_f32x4_splat(0) : loadLanes(w + r * inDim + 4 * v, whole ? 4 : clamp_i(p[r] - i0 - 4 * v, 0, 4));
+    }
+  for (int bb = 0; bb < kb; ++bb, g += outDim, panel += 4 * nv) {
+    const v128_t b0 = loadAt(panel, 0);
+    const v128_t b1 = nv > 1 ? loadAt(panel, 16) : b0;
     for (int r = 0; r < mr; ++r) {
-      const v128_t a = wasm_v128_load32_splat(g + bb * outDim + r);
+      const v128_t a = splatAt(g, 4 * r);
       acc[r][0] = madd(acc[r][0], a, b0);
       if (nv > 1) acc[r][1] = madd(acc[r][1], a, b1);
     }
   }
   for (int r = 0; r < mr; ++r)
     for (int v = 0; v < nv; ++v) {
-      const int lanes = clamp_i(p[r] - i0 - 4 * v, 0, 4);
+      const int lanes = whole ? 4 : clamp_i(p[r] - i0 - 4 * v, 0, 4);
       if (lanes > 0) storeLanes(w + r * inDim + 4 * v, acc[r][v], lanes);
     }
 }
 
 SPECIALISE(backwardWeightTile, backwardWeightTileBody, (int kb, int inDim, int outDim, const f32* g, const f32* panel, const int* p, f32* w, int start, int i0),
-           COMMA_ARGS(kb, inDim, outDim, g, panel, p, w, start, i0))
+           COMMA_ARGS(0, kb, inDim, outDim, g, panel, p, w, start, i0))
+// A whole tile (every unit reads all the panel's inputs): plain vector loads and stores.
+NOINLINE void backwardWeightTile_whole_2(int kb, int inDim, int outDim, const f32* g, const f32* panel, f32* w, int start) {
+  backwardWeightTileBody(MR, 2, 1, kb, inDim, outDim, g, panel, 0, w, start, 0);
+}
+NOINLINE void backwardWeightTile_whole_1(int kb, int inDim, int outDim, const f32* g, const f32* panel, f32* w, int start) {
+  backwardWeightTileBody(MR, 1, 1, kb, inDim, outDim, g, panel, 0, w, start, 0);
+}
 
 /**
  * Inputs [i0, i0 + 4·nv) of dW's units [jLo, jHi) that read them (a suffix): the inputs' columns packed by blocks of KC
@@ -384,7 +447,15 @@ INLINE void backwardWeightPanel(const int nv, int batch, int inDim, int outDim, 
       const int mr = min_i(MR, jHi - j);
       int p[MR];
       for (int r = 0; r < MR; ++r) p[r] = r < mr ? prefixOf(prefix, j + r, inDim) : 0;
-      PICK(backwardWeightTile, mr, nv, (kb, inDim, outDim, dOut + b0 * outDim + j, panel, p, dW + j * inDim + i0, start, i0));
+      const f32* g = dOut + b0 * outDim + j;
+      f32* wj = dW + j * inDim + i0;
+      // p is non-decreasing: the tile's first unit reads the fewest inputs.
+      if (mr == MR && cols == width && p[0] >= i0 + width) {
+        if (nv == 2) backwardWeightTile_whole_2(kb, inDim, outDim, g, panel, wj, start);
+        else backwardWeightTile_whole_1(kb, inDim, outDim, g, panel, wj, start);
+      } else {
+        PICK(backwardWeightTile, mr, nv, (kb, inDim, outDim, g, panel, p, wj, start, i0));
+      }
     }
     if (b0 + KC >= batch) break;
   }
