@@ -485,13 +485,31 @@ Napi::Value Axpby(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// UpdatePassOp's fields of adamUpdate / sgdMomentumUpdate (each optional): gradScale, gradSquares, average, averageDecay.
+struct UpdatePassOperands {
+  maflow::UpdatePass pass;
+  std::vector<float*> average;
+  UpdatePassOperands(const Op& op, const maflow::TensorList& list) {
+    const Napi::Value scale = op.get("gradScale");
+    if (!scale.IsUndefined()) pass.gradScale = op.number("gradScale");
+    pass.gradSquares = op.f64("gradSquares", list.count(), true);
+    if (op.get("average").IsUndefined()) return;
+    average = f32List(op, "average", list, true);
+    if (average.empty()) return;
+    pass.average = average.data();
+    pass.averageDecay = op.number("averageDecay");
+    if (!(pass.averageDecay >= 0 && pass.averageDecay < 1)) op.fail("averageDecay must be in [0, 1), got " + std::to_string(pass.averageDecay));
+  }
+};
+
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   Op op(info, "adamUpdate");
   const maflow::TensorList list = tensorList(info, op, "adamUpdate");
   const std::vector<float*> param = f32List(op, "param", list), grad = f32List(op, "grad", list), m = f32List(op, "m", list),
                             v = f32List(op, "v", list);
+  const UpdatePassOperands pass(op, list);
   maflow::adamUpdate(list, param.data(), grad.data(), m.data(), v.data(), op.number("lr"), op.number("beta1"),
-                     op.number("beta2"), op.number("eps"), op.number("weightDecay"), op.number("step"));
+                     op.number("beta2"), op.number("eps"), op.number("weightDecay"), op.number("step"), pass.pass);
   return info.Env().Undefined();
 }
 
@@ -500,8 +518,9 @@ Napi::Value SgdMomentumUpdate(const Napi::CallbackInfo& info) {
   const maflow::TensorList list = tensorList(info, op, "sgdMomentumUpdate");
   const std::vector<float*> param = f32List(op, "param", list), grad = f32List(op, "grad", list),
                             velocity = f32List(op, "velocity", list);
+  const UpdatePassOperands pass(op, list);
   maflow::sgdMomentumUpdate(list, param.data(), grad.data(), velocity.data(), op.number("lr"), op.number("momentum"),
-                            op.number("weightDecay"));
+                            op.number("weightDecay"), pass.pass);
   return info.Env().Undefined();
 }
 

@@ -22,22 +22,32 @@ struct Span {
   int64_t length;
 };
 
-MAFLOW_CLONES double sumOfSquaresSpan(const float* __restrict x, Span s) {
-  // Eight independent partial sums: the compiler keeps them in one vector without reassociating a single sum.
+#define MAFLOW_ALWAYS_INLINE inline __attribute__((always_inline))
+
+// A sum of squares in double, added run by run: eight independent partial sums (the compiler keeps them in one vector
+// without reassociating a single sum) over each run's whole groups of eight, a tail for the rest. A run may be added
+// in pieces of multiples of eight entries without changing the sum.
+struct Squares {
   double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double tail = 0;
-  for (int i = 0; i < s.rows; ++i) {
-    const float* __restrict p = x + s.offset + i * s.stride;
-    const int64_t n = s.lengths == nullptr ? s.length : s.lengths[i];
+  MAFLOW_ALWAYS_INLINE void add(const float* __restrict p, int64_t n) {
     int64_t k = 0;
     for (; k + 8 <= n; k += 8) {
       for (int l = 0; l < 8; ++l) partial[l] += static_cast<double>(p[k + l]) * static_cast<double>(p[k + l]);
     }
     for (; k < n; ++k) tail += static_cast<double>(p[k]) * static_cast<double>(p[k]);
   }
-  double sum = tail;
-  for (int l = 0; l < 8; ++l) sum += partial[l];
-  return sum;
+  double total() const {
+    double sum = tail;
+    for (int l = 0; l < 8; ++l) sum += partial[l];
+    return sum;
+  }
+};
+
+MAFLOW_CLONES double sumOfSquaresSpan(const float* __restrict x, Span s) {
+  Squares squares;
+  for (int i = 0; i < s.rows; ++i) squares.add(x + s.offset + i * s.stride, s.lengths == nullptr ? s.length : s.lengths[i]);
+  return squares.total();
 }
 
 MAFLOW_CLONES void axpbySpan(double alpha, double beta, const float* x, float* y, Span s) {
@@ -61,45 +71,111 @@ MAFLOW_CLONES void axpbySpan(double alpha, double beta, const float* x, float* y
   }
 }
 
-struct AdamScalars {
-  float beta1, beta2, keep1, keep2, wd, stepScale, rootScale, eps;
+// An update pass's scalars besides the optimiser's own.
+struct PassScalars {
+  double gradScale, decay, keep;  // keep = 1 − decay
 };
 
-// In float, as PyTorch's Adam (the reference's double arithmetic rounded once agrees to about an ulp): the double
-// version cost a third more on a 6M-parameter model, whose training step Adam's memory traffic already dominates.
-MAFLOW_CLONES void adamSpan(const AdamScalars& s, float* param, const float* grad, float* m, float* v, Span span) {
-  const float beta1 = s.beta1, beta2 = s.beta2, keep1 = s.keep1, keep2 = s.keep2, wd = s.wd;
-  const float stepScale = s.stepScale, rootScale = s.rootScale, eps = s.eps;
+// Pieces of a run taken at once: the sum of squares reads a piece's gradients, the update reads them again from L1.
+constexpr int64_t kPiece = 1024;
+
+// Calls update.template run<Scaled, Averaged>(offset, length) over a span's runs in pieces of kPiece entries, the
+// gradients' squares of each piece added first (`squares` null: none); the flags picked once per span.
+template <typename Update>
+MAFLOW_ALWAYS_INLINE void updateSpan(const Update& update, const PassScalars& s, bool averaged, const float* grad,
+                                     Squares* squares, const Span& span) {
+  const bool scaled = s.gradScale != 1;
   for (int i = 0; i < span.rows; ++i) {
     const int64_t o = span.offset + i * span.stride, n = span.lengths == nullptr ? span.length : span.lengths[i];
-    float* __restrict pr = param + o;
-    const float* __restrict gr = grad + o;
-    float* __restrict mr = m + o;
-    float* __restrict vr = v + o;
-    for (int64_t k = 0; k < n; ++k) {
-      const float g = gr[k] + wd * pr[k];
-      const float mk = beta1 * mr[k] + keep1 * g;
-      const float vk = beta2 * vr[k] + keep2 * g * g;
-      mr[k] = mk;
-      vr[k] = vk;
-      pr[k] -= stepScale * mk / (std::sqrt(vk) * rootScale + eps);
+    for (int64_t k = 0; k < n; k += kPiece) {
+      const int64_t piece = std::min(kPiece, n - k);
+      if (squares != nullptr) squares->add(grad + o + k, piece);
+      if (scaled) {
+        if (averaged) update.template run<true, true>(o + k, piece, s);
+        else update.template run<true, false>(o + k, piece, s);
+      } else {
+        if (averaged) update.template run<false, true>(o + k, piece, s);
+        else update.template run<false, false>(o + k, piece, s);
+      }
     }
   }
 }
 
-MAFLOW_CLONES void sgdMomentumSpan(double lr, double momentum, double wd, float* param, const float* grad, float* velocity,
-                                   Span s) {
-  for (int i = 0; i < s.rows; ++i) {
-    const int64_t o = s.offset + i * s.stride, n = s.lengths == nullptr ? s.length : s.lengths[i];
+// The gradient as an update reads it: scaled in double and rounded to float (as a clipping axpby would store it).
+template <bool Scaled>
+MAFLOW_ALWAYS_INLINE float gradientOf(float g, const PassScalars& s) {
+  return Scaled ? static_cast<float>(s.gradScale * g) : g;
+}
+
+template <bool Averaged>
+MAFLOW_ALWAYS_INLINE void averageInto(float* a, float p, const PassScalars& s) {
+  if (Averaged) *a = static_cast<float>(s.decay * *a + s.keep * p);
+}
+
+struct AdamScalars {
+  float beta1, beta2, keep1, keep2, wd, stepScale, rootScale, eps;
+};
+
+// One tensor's Adam, in float as PyTorch's (the reference's double arithmetic rounded once agrees to about an ulp):
+// the double version cost a third more on a 6M-parameter model, whose training step Adam's memory traffic already
+// dominates.
+struct AdamRun {
+  const AdamScalars& a;
+  float* __restrict param;
+  const float* __restrict grad;
+  float* __restrict m;
+  float* __restrict v;
+  float* __restrict average;
+  template <bool Scaled, bool Averaged>
+  MAFLOW_ALWAYS_INLINE void run(int64_t o, int64_t n, const PassScalars& s) const {
+    const float beta1 = a.beta1, beta2 = a.beta2, keep1 = a.keep1, keep2 = a.keep2, wd = a.wd;
+    const float stepScale = a.stepScale, rootScale = a.rootScale, eps = a.eps;
+    float* __restrict pr = param + o;
+    const float* __restrict gr = grad + o;
+    float* __restrict mr = m + o;
+    float* __restrict vr = v + o;
+    float* __restrict ar = Averaged ? average + o : nullptr;
+    for (int64_t k = 0; k < n; ++k) {
+      const float g = gradientOf<Scaled>(gr[k], s) + wd * pr[k];
+      const float mk = beta1 * mr[k] + keep1 * g;
+      const float vk = beta2 * vr[k] + keep2 * g * g;
+      mr[k] = mk;
+      vr[k] = vk;
+      const float p = pr[k] - stepScale * mk / (std::sqrt(vk) * rootScale + eps);
+      pr[k] = p;
+      averageInto<Averaged>(ar + k, p, s);
+    }
+  }
+};
+
+MAFLOW_CLONES void adamSpan(const AdamRun& update, const PassScalars& s, Squares* squares, const Span& span) {
+  updateSpan(update, s, update.average != nullptr, update.grad, squares, span);
+}
+
+struct SgdMomentumRun {
+  double lr, momentum, wd;
+  float* __restrict param;
+  const float* __restrict grad;
+  float* __restrict velocity;
+  float* __restrict average;
+  template <bool Scaled, bool Averaged>
+  MAFLOW_ALWAYS_INLINE void run(int64_t o, int64_t n, const PassScalars& s) const {
     float* __restrict pr = param + o;
     const float* __restrict gr = grad + o;
     float* __restrict br = velocity + o;
+    float* __restrict ar = Averaged ? average + o : nullptr;
     for (int64_t k = 0; k < n; ++k) {
-      const float b = static_cast<float>(momentum * br[k] + gr[k] + wd * pr[k]);
+      const float b = static_cast<float>(momentum * br[k] + gradientOf<Scaled>(gr[k], s) + wd * pr[k]);
       br[k] = b;
-      pr[k] = static_cast<float>(pr[k] - lr * b);
+      const float p = static_cast<float>(pr[k] - lr * b);
+      pr[k] = p;
+      averageInto<Averaged>(ar + k, p, s);
     }
   }
+};
+
+MAFLOW_CLONES void sgdMomentumSpan(const SgdMomentumRun& update, const PassScalars& s, Squares* squares, const Span& span) {
+  updateSpan(update, s, update.average != nullptr, update.grad, squares, span);
 }
 
 // The list's live entries in order (tensor by tensor, row by row): start[t] of them come before tensor t.
@@ -207,25 +283,47 @@ void axpby(const TensorList& list, double alpha, double beta, const float* const
   parallelLive(live, tasksFor(live), body);
 }
 
+namespace {
+
+// Runs an update pass: `spanOf(t)` is tensor t's update (AdamRun, SgdMomentumRun) and `body(update, s, squares, span)`
+// its span body; the gradients' squares are summed per task and tensor, then added in task order (as sumOfSquares).
+template <typename SpanOf, typename Body>
+void updatePass(const TensorList& list, const UpdatePass& pass, SpanOf spanOf, Body body) {
+  const PassScalars s{pass.gradScale, pass.averageDecay, 1.0 - pass.averageDecay};
+  const Live live(list);
+  const int tasks = tasksFor(live), count = list.count();
+  std::vector<Squares> squares(pass.gradSquares == nullptr ? 0 : static_cast<size_t>(tasks) * count);
+  auto run = [&](int task, int t, const Span& span) {
+    body(spanOf(t), s, squares.empty() ? nullptr : &squares[static_cast<size_t>(task) * count + t], span);
+  };
+  parallelLive(live, tasks, run);
+  if (pass.gradSquares == nullptr) return;
+  for (int t = 0; t < count; ++t) {
+    double sum = 0;
+    for (int task = 0; task < tasks; ++task) sum += squares[static_cast<size_t>(task) * count + t].total();
+    pass.gradSquares[t] = sum;
+  }
+}
+
+}  // namespace
+
 void adamUpdate(const TensorList& list, float* const* param, const float* const* grad, float* const* m, float* const* v,
-                double lr, double beta1, double beta2, double eps, double weightDecay, double step) {
+                double lr, double beta1, double beta2, double eps, double weightDecay, double step, const UpdatePass& pass) {
   const double c1 = 1.0 - std::pow(beta1, step), c2 = 1.0 - std::pow(beta2, step);
   // 1 − β in double, then rounded: 1 − 0.999f in float is 4.7e-5 away from 0.001.
-  const AdamScalars s{static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(1.0 - beta1),
+  const AdamScalars a{static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(1.0 - beta1),
                       static_cast<float>(1.0 - beta2), static_cast<float>(weightDecay), static_cast<float>(lr / c1),
                       static_cast<float>(1.0 / std::sqrt(c2)), static_cast<float>(eps)};
-  const Live live(list);
-  auto body = [&](int, int t, const Span& span) { adamSpan(s, param[t], grad[t], m[t], v[t], span); };
-  parallelLive(live, tasksFor(live), body);
+  updatePass(list, pass, [&](int t) {
+    return AdamRun{a, param[t], grad[t], m[t], v[t], pass.average == nullptr ? nullptr : pass.average[t]};
+  }, adamSpan);
 }
 
 void sgdMomentumUpdate(const TensorList& list, float* const* param, const float* const* grad, float* const* velocity,
-                       double lr, double momentum, double weightDecay) {
-  const Live live(list);
-  auto body = [&](int, int t, const Span& span) {
-    sgdMomentumSpan(lr, momentum, weightDecay, param[t], grad[t], velocity[t], span);
-  };
-  parallelLive(live, tasksFor(live), body);
+                       double lr, double momentum, double weightDecay, const UpdatePass& pass) {
+  updatePass(list, pass, [&](int t) {
+    return SgdMomentumRun{lr, momentum, weightDecay, param[t], grad[t], velocity[t], pass.average == nullptr ? nullptr : pass.average[t]};
+  }, sgdMomentumSpan);
 }
 
 }  // namespace maflow

@@ -163,7 +163,7 @@ export type { StepEvent, EpochEvent } from './train/progress-event.ts';
 export { remainingTime } from './train/remaining-time.ts';
 export type { RemainingTime, RemainingTimeInput, RunLimit } from './train/remaining-time.ts';
 export type { TrainingState, EpochRecord, BestState } from './train/training-state.ts';
-export type { Optimizer, OptimizerState } from './train/optimizer.ts';
+export type { Optimizer, OptimizerState, StepOptions, StepAverage } from './train/optimizer.ts';
 export { Adam } from './train/adam.ts';
 export type { AdamOptions } from './train/adam.ts';
 export { SgdMomentum } from './train/sgd-momentum.ts';

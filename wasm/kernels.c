@@ -686,14 +686,39 @@ int spline_transform(int inverse, int batch, int features, int dStart, int dEnd,
   return 0;
 }
 
-// One Adam step over the live entries (row r: [0, staircase[r]) when a staircase is given), in float like native.
+// An update pass's work besides the optimiser's (kernels.ts: UpdatePassOp): the gradients read as
+// (float)(gradScale · grad), and after the step average ← decay·average + (1 − decay)·param, in double rounded once.
+/** (float)(s · (double)x) lane by lane. */
+INLINE v128_t scaledF32x4(v128_t x, double s) {
+  const v128_t vs = wasm_f64x2_splat(s);
+  const v128_t lo = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(vs, wasm_f64x2_promote_low_f32x4(x)));
+  const v128_t hi = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(vs, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1))));
+  return wasm_i32x4_shuffle(lo, hi, 0, 1, 4, 5);
+}
+
+/** (float)(d · (double)a + keep · (double)p) lane by lane. */
+INLINE v128_t averagedF32x4(v128_t a, v128_t p, double d, double keep) {
+  const v128_t vd = wasm_f64x2_splat(d), vk = wasm_f64x2_splat(keep);
+  const v128_t a2 = wasm_i32x4_shuffle(a, a, 2, 3, 0, 1), p2 = wasm_i32x4_shuffle(p, p, 2, 3, 0, 1);
+  const v128_t lo = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(wasm_f64x2_mul(vd, wasm_f64x2_promote_low_f32x4(a)),
+                                                                wasm_f64x2_mul(vk, wasm_f64x2_promote_low_f32x4(p))));
+  const v128_t hi = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(wasm_f64x2_mul(vd, wasm_f64x2_promote_low_f32x4(a2)),
+                                                                wasm_f64x2_mul(vk, wasm_f64x2_promote_low_f32x4(p2))));
+  return wasm_i32x4_shuffle(lo, hi, 0, 1, 4, 5);
+}
+
+// One Adam step over the live entries (row r: [0, staircase[r]) when a staircase is given), in float like native,
+// with the gradients scaled by gradScale and the moving average (average null: none) in the same pass.
 EXPORT(adam_step)
 void adam_step(int rows, int cols, const int32_t* staircase, f32* param, const f32* grad, f32* m, f32* v, double lr,
-               double beta1, double beta2, double eps, double weightDecay, double step) {
+               double beta1, double beta2, double eps, double weightDecay, double step, double gradScale, f32* average,
+               double averageDecay) {
   const float c1 = (float)(1 - pow(beta1, step)), c2 = (float)(1 - pow(beta2, step));
   const float b1 = (float)beta1, b2 = (float)beta2, wd = (float)weightDecay, rate = (float)lr, e = (float)eps;
   // 1 − β in double, then rounded: 1 − 0.999f in float is 4.7e-5 away from 0.001.
   const float keep1 = (float)(1.0 - beta1), keep2 = (float)(1.0 - beta2);
+  const double keepAverage = 1.0 - averageDecay;
+  const int scaled = gradScale != 1;
   const v128_t vb1 = wasm_f32x4_splat(b1), vb1c = wasm_f32x4_splat(keep1), vb2 = wasm_f32x4_splat(b2),
                vb2c = wasm_f32x4_splat(keep2), vwd = wasm_f32x4_splat(wd), vc1 = wasm_f32x4_splat(c1),
                vc2 = wasm_f32x4_splat(c2), vlr = wasm_f32x4_splat(rate), ve = wasm_f32x4_splat(e);
@@ -703,20 +728,26 @@ void adam_step(int rows, int cols, const int32_t* staircase, f32* param, const f
     int k = 0;
     for (; k + 4 <= n; k += 4) {
       const v128_t p = wasm_v128_load(param + o + k);
-      const v128_t g = wasm_f32x4_add(wasm_v128_load(grad + o + k), wasm_f32x4_mul(vwd, p));
+      const v128_t raw = wasm_v128_load(grad + o + k);
+      const v128_t g = wasm_f32x4_add(scaled ? scaledF32x4(raw, gradScale) : raw, wasm_f32x4_mul(vwd, p));
       const v128_t mk = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m + o + k)), wasm_f32x4_mul(vb1c, g));
       const v128_t vk = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(v + o + k)), wasm_f32x4_mul(vb2c, wasm_f32x4_mul(g, g)));
       wasm_v128_store(m + o + k, mk);
       wasm_v128_store(v + o + k, vk);
       const v128_t update = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_div(mk, vc1)),
                                            wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vk, vc2)), ve));
-      wasm_v128_store(param + o + k, wasm_f32x4_sub(p, update));
+      const v128_t next = wasm_f32x4_sub(p, update);
+      wasm_v128_store(param + o + k, next);
+      if (average) {
+        wasm_v128_store(average + o + k, averagedF32x4(wasm_v128_load(average + o + k), next, averageDecay, keepAverage));
+      }
     }
     for (; k < n; ++k) {
-      const float g = grad[o + k] + wd * param[o + k];
+      const float g = (scaled ? (float)(gradScale * grad[o + k]) : grad[o + k]) + wd * param[o + k];
       m[o + k] = b1 * m[o + k] + keep1 * g;
       v[o + k] = b2 * v[o + k] + keep2 * g * g;
       param[o + k] -= (rate * (m[o + k] / c1)) / (sqrtf(v[o + k] / c2) + e);
+      if (average) average[o + k] = (f32)(averageDecay * average[o + k] + keepAverage * param[o + k]);
     }
   }
 }
@@ -764,16 +795,20 @@ void axpby(int rows, int cols, const int32_t* staircase, double alpha, double be
   }
 }
 
-// One step of SGD with heavy-ball momentum and L2 weight decay, in double like the reference backend.
+// One step of SGD with heavy-ball momentum and L2 weight decay, in double like the reference backend, with the
+// gradients scaled by gradScale and the moving average (average null: none) in the same pass.
 EXPORT(sgd_momentum_step)
 void sgd_momentum_step(int rows, int cols, const int32_t* staircase, f32* param, const f32* grad, f32* velocity, double lr,
-                       double momentum, double weightDecay) {
+                       double momentum, double weightDecay, double gradScale, f32* average, double averageDecay) {
+  const double keepAverage = 1.0 - averageDecay;
   for (int64_t r = 0; r < live_runs(rows, staircase); ++r) {
     const int64_t o = run_start(cols, staircase, r), n = run_length(rows, cols, staircase, r);
     for (int64_t k = o; k < o + n; ++k) {
-      const f32 b = (f32)(momentum * velocity[k] + grad[k] + weightDecay * param[k]);
+      const f32 g = gradScale != 1 ? (f32)(gradScale * grad[k]) : grad[k];
+      const f32 b = (f32)(momentum * velocity[k] + g + weightDecay * param[k]);
       velocity[k] = b;
       param[k] = (f32)(param[k] - lr * b);
+      if (average) average[k] = (f32)(averageDecay * average[k] + keepAverage * param[k]);
     }
   }
 }

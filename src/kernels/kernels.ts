@@ -441,8 +441,30 @@ export interface AxpbyOp {
   readonly y: readonly FloatArray[];
 }
 
+/**
+ * What an optimiser's update kernel (`adamUpdate`, `sgdMomentumUpdate`) does besides the update, in the same pass over
+ * the live entries: a training step then reads and writes each parameter tensor once, where the gradient norm, the
+ * clipping and the weights' moving average were a pass each.
+ */
+export interface UpdatePassOp {
+  /**
+   * The gradients are read as `round(gradScale · grad)`, rounded to their dtype (float64 arithmetic), and left as they
+   * are: gradient clipping by a norm taken before the update. @default 1
+   */
+  readonly gradScale?: number;
+  /** `[tensors]`, overwritten: `Σ_live grad_t[k]²` of the gradients as given (before `gradScale`), summed in float64. */
+  readonly gradSquares?: Float64Array | null;
+  /**
+   * A moving average of the parameters, one array per tensor, updated after the step:
+   * `average_t ← averageDecay · average_t + (1 − averageDecay) · param_t` in float64, rounded once (as `axpby`).
+   */
+  readonly average?: readonly FloatArray[] | null;
+  /** In [0, 1); read only with `average`. */
+  readonly averageDecay?: number;
+}
+
 /** `adamUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
-export interface AdamUpdateOp {
+export interface AdamUpdateOp extends UpdatePassOp {
   readonly layout: TensorListLayout;
   readonly param: readonly FloatArray[];
   readonly grad: readonly FloatArray[];
@@ -458,7 +480,7 @@ export interface AdamUpdateOp {
 }
 
 /** `sgdMomentumUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
-export interface SgdMomentumUpdateOp {
+export interface SgdMomentumUpdateOp extends UpdatePassOp {
   readonly layout: TensorListLayout;
   readonly param: readonly FloatArray[];
   readonly grad: readonly FloatArray[];
@@ -610,13 +632,14 @@ export interface Kernels {
    * One Adam step (Kingma & Ba 2015) over every tensor of a list, with L2 weight decay folded into the gradient
    * (`g ← grad + weightDecay · param`, the MAF paper's regulariser), bias-corrected with the 1-based `step`:
    * `m ← β1 m + (1 − β1) g`, `v ← β2 v + (1 − β2) g²`, `param ← param − lr · m̂ / (sqrt(v̂) + eps)`; live entries only.
+   * In the same pass (`UpdatePassOp`): the gradients scaled, their sums of squares, the parameters' moving average.
    */
   adamUpdate(op: AdamUpdateOp): void;
 
   /**
    * One step of SGD with heavy-ball momentum over every tensor of a list, PyTorch's convention:
    * `g ← grad + weightDecay · param`, `velocity ← momentum · velocity + g`, `param ← param − lr · velocity`; live
-   * entries only.
+   * entries only, with `UpdatePassOp`'s work in the same pass.
    */
   sgdMomentumUpdate(op: SgdMomentumUpdateOp): void;
 }

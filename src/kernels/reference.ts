@@ -1,6 +1,6 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type {
-  Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TensorListLayout, TransformBackwardOp,
+  Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TensorListLayout, TransformBackwardOp, UpdatePassOp,
 } from './kernels.ts';
 import { transformerParamsPerFeature } from './kernels.ts';
 import { circularSplineMath } from './circular-spline-math.ts';
@@ -284,34 +284,52 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  adamUpdate({ layout, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step }) {
+  adamUpdate(op) {
+    const { lr, beta1, beta2, eps, weightDecay, step } = op;
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
-    for (let t = 0; t < layout.rows.length; t++) {
-      const [pt, gt, mt, vt] = [param[t], grad[t], m[t], v[t]];
-      forEachLiveRange(layout, t, (k0, k1) => {
-        for (let k = k0; k < k1; k++) {
-          const g = gt[k] + weightDecay * pt[k];
-          mt[k] = beta1 * mt[k] + (1 - beta1) * g;
-          vt[k] = beta2 * vt[k] + (1 - beta2) * g * g;
-          pt[k] -= (lr * (mt[k] / c1)) / (Math.sqrt(vt[k] / c2) + eps);
-        }
-      });
-    }
+    updatePass(op, [op.m, op.v], (p, g, [mt, vt], k) => {
+      const gk = g + weightDecay * p;
+      mt[k] = beta1 * mt[k] + (1 - beta1) * gk;
+      vt[k] = beta2 * vt[k] + (1 - beta2) * gk * gk;
+      return p - (lr * (mt[k] / c1)) / (Math.sqrt(vt[k] / c2) + eps);
+    });
   },
 
-  sgdMomentumUpdate({ layout, param, grad, velocity, lr, momentum, weightDecay }) {
-    for (let t = 0; t < layout.rows.length; t++) {
-      const [pt, gt, bt] = [param[t], grad[t], velocity[t]];
-      forEachLiveRange(layout, t, (k0, k1) => {
-        for (let k = k0; k < k1; k++) {
-          bt[k] = momentum * bt[k] + gt[k] + weightDecay * pt[k];
-          pt[k] -= lr * bt[k];
-        }
-      });
-    }
+  sgdMomentumUpdate(op) {
+    const { lr, momentum, weightDecay } = op;
+    updatePass(op, [op.velocity], (p, g, [bt], k) => {
+      bt[k] = momentum * bt[k] + g + weightDecay * p;
+      return p - lr * bt[k];
+    });
   },
 };
+
+/**
+ * The pass of an optimiser's update kernel over the live entries: `update(param, grad, slots, k)` gives entry k's new
+ * value from its parameter and its gradient (scaled by `gradScale` and rounded to the gradient's dtype, as a clipping
+ * `axpby` before the step would have left it), and `UpdatePassOp`'s sums of squares and moving average come along.
+ */
+function updatePass(op: UpdatePassOp & { layout: TensorListLayout; param: readonly FloatArray[]; grad: readonly FloatArray[] },
+  slots: ReadonlyArray<readonly FloatArray[]>, update: (param: number, grad: number, slots: FloatArray[], k: number) => number): void {
+  const { layout, param, grad, gradSquares, average } = op;
+  const scale = op.gradScale ?? 1;
+  const decay = op.averageDecay ?? 0;
+  for (let t = 0; t < layout.rows.length; t++) {
+    const [pt, gt, at] = [param[t], grad[t], average?.[t]];
+    const st = slots.map((slot) => slot[t]);
+    const round = gt instanceof Float32Array ? Math.fround : (v: number): number => v;
+    let squares = 0;
+    forEachLiveRange(layout, t, (k0, k1) => {
+      for (let k = k0; k < k1; k++) {
+        squares += gt[k] * gt[k];
+        pt[k] = update(pt[k], scale === 1 ? gt[k] : round(scale * gt[k]), st, k);
+        if (at !== undefined) at[k] = decay * at[k] + (1 - decay) * pt[k];
+      }
+    });
+    if (gradSquares != null) gradSquares[t] = squares;
+  }
+}
 
 function affineInverse(t: AffineTransformerKernel, batch: number, features: number, dStart: number, dEnd: number,
   x: FloatArray, params: FloatArray, z: FloatArray, logDet: Float64Array | null, accumulateLogDet: boolean): void {

@@ -19,7 +19,8 @@ export interface WasmExports {
     params: number, output: number, logDet: number, accumulate: number, bins: number, tailBound: number, minW: number,
     minH: number, minD: number): number;
   adam_step(rows: number, cols: number, staircase: number, param: number, grad: number, m: number, v: number, lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+    beta1: number, beta2: number, eps: number, weightDecay: number, step: number, gradScale: number, average: number,
+    averageDecay: number): void;
   // fused.c: a MADE's passes, the layer kernels back to back in one call (threads split the forward ones by rows).
   staircase_train_forward(batch: number, features: number, contextFeatures: number, residual: number, hiddenLayers: number,
     table: number, context: number, x: number, z: number, logDet: number, saved: number, savedRows: number, savedRow: number,
@@ -35,7 +36,7 @@ export interface WasmExports {
   sum_of_squares(rows: number, cols: number, staircase: number, x: number): number;
   axpby(rows: number, cols: number, staircase: number, alpha: number, beta: number, x: number, y: number): void;
   sgd_momentum_step(rows: number, cols: number, staircase: number, param: number, grad: number, velocity: number, lr: number,
-    momentum: number, weightDecay: number): void;
+    momentum: number, weightDecay: number, gradScale: number, average: number, averageDecay: number): void;
 }
 
 /**

@@ -199,12 +199,13 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
           output + 4 * r0 * features, at(logDet, 8 * r0), accumulate, bins, tailBound, minW, minH, minD]);
       return status;
     },
-    adam_step(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) {
+    adam_step(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale, average, averageDecay) {
       byRows('adam_step', rows * cols * 20, rows, 1,
-        () => x.adam_step(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step),
+        () => x.adam_step(rows, cols, staircase, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale, average, averageDecay),
         (r0, r1) => {
           const o = 4 * r0 * cols;
-          return [r1 - r0, cols, at(staircase, 4 * r0), param + o, grad + o, m + o, v + o, lr, beta1, beta2, eps, weightDecay, step];
+          return [r1 - r0, cols, at(staircase, 4 * r0), param + o, grad + o, m + o, v + o, lr, beta1, beta2, eps, weightDecay, step,
+            gradScale, at(average, o), averageDecay];
         });
     },
   };

@@ -477,7 +477,8 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
  * (a wasm call costs far less than an addon's descriptor parsing). Every operand is placed first, so that a memory too
  * full for the copies sends the whole call to the reference loops before any tensor was updated. Adam's per-tensor
  * calls are split over the threads like any `adam_step`; the others, one memory-bound pass each, run on the calling
- * thread.
+ * thread. An update's sums of squares (`gradSquares`) are a `sum_of_squares` call per tensor before its update (a sum
+ * cannot come back from the parts a split call runs on the workers).
  */
 function tensorListEngine(x: WasmExports, framed: <Op>(body: (f: WasmFrame, op: Op) => void, fallback: (op: Op) => void) => (op: Op) => void):
   Pick<Kernels, 'sumOfSquares' | 'axpby' | 'adamUpdate' | 'sgdMomentumUpdate'> {
@@ -496,14 +497,18 @@ function tensorListEngine(x: WasmExports, framed: <Op>(body: (f: WasmFrame, op: 
     axpby: framed((f, op: AxpbyOp) => each(f, op.layout, [[op.x, 'in'], [op.y, 'inout']], (_, rows, cols, staircase, [xp, yp]) => {
       x.axpby(rows, cols, staircase, op.alpha, op.beta, xp, yp);
     }), ref.axpby),
-    adamUpdate: framed((f, op: AdamUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.m, 'inout'], [op.v, 'inout']],
-      (_, rows, cols, staircase, [param, grad, m, v]) => {
-        x.adam_step(rows, cols, staircase, param, grad, m, v, op.lr, op.beta1, op.beta2, op.eps, op.weightDecay, op.step);
-      }), ref.adamUpdate),
-    sgdMomentumUpdate: framed((f, op: SgdMomentumUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.velocity, 'inout']],
-      (_, rows, cols, staircase, [param, grad, velocity]) => {
-        x.sgd_momentum_step(rows, cols, staircase, param, grad, velocity, op.lr, op.momentum, op.weightDecay);
-      }), ref.sgdMomentumUpdate),
+    adamUpdate: framed((f, op: AdamUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.m, 'inout'], [op.v, 'inout'],
+      [op.average ?? null, 'inout']], (t, rows, cols, staircase, [param, grad, m, v, average]) => {
+      if (op.gradSquares != null) op.gradSquares[t] = x.sum_of_squares(rows, cols, staircase, grad);
+      x.adam_step(rows, cols, staircase, param, grad, m, v, op.lr, op.beta1, op.beta2, op.eps, op.weightDecay, op.step,
+        op.gradScale ?? 1, average, op.averageDecay ?? 0);
+    }), ref.adamUpdate),
+    sgdMomentumUpdate: framed((f, op: SgdMomentumUpdateOp) => each(f, op.layout, [[op.param, 'inout'], [op.grad, 'in'], [op.velocity, 'inout'],
+      [op.average ?? null, 'inout']], (t, rows, cols, staircase, [param, grad, velocity, average]) => {
+      if (op.gradSquares != null) op.gradSquares[t] = x.sum_of_squares(rows, cols, staircase, grad);
+      x.sgd_momentum_step(rows, cols, staircase, param, grad, velocity, op.lr, op.momentum, op.weightDecay, op.gradScale ?? 1,
+        average, op.averageDecay ?? 0);
+    }), ref.sgdMomentumUpdate),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
-import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState, type StepOptions } from './optimizer.ts';
 import { ParameterList } from './parameter-list.ts';
 
 /** Options of `new Adam(parameters, options)`. */
@@ -63,15 +63,15 @@ export class Adam implements Optimizer {
     return this.steps;
   }
 
-  step(): void {
+  step(options?: StepOptions): number {
     this.steps++;
     const { list } = this;
     const [k, param, grad] = [kernels(), list.values, list.grads()];
-    for (const group of list.groups) {
-      k.adamUpdate({ layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad), m: list.pick(group, this.m),
+    return list.update(options, (group, pass) => {
+      k.adamUpdate({ ...pass, layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad), m: list.pick(group, this.m),
         v: list.pick(group, this.v), lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon,
         weightDecay: this.weightDecay, step: this.steps });
-    }
+    });
   }
 
   state(): OptimizerState {

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters, Parameter } from '../nn/parameter.ts';
+import type { Optimizer, StepAverage } from './optimizer.ts';
 import { ParameterList } from './parameter-list.ts';
 
 /**
@@ -51,4 +52,21 @@ export function listGradNorm(list: ParameterList, grads: readonly FloatArray[] =
     for (const s of out) sum += s;
   }
   return Math.sqrt(sum);
+}
+
+/**
+ * One optimiser step of a training loop with the global gradient norm, clipped to `maxNorm` (Infinity: not clipped),
+ * and the moving average `average()` gives (called once, when the step is taken), in as few passes over the
+ * parameters as the kernels allow: without clipping the norm comes out of the update's own pass, one pass in all;
+ * with it the norm is taken first and the update reads the gradients scaled, two (where norm, clip, update and
+ * average were four). Returns the norm before clipping. A non-finite norm is returned as is, and the caller must put
+ * back the parameters and optimiser state of its last snapshot: with clipping no step was taken, without it the step
+ * was (its own pass found the norm).
+ */
+export function clippedStep(optimizer: Optimizer, list: ParameterList, maxNorm: number, average?: () => StepAverage): number {
+  if (!Number.isFinite(maxNorm)) return Math.sqrt(optimizer.step({ gradSquares: true, average: average?.() }));
+  const norm = listGradNorm(list);
+  if (!Number.isFinite(norm)) return norm;
+  optimizer.step({ gradScale: norm > maxNorm ? maxNorm / norm : 1, average: average?.() });
+  return norm;
 }

@@ -2,7 +2,7 @@ import { checkShape, zeros, type Matrix } from '../core/matrix.ts';
 import { Rng } from '../core/rng.ts';
 import type { TransformedDistribution } from '../distributions/transformed-distribution.ts';
 import { zeroGrad } from '../nn/parameter.ts';
-import { clipListGradNorm, listGradNorm } from './clip-grad-norm.ts';
+import { clippedStep } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
 import type { GradientStepOptions } from './gradient-step-options.ts';
 import { ParameterList } from './parameter-list.ts';
@@ -101,7 +101,8 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
     if (step % SNAPSHOT_EVERY === 0 && step > 0) good = { parameters: snapshotTensors(values), optimizer: optimizer.state() };
     zeroGrad(flow);
     const kl = accumulateGradient(flow, n, rng, targetLogProb, targetGrad, dSamples, dLogProb);
-    const norm = Number.isFinite(clip) ? clipListGradNorm(parameterList, clip) : listGradNorm(parameterList);
+    optimizer.learningRate = learningRate * schedule(step);
+    const norm = Number.isFinite(kl) ? clippedStep(optimizer, parameterList, clip) : NaN;
     if (!Number.isFinite(kl) || !Number.isFinite(norm)) {
       restoreTensors('fitReverseKl', values, good.parameters);
       optimizer.setState(good.optimizer);
@@ -109,8 +110,6 @@ export function fitReverseKl(flow: TransformedDistribution, targetLogProb: (x: M
       message = `fitReverseKl: the ${Number.isFinite(kl) ? 'gradient norm' : 'KL estimate'} became ${Number.isFinite(kl) ? norm : kl} at step ${step + 1}`;
       break;
     }
-    optimizer.learningRate = learningRate * schedule(step);
-    optimizer.step();
     history.push(kl);
     const elapsed = (performance.now() - started) / 1000;
     options.onStep?.({ step: step + 1, kl, gradNorm: norm, learningRate: optimizer.learningRate, etaSeconds: (elapsed / (step + 1)) * (steps - step - 1) });

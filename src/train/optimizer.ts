@@ -14,6 +14,28 @@ export interface OptimizerState {
   tensors: Record<string, FloatArray>;
 }
 
+/** A moving average of the parameters that an update keeps in its own pass (`StepOptions.average`). */
+export interface StepAverage {
+  /** One array per parameter (the optimiser's order), updated as `sums[i] ← decay · sums[i] + (1 − decay) · θ_i`. */
+  readonly sums: readonly FloatArray[];
+  /** In [0, 1). */
+  readonly decay: number;
+}
+
+/**
+ * What `Optimizer.step` can do in its own pass over the parameters, each of which would otherwise be a pass of its
+ * own: reading the gradients scaled (clipping by a norm taken before the step), summing their squares (the norm
+ * after it), updating a moving average of the parameters.
+ */
+export interface StepOptions {
+  /** The gradients are read multiplied by this (and left as they are). @default 1 */
+  gradScale?: number;
+  /** Sum the squares of the gradients as given (before `gradScale`): `step` returns the sum. @default false */
+  gradSquares?: boolean;
+  /** The moving average to update after the step, on live entries only. */
+  average?: StepAverage;
+}
+
 /**
  * The optimiser contract: an optimiser owns a named list of parameters and, on `step()`, moves each value against
  * its accumulated gradient (`Parameter.grad`). Its whole state (moments, step counter) can be captured with `state()`
@@ -26,8 +48,11 @@ export interface Optimizer {
   learningRate: number;
   /** Number of updates taken so far. */
   readonly stepCount: number;
-  /** Applies one update from the parameters' current gradients (which it leaves untouched). */
-  step(): void;
+  /**
+   * Applies one update from the parameters' current gradients (which it leaves untouched), with `options`' work in
+   * the same pass. Returns the gradients' sum of squares with `gradSquares`, else NaN.
+   */
+  step(options?: StepOptions): number;
   /** A deep copy of the optimiser's state. */
   state(): OptimizerState;
   /** Restores a state captured by `state()` of an optimiser of the same type over the same parameters. */

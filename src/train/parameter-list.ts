@@ -1,6 +1,7 @@
 import { allocateBuffer, dtypeOf, type FloatArray } from '../core/matrix.ts';
-import type { TensorListLayout } from '../kernels/kernels.ts';
+import type { TensorListLayout, UpdatePassOp } from '../kernels/kernels.ts';
 import type { Parameter } from '../nn/parameter.ts';
+import type { StepOptions } from './optimizer.ts';
 
 /** Some parameters of a `ParameterList` that share one dtype, with their layout for the multi-tensor kernels. */
 export interface ParameterGroup {
@@ -46,6 +47,24 @@ export class ParameterList {
   /** The parameters' gradients, in list order (read through `Parameter.grad`, which clears a just-zeroed one). */
   grads(): FloatArray[] {
     return this.parameters.map((p) => p.grad);
+  }
+
+  /**
+   * Runs an optimiser's update: `update(group, pass)` makes one update-kernel call per group, with `pass` the
+   * `UpdatePassOp` fields that carry `options` (`Optimizer.step`'s). Returns the gradients' sum of squares over all
+   * groups with `options.gradSquares`, else NaN.
+   */
+  update(options: StepOptions | undefined, update: (group: ParameterGroup, pass: UpdatePassOp) => void): number {
+    let squares = options?.gradSquares === true ? 0 : NaN;
+    for (const group of this.groups) {
+      const gradSquares = options?.gradSquares === true ? new Float64Array(group.members.length) : null;
+      update(group, {
+        gradScale: options?.gradScale ?? 1, gradSquares,
+        average: options?.average === undefined ? null : this.pick(group, options.average.sums), averageDecay: options?.average?.decay ?? 0,
+      });
+      if (gradSquares !== null) for (const sum of gradSquares) squares += sum;
+    }
+    return squares;
   }
 
   /** A buffer of zeros per parameter, shaped and typed like it, from the active backend's memory. */

@@ -2,7 +2,7 @@ import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
 import { checkNonNegative, checkRange } from './adam.ts';
-import { captureSlots, restoreSlots, type Optimizer, type OptimizerState } from './optimizer.ts';
+import { captureSlots, restoreSlots, type Optimizer, type OptimizerState, type StepOptions } from './optimizer.ts';
 import { ParameterList } from './parameter-list.ts';
 
 /** Options of `new SgdMomentum(parameters, options)`. */
@@ -52,14 +52,14 @@ export class SgdMomentum implements Optimizer {
     return this.steps;
   }
 
-  step(): void {
+  step(options?: StepOptions): number {
     this.steps++;
     const { list } = this;
     const [k, param, grad] = [kernels(), list.values, list.grads()];
-    for (const group of list.groups) {
-      k.sgdMomentumUpdate({ layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad),
+    return list.update(options, (group, pass) => {
+      k.sgdMomentumUpdate({ ...pass, layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad),
         velocity: list.pick(group, this.velocity), lr: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
-    }
+    });
   }
 
   state(): OptimizerState {

@@ -1,7 +1,7 @@
 import { checkShape, zeros, type FloatArray, type Matrix } from '../core/matrix.ts';
 import type { Distribution } from '../distributions/distribution.ts';
 import { zeroGrad, type NamedParameters } from '../nn/parameter.ts';
-import { clipListGradNorm, listGradNorm } from './clip-grad-norm.ts';
+import { clippedStep } from './clip-grad-norm.ts';
 import { createOptimizer } from './create-optimizer.ts';
 import { findNonFinite } from './find-non-finite.ts';
 import type { FitResult, FitSettings, FitStopReason, NonFiniteInput } from './fit.ts';
@@ -187,12 +187,12 @@ export class TrainingRun {
       const where = `epoch ${this.epoch + 1}, step ${this.step + 1}`;
       if (!Number.isFinite(loss)) return this.failure('divergence', `fit: the training loss became ${loss} at ${where}`);
       pass.backward(this.dLogProb);
-      const norm = Number.isFinite(s.clipGradNorm) ? clipListGradNorm(this.parameterList, s.clipGradNorm) : listGradNorm(this.parameterList);
-      if (!Number.isFinite(norm)) return this.failure('divergence', `fit: the gradient norm became ${norm} at ${where}`);
       const learningRate = s.learningRate * this.learningRateScale * s.schedule(this.step);
       this.optimizer.learningRate = learningRate;
-      this.optimizer.step();
-      this.average?.update();
+      // Norm, clipping, update and moving average in one or two passes; a failure restores the epoch's snapshot.
+      const { average } = this;
+      const norm = clippedStep(this.optimizer, this.parameterList, s.clipGradNorm, average === null ? undefined : () => average.stepTarget());
+      if (!Number.isFinite(norm)) return this.failure('divergence', `fit: the gradient norm became ${norm} at ${where}`);
       this.step++;
       this.stepsThisCall++;
       lossSum += loss;

@@ -1,6 +1,7 @@
 import type { FloatArray } from '../core/matrix.ts';
 import { kernels } from '../kernels/backend.ts';
 import type { NamedParameters } from '../nn/parameter.ts';
+import type { StepAverage } from './optimizer.ts';
 import { ParameterList } from './parameter-list.ts';
 import { restoreTensors, snapshotTensors } from './tensor-snapshot.ts';
 
@@ -15,8 +16,9 @@ export interface WeightAverageState {
  * are: after t updates it is `Σ_s decay^(t−s) (1 − decay) θ_s / (1 − decay^t)`, a weighted mean of the visited
  * parameters only (the initial ones have weight 0, so a short run is not held back at its starting point).
  * `useAverage()` puts the average into the live parameters (to score or keep them) and `useLive()` puts the training
- * values back. Each pass over the parameters is one kernel call (`axpby`) over the live entries of staircase-masked
- * weights only: a masked entry's sum stays 0 and its value is left as it is (NaN there never reaches the average).
+ * values back. The average's update is part of the optimiser's own pass (`stepTarget`), and putting the average into
+ * the parameters one kernel call (`axpby`), both over the live entries of staircase-masked weights only: a masked
+ * entry's sum stays 0 and its value is left as it is (NaN there never reaches the average).
  */
 export class WeightAverage {
   private readonly list: ParameterList;
@@ -31,11 +33,13 @@ export class WeightAverage {
     this.live = parameters.map(([, p]) => p.value.slice());
   }
 
-  /** `sum ← decay · sum + (1 − decay) · θ` after an optimiser step (on the training values). */
-  update(): void {
-    const d = this.decay;
-    this.combine(d, 1 - d, this.list.values, this.sums);
-    this.weight = d * this.weight + (1 - d);
+  /**
+   * The sums for the optimiser's step to update in its own pass (`StepOptions.average`:
+   * `sum ← decay · sum + (1 − decay) · θ` after the step, on the training values), counting that update.
+   */
+  stepTarget(): StepAverage {
+    this.weight = this.decay * this.weight + (1 - this.decay);
+    return { sums: this.sums, decay: this.decay };
   }
 
   /** Puts the average into the parameters, keeping the training values aside (no-op before the first update). */

@@ -653,20 +653,35 @@ function tensorListCase(k: Kernels, dtype: Dtype, rng: Rng): void {
   const [pE, pA, qE, qA] = [param.map(copy), param.map(copy), param.map(copy), param.map(copy)];
   const [mE, vE, bE] = [tensors(SENTINEL, 0), tensors(SENTINEL, 0), tensors(SENTINEL, 0)];
   const [mA, vA, bA] = [mE.map(copy), vE.map(copy), bE.map(copy)];
+  // Moving averages of the parameters, kept by the updates' own passes from step 3 on.
+  const [aE, cE] = [tensors(SENTINEL), tensors(SENTINEL)];
+  const [aA, cA] = [aE.map(copy), cE.map(copy)];
   for (let step = 1; step <= 5; step++) {
     const grad = tensors(NaN);
-    const adam = { layout, grad, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-6, step };
-    ref.adamUpdate({ ...adam, param: pE, m: mE, v: vE });
-    k.adamUpdate({ ...adam, param: pA, m: mA, v: vA });
-    const sgd = { layout, grad, lr: 1e-2, momentum: 0.9, weightDecay: 1e-4 };
-    ref.sgdMomentumUpdate({ ...sgd, param: qE, velocity: bE });
-    k.sgdMomentumUpdate({ ...sgd, param: qA, velocity: bA });
+    // Steps 1–2 the plain update; then the gradients scaled (not at step 4: a scale of 1), summed and averaged.
+    const pass = step <= 2 ? {} : { gradScale: step === 4 ? 1 : 0.37, averageDecay: 0.9 };
+    const squares = (): Float64Array | undefined => (step <= 2 ? undefined : new Float64Array(shapes.length));
+    const [sqA, sqB] = [squares(), squares()];
+    const adam = { layout, grad, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-6, step, ...pass };
+    ref.adamUpdate({ ...adam, param: pE, m: mE, v: vE, ...(step <= 2 ? {} : { average: aE }) });
+    k.adamUpdate({ ...adam, param: pA, m: mA, v: vA, ...(step <= 2 ? {} : { average: aA, gradSquares: sqA }) });
+    const sgd = { layout, grad, lr: 1e-2, momentum: 0.9, weightDecay: 1e-4, ...pass };
+    ref.sgdMomentumUpdate({ ...sgd, param: qE, velocity: bE, ...(step <= 2 ? {} : { average: cE }) });
+    k.sgdMomentumUpdate({ ...sgd, param: qA, velocity: bA, ...(step <= 2 ? {} : { average: cA, gradSquares: sqB }) });
+    if (sqA !== undefined && sqB !== undefined) {
+      const expected = new Float64Array(shapes.length);
+      ref.sumOfSquares({ layout, x: grad, out: expected });
+      assertClose(`adamUpdate gradSquares step ${step} ${dtype}`, sqA, expected, 1e-12, 0);
+      assertClose(`sgdMomentumUpdate gradSquares step ${step} ${dtype}`, sqB, expected, 1e-12, 0);
+    }
   }
   check('adamUpdate param', pA, pE);
   check('adamUpdate m', mA, mE);
   check('adamUpdate v', vA, vE);
+  check('adamUpdate average', aA, aE);
   check('sgdMomentumUpdate param', qA, qE);
   check('sgdMomentumUpdate velocity', bA, bE);
+  check('sgdMomentumUpdate average', cA, cE);
 }
 
 /** Subarray views (byte offsets) in place. */
