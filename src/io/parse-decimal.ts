@@ -6,8 +6,12 @@
  * A value too large for a double returns `±Infinity`, so callers can tell "not a number" from "out of range".
  *
  * Numbers with at most 15 significant digits and a decimal exponent within ±22 take Clinger's fast path: the
- * mantissa and the power of ten are exact doubles, so one multiplication or division is correctly rounded. All
- * other numbers fall back to `Number()`, so results are always identical to `Number(text)`.
+ * mantissa and the power of ten are exact doubles, so one multiplication or division is correctly rounded. With 16
+ * to 19 digits (what `repr`, pandas and JavaScript write for doubles) the mantissa is an exact double-double and the
+ * product or quotient is formed to about 2⁻¹⁰² by error-free transformations (Dekker's product, Fast2Sum); it is
+ * rounded to the double both ends of a 2⁻⁹⁰ interval around it round to, which is the correctly rounded value, and
+ * a value that close to the midpoint of two doubles (a tie among them) is left to `Number()`. All other numbers
+ * fall back to `Number()` as well, so results are always identical to `Number(text)`.
  */
 
 const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -32,7 +36,9 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
   } else if (c === 43) {
     i++;
   }
+  // The mantissa's digits: the first 15 significant ones in `mantissa` (exact), up to 4 more in `low`.
   let mantissa = 0;
+  let low = 0;
   let significant = 0;
   let exponent = 0;
   let sawDigit = false;
@@ -41,7 +47,8 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
     if (c < 0 || c > 9) break;
     sawDigit = true;
     if (significant > 0 || c !== 0) significant++;
-    mantissa = mantissa * 10 + c;
+    if (significant <= 15) mantissa = mantissa * 10 + c;
+    else low = low * 10 + c;
   }
   if (i < end && text.charCodeAt(i) === 46) {
     for (i++; i < end; i++) {
@@ -49,7 +56,8 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
       if (c < 0 || c > 9) break;
       sawDigit = true;
       if (significant > 0 || c !== 0) significant++;
-      mantissa = mantissa * 10 + c;
+      if (significant <= 15) mantissa = mantissa * 10 + c;
+      else low = low * 10 + c;
       exponent--;
     }
   }
@@ -75,11 +83,62 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
     exponent += exponentNegative ? -written : written;
   }
   if (i !== end) return NaN;
-  if (significant > 15 || exponent > 22 || exponent < -22) return Number(text.slice(start, end));
-  let value = mantissa;
-  if (exponent > 0) value *= POWERS_OF_TEN[exponent];
-  else if (exponent < 0) value /= POWERS_OF_TEN[-exponent];
+  if (significant > 19 || exponent > 22 || exponent < -22) return Number(text.slice(start, end));
+  let value = significant <= 15 ? mantissa : longMantissa(mantissa, significant - 15, low, exponent);
+  if (Number.isNaN(value)) return Number(text.slice(start, end));
+  if (significant <= 15) {
+    if (exponent > 0) value *= POWERS_OF_TEN[exponent];
+    else if (exponent < 0) value /= POWERS_OF_TEN[-exponent];
+  }
   return negative ? -value : value;
+}
+
+/** 2²⁷ + 1: Veltkamp's splitter, which cuts a double into two halves of 26 bits whose products are exact. */
+const SPLITTER = 134217729;
+/** The low part of the last `product`: a·b = product(a, b) + productLow, exactly. */
+let productLow = 0;
+
+/** fl(a·b), leaving the rounding error in `productLow` (Dekker's exact product; no overflow or underflow here). */
+function product(a: number, b: number): number {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const aHigh = t - (t - a);
+  const aLow = a - aHigh;
+  t = SPLITTER * b;
+  const bHigh = t - (t - b);
+  const bLow = b - bHigh;
+  productLow = aLow * bLow - (((p - aHigh * bHigh) - aLow * bHigh) - aHigh * bLow);
+  return p;
+}
+
+/**
+ * The correctly rounded (high · 10^lowDigits + low) · 10^exponent for a mantissa of 16 to 19 digits and
+ * |exponent| ≤ 22, or NaN when the value lies too close to the midpoint of two doubles to tell (then `Number()`
+ * decides). The mantissa m = s + t exactly; x = m·10^e is formed as a + b to about 2⁻¹⁰²·|x|.
+ */
+function longMantissa(high: number, lowDigits: number, low: number, exponent: number): number {
+  // high < 10¹⁵ and the scale ≤ 10⁴: high·scale = p + productLow exactly, productLow an integer of at most 2¹⁰, so
+  // productLow + low is exact, and Fast2Sum gives m = s + t.
+  const p = product(high, POWERS_OF_TEN[lowDigits]);
+  const w = productLow + low;
+  const s = p + w;
+  const t = w - (s - p);
+  const scale = POWERS_OF_TEN[exponent < 0 ? -exponent : exponent];
+  let a: number;
+  let b: number;
+  if (exponent >= 0) {
+    a = product(s, scale);
+    b = productLow + t * scale;
+  } else {
+    // a = fl(s / 10^k); the remainder s + t − a·10^k (s − u is exact: u is within a factor 2 of s) divided again.
+    a = s / scale;
+    const u = product(a, scale);
+    b = ((s - u) - productLow + t) / scale;
+  }
+  // Every x in [a + b − δ, a + b + δ] with δ = 2⁻⁹⁰·|a| (far above the error) rounds to one double, or none is told.
+  const margin = Math.abs(a) * 8.077935669463161e-28;
+  const below = a + (b - margin);
+  return below === a + (b + margin) ? below : NaN;
 }
 
 function isBlank(code: number): boolean {

@@ -40,3 +40,19 @@ test('parseDecimal is bit-identical to Number on random decimal strings', () => 
 test('parseDecimal parses a range of a longer string', () => {
   assert.equal(parseDecimal('a,12.5,b', 2, 6), 12.5);
 });
+
+test('parseDecimal is bit-identical to Number on 16–19-digit numbers (doubles as repr and pandas write them) and on ties', () => {
+  const rng = new Rng(11);
+  const same = (text: string): void => assert.ok(Object.is(parseDecimal(text), Number(text)), text);
+  for (let i = 0; i < 20000; i++) {
+    const x = (rng.uniform() - 0.5) * Math.pow(10, rng.int(40) - 20);
+    for (const text of [String(x), x.toPrecision(16), x.toPrecision(18), x.toExponential(18)]) same(text);
+  }
+  // Exact midpoints between two doubles (2^53 + odd, 2^54 + 2 mod 4, 2^60 + 128 mod 256): round half to even.
+  for (let k = 0n; k < 2000n; k++) {
+    for (const m of [2n ** 53n + 2n * k + 1n, 2n ** 54n + 4n * k + 2n, 2n ** 60n + 256n * k + 128n]) {
+      same(m.toString());
+      same(`-${m}`);
+    }
+  }
+});
