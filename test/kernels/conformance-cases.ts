@@ -127,6 +127,9 @@ const SHAPES: GemmShape[] = [
   { batch: 100, inDim: 64, outDim: 12 },
   { batch: 19, inDim: 21, outDim: 45 }, // backward panels of 16 then 8 columns (a narrow MADE input layer)
   { batch: 37, inDim: 12, outDim: 30 }, // backward: one 16-wide panel, 4 padding lanes
+  { batch: 5, inDim: 1100, outDim: 9 }, // forward and backward-weight reductions beyond two 512 blocks (wasm's)
+  { batch: 5, inDim: 9, outDim: 1100 }, // backward-input reductions beyond two 512 blocks
+  { batch: 1030, inDim: 9, outDim: 7 }, // backward-weight reductions (rows) beyond two 512 blocks
 ];
 const PREFIX_KINDS: PrefixKind[] = ['dense', 'staircase', 'leading-zeros'];
 
