@@ -62,22 +62,27 @@ static inline int clamp_i(int v, int lo, int hi) { return v < lo ? lo : v > hi ?
 static inline int prefixOf(const int32_t* prefix, int j, int full) { return prefix ? prefix[j] : full; }
 #define INLINE static inline __attribute__((always_inline))
 
-/** `lanes` (1..4) floats from p as a vector (the rest 0); 4 is a plain load. */
+// Partial vectors by lane loads and stores, reading and writing only their lanes' floats. (A copy through a stack array
+// became memory.copy / memory.fill, which V8 runs as calls into its runtime: tens of cycles per partial tile row.)
+
+/** `lanes` (≤ 4) floats from p as a vector (the rest 0); 4 is a plain load. */
 INLINE v128_t loadLanes(const f32* p, int lanes) {
   if (lanes >= 4) return wasm_v128_load(p);
-  f32 t[4] = {0, 0, 0, 0};
-  for (int l = 0; l < lanes; ++l) t[l] = p[l];
-  return wasm_v128_load(t);
+  if (lanes <= 0) return wasm_f32x4_splat(0);
+  if (lanes == 1) return wasm_v128_load32_zero(p);
+  const v128_t two = wasm_v128_load64_zero(p);
+  return lanes == 2 ? two : wasm_v128_load32_lane(p + 2, two, 2);
 }
 
 INLINE void storeLanes(f32* p, v128_t v, int lanes) {
   if (lanes >= 4) {
     wasm_v128_store(p, v);
-    return;
+  } else if (lanes == 1) {
+    wasm_v128_store32_lane(p, v, 0);
+  } else if (lanes >= 2) {
+    wasm_v128_store64_lane(p, v, 0);
+    if (lanes == 3) wasm_v128_store32_lane(p + 2, v, 2);
   }
-  f32 t[4];
-  wasm_v128_store(t, v);
-  for (int l = 0; l < lanes; ++l) p[l] = t[l];
 }
 
 /** relu as pmax(0, v) (= v > 0 ? v : 0, NaN → 0 as the scalar form). */
