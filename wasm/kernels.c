@@ -664,9 +664,38 @@ EXPORT(affine_backward)
 void affine_backward(int inverse, int batch, int features, const f32* params, const f32* z, const f32* dOutput,
                      const double* dLogDet, f32* dInput, f32* dParams, double bound, int shiftOnly) {
   const int stride = shiftOnly ? features : 2 * features;
+  const int pairs = !shiftOnly && bound <= 700;
+  const v128_t vb = opaque(wasm_f64x2_splat(bound));
+  const ExpConstants ek = expConstants();
   for (int b = 0; b < batch; ++b) {
     const double gl = dLogDet ? dLogDet[b] : 0;
-    for (int d = 0; d < features; ++d) {
+    const v128_t vgl = wasm_f64x2_splat(gl);
+    int d = 0;
+    // Two features at a time, as affine_transform (a pair with a NaN raw log-scale goes the scalar way).
+    for (; pairs && d + 2 <= features; d += 2) {
+      const int64_t k = (int64_t)b * features + d;
+      const v128_t mr = wasm_v128_load(params + (int64_t)b * stride + 2 * d);
+      const v128_t t = rawLogScales(mr, vb);
+      if (!finite2(t)) break;
+      const v128_t sv = wasm_f64x2_mul(vb, tanh_f64x2(&ek, t));
+      const v128_t u = wasm_f64x2_div(sv, vb);
+      const v128_t derivative = wasm_f64x2_sub(ek.one, wasm_f64x2_mul(u, u));
+      const v128_t g = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(dOutput + k));
+      const v128_t zv = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(z + k));
+      v128_t dm, ds;
+      const v128_t e = exp_f64x2(&ek, inverse ? wasm_f64x2_neg(sv) : sv);
+      if (inverse) {
+        dm = wasm_f64x2_mul(wasm_f64x2_neg(g), e);
+        ds = wasm_f64x2_mul(wasm_f64x2_sub(wasm_f64x2_mul(wasm_f64x2_neg(g), zv), vgl), derivative);
+      } else {
+        dm = g;
+        ds = wasm_f64x2_mul(wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_mul(g, zv), e), vgl), derivative);
+      }
+      wasm_v128_store64_lane(dInput + k, wasm_f32x4_demote_f64x2_zero(wasm_f64x2_mul(g, e)), 0);
+      wasm_v128_store(dParams + (int64_t)b * stride + 2 * d,
+                      wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(dm), wasm_f32x4_demote_f64x2_zero(ds), 0, 4, 1, 5));
+    }
+    for (; d < features; ++d) {
       const int64_t k = (int64_t)b * features + d;
       const f32* p = params + (int64_t)b * stride;
       f32* dp = dParams + (int64_t)b * stride;
