@@ -197,7 +197,7 @@ MAFLOW_TARGET void forward(const Job& job, int m0, int m1, int nBegin, int nEnd)
   }
 }
 
-void backward(const Job& job, int m0, int m1, int n0, int n1) { kAvx512Kernels.backward(job, m0, m1, n0, n1); }
+void backward(const Job& job, int m0, int m1, int n0, int n1) { kAvx512Kernels.backwards[0].block(job, m0, m1, n0, n1); }
 
 // 32 zmm registers: MR·NV accumulators + NV panel vectors + 1 broadcast, as the float32 tiles. 8x32 first: 177–185
 // GFLOP/s at the four block shapes of gemm.cc against 170–185 for 8x48 (1 thread, AMD EPYC Zen 4).
@@ -206,9 +206,11 @@ const ForwardTile kTiles[] = {
     {"8x48", 8, 48, 16, 512, forward<8, 3>, pack<3>, packed<8, 3>},
 };
 
+const BackwardTile kBackwardTiles[] = {{8, 32, 16, backward}};  // avx512's zmm 8x32
+
 }  // namespace
 
-const IsaKernels kAvx512Bf16Kernels = {"avx512bf16", backward, 8, 32, kTiles, sizeof(kTiles) / sizeof(kTiles[0]),
+const IsaKernels kAvx512Bf16Kernels = {"avx512bf16", kBackwardTiles, 1, kTiles, sizeof(kTiles) / sizeof(kTiles[0]),
                                        nullptr};
 
 }  // namespace gemm

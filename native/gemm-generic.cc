@@ -17,10 +17,11 @@ void packed(const Job& job, int m0, int m1, int n0, int n1, const float* bp) {
 }
 
 const ForwardTile kTiles[] = {{"4x8", 4, 8, 4, 256, forward, pack, packed}};
+const BackwardTile kBackwardTiles[] = {{4, 8, 4, backward}};
 
 }  // namespace
 
-const IsaKernels kGenericKernels = {"generic", backward, 4, 8, kTiles, 1, nullptr};
+const IsaKernels kGenericKernels = {"generic", kBackwardTiles, 1, kTiles, 1, nullptr};
 
 }  // namespace gemm
 }  // namespace maflow

@@ -22,13 +22,21 @@ struct ForwardTile {
   PackedFn packed;
 };
 
-// An instruction set's kernels: the backward GEMMs (input and weight gradient) with their tile, and the forward
-// tiles, the first being the default (the fastest measured; see the table in gemm.cc), except on CPUs whose vectors
-// of this ISA run as two halves (AMD Zen 4's 512-bit FMAs), which take `halfWidthTile` when it is not null.
+// One backward register tile (both backward GEMMs, input and weight gradient): MR rows × NR columns of accumulators
+// in vectors of VL floats.
+struct BackwardTile {
+  int mr, nr, vl;
+  BlockFn block;
+};
+
+// An instruction set's kernels: its backward tiles, each forward tile running with the backward tile of its vector
+// width (the first when none has it), and the forward tiles, the first being the default (the fastest measured; see the
+// table in gemm.cc), except on CPUs whose vectors of this ISA run as two halves (AMD Zen 4's 512-bit FMAs), which take
+// `halfWidthTile` when it is not null.
 struct IsaKernels {
   const char* name;  // "avx512", "avx2", "generic"
-  BlockFn backward;
-  int backwardMr, backwardNr;
+  const BackwardTile* backwards;
+  int backwardCount;
   const ForwardTile* tiles;
   int tileCount;
   const char* halfWidthTile;

@@ -5,9 +5,9 @@
 // A is read in place (forward: x rows; backward input: dOut rows; backward weight: dOut, whose rows hold the MR rows
 // of one k contiguously); only a tail block of fewer than MR rows is copied. B is packed into zero-padded panels of
 // NR columns ([k][NR]), or narrower panels for the last few columns, that hold only unmasked weights, so the masked
-// part of w is never read (backward weight reads x in place for full panels). A panel's reduction range is the union
-// of its columns' ranges (forward: [0, max prefix); backward input: the suffix of outputs reading the panel's first
-// input), which skips the zero blocks of the staircase. The MR×NR accumulators live in vector registers.
+// part of w is never read. A panel's reduction range is the union of its columns' ranges (forward: [0, max prefix);
+// backward input: the suffix of outputs reading the panel's first input), which skips the zero blocks of the staircase.
+// The MR×NR accumulators live in vector registers.
 //
 // This header holds the templated kernels; each gemm-<isa>.cc includes it and instantiates them for one instruction
 // set, so that the three instantiations compile in parallel (they were one translation unit of ~110 s): the backward
@@ -553,7 +553,7 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
 
 // Backward micro-kernel reading A in place: A(r, k) = a[r * lda + k] (backward input: A = dOut, rows contiguous in k)
 // or, when KMajor, a[k * lda + r] (backward weight: A = dOutᵀ, so the MR rows of one k are contiguous in dOut). B is
-// read with row stride ldb: a packed panel (ldb = NR) or x itself (backward weight, full panels).
+// read with row stride ldb: a packed panel (ldb = its width).
 template <typename V, int MR, int NV, bool KMajor>
 static MAFLOW_INLINE void accumulateStrided(int kc, const float* __restrict a, size_t lda, const float* __restrict bp,
                                             size_t ldb, V (&acc)[MR][NV]) {
@@ -614,7 +614,9 @@ static MAFLOW_INLINE void sumRows(int batch, const float* __restrict g, size_t l
 // A (dOut, or dOutᵀ) is read in place: packing it was a transposing copy of the whole of dOut per call and per thread.
 // Panels are NR wide, VL wide when at most NR − 1 columns remain, VN wide (a narrower vector) when at most VNL remain:
 // a narrow staircase (MADE input layer, D = 6..63 inputs) then computes few padding lanes, and in the backward input
-// each narrow panel starts its reduction at its own suffix. Backward weight reads x in place for full panels.
+// each narrow panel starts its reduction at its own suffix. Backward weight packs x too: read in place, a panel's batch
+// rows lie inDim floats apart (2 or 4 KB at 512 or 1024 inputs), so they fell into a few L1 sets and came from L2
+// at every row tile (the AVX2 4x24 tile's weight gradient took 1.4× as long in place at a miniboone MADE).
 template <typename V, typename VN, int MR, int NV>
 static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
@@ -670,12 +672,8 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
       n0 += nr;
       continue;
     }
-    const float* panel = bp;
-    size_t ldb = static_cast<size_t>(width);
-    if (weight && nr == width) {
-      panel = job.b + n0;  // x rows, read in place
-      ldb = static_cast<size_t>(job.inDim);
-    } else if (width == VNL) {
+    const size_t ldb = static_cast<size_t>(width);
+    if (width == VNL) {
       packB<VNL>(job, n0, nr, k0, k1, bp);
     } else if (width == VL) {
       packB<VL>(job, n0, nr, k0, k1, bp);
@@ -686,7 +684,7 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
       const int kl = std::min(job.kc, k1 - kc);
       const bool first = kc == k0;
       const bool last = kc + kl >= k1;
-      const float* b = panel + static_cast<size_t>(kc - (panel == bp ? k0 : 0)) * ldb;
+      const float* b = bp + static_cast<size_t>(kc - k0) * ldb;
       for (int row0 = m0; row0 < m1; row0 += MR) {
         const int rows = std::min(MR, m1 - row0);
         // Backward weight: rows whose prefixes all end before the panel store nothing.

@@ -19,12 +19,25 @@ namespace maflow {
 using namespace gemm;
 namespace {
 
-// The kernel in use: an ISA's kernels, one of its forward tiles and the forward reduction block.
+// The kernel in use: an ISA's kernels, one of its forward tiles, the forward reduction block and the backward tile.
 struct Kernel {
   const IsaKernels* isa;
   const ForwardTile* tile;
   int kc;
+  const BackwardTile* backward;
 };
+
+// The kernel of `tile` (reduction block kc, 0 = the tile's) with the ISA's backward tile of the same vector width.
+Kernel kernelOf(const IsaKernels* isa, const ForwardTile* tile, int kc) {
+  const BackwardTile* backward = &isa->backwards[0];
+  for (int b = 0; b < isa->backwardCount; ++b) {
+    if (isa->backwards[b].vl == tile->vl) {
+      backward = &isa->backwards[b];
+      break;
+    }
+  }
+  return Kernel{isa, tile, kc == 0 ? tile->kc : kc, backward};
+}
 
 // Best first. The forward tiles as `npm run bench -- gemm` measured them (dense [100, 512]·[512, 512], [64, 512]·[512,
 // 512], [100, 1024]·[1024, 1024], [64, 1024]·[1024, 1024]; % of OpenBLAS 0.3.21 sgemm with its Haswell (AVX2) kernels,
@@ -34,7 +47,7 @@ struct Kernel {
 // 63/65/58/61); avx512 ymm 4x24 97/96/97/94, 8x24 87/98/88/94; zmm 8x48 93/95/92/82, 8x32 96/98/80/91, 4x64 99/98/
 // 67/75. On Zen 4 a zmm FMA takes both 256-bit halves, so the zmm tiles compute no faster and their wider panels fall
 // out of L1 at K = 1024: avx512 takes its ymm 4x24 there (halfWidthAvx512), 8x48 elsewhere (Intel: unmeasured).
-// The backward GEMMs keep their tiles and reduction block.
+// The backward GEMMs keep their reduction block; their tiles are in gemm-<isa>.cc.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
 // Every ISA's kernels by name (MAFLOW_GEMM_KERNEL, setGemmIsa), with those never chosen automatically: the bfloat16
 // products of gemm-bf16.cc (MAFLOW_GEMM_PRECISION=bf16, src/kernels/select.ts). At the four shapes above, measured in
@@ -115,7 +128,7 @@ bool parseKernel(const char* text, Kernel* out) {
         kc = static_cast<int>(value);
       }
     }
-    *out = Kernel{isa, tile, kc == 0 ? tile->kc : kc};
+    *out = kernelOf(isa, tile, kc);
     return true;
   }
   return false;
@@ -128,9 +141,9 @@ Kernel bestKernel() {
   const char* forced = std::getenv("MAFLOW_GEMM_KERNEL");
   if (forced != nullptr && parseKernel(forced, &kernel)) return kernel;
   for (const IsaKernels* isa : kIsas) {
-    if (supported(*isa)) return Kernel{isa, defaultTile(*isa), defaultTile(*isa)->kc};
+    if (supported(*isa)) return kernelOf(isa, defaultTile(*isa), 0);
   }
-  return Kernel{&kGenericKernels, &kGenericKernels.tiles[0], kGenericKernels.tiles[0].kc};
+  return kernelOf(&kGenericKernels, &kGenericKernels.tiles[0], 0);
 }
 
 Kernel active = bestKernel();
@@ -138,7 +151,7 @@ char activeName[64];
 
 void runTask(void* context, int task) {
   const Job& job = *static_cast<const Job*>(context);
-  const BlockFn block = job.mode == Mode::Forward ? active.tile->forward : active.isa->backward;
+  const BlockFn block = job.mode == Mode::Forward ? active.tile->forward : active.backward->block;
   if (job.splitColumns) {
     block(job, 0, job.m, job.split[task], job.split[task + 1]);
   } else {
@@ -160,9 +173,9 @@ double columnWork(const Job& job, int n) {
 void run(Job& job, double usefulMacs) {
   ThreadPool& pool = ThreadPool::instance();
   const bool forward = job.mode == Mode::Forward;
-  const BlockFn block = forward ? active.tile->forward : active.isa->backward;
-  const int mr = forward ? active.tile->mr : active.isa->backwardMr;
-  const int nr = forward ? active.tile->nr : active.isa->backwardNr;
+  const BlockFn block = forward ? active.tile->forward : active.backward->block;
+  const int mr = forward ? active.tile->mr : active.backward->mr;
+  const int nr = forward ? active.tile->nr : active.backward->nr;
   job.kc = forward ? active.kc : kBackwardKc;
   job.mc = std::max(mr, kForwardRows / mr * mr);
   const int rowBlocks = (job.m + mr - 1) / mr;

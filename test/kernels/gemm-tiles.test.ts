@@ -3,8 +3,8 @@
  * `GEMM_KERNEL_NAMES`, plus a short reduction block `/kc7` so that every reduction is cut into many blocks with a
  * remainder) against the reference backend: the forward prefix GEMM at shapes that are no multiple of any tile
  * (1, primes, just past a tile or a cache block, more rows than one row block), dense, staircase and leading-zero
- * prefixes, every activation, bias, accumulation and column ranges; the backward GEMMs once per ISA (they have one
- * tile per ISA); one and all threads. The bfloat16 kernels (avx512bf16, where the CPU has AVX512-BF16) within their
+ * prefixes, every activation, bias, accumulation and column ranges; the backward GEMMs once per backward tile (one
+ * per ISA, two for avx512); one and all threads. The bfloat16 kernels (avx512bf16, where the CPU has AVX512-BF16) within their
  * rounding bound. Skips only when the addon is not built.
  */
 import assert from 'node:assert/strict';
@@ -134,8 +134,11 @@ describe('native GEMM kernels, every tile this CPU runs, against reference', { s
     }
   }
 
-  for (const isa of isaNames) {
-    it(`backward ${isa} (its one tile), edge shapes`, () => {
+  // An ISA's backward tile is the one of its forward tile's vector width: avx512 has two (zmm 8x32 with the zmm
+  // forward tiles, ymm 6x32 with the ymm ones), the other ISAs one.
+  const backwardNames = [...isaNames, ...['avx512/8x48', 'avx512/4x24'].filter((name) => kernelNames.includes(name))];
+  for (const isa of backwardNames) {
+    it(`backward ${isa} (the backward tile of its vector width), edge shapes`, () => {
       if (!load.ok) return;
       assert.ok(load.addon.setIsa(isa));
       const rng = new Rng(23);
