@@ -40,6 +40,8 @@ export async function openCsvTable(bytes: ByteReader, format: 'csv' | 'tsv', par
     if (block === undefined) ended = true;
     else head = Buffer.concat([head, block]);
     const cut = ended ? head.length : head.lastIndexOf(NEWLINE) + 1;
+    // An empty file ends with nothing to scan (it looped here for ever).
+    if (ended && cut === 0) throw new DataError('the file is empty (no header and no data rows)', { file });
     if (cut > 0) {
       let text = head.toString('utf8', 0, cut);
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

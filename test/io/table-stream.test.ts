@@ -76,6 +76,13 @@ describe('chunked table readers and writers', () => {
     }
   });
 
+  it('an empty CSV file (or one of only blank lines) is named as empty, not read for ever', async () => {
+    for (const text of ['', '\n\n']) {
+      writeFileSync(at('empty.csv'), text);
+      await assert.rejects(openTable(at('empty.csv')), /empty\.csv: the file is empty \(no header and no data rows\)/);
+    }
+  });
+
   it('a bad CSV cell is named by line and column like readMatrix, after the rows before it', async () => {
     writeFileSync(at('bad.csv'), 'x1,x2\n1,2\n3,4\n5,oops\n7,8\n');
     const whole = (() => { try { readMatrix(at('bad.csv')); } catch (error) { return (error as Error).message; } return ''; })();
