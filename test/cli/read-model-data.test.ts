@@ -44,22 +44,37 @@ describe('readTrainingData', () => {
   writeFileSync(path, 'x1,y,x2\n1,9,2\n3,8,4\n');
   after(() => temp.remove());
 
-  it('takes every non-context column as data by default', () => {
-    const data = readTrainingData(path, { contextColumns: 'y' });
+  it('takes every non-context column as data by default', async () => {
+    const data = await readTrainingData(path, { contextColumns: 'y' });
     assert.deepEqual(data.columns, ['x1', 'x2']);
     assert.deepEqual(data.contextColumns, ['y']);
     assert.deepEqual(toArrays(data.x), [[1, 2], [3, 4]]);
     assert.deepEqual(toArrays(data.context!), [[9], [8]]);
   });
 
-  it('honours --columns by name or 0-based index', () => {
-    const data = readTrainingData(path, { columns: '2,0' });
+  it('honours --columns by name or 0-based index', async () => {
+    const data = await readTrainingData(path, { columns: '2,0' });
     assert.deepEqual(data.columns, ['x2', 'x1']);
     assert.deepEqual(toArrays(data.x), [[2, 1], [4, 3]]);
     assert.equal(data.context, undefined);
   });
 
-  it('rejects a selection that leaves no data columns', () => {
-    assert.throws(() => readTrainingData(path, { contextColumns: 'x1,y,x2' }), /no data columns are left/);
+  it('rejects a selection that leaves no data columns', async () => {
+    await assert.rejects(readTrainingData(path, { contextColumns: 'x1,y,x2' }), /no data columns are left/);
+  });
+
+  it('reads every table format the streaming commands read, and a CSV of several blocks in order', async () => {
+    const jsonl = join(temp.dir, 't.jsonl');
+    writeFileSync(jsonl, '{"x1":1,"y":9,"x2":2}\n{"x1":3,"y":8,"x2":4}\n');
+    const data = await readTrainingData(jsonl, { contextColumns: 'y' });
+    assert.deepEqual([data.columns, toArrays(data.x), toArrays(data.context!)], [['x1', 'x2'], [[1, 2], [3, 4]], [[9], [8]]]);
+    // 3 MB of CSV: several 1 MiB blocks.
+    const big = join(temp.dir, 'big.csv');
+    const lines = ['a,b,c'];
+    for (let r = 0; r < 100000; r++) lines.push(`${r},${r * 0.5},${-r}`);
+    writeFileSync(big, `${lines.join('\n')}\n`);
+    const many = await readTrainingData(big, {});
+    assert.equal(many.x.rows, 100000);
+    for (const r of [0, 1, 54321, 99999]) assert.deepEqual(Array.from(many.x.data.subarray(3 * r, 3 * r + 3)), [r, r * 0.5, 0 - r]);
   });
 });

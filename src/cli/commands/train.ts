@@ -22,8 +22,7 @@ import {
 import { guardOutputs } from '../guard-outputs.ts';
 import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
-import { readModelData } from '../read-model-data.ts';
-import { readTrainingData } from '../read-training-data.ts';
+import { readTrainingData, readValidationData } from '../read-training-data.ts';
 import { startTrainWorker } from '../run-train-worker.ts';
 import { bestBeforeFailurePath, type TrainJob, type TrainJobResult } from '../train-job.ts';
 import { splitSizes, stopReasonText, trainSummary } from '../train-summary.ts';
@@ -50,7 +49,7 @@ interface TrainOptions extends TransformOptionValues, CommonTrainOptions {
 export function trainCommand(io: CliIo): Command {
   const command = new Command('train')
     .description('fit a flow to tabular data by maximum likelihood (early stopping on a validation set)')
-    .argument('<data>', 'training data: .csv (header optional) or .npy')
+    .argument('<data>', 'training data: CSV/TSV (header optional, gzip too), .npy, JSON lines, Parquet or Arrow IPC; - reads stdin')
     .requiredOption('-o, --out <file>', 'model file to write (.safetensors)')
     .addOption(new Option('--flow <kind>', 'flow family').choices([...FLOW_KINDS, 'temporal-maf']).default('maf'))
     .option('--layers <n>', 'number of flow layers (maf, maf-mog, iaf, realnvp, nsf)', parsePositiveInteger, 5)
@@ -111,7 +110,7 @@ export function trainCommand(io: CliIo): Command {
     const worker = startTrainWorker(env);
     let job: TrainJob;
     try {
-      job = buildJob(dataPath, options, givenOptions);
+      job = await buildJob(io, dataPath, options, givenOptions);
     } catch (error) {
       await worker.cancel();
       throw error;
@@ -170,12 +169,12 @@ function guardTrainFiles(dataPath: string, options: TrainOptions): void {
   });
 }
 
-function buildJob(dataPath: string, options: TrainOptions, given: readonly string[] = []): TrainJob {
-  const data = readTrainingData(dataPath, { columns: options.columns, contextColumns: options.contextColumns });
+async function buildJob(io: CliIo, dataPath: string, options: TrainOptions, given: readonly string[] = []): Promise<TrainJob> {
+  const data = await readTrainingData(dataPath, { columns: options.columns, contextColumns: options.contextColumns }, io);
   const minimum = options.validationData === undefined ? 2 : 1;
   if (data.x.rows < minimum) throw new UsageError(`${dataPath}: need at least ${minimum} rows to train, got ${data.x.rows}`);
   const validation = options.validationData === undefined ? undefined
-    : readModelData(options.validationData, { columns: data.columns, contextColumns: data.contextColumns });
+    : await readValidationData(options.validationData, { columns: data.columns, contextColumns: data.contextColumns }, io);
   const spec: FlowSpec = {
     kind: options.flow, features: data.x.cols, contextFeatures: data.contextColumns.length, layers: options.layers,
     hiddenUnits: options.hidden, activation: options.activation,
