@@ -101,3 +101,17 @@ export function pick(m: Matrix, from: number, to: number): Matrix {
   }
   return out;
 }
+
+/** The rows of `parts` (float64, one width) one after another in one matrix (the one part itself if alone). */
+export function concatRows(parts: readonly Matrix[]): Matrix {
+  if (parts.length === 1) return parts[0];
+  const cols = parts[0].cols;
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const data = new Float64Array(rows * cols);
+  let at = 0;
+  for (const part of parts) {
+    data.set(part.data, at);
+    at += part.data.length;
+  }
+  return { rows, cols, data };
+}

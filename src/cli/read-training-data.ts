@@ -11,7 +11,7 @@ import { resolveColumns } from '../io/resolve-columns.ts';
 import { STDIO_PATH } from '../io/table-format.ts';
 import { openTable, type OpenTableOptions, type RowChunk } from '../io/table-reader.ts';
 import type { CliIo } from './cli-io.ts';
-import { modelColumnIndices, pick, type ColumnLayout, type ModelData } from './read-model-data.ts';
+import { concatRows, modelColumnIndices, pick, type ColumnLayout, type ModelData } from './read-model-data.ts';
 
 /** Options of `readTrainingData`. */
 export interface TrainingDataOptions {
@@ -71,19 +71,8 @@ function stdinOf(path: string, io: Pick<CliIo, 'stdin'> | undefined): OpenTableO
 /** Every chunk's rows in one float64 matrix. */
 async function collectRows(chunks: AsyncGenerator<RowChunk, void, undefined>): Promise<Matrix> {
   const parts: Matrix[] = [];
-  let rows = 0;
-  for await (const { rows: part } of chunks) {
-    parts.push(part);
-    rows += part.rows;
-  }
-  const cols = parts[0].cols;
-  const data = new Float64Array(rows * cols);
-  let offset = 0;
-  for (const part of parts) {
-    data.set(part.data, offset);
-    offset += part.data.length;
-  }
-  return { rows, cols, data };
+  for await (const { rows } of chunks) parts.push(rows);
+  return concatRows(parts);
 }
 
 /** A non-numeric cell, when every column was read, gets a hint that label columns can be left out with `--columns`. */

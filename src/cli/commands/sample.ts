@@ -15,6 +15,7 @@ import { loadCliModel, type CliModel } from '../cli-model.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { runInfo, writeJsonSummary } from '../json-summary.ts';
 import { streamModelData, type ModelDataChunk } from '../model-data-stream.ts';
+import { concatRows } from '../read-model-data.ts';
 import { sampleOriginal } from '../model-space.ts';
 import { parseNonNegativeInteger, positiveIntegerAtMost } from '../parse-list.ts';
 import { addFormatOption, addOutFormatOption } from '../table-options.ts';
@@ -161,17 +162,4 @@ async function contextFor(model: CliModel, options: SampleOptions, io: CliIo): P
 
 function contextOf(chunk: ModelDataChunk): Matrix {
   return chunk.context!;
-}
-
-function concatRows(parts: readonly Matrix[]): Matrix {
-  if (parts.length === 1) return parts[0];
-  const cols = parts[0].cols;
-  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
-  const data = new Float64Array(rows * cols);
-  let at = 0;
-  for (const part of parts) {
-    data.set(part.data, at);
-    at += part.data.length;
-  }
-  return { rows, cols, data };
 }
