@@ -509,7 +509,10 @@ function trainCase(k: Kernels, context: ConformanceContext, quick: boolean): voi
   const { dtype } = context;
   // A small network with enough rows that the native backward splits them over its threads (partial weight gradients).
   const rowSplit: PassCase = { features: 6, hiddenUnits: [64, 64], batch: 512, contextFeatures: 2, transformer: AFFINE };
-  for (const [i, c] of [...PASS_CASES, rowSplit].entries()) {
+  // A network past the row split's weight limit (2^17 live weights), whose kernels split themselves or, with two
+  // threads, run each layer's input and weight gradients side by side.
+  const large: PassCase = { features: 21, hiddenUnits: [520, 520], batch: 36, contextFeatures: 2, transformer: AFFINE };
+  for (const [i, c] of [...PASS_CASES, rowSplit, large].entries()) {
     if (c.batch * Math.max(...c.hiddenUnits) > (quick ? 20000 : 40000)) continue;
     const p = passProblem(c, dtype, 400 + i);
     const label = `staircase train ${passLabel(c, dtype)}`;
