@@ -463,31 +463,30 @@ export interface UpdatePassOp {
   readonly averageDecay?: number;
 }
 
-/** `adamUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
-export interface AdamUpdateOp extends UpdatePassOp {
+/** The operands every optimiser update kernel takes: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
+export interface ParameterUpdateOp extends UpdatePassOp {
   readonly layout: TensorListLayout;
   readonly param: readonly FloatArray[];
   readonly grad: readonly FloatArray[];
+  readonly lr: number;
+  readonly weightDecay: number;
+}
+
+/** `adamUpdate`'s operands. */
+export interface AdamUpdateOp extends ParameterUpdateOp {
   readonly m: readonly FloatArray[];
   readonly v: readonly FloatArray[];
-  readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
-  readonly weightDecay: number;
   /** 1-based. */
   readonly step: number;
 }
 
-/** `sgdMomentumUpdate`'s operands: slot arrays, one `[rows[t], cols[t]]` array per tensor. */
-export interface SgdMomentumUpdateOp extends UpdatePassOp {
-  readonly layout: TensorListLayout;
-  readonly param: readonly FloatArray[];
-  readonly grad: readonly FloatArray[];
+/** `sgdMomentumUpdate`'s operands. */
+export interface SgdMomentumUpdateOp extends ParameterUpdateOp {
   readonly velocity: readonly FloatArray[];
-  readonly lr: number;
   readonly momentum: number;
-  readonly weightDecay: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../core/matrix.ts';
 import type {
-  Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TensorListLayout, TransformBackwardOp, UpdatePassOp,
+  Activation, AffineTransformerKernel, Kernels, StaircaseLayer, StaircaseNetwork, TensorListLayout, TransformBackwardOp, ParameterUpdateOp,
 } from './kernels.ts';
 import { transformerParamsPerFeature } from './kernels.ts';
 import { circularSplineMath } from './circular-spline-math.ts';
@@ -310,7 +310,7 @@ export const referenceKernels: Kernels = {
  * value from its parameter and its gradient (scaled by `gradScale` and rounded to the gradient's dtype, as a clipping
  * `axpby` before the step would have left it), and `UpdatePassOp`'s sums of squares and moving average come along.
  */
-function updatePass(op: UpdatePassOp & { layout: TensorListLayout; param: readonly FloatArray[]; grad: readonly FloatArray[] },
+function updatePass(op: ParameterUpdateOp,
   slots: ReadonlyArray<readonly FloatArray[]>, update: (param: number, grad: number, slots: FloatArray[], k: number) => number): void {
   const { layout, param, grad, gradSquares, average } = op;
   const scale = op.gradScale ?? 1;

@@ -65,12 +65,11 @@ export class Adam implements Optimizer {
 
   step(options?: StepOptions): number {
     this.steps++;
+    const k = kernels();
     const { list } = this;
-    const [k, param, grad] = [kernels(), list.values, list.grads()];
     return list.update(options, (group, pass) => {
-      k.adamUpdate({ ...pass, layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad), m: list.pick(group, this.m),
-        v: list.pick(group, this.v), lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon,
-        weightDecay: this.weightDecay, step: this.steps });
+      k.adamUpdate({ ...pass, m: list.pick(group, this.m), v: list.pick(group, this.v), lr: this.learningRate, beta1: this.beta1,
+        beta2: this.beta2, eps: this.epsilon, weightDecay: this.weightDecay, step: this.steps });
     });
   }
 

@@ -1,5 +1,5 @@
 import { allocateBuffer, dtypeOf, type FloatArray } from '../core/matrix.ts';
-import type { TensorListLayout, UpdatePassOp } from '../kernels/kernels.ts';
+import type { ParameterUpdateOp, TensorListLayout } from '../kernels/kernels.ts';
 import type { Parameter } from '../nn/parameter.ts';
 import type { StepOptions } from './optimizer.ts';
 
@@ -50,15 +50,17 @@ export class ParameterList {
   }
 
   /**
-   * Runs an optimiser's update: `update(group, pass)` makes one update-kernel call per group, with `pass` the
-   * `UpdatePassOp` fields that carry `options` (`Optimizer.step`'s). Returns the gradients' sum of squares over all
-   * groups with `options.gradSquares`, else NaN.
+   * Runs an optimiser's update: `update(group, pass)` makes one update-kernel call per group, with `pass` its
+   * layout, values and gradients and the `UpdatePassOp` fields that carry `options` (`Optimizer.step`'s). Returns the
+   * gradients' sum of squares over all groups with `options.gradSquares`, else NaN.
    */
-  update(options: StepOptions | undefined, update: (group: ParameterGroup, pass: UpdatePassOp) => void): number {
+  update(options: StepOptions | undefined, update: (group: ParameterGroup, pass: Omit<ParameterUpdateOp, 'lr' | 'weightDecay'>) => void): number {
+    const grads = this.grads();
     let squares = options?.gradSquares === true ? 0 : NaN;
     for (const group of this.groups) {
       const gradSquares = options?.gradSquares === true ? new Float64Array(group.members.length) : null;
       update(group, {
+        layout: group.layout, param: this.pick(group, this.values), grad: this.pick(group, grads),
         gradScale: options?.gradScale ?? 1, gradSquares,
         average: options?.average === undefined ? null : this.pick(group, options.average.sums), averageDecay: options?.average?.decay ?? 0,
       });

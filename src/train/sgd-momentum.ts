@@ -54,11 +54,11 @@ export class SgdMomentum implements Optimizer {
 
   step(options?: StepOptions): number {
     this.steps++;
+    const k = kernels();
     const { list } = this;
-    const [k, param, grad] = [kernels(), list.values, list.grads()];
     return list.update(options, (group, pass) => {
-      k.sgdMomentumUpdate({ ...pass, layout: group.layout, param: list.pick(group, param), grad: list.pick(group, grad),
-        velocity: list.pick(group, this.velocity), lr: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
+      k.sgdMomentumUpdate({ ...pass, velocity: list.pick(group, this.velocity), lr: this.learningRate, momentum: this.momentum,
+        weightDecay: this.weightDecay });
     });
   }
 
