@@ -18,28 +18,19 @@ import { ParameterList } from './parameter-list.ts';
  * console.log(before > 5, gradNorm(parametersOf(flow))); // → true 5 (to rounding): the gradients now have norm ≤ 5
  */
 export function clipGradNorm(parameters: NamedParameters | readonly Parameter[], maxNorm: number): number {
-  const params = parameters.map((entry) => (Array.isArray(entry) ? entry[1] : entry) as Parameter);
-  return clipListGradNorm(new ParameterList(params), maxNorm);
-}
-
-/** The global Euclidean norm of all gradients (float64 sum). */
-export function gradNorm(parameters: readonly Parameter[]): number {
-  return listGradNorm(new ParameterList(parameters));
-}
-
-/**
- * `clipGradNorm` over a `ParameterList` (built once by a training loop): two kernel calls per dtype of the list, the
- * sums of squares and, when the norm exceeds `maxNorm`, the scaling (`axpby`). Masked entries of staircase weights are
- * neither read nor scaled (their gradient is 0).
- */
-export function clipListGradNorm(list: ParameterList, maxNorm: number): number {
   if (!(maxNorm > 0)) throw new RangeError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const list = new ParameterList(parameters.map((entry) => (Array.isArray(entry) ? entry[1] : entry) as Parameter));
   const grads = list.grads();
   const norm = listGradNorm(list, grads);
   if (!Number.isFinite(norm) || norm <= maxNorm) return norm;
   const k = kernels();
   for (const group of list.groups) k.axpby({ layout: group.layout, alpha: maxNorm / norm, beta: 0, x: null, y: list.pick(group, grads) });
   return norm;
+}
+
+/** The global Euclidean norm of all gradients (float64 sum). */
+export function gradNorm(parameters: readonly Parameter[]): number {
+  return listGradNorm(new ParameterList(parameters));
 }
 
 /** `gradNorm` over a `ParameterList`: one `sumOfSquares` call per dtype of the list (`grads`: its gradients, if read). */
