@@ -84,11 +84,14 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
   }
   if (i !== end) return NaN;
   if (significant > 19 || exponent > 22 || exponent < -22) return Number(text.slice(start, end));
-  let value = significant <= 15 ? mantissa : longMantissa(mantissa, significant - 15, low, exponent);
-  if (Number.isNaN(value)) return Number(text.slice(start, end));
-  if (significant <= 15) {
-    if (exponent > 0) value *= POWERS_OF_TEN[exponent];
-    else if (exponent < 0) value /= POWERS_OF_TEN[-exponent];
+  let value = mantissa;
+  if (significant > 15) {
+    value = longMantissa(mantissa, significant - 15, low, exponent);
+    if (Number.isNaN(value)) return Number(text.slice(start, end));
+  } else if (exponent > 0) {
+    value *= POWERS_OF_TEN[exponent];
+  } else if (exponent < 0) {
+    value /= POWERS_OF_TEN[-exponent];
   }
   return negative ? -value : value;
 }
