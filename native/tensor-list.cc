@@ -80,11 +80,12 @@ struct PassScalars {
 constexpr int64_t kPiece = 1024;
 
 // Calls update.template run<Scaled, Averaged>(offset, length) over a span's runs in pieces of kPiece entries, the
-// gradients' squares of each piece added first (`squares` null: none); the flags picked once per span.
+// gradients' squares of each piece added first (`squares` null: none); the flags picked once per span (Averaged: the
+// update has an average to keep).
 template <typename Update>
-MAFLOW_ALWAYS_INLINE void updateSpan(const Update& update, const PassScalars& s, bool averaged, const float* grad,
-                                     Squares* squares, const Span& span) {
-  const bool scaled = s.gradScale != 1;
+MAFLOW_ALWAYS_INLINE void updateSpan(const Update& update, const PassScalars& s, Squares* squares, const Span& span) {
+  const bool scaled = s.gradScale != 1, averaged = update.average != nullptr;
+  const float* grad = update.grad;
   for (int i = 0; i < span.rows; ++i) {
     const int64_t o = span.offset + i * span.stride, n = span.lengths == nullptr ? span.length : span.lengths[i];
     for (int64_t k = 0; k < n; k += kPiece) {
@@ -149,7 +150,7 @@ struct AdamRun {
 };
 
 MAFLOW_CLONES void adamSpan(const AdamRun& update, const PassScalars& s, Squares* squares, const Span& span) {
-  updateSpan(update, s, update.average != nullptr, update.grad, squares, span);
+  updateSpan(update, s, squares, span);
 }
 
 struct SgdMomentumRun {
@@ -175,7 +176,7 @@ struct SgdMomentumRun {
 };
 
 MAFLOW_CLONES void sgdMomentumSpan(const SgdMomentumRun& update, const PassScalars& s, Squares* squares, const Span& span) {
-  updateSpan(update, s, update.average != nullptr, update.grad, squares, span);
+  updateSpan(update, s, squares, span);
 }
 
 // The list's live entries in order (tensor by tensor, row by row): start[t] of them come before tensor t.
