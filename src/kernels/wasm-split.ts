@@ -21,6 +21,14 @@ const ACTIVATION_FLOPS = [1, 40, 30, 40, 60, 1];
 const TRANSFORM_FLOPS = 40;
 /** Rows per task of a fused pass split by rows, at least (each task packs every layer's weight panels). */
 const PASS_ROWS = 8;
+/**
+ * A fused pass under this many times `minWork` flops (4 MFLOP at the default 300 000, the native addon's
+ * kMinRowSplitFlops) runs whole on the calling thread. Split into tasks of `minWork`, a small network's pass gains
+ * nothing and its training step loses: power's 5 × [100, 100] step (batch 100, 1.2 MFLOP per forward pass) on 2
+ * threads took 1.51 ms (median; p25 1.18) with its forward passes split in 4 tasks, 1.36 (p25 1.09) whole, 1.35 (p25
+ * 1.09) on 1 thread; gas 1.19 → 1.15 ms (AMD EPYC Zen 4, interleaved blocks of 8 steps in one process, 80 rounds).
+ */
+const PASS_SPLIT_FACTOR = 13;
 
 /** Cuts [begin, end) into at most `tasks` ranges on multiples of `step` from begin, of about equal `work(i)`. */
 export function balancedRanges(begin: number, end: number, step: number, tasks: number, work: (i: number) => number): Array<[number, number]> {
@@ -84,11 +92,12 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
   };
   /**
    * A fused pass split by rows (rows are independent in it): each task runs every layer on its rows, so that the
-   * threads meet once per pass, not once per layer kernel. Tasks of at least `minWork` flops and PASS_ROWS rows, a
-   * multiple of the threads when there are enough.
+   * threads meet once per pass, not once per layer kernel. Passes of at least PASS_SPLIT_FACTOR · `minWork` flops
+   * only, in tasks of at least `minWork` flops and PASS_ROWS rows, a multiple of the threads when there are enough.
    */
   const byPassRows = (name: keyof WasmExports, flops: number, batch: number, whole: () => number,
     args: (r0: number, r1: number) => number[]): number => {
+    if (flops < PASS_SPLIT_FACTOR * minWork) return whole();
     let tasks = Math.min(maxTasks, Math.floor(flops / minWork), Math.floor(batch / PASS_ROWS));
     if (tasks > pool.threads) tasks -= tasks % pool.threads;
     if (tasks < 2 || !pool.sharing) return whole();

@@ -1,10 +1,15 @@
 /**
  * How many threads the wasm backend takes and why: every logical processor where workers and SharedArrayBuffer exist,
  * the number asked for, one where no platform starts workers (and a clear error when more are asked for there), one
- * from the synchronous loader; and a large call shared with the workers gives the single-threaded result exactly.
+ * from the synchronous loader; and a large call shared with the workers gives the single-threaded result exactly; a
+ * small network's fused pass stays on the calling thread, a large one's rows are shared.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { matrix } from '../../src/core/matrix.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { createMaf } from '../../src/flows/create-maf.ts';
+import { withBackend } from '../../src/kernels/backend.ts';
 import { loadWasmBackend, loadWasmBackendSync } from '../../src/kernels/wasm.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { setWasmWorkerPlatform } from '../../src/kernels/wasm-threads.ts';
@@ -49,4 +54,22 @@ test('the wasm backend takes every logical processor by default, the threads ask
     }
     assert.ok(three.workerTasks > before, `[${batch}, ${inDim}, ${outDim}] was not shared with the workers`);
   }
+});
+
+test('a small network fused pass runs on the calling thread; a large pass shares its rows with the workers', async () => {
+  const two = await loadWasmBackend({ workers: nodeWasmWorkers, threads: 2, memoryMiB: 32 });
+  // About 1.6 kFLOP a row: 1000 rows are 5 calls' worth of the default threshold (split before), under 13; 8000 over.
+  const flow = withBackend(two, () => createMaf({ features: 4, layers: 1, hiddenUnits: [32, 32], rng: new Rng(0) }));
+  const rows = (n: number) => matrix(Float32Array.from({ length: 4 * n }, (_, i) => Math.sin(i)), n, 4);
+  const small = rows(1000);
+  const before = two.workerTasks;
+  for (let i = 0; i < 20; i++) withBackend(two, () => flow.logProb(small));
+  assert.equal(two.workerTasks, before);
+  const large = rows(8000);
+  const deadline = Date.now() + 5000;
+  while (two.workerTasks === before && Date.now() < deadline) {
+    withBackend(two, () => flow.logProb(large));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(two.workerTasks > before, 'the 8000-row pass was not shared with the workers');
 });
