@@ -3,6 +3,7 @@
  * block, on its own thread or on a parse worker (`csv-parse-worker.ts`), with the same scanner and row parser as
  * `parseCsv`, so that both give exactly the numbers and the messages of a whole-file read.
  */
+import { parsePlainLines } from './csv-plain.ts';
 import { scanRow, type GrowableRows, type RowContext } from './csv-rows.ts';
 import { CsvScanner } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
@@ -14,7 +15,8 @@ const NEWLINE = 10;
 const PIECE_BYTES = 64 << 10;
 
 /**
- * Parses the complete lines `carry[0, cut)` (starting on `line`) into `sink`, decoded in pieces of about 64 KB: short
+ * Parses the complete lines `carry[0, cut)` (starting on `line`) into `sink`, in pieces of about 64 KB: each straight
+ * from its bytes when it is plain numbers (`parsePlainLines`), else decoded and scanned with every rule. Short
  * strings die young (a scavenge frees them), where a 1 MB string per block would go to the large-object space and
  * wake the major collector for every block. Returns the bytes left unparsed (a record that a quoted line break
  * carries past `cut`, to be parsed again with more data, then the bytes after `cut`) and their line.
@@ -27,6 +29,12 @@ export function parseLines(carry: Buffer, cut: number, last: boolean, line: numb
       const lineEnd = carry.lastIndexOf(NEWLINE, offset + PIECE_BYTES - 1);
       // A line longer than a piece is parsed whole (up to its line end, or the end of the data).
       end = lineEnd >= offset ? lineEnd + 1 : (carry.indexOf(NEWLINE, offset + PIECE_BYTES) + 1 || cut);
+    }
+    const plain = parsePlainLines(carry, offset, end, target, sink, context);
+    if (plain >= 0) {
+      line += plain;
+      offset = end;
+      continue;
     }
     let text = carry.toString('utf8', offset, end);
     let parsed = parseBlock(text, line, last && end === cut, target, sink, context);

@@ -83,11 +83,21 @@ export function parseDecimal(text: string, start = 0, end = text.length): number
     exponent += exponentNegative ? -written : written;
   }
   if (i !== end) return NaN;
-  if (significant > 19 || exponent > 22 || exponent < -22) return Number(text.slice(start, end));
+  const value = decimalValue(negative, mantissa, significant, low, exponent);
+  return Number.isNaN(value) ? Number(text.slice(start, end)) : value;
+}
+
+/**
+ * The correctly rounded value of a decimal number read as parseDecimal reads it: its sign, the first 15 significant
+ * digits as the integer `mantissa`, `significant` digits in all with the rest (at most 4) as the integer `low`, and
+ * the decimal exponent of the last digit. NaN where the fast paths cannot tell it (more than 19 digits, an exponent
+ * beyond ±22, a near-tie): then `Number()` of the text decides.
+ */
+export function decimalValue(negative: boolean, mantissa: number, significant: number, low: number, exponent: number): number {
+  if (significant > 19 || exponent > 22 || exponent < -22) return NaN;
   let value = mantissa;
   if (significant > 15) {
     value = longMantissa(mantissa, significant - 15, low, exponent);
-    if (Number.isNaN(value)) return Number(text.slice(start, end));
   } else if (exponent > 0) {
     value *= POWERS_OF_TEN[exponent];
   } else if (exponent < 0) {
