@@ -57,13 +57,17 @@ typedef int I4 __attribute__((vector_size(16)));
 // 16 reductions whose destination (16 × NR floats) stays in L1, by 4×4 register transposes where four columns hold
 // weights (scalars at the staircase's edges, zeros past a column's prefix and in padding columns). Copying column by
 // column over the whole reduction missed L1 on every store (a 48-column panel of K = 512 is 96 KB) and made packing
-// ~20 % of a dense [100, 512]·[512, 512] GEMM.
+// ~20 % of a dense [100, 512]·[512, 512] GEMM. `pad` > 0 puts the nr columns in the panel's last lanes, after `pad`
+// padding lanes (forwardPanel's right-aligned narrow panels, see there); 0 puts them first.
 template <int NR>
-static MAFLOW_INLINE void packForwardB(const Job& job, int n0, int nr, int k0, int k1, float* __restrict bp) {
+static MAFLOW_INLINE void packForwardB(const Job& job, int n0, int nr, int k0, int k1, float* __restrict bp,
+                                       int pad = 0) {
   const int inDim = job.inDim;
-  int limit[NR];  // weights of column c are k < limit[c]
-  for (int c = 0; c < NR; ++c) limit[c] = c >= nr ? 0 : job.prefix == nullptr ? inDim : job.prefix[n0 + c];
-  const float* w = job.b + static_cast<size_t>(n0) * inDim;
+  int limit[NR];  // weights of lane c are k < limit[c]; lane c holds column n0 + c − pad
+  for (int c = 0; c < NR; ++c) {
+    limit[c] = c < pad || c >= pad + nr ? 0 : job.prefix == nullptr ? inDim : job.prefix[n0 + c - pad];
+  }
+  const float* w = job.b + static_cast<size_t>(n0) * inDim;  // lane c: w + (c − pad)·inDim, read for columns only
   for (int kb = k0; kb < k1; kb += 16) {
     const int ke = std::min(k1, kb + 16);
     // Zeros past a column's prefix and in padding columns: the whole block at once where it has any (column by column
@@ -73,11 +77,12 @@ static MAFLOW_INLINE void packForwardB(const Job& job, int n0, int nr, int k0, i
     }
     for (int c = 0; c < NR; c += 4) {
       int k = kb;
-      // Prefixes are non-decreasing, so column c has the fewest weights of the four.
-      const int full = c + 4 <= nr ? std::min(limit[c], ke) : kb;
+      // Prefixes are non-decreasing, so column c has the fewest weights of the four (padding lanes before the columns
+      // have none; after them, the four are not all columns).
+      const int full = c >= pad && c + 4 <= pad + nr ? std::min(limit[c], ke) : kb;
       for (; k + 4 <= full; k += 4) {
         V4 r[4];
-        for (int i = 0; i < 4; ++i) std::memcpy(&r[i], w + static_cast<size_t>(c + i) * inDim + k, sizeof(V4));
+        for (int i = 0; i < 4; ++i) std::memcpy(&r[i], w + static_cast<ptrdiff_t>(c + i - pad) * inDim + k, sizeof(V4));
         const V4 t0 = __builtin_shuffle(r[0], r[1], I4{0, 4, 1, 5});
         const V4 t1 = __builtin_shuffle(r[0], r[1], I4{2, 6, 3, 7});
         const V4 t2 = __builtin_shuffle(r[2], r[3], I4{0, 4, 1, 5});
@@ -87,21 +92,23 @@ static MAFLOW_INLINE void packForwardB(const Job& job, int n0, int nr, int k0, i
         for (int i = 0; i < 4; ++i) std::memcpy(bp + static_cast<size_t>(k - k0 + i) * NR + c, &o[i], sizeof(V4));
       }
       for (int i = 0; i < 4; ++i) {
-        const float* src = w + static_cast<size_t>(c + i) * inDim;
         const int valid = std::min(limit[c + i], ke);
+        if (k >= valid) continue;
+        const float* src = w + static_cast<ptrdiff_t>(c + i - pad) * inDim;
         for (int kk = k; kk < valid; ++kk) bp[static_cast<size_t>(kk - k0) * NR + c + i] = src[kk];
       }
     }
   }
 }
 
-// Packs B for the panel [n0, n0 + nr), reduction indices [k0, k1), as [k - k0][NR], masked entries and padding 0.
+// Packs B for the panel [n0, n0 + nr), reduction indices [k0, k1), as [k - k0][NR], masked entries and padding 0
+// (forward: a panel narrower than NR right-aligned, see forwardPanel).
 template <int NR>
 static MAFLOW_INLINE void packB(const Job& job, int n0, int nr, int k0, int k1, float* __restrict bp) {
   const int32_t* prefix = job.prefix;
   const int inDim = job.inDim;
   if (job.mode == Mode::Forward) {
-    packForwardB<NR>(job, n0, nr, k0, k1, bp);
+    packForwardB<NR>(job, n0, nr, k0, k1, bp, NR - nr);
     return;
   }
   for (int k = k0; k < k1; ++k) {
@@ -431,7 +438,11 @@ static MAFLOW_INLINE float* forwardTailA(const Job& job, int m1, int tailRow0, i
 
 // One packed panel (columns [n0, n0 + nr), reduction [0, k1), `panel` as packB wrote it) over rows [mc0, mc1):
 // the reduction in blocks of job.kc, each block's MR×NR tile in registers; a panel whose reduction fits one block
-// stores its tile straight from the registers (relu and identity).
+// stores its tile straight from the registers (relu and identity). A panel narrower than its width (the last of a
+// range) holds its columns in its last lanes, after its padding lanes: with per-vector reductions (accumulateSegment)
+// a vector of padding only then runs over no input, and padding lanes beside columns only as far as those columns'
+// prefix. Padded last, a miniboone output layer (86 columns: 3 panels of 24, then 14) ran a vector of 8 padding lanes
+// over all 512 inputs: 14 % of the layer's multiply-adds.
 template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0, int nr, int k1, const float* panel,
                                        int tailRow0, const float* tailA, int kNeed) {
@@ -446,11 +457,12 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
     }
     return;
   }
-  // Each vector's reduction: up to its last column's prefix (padding vectors: the last real one's).
+  // Lane c holds column n0 + c − pad. Each vector's reduction: up to its last column's prefix (0 for padding only).
+  const int pad = (narrow ? VL : NR) - nr;
   int vectorK1[NV];
   for (int v = 0; v < NV; ++v) {
-    const int last = std::min(nr, (v + 1) * VL) - 1;
-    vectorK1[v] = v * VL >= nr ? vectorK1[v - 1] : job.prefix == nullptr ? job.inDim : job.prefix[n0 + last];
+    const int last = (v + 1) * VL - 1 - pad;
+    vectorK1[v] = last < 0 ? 0 : job.prefix == nullptr ? job.inDim : job.prefix[n0 + last];
   }
   for (int kc = 0; kc < k1; kc += job.kc) {
     const int kl = std::min(job.kc, k1 - kc);
@@ -479,10 +491,10 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
         }
       } else if (narrow) {
         microKernelRows<V, MR, 1>(narrowEnd, kl, a, lda, panel + static_cast<size_t>(kc) * VL, tile);
-        storeTile<VL>(job, tile, row0, rows, n0, nr, first, last);
+        storeTile<VL>(job, tile + pad, row0, rows, n0, nr, first, last);
       } else {
         microKernelRows<V, MR, NV>(kEnd, kl, a, lda, panel + static_cast<size_t>(kc) * NR, tile);
-        storeTile<NR>(job, tile, row0, rows, n0, nr, first, last);
+        storeTile<NR>(job, tile + pad, row0, rows, n0, nr, first, last);
       }
     }
   }

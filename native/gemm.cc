@@ -260,17 +260,17 @@ void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOu
   run(job, batch * prefixSum(prefix, inDim, 0, outDim));
 }
 
-// The forward Job of an accumulating call over columns [outStart, outEnd) (the staircase sampler's calls).
-static Job accumulateJob(int batch, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
-                         float* out, Act act, int outStart, int outEnd) {
+// The forward Job of a call over columns [outStart, outEnd) on the calling thread (the staircase passes' calls).
+static Job packedJob(int batch, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
+                     const float* bias, float* out, bool accumulate, Act act, int outStart, int outEnd) {
   Job job{};
   job.mode = Mode::Forward;
   job.batch = batch, job.inDim = inDim, job.outDim = outDim;
   job.m = batch, job.k = inDim, job.n = outDim;
   job.nStart = outStart, job.nEnd = outEnd;
   job.kNeed = outStart >= outEnd ? 0 : prefix == nullptr ? inDim : prefix[outEnd - 1];
-  job.a = x, job.b = w, job.prefix = prefix, job.c = out;
-  job.accumulate = true, job.act = act, job.tasks = 1;
+  job.a = x, job.b = w, job.prefix = prefix, job.bias = bias, job.c = out;
+  job.accumulate = accumulate, job.act = act, job.tasks = 1;
   job.kc = active.kc, job.mc = active.tile->mr * 16;
   return job;
 }
@@ -283,15 +283,15 @@ size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, in
 void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
                     float* packed) {
   if (prefixGemmPackedFloats(inDim, prefix, outStart, outEnd) == 0) return;
-  const Job job = accumulateJob(0, inDim, outDim, nullptr, w, prefix, nullptr, Act::Identity, outStart, outEnd);
+  const Job job = packedJob(0, inDim, outDim, nullptr, w, prefix, nullptr, nullptr, true, Act::Identity, outStart, outEnd);
   active.tile->pack(job, outStart, outEnd, packed);
 }
 
-void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x, const float* w,
-                                const int32_t* prefix, const float* packed, float* out, Act act, int outStart,
-                                int outEnd) {
+void prefixGemmPacked(int rows, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
+                      const float* packed, const float* bias, float* out, bool accumulate, Act act, int outStart,
+                      int outEnd) {
   if (rows <= 0 || outStart >= outEnd) return;
-  const Job job = accumulateJob(rows, inDim, outDim, x, w, prefix, out, act, outStart, outEnd);
+  const Job job = packedJob(rows, inDim, outDim, x, w, prefix, bias, out, accumulate, act, outStart, outEnd);
   active.tile->packed(job, 0, rows, outStart, outEnd, packed);
 }
 

@@ -20,16 +20,17 @@ void prefixGemmBackwardWeight(int batch, int inDim, int outDim, const float* dOu
 
 // The staircase sampler's building blocks: the forward weights of columns [outStart, outEnd) packed once (into a
 // 64-byte aligned buffer of prefixGemmPackedFloats floats, 0 when the range is narrow enough to be read in place),
-// then `out[r, j] = act(out[r, j] + Σ_{i < prefix[j]} x[r, i] · w[j, i])` over any number of row blocks on the
-// calling thread, with exactly the arithmetic of prefixGemm(accumulate = true). The packing depends on the active ISA.
+// then prefixGemm's `out[r, j] = act(init + Σ_{i < prefix[j]} x[r, i] · w[j, i])` (init: out[r, j] when accumulating,
+// else bias[j] or 0) over any number of row blocks on the calling thread, with exactly prefixGemm's arithmetic. The
+// packing depends on the active ISA.
 size_t prefixGemmPackedFloats(int inDim, const int32_t* prefix, int outStart, int outEnd);
 
 void prefixGemmPack(int inDim, int outDim, const float* w, const int32_t* prefix, int outStart, int outEnd,
                     float* packed);
 
-void prefixGemmAccumulatePacked(int rows, int inDim, int outDim, const float* x, const float* w,
-                                const int32_t* prefix, const float* packed, float* out, Act act, int outStart,
-                                int outEnd);
+void prefixGemmPacked(int rows, int inDim, int outDim, const float* x, const float* w, const int32_t* prefix,
+                      const float* packed, const float* bias, float* out, bool accumulate, Act act, int outStart,
+                      int outEnd);
 
 // The instruction set the GEMM micro-kernel runs with: "avx512", "avx2" or "generic".
 const char* gemmIsa();

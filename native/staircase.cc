@@ -7,11 +7,12 @@
 // all features). The weights of every (layer, step) range are packed once per call and shared by all blocks; blocks are
 // spread over the thread pool. Each unit gets exactly the arithmetic of MaskedLinear.initOutput (prefixGemm with the
 // context) followed by prefixGemm(accumulate = true) and the transform kernel, so the result equals that unfused
-// composition on the native backend bit for bit.
+// composition on the native backend bit for bit. Without a context the GEMM starts from the bias itself (bias + Σ is
+// the same sum as Σ added to a copy of the bias): copying the bias into every row first was one more pass over the
+// block's activations, about as much memory traffic as a MADE input layer's own (K = D) outputs.
 #include "staircase.h"
 
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 
 #include "elementwise.h"
@@ -91,14 +92,24 @@ void pack(const StaircasePass& job, int P, Packed& packed) {
   }
 }
 
-// out[r, :] = bias + W_c · c[r] for the block's rows (MaskedLinear.initOutput).
+bool hasContext(const StaircasePass& job, const StaircaseLayer& layer) {
+  return layer.contextWeight != nullptr && job.context != nullptr;
+}
+
+// out[r, :] = bias + W_c · c[r] for the block's rows (MaskedLinear.initOutput); the layer's GEMM then accumulates.
 void initOutput(const StaircasePass& job, const StaircaseLayer& layer, int r0, int rows, float* out) {
-  if (layer.contextWeight != nullptr && job.context != nullptr) {
-    prefixGemm(rows, job.contextFeatures, layer.outDim, job.context + static_cast<size_t>(r0) * job.contextFeatures,
-               layer.contextWeight, nullptr, layer.bias, out, false, Act::Identity, 0, layer.outDim);
-  } else {
-    for (int r = 0; r < rows; ++r) std::memcpy(out + static_cast<size_t>(r) * layer.outDim, layer.bias, sizeof(float) * layer.outDim);
-  }
+  if (!hasContext(job, layer)) return;
+  prefixGemm(rows, job.contextFeatures, layer.outDim, job.context + static_cast<size_t>(r0) * job.contextFeatures,
+             layer.contextWeight, nullptr, layer.bias, out, false, Act::Identity, 0, layer.outDim);
+}
+
+// out[r, j] = act(init + Σ x·w) over columns [start, end) of the block's rows, each column once per block: init is
+// what initOutput wrote (with a context), else the bias.
+void layerRange(const StaircasePass& job, const StaircaseLayer& layer, int rows, const float* input,
+                const float* packed, float* out, Act act, int start, int end) {
+  const bool context = hasContext(job, layer);
+  prefixGemmPacked(rows, layer.inDim, layer.outDim, input, layer.w, layer.prefix, packed, context ? nullptr : layer.bias,
+                   out, context, act, start, end);
 }
 
 // Per-thread block buffers: activations a_l, residual sums h_l and the output parameters of one block of rows.
@@ -138,8 +149,7 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
       range(job, P, l, d, &start, &end);
       float* a = buffers.a[l];
       if (start < end) {
-        prefixGemmAccumulatePacked(rows, layer.inDim, layer.outDim, input, layer.w, layer.prefix,
-                                   packed.at(static_cast<size_t>(l) * steps + d), a, layer.act, start, end);
+        layerRange(job, layer, rows, input, packed.at(static_cast<size_t>(l) * steps + d), a, layer.act, start, end);
         if (job.residual) {
           float* h = buffers.h[l];
           const float* below = l == 0 ? nullptr : buffers.h[l - 1];
@@ -153,9 +163,8 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
     }
     int start, end;
     range(job, P, L, d, &start, &end);
-    prefixGemmAccumulatePacked(rows, job.output.inDim, D * P, input, job.output.w, job.output.prefix,
-                               packed.at(static_cast<size_t>(L) * steps + d), buffers.params, Act::Identity, start,
-                               end);
+    layerRange(job, job.output, rows, input, packed.at(static_cast<size_t>(L) * steps + d), buffers.params,
+               Act::Identity, start, end);
     if (job.parallel) {
       transformInverse(job.transformer, rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true);
     } else {

@@ -55,7 +55,10 @@ class ThreadPool {
 };
 
 // Cuts [begin, end) into `tasks` ranges on multiples of `step` from begin, of about equal total `work(i)`: task t
-// owns [split[t], split[t + 1]) (`split` has tasks + 1 entries; trailing ranges may be empty).
+// owns [split[t], split[t + 1]) (`split` has tasks + 1 entries; trailing ranges may be empty). Each cut falls on the
+// step boundary nearest its share: cutting after the step that reaches it gave the first of two tasks up to a whole
+// step more, and in a staircase the steps near the middle are heavy (a [512 → 512] MADE layer's 24-column panel there
+// holds 6.6 % of the work; task 0 got 57 %, so 2 threads ran the layer only 1.76× as fast as 1).
 template <typename Work>
 void balanceRanges(int begin, int end, int step, int tasks, Work work, int* split) {
   double total = 0;
@@ -64,8 +67,14 @@ void balanceRanges(int begin, int end, int step, int tasks, Work work, int* spli
   int t = 1;
   split[0] = begin;
   for (int i0 = begin; i0 < end && t < tasks; i0 += step) {
+    const double before = seen;
     for (int i = i0; i < std::min(end, i0 + step); ++i) seen += work(i);
-    while (t < tasks && seen >= total * t / tasks) split[t++] = std::min(end, i0 + step);
+    while (t < tasks && seen >= total * t / tasks) {
+      const double share = total * t / tasks;
+      const bool nearerBefore = share - before < seen - share && i0 > split[t - 1];
+      split[t] = nearerBefore ? i0 : std::min(end, i0 + step);
+      ++t;
+    }
   }
   for (; t <= tasks; ++t) split[t] = end;
 }
