@@ -12,7 +12,8 @@
 import { rowSlice, type Dtype, type Matrix } from '../core/matrix.ts';
 import { printable } from '../core/printable.ts';
 import { writeAtomically, type AtomicWriteOptions } from './atomic-write.ts';
-import { GrowableRows, looksNumeric, scanRow, storeRow, type RowContext } from './csv-rows.ts';
+import { parseLines } from './csv-lines.ts';
+import { GrowableRows, looksNumeric, storeRow, type RowContext } from './csv-rows.ts';
 import { CsvScanner, detectDelimiter } from './csv-scanner.ts';
 import { DataError } from './data-error.ts';
 import { formatNumber } from './format-number.ts';
@@ -101,7 +102,9 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
   const context: RowContext = { file, names: hasHeader ? names : undefined, width, firstLine, hasHeader, delimiter };
   const sink = new GrowableRows(selected.length, options.dtype === 'float64');
   if (!hasHeader) storeRow(first, firstLine, target, sink, context);
-  while (scanner.nextRecord()) scanRow(scanner, target, sink, context);
+  // The rest as the streaming reader parses it: pieces of plain numbers from their bytes, anything else scanned.
+  const rest = Buffer.from(text.slice(scanner.position), 'utf8');
+  parseLines(rest, rest.length, true, scanner.currentLine, target, sink, context);
   if (sink.rows === 0) {
     throw new DataError(`no data rows (only the header on row ${firstLine})`, { file, code: 'no-rows' });
   }
