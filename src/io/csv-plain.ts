@@ -7,7 +7,7 @@
  * number's digits beyond the fast cases (more than 15 significant digits or a decimal exponent beyond ±22), which are
  * handed to `parseDecimal` one cell at a time. The values are the ones `parseDecimal` gives, bit for bit.
  */
-import type { GrowableRows, RowContext } from './csv-rows.ts';
+import { storable, type GrowableRows, type RowContext } from './csv-rows.ts';
 import { decimalValue, parseDecimal } from './parse-decimal.ts';
 
 const NEWLINE = 10;
@@ -84,7 +84,7 @@ export function parsePlainLines(bytes: Uint8Array, start: number, end: number, t
       let value = decimalValue(negative, mantissa, significant, low, exponent);
       // Beyond the fast cases: parseDecimal, from the cell's text.
       if (Number.isNaN(value)) value = parseDecimal(String.fromCharCode.apply(null, bytes.subarray(cellStart, i) as unknown as number[]));
-      if (value - value !== 0 || (single && !Number.isFinite(Math.fround(value)))) return fallBack(sink, rowsBefore);
+      if (!storable(value, single)) return fallBack(sink, rowsBefore);
       const k = column < width ? target[column] : -1;
       if (k >= 0) data[base + k] = value;
       column++;

@@ -33,7 +33,7 @@ export function scanRow(scanner: CsvScanner, target: Int32Array, sink: GrowableR
       const value = quoted === undefined
         ? parseDecimal(scanner.text, scanner.fieldStart, scanner.fieldEnd)
         : parseDecimal(quoted, 0, quoted.length);
-      if (value - value !== 0 || (single && !Number.isFinite(Math.fround(value)))) {
+      if (!storable(value, single)) {
         throw cellError(scanner.fieldText(), value, single, line, column, context);
       }
       data[base + k] = value;
@@ -50,11 +50,16 @@ export function storeRow(cells: string[], line: number, target: Int32Array, sink
     const k = target[column];
     if (k < 0) return;
     const value = parseDecimal(cell);
-    if (value - value !== 0 || (sink.single && !Number.isFinite(Math.fround(value)))) {
+    if (!storable(value, sink.single)) {
       throw cellError(cell, value, sink.single, line, column, context);
     }
     sink.data[base + k] = value;
   });
+}
+
+/** Whether a parsed cell may be stored: a finite number, and finite in float32 when `single` (a float32 read). */
+export function storable(value: number, single: boolean): boolean {
+  return value - value === 0 && (!single || Number.isFinite(Math.fround(value)));
 }
 
 function cellError(cell: string, value: number, single: boolean, row: number, column: number,
