@@ -68,13 +68,13 @@ describe('readTrainingData', () => {
     writeFileSync(jsonl, '{"x1":1,"y":9,"x2":2}\n{"x1":3,"y":8,"x2":4}\n');
     const data = await readTrainingData(jsonl, { contextColumns: 'y' });
     assert.deepEqual([data.columns, toArrays(data.x), toArrays(data.context!)], [['x1', 'x2'], [[1, 2], [3, 4]], [[9], [8]]]);
-    // 3 MB of CSV: several 1 MiB blocks.
+    // 10 MB of CSV: several 4 MiB blocks.
     const big = join(temp.dir, 'big.csv');
     const lines = ['a,b,c'];
-    for (let r = 0; r < 100000; r++) lines.push(`${r},${r * 0.5},${-r}`);
+    for (let r = 0; r < 450000; r++) lines.push(`${r},${r * 0.5},${-r}`);
     writeFileSync(big, `${lines.join('\n')}\n`);
     const many = await readTrainingData(big, {});
-    assert.equal(many.x.rows, 100000);
-    for (const r of [0, 1, 54321, 99999]) assert.deepEqual(Array.from(many.x.data.subarray(3 * r, 3 * r + 3)), [r, r * 0.5, 0 - r]);
+    assert.equal(many.x.rows, 450000);
+    for (const r of [0, 1, 54321, 212345, 449999]) assert.deepEqual(Array.from(many.x.data.subarray(3 * r, 3 * r + 3)), [r, r * 0.5, 0 - r]);
   });
 });
