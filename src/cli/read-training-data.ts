@@ -41,7 +41,7 @@ export interface TrainingData {
  * console.log(columns, x.data, context?.data); // → [ 'x1', 'x2' ] Float64Array(4) [ 1, 2, 3, 4 ] Float64Array(2) [ 0, 1 ]
  */
 export async function readTrainingData(path: string, options: TrainingDataOptions, io?: Pick<CliIo, 'stdin'>): Promise<TrainingData> {
-  const table = await openTable(path, stdinOf(path, io));
+  const table = await openTable(path, tableOptions(path, io));
   const split = (text: string | undefined): string[] => (text === undefined ? [] : text.split(',').map((s) => s.trim()));
   const contextSelectors = split(options.contextColumns);
   const contextIndices = contextSelectors.length === 0 ? [] : resolveColumns(contextSelectors, table.columns, table.file);
@@ -57,14 +57,14 @@ export async function readTrainingData(path: string, options: TrainingDataOption
  * Reads the columns of `layout` from a validation file (any table format, by the column rules of `readModelData`).
  */
 export async function readValidationData(path: string, layout: ColumnLayout, io?: Pick<CliIo, 'stdin'>): Promise<ModelData> {
-  const table = await openTable(path, stdinOf(path, io));
+  const table = await openTable(path, tableOptions(path, io));
   const all = await collectRows(table.chunks(modelColumnIndices(table.columns, [...layout.columns, ...layout.contextColumns], table.file)));
   const d = layout.columns.length;
   return layout.contextColumns.length === 0 ? { x: all, context: undefined } : { x: pick(all, 0, d), context: pick(all, d, all.cols) };
 }
 
 /** `openTable`'s options for `path`: parsed on this thread; `-` reads `io`'s standard input. */
-function stdinOf(path: string, io: Pick<CliIo, 'stdin'> | undefined): OpenTableOptions {
+function tableOptions(path: string, io: Pick<CliIo, 'stdin'> | undefined): OpenTableOptions {
   return { parseThreads: 0, ...(path === STDIO_PATH && io?.stdin !== undefined ? { stdin: io.stdin } : {}) };
 }
 
