@@ -21,7 +21,7 @@ export { referenceKernels } from './kernels/reference.ts';
 export {
   kernels, setBackend, availableBackends, withBackend, registerBackend, registerBackendLoader, useBackend,
 } from './kernels/backend.ts';
-export { loadWasmBackend, wasmSimdSupported } from './kernels/wasm.ts';
+export { loadWasmBackend, wasmRelaxedSimdSupported, wasmSimdSupported } from './kernels/wasm.ts';
 export type { WasmBackendOptions, WasmKernels } from './kernels/wasm.ts';
 export type { WasmWorkerPlatform, WasmWorkerHandle } from './kernels/wasm-threads.ts';
 // @exports:kernels

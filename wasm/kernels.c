@@ -88,7 +88,23 @@ INLINE void storeLanes(f32* p, v128_t v, int lanes) {
 /** relu as pmax(0, v) (= v > 0 ? v : 0, NaN → 0 as the scalar form). */
 INLINE v128_t relu4(v128_t v) { return wasm_f32x4_pmax(wasm_f32x4_splat(0), v); }
 
+// acc + a·b of the GEMM tiles. The relaxed-SIMD build (MAFLOW_RELAXED_SIMD=1, -mrelaxed-simd) makes it one
+// f32x4.relaxed_madd, which engines run as a fused multiply-add where the CPU has one (half the vector operations of a
+// reduction step; each step's sum then rounds once instead of twice) and as mul + add elsewhere. clang 14 spells it
+// __builtin_wasm_fma_f32x4(a, b, c) and encodes it with the proposal's early opcode, which scripts/build-wasm.mjs
+// renumbers to the standard one; engines evaluate it as a·b + c.
+#ifndef MAFLOW_RELAXED_SIMD
+#define MAFLOW_RELAXED_SIMD 0
+#endif
+#if MAFLOW_RELAXED_SIMD
+INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return __builtin_wasm_fma_f32x4(a, b, acc); }
+#else
 INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
+
+/** Which build this is (1: relaxed SIMD), so that the JavaScript side can say which binary it runs. */
+EXPORT(relaxed_simd)
+int relaxed_simd(void) { return MAFLOW_RELAXED_SIMD; }
 
 // A load at a constant byte offset from p, as the offset field of the wasm instruction. clang 14 folds no offset into
 // a wasm load here (each becomes an i32.add of its own, which V8 keeps as one more instruction per load); several

@@ -95,7 +95,7 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
   if (forced === 'native') throw new Error(`MAFLOW_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
   const wasm = tryWasm();
   if (wasm.ok) {
-    warn(`maflow: native backend unavailable (${native.reason}); running on the wasm backend`);
+    warn(`maflow: native backend unavailable (${native.reason}); running on the wasm backend (${wasmBuild(wasm.kernels as WasmKernels)})`);
     registerBackend(wasm.kernels);
     return (selected = setBackend('wasm'));
   }
@@ -103,15 +103,20 @@ export function selectBackend(options: SelectBackendOptions = {}): Kernels {
   return (selected = setBackend('reference'));
 }
 
+/** Which build of the wasm kernels runs: `relaxed SIMD` or `SIMD128`. */
+function wasmBuild(wasm: WasmKernels): string {
+  return wasm.relaxedSimd ? 'relaxed SIMD' : 'SIMD128';
+}
+
 /**
- * One line naming the active backend for users: `native (avx512, 2 threads)`, `wasm (SIMD128, 2 threads: all 2 logical processors)` or
- * `reference (pure TypeScript)`.
+ * One line naming the active backend for users: `native (avx512, 2 threads)`, `wasm (SIMD128, 2 threads: all 2 logical processors)`
+ * (`relaxed SIMD` for the relaxed-SIMD build) or `reference (pure TypeScript)`.
  */
 export function describeBackend(): string {
   const active = kernels();
   if (active.name === 'wasm') {
     const { threads, threadsReason } = active as WasmKernels;
-    return `wasm (SIMD128, ${threads} thread${threads === 1 ? '' : 's'}: ${threadsReason})`;
+    return `wasm (${wasmBuild(active as WasmKernels)}, ${threads} thread${threads === 1 ? '' : 's'}: ${threadsReason})`;
   }
   if (active.name !== 'native') return 'reference (pure TypeScript)';
   const native = loadNativeBackend();

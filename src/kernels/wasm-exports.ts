@@ -37,6 +37,8 @@ export interface WasmExports {
   axpby(rows: number, cols: number, staircase: number, alpha: number, beta: number, x: number, y: number): void;
   sgd_momentum_step(rows: number, cols: number, staircase: number, param: number, grad: number, velocity: number, lr: number,
     momentum: number, weightDecay: number, gradScale: number, average: number, averageDecay: number): void;
+  /** 1 in the relaxed-SIMD build, 0 in the plain one. */
+  relaxed_simd(): number;
 }
 
 /**

@@ -128,6 +128,7 @@ export function splitExports(x: WasmExports, pool: WasmThreadPool, buffer: Array
     sum_of_squares: x.sum_of_squares,
     axpby: x.axpby,
     sgd_momentum_step: x.sgd_momentum_step,
+    relaxed_simd: x.relaxed_simd,
     prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd) {
       // Most calls of a small model are far below the threshold even if dense: no staircase to read.
       if (2 * batch * (inDim + 4) * (outEnd - outStart) < minWork) return x.prefix_gemm(batch, inDim, outDim, xp, w, prefix, bias, out, accumulate, act, outStart, outEnd);

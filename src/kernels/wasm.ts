@@ -14,6 +14,13 @@
  * has no engine for (gather, moments, batch norm), the spline's backward passes and the transforms of the circular-spline,
  * Bernstein, NAF and UMNN descriptions run on the reference loops too (inside a fused pass only the transform does: its
  * MADE still runs on the engine).
+ *
+ * Where the engine validates relaxed SIMD (Chromium, Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd) the
+ * backend loads the relaxed-SIMD build of the same sources, whose GEMM tiles multiply-add with f32x4.relaxed_madd (a
+ * fused multiply-add where the CPU has one: its sums round once per step instead of twice, within the tolerances
+ * every backend meets against the reference); elsewhere the plain SIMD128 build. maflow does not turn Node 20's flag on
+ * itself: `v8.setFlagsFromString` after start-up is documented as unpredictable, and it would switch an experimental
+ * engine feature on for the whole process (every other module's WebAssembly too).
  */
 import type { Dtype, FloatArray } from '../core/matrix.ts';
 import {
@@ -24,7 +31,9 @@ import {
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
-import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.ts';
+import {
+  WASM_KERNELS_BASE64, WASM_KERNELS_RELAXED_BASE64, WASM_KERNELS_THREADS_BASE64, WASM_KERNELS_THREADS_RELAXED_BASE64,
+} from './wasm-binary.ts';
 import { FUSED_LAYER_WORDS as LAYER_WORDS, WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { WasmHeap } from './wasm-heap.ts';
 import { splitExports } from './wasm-split.ts';
@@ -36,9 +45,15 @@ export interface WasmBackendOptions {
   readonly memoryMiB?: number;
   /**
    * A compiled module or the bytes of wasm/maflow-kernels.wasm (e.g. fetched by a page); with `threads` > 1, of
-   * wasm/maflow-kernels-threads.wasm. @default the embedded binary
+   * wasm/maflow-kernels-threads.wasm; or of their `-relaxed` builds. @default the embedded binary
    */
   readonly module?: WebAssembly.Module | BufferSource;
+  /**
+   * Whether to load the relaxed-SIMD build (fused multiply-adds in the GEMM tiles: faster, and its float32 sums
+   * may differ from the plain build's in the last bits, and between CPUs with and without FMA); `true` where the
+   * engine has no relaxed SIMD is an error. Ignored with `module`. @default whether the engine validates relaxed SIMD
+   */
+  readonly relaxedSimd?: boolean;
   /**
    * Threads that share a call (the caller and `threads − 1` workers); more than 1 needs SharedArrayBuffer (in
    * browsers: a cross-origin isolated page) and the asynchronous loader.
@@ -67,6 +82,8 @@ export interface WasmKernels extends Kernels {
   readonly threads: number;
   /** Why `threads` is what it is, e.g. `all 2 logical processors` or `not cross-origin isolated (no SharedArrayBuffer)`. */
   readonly threadsReason: string;
+  /** Whether the binary running is the relaxed-SIMD build (fused multiply-adds in the GEMM tiles). */
+  readonly relaxedSimd: boolean;
   /** Parts of large calls that the workers have run so far (0 on one thread). */
   readonly workerTasks: number;
 }
@@ -81,13 +98,37 @@ const ACTIVATION_CODE = new Map<Activation, number>(ACTIVATIONS.map((a, i) => [a
 const SIMD_PROBE = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
   253, 15, 253, 98, 11);
 
-/** Whether WebAssembly with SIMD128 is available here. */
-export function wasmSimdSupported(): boolean {
+/** A tiny module with one relaxed-SIMD instruction (f32x4.relaxed_madd of its three v128 parameters). */
+const RELAXED_SIMD_PROBE = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0,
+  32, 0, 32, 1, 32, 2, 253, 133, 2, 11);
+
+function validates(probe: Uint8Array<ArrayBuffer>): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    return typeof WebAssembly === 'object' && WebAssembly.validate(probe);
   } catch {
     return false;
   }
+}
+
+/** Whether WebAssembly with SIMD128 is available here. */
+export function wasmSimdSupported(): boolean {
+  return validates(SIMD_PROBE);
+}
+
+/** Whether this engine validates relaxed SIMD, which the faster build of the wasm backend's kernels needs. */
+export function wasmRelaxedSimdSupported(): boolean {
+  return validates(RELAXED_SIMD_PROBE);
+}
+
+/** The embedded binary for these options: the threads build on a shared memory, the relaxed-SIMD one where wanted. */
+function embeddedBinary(options: WasmBackendOptions, shared: boolean): Uint8Array {
+  const supported = wasmRelaxedSimdSupported();
+  if (options.relaxedSimd === true && !supported) {
+    throw new Error('wasm backend: relaxedSimd: true, but this JavaScript engine has no relaxed SIMD (Node 20: run it with --experimental-wasm-relaxed-simd)');
+  }
+  const relaxed = options.relaxedSimd ?? supported;
+  return decode(shared ? (relaxed ? WASM_KERNELS_THREADS_RELAXED_BASE64 : WASM_KERNELS_THREADS_BASE64)
+    : relaxed ? WASM_KERNELS_RELAXED_BASE64 : WASM_KERNELS_BASE64);
 }
 
 function decode(base64: string): Uint8Array {
@@ -140,7 +181,7 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
   const shared = threads > 1;
   const memory = memoryOf(options, shared);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : await WebAssembly.compile((options.module ?? decode(shared ? WASM_KERNELS_THREADS_BASE64 : WASM_KERNELS_BASE64)) as BufferSource);
+    : await WebAssembly.compile((options.module ?? embeddedBinary(options, shared)) as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
   const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
@@ -166,7 +207,7 @@ export function loadWasmBackendSync(options: WasmBackendOptions = {}): WasmKerne
   }
   const memory = memoryOf(options, false);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : new WebAssembly.Module((options.module ?? decode(WASM_KERNELS_BASE64)) as BufferSource);
+    : new WebAssembly.Module((options.module ?? embeddedBinary(options, false)) as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
   return createWasmKernels(x, memory, new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength),
@@ -468,7 +509,7 @@ function createWasmKernels(x: WasmExports, memory: WebAssembly.Memory, heap: Was
     },
   });
   Object.defineProperty(kernels, 'bytesInUse', { get: () => heap.bytesInUse, enumerable: true });
-  Object.assign(kernels, { threads: threading.threads, threadsReason: threading.reason });
+  Object.assign(kernels, { threads: threading.threads, threadsReason: threading.reason, relaxedSimd: x.relaxed_simd() === 1 });
   Object.defineProperty(kernels, 'workerTasks', { get: threading.workerTasks, enumerable: true });
   return kernels;
 }

@@ -2,7 +2,8 @@
  * The script of the wasm browser test's page (bundled by test/browser/wasm-browser.test.ts): on `window.maflowChecks()`
  * it loads the wasm backend as a page does (threaded in a cross-origin isolated page), runs the kernel conformance
  * table's quick subset on a threaded backend that splits every call (no size threshold), and trains the demo's two-moons
- * MAF on the default backend until the validation log-likelihood reaches the target or the time is up.
+ * MAF on the default backend until the validation log-likelihood reaches the target or the time is up. Both load the
+ * build the engine's features pick (Chromium validates relaxed SIMD: the relaxed-SIMD build).
  */
 import { loadWasmBackend, Rng, useBackend, type WasmKernels } from '../../src/index.ts';
 import { createDemoFlow } from '../../demo/browser/create-demo-flow.ts';
@@ -17,6 +18,9 @@ interface PageReport {
   threads: number;
   threadsReason: string;
   conformanceThreads: number;
+  /** Whether the default backend and the conformance one run the relaxed-SIMD build. */
+  relaxedSimd: boolean;
+  conformanceRelaxedSimd: boolean;
   /** Parts of calls the workers ran: in the conformance cases and in training. */
   conformanceWorkerTasks: number;
   trainingWorkerTasks: number;
@@ -48,6 +52,7 @@ async function maflowChecks(targetLogLik: number, seconds: number): Promise<Page
   return {
     backend: backend.name, crossOriginIsolated: globalThis.crossOriginIsolated === true, conformance,
     threads: backend.threads, threadsReason: backend.threadsReason, conformanceThreads: split.threads,
+    relaxedSimd: backend.relaxedSimd, conformanceRelaxedSimd: split.relaxedSimd,
     conformanceWorkerTasks, trainingWorkerTasks: backend.workerTasks,
     training: { epochs: trainer.epoch, steps: trainer.step, seconds: elapsed, validationLogLik: best, stepsPerSecond: trainer.step / elapsed },
   };

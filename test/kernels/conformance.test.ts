@@ -2,16 +2,18 @@
  * One conformance suite for every backend: the table of `conformance-cases.ts` (every kernel against the reference
  * oracle; fused passes against the backend's own layer-by-layer composition) run on each backend, in each dtype
  * (float32, and float64, which a float32 engine must hand to the reference loops), with one thread and with all of
- * them (wasm: worker threads on a shared memory, every call split), and on each instruction set of the native addon this
- * CPU has. A backend that cannot load here fails the suite
- * with its reason (the addon is built by `npm ci`; the wasm binary ships in the repository).
+ * them (wasm: worker threads on a shared memory, every call split), on each instruction set of the native addon this
+ * CPU has, and on both builds of the wasm kernels (plain SIMD128, and relaxed SIMD, whose fused multiply-adds round
+ * differently but within the same tolerances). A backend that cannot load here fails the suite with its reason (the
+ * addon is built by `npm ci`; the wasm binaries ship in the repository).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { createNativeKernels, loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackend, loadWasmBackendSync, type WasmKernels } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, loadWasmBackendSync, wasmRelaxedSimdSupported, type WasmKernels } from '../../src/kernels/wasm.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { conformanceCases } from './conformance-cases.ts';
 
@@ -43,14 +45,25 @@ if (native.ok) {
 // The resident proxy below copies every operand into the backend's memory, and those copies are released only when the
 // garbage collector finalises their views, which the JS heap's small pressure rarely triggers: with the default 256 MiB
 // the memory filled up within the table, and a full memory sends a call to the reference loops (other rounding).
-const wasm = loadWasmBackendSync({ memoryMiB: 1024 });
+const wasm = loadWasmBackendSync({ memoryMiB: 1024, relaxedSimd: false });
 // Operands in the backend's own memory (no copies) and in ordinary arrays (copied per call) must give the same results.
 backends.push({ label: 'wasm (1 thread, operands copied in)', kernels: () => wasm, fusedExact: true });
 backends.push({ label: 'wasm (1 thread, operands in its memory)', kernels: () => resident(wasm), fusedExact: true });
 // Every call split over all threads (no size threshold), so that each kernel's partition is checked on small shapes too.
-const wasmThreads = await loadWasmBackend({ memoryMiB: 1024, threads: Math.max(2, nodeWasmWorkers.hardwareThreads), workers: nodeWasmWorkers,
-  minParallelFlops: 0 });
+const wasmThreadsOptions = { memoryMiB: 1024, threads: Math.max(2, nodeWasmWorkers.hardwareThreads), workers: nodeWasmWorkers, minParallelFlops: 0 };
+const wasmThreads = await loadWasmBackend({ ...wasmThreadsOptions, relaxedSimd: false });
 backends.push({ label: `wasm (${wasmThreads.threads} threads, operands in its memory)`, kernels: () => resident(wasmThreads), fusedExact: true });
+// The relaxed-SIMD build (what Chromium and Node ≥ 22 load) on one and all threads; the operand copies are the same
+// JavaScript for both builds. Node 20's V8 validates relaxed SIMD only behind a flag, which this process sets for itself.
+if (!wasmRelaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+const relaxed = wasmRelaxedSimdSupported();
+const relaxedThreads = relaxed ? await loadWasmBackend({ ...wasmThreadsOptions, relaxedSimd: true }) : undefined;
+if (relaxedThreads !== undefined) {
+  const relaxedOne = loadWasmBackendSync({ memoryMiB: 1024, relaxedSimd: true });
+  backends.push({ label: 'wasm relaxed SIMD (1 thread, operands in its memory)', kernels: () => resident(relaxedOne), fusedExact: true });
+  backends.push({ label: `wasm relaxed SIMD (${relaxedThreads.threads} threads, operands in its memory)`, kernels: () => resident(relaxedThreads),
+    fusedExact: true });
+}
 
 /** `k` with every float32 and int32 operand first copied into its own memory (as backend-allocated buffers are). */
 function resident(k: WasmKernels): Kernels {
@@ -89,6 +102,10 @@ describe('kernel backends conform to the reference oracle', () => {
   it('the native addon loads here', () => {
     assert.ok(native.ok, `native backend unavailable: ${native.ok ? '' : native.reason}`);
   });
+  it('both builds of the wasm kernels load here, each saying which it is', () => {
+    assert.ok(relaxed, 'this engine validates no relaxed SIMD, even with --experimental-wasm-relaxed-simd');
+    assert.deepEqual([wasm.relaxedSimd, wasmThreads.relaxedSimd, relaxedThreads?.relaxedSimd], [false, false, true]);
+  });
   for (const [i, backend] of backends.entries()) {
     // float64 on a float32 engine is delegation: checked once per backend kind on the quick table (the reference's
     // float64 gradients are checked against finite differences in reference.test.ts).
@@ -105,8 +122,9 @@ describe('kernel backends conform to the reference oracle', () => {
   }
 });
 
-it('the threaded wasm backend ran parts of the calls on its workers', () => {
+it('the threaded wasm backends ran parts of the calls on their workers', () => {
   assert.ok(wasmThreads.workerTasks > 0, `workers ran ${wasmThreads.workerTasks} tasks`);
+  assert.ok((relaxedThreads?.workerTasks ?? 0) > 0, `relaxed SIMD: workers ran ${relaxedThreads?.workerTasks} tasks`);
 });
 
 describe('native rejects bad descriptors with a message naming the kernel and the operand', () => {

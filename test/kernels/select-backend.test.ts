@@ -1,7 +1,8 @@
 /**
  * Node's backend choice: native when the addon loads, else wasm, else reference, saying once which it fell back to;
- * `MAFLOW_BACKEND=wasm` forces wasm; an unknown name is refused listing the names. Each case runs in a child process,
- * since the choice is made once per process.
+ * `MAFLOW_BACKEND=wasm` forces wasm; an unknown name is refused listing the names; the wasm backend names its build
+ * (relaxed SIMD where the engine validates it). Each case runs in a child process, since the choice is made once per
+ * process.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
+import { wasmRelaxedSimdSupported } from '../../src/kernels/wasm.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const native = loadNativeBackend();
@@ -20,20 +22,26 @@ const lp = flow.logProb(matrix([[0.5, -1], [1, 2]]));
 console.log(JSON.stringify({ name: kernels().name, described: describeBackend(), finite: [...lp].every(Number.isFinite) }));
 `;
 
-function run(env: Record<string, string>): { status: number | null; out: { name: string; described: string; finite: boolean } | null; stderr: string } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT],
+function run(env: Record<string, string>, nodeFlags: string[] = []): { status: number | null; out: { name: string; described: string; finite: boolean } | null; stderr: string } {
+  const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', SCRIPT],
     { cwd: root, encoding: 'utf8', env: { ...process.env, MAFLOW_BACKEND: '', MAFLOW_NATIVE_ADDON: '', ...env } });
   const line = child.stdout.trim().split('\n').at(-1) ?? '';
   return { status: child.status, out: line.startsWith('{') ? JSON.parse(line) : null, stderr: child.stderr };
 }
 
 test('Node falls back from a missing addon to wasm, saying so once; MAFLOW_BACKEND=wasm forces it; bad names are refused', () => {
-  const fallback = run({ MAFLOW_NATIVE_ADDON: '/nonexistent/maflow_native.node' });
-  assert.equal(fallback.status, 0, fallback.stderr);
-  assert.deepEqual(fallback.out, { name: 'wasm', described: 'wasm (SIMD128, 1 thread: synchronous loader)', finite: true });
-  const lines = fallback.stderr.split('\n').filter((l) => l.startsWith('maflow:'));
-  assert.equal(lines.length, 1, fallback.stderr);
-  assert.match(lines[0], /native backend unavailable \(MAFLOW_NATIVE_ADDON=\/nonexistent\/maflow_native.node: no such file\); running on the wasm backend/);
+  // Node 20 validates relaxed SIMD only behind its flag (Node ≥ 22 by default): there both builds are seen here.
+  const builds = wasmRelaxedSimdSupported() ? [{ flags: [], build: 'relaxed SIMD' }]
+    : [{ flags: [], build: 'SIMD128' }, { flags: ['--experimental-wasm-relaxed-simd'], build: 'relaxed SIMD' }];
+  for (const { flags, build } of builds) {
+    const fallback = run({ MAFLOW_NATIVE_ADDON: '/nonexistent/maflow_native.node' }, flags);
+    assert.equal(fallback.status, 0, fallback.stderr);
+    assert.deepEqual(fallback.out, { name: 'wasm', described: `wasm (${build}, 1 thread: synchronous loader)`, finite: true });
+    const lines = fallback.stderr.split('\n').filter((l) => l.startsWith('maflow:'));
+    assert.equal(lines.length, 1, fallback.stderr);
+    assert.match(lines[0], /native backend unavailable \(MAFLOW_NATIVE_ADDON=\/nonexistent\/maflow_native.node: no such file\); running on the wasm backend/);
+    assert.ok(lines[0].endsWith(`running on the wasm backend (${build})`), lines[0]);
+  }
 
   const forced = run({ MAFLOW_BACKEND: 'wasm' });
   assert.equal(forced.status, 0, forced.stderr);

@@ -1,7 +1,8 @@
 /**
- * The shipped wasm binary (wasm/maflow-kernels.wasm and its embedded copy src/kernels/wasm-binary.ts) is what
- * wasm/kernels.c compiles to: the test rebuilds it with Debian's clang (installed here when missing, as on a fresh CI
- * machine) and fails when a byte differs, so a change to the C sources cannot ship without its binary. When the
+ * The shipped wasm binaries (wasm/maflow-kernels*.wasm: plain and threads, each also in its relaxed-SIMD build, and
+ * their embedded copies in src/kernels/wasm-binary.ts) are what wasm/kernels.c compiles to: the test rebuilds them with
+ * Debian's clang (installed here when missing, as on a fresh CI machine; llvm-objdump finds the relaxed instructions
+ * to renumber) and fails when a byte differs, so a change to the C sources cannot ship without its binaries. When the
  * toolchain cannot be installed the test fails saying so.
  */
 import assert from 'node:assert/strict';
@@ -11,11 +12,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32'];
+const PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32', 'llvm-14'];
 
-/** Installs the toolchain when clang, wasm-ld, wasi-libc's libm or compiler-rt's wasm32 builtins are missing. */
+/** Installs the toolchain when clang, wasm-ld, llvm-objdump, wasi-libc's libm or compiler-rt's wasm32 builtins are missing. */
 function ensureToolchain(): string | null {
   const present = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0
+    && spawnSync('llvm-objdump-14', ['--version']).status === 0
     && existsSync('/usr/lib/wasm32-wasi/libm.a') && existsSync('/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a');
   if (present) return null;
   const install = spawnSync('sh', ['-c', `apt-get install -y ${PACKAGES.join(' ')} || (apt-get update && apt-get install -y ${PACKAGES.join(' ')})`],
@@ -23,7 +25,7 @@ function ensureToolchain(): string | null {
   return install.status === 0 ? null : `could not install the wasm toolchain (apt-get install -y ${PACKAGES.join(' ')}): ${install.stderr.slice(-400)}`;
 }
 
-test('the shipped wasm binary is what wasm/kernels.c compiles to (reproducible build)', { timeout: 600_000 }, () => {
+test('the shipped wasm binaries are what wasm/kernels.c compiles to (reproducible build)', { timeout: 600_000 }, () => {
   const failure = ensureToolchain();
   assert.equal(failure, null, failure ?? '');
   const check = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.mjs'), '--check'], { cwd: root, encoding: 'utf8' });
