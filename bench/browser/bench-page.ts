@@ -21,8 +21,12 @@ import { syntheticData } from '../lib/synthetic-data.ts';
 export interface BrowserBenchRequest {
   /** A paper config name, or `demo` (the demo's default 5 × [48, 48] MAF) or `demo-32` (5 × [32, 32]). */
   readonly config: string;
-  /** `wasm 1t`: one thread; `wasm`: the backend's default, every logical processor where the page is cross-origin isolated. */
-  readonly backend: 'reference' | 'wasm 1t' | 'wasm';
+  /**
+   * `wasm 1t`: one thread; `wasm`: the backend's default, every logical processor where the page is cross-origin
+   * isolated (both the build the engine's features pick: relaxed SIMD in Chromium); `wasm 1t SIMD128`: one thread of
+   * the plain SIMD128 build.
+   */
+  readonly backend: 'reference' | 'wasm 1t' | 'wasm' | 'wasm 1t SIMD128';
   /** The reference loops run fewer steps and rows (they are 10–100× slower). */
   readonly slow: boolean;
   readonly quick: boolean;
@@ -91,17 +95,17 @@ async function backendOf(name: BrowserBenchRequest['backend']): Promise<Kernels>
   if (name === 'reference') return referenceKernels;
   let loading = wasmBackends.get(name);
   if (loading === undefined) {
-    loading = loadWasmBackend(name === 'wasm 1t' ? { threads: 1, memoryMiB: 1024 } : { memoryMiB: 1024 });
+    loading = loadWasmBackend(name === 'wasm' ? { memoryMiB: 1024 } : { threads: 1, memoryMiB: 1024, relaxedSimd: name === 'wasm 1t SIMD128' ? false : undefined });
     wasmBackends.set(name, loading);
   }
   return loading;
 }
 
 /** The flow is made while its backend is active, so a wasm backend's parameters live in its memory. */
-async function maflowBench(request: BrowserBenchRequest): Promise<BrowserBenchRow & { threads: number }> {
+async function maflowBench(request: BrowserBenchRequest): Promise<BrowserBenchRow & { threads: number; relaxedSimd: boolean }> {
   const backend = await backendOf(request.backend);
   const row = withBackend(backend, () => (request.config.startsWith('demo') ? demoRow(request) : paperRow(request)));
-  return { ...row, threads: (backend as Partial<WasmKernels>).threads ?? 1 };
+  return { ...row, threads: (backend as Partial<WasmKernels>).threads ?? 1, relaxedSimd: (backend as Partial<WasmKernels>).relaxedSimd ?? false };
 }
 
 Object.assign(globalThis, { maflowBench });

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- browser`: the reference and wasm backends (1 thread and all threads) inside headless Chromium (Debian's, through
+ * `npm run bench -- browser`: the reference and wasm backends (1 thread and all threads, the build the engine's features
+ * pick: relaxed SIMD in Chromium; and the plain SIMD128 build on 1 thread) inside headless Chromium (Debian's, through
  * playwright-core; test/helpers/chromium.ts installs it when missing) on power and miniboone (train ms/step, log-prob
  * rows/s, sample rows/s, effective GFLOP/s) and on the demo's training loop (steps/s of `LiveTrainer` on two moons
  * with the demo's 5 × [48, 48] MAF and with a 5 × [32, 32] one), with the ratios wasm ÷ reference. The page is the
@@ -31,9 +32,9 @@ export interface BrowserSuiteResult {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const BACKENDS = ['reference', 'wasm 1t', 'wasm'] as const;
+const BACKENDS = ['reference', 'wasm 1t', 'wasm', 'wasm 1t SIMD128'] as const;
 
-type PageRow = BrowserBenchRow & { threads: number };
+type PageRow = BrowserBenchRow & { threads: number; relaxedSimd: boolean };
 
 async function measure(page: Page, request: BrowserBenchRequest): Promise<PageRow> {
   return page.evaluate((r) => (globalThis as unknown as { maflowBench(r: BrowserBenchRequest): Promise<PageRow> }).maflowBench(r), request);
@@ -61,8 +62,12 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
     await page.waitForFunction(() => 'maflowBench' in globalThis);
     // Untimed first: V8 starts every function on its baseline compilers and optimises the hot ones in the background.
     options.log('# browser: warm-up');
-    const threads = new Map<string, number>();
-    for (const backend of BACKENDS) threads.set(backend, (await measure(page, { config: 'demo-32', backend, slow: true, quick: true })).threads);
+    // What each wasm row runs: its threads and build (`wasm 1t relaxed` is the relaxed-SIMD build on one thread).
+    const labels = new Map<string, string>();
+    for (const backend of BACKENDS) {
+      const { threads, relaxedSimd } = await measure(page, { config: 'demo-32', backend, slow: true, quick: true });
+      labels.set(backend, backend === 'reference' ? backend : `wasm ${threads}t ${relaxedSimd ? 'relaxed' : 'SIMD128'}`);
+    }
     const rows: BrowserBenchRow[] = [];
     for (const config of configs) {
       const byBackend = new Map<string, BrowserBenchRow[]>(BACKENDS.map((b) => [b, []]));
@@ -75,7 +80,7 @@ export async function runBrowserSuite(options: BrowserSuiteOptions): Promise<Bro
       }
       for (const backend of BACKENDS) {
         const row = medianRow(byBackend.get(backend) ?? []);
-        rows.push({ ...row, backend: backend === 'wasm' ? `wasm ${threads.get(backend) ?? '?'}t` : backend });
+        rows.push({ ...row, backend: labels.get(backend) ?? backend });
       }
     }
     return { browser: `Chromium ${browser.version()}`, rows };
