@@ -48,8 +48,8 @@ static inline float derivativeFromOutput(int act, float y) {
 // vector registers under V8) takes one rank-1 update per reduction step. The operand shared by all row tiles is packed
 // into a panel of KC reductions on the stack (16 KiB: no heap, safe on any thread), its masked entries zeroed, so no
 // masked weight (which may hold NaN) is ever read into a sum. Every output element is the plain sequential float sum
-// start + Σ_k a_k·b_k in the reference's order, whatever the tiling: a unit sums the same in a sequential step as in
-// the parallel pass.
+// start + Σ_k a_k·b_k in the reference's order (in the relaxed build each step one madd, fused where the CPU has FMA),
+// whatever the tiling: a unit sums the same in a sequential step as in the parallel pass.
 
 #define MR 4
 /** A 512-wide hidden layer's whole reduction in one block: half the accumulator loads and stores of 256, 4–8 % faster. */
@@ -123,7 +123,8 @@ INLINE v128_t splatAt(const f32* p, const int off) {
 /**
  * Forward steps k in [k, kEnd) of vector v: acc[r][v] += x[r·ldx + k]·panel[k·stride + 4v …]; `masked`: a lane whose
  * column's prefix (relative to the block, pv) is ≤ k is left out, so an input beyond a column's prefix (an unfilled one
- * in a sequential step, NaN perhaps) never reaches its sum.
+ * in a sequential step, NaN perhaps) never reaches its sum. The relaxed build keeps its lane's sum as it was instead
+ * (a bitselect after the madd), so that a live lane steps by the same fused madd as in forwardTile's unmasked loop.
  */
 INLINE void forwardSteps(const int mr, const int v, const int masked, const f32* x, int ldx, const f32* panel,
                          const int stride, int k, int kEnd, v128_t pv, v128_t acc[MR][2]) {
@@ -131,8 +132,14 @@ INLINE void forwardSteps(const int mr, const int v, const int masked, const f32*
     const v128_t b = wasm_v128_load(panel + stride * k + 4 * v);
     const v128_t m = masked ? wasm_i32x4_gt(pv, wasm_i32x4_splat(k)) : b;
     for (int r = 0; r < mr; ++r) {
-      const v128_t ab = wasm_f32x4_mul(wasm_v128_load32_splat(x + r * ldx + k), b);
-      acc[r][v] = wasm_f32x4_add(acc[r][v], masked ? wasm_v128_and(ab, m) : ab);
+      const v128_t a = wasm_v128_load32_splat(x + r * ldx + k);
+      if (MAFLOW_RELAXED_SIMD) {
+        const v128_t sum = madd(acc[r][v], a, b);
+        acc[r][v] = masked ? wasm_v128_bitselect(sum, acc[r][v], m) : sum;
+      } else {
+        const v128_t ab = wasm_f32x4_mul(a, b);
+        acc[r][v] = wasm_f32x4_add(acc[r][v], masked ? wasm_v128_and(ab, m) : ab);
+      }
     }
   }
 }

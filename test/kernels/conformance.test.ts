@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
+import { Rng } from '../../src/core/rng.ts';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { createNativeKernels, loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
@@ -119,6 +120,27 @@ describe('kernel backends conform to the reference oracle', () => {
         }
       });
     }
+  }
+});
+
+it('both wasm builds sum a unit in a sampler\'s column ranges exactly as in the whole pass (masked inputs NaN)', () => {
+  const [batch, inDim, outDim] = [37, 61, 83];
+  const rng = new Rng(5);
+  const x = Float32Array.from({ length: batch * inDim }, () => rng.normal());
+  const weight = Float32Array.from({ length: outDim * inDim }, () => rng.normal());
+  const prefix = Int32Array.from({ length: outDim }, (_, j) => Math.min(inDim, Math.floor((j * inDim) / outDim) + 1));
+  for (let j = 0; j < outDim; j++) weight.fill(NaN, j * inDim + prefix[j], (j + 1) * inDim);
+  const bias = Float32Array.from({ length: outDim }, () => rng.normal());
+  for (const k of [wasm, relaxedThreads]) {
+    assert.ok(k !== undefined);
+    const whole = new Float32Array(batch * outDim);
+    k.prefixGemm({ batch, inDim, outDim, x, weight, prefix, bias, out: whole });
+    const ranges = Float32Array.from({ length: batch * outDim }, (_, i) => bias[i % outDim]);
+    for (let j = 0; j < outDim; j += 1 + (j % 7)) {
+      k.prefixGemm({ batch, inDim, outDim, x, weight, prefix, bias: null, out: ranges, accumulate: true, outStart: j,
+        outEnd: Math.min(outDim, j + 1 + (j % 7)) });
+    }
+    assert.deepEqual(ranges, whole, `relaxedSimd ${k.relaxedSimd}`);
   }
 });
 
