@@ -2,7 +2,8 @@
  * How many threads the wasm backend takes and why: every logical processor where workers and SharedArrayBuffer exist,
  * the number asked for, one where no platform starts workers (and a clear error when more are asked for there), one
  * from the synchronous loader; and a large call shared with the workers gives the single-threaded result exactly; a
- * small network's fused pass stays on the calling thread, a large one's rows are shared.
+ * small network's fused pass stays on the calling thread, a large one's rows are shared. Which build it loads: relaxed
+ * SIMD where the engine validates it, SIMD128 when asked or elsewhere.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,9 +11,18 @@ import { matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { withBackend } from '../../src/kernels/backend.ts';
-import { loadWasmBackend, loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, loadWasmBackendSync, wasmRelaxedSimdSupported } from '../../src/kernels/wasm.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { setWasmWorkerPlatform } from '../../src/kernels/wasm-threads.ts';
+
+test('the wasm backend loads the relaxed-SIMD build where the engine validates it, else or when asked the SIMD128 one', () => {
+  const supported = wasmRelaxedSimdSupported();
+  assert.equal(loadWasmBackendSync({ memoryMiB: 16 }).relaxedSimd, supported);
+  assert.equal(loadWasmBackendSync({ memoryMiB: 16, relaxedSimd: false }).relaxedSimd, false);
+  // Node 20 without --experimental-wasm-relaxed-simd refuses it; Node ≥ 22 loads it.
+  if (supported) assert.equal(loadWasmBackendSync({ memoryMiB: 16, relaxedSimd: true }).relaxedSimd, true);
+  else assert.throws(() => loadWasmBackendSync({ memoryMiB: 16, relaxedSimd: true }), /relaxedSimd: true, but this JavaScript engine has no relaxed SIMD \(Node 20: run it with --experimental-wasm-relaxed-simd\)/);
+});
 
 test('the wasm backend takes every logical processor by default, the threads asked for, or one and says why', async () => {
   const all = await loadWasmBackend({ workers: nodeWasmWorkers, memoryMiB: 16 });
