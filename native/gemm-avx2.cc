@@ -28,11 +28,14 @@ MAFLOW_TARGET void packed(const Job& job, int m0, int m1, int n0, int n1, const 
   forwardPacked<V8, MR, NV>(job, m0, m1, n0, n1, bp);
 }
 
+// The rows-in-lanes tile: 6 columns × 16 lanes, 12 accumulators, 2 lane vectors and a broadcast.
+MAFLOW_TARGET void lanes(const LanesJob& job) { lanesForward<V8, 6, 2>(job); }
+
 // 16 ymm registers: MR·NV accumulators + the panel vectors (or memory operands of the FMAs) + 1 broadcast.
 const ForwardTile kTiles[] = {
-    {"4x24", 4, 24, 8, 512, forward<4, 3>, pack<3>, packed<4, 3>},
-    {"6x16", 6, 16, 8, 512, forward<6, 2>, pack<2>, packed<6, 2>},
-    {"3x32", 3, 32, 8, 512, forward<3, 4>, pack<4>, packed<3, 4>},
+    {"4x24", 4, 24, 8, 512, forward<4, 3>, pack<3>, packed<4, 3>, lanes, 6},
+    {"6x16", 6, 16, 8, 512, forward<6, 2>, pack<2>, packed<6, 2>, lanes, 6},
+    {"3x32", 3, 32, 8, 512, forward<3, 4>, pack<4>, packed<3, 4>, lanes, 6},
 };
 
 // The backward tile 4x24 (12 accumulators, 3 panel vectors and a broadcast: all 16 registers). At a miniboone MADE

@@ -30,16 +30,21 @@ MAFLOW_TARGET void packed(const Job& job, int m0, int m1, int n0, int n1, const 
   forwardPacked<V, MR, NV>(job, m0, m1, n0, n1, bp);
 }
 
+template <typename V, int NJ, int RV>
+MAFLOW_TARGET void lanes(const LanesJob& job) {
+  lanesForward<V, NJ, RV>(job);
+}
+
 // 32 vector registers: MR·NV accumulators + NV panel vectors + 1 broadcast. The zmm tiles (16-float vectors) first;
 // then tiles of 8-float ymm vectors, which AVX-512VL also gives 32 registers: the tiles of CPUs whose 512-bit FMAs
 // run as two 256-bit halves (AMD Zen 4), where a zmm tile has no more multiply-adds per cycle but a panel twice as
 // wide, and fell to 70–80 % of OpenBLAS at [100, 1024]·[1024, 1024] where ymm 4x24 stays at 95 % (gemm.cc).
 const ForwardTile kTiles[] = {
-    {"8x48", 8, 48, 16, 512, forward<V16, 8, 3>, pack<V16, 3>, packed<V16, 8, 3>},
-    {"4x64", 4, 64, 16, 512, forward<V16, 4, 4>, pack<V16, 4>, packed<V16, 4, 4>},
-    {"8x32", 8, 32, 16, 512, forward<V16, 8, 2>, pack<V16, 2>, packed<V16, 8, 2>},
-    {"4x24", 4, 24, 8, 512, forward<V8, 4, 3>, pack<V8, 3>, packed<V8, 4, 3>},
-    {"8x24", 8, 24, 8, 512, forward<V8, 8, 3>, pack<V8, 3>, packed<V8, 8, 3>},
+    {"8x48", 8, 48, 16, 512, forward<V16, 8, 3>, pack<V16, 3>, packed<V16, 8, 3>, lanes<V16, 8, 2>, 8},
+    {"4x64", 4, 64, 16, 512, forward<V16, 4, 4>, pack<V16, 4>, packed<V16, 4, 4>, lanes<V16, 8, 2>, 8},
+    {"8x32", 8, 32, 16, 512, forward<V16, 8, 2>, pack<V16, 2>, packed<V16, 8, 2>, lanes<V16, 8, 2>, 8},
+    {"4x24", 4, 24, 8, 512, forward<V8, 4, 3>, pack<V8, 3>, packed<V8, 4, 3>, lanes<V8, 6, 4>, 6},
+    {"8x24", 8, 24, 8, 512, forward<V8, 8, 3>, pack<V8, 3>, packed<V8, 8, 3>, lanes<V8, 6, 4>, 6},
 };
 
 // The backward tiles: zmm 8x32 for the zmm forward tiles; ymm 6x32 (24 accumulators) for the ymm ones, the Zen 4

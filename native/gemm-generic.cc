@@ -16,7 +16,9 @@ void packed(const Job& job, int m0, int m1, int n0, int n1, const float* bp) {
   forwardPacked<V4, 4, 2>(job, m0, m1, n0, n1, bp);
 }
 
-const ForwardTile kTiles[] = {{"4x8", 4, 8, 4, 256, forward, pack, packed}};
+void lanes(const LanesJob& job) { lanesForward<V4, 6, 2>(job); }
+
+const ForwardTile kTiles[] = {{"4x8", 4, 8, 4, 256, forward, pack, packed, lanes, 6}};
 const BackwardTile kBackwardTiles[] = {{4, 8, 4, backward}};
 
 }  // namespace

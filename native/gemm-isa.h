@@ -10,16 +10,21 @@ namespace gemm {
 typedef void (*BlockFn)(const Job&, int, int, int, int);
 typedef void (*PackFn)(const Job&, int, int, float*);
 typedef void (*PackedFn)(const Job&, int, int, int, int, const float*);
+typedef void (*LanesFn)(const LanesJob&);
 
 // One forward register tile: MR rows × NR columns of accumulators (NR = a whole number of vectors of VL floats),
 // with its reduction block kc. `forward` is the prefix GEMM forward (packs B itself); `pack` and `packed` are the
 // sampler's pack-once / apply-many split of it, for this tile's panel layout (packedFloatsFor with vl and nr).
+// `lanes` is the sampler's rows-in-lanes forward in vectors of the same width (tiles of `lanesColumns` columns; null:
+// none, the sampler then runs `packed` on every range).
 struct ForwardTile {
   const char* name;  // "MRxNR", e.g. "8x48"
   int mr, nr, vl, kc;
   BlockFn forward;
   PackFn pack;
   PackedFn packed;
+  LanesFn lanes;
+  int lanesColumns;
 };
 
 // One backward register tile (both backward GEMMs, input and weight gradient): MR rows × NR columns of accumulators

@@ -43,6 +43,48 @@ struct Job {
   int split[kMaxTasks + 1];  // task boundaries: rows (multiples of MR) or columns (nStart + multiples of NR)
 };
 
+// The sampler's rows-in-lanes forward (gemm.h: prefixGemmLanes): outT[j][r] = act(init + Σ_{k < prefix[j]}
+// xT[k][r] · w[j, k]) for columns j in [start, end) and lanes r in [0, rows) rounded up to the tile's row group, with
+// xT and outT transposed ([features][ld]) and the weights packed by lanesPack into tiles of `columns` columns.
+struct LanesJob {
+  int rows, ld, inDim;
+  const float* xT;
+  const float* packed;
+  const int32_t* prefix;
+  const float* bias;
+  float* outT;
+  bool accumulate;
+  Act act;
+  int start, end, kc;
+};
+
+// Floats of lanesPack's tiles of `columns` columns over [start, end): [k][columns] up to each tile's last prefix.
+inline size_t lanesPackedFloats(const int32_t* prefix, int inDim, int start, int end, int columns) {
+  size_t floats = 0;
+  for (int j0 = start; j0 < end; j0 += columns) {
+    const int last = std::min(end, j0 + columns) - 1;
+    floats += static_cast<size_t>(columns) * (prefix == nullptr ? inDim : prefix[last]);
+  }
+  return floats;
+}
+
+// Packs w's columns [start, end) (w[j, k] at w[j · inDim + k]) as lanesPackedFloats says: tile t holds
+// [k][columns], zero where k ≥ prefix[j] and in the columns past `end`, so a masked weight is never read.
+inline void lanesPack(const float* w, const int32_t* prefix, int inDim, int start, int end, int columns, float* out) {
+  for (int j0 = start; j0 < end; j0 += columns) {
+    const int nj = std::min(columns, end - j0);
+    const int k1 = prefix == nullptr ? inDim : prefix[j0 + nj - 1];
+    for (int k = 0; k < k1; ++k) {
+      float* dst = out + static_cast<size_t>(k) * columns;
+      for (int j = 0; j < columns; ++j) {
+        const int live = j < nj ? (prefix == nullptr ? inDim : prefix[j0 + j]) : 0;
+        dst[j] = k < live ? w[static_cast<size_t>(j0 + j) * inDim + k] : 0.0f;
+      }
+    }
+    out += static_cast<size_t>(columns) * k1;
+  }
+}
+
 // Per-thread packing buffers, 64-byte aligned.
 struct Scratch {
   std::vector<float> storage[2];

@@ -732,6 +732,76 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
   }
 }
 
+// The rows-in-lanes forward (LanesJob) for one tile of NJ columns (NJ ≤ the packed tile's `columns`) and RV row
+// vectors: per reduction block of job.kc, acc[j][v] = Σ_k panel[k][j] · xT[k][v lanes] from zero in ascending k,
+// then out = init + acc (first block: bias or 0, unless accumulating) or out + acc, and the activation after the last
+// block: per output the very operations of forwardPanel and storeForward, so the results are equal bit for bit.
+template <typename V, int NJ, int RV>
+static MAFLOW_INLINE void lanesTile(const LanesJob& job, const float* __restrict panel, int columns, int k1, int j0,
+                                    int r0) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  const size_t ld = static_cast<size_t>(job.ld);
+  for (int kb = 0; kb < std::max(k1, 1); kb += job.kc) {
+    const int kl = std::min(job.kc, k1 - kb);
+    const bool first = kb == 0, last = kb + kl >= k1;
+    V acc[NJ][RV];
+    for (int j = 0; j < NJ; ++j)
+      for (int v = 0; v < RV; ++v) acc[j][v] = V{};
+    const float* __restrict x = job.xT + static_cast<size_t>(kb) * ld + r0;
+    const float* __restrict w = panel + static_cast<size_t>(kb) * columns;
+    for (int k = 0; k < kl; ++k) {
+      V xv[RV];
+      for (int v = 0; v < RV; ++v) xv[v] = *reinterpret_cast<const V*>(x + k * ld + v * VL);
+      for (int j = 0; j < NJ; ++j) {
+        const V wv = w[k * columns + j] - V{};  // one broadcasting load (see accumulateSegment)
+        for (int v = 0; v < RV; ++v) acc[j][v] += wv * xv[v];
+      }
+    }
+    for (int j = 0; j < NJ; ++j) {
+      float* out = job.outT + static_cast<size_t>(j0 + j) * ld + r0;
+      const bool init = first && !job.accumulate;
+      const V bias = init && job.bias != nullptr ? job.bias[j0 + j] - V{} : V{};
+      for (int v = 0; v < RV; ++v) {
+        V y = init ? (job.bias != nullptr ? acc[j][v] + bias : acc[j][v]) : *reinterpret_cast<V*>(out + v * VL) + acc[j][v];
+        if (last && job.act == Act::Relu) {
+          y = y > V{} ? y : V{};
+        } else if (last && job.act != Act::Identity) {
+          for (int i = 0; i < VL; ++i) y[i] = applyAct(job.act, y[i]);
+        }
+        *reinterpret_cast<V*>(out + v * VL) = y;
+      }
+    }
+  }
+}
+
+// lanesTile for the nj < NJ columns of a range's last tile.
+template <typename V, int NJ, int RV>
+static MAFLOW_INLINE void lanesTileOf(int nj, const LanesJob& job, const float* panel, int columns, int k1, int j0,
+                                      int r0) {
+  if constexpr (NJ > 1) {
+    if (nj < NJ) {
+      lanesTileOf<V, NJ - 1, RV>(nj, job, panel, columns, k1, j0, r0);
+      return;
+    }
+  }
+  lanesTile<V, NJ, RV>(job, panel, columns, k1, j0, r0);
+}
+
+// The whole rows-in-lanes forward: every tile of NJ columns over every group of RV·VL lanes (job.ld is a multiple of
+// the group; lanes past job.rows are computed on whatever the caller's padding holds, and never read as rows).
+template <typename V, int NJ, int RV>
+static MAFLOW_INLINE void lanesForward(const LanesJob& job) {
+  constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int group = VL * RV;
+  const float* panel = job.packed;
+  for (int j0 = job.start; j0 < job.end; j0 += NJ) {
+    const int nj = std::min(NJ, job.end - j0);
+    const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[j0 + nj - 1];
+    for (int r0 = 0; r0 < job.rows; r0 += group) lanesTileOf<V, NJ, RV>(nj, job, panel, NJ, k1, j0, r0);
+    panel += static_cast<size_t>(NJ) * k1;
+  }
+}
+
 }  // namespace
 }  // namespace gemm
 }  // namespace maflow

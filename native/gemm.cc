@@ -295,6 +295,24 @@ void prefixGemmPacked(int rows, int inDim, int outDim, const float* x, const flo
   active.tile->packed(job, 0, rows, outStart, outEnd, packed);
 }
 
+size_t prefixGemmLanesFloats(int inDim, const int32_t* prefix, int outStart, int outEnd) {
+  const ForwardTile& tile = *active.tile;
+  if (tile.lanes == nullptr || outEnd - outStart <= kDotColumns) return 0;
+  return lanesPackedFloats(prefix, inDim, outStart, outEnd, tile.lanesColumns);
+}
+
+void prefixGemmLanesPack(int inDim, const float* w, const int32_t* prefix, int outStart, int outEnd, float* packed) {
+  if (prefixGemmLanesFloats(inDim, prefix, outStart, outEnd) == 0) return;
+  lanesPack(w, prefix, inDim, outStart, outEnd, active.tile->lanesColumns, packed);
+}
+
+void prefixGemmLanes(int rows, int ld, int inDim, const float* xT, const int32_t* prefix, const float* packed,
+                     const float* bias, float* outT, bool accumulate, Act act, int outStart, int outEnd) {
+  if (rows <= 0 || outStart >= outEnd) return;
+  const LanesJob job{rows, ld, inDim, xT, packed, prefix, bias, outT, accumulate, act, outStart, outEnd, active.kc};
+  active.tile->lanes(job);
+}
+
 const char* gemmIsa() {
   std::snprintf(activeName, sizeof(activeName), "%s/%s/kc%d", active.isa->name, active.tile->name, active.kc);
   return activeName;

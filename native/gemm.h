@@ -32,6 +32,20 @@ void prefixGemmPacked(int rows, int inDim, int outDim, const float* x, const flo
                       const float* packed, const float* bias, float* out, bool accumulate, Act act, int outStart,
                       int outEnd);
 
+// The sampler's rows-in-lanes form of prefixGemmPacked, for a block of rows stored transposed: xT is [inDim][ld] and
+// outT [outDim][ld] (row r of the block in lane r), ld a multiple of 64, and outT[j][r] gets exactly prefixGemm's
+// out[r, j] for j in [outStart, outEnd) and r < rows (lanes up to the next multiple of the kernel's row group, at
+// most ld, are computed from whatever xT holds there). A sampler step computes one degree's 8–26 units: as columns of
+// 8- or 16-float vectors they left a third of the lanes idle, as rows (64 per block) they fill every lane.
+// prefixGemmLanesFloats is 0 where the active kernel has no such form, or the range is narrow enough for prefixGemm's
+// dot path (whose sums are ordered differently): the caller then uses prefixGemmPacked.
+size_t prefixGemmLanesFloats(int inDim, const int32_t* prefix, int outStart, int outEnd);
+
+void prefixGemmLanesPack(int inDim, const float* w, const int32_t* prefix, int outStart, int outEnd, float* packed);
+
+void prefixGemmLanes(int rows, int ld, int inDim, const float* xT, const int32_t* prefix, const float* packed,
+                     const float* bias, float* outT, bool accumulate, Act act, int outStart, int outEnd);
+
 // The instruction set the GEMM micro-kernel runs with: "avx512", "avx2" or "generic".
 const char* gemmIsa();
 

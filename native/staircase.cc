@@ -9,7 +9,9 @@
 // context) followed by prefixGemm(accumulate = true) and the transform kernel, so the result equals that unfused
 // composition on the native backend bit for bit. Without a context the GEMM starts from the bias itself (bias + Σ is
 // the same sum as Σ added to a copy of the bias): copying the bias into every row first was one more pass over the
-// block's activations, about as much memory traffic as a MADE input layer's own (K = D) outputs.
+// block's activations, about as much memory traffic as a MADE input layer's own (K = D) outputs. A sampling step's
+// hidden units (one degree: 8–26 per layer) run with the block's rows in the vector lanes (prefixGemmLanes) on
+// transposed copies of x and of each a_l, which fill every lane where those units as columns left up to a third idle.
 #include "staircase.h"
 
 #include <algorithm>
@@ -31,9 +33,19 @@ constexpr int kTasksPerThread = 8;
 struct Packed {
   std::vector<float> storage;
   std::vector<size_t> offset;  // per (layer, step), the output layer last; kNone = dot path, not packed
+  std::vector<char> lanes;     // per (layer, step): packed for prefixGemmLanes (rows in lanes), else prefixGemmPacked
+  bool anyLanes = false;
+  // Per layer (the output layer last): some step reads its input transposed (rows in lanes) / row-major.
+  std::vector<char> readsLanes, readsRows;
   float* base = nullptr;
   const float* at(size_t index) const { return offset[index] == kNone ? nullptr : base + offset[index]; }
 };
+
+// The sequential pass runs a hidden layer's ranges with rows in vector lanes (prefixGemmLanes) where the kernel has
+// that form, on blocks stored transposed beside the row-major ones; a residual MADE (whose inputs are running sums)
+// and calls of a few rows (a lane group is up to 32 rows) keep the column form.
+constexpr int kLanesMinRows = 32;
+bool lanesPass(const StaircasePass& job) { return !job.parallel && !job.residual && job.batch >= kLanesMinRows; }
 
 struct Run {
   const StaircasePass* job;
@@ -67,14 +79,31 @@ void pack(const StaircasePass& job, int P, Packed& packed) {
   auto layer = [&](int l) -> const StaircaseLayer& { return l < L ? job.hidden[l] : job.output; };
   size_t total = 0;
   packed.offset.assign(static_cast<size_t>(L + 1) * steps, kNone);
+  packed.lanes.assign(static_cast<size_t>(L + 1) * steps, 0);
+  packed.anyLanes = false;
+  const bool lanes = lanesPass(job);
+  for (int l = 0; l <= L; ++l) {
+    for (int d = 0; d < steps; ++d) {
+      const size_t index = static_cast<size_t>(l) * steps + d;
+      int start, end;
+      range(job, P, l, d, &start, &end);
+      size_t floats = lanes && l < L ? prefixGemmLanesFloats(layer(l).inDim, layer(l).prefix, start, end) : 0;
+      if (floats > 0) {
+        packed.lanes[index] = 1, packed.anyLanes = true;
+      } else {
+        floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
+      }
+      if (floats == 0) continue;
+      packed.offset[index] = total;
+      total += (floats + 15) / 16 * 16;
+    }
+  }
+  packed.readsLanes.assign(L + 1, 0), packed.readsRows.assign(L + 1, 0);
   for (int l = 0; l <= L; ++l) {
     for (int d = 0; d < steps; ++d) {
       int start, end;
       range(job, P, l, d, &start, &end);
-      const size_t floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
-      if (floats == 0) continue;
-      packed.offset[static_cast<size_t>(l) * steps + d] = total;
-      total += (floats + 15) / 16 * 16;
+      if (start < end) (packed.lanes[static_cast<size_t>(l) * steps + d] ? packed.readsLanes : packed.readsRows)[l] = 1;
     }
   }
   packed.storage.resize(total + 16);
@@ -87,7 +116,11 @@ void pack(const StaircasePass& job, int P, Packed& packed) {
       int start, end;
       range(job, P, l, d, &start, &end);
       const StaircaseLayer& s = layer(l);
-      prefixGemmPack(s.inDim, s.outDim, s.w, s.prefix, start, end, packed.base + packed.offset[index]);
+      if (packed.lanes[index]) {
+        prefixGemmLanesPack(s.inDim, s.w, s.prefix, start, end, packed.base + packed.offset[index]);
+      } else {
+        prefixGemmPack(s.inDim, s.outDim, s.w, s.prefix, start, end, packed.base + packed.offset[index]);
+      }
     }
   }
 }
@@ -112,25 +145,49 @@ void layerRange(const StaircasePass& job, const StaircaseLayer& layer, int rows,
                    out, context, act, start, end);
 }
 
-// Per-thread block buffers: activations a_l, residual sums h_l and the output parameters of one block of rows.
+// Per-thread block buffers: activations a_l, residual sums h_l and the output parameters of one block of rows; with
+// rows in lanes also x and every a_l transposed ([features][kBlockRows]), each kept equal to its row-major form.
 struct BlockBuffers {
   std::vector<float> storage;
-  std::vector<float*> a, h;
+  std::vector<float*> a, h, aT;
   float* params = nullptr;
-  void prepare(const StaircasePass& job, int P) {
+  float* xT = nullptr;
+  void prepare(const StaircasePass& job, int P, bool lanes) {
     const int L = static_cast<int>(job.hidden.size());
-    size_t total = static_cast<size_t>(kBlockRows) * job.features * P;
-    for (const StaircaseLayer& layer : job.hidden) total += static_cast<size_t>(kBlockRows) * layer.outDim * (job.residual ? 2 : 1);
-    if (storage.size() < total) storage.resize(total);
-    float* next = storage.data();
-    a.assign(L, nullptr), h.assign(L, nullptr);
+    const int copies = 1 + (job.residual ? 1 : 0) + (lanes ? 1 : 0);
+    size_t total = static_cast<size_t>(kBlockRows) * job.features * (P + (lanes ? 1 : 0));
+    for (const StaircaseLayer& layer : job.hidden) total += static_cast<size_t>(kBlockRows) * layer.outDim * copies;
+    if (storage.size() < total + 16) storage.resize(total + 16);
+    // 64-byte aligned, and so is every buffer (a multiple of kBlockRows floats): the lanes GEMM reads whole vectors.
+    const uintptr_t p = reinterpret_cast<uintptr_t>(storage.data());
+    float* next = reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
+    a.assign(L, nullptr), h.assign(L, nullptr), aT.assign(L, nullptr);
     for (int l = 0; l < L; ++l) {
-      a[l] = next, next += static_cast<size_t>(kBlockRows) * job.hidden[l].outDim;
-      if (job.residual) h[l] = next, next += static_cast<size_t>(kBlockRows) * job.hidden[l].outDim;
+      const size_t size = static_cast<size_t>(kBlockRows) * job.hidden[l].outDim;
+      a[l] = next, next += size;
+      if (job.residual) h[l] = next, next += size;
+      if (lanes) aT[l] = next, next += size;
     }
-    params = next;
+    params = next, next += static_cast<size_t>(kBlockRows) * job.features * P;
+    xT = lanes ? next : nullptr;
   }
 };
+
+// Copies columns [start, end) of the block's rows between the row-major [rows][dim] and transposed [dim][kBlockRows]
+// forms.
+void toTransposed(const float* rowMajor, int dim, int rows, int start, int end, float* transposed) {
+  for (int j = start; j < end; ++j) {
+    float* dst = transposed + static_cast<size_t>(j) * kBlockRows;
+    for (int r = 0; r < rows; ++r) dst[r] = rowMajor[static_cast<size_t>(r) * dim + j];
+  }
+}
+
+void toRowMajor(const float* transposed, int dim, int rows, int start, int end, float* rowMajor) {
+  for (int r = 0; r < rows; ++r) {
+    float* dst = rowMajor + static_cast<size_t>(r) * dim;
+    for (int j = start; j < end; ++j) dst[j] = transposed[static_cast<size_t>(j) * kBlockRows + r];
+  }
+}
 
 // Every step for rows [r0, r0 + rows).
 void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, int r0, int rows,
@@ -141,6 +198,24 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
   initOutput(job, job.output, r0, rows, buffers.params);
   float* x = job.x + static_cast<size_t>(r0) * D;
   float* u = job.u + static_cast<size_t>(r0) * D;
+  const bool lanes = packed.anyLanes;
+  if (lanes) {
+    // Lanes past the block's rows start at 0 (finite, whatever an earlier block left); a context's initial sums go
+    // to the transposed form too, which the lanes GEMM then accumulates into.
+    if (rows < kBlockRows) {
+      for (int d = 0; d < D; ++d) std::fill_n(buffers.xT + static_cast<size_t>(d) * kBlockRows + rows, kBlockRows - rows, 0.0f);
+      for (int l = 0; l < L; ++l) {
+        for (int j = 0; j < job.hidden[l].outDim; ++j) {
+          std::fill_n(buffers.aT[l] + static_cast<size_t>(j) * kBlockRows + rows, kBlockRows - rows, 0.0f);
+        }
+      }
+    }
+    for (int l = 0; l < L; ++l) {
+      if (hasContext(job, job.hidden[l]) && packed.readsLanes[l]) {
+        toTransposed(buffers.a[l], job.hidden[l].outDim, rows, 0, job.hidden[l].outDim, buffers.aT[l]);
+      }
+    }
+  }
   for (int d = 0; d < steps; ++d) {
     const float* input = x;
     for (int l = 0; l < L; ++l) {
@@ -148,8 +223,15 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
       int start, end;
       range(job, P, l, d, &start, &end);
       float* a = buffers.a[l];
-      if (start < end) {
-        layerRange(job, layer, rows, input, packed.at(static_cast<size_t>(l) * steps + d), a, layer.act, start, end);
+      const size_t index = static_cast<size_t>(l) * steps + d;
+      if (start < end && packed.lanes[index]) {
+        const bool context = hasContext(job, layer);
+        prefixGemmLanes(rows, kBlockRows, layer.inDim, l == 0 ? buffers.xT : buffers.aT[l - 1], layer.prefix,
+                        packed.at(index), context ? nullptr : layer.bias, buffers.aT[l], context, layer.act, start, end);
+        if (packed.readsRows[l + 1]) toRowMajor(buffers.aT[l], layer.outDim, rows, start, end, a);
+      } else if (start < end) {
+        layerRange(job, layer, rows, input, packed.at(index), a, layer.act, start, end);
+        if (packed.readsLanes[l + 1]) toTransposed(a, layer.outDim, rows, start, end, buffers.aT[l]);
         if (job.residual) {
           float* h = buffers.h[l];
           const float* below = l == 0 ? nullptr : buffers.h[l - 1];
@@ -169,6 +251,7 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
       transformInverse(job.transformer, rows, D, 0, D, x, buffers.params, u, job.logDet + r0, true);
     } else {
       transformForward(job.transformer, rows, D, d, d + 1, u, buffers.params, x, job.logDet + r0, true, report);
+      if (packed.readsLanes[0]) toTransposed(x, D, rows, d, d + 1, buffers.xT);
     }
   }
 }
@@ -177,7 +260,7 @@ void runTask(void* context, int task) {
   const Run& run = *static_cast<const Run*>(context);
   const StaircasePass& job = *run.job;
   thread_local BlockBuffers buffers;
-  buffers.prepare(job, run.P);
+  buffers.prepare(job, run.P, run.packed->anyLanes);
   const int b0 = task * run.blocksPerTask;
   const int b1 = std::min(run.blocks, b0 + run.blocksPerTask);
   // A task's numerical-inversion counts are its own, merged into the pass's report once at its end.

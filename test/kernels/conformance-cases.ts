@@ -356,6 +356,8 @@ const PASS_CASES: PassCase[] = [
   { features: 2, hiddenUnits: [7], batch: 9, transformer: TRANSFORMERS[11] },
   { features: 6, hiddenUnits: [18, 18], batch: 100, activation: 'elu', contextFeatures: 3, transformer: TRANSFORMERS[12] },
   { features: 2, hiddenUnits: [4], batch: 5, transformer: TRANSFORMERS[13] },
+  // 16 and 13–14 units per degree over 100 rows (a block and a part): the sampler's rows-in-lanes GEMM, with a context.
+  { features: 4, hiddenUnits: [48, 40], batch: 100, activation: 'elu', contextFeatures: 2, transformer: AFFINE },
 ];
 
 /** A MADE's staircases with random O(1) weights (NaN where masked), a context and an input. */

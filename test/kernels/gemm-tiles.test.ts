@@ -14,6 +14,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels as ref } from '../../src/kernels/reference.ts';
+import { conformanceCases } from './conformance-cases.ts';
 
 const load = loadNativeBackend();
 const skip = load.ok ? false : `native addon not built (${load.reason})`;
@@ -137,6 +138,19 @@ describe('native GEMM kernels, every tile this CPU runs, against reference', { s
   // An ISA's backward tile is the one of its forward tile's vector width: avx512 has two (zmm 8x32 with the zmm
   // forward tiles, ymm 6x32 with the ymm ones), the other ISAs one.
   const backwardNames = [...isaNames, ...['avx512/8x48', 'avx512/4x24'].filter((name) => kernelNames.includes(name))];
+  // The sampler's pass with each tile's rows-in-lanes GEMM (and a 7-float reduction block on each ISA's default): equal
+  // bit for bit to the same kernel's prefixGemm composition (which the forward cases above check against reference).
+  const sequential = conformanceCases().find((c) => c.name.startsWith('staircaseSequential'));
+  const firstOfIsa = (name: string): boolean => kernelNames.find((n) => n.split('/')[0] === name.split('/')[0]) === name;
+  for (const name of kernelNames.filter((n) => !n.startsWith('avx512bf16/'))) {
+    for (const kernel of firstOfIsa(name) ? [name, `${name}/kc7`] : [name]) {
+      it(`staircase sequential pass ${kernel}: fused = its composition`, () => {
+        assert.ok(sequential !== undefined && load.ok && load.addon.setIsa(kernel), kernel);
+        sequential.run(load.kernels, { dtype: 'float32', fusedExact: true, maxBatch: 0 });
+      });
+    }
+  }
+
   for (const isa of backwardNames) {
     it(`backward ${isa} (the backward tile of its vector width), edge shapes`, () => {
       if (!load.ok) return;
