@@ -79,6 +79,16 @@ struct PassScalars {
 // Pieces of a run taken at once: the sum of squares reads a piece's gradients, the update reads them again from L1.
 constexpr int64_t kPiece = 1024;
 
+// A staircase row's live entries end where its masked ones begin, so each row starts a new stream in every array of
+// the update, and the hardware prefetcher learns each one anew: on AMD EPYC Zen 4 an Adam pass over a hepmass MAF's
+// parameters (774k live entries, mostly rows of 25–512) took 1.9 ns per entry against 0.42 over dense tensors of as
+// many entries, huge pages or not. Prefetching the first kPrefetchFloats entries of the row kPrefetchRows ahead in
+// every array made the pass 8–14 % faster at that size and 12–38 % at bsds300's (3.2M entries, with the gradients'
+// squares), 1 and 2 threads (interleaved in one process, medians of 11–31 rounds); 1–3 rows ahead, whole rows or 256
+// entries gained less.
+constexpr int kPrefetchRows = 4;
+constexpr int64_t kPrefetchFloats = 128;
+
 // Calls update.template run<Scaled, Averaged>(offset, length) over a span's runs in pieces of kPiece entries, the
 // gradients' squares of each piece added first (`squares` null: none); the flags picked once per span (Averaged: the
 // update has an average to keep).
@@ -88,6 +98,11 @@ MAFLOW_ALWAYS_INLINE void updateSpan(const Update& update, const PassScalars& s,
   const float* grad = update.grad;
   for (int i = 0; i < span.rows; ++i) {
     const int64_t o = span.offset + i * span.stride, n = span.lengths == nullptr ? span.length : span.lengths[i];
+    if (span.lengths != nullptr && i + kPrefetchRows < span.rows) {
+      const int64_t ahead = span.offset + (i + kPrefetchRows) * span.stride;
+      const int64_t live = std::min<int64_t>(span.lengths[i + kPrefetchRows], kPrefetchFloats);
+      for (int64_t k = 0; k < live; k += 16) update.prefetch(ahead + k);
+    }
     for (int64_t k = 0; k < n; k += kPiece) {
       const int64_t piece = std::min(kPiece, n - k);
       if (squares != nullptr) squares->add(grad + o + k, piece);
@@ -127,6 +142,14 @@ struct AdamRun {
   float* __restrict m;
   float* __restrict v;
   float* __restrict average;
+  // The cache lines of entry o in every array the update reads or writes.
+  MAFLOW_ALWAYS_INLINE void prefetch(int64_t o) const {
+    __builtin_prefetch(param + o, 1);
+    __builtin_prefetch(grad + o, 0);
+    __builtin_prefetch(m + o, 1);
+    __builtin_prefetch(v + o, 1);
+    if (average != nullptr) __builtin_prefetch(average + o, 1);
+  }
   template <bool Scaled, bool Averaged>
   MAFLOW_ALWAYS_INLINE void run(int64_t o, int64_t n, const PassScalars& s) const {
     const float beta1 = a.beta1, beta2 = a.beta2, keep1 = a.keep1, keep2 = a.keep2, wd = a.wd;
@@ -159,6 +182,12 @@ struct SgdMomentumRun {
   const float* __restrict grad;
   float* __restrict velocity;
   float* __restrict average;
+  MAFLOW_ALWAYS_INLINE void prefetch(int64_t o) const {
+    __builtin_prefetch(param + o, 1);
+    __builtin_prefetch(grad + o, 0);
+    __builtin_prefetch(velocity + o, 1);
+    if (average != nullptr) __builtin_prefetch(average + o, 1);
+  }
   template <bool Scaled, bool Averaged>
   MAFLOW_ALWAYS_INLINE void run(int64_t o, int64_t n, const PassScalars& s) const {
     float* __restrict pr = param + o;
