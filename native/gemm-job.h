@@ -74,12 +74,11 @@ inline void lanesPack(const float* w, const int32_t* prefix, int inDim, int star
   for (int j0 = start; j0 < end; j0 += columns) {
     const int nj = std::min(columns, end - j0);
     const int k1 = prefix == nullptr ? inDim : prefix[j0 + nj - 1];
-    for (int k = 0; k < k1; ++k) {
-      float* dst = out + static_cast<size_t>(k) * columns;
-      for (int j = 0; j < columns; ++j) {
-        const int live = j < nj ? (prefix == nullptr ? inDim : prefix[j0 + j]) : 0;
-        dst[j] = k < live ? w[static_cast<size_t>(j0 + j) * inDim + k] : 0.0f;
-      }
+    std::fill_n(out, static_cast<size_t>(columns) * k1, 0.0f);
+    for (int j = 0; j < nj; ++j) {
+      const float* row = w + static_cast<size_t>(j0 + j) * inDim;
+      const int live = prefix == nullptr ? inDim : prefix[j0 + j];
+      for (int k = 0; k < live; ++k) out[static_cast<size_t>(k) * columns + j] = row[k];
     }
     out += static_cast<size_t>(columns) * k1;
   }

@@ -34,11 +34,11 @@ struct Packed {
   std::vector<float> storage;
   std::vector<size_t> offset;  // per (layer, step), the output layer last; kNone = dot path, not packed
   std::vector<char> lanes;     // per (layer, step): packed for prefixGemmLanes (rows in lanes), else prefixGemmPacked
-  bool anyLanes = false;
   // Per layer (the output layer last): some step reads its input transposed (rows in lanes) / row-major.
   std::vector<char> readsLanes, readsRows;
   float* base = nullptr;
   const float* at(size_t index) const { return offset[index] == kNone ? nullptr : base + offset[index]; }
+  bool anyLanes() const { return std::find(readsLanes.begin(), readsLanes.end(), 1) != readsLanes.end(); }
 };
 
 // The sequential pass runs a hidden layer's ranges with rows in vector lanes (prefixGemmLanes) where the kernel has
@@ -80,7 +80,7 @@ void pack(const StaircasePass& job, int P, Packed& packed) {
   size_t total = 0;
   packed.offset.assign(static_cast<size_t>(L + 1) * steps, kNone);
   packed.lanes.assign(static_cast<size_t>(L + 1) * steps, 0);
-  packed.anyLanes = false;
+  packed.readsLanes.assign(L + 1, 0), packed.readsRows.assign(L + 1, 0);
   const bool lanes = lanesPass(job);
   for (int l = 0; l <= L; ++l) {
     for (int d = 0; d < steps; ++d) {
@@ -88,22 +88,12 @@ void pack(const StaircasePass& job, int P, Packed& packed) {
       int start, end;
       range(job, P, l, d, &start, &end);
       size_t floats = lanes && l < L ? prefixGemmLanesFloats(layer(l).inDim, layer(l).prefix, start, end) : 0;
-      if (floats > 0) {
-        packed.lanes[index] = 1, packed.anyLanes = true;
-      } else {
-        floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
-      }
+      packed.lanes[index] = floats > 0;
+      if (start < end) (floats > 0 ? packed.readsLanes : packed.readsRows)[l] = 1;
+      if (floats == 0) floats = prefixGemmPackedFloats(layer(l).inDim, layer(l).prefix, start, end);
       if (floats == 0) continue;
       packed.offset[index] = total;
       total += (floats + 15) / 16 * 16;
-    }
-  }
-  packed.readsLanes.assign(L + 1, 0), packed.readsRows.assign(L + 1, 0);
-  for (int l = 0; l <= L; ++l) {
-    for (int d = 0; d < steps; ++d) {
-      int start, end;
-      range(job, P, l, d, &start, &end);
-      if (start < end) (packed.lanes[static_cast<size_t>(l) * steps + d] ? packed.readsLanes : packed.readsRows)[l] = 1;
     }
   }
   packed.storage.resize(total + 16);
@@ -198,7 +188,7 @@ void runRows(const StaircasePass& job, const Packed& packed, int P, int steps, i
   initOutput(job, job.output, r0, rows, buffers.params);
   float* x = job.x + static_cast<size_t>(r0) * D;
   float* u = job.u + static_cast<size_t>(r0) * D;
-  const bool lanes = packed.anyLanes;
+  const bool lanes = packed.anyLanes();
   if (lanes) {
     // Lanes past the block's rows start at 0 (finite, whatever an earlier block left); a context's initial sums go
     // to the transposed form too, which the lanes GEMM then accumulates into.
@@ -260,7 +250,7 @@ void runTask(void* context, int task) {
   const Run& run = *static_cast<const Run*>(context);
   const StaircasePass& job = *run.job;
   thread_local BlockBuffers buffers;
-  buffers.prepare(job, run.P, run.packed->anyLanes);
+  buffers.prepare(job, run.P, run.packed->anyLanes());
   const int b0 = task * run.blocksPerTask;
   const int b1 = std::min(run.blocks, b0 + run.blocksPerTask);
   // A task's numerical-inversion counts are its own, merged into the pass's report once at its end.
