@@ -8,10 +8,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   KERNEL_NAMES, withFallback, type Kernels, type StaircaseTrainBackwardOp, type TransformBackwardOp, type TransformerKernel,
 } from './kernels.ts';
+import { moduleFile, packageRoots } from './package-roots.ts';
 import { referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
 
@@ -129,35 +129,6 @@ function locateAddon(env: Readonly<Record<string, string | undefined>>): Located
     reason: `no addon for ${process.platform}-${process.arch} in build/Release/ or prebuilds/ under ${roots.join(' or ')}` +
       ' (reinstall maflow with a C++ compiler available, or set MAFLOW_NATIVE_ADDON to a maflow_native.node)',
   };
-}
-
-/** Candidate package roots, most specific first, without duplicates. */
-function packageRoots(): string[] {
-  const roots: string[] = [];
-  const add = (root: string | undefined): void => {
-    if (root !== undefined && !roots.includes(root)) roots.push(root);
-  };
-  const here = moduleFile();
-  // dist/kernels/native.js (or src/kernels/native.ts in a checkout) sits two folders below the root.
-  if (here !== undefined) add(path.resolve(path.dirname(here), '..', '..'));
-  for (const from of [here, path.join(process.cwd(), 'index.js')]) {
-    if (from === undefined) continue;
-    try {
-      add(path.dirname(createRequire(from).resolve('maflow/package.json')));
-    } catch {
-      // maflow is not installed where `from` can see it
-    }
-  }
-  return roots;
-}
-
-/** This module's file, or undefined where a bundler replaced `import.meta.url` (a CommonJS bundle). */
-function moduleFile(): string | undefined {
-  try {
-    return fileURLToPath(import.meta.url);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

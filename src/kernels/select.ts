@@ -9,7 +9,8 @@
 import { kernels, registerBackend, registerBackendLoader, setBackend, setPreferredBackends } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { loadNativeBackend } from './native.ts';
-import { loadWasmBackendSync, type WasmKernels } from './wasm.ts';
+import type { WasmKernels } from './wasm.ts';
+import { loadWasmBackendSync } from './wasm-sync.ts';
 import { nodeWasmWorkers } from './wasm-node-workers.ts';
 import { setWasmWorkerPlatform } from './wasm-threads.ts';
 

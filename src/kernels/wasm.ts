@@ -31,9 +31,8 @@ import {
 } from './kernels.ts';
 import { madePass, referenceKernels as ref } from './reference.ts';
 import { composeStaircaseTrainBackward, composeStaircaseTrainForward } from './staircase-train.ts';
-import {
-  WASM_KERNELS_BASE64, WASM_KERNELS_RELAXED_BASE64, WASM_KERNELS_THREADS_BASE64, WASM_KERNELS_THREADS_RELAXED_BASE64,
-} from './wasm-binary.ts';
+import { sha256Hex } from './sha256.ts';
+import { WASM_BINARIES, type WasmBuild } from './wasm-binaries.ts';
 import { FUSED_LAYER_WORDS as LAYER_WORDS, WASM_EXPORT_NAMES, type WasmExports } from './wasm-exports.ts';
 import { WasmHeap } from './wasm-heap.ts';
 import { splitExports } from './wasm-split.ts';
@@ -45,7 +44,8 @@ export interface WasmBackendOptions {
   readonly memoryMiB?: number;
   /**
    * A compiled module or the bytes of wasm/maflow-kernels.wasm (e.g. fetched by a page); with `threads` > 1, of
-   * wasm/maflow-kernels-threads.wasm; or of their `-relaxed` builds. @default the embedded binary
+   * wasm/maflow-kernels-threads.wasm; or of their `-relaxed` builds. @default the build for these options, imported
+   * from its own module (wasm-binaries/)
    */
   readonly module?: WebAssembly.Module | BufferSource;
   /**
@@ -120,15 +120,52 @@ export function wasmRelaxedSimdSupported(): boolean {
   return validates(RELAXED_SIMD_PROBE);
 }
 
-/** The embedded binary for these options: the threads build on a shared memory, the relaxed-SIMD one where wanted. */
-function embeddedBinary(options: WasmBackendOptions, shared: boolean): Uint8Array {
+/**
+ * The build for these options: the threads build on a shared memory, the relaxed-SIMD one where wanted.
+ * @internal
+ */
+export function wasmBuildFor(options: WasmBackendOptions, shared: boolean): WasmBuild {
   const supported = wasmRelaxedSimdSupported();
   if (options.relaxedSimd === true && !supported) {
     throw new Error('wasm backend: relaxedSimd: true, but this JavaScript engine has no relaxed SIMD (Node 20: run it with --experimental-wasm-relaxed-simd)');
   }
   const relaxed = options.relaxedSimd ?? supported;
-  return decode(shared ? (relaxed ? WASM_KERNELS_THREADS_RELAXED_BASE64 : WASM_KERNELS_THREADS_BASE64)
-    : relaxed ? WASM_KERNELS_RELAXED_BASE64 : WASM_KERNELS_BASE64);
+  return shared ? (relaxed ? 'threadsRelaxed' : 'threads') : relaxed ? 'relaxed' : 'simd128';
+}
+
+/**
+ * `bytes` when their SHA-256 (`sha256`, hex) is the one scripts/build-wasm.mjs recorded for `build`; else throws,
+ * naming where they came from (a stale file or a cached chunk of another version).
+ * @internal
+ */
+export function checkedBinary(build: WasmBuild, bytes: Uint8Array, sha256: string, from: string): Uint8Array {
+  const expected = WASM_BINARIES[build];
+  if (sha256 !== expected.sha256) {
+    throw new Error(`wasm backend: ${from} is not maflow's ${expected.file} (SHA-256 ${sha256}, ${bytes.length} bytes; expected ` +
+      `${expected.sha256}, ${expected.bytes} bytes): reinstall maflow, or rebuild the bundle`);
+  }
+  return bytes;
+}
+
+/**
+ * The binary for these options, imported from its own module (a chunk of its own in a bundle: only this one is
+ * fetched) and checked against its recorded SHA-256.
+ */
+async function embeddedBinary(options: WasmBackendOptions, shared: boolean): Promise<Uint8Array> {
+  const build = wasmBuildFor(options, shared);
+  const bytes = decode((await WASM_BINARIES[build].load()).WASM_BINARY_BASE64);
+  return checkedBinary(build, bytes, await digest(bytes), `the module of ${WASM_BINARIES[build].file}`);
+}
+
+/**
+ * SHA-256 in hex: Web Crypto's where there is one (Node; browsers in secure contexts), else sha256.ts's (a page
+ * served over plain http has no `crypto.subtle`).
+ */
+async function digest(bytes: Uint8Array): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (subtle === undefined) return sha256Hex(bytes);
+  const hash = new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function decode(base64: string): Uint8Array {
@@ -181,7 +218,7 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
   const shared = threads > 1;
   const memory = memoryOf(options, shared);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : await WebAssembly.compile((options.module ?? embeddedBinary(options, shared)) as BufferSource);
+    : await WebAssembly.compile((options.module ?? await embeddedBinary(options, shared)) as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
   const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
@@ -197,17 +234,19 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
 }
 
 /**
- * `loadWasmBackend` compiled synchronously, where the runtime allows it (Node, workers): the Node fallback chooser's.
- * One thread (workers start asynchronously).
+ * `loadWasmBackend` compiled synchronously from `options.module`, else from the bytes `binary` gives for the build
+ * these options want: one thread (workers start asynchronously). Node's `loadWasmBackendSync` (wasm-sync.ts) reads
+ * them from the package's wasm/ folder.
+ * @internal
  */
-export function loadWasmBackendSync(options: WasmBackendOptions = {}): WasmKernels {
+export function createWasmBackendSync(options: WasmBackendOptions, binary: (build: WasmBuild) => Uint8Array): WasmKernels {
   if (!wasmSimdSupported()) throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD128');
   if (options.threads !== undefined && options.threads !== 1) {
     throw new RangeError(`wasm backend: the synchronous loader runs 1 thread, got threads: ${options.threads} (await loadWasmBackend for more)`);
   }
   const memory = memoryOf(options, false);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : new WebAssembly.Module((options.module ?? embeddedBinary(options, false)) as BufferSource);
+    : new WebAssembly.Module((options.module ?? binary(wasmBuildFor(options, false))) as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
   return createWasmKernels(x, memory, new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength),

@@ -12,7 +12,7 @@ import { withBackend } from '../../src/kernels/backend.ts';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm-sync.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { AffineTransformer } from '../../src/bijectors/affine-transformer.ts';
 import { MaskedAutoregressiveFlow } from '../../src/bijectors/masked-autoregressive-flow.ts';

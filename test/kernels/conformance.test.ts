@@ -14,7 +14,8 @@ import { Rng } from '../../src/core/rng.ts';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { createNativeKernels, loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackend, loadWasmBackendSync, wasmRelaxedSimdSupported, type WasmKernels } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, wasmRelaxedSimdSupported, type WasmKernels } from '../../src/kernels/wasm.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm-sync.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { conformanceCases } from './conformance-cases.ts';
 

@@ -10,7 +10,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { withBackend } from '../../src/kernels/backend.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm-sync.ts';
 import { WasmHeap } from '../../src/kernels/wasm-heap.ts';
 import { parametersOf } from '../../src/nn/parameter.ts';
 

@@ -11,7 +11,8 @@ import { matrix } from '../../src/core/matrix.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createMaf } from '../../src/flows/create-maf.ts';
 import { withBackend } from '../../src/kernels/backend.ts';
-import { loadWasmBackend, loadWasmBackendSync, wasmRelaxedSimdSupported } from '../../src/kernels/wasm.ts';
+import { loadWasmBackend, wasmRelaxedSimdSupported } from '../../src/kernels/wasm.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm-sync.ts';
 import { nodeWasmWorkers } from '../../src/kernels/wasm-node-workers.ts';
 import { setWasmWorkerPlatform } from '../../src/kernels/wasm-threads.ts';
 

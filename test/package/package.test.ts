@@ -142,6 +142,35 @@ describe('the installed tarball', () => {
     assert.equal(result.stderr, '', 'require printed a warning');
   });
 
+  it('runs the wasm backend: imported on demand from ESM, read from wasm/ by the synchronous loader under CommonJS', () => {
+    writeFileSync(join(project, 'wasm.mjs'), `
+      const { createMaf, kernels, matrix, Rng, useBackend } = await import('maflow');
+      await useBackend('wasm', { threads: 2 });
+      const lp = createMaf({ features: 2, rng: new Rng(0) }).logProb(matrix([[1, 2]]))[0];
+      console.log(JSON.stringify({ name: kernels().name, threads: kernels().threads, lp }));
+    `);
+    const esm = JSON.parse(node(['wasm.mjs'])) as { name: string; threads: number; lp: number };
+    assert.deepEqual([esm.name, esm.threads, Number.isFinite(esm.lp)], ['wasm', 2, true]);
+    writeFileSync(join(project, 'wasm.cjs'), `
+      const { createMaf, kernels, matrix, Rng } = require('maflow');
+      console.log(createMaf({ features: 2, rng: new Rng(0) }).logProb(matrix([[1, 2]]))[0], kernels().name);
+    `);
+    const cjs = run(process.execPath, ['wasm.cjs'], project, { ...env, MAFLOW_BACKEND: 'wasm' });
+    assert.equal(cjs.stdout, `${esm.lp} wasm\n`);
+  });
+
+  it('bundles for the browser with code splitting: each wasm build in a chunk of its own, none in the entry', () => {
+    writeFileSync(join(project, 'split.js'), "import { useBackend } from 'maflow'; await useBackend('wasm');");
+    const bundle = buildSync({ entryPoints: [join(project, 'split.js')], bundle: true, splitting: true, format: 'esm',
+      platform: 'browser', outdir: join(project, 'split'), write: false, logLevel: 'silent', absWorkingDir: project });
+    const sizes = bundle.outputFiles.map((file) => ({ name: file.path.slice(file.path.lastIndexOf('/') + 1), bytes: file.contents.length }));
+    const entry = sizes.find((file) => file.name === 'split.js')!;
+    const binaries = sizes.filter((file) => /^maflow-kernels(-threads)?(-relaxed)?-\w+\.js$/.test(file.name));
+    assert.equal(binaries.length, 4, JSON.stringify(sizes));
+    for (const file of binaries) assert.ok(file.bytes > 140_000 && file.bytes < 160_000, JSON.stringify(file));
+    assert.ok(entry.bytes < 400_000, `the entry is ${entry.bytes} bytes`);
+  });
+
   for (const resolution of ['nodenext', 'bundler'] as const) {
     it(`type-checks a strict consumer under ${resolution} resolution`, () => {
       writeFileSync(join(project, 'consumer.ts'), `

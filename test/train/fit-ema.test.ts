@@ -13,7 +13,7 @@ import { withBackend } from '../../src/kernels/backend.ts';
 import type { Kernels } from '../../src/kernels/kernels.ts';
 import { loadNativeBackend } from '../../src/kernels/native.ts';
 import { referenceKernels } from '../../src/kernels/reference.ts';
-import { loadWasmBackendSync } from '../../src/kernels/wasm.ts';
+import { loadWasmBackendSync } from '../../src/kernels/wasm-sync.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
 import { meanLogProb } from '../../src/train/mean-log-prob.ts';
 import type { TrainingState } from '../../src/train/training-state.ts';
