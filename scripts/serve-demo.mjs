@@ -2,7 +2,8 @@
 /**
  * `npm run demo:browser [-- --port N]`: bundles the live-training demo (`demo/browser/main.ts`) with esbuild and
  * serves `demo/browser/` on http://127.0.0.1:N (default 5173; `--port 0` picks a free port), loopback only.
- * The bundle is built in memory and rebuilt whenever the page asks for it, so reloading shows source edits.
+ * The bundle (its entry and the chunks it imports on demand) is built in memory, and rebuilt whenever the page asks
+ * for the entry, so reloading shows source edits.
  * Every response carries the COOP/COEP headers that make the page cross-origin isolated (SharedArrayBuffer, which the
  * wasm backend's worker threads need).
  */
@@ -38,11 +39,12 @@ const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-
 async function respond(request, response) {
   for (const [name, value] of Object.entries(ISOLATION_HEADERS)) response.setHeader(name, value);
   const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-  if (path === `/${DEMO_BUNDLE_NAME}`) {
+  if (path === `/${DEMO_BUNDLE_NAME}` || bundle?.files.has(path.slice(1))) {
     try {
-      const { code } = await buildDemo();
+      // The entry rebuilds; a chunk comes from the build that named it (its name carries its content's hash).
+      if (path === `/${DEMO_BUNDLE_NAME}`) bundle = await buildDemo();
       response.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' });
-      response.end(code);
+      response.end(bundle.files.get(path.slice(1)));
     } catch (error) {
       console.error(`serve-demo: the bundle failed to build:\n${error.message}`);
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -65,8 +67,10 @@ async function respond(request, response) {
 }
 
 const port = parsePort(process.argv.slice(2));
+/** The latest build: `files` holds the entry and its chunks by name. */
+let bundle;
 try {
-  await buildDemo();
+  bundle = await buildDemo();
 } catch (error) {
   console.error(`serve-demo: the bundle failed to build:\n${error.message}`);
   process.exit(1);

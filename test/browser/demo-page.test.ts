@@ -27,12 +27,22 @@ function fakeClock(tick: number): () => number {
 }
 
 test('the demo script bundles for the browser without Node built-ins, and index.html loads it', async () => {
-  const { code, path, warnings } = await buildDemo();
+  const { code, path, files, warnings } = await buildDemo();
   assert.equal(basename(path), DEMO_BUNDLE_NAME);
   assert.deepEqual(warnings, []);
-  assert.doesNotMatch(code, /require\(["'](node:)?(fs|path|os|child_process|worker_threads|module|url)["']\)|from ["']node:/,
-    'the bundle must not import Node built-ins');
+  for (const [name, text] of files) {
+    assert.doesNotMatch(text, /require\(["'](node:)?(fs|path|os|child_process|worker_threads|module|url)["']\)|from ["']node:/,
+      `the bundle must not import Node built-ins (${name})`);
+  }
   assert.match(code, /requestAnimationFrame/);
+  // Each build of the wasm kernels is a chunk of its own (the page fetches the one it instantiates), none in the entry.
+  const chunks = [...files.keys()].filter((name) => name !== DEMO_BUNDLE_NAME);
+  assert.deepEqual(chunks.map((name) => name.replace(/-\w+\.js$/, '')).sort(),
+    ['maflow-kernels', 'maflow-kernels-relaxed', 'maflow-kernels-threads', 'maflow-kernels-threads-relaxed']);
+  for (const name of chunks) assert.match(code, new RegExp(`import\\("\\./${name.replace('.', '\\.')}"\\)`), `the entry imports ${name}`);
+  const base64Line = /["'][A-Za-z0-9+/]{100000,}/;
+  assert.doesNotMatch(code, base64Line, 'the entry holds no binary');
+  for (const name of chunks) assert.match(files.get(name)!, base64Line, `${name} holds its binary`);
   const html = readFileSync(resolve(DEMO_DIR, 'index.html'), 'utf8');
   assert.match(html, new RegExp(`<script type="module" src="\\./${DEMO_BUNDLE_NAME.replace('.', '\\.')}">`));
   for (const id of ['dataset', 'flow', 'size', 'seed', 'train', 'reset', 'data-canvas', 'density-canvas', 'samples-canvas',
