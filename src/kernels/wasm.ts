@@ -1,6 +1,10 @@
 /**
- * The `wasm` backend: maflow's WebAssembly SIMD128 kernels (wasm/kernels.c, built by scripts/build-wasm.mjs and
- * embedded as `wasm-binary.ts`), for browsers and every JavaScript runtime without the native addon. Multithreaded where
+ * The `wasm` backend: maflow's WebAssembly SIMD128 kernels (wasm/kernels.c, built by scripts/build-wasm.mjs), for
+ * browsers and every JavaScript runtime without the native addon. Each of the four builds (one thread or threads,
+ * SIMD128 or relaxed SIMD) is a base64 module of its own under wasm-binaries/, which `loadWasmBackend` imports only
+ * when it instantiates that build (`import()`: a bundler makes each a chunk, so a page fetches one of the four) and
+ * checks against the SHA-256 the build recorded (wasm-binaries.ts); Node's synchronous loader (wasm-sync.ts) reads the
+ * same bytes from the package's wasm/ folder and checks them the same way. Multithreaded where
  * SharedArrayBuffer exists (Node; a cross-origin isolated page) and the loader is asynchronous: workers instantiate the
  * shared-memory variant on the same memory and take parts of the large calls (wasm-threads.ts, wasm-split.ts); every
  * call stays synchronous on the calling thread. Elsewhere, and from the synchronous loader, one thread. A MADE's
@@ -151,7 +155,7 @@ export function checkedBinary(build: WasmBuild, bytes: Uint8Array, sha256: strin
  * The binary for these options, imported from its own module (a chunk of its own in a bundle: only this one is
  * fetched) and checked against its recorded SHA-256.
  */
-async function embeddedBinary(options: WasmBackendOptions, shared: boolean): Promise<Uint8Array> {
+async function importedBinary(options: WasmBackendOptions, shared: boolean): Promise<Uint8Array> {
   const build = wasmBuildFor(options, shared);
   const bytes = decode((await WASM_BINARIES[build].load()).WASM_BINARY_BASE64);
   return checkedBinary(build, bytes, await digest(bytes), `the module of ${WASM_BINARIES[build].file}`);
@@ -218,7 +222,7 @@ export async function loadWasmBackend(options: WasmBackendOptions = {}): Promise
   const shared = threads > 1;
   const memory = memoryOf(options, shared);
   const module = options.module instanceof WebAssembly.Module ? options.module
-    : await WebAssembly.compile((options.module ?? await embeddedBinary(options, shared)) as BufferSource);
+    : await WebAssembly.compile((options.module ?? await importedBinary(options, shared)) as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const x = instance.exports as unknown as WasmExports & { readonly __heap_base: WebAssembly.Global };
   const heap = new WasmHeap(x.__heap_base.value as number, memory.buffer.byteLength);
