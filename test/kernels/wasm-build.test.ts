@@ -1,6 +1,7 @@
 /**
- * The shipped wasm binaries (wasm/maflow-kernels*.wasm: plain and threads, each also in its relaxed-SIMD build, and
- * their embedded copies in src/kernels/wasm-binary.ts) are what wasm/kernels.c compiles to: the test rebuilds them with
+ * The shipped wasm binaries (wasm/maflow-kernels*.wasm: plain and threads, each also in its relaxed-SIMD build, their
+ * base64 modules in src/kernels/wasm-binaries/ and the index of their sizes and SHA-256, src/kernels/wasm-binaries.ts)
+ * are what wasm/kernels.c compiles to: the test rebuilds them with
  * Debian's clang (installed here when missing, as on a fresh CI machine; llvm-objdump finds the relaxed instructions
  * to renumber) and fails when a byte differs, so a change to the C sources cannot ship without its binaries. When the
  * toolchain cannot be installed the test fails saying so.
