@@ -108,3 +108,16 @@ test('parseBenchArgs reads suites and options and rejects unknown ones', () => {
   assert.throws(() => parseBenchArgs(['--threads', '0']), /--threads expects a positive integer, got '0'/);
   assert.throws(() => parseBenchArgs(['speed']), /unknown suite 'speed'/);
 });
+
+test('microArchitecture names the CPUs the kernels were measured on from CPUID family and model', async () => {
+  const { microArchitecture, machineLine } = await import('../../bench/lib/machine.ts');
+  assert.equal(microArchitecture('AuthenticAMD', 25, 1), 'Zen 3');
+  assert.equal(microArchitecture('AuthenticAMD', 25, 17), 'Zen 4');
+  assert.equal(microArchitecture('AuthenticAMD', 23, 49), 'Zen 2');
+  assert.equal(microArchitecture('GenuineIntel', 6, 143), 'Sapphire Rapids');
+  assert.equal(microArchitecture('GenuineIntel', 6, 42), 'family 6 model 42');
+  assert.equal(microArchitecture('', NaN, NaN), '');
+  const line = machineLine({ cpu: 'AMD EPYC', core: 'Zen 3', l2KiB: 512, cores: 2, simd: ['avx2', 'fma'], memoryGiB: 23.5,
+    node: 'v20.20.2', platform: 'linux x64' });
+  assert.equal(line, 'AMD EPYC (Zen 3, L2 512 KiB/core), 2 cores (avx2 fma), 23.5 GiB, node v20.20.2, linux x64');
+});
