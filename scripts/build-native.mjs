@@ -1,5 +1,6 @@
 // `npm install` hook: gives maflow its native kernel addon, the cheapest way that works here.
-// 1. An addon already built from the same sources for the same Node is kept (build/native-build.stamp).
+// 1. An addon already built from the same sources for the same platform is kept (build/native-build.stamp), whichever
+//    Node built it (Node-API).
 // 2. A prebuilt addon shipped in the package (prebuilds/<platform>-<arch>/, linux-x64 today) is used when it was built
 //    from these sources (its sources.stamp) and loads on this machine: installing then needs no compiler and takes
 //    seconds.

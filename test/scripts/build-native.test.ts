@@ -38,7 +38,7 @@ describe('native build stamp', () => {
     }
   });
 
-  it('a prebuild is used only when it was built from the same sources (its stamp ignores the Node version)', (t) => {
+  it('a prebuild is used only when it was built from the same sources (its stamp ignores the platform its directory names)', (t) => {
     const addon = path.join(root, 'build', 'Release', 'maflow_native.node');
     if (!existsSync(addon)) {
       t.diagnostic('no built addon in build/Release to stand in for a prebuild: only the stamp is checked');
@@ -50,7 +50,7 @@ describe('native build stamp', () => {
       }
       const stamp = sourceStamp(dir, { node: false });
       assert.match(stamp, /^[0-9a-f]{64}$/);
-      assert.notEqual(stamp, sourceStamp(dir), 'the build stamp also names the Node; the prebuild stamp does not');
+      assert.notEqual(stamp, sourceStamp(dir), 'the build stamp also names the platform; the prebuild stamp does not');
       if (!existsSync(addon)) return;
       const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
       cpSync(addon, path.join(prebuilds, 'maflow_native.napi.glibc.node'));
