@@ -94,6 +94,9 @@ globalThis.ready = true;
 
 test('in Chromium: onnxruntime-web (wasm) runs exported graphs as maflow does, to 1e-5', { timeout: 120_000 }, async () => {
   const all = cases();
+  // The browser first: when it cannot be had the test fails at once, with no server left listening (which would keep
+  // this file's process alive after the failure, and the whole suite waiting on it).
+  const browser = await launchChromium();
   const server = createServer((request, response) => {
     const url = request.url ?? '/';
     if (url.startsWith('/ort/')) {
@@ -108,9 +111,8 @@ test('in Chromium: onnxruntime-web (wasm) runs exported graphs as maflow does, t
       response.end(PAGE);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await launchChromium();
   try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
