@@ -6,89 +6,31 @@
  * Prints the tarball's size and the install time.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createContext, runInContext } from 'node:vm';
 import { buildSync } from 'esbuild';
+import { compilerFreeEnv, installTarball, npmCli, packTarball, root, run } from '../helpers/packed-package.ts';
+import { describeNodeLines } from './node-lines.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'maflow-package-'));
 const project = join(work, 'consumer');
-const bin = join(work, 'bin');
-
-/** npm's own CLI script: the one running this test (`npm test`), else the one beside `node`. */
-function npmCli(): string {
-  const fromEnv = process.env.npm_execpath;
-  if (fromEnv !== undefined && fromEnv.endsWith('.js')) return fromEnv;
-  const npm = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
-  return realpathSync(npm);
-}
-
-/**
- * A PATH holding only `node` and `sh`: npm runs lifecycle scripts through `sh`, and nothing else is needed, so a
- * compiler (cc, c++, g++, make) cannot be found.
- */
-function compilerFreeEnv(): NodeJS.ProcessEnv {
-  mkdirSync(bin, { recursive: true });
-  symlinkSync(process.execPath, join(bin, 'node'));
-  symlinkSync('/bin/sh', join(bin, 'sh'));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // npm test's own npm_* settings (npm_config_node_gyp, the package's scripts) must not leak into the consumer.
-    if (!key.startsWith('npm_') && key !== 'MAFLOW_BACKEND' && key !== 'NODE_OPTIONS') env[key] = value;
-  }
-  return { ...env, PATH: bin, CC: 'false-cc', CXX: 'false-cxx' };
-}
-
-function run(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
-  const output = `${result.stdout}${result.stderr}`;
-  assert.equal(result.status, 0, `${[file, ...args].join(' ')} failed (${result.status}):\n${output}`);
-  return result;
-}
 
 let env: NodeJS.ProcessEnv;
 let tarball: string;
 
 before(() => {
-  const npm = npmCli();
-  // prepack builds the prebuilt addon from the checkout's current build (or builds it), prepare compiles dist/.
-  const packed = run(process.execPath, [npm, 'pack', '--json', '--pack-destination', work], root, { ...process.env });
-  const info = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as
-    { filename: string; size: number; unpackedSize: number; entryCount: number }[])[0];
-  tarball = join(work, info.filename);
-  console.log(`# tarball ${info.filename}: ${(info.size / 1e6).toFixed(2)} MB packed, ` +
-    `${(info.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${info.entryCount} files`);
-
-  // The npm cache holds the tarballs of the checkout's lockfile (npm ci), but a fresh project resolves the
-  // dependency ranges anew: a first install that may reach the registry (scripts off) caches what that resolution
-  // needs, so that the measured install below runs offline. Without a registry it fails, and the offline install
-  // then shows what the cache lacks.
-  const warm = join(work, 'warm-cache');
-  mkdirSync(warm);
-  writeFileSync(join(warm, 'package.json'), JSON.stringify({ name: 'warm-cache', private: true }));
-  const warmed = spawnSync(process.execPath, [npm, 'install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund',
-    tarball, '@types/node@20'], { cwd: warm, encoding: 'utf8', timeout: 240_000 });
-  if (warmed.status !== 0) console.log(`# warming the npm cache failed (${warmed.stderr.trim().split('\n')[0]}); installing offline anyway`);
-
-  env = compilerFreeEnv();
-  assert.notEqual(spawnSync('sh', ['-c', 'command -v c++ || command -v g++ || command -v cc'], { env }).status, 0,
-    'a compiler is still on PATH');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  tarball = packTarball(work);
+  env = compilerFreeEnv(join(work, 'bin'));
   const started = performance.now();
-  const installed = run(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts',
-    tarball], project, env);
+  installTarball(project, tarball, env);
   const seconds = (performance.now() - started) / 1000;
   console.log(`# npm install of the tarball (offline, no compiler): ${seconds.toFixed(1)} s`);
-  // The install hook took the prebuilt addon (an npm that runs no dependency scripts runs none: the loader then
-  // finds prebuilds/ by itself, as the tests below check).
-  assert.doesNotMatch(`${installed.stdout}${installed.stderr}`, /native addon (not )?built/);
   // @types/node for the TypeScript consumer, as a Node TypeScript project has it.
-  run(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', '--save-dev', '@types/node@20'], project, env);
+  run(process.execPath, [npmCli(), 'install', '--offline', '--no-audit', '--no-fund', '--save-dev', '@types/node@20'], project, env);
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -274,3 +216,5 @@ describe('the installed tarball', () => {
     assert.equal(result.stderr, '');
   });
 });
+
+describeNodeLines(() => ({ tarball, work }));
