@@ -3,7 +3,8 @@
  * cache, with no C++ compiler on PATH, and used the ways people use a package — ESM `import`, CommonJS `require`,
  * strict TypeScript under `nodenext` and `bundler` resolution, a browser bundle run in a bare context that loads a
  * model from bytes, a Node bundle, and the `maflow` command. The native addon must be the prebuilt one, in use.
- * Prints the tarball's size and the install time.
+ * Then the same tarball on each Node line users run (./node-lines.ts). Prints the tarball's size and the install
+ * times.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
