@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { build } from 'esbuild';
 import { WASM_BINARIES, type WasmBuild } from '../../src/kernels/wasm-binaries.ts';
+import { moduleTracer } from '../helpers/module-trace.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'maflow-wasm-chunks-'));
@@ -62,15 +63,7 @@ test('split by esbuild, the entry holds no binary and loading the backend import
   assert.deepEqual([...chunkOf.keys()].sort(), [...builds].sort(), `chunks: ${files.join(', ')}`);
 
   // Run the bundle (a browser bundle: no worker platform in Node, so one thread) recording every module it imports.
-  writeFileSync(join(work, 'hooks.mjs'), `
-    import { appendFileSync } from 'node:fs';
-    export async function resolve(specifier, context, next) {
-      const resolved = await next(specifier, context);
-      appendFileSync(process.env.TRACE_FILE, resolved.url + '\\n');
-      return resolved;
-    }
-  `);
-  writeFileSync(join(work, 'trace.mjs'), "import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);");
+  const tracer = moduleTracer(work);
   // Node 20 validates relaxed SIMD behind a flag (which Node ≥ 22 no longer accepts); by default on Node ≥ 22.
   const relaxedFlag = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
   const cases = [
@@ -81,7 +74,7 @@ test('split by esbuild, the entry holds no binary and loading the backend import
   const seen = new Set<WasmBuild>();
   for (const [i, { label, flags, relaxed, expected }] of cases.entries()) {
     const trace = join(work, `${i}.trace`);
-    const run = spawnSync(process.execPath, [...flags, '--import', './trace.mjs', join(outdir, 'page.js')],
+    const run = spawnSync(process.execPath, [...flags, ...tracer, join(outdir, 'page.js')],
       { cwd: work, encoding: 'utf8', env: { ...process.env, TRACE_FILE: trace, MAFLOW_TEST_RELAXED: relaxed, NODE_OPTIONS: '' } });
     assert.equal(run.status, 0, `${label}: ${run.stdout}${run.stderr}`);
     const got = JSON.parse(run.stdout) as { name: string; relaxedSimd: boolean; threads: number };

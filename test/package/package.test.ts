@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createContext, runInContext } from 'node:vm';
 import { buildSync } from 'esbuild';
+import { moduleTracer } from '../helpers/module-trace.ts';
 import { compilerFreeEnv, installTarball, npmCli, packTarball, root, run } from '../helpers/packed-package.ts';
 import { describeNodeLines } from './node-lines.ts';
 
@@ -180,19 +181,11 @@ describe('the installed tarball', () => {
 
   it("neither import 'maflow' nor `maflow eval` loads the plotting stack", () => {
     // A resolve hook records every module the process loads.
-    writeFileSync(join(project, 'trace-hooks.mjs'), `
-      import { appendFileSync } from 'node:fs';
-      export async function resolve(specifier, context, next) {
-        const resolved = await next(specifier, context);
-        appendFileSync(process.env.TRACE_FILE, resolved.url + '\\n');
-        return resolved;
-      }
-    `);
-    writeFileSync(join(project, 'trace.mjs'), "import { register } from 'node:module'; register('./trace-hooks.mjs', import.meta.url);");
+    const tracer = moduleTracer(project);
     const plotting = /@observablehq|linkedom|@resvg|cli-progress/;
     const traced = (args: readonly string[], name: string): string => {
       const file = join(project, `${name}.trace`);
-      run(process.execPath, ['--import', './trace.mjs', ...args], project, { ...env, TRACE_FILE: file });
+      run(process.execPath, [...tracer, ...args], project, { ...env, TRACE_FILE: file });
       return readFileSync(file, 'utf8');
     };
     const library = traced(['-e', "await import('maflow')", '--input-type=module'], 'import');
