@@ -32,6 +32,29 @@ namespace {
 
 thread_local Scratch scratch;  // per translation unit, so per ISA: only the active one ever grows
 
+// Software prefetch into L2 of a block of rows (`stride` floats apart, the first `floats` of each), a few cache lines
+// per call of issue(), so that the lines arrive while the current panel computes. The forward and backward-input
+// GEMMs read the next panel's weights this way: a training step's weights (a miniboone MAF's 6.6 MB) do not stay in
+// cache between steps, and packing a panel straight from memory stalled the multiply-adds on every row.
+struct RowPrefetch {
+  const char* base = nullptr;
+  size_t stride = 0;  // bytes
+  int rows = 0, lines = 0, row = 0, line = 0;
+  RowPrefetch() = default;
+  // Rows need not start on a line: one line more than the bytes span, the last address clamped to the row's end.
+  RowPrefetch(const float* first, size_t strideFloats, int rowCount, int floats)
+      : base(reinterpret_cast<const char*>(first)), stride(strideFloats * sizeof(float)), rows(floats > 0 ? rowCount : 0),
+        lines(static_cast<int>((floats * sizeof(float) + 63) / 64) + 1), bytes(floats * sizeof(float)) {}
+  int total() const { return rows * lines; }
+  MAFLOW_INLINE void issue(int count) {
+    for (; count > 0 && row < rows; --count) {
+      __builtin_prefetch(base + row * stride + std::min(static_cast<size_t>(line) * 64, bytes - 1), 0, 2);
+      if (++line == lines) line = 0, ++row;
+    }
+  }
+  size_t bytes = 0;
+};
+
 // The reduction range [k0, k1) of the panel of columns [n0, n0 + nr).
 static MAFLOW_INLINE void panelRange(const Job& job, int n0, int nr, int* k0, int* k1) {
   const int32_t* prefix = job.prefix;
@@ -116,6 +139,12 @@ static MAFLOW_INLINE void packB(const Job& job, int n0, int nr, int k0, int k1, 
     const float* src = job.b + static_cast<size_t>(k) * inDim + n0;
     int valid = nr;
     if (job.mode == Mode::BackwardInput && prefix != nullptr) valid = std::max(0, std::min(nr, prefix[k] - n0));
+    // A whole row as one fixed-size copy (vector moves): GCC turned the loops below into calls of memcpy and memset
+    // per row, 8 % of a miniboone training step's samples.
+    if (valid == NR) {
+      std::memcpy(dst, src, sizeof(float) * NR);
+      continue;
+    }
     int c = 0;
     for (; c < valid; ++c) dst[c] = src[c];
     for (; c < NR; ++c) dst[c] = 0.0f;
@@ -445,7 +474,7 @@ static MAFLOW_INLINE float* forwardTailA(const Job& job, int m1, int tailRow0, i
 // over all 512 inputs: 14 % of the layer's multiply-adds.
 template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0, int nr, int k1, const float* panel,
-                                       int tailRow0, const float* tailA, int kNeed) {
+                                       int tailRow0, const float* tailA, int kNeed, RowPrefetch* next = nullptr) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
   constexpr int NR = VL * NV;
   alignas(64) float tile[MR * NR];
@@ -464,6 +493,9 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
     const int last = (v + 1) * VL - 1 - pad;
     vectorK1[v] = last < 0 ? 0 : job.prefix == nullptr ? job.inDim : job.prefix[n0 + last];
   }
+  // The next panel's lines, spread evenly over this panel's row tiles.
+  const int tiles = ((mc1 - mc0 + MR - 1) / MR) * ((k1 + job.kc - 1) / job.kc);
+  const int perTile = next == nullptr ? 0 : (next->total() + tiles - 1) / tiles;
   for (int kc = 0; kc < k1; kc += job.kc) {
     const int kl = std::min(job.kc, k1 - kc);
     const bool first = kc == 0;
@@ -477,6 +509,7 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
       const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
       const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
       const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
+      if (perTile > 0) next->issue(perTile);
       if (fused && nr == VL) {
         if (job.act == Act::Relu) {
           microKernelRowsStore<V, MR, 1, true>(job, narrowEnd, kl, a, lda, panel, row0, n0);
@@ -550,15 +583,23 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
   const int tailRow0 = m0 + (m1 - m0) / MR * MR;
   const float* tailA = forwardTailA<MR>(job, m1, tailRow0, kNeed);
   float* bp = scratch.get(1, static_cast<size_t>(NR) * kNeed);
+  const auto widthAt = [&](int n0) { return nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0); };
   for (int n0 = nBegin; n0 < nEnd;) {
-    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int nr = widthAt(n0);
     const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
     if (nr <= VL) {
       packB<VL>(job, n0, nr, 0, k1, bp);
     } else {
       packB<NR>(job, n0, nr, 0, k1, bp);
     }
-    forwardPanel<V, MR, NV>(job, m0, m1, n0, nr, k1, bp, tailRow0, tailA, kNeed);
+    // While this panel computes, the next one's weight rows (their live prefixes) come into L2.
+    RowPrefetch next;
+    if (n0 + nr < nEnd) {
+      const int nn = widthAt(n0 + nr);
+      const int nk = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr + nn - 1];
+      next = RowPrefetch(job.b + static_cast<size_t>(n0 + nr) * job.inDim, job.inDim, nn, nk);
+    }
+    forwardPanel<V, MR, NV>(job, m0, m1, n0, nr, k1, bp, tailRow0, tailA, kNeed, &next);
     n0 += nr;
   }
 }
@@ -685,6 +726,18 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
       continue;
     }
     const size_t ldb = static_cast<size_t>(width);
+    // Backward input: the next panel's weights (rows of its reduction range, its columns) come into L2 while this one
+    // computes, as in the forward.
+    RowPrefetch next;
+    if (!weight && n0 + nr < nEnd) {
+      const int nLeft = nEnd - n0 - nr;
+      const int nWidth = std::min(nLeft <= VNL ? VNL : nLeft < NR ? VL : NR, nLeft);
+      int nk0, nk1;
+      panelRange(job, n0 + nr, nWidth, &nk0, &nk1);
+      if (nk0 < nk1) next = RowPrefetch(job.b + static_cast<size_t>(nk0) * job.inDim + n0 + nr, job.inDim, nk1 - nk0, nWidth);
+    }
+    const int tiles = ((m1 - m0 + MR - 1) / MR) * ((k1 - k0 + job.kc - 1) / job.kc);
+    const int perTile = (next.total() + tiles - 1) / tiles;
     if (width == VNL) {
       packB<VNL>(job, n0, nr, k0, k1, bp);
     } else if (width == VL) {
@@ -705,7 +758,17 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
         // The width dispatch is written out for both products on purpose: folding it into a generic lambda loses this
         // function's target ISA (lambdas do not inherit target attributes), and the backward GEMMs fell from ~300 to
         // ~6 GFLOP/s when tried.
+        if (perTile > 0) next.issue(perTile);
         if (weight) {
+          // The weight gradient's rows two tiles ahead (their lines of this panel) come into cache before they are
+          // stored to: a training step's gradients are cold, and each store missed.
+          if (row0 + 2 * MR < m1) {
+            for (int r = 0; r < MR && row0 + 2 * MR + r < m1; ++r) {
+              const float* out = job.c + static_cast<size_t>(row0 + 2 * MR + r) * job.inDim + n0;
+              __builtin_prefetch(out, 1, 3);
+              __builtin_prefetch(out + nr - 1, 1, 3);
+            }
+          }
           const float* a = tail ? tailA + static_cast<size_t>(kc) * MR : job.a + static_cast<size_t>(kc) * lda + row0;
           const size_t la = tail ? MR : lda;
           if (width == VNL) {
