@@ -32,27 +32,44 @@ namespace {
 
 thread_local Scratch scratch;  // per translation unit, so per ISA: only the active one ever grows
 
-// Software prefetch into L2 of a block of rows (`stride` floats apart, the first `floats` of each), a few cache lines
-// per call of issue(), so that the lines arrive while the current panel computes. The forward and backward-input
-// GEMMs read the next panel's weights this way: a training step's weights (a miniboone MAF's 6.6 MB) do not stay in
-// cache between steps, and packing a panel straight from memory stalled the multiply-adds on every row.
+// Software prefetch into L2 of a block of rows (`stride` floats apart; of row r the first lengths[r] floats, or
+// `floats` of every row), `perTile` cache lines per call of issue(), so that the lines arrive while the current panels
+// compute. The forward and backward-input GEMMs read the next panels' weights this way: a training step's weights (a
+// miniboone MAF's 6.6 MB) do not stay in cache between steps, and packing a panel straight from memory stalled the
+// multiply-adds on every row.
 struct RowPrefetch {
   const char* base = nullptr;
   size_t stride = 0;  // bytes
-  int rows = 0, lines = 0, row = 0, line = 0;
+  const int32_t* lengths = nullptr;
+  int floats = 0, rows = 0, row = 0, line = 0, perTile = 0;
   RowPrefetch() = default;
+  RowPrefetch(const float* first, size_t strideFloats, int rowCount, int rowFloats, const int32_t* rowLengths = nullptr)
+      : base(reinterpret_cast<const char*>(first)), stride(strideFloats * sizeof(float)), lengths(rowLengths),
+        floats(rowFloats), rows(rowCount) {}
   // Rows need not start on a line: one line more than the bytes span, the last address clamped to the row's end.
-  RowPrefetch(const float* first, size_t strideFloats, int rowCount, int floats)
-      : base(reinterpret_cast<const char*>(first)), stride(strideFloats * sizeof(float)), rows(floats > 0 ? rowCount : 0),
-        lines(static_cast<int>((floats * sizeof(float) + 63) / 64) + 1), bytes(floats * sizeof(float)) {}
-  int total() const { return rows * lines; }
-  MAFLOW_INLINE void issue(int count) {
-    for (; count > 0 && row < rows; --count) {
+  int linesOf(int r) const {
+    const int n = lengths == nullptr ? floats : lengths[r];
+    return n <= 0 ? 0 : static_cast<int>((n * sizeof(float) + 63) / 64) + 1;
+  }
+  int total() const {
+    int sum = 0;
+    for (int r = 0; r < rows; ++r) sum += linesOf(r);
+    return sum;
+  }
+  // Spreads the lines over `tiles` calls of issue().
+  void spread(int tiles) { perTile = tiles <= 0 ? 0 : (total() + tiles - 1) / tiles; }
+  MAFLOW_INLINE void issue() {
+    for (int count = perTile; count > 0 && row < rows; --count) {
+      const int lines = linesOf(row);
+      if (lines == 0) {
+        ++row, line = 0;
+        continue;
+      }
+      const size_t bytes = sizeof(float) * (lengths == nullptr ? floats : lengths[row]);
       __builtin_prefetch(base + row * stride + std::min(static_cast<size_t>(line) * 64, bytes - 1), 0, 2);
       if (++line == lines) line = 0, ++row;
     }
   }
-  size_t bytes = 0;
 };
 
 // The reduction range [k0, k1) of the panel of columns [n0, n0 + nr).
@@ -474,7 +491,7 @@ static MAFLOW_INLINE float* forwardTailA(const Job& job, int m1, int tailRow0, i
 // over all 512 inputs: 14 % of the layer's multiply-adds.
 template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0, int nr, int k1, const float* panel,
-                                       int tailRow0, const float* tailA, int kNeed, RowPrefetch* next = nullptr) {
+                                       int tailRow0, const float* tailA, int kNeed, RowPrefetch* next) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
   constexpr int NR = VL * NV;
   alignas(64) float tile[MR * NR];
@@ -493,9 +510,6 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
     const int last = (v + 1) * VL - 1 - pad;
     vectorK1[v] = last < 0 ? 0 : job.prefix == nullptr ? job.inDim : job.prefix[n0 + last];
   }
-  // The next panel's lines, spread evenly over this panel's row tiles.
-  const int tiles = ((mc1 - mc0 + MR - 1) / MR) * ((k1 + job.kc - 1) / job.kc);
-  const int perTile = next == nullptr ? 0 : (next->total() + tiles - 1) / tiles;
   for (int kc = 0; kc < k1; kc += job.kc) {
     const int kl = std::min(job.kc, k1 - kc);
     const bool first = kc == 0;
@@ -509,7 +523,7 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
       const float* a = tail ? tailA + kc : job.a + static_cast<size_t>(row0) * job.inDim + kc;
       const size_t lda = tail ? static_cast<size_t>(kNeed) : static_cast<size_t>(job.inDim);
       const bool fused = first && last && rows == MR && (job.act == Act::Relu || job.act == Act::Identity);
-      if (perTile > 0) next->issue(perTile);
+      if (next != nullptr) next->issue();
       if (fused && nr == VL) {
         if (job.act == Act::Relu) {
           microKernelRowsStore<V, MR, 1, true>(job, narrowEnd, kl, a, lda, panel, row0, n0);
@@ -533,6 +547,56 @@ static MAFLOW_INLINE void forwardPanel(const Job& job, int mc0, int mc1, int n0,
   }
 }
 
+// One packed forward panel: columns [n0, n0 + nr), reduction [0, k1), its floats at `data`.
+struct PanelRef {
+  int n0, nr, k1;
+  const float* data;
+};
+
+// The panels' weights that rows pass over together (see forwardGroup): about half of a 512 KB L2.
+constexpr size_t kGroupBytes = 192 * 1024;
+constexpr int kMaxGroup = 16;
+
+// Rows [m0, m1) through `count` packed panels, in row blocks of about 24 rows (whole tiles): each block runs through
+// every panel of the group while its rows of x stay in L2 (24 rows of 1024 inputs: 96 KB). Panel by panel over all
+// rows, x came from L3 once per panel: at [100, 1024]·[1024, 1024] 100 rows of x (400 KB) and a 96 KB panel did not
+// both stay in a 512 KB L2 (AMD Zen 3). `next`, if not null, comes into L2 meanwhile (its lines over all row tiles).
+template <typename V, int MR, int NV>
+static MAFLOW_INLINE void forwardGroup(const Job& job, int m0, int m1, const PanelRef* panels, int count, int tailRow0,
+                                       const float* tailA, int kNeed, RowPrefetch* next) {
+  const int block = count == 1 ? m1 - m0 : std::max(1, 24 / MR) * MR;
+  if (next != nullptr) {
+    int tiles = 0;
+    for (int p = 0; p < count; ++p) tiles += ((m1 - m0 + MR - 1) / MR) * std::max(1, (panels[p].k1 + job.kc - 1) / job.kc);
+    next->spread(tiles);
+  }
+  for (int r0 = m0; r0 < m1; r0 += block) {
+    const int r1 = std::min(m1, r0 + block);
+    for (int p = 0; p < count; ++p) {
+      const PanelRef& panel = panels[p];
+      forwardPanel<V, MR, NV>(job, r0, r1, panel.n0, panel.nr, panel.k1, panel.data, tailRow0, tailA, kNeed, next);
+    }
+  }
+}
+
+// The panels of forward columns [nBegin, nEnd) as forwardPack lays them out from `bp` (null: not packed yet), a group
+// at a time: from column n0, panels while their floats fit kGroupBytes (at least one). Returns the group's end column.
+template <int VL, int NR>
+static MAFLOW_INLINE int forwardPanelGroup(const Job& job, int n0, int nEnd, const float* bp, PanelRef* panels,
+                                           int* count, size_t* floats) {
+  *count = 0, *floats = 0;
+  while (n0 < nEnd && *count < kMaxGroup) {
+    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
+    const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
+    const size_t size = static_cast<size_t>(nr <= VL ? VL : NR) * k1;
+    if (*count > 0 && sizeof(float) * (*floats + size) > kGroupBytes) break;
+    panels[(*count)++] = PanelRef{n0, nr, k1, bp == nullptr ? nullptr : bp + *floats};
+    *floats += size;
+    n0 += nr;
+  }
+  return n0;
+}
+
 // Forward over rows [m0, m1) with B already packed by forwardPack (or the dot path for <= kDotColumns columns);
 // A is read in place, MC rows at a time so that they stay in L2 while every panel passes over them.
 template <typename V, int MR, int NV>
@@ -548,22 +612,25 @@ static MAFLOW_INLINE void forwardPacked(const Job& job, int m0, int m1, int nBeg
   const int kNeed = std::max(job.kNeed, 1);
   const int tailRow0 = m0 + (m1 - m0) / MR * MR;
   const float* tailA = forwardTailA<MR>(job, m1, tailRow0, kNeed);
+  PanelRef panels[kMaxGroup];
   for (int mc0 = m0; mc0 < m1; mc0 += mcRows) {
     const int mc1 = std::min(m1, mc0 + mcRows);
-    const float* panel = bp;
+    const float* group = bp;
     for (int n0 = nBegin; n0 < nEnd;) {
-      const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-      const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
-      forwardPanel<V, MR, NV>(job, mc0, mc1, n0, nr, k1, panel, tailRow0, tailA, kNeed);
-      panel += static_cast<size_t>(nr <= VL ? VL : NR) * k1;
-      n0 += nr;
+      int count;
+      size_t floats;
+      const int end = forwardPanelGroup<VL, NR>(job, n0, nEnd, group, panels, &count, &floats);
+      forwardGroup<V, MR, NV>(job, mc0, mc1, panels, count, tailRow0, tailA, kNeed, nullptr);
+      group += floats;
+      n0 = end;
     }
   }
 }
 
-// Forward block. Rows that fit one MC block pass once over each panel, so each panel is packed just before it is used
-// (into a buffer of one panel, which stays in L2; packing the whole of B first wrote 1–4 MB, past L2 at 1024×1024).
-// More rows pack B once and run forwardPacked, which passes over the panels once per MC rows.
+// Forward block. Rows that fit one MC block pass once over each group of panels, so each group is packed just before
+// it is used (into a buffer of one group, which stays in L2; packing the whole of B first wrote 1–4 MB, past L2 at
+// 1024×1024), and the next group's weights are prefetched meanwhile. More rows pack B once and run forwardPacked,
+// which passes over the panels once per MC rows.
 template <typename V, int MR, int NV>
 static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegin, int nEnd) {
   constexpr int VL = static_cast<int>(sizeof(V) / sizeof(float));
@@ -582,25 +649,36 @@ static MAFLOW_INLINE void forwardBlock(const Job& job, int m0, int m1, int nBegi
   const int kNeed = std::max(job.kNeed, 1);
   const int tailRow0 = m0 + (m1 - m0) / MR * MR;
   const float* tailA = forwardTailA<MR>(job, m1, tailRow0, kNeed);
-  float* bp = scratch.get(1, static_cast<size_t>(NR) * kNeed);
-  const auto widthAt = [&](int n0) { return nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0); };
-  for (int n0 = nBegin; n0 < nEnd;) {
-    const int nr = widthAt(n0);
-    const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
-    if (nr <= VL) {
-      packB<VL>(job, n0, nr, 0, k1, bp);
-    } else {
-      packB<NR>(job, n0, nr, 0, k1, bp);
+  // A group holds at least one panel, which may exceed kGroupBytes.
+  float* bp = scratch.get(1, std::max(kGroupBytes / sizeof(float), static_cast<size_t>(NR) * kNeed));
+  PanelRef panels[kMaxGroup], upcoming[kMaxGroup];
+  int count = 0, nextCount = 0;
+  size_t floats = 0, nextFloats = 0;
+  int n0 = nBegin;
+  int end = forwardPanelGroup<VL, NR>(job, n0, nEnd, bp, panels, &count, &floats);
+  while (n0 < nEnd) {
+    for (int p = 0; p < count; ++p) {
+      float* dst = bp + (panels[p].data - bp);
+      if (panels[p].nr <= VL) {
+        packB<VL>(job, panels[p].n0, panels[p].nr, 0, panels[p].k1, dst);
+      } else {
+        packB<NR>(job, panels[p].n0, panels[p].nr, 0, panels[p].k1, dst);
+      }
     }
-    // While this panel computes, the next one's weight rows (their live prefixes) come into L2.
+    // While this group computes, the next one's weight rows (each its live prefix) come into L2.
     RowPrefetch next;
-    if (n0 + nr < nEnd) {
-      const int nn = widthAt(n0 + nr);
-      const int nk = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr + nn - 1];
-      next = RowPrefetch(job.b + static_cast<size_t>(n0 + nr) * job.inDim, job.inDim, nn, nk);
+    int nextEnd = end;
+    nextCount = 0;
+    if (end < nEnd) {
+      nextEnd = forwardPanelGroup<VL, NR>(job, end, nEnd, bp, upcoming, &nextCount, &nextFloats);
+      next = RowPrefetch(job.b + static_cast<size_t>(end) * job.inDim, job.inDim, nextEnd - end, job.inDim,
+                         job.prefix == nullptr ? nullptr : job.prefix + end);
     }
-    forwardPanel<V, MR, NV>(job, m0, m1, n0, nr, k1, bp, tailRow0, tailA, kNeed, &next);
-    n0 += nr;
+    forwardGroup<V, MR, NV>(job, m0, m1, panels, count, tailRow0, tailA, kNeed, &next);
+    n0 = end;
+    end = nextEnd;
+    count = nextCount;
+    std::copy(upcoming, upcoming + nextCount, panels);
   }
 }
 
@@ -736,8 +814,7 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
       panelRange(job, n0 + nr, nWidth, &nk0, &nk1);
       if (nk0 < nk1) next = RowPrefetch(job.b + static_cast<size_t>(nk0) * job.inDim + n0 + nr, job.inDim, nk1 - nk0, nWidth);
     }
-    const int tiles = ((m1 - m0 + MR - 1) / MR) * ((k1 - k0 + job.kc - 1) / job.kc);
-    const int perTile = (next.total() + tiles - 1) / tiles;
+    next.spread(((m1 - m0 + MR - 1) / MR) * ((k1 - k0 + job.kc - 1) / job.kc));
     if (width == VNL) {
       packB<VNL>(job, n0, nr, k0, k1, bp);
     } else if (width == VL) {
@@ -758,7 +835,7 @@ static MAFLOW_INLINE void backwardBlock(const Job& job, int m0, int m1, int nBeg
         // The width dispatch is written out for both products on purpose: folding it into a generic lambda loses this
         // function's target ISA (lambdas do not inherit target attributes), and the backward GEMMs fell from ~300 to
         // ~6 GFLOP/s when tried.
-        if (perTile > 0) next.issue(perTile);
+        next.issue();
         if (weight) {
           // The weight gradient's rows two tiles ahead (their lines of this panel) come into cache before they are
           // stored to: a training step's gradients are cold, and each store missed.
