@@ -142,8 +142,10 @@ export type { MadeNetworkOptions, MadeFlowOptions } from './flows/made-flow-opti
 export { withStandardization } from './flows/with-standardization.ts';
 export type { WithStandardizationOptions } from './flows/with-standardization.ts';
 export { fitDataStandardize, dataEndBounds } from './flows/fit-data-standardize.ts';
-export { createTemporalMaf, ENCODER_KINDS } from './flows/create-temporal-maf.ts';
-export type { CreateTemporalMafOptions, EncoderKind } from './flows/create-temporal-maf.ts';
+export { createTemporalMaf } from './flows/create-temporal-maf.ts';
+export type { CreateTemporalMafOptions } from './flows/create-temporal-maf.ts';
+export { ENCODER_KINDS } from './flows/encoder-kinds.ts';
+export type { EncoderKind } from './flows/encoder-kinds.ts';
 export { TemporalMaf } from './flows/temporal-maf.ts';
 export type { TemporalMafOptions, TemporalMafConfig, SequenceCallOptions, SequenceSampleOptions, ForecastOptions, SequenceTrainPass } from './flows/temporal-maf.ts';
 export { withContextEncoder } from './flows/with-context-encoder.ts';
@@ -196,7 +198,7 @@ export { encodeSequenceModel, decodeSequenceModel } from './io/sequence-model-co
 export type { LoadedSequenceModel } from './io/sequence-model-codec.ts';
 export { exportOnnx, onnxSignature } from './io/onnx/export-onnx.ts';
 export type { ExportOnnxOptions, OnnxGraphKind, OnnxSignature } from './io/onnx/export-onnx.ts';
-export { ONNX_OPSET } from './io/onnx/onnx-graph.ts';
+export { ONNX_OPSET } from './io/onnx/onnx-opset.ts';
 export type { OnnxTensorInfo, Dimension as OnnxDimension, ComputeType as OnnxComputeType, SequentialLayout as OnnxSequentialLayout } from './io/onnx/onnx-graph.ts';
 export { UnsupportedOnnxError } from './io/onnx/unsupported-onnx-error.ts';
 export { Standardizer } from './data/standardizer.ts';

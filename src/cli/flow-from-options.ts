@@ -1,17 +1,7 @@
 /**
  * Maps the `train` command's `--flow` and architecture options to a flow factory. The spec is plain JSON so that it
  * can cross to the training worker and be recorded in the model file.
- *
- * Which options apply to which flow (an option that does not apply is a `UsageError`, not silently ignored):
- * | option        | maf | maf-mog | iaf | realnvp | made | made-mog | nsf |
- * |---------------|-----|---------|-----|---------|------|----------|-----|
- * | layers        |  ✓  |    ✓    |  ✓  |    ✓    |      |          |  ✓  |
- * | batchNorm     |  ✓  |    ✓    |     |    ✓    |      |          |     |
- * | residual      |  ✓  |    ✓    |  ✓  |         |  ✓   |    ✓     |  ✓  |
- * | order         |  ✓  |    ✓    |  ✓  |         |      |          |  ✓  |
- * | components    | (✓) |    ✓    | (✓) |   (✓)   |      |    ✓     | (✓) |
- * (✓): with `--base mog`. The transform options (`--transformer`, `--bins`, `--shift-only`, `--act-norm`, `--bounds`, …)
- * are checked and translated in `transform-options.ts`.
+ * Which options apply to which flow: `flow-kinds.ts`.
  */
 import { Rng } from '../core/rng.ts';
 import type { Distribution } from '../distributions/distribution.ts';
@@ -23,13 +13,13 @@ import { createMaf } from '../flows/create-maf.ts';
 import { createNsf } from '../flows/create-nsf.ts';
 import { createRealNvp } from '../flows/create-real-nvp.ts';
 import type { Activation } from '../kernels/kernels.ts';
-import { transformFactoryOptions, type TransformSpec } from './transform-options.ts';
+import { appliesTo, checkFlowOptions, FLOW_KINDS, type FlowKind } from './flow-kinds.ts';
+import type { TransformSpec } from './transform-cli-options.ts';
+import { transformFactoryOptions } from './transform-options.ts';
 import { UsageError } from './usage-error.ts';
 
-/** The flow families `--flow` accepts. */
-export const FLOW_KINDS = ['maf', 'iaf', 'realnvp', 'made', 'made-mog', 'maf-mog', 'nsf'] as const;
-/** One of `FLOW_KINDS`. */
-export type FlowKind = (typeof FLOW_KINDS)[number];
+// Defined in flow-kinds.ts, which loads no flows (the train command's definition and checks use them from there).
+export { appliesTo, checkFlowOptions, FLOW_KINDS, type FlowKind };
 
 /** A flow's architecture as the CLI describes it (all JSON). */
 export interface FlowSpec extends TransformSpec {
@@ -54,51 +44,6 @@ export interface FlowSpec extends TransformSpec {
   components?: number;
   /** Seeds the initial weights, degrees and permutations. @default 0 */
   seed?: number;
-}
-
-type OptionName = 'layers' | 'batchNorm' | 'residual' | 'order' | 'components';
-
-const APPLIES: Record<OptionName, readonly FlowKind[]> = {
-  layers: ['maf', 'maf-mog', 'iaf', 'realnvp', 'nsf'],
-  batchNorm: ['maf', 'maf-mog', 'realnvp'],
-  residual: ['maf', 'maf-mog', 'iaf', 'made', 'made-mog', 'nsf'],
-  order: ['maf', 'maf-mog', 'iaf', 'nsf'],
-  components: ['maf-mog', 'made-mog', 'maf', 'iaf', 'realnvp', 'nsf'],
-};
-
-const FLAGS: Record<OptionName, string> = {
-  layers: '--layers', batchNorm: '--batch-norm', residual: '--residual', order: '--order', components: '--components',
-};
-
-/**
- * Whether `--<option>` applies to `--flow kind` (the table above).
- *
- * @example
- * import { appliesTo } from './flow-from-options.ts';
- * console.log(appliesTo('batchNorm', 'maf'), appliesTo('batchNorm', 'nsf')); // → true false
- */
-export function appliesTo(option: OptionName, kind: FlowKind): boolean {
-  return APPLIES[option].includes(kind);
-}
-
-/**
- * Throws a `UsageError` when an option the user set explicitly (`given`) does not apply to `kind`.
- *
- * @example
- * import { checkFlowOptions } from './flow-from-options.ts';
- * checkFlowOptions('maf', ['layers']);   // --layers applies to maf: no error
- * try {
- *   checkFlowOptions('made', ['layers']);
- * } catch (error) {
- *   console.log((error as Error).message); // → --layers does not apply to --flow made (it applies to: maf, maf-mog, iaf, realnvp, nsf)
- * }
- */
-export function checkFlowOptions(kind: FlowKind, given: readonly OptionName[]): void {
-  for (const name of given) {
-    if (!appliesTo(name, kind)) {
-      throw new UsageError(`${FLAGS[name]} does not apply to --flow ${kind} (it applies to: ${APPLIES[name].join(', ')})`);
-    }
-  }
 }
 
 /**

@@ -6,12 +6,15 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../io/module-worker.ts';
 import type { EpochEvent, StepEvent } from '../train/progress-event.ts';
-import type { SequenceTrainJob, SequenceTrainResult } from './sequences/train-sequence-model.ts';
+import type { SequenceTrainJob, SequenceTrainResult } from './sequences/sequence-train-job.ts';
 import type { TrainJob, TrainJobHooks, TrainJobResult } from './train-job.ts';
 import { UsageError } from './usage-error.ts';
 
 /** What the worker runs: a tabular flow's job, or a temporal MAF's. */
 export type WorkerTask = { kind: 'table'; job: TrainJob } | { kind: 'sequences'; job: SequenceTrainJob };
+
+/** The kind of task a worker is started for: it loads that kind's training code only (`train-worker.ts`). */
+export type WorkerTaskKind = WorkerTask['kind'];
 
 /** Messages from the worker. */
 export type WorkerMessage =
@@ -48,31 +51,32 @@ export interface SystemErrorFields {
  */
 export function runTrainWorker(job: TrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<TrainJobResult> {
-  return startTrainWorker(env).run({ kind: 'table', job }, hooks) as Promise<TrainJobResult>;
+  return startTrainWorker(env, 'table').run({ kind: 'table', job }, hooks) as Promise<TrainJobResult>;
 }
 
 /** Runs a temporal MAF's `job` in the worker, as `runTrainWorker` runs a tabular one (Ctrl-C saves the best model). */
 export function runSequenceTrainWorker(job: SequenceTrainJob, hooks: TrainJobHooks,
   env: Readonly<Record<string, string | undefined>>): Promise<SequenceTrainResult> {
-  return startTrainWorker(env).run({ kind: 'sequences', job }, hooks) as Promise<SequenceTrainResult>;
+  return startTrainWorker(env, 'sequences').run({ kind: 'sequences', job }, hooks) as Promise<SequenceTrainResult>;
 }
 
 /** A training worker started before its task is known (see `startTrainWorker`). */
 export interface TrainWorker {
-  /** Runs `task` (once); resolves with its result as `runTrainWorker` does. */
+  /** Runs `task` (once, of the kind the worker was started for); resolves with its result as `runTrainWorker` does. */
   run(task: WorkerTask, hooks: TrainJobHooks): Promise<TrainJobResult | SequenceTrainResult>;
   /** Ends a worker that will get no task (reading the data failed). */
   cancel(): Promise<void>;
 }
 
 /**
- * Starts a training worker with `env` now, so that its start (a second JavaScript heap, maflow's modules, the kernel
- * backend) overlaps whatever comes before the task: `maflow train` reads and parses the data meanwhile.
+ * Starts a training worker for tasks of `kind` with `env` now, so that its start (a second JavaScript heap, the
+ * modules that train `kind`, the kernel backend) overlaps whatever comes before the task: `maflow train` reads and
+ * parses the data meanwhile.
  *
  * @example
  * import { Rng, twoMoons } from 'maflow';
  * import { startTrainWorker } from './run-train-worker.ts';
- * const worker = startTrainWorker(process.env);   // starting while the data are prepared
+ * const worker = startTrainWorker(process.env, 'table');   // starting while the data are prepared
  * const { data } = twoMoons(200, { rng: new Rng(1) });
  * const job = { spec: { kind: 'maf', features: 2, contextFeatures: 0, layers: 2, hiddenUnits: [8] }, x: data,
  *   columns: ['x1', 'x2'], contextColumns: [], standardize: true, validationFraction: 0.1, epochs: 2, batchSize: 50,
@@ -80,9 +84,9 @@ export interface TrainWorker {
  * const result = await worker.run({ kind: 'table', job }, {});
  * console.log(result.stoppedBy); // → epochs
  */
-export function startTrainWorker(env: Readonly<Record<string, string | undefined>>): TrainWorker {
+export function startTrainWorker(env: Readonly<Record<string, string | undefined>>, kind: WorkerTaskKind): TrainWorker {
   const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startModuleWorker(import.meta.url, 'train-worker', { workerData: { stopFlag, env } });
+  const worker = startModuleWorker(import.meta.url, 'train-worker', { workerData: { stopFlag, env, kind } });
   // Until a task is posted, an error or exit of the worker waits to be reported by run().
   let early: Error | undefined;
   const onEarlyError = (error: Error): void => { early ??= error; };

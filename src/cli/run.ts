@@ -41,7 +41,7 @@ const MAX_LINE = 1000;
 /** Runs the CLI on `argv` (without `node` and the script path) and returns the exit status; never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const program = await createProgram(io, argv);
+    const program = createProgram(io);
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (error) {

@@ -19,6 +19,7 @@ import { summarizeLogLikelihood } from './log-likelihood-summary.ts';
 import { logDensities } from './model-space.ts';
 import { flowFromOptions, type FlowSpec } from './flow-from-options.ts';
 import { annotateSystemError, saveWithRescue } from './save-with-rescue.ts';
+import { bestBeforeFailurePath } from './best-before-failure-path.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Everything a training run needs (structured-cloneable). */
@@ -70,18 +71,6 @@ export interface TrainJobResult extends FitResult {
    * over `out`, and with a checkpoint the best epoch that beat the initial model goes to `bestBeforeFailurePath(out)`.
    */
   savedTo: string | null;
-}
-
-/**
- * The file a failed run with checkpoints writes its best model to, beside `out`:
- * `models/flow.safetensors` → `models/flow.best-before-failure.safetensors`.
- *
- * @example
- * import { bestBeforeFailurePath } from './train-job.ts';
- * console.log(bestBeforeFailurePath('models/flow.safetensors')); // → models/flow.best-before-failure.safetensors
- */
-export function bestBeforeFailurePath(out: string): string {
-  return `${out.replace(/\.safetensors$/i, '')}.best-before-failure.safetensors`;
 }
 
 /** Progress hooks (events in original units). */

@@ -3,18 +3,19 @@
  * comes as the first message), for tabular flows and temporal MAFs alike. `fit` is synchronous, so Ctrl-C
  * cannot reach it on the main thread; here the main thread sets a shared flag, which the step and epoch hooks turn
  * into an abort of `fit`'s signal (it stops after the current step). Progress goes back as messages, steps at most
- * ten times a second.
+ * ten times a second. The worker loads the training code of the one kind of task it was started for (`workerData.kind`):
+ * a tabular run never loads the temporal MAF's, and neither loads the CLI's commands or any file format but the model's.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../io/data-error.ts';
 import { selectBackend } from '../kernels/select.ts';
-import { runSequenceTrainJob } from './sequences/train-sequence-model.ts';
-import { runTrainJob, type TrainJobHooks } from './train-job.ts';
+import type { SequenceTrainResult } from './sequences/sequence-train-job.ts';
+import type { TrainJobHooks, TrainJobResult } from './train-job.ts';
 import { UsageError } from './usage-error.ts';
-import type { SystemErrorFields, WorkerMessage, WorkerTask } from './run-train-worker.ts';
+import type { SystemErrorFields, WorkerMessage, WorkerTask, WorkerTaskKind } from './run-train-worker.ts';
 import type { RescuedSaveError } from './save-with-rescue.ts';
 
-const { stopFlag, env } = workerData as { stopFlag: Int32Array; env: Record<string, string | undefined> };
+const { stopFlag, env, kind } = workerData as { stopFlag: Int32Array; env: Record<string, string | undefined>; kind: WorkerTaskKind };
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 const controller = new AbortController();
 const checkStop = (): void => {
@@ -22,14 +23,16 @@ const checkStop = (): void => {
 };
 let lastStepPost = 0;
 
-// The backend loads while the main thread still reads the data; the task follows as the one message.
+// The training code and the backend load while the main thread still reads the data; the task follows as the one
+// message. A failed import is reported when the task comes (`runTask` imports the same module again).
+loadTraining(kind).catch(() => {});
 let backendError: unknown;
 try {
   selectBackend({ env, warn: () => {} });
 } catch (error) {
   backendError = error;
 }
-parentPort!.once('message', (task: WorkerTask) => {
+parentPort!.once('message', async (task: WorkerTask) => {
   try {
     if (backendError !== undefined) throw backendError;
     const hooks: TrainJobHooks = {
@@ -47,7 +50,7 @@ parentPort!.once('message', (task: WorkerTask) => {
         post({ type: 'epoch', event });
       },
     };
-    post({ type: 'done', result: task.kind === 'table' ? runTrainJob(task.job, hooks) : runSequenceTrainJob(task.job, hooks) });
+    post({ type: 'done', result: await runTask(task, hooks) });
   } catch (error) {
     const userError = error instanceof DataError || error instanceof UsageError;
     post({
@@ -59,6 +62,17 @@ parentPort!.once('message', (task: WorkerTask) => {
     });
   }
 });
+
+/** The module that trains tasks of `taskKind`. */
+function loadTraining(taskKind: WorkerTaskKind): Promise<unknown> {
+  return taskKind === 'table' ? import('./train-job.ts') : import('./sequences/sequence-train-job.ts');
+}
+
+/** Builds, fits and writes the model of `task`. */
+async function runTask(task: WorkerTask, hooks: TrainJobHooks): Promise<TrainJobResult | SequenceTrainResult> {
+  if (task.kind === 'table') return (await import('./train-job.ts')).runTrainJob(task.job, hooks);
+  return (await import('./sequences/sequence-train-job.ts')).runSequenceTrainJob(task.job, hooks);
+}
 
 /** A system error's code and file (ENOSPC writing the model), which a cloned message would otherwise drop. */
 function systemFields(error: unknown): { system?: SystemErrorFields } {

@@ -1,17 +1,10 @@
 /**
- * The `--backend native|wasm|reference` option every computing command takes, and its effect: the choice (or
- * `MAFLOW_BACKEND`) goes to `selectBackend`, which prints one line when native is unavailable.
+ * The effect of `--backend native|wasm|reference` (`backend-option.ts`): the choice (or `MAFLOW_BACKEND`) goes to
+ * `selectBackend`, which prints one line when native is unavailable.
  */
-import { Option, type Command } from 'commander';
-import { BACKEND_NAMES, selectBackend } from '../kernels/select.ts';
+import { selectBackend } from '../kernels/select.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
-
-/** Adds `--backend <name>` to `command`. */
-export function addBackendOption(command: Command): Command {
-  return command.addOption(new Option('--backend <name>', 'kernel backend (default: native when it loads, else wasm, else reference; or $MAFLOW_BACKEND)')
-    .choices([...BACKEND_NAMES]));
-}
 
 /**
  * Activates the backend for this run: `name` when given, else `MAFLOW_BACKEND`, else native-if-available.

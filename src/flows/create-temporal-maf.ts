@@ -7,13 +7,8 @@ import type { Activation } from '../kernels/kernels.ts';
 import { Gru } from '../nn/gru.ts';
 import { Lstm } from '../nn/lstm.ts';
 import { createMaf } from './create-maf.ts';
+import { ENCODER_KINDS, type EncoderKind } from './encoder-kinds.ts';
 import { TemporalMaf } from './temporal-maf.ts';
-
-/** The recurrent encoders `createTemporalMaf` offers. */
-export type EncoderKind = 'lstm' | 'gru';
-
-/** Every `EncoderKind`. */
-export const ENCODER_KINDS: readonly EncoderKind[] = ['lstm', 'gru'];
 
 /** Options of `createTemporalMaf`. */
 export interface CreateTemporalMafOptions {

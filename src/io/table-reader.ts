@@ -15,7 +15,6 @@ import { openCsvTable } from './csv-table.ts';
 import { DataError } from './data-error.ts';
 import { openJsonlTable } from './jsonl-table.ts';
 import { openNpyTable } from './npy-table.ts';
-import { openParquetTable } from './parquet-table.ts';
 import { STDIO_PATH, sniffTableFormat, tableFormatOf, type TableFormat } from './table-format.ts';
 
 /** Rows of the selected columns, float64, and where they are in the file. */
@@ -82,10 +81,12 @@ export async function openTable(path: string, options: OpenTableOptions = {}): P
       return openNpyTable(bytes);
     case 'jsonl':
       return openJsonlTable(bytes);
-    case 'parquet':
+    case 'parquet': {
+      // The Parquet and Arrow decoders load only when a file of their format is read (apache-arrow is 12 MB).
+      const { openParquetTable } = await import('./parquet-table.ts');
       return openParquetTable(bytes, path);
+    }
     case 'arrow': {
-      // apache-arrow is 12 MB of JavaScript: loaded only when an Arrow file is read.
       const { openArrowTable } = await import('./arrow-table.ts');
       return openArrowTable(bytes);
     }

@@ -15,7 +15,6 @@ import { DataError } from './data-error.ts';
 import { formatNumber } from './format-number.ts';
 import { CsvChunkWriter, NpyChunkWriter } from './matrix-writer.ts';
 import { encodeNpyHeader } from './npy.ts';
-import { writeParquetRowGroups } from './parquet-rows.ts';
 import { STDIO_PATH, TABLE_FILE_EXTENSIONS, tableFormatOf, type TableFormat } from './table-format.ts';
 
 /** Where a table's bytes go: a process stream (standard output) or a test buffer. */
@@ -136,10 +135,12 @@ async function encoderFor(format: TableFormat, sink: ByteSink, options: TableWri
       return jsonlEncoder(sink, columns);
     case 'npy':
       return options.rows !== undefined && !toStdout ? npyKnownRows(sink, options.rows, columns.length) : npySpooled(sink, columns.length);
-    case 'parquet':
+    case 'parquet': {
+      // The Parquet and Arrow encoders load only when a table of their format is written (apache-arrow is 12 MB).
+      const { writeParquetRowGroups } = await import('./parquet-rows.ts');
       return writeParquetRowGroups(sink, columns);
+    }
     case 'arrow': {
-      // apache-arrow is 12 MB of JavaScript: loaded only when an Arrow table is written.
       const { arrowEncoder } = await import('./arrow-rows.ts');
       return arrowEncoder(sink, columns, toStdout ? 'stream' : 'file');
     }

@@ -1,97 +1,27 @@
 /**
  * `maflow train <data> --flow temporal-maf --encoder lstm|gru --encoder-units N …`: a temporal MAF trained on
  * sequences (a 3-D .npy, a long-format CSV, or windows of one series) with `fitSequences` on the training worker
- * (Ctrl-C writes the best model so far); the data's standardization and the covariates' are stored inside the model,
- * with the data layout, so that `eval`, `logprob`, `forecast` read their files the same way.
+ * (Ctrl-C writes the best model so far; the worker runs `sequence-train-job.ts`); the data's standardization and the
+ * covariates' are stored inside the model, with the data layout, so that `eval`, `logprob`, `forecast` read their
+ * files the same way. The options are defined in `sequence-train-options.ts`.
  */
 import { basename } from 'node:path';
-import { Option, type Command } from 'commander';
-import { Rng } from '../../core/rng.ts';
 import { sequenceLength, type Sequences } from '../../core/sequences.ts';
-import { zeros, type Matrix } from '../../core/matrix.ts';
-import { Standardize } from '../../bijectors/standardize.ts';
-import { createTemporalMaf, ENCODER_KINDS, type EncoderKind } from '../../flows/create-temporal-maf.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
-import { fileCheckpointer } from '../../io/checkpoint-file.ts';
-import { readSequences, type SequenceFile, type SequenceLayout } from '../../io/read-sequences.ts';
-import { saveSequenceModel } from '../../io/sequence-model-file.ts';
-import type { FitResult } from '../../train/fit.ts';
-import { fitSequences } from '../../train/fit-sequences.ts';
+import { readSequences } from '../../io/read-sequences.ts';
 import type { CliIo } from '../cli-io.ts';
 import { guardOutputs } from '../guard-outputs.ts';
 import { InterruptedError } from '../interrupted-error.ts';
 import { runInfo, writeJsonSummary } from '../json-summary.ts';
-import { parsePositiveInteger } from '../parse-list.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 import { runSequenceTrainWorker } from '../run-train-worker.ts';
-import type { TrainJobHooks } from '../train-job.ts';
 import { trainingCurve } from '../training-curve.ts';
 import { TrainingFailedError } from '../training-failed-error.ts';
 import { UsageError } from '../usage-error.ts';
 import { useBackend } from '../use-backend.ts';
-import type { CommonTrainOptions } from '../train-options.ts';
-import { addSequenceLayoutOptions, SEQUENCE_LAYOUT_KEY, sequenceLayout, type SequenceLayoutOptions } from './sequence-options.ts';
-
-/** The `train` options a temporal MAF uses. */
-export interface SequenceTrainOptions extends SequenceLayoutOptions, CommonTrainOptions {
-  encoder: EncoderKind;
-  encoderUnits: number;
-  truncation?: number;
-}
-
-/**
- * What the training worker needs to build, fit and write a temporal MAF: the options and the sequences, read and
- * checked on the main thread (so that a bad file is reported before the worker starts).
- */
-export interface SequenceTrainJob {
-  dataPath: string;
-  options: SequenceTrainOptions;
-  /** Whether --hidden was given (a temporal MAF's default widths are [64, 64], not train's 512,512). */
-  hiddenGiven: boolean;
-  layout: SequenceLayout;
-  train: SequenceFile;
-  validation?: SequenceFile;
-}
-
-/** `fitSequences`'s result, and where the model was written (null after a failed run: nothing is written). */
-export interface SequenceTrainResult extends FitResult {
-  savedTo: string | null;
-}
-
-/**
- * Builds the model of `job`, fits it (until `hooks.signal` aborts, after the current step) and, unless the fit failed,
- * writes it to `--out`. Runs on the training worker.
- */
-export function runSequenceTrainJob(job: SequenceTrainJob, hooks: TrainJobHooks = {}): SequenceTrainResult {
-  const { options, train, validation, layout } = job;
-  const model = createTemporalMaf({
-    features: train.data.features, layers: options.layers, hiddenUnits: job.hiddenGiven ? options.hidden : [64, 64],
-    activation: options.activation, encoder: options.encoder, encoderUnits: options.encoderUnits,
-    contextFeatures: train.contextColumns.length, truncation: options.truncation, rng: new Rng(options.seed),
-    ...(options.standardize ? { dataStandardize: Standardize.fit(stepRows(train.data)) } : {}),
-    ...(options.standardize && train.context !== undefined ? { contextStandardize: Standardize.fit(train.context) } : {}),
-  });
-  const checkpointer = options.checkpoint === undefined ? undefined : fileCheckpointer(options.checkpoint);
-  const result = fitSequences(model, train.data, {
-    ...(train.context === undefined ? {} : { context: train.context }),
-    ...(validation === undefined ? { validationFraction: options.validation }
-      : { validationData: validation.data, ...(validation.context === undefined ? {} : { validationContext: validation.context }) }),
-    epochs: options.epochs, batchSize: Math.min(options.batchSize, train.data.count), learningRate: options.lr,
-    weightDecay: options.weightDecay, patience: options.patience, emaDecay: options.emaDecay, rng: new Rng(options.seed + 1),
-    ...(options.maxTime === undefined ? {} : { maxSeconds: options.maxTime }),
-    ...(checkpointer === undefined ? {} : { checkpoint: { every: options.checkpointEvery, save: checkpointer.save } }),
-    ...(options.resume === undefined ? {} : { resume: fileCheckpointer(options.resume).load() }),
-    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-    ...(hooks.onStep === undefined ? {} : { onStep: hooks.onStep }),
-    ...(hooks.onEpoch === undefined ? {} : { onEpoch: hooks.onEpoch }),
-  });
-  if (result.failed) return { ...result, savedTo: null };
-  saveSequenceModel(options.out, model, {
-    columns: train.columns, contextColumns: train.contextColumns,
-    metadata: { trainedOn: job.dataPath, [SEQUENCE_LAYOUT_KEY]: JSON.stringify(layout) },
-  });
-  return { ...result, savedTo: options.out };
-}
+import { sequenceLayout } from './sequence-options.ts';
+import { optionFlag, TEMPORAL_MAF_OPTIONS } from './sequence-train-options.ts';
+import type { SequenceTrainJob, SequenceTrainOptions, SequenceTrainResult } from './sequence-train-job.ts';
 
 /**
  * Reads the sequences, trains on the worker thread (Ctrl-C stops it after the current step and writes the best model
@@ -147,55 +77,11 @@ export async function trainSequenceModel(io: CliIo, dataPath: string, options: S
   }
 }
 
-/** Every real step of `s` as a row `[Σ lengths, features]` (the standardization's statistics). */
-function stepRows(s: Sequences): Matrix {
-  let rows = 0;
-  for (let i = 0; i < s.count; i++) rows += sequenceLength(s, i);
-  const out = zeros(rows, s.features, 'float64');
-  let r = 0;
-  for (let i = 0; i < s.count; i++) {
-    const length = sequenceLength(s, i);
-    out.data.set(s.data.subarray(i * s.steps * s.features, (i * s.steps + length) * s.features), r * s.features);
-    r += length;
-  }
-  return out;
-}
-
 /** The mean real length of the sequences of `s`. */
 export function meanLength(s: Sequences): number {
   let total = 0;
   for (let i = 0; i < s.count; i++) total += sequenceLength(s, i);
   return total / s.count;
-}
-
-/** Adds the options of `train --flow temporal-maf` to the `train` command. */
-export function addSequenceTrainOptions(command: Command): Command {
-  addSequenceLayoutOptions(command);
-  return command
-    .addOption(new Option('--encoder <kind>', 'temporal-maf: the recurrent encoder reading the history').choices([...ENCODER_KINDS]).default('lstm'))
-    .option('--encoder-units <n>', 'temporal-maf: width of the encoder\'s state', parsePositiveInteger, 64)
-    .option('--truncation <steps>', 'temporal-maf: truncated backpropagation through time (default: full)', parsePositiveInteger);
-}
-
-/** The `train` options (commander's names) that a temporal MAF's training reads; any other given is refused. */
-export const TEMPORAL_MAF_OPTIONS: readonly string[] = [
-  'out', 'flow', 'layers', 'hidden', 'activation', 'encoder', 'encoderUnits', 'truncation', 'columns', 'contextColumns',
-  'validation', 'validationData', 'epochs', 'batchSize', 'lr', 'weightDecay', 'patience', 'emaDecay', 'maxTime', 'plotLoss', 'json', 'summary',
-  'seed', 'checkpoint', 'checkpointEvery', 'resume', 'standardize', 'backend', 'sequenceColumn', 'timeColumn', 'window', 'stride',
-];
-
-/** The `train` options only a temporal MAF reads. */
-const SEQUENCE_ONLY_OPTIONS: readonly string[] = ['encoder', 'encoderUnits', 'truncation', 'sequenceColumn', 'timeColumn', 'window', 'stride'];
-
-/** `--encoder-units` for commander's `encoderUnits`. */
-function flag(name: string): string {
-  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** Throws a usage error when an option only a temporal MAF reads was given for another flow. */
-export function refuseSequenceOptions(given: readonly string[]): void {
-  const wrong = SEQUENCE_ONLY_OPTIONS.find((name) => given.includes(name));
-  if (wrong !== undefined) throw new UsageError(`${flag(wrong)} applies to --flow temporal-maf only`);
 }
 
 /**
@@ -205,7 +91,7 @@ export function refuseSequenceOptions(given: readonly string[]): void {
 export async function runSequenceTraining(io: CliIo, dataPath: string, options: SequenceTrainOptions & { backend?: string },
   given: readonly string[], started = performance.now()): Promise<void> {
   const wrong = given.find((name) => !TEMPORAL_MAF_OPTIONS.includes(name));
-  if (wrong !== undefined) throw new UsageError(`${flag(wrong)} does not apply to --flow temporal-maf`);
+  if (wrong !== undefined) throw new UsageError(`${optionFlag(wrong)} does not apply to --flow temporal-maf`);
   guardOutputs({
     inputs: [{ label: 'training data', path: dataPath },
       ...(options.validationData === undefined ? [] : [{ label: '--validation-data file', path: options.validationData }]),

@@ -3,8 +3,9 @@ import type { Distribution } from '../../distributions/distribution.ts';
 import { TemporalMaf } from '../../flows/temporal-maf.ts';
 import { defaultColumns } from '../model-columns.ts';
 import { logProbPass, samplePass, uniformColumns } from './onnx-distributions.ts';
-import { OnnxGraph, ONNX_OPSET, type ComputeType, type OnnxTensorInfo, type SequentialLayout, type Value } from './onnx-graph.ts';
+import { OnnxGraph, type ComputeType, type OnnxTensorInfo, type SequentialLayout, type Value } from './onnx-graph.ts';
 import type { LogDet } from './onnx-bijectors.ts';
+import { ONNX_OPSET } from './onnx-opset.ts';
 import { temporalForecast, temporalLogProb, temporalSignature } from './onnx-temporal.ts';
 
 /** Which graph `exportOnnx` writes: the log-density, or a draw from given noise. */

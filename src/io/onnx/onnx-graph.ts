@@ -1,10 +1,6 @@
 import { ATTRIBUTE_TYPE, encodeModelMessage, ONNX_TYPE, type AttributeMessage, type GraphMessage, type NodeMessage,
   type OnnxElementType, type TensorMessage, type ValueInfoMessage } from './onnx-proto.ts';
-
-/** The ONNX operator set the exported graphs use (ONNX 1.12; onnxruntime ≥ 1.12, onnxruntime-web included). */
-export const ONNX_OPSET = 17;
-/** The ONNX IR version that goes with `ONNX_OPSET`. */
-export const ONNX_IR_VERSION = 8;
+import { ONNX_IR_VERSION, ONNX_OPSET } from './onnx-opset.ts';
 
 /** A value in the graph: the name of a tensor. */
 export type Value = string;
