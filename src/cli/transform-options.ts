@@ -10,20 +10,16 @@ import type { Transformer } from '../bijectors/transformer.ts';
 import { UmnnTransformer } from '../bijectors/umnn-transformer.ts';
 import type { TransformSpec } from './transform-cli-options.ts';
 
-/** The factory options of a spec's transform fields (what `createMaf`, `createNsf`, … take). */
-export interface TransformFactoryOptions {
+/**
+ * The factory options of a spec's transform fields (what `createMaf`, `createNsf`, … take): the spec's fields, with the
+ * transformer as an instance, the bounds' open ends as ±Infinity, and the mixture size and circular bins.
+ */
+export type TransformFactoryOptions = Omit<TransformSpec, 'transformer' | 'bounds'> & {
   transformer?: Transformer;
-  bins?: number;
-  tailBound?: number;
-  shiftOnly?: boolean;
-  logScaleBound?: number;
-  actNorm?: boolean;
-  base?: 'normal' | 'mog';
-  components?: number;
   bounds?: [number, number][];
-  circular?: boolean[];
+  components?: number;
   circularBins?: number;
-}
+};
 
 /**
  * The factory options for a spec's transform fields: the transformer instance for `transformer`, the bounds with
