@@ -59,6 +59,10 @@ class Op {
 
   Op(Napi::Env env, Napi::Object object, std::string method) : env_(env), object_(object), method_(std::move(method)) {}
 
+  napi_env env() const { return env_; }
+  napi_value value() const { return object_; }
+  const std::string& method() const { return method_; }
+
   [[noreturn]] void fail(const std::string& message) const {
     throw Napi::TypeError::New(env_, std::string("maflow native ") + method_ + ": " + message);
   }
@@ -524,22 +528,23 @@ Napi::Value SgdMomentumUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// The descriptor of staircaseSequential / staircaseParallel / staircaseTrainForward / staircaseTrainBackward:
-// {network: {features, contextFeatures, hidden: StaircaseHiddenLayer[], output, residual, transformer}, batch, context,
-// input, output, logDet} (the training pass's backward half has no logDet: withLogDet false).
-maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& op, const char* method, bool parallel,
-                                    bool withLogDet = true) {
-  const Op network(info.Env(), op.object("network"), std::string(method) + " network");
-  maflow::StaircasePass job;
-  job.parallel = parallel;
-  job.batch = op.integer("batch");
-  job.features = network.integer("features", 1);
-  job.contextFeatures = network.integer("contextFeatures");
-  job.transformer = network.transformer();
-  network.checkFeatures(job.transformer, job.features);
-  job.residual = network.flag("residual");
-  const int D = job.features, C = job.contextFeatures, P = job.transformer.paramsPerFeature();
-  job.context = op.f32("context", product(job.batch, C), true);
+// What the staircase kernels read of a StaircaseNetwork (src/kernels/kernels.ts), validated.
+struct ParsedNetwork {
+  int features = 0, contextFeatures = 0;
+  bool residual = false;
+  maflow::Transformer transformer;
+  std::vector<maflow::StaircaseLayer> hidden;
+  maflow::StaircaseLayer output{};
+};
+
+ParsedNetwork parseNetwork(const Op& network) {
+  ParsedNetwork out;
+  out.features = network.integer("features", 1);
+  out.contextFeatures = network.integer("contextFeatures");
+  out.transformer = network.transformer();
+  network.checkFeatures(out.transformer, out.features);
+  out.residual = network.flag("residual");
+  const int D = out.features, C = out.contextFeatures, P = out.transformer.paramsPerFeature();
   const Napi::Value hiddenValue = network.get("hidden");
   if (!hiddenValue.IsArray() || hiddenValue.As<Napi::Array>().Length() < 1) network.fail("hidden must be an array of >= 1 layers");
   const Napi::Array hidden = hiddenValue.As<Napi::Array>();
@@ -549,7 +554,7 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
     const std::string which = l < L ? "hidden[" + std::to_string(l) + "]" : std::string("output");
     const Napi::Value layerValue = l < L ? hidden.Get(static_cast<uint32_t>(l)) : network.get("output");
     if (!layerValue.IsObject()) network.fail(which + " must be a layer object");
-    const Op s(info.Env(), layerValue.As<Napi::Object>(), std::string(method) + " network." + which);
+    const Op s(network.env(), layerValue.As<Napi::Object>(), network.method() + "." + which);
     maflow::StaircaseLayer layer{};
     layer.inDim = s.integer("inDim");
     layer.outDim = s.integer("outDim", 1);
@@ -559,7 +564,7 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
     if (l == L && layer.outDim != D * P) {
       s.fail("outDim " + std::to_string(layer.outDim) + ", expected " + std::to_string(D * P) + " (features · params per feature)");
     }
-    if (job.residual && l > 0 && l < L && layer.outDim != layer.inDim) s.fail("residual layers need equal widths");
+    if (out.residual && l > 0 && l < L && layer.outDim != layer.inDim) s.fail("residual layers need equal widths");
     layer.act = l < L ? s.activation() : Act::Identity;
     layer.w = s.f32("weight", product(layer.outDim, layer.inDim));
     layer.prefix = s.prefix("prefix", layer.outDim, layer.inDim, false);
@@ -569,12 +574,96 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
       int32_t* starts = s.i32("degreeStarts", D + 1);
       s.checkStaircase(starts, D + 1, layer.outDim, "degreeStarts");
       layer.starts = starts;
-      job.hidden.push_back(layer);
+      out.hidden.push_back(layer);
     } else {
-      job.output = layer;
+      out.output = layer;
     }
     previous = layer.outDim;
   }
+  return out;
+}
+
+// A ParsedNetwork wrapped on its network object, with the address of this build's kOwner: another build of the addon
+// loaded in the same process (a different layout) does not take it for its own.
+const char kOwner = 0;
+struct WrappedNetwork {
+  const char* owner = &kOwner;
+  ParsedNetwork network;
+};
+
+// Whether `value` is frozen (Object.isFrozen, looked up once per thread and kept by a reference).
+bool isFrozen(napi_env env, napi_value value) {
+  thread_local napi_ref holder = nullptr;
+  napi_value isFrozenFunction = nullptr, result;
+  if (holder == nullptr || napi_get_reference_value(env, holder, &isFrozenFunction) != napi_ok || isFrozenFunction == nullptr) {
+    napi_value global, object;
+    napi_get_global(env, &global);
+    napi_get_named_property(env, global, "Object", &object);
+    napi_get_named_property(env, object, "isFrozen", &isFrozenFunction);
+    napi_create_reference(env, isFrozenFunction, 1, &holder);
+  }
+  bool frozen = false;
+  napi_value receiver;
+  napi_get_undefined(env, &receiver);
+  if (napi_call_function(env, receiver, isFrozenFunction, 1, &value, &result) == napi_ok) napi_get_value_bool(env, result, &frozen);
+  return frozen;
+}
+
+// Whether the network, its hidden array, every layer and the transformer are frozen: then nothing the kernels read of
+// it can change (a typed array's contents aside, which are read at every call anyway).
+bool frozenThrough(const Op& network) {
+  const napi_env env = network.env();
+  if (!isFrozen(env, network.value())) return false;
+  const Napi::Value hidden = network.get("hidden");
+  if (!hidden.IsArray() || !isFrozen(env, hidden)) return false;
+  const Napi::Array layers = hidden.As<Napi::Array>();
+  for (uint32_t l = 0; l < layers.Length(); ++l) {
+    if (!isFrozen(env, layers.Get(l))) return false;
+  }
+  return isFrozen(env, network.get("output")) && isFrozen(env, network.get("transformer"));
+}
+
+// The network of a staircase call. A network frozen through (Made's are) is parsed at its first call and what was read
+// is kept on the object (napi_wrap, freed with it): a power-sized MAF layer's network is ~45 property and typed-array
+// reads, and parsing it at every call cost 10 % of a training step. A network object that is not frozen is parsed at
+// every call. `local` holds the network parsed for this call alone.
+const ParsedNetwork& networkOf(const Op& op, const std::string& method, ParsedNetwork& local) {
+  const Op network(op.env(), op.object("network"), method + " network");
+  void* data = nullptr;
+  if (napi_unwrap(op.env(), network.value(), &data) == napi_ok && data != nullptr) {
+    const auto* wrapped = static_cast<const WrappedNetwork*>(data);
+    if (wrapped->owner == &kOwner) return wrapped->network;
+    local = parseNetwork(network);
+    return local;
+  }
+  local = parseNetwork(network);
+  if (!frozenThrough(network)) return local;
+  auto* wrapped = new WrappedNetwork{&kOwner, local};
+  const auto free = [](napi_env, void* data, void*) { delete static_cast<WrappedNetwork*>(data); };
+  if (napi_wrap(op.env(), network.value(), wrapped, free, nullptr, nullptr) != napi_ok) {
+    delete wrapped;
+    return local;
+  }
+  return wrapped->network;
+}
+
+// The descriptor of staircaseSequential / staircaseParallel / staircaseTrainForward / staircaseTrainBackward:
+// {network: {features, contextFeatures, hidden: StaircaseHiddenLayer[], output, residual, transformer}, batch, context,
+// input, output, logDet} (the training pass's backward half has no logDet: withLogDet false).
+maflow::StaircasePass parseStaircase(const Op& op, const char* method, bool parallel, bool withLogDet = true) {
+  ParsedNetwork local;
+  const ParsedNetwork& network = networkOf(op, method, local);
+  maflow::StaircasePass job;
+  job.parallel = parallel;
+  job.batch = op.integer("batch");
+  job.features = network.features;
+  job.contextFeatures = network.contextFeatures;
+  job.transformer = network.transformer;
+  job.residual = network.residual;
+  job.hidden = network.hidden;
+  job.output = network.output;
+  const int D = job.features, C = job.contextFeatures;
+  job.context = op.f32("context", product(job.batch, C), true);
   if (parallel) {
     job.x = op.f32("input", product(job.batch, D));
     job.u = op.f32("output", product(job.batch, D));
@@ -588,7 +677,7 @@ maflow::StaircasePass parseStaircase(const Napi::CallbackInfo& info, const Op& o
 
 Napi::Value Staircase(const Napi::CallbackInfo& info, bool parallel) {
   Op op(info, parallel ? "staircaseParallel" : "staircaseSequential");
-  maflow::StaircasePass job = parseStaircase(info, op, parallel ? "staircaseParallel" : "staircaseSequential", parallel);
+  maflow::StaircasePass job = parseStaircase(op, parallel ? "staircaseParallel" : "staircaseSequential", parallel);
   ReportOut report(parallel ? nullptr : op.f64("inversion", 4, true));
   job.inversion = report.get();
   maflow::staircasePass(job);
@@ -606,7 +695,7 @@ int64_t savedLength(const maflow::StaircasePass& job) {
 // staircaseTrainForward({...StaircasePassOp, saved}).
 Napi::Value StaircaseTrainForward(const Napi::CallbackInfo& info) {
   Op op(info, "staircaseTrainForward");
-  const maflow::StaircasePass job = parseStaircase(info, op, "staircaseTrainForward", true);
+  const maflow::StaircasePass job = parseStaircase(op, "staircaseTrainForward", true);
   maflow::staircaseTrainForward(job, op.f32("saved", savedLength(job)));
   return info.Env().Undefined();
 }
@@ -615,7 +704,7 @@ Napi::Value StaircaseTrainForward(const Napi::CallbackInfo& info) {
 // gradients: [{dWeight, dBias, dContextWeight, accumulate, accumulateContext}, …]}).
 Napi::Value StaircaseTrainBackward(const Napi::CallbackInfo& info) {
   Op op(info, "staircaseTrainBackward");
-  const maflow::StaircasePass job = parseStaircase(info, op, "staircaseTrainBackward", true, false);
+  const maflow::StaircasePass job = parseStaircase(op, "staircaseTrainBackward", true, false);
   if (job.transformer.kind != maflow::TransformerKind::Affine) op.fail("only the affine transformer has a native backward pass");
   const int B = job.batch, D = job.features, C = job.contextFeatures;
   const float* saved = op.f32("saved", savedLength(job));

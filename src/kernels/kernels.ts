@@ -138,7 +138,12 @@ export interface StaircaseHiddenLayer extends StaircaseLayer {
   readonly degreeStarts: Int32Array;
 }
 
-/** A whole MADE with its transformer, as the fused passes take it. */
+/**
+ * A whole MADE with its transformer, as the fused passes take it. A network frozen all through (`Object.freeze` on
+ * it, its `hidden` array, every layer and the transformer; `Made`'s are) may be read once by a backend, which keeps
+ * what it read (the native backend: on the object itself), so its typed arrays must stay attached for as long as the
+ * object is used; their contents are read at every call. A network that is not frozen is read at every call.
+ */
 export interface StaircaseNetwork {
   readonly features: number;
   readonly contextFeatures: number;

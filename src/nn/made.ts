@@ -124,6 +124,8 @@ export class Made implements Module {
   readonly hiddenDegrees: Int32Array[];
   private readonly degreeStarts: Int32Array[];
   private readonly scratch = new Scratch();
+  /** `staircaseNetwork`'s last network and the transformer description it was built for. */
+  private network: { source: TransformerKernel; network: StaircaseNetwork } | null = null;
 
   constructor(options: MadeOptions) {
     const D = options.features;
@@ -299,8 +301,14 @@ export class Made implements Module {
     };
   }
 
-  /** The network as the fused kernels take it (built per call: loading a model may replace parameter arrays). */
+  /**
+   * The network as the fused kernels take it: built once and kept while the transformer description and every
+   * layer's parameter arrays are the ones it holds (loading a model may replace them), and frozen all through, which
+   * lets the native backend parse it once and keep what it read on the object.
+   */
   private staircaseNetwork(transformer: TransformerKernel, caller: string): StaircaseNetwork {
+    const cached = this.network;
+    if (cached !== null && cached.source === transformer && this.holdsParameters(cached.network)) return cached.network;
     const P = transformerParamsPerFeature(transformer);
     if (this.paramsPerFeature !== P) {
       throw new RangeError(`Made.${caller}: the ${transformer.kind} transformer needs paramsPerFeature ${P}, got ${this.paramsPerFeature}`);
@@ -309,11 +317,22 @@ export class Made implements Module {
       inDim: l.inDim, outDim: l.outDim, weight: l.weight.value, prefix: staircase(l), bias: l.bias.value,
       contextWeight: l.contextWeight?.value ?? null,
     });
-    const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => ({
+    const hidden = this.hidden.map((l, i): StaircaseHiddenLayer => Object.freeze({
       ...layer(l), activation: this.activations[i], degreeStarts: this.degreeStarts[i],
     }));
-    return { features: this.features, contextFeatures: this.contextFeatures, hidden, output: layer(this.output),
-      residual: this.residual, transformer };
+    const network: StaircaseNetwork = Object.freeze({ features: this.features, contextFeatures: this.contextFeatures,
+      hidden: Object.freeze(hidden), output: Object.freeze(layer(this.output)), residual: this.residual,
+      transformer: Object.isFrozen(transformer) ? transformer : Object.freeze({ ...transformer }) });
+    this.network = { source: transformer, network };
+    return network;
+  }
+
+  /** Whether every layer of `network` holds that layer's current parameter arrays. */
+  private holdsParameters(network: StaircaseNetwork): boolean {
+    const holds = (held: StaircaseLayer, layer: MaskedLinear) => held.weight === layer.weight.value &&
+      held.bias === layer.bias.value && held.contextWeight === (layer.contextWeight?.value ?? null);
+    for (let l = 0; l < this.hidden.length; l++) if (!holds(network.hidden[l], this.hidden[l])) return false;
+    return holds(network.output, this.output);
   }
 
   /**

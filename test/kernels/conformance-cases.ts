@@ -372,11 +372,12 @@ function passProblem(c: PassCase, dtype: Dtype, seed: number): { network: Stairc
       weight: poisonMasked(normals(rng, dtype, l.outDim * l.inDim, scale / Math.sqrt(l.inDim)), prefix, l.inDim),
       bias: normals(rng, dtype, l.outDim, 0.3), contextWeight: C > 0 ? normals(rng, dtype, l.outDim * C, 0.5) : null };
   };
-  const hidden = made.hidden.map((l, i): StaircaseHiddenLayer => ({ ...layer(l, 1.5), activation: c.activation ?? 'relu',
+  const hidden = made.hidden.map((l, i): StaircaseHiddenLayer => Object.freeze({ ...layer(l, 1.5), activation: c.activation ?? 'relu',
     degreeStarts: degreeStarts(made.hiddenDegrees[i], c.features) }));
+  // Frozen all through, as Made's networks are: the native backend then parses it at its first call and keeps that.
   return {
-    network: { features: c.features, contextFeatures: C, hidden, output: layer(made.output, 0.5), residual: c.residual ?? false,
-      transformer: c.transformer },
+    network: Object.freeze({ features: c.features, contextFeatures: C, hidden: Object.freeze(hidden),
+      output: Object.freeze(layer(made.output, 0.5)), residual: c.residual ?? false, transformer: Object.freeze({ ...c.transformer }) }),
     context: C > 0 ? normals(rng, dtype, c.batch * C) : null,
     input: normals(rng, dtype, c.batch * c.features),
   };
