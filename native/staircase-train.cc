@@ -28,7 +28,13 @@ namespace {
 // backward 25.8 → 22.3 us; at batch 32 (16 rows per task) the backward lost, 18.8 → 24.2 us. Within a training step
 // it did not: `bench flows` (2 rounds, 4 alternated runs each, load 1.5-1.8) gave power 0.97 ms/step on one thread
 // against 1.17 split at 1e6, gas 1.0 against 1.05 (not explained yet: perhaps the worker spinning between passes on
-// the core that V8's own threads want), and at load 18-20 a power step took 1.49 ms split against 0.90.
+// the core that V8's own threads want), and at load 18-20 a power step took 1.49 ms split against 0.90. On AMD EPYC
+// Zen 3 (2 threads, alternated runs) the split from 1e6 won on a quiet machine, 1.23 -> 1.01 ms per power step, and
+// lost with one busy process beside it, 1.18 -> 1.5. Judging it at run time (a probe of a few passes each way every
+// 200 ms) does not rescue it: a backward pass split by rows sums its weight gradients per task, so which way it ran
+// would change the trained numbers' rounding (and running its tasks in turn on one thread to keep those sums cost
+// 0.14 ms per step), while the forward passes alone, shared, measured slower than unshared, the worker having gone
+// to sleep between them.
 constexpr double kMaxRowSplitWeights = 1 << 17;
 constexpr int kMinRowsPerTask = 16;
 constexpr double kMinRowSplitFlops = 4e6;
