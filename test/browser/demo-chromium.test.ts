@@ -5,11 +5,11 @@
  * Chromium comes from `CHROMIUM` or /usr/bin/chromium, installed with apt-get when missing (CI runs as root).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoServer } from '../../demo/browser/build-demo.mjs';
+import { aptInstall } from '../helpers/apt-install.ts';
 
 const executable = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let browser: Browser;
@@ -18,7 +18,8 @@ let server: Awaited<ReturnType<typeof startDemoServer>>;
 before(async () => {
   if (!existsSync(executable)) {
     // A loud failure, never a skip, when it cannot be installed.
-    execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
+    const failure = aptInstall(['chromium']);
+    if (failure !== null) throw new Error(`Chromium is not installed at ${executable} and ${failure}`);
   }
   server = await startDemoServer();
   browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });

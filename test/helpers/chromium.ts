@@ -4,23 +4,21 @@
  * one clear message saying why it cannot. `serveBundledPage(entry)` serves an esbuild bundle of a page script on a
  * local port. Tests (and the browser bench) that run code in a real browser share both.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { aptInstall } from './apt-install.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Installs Chromium when it is missing; returns why it cannot be installed, or null. */
 export function ensureChromium(): string | null {
   if (existsSync(CHROMIUM)) return null;
-  const install = spawnSync('sh', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'],
-    { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (install.status === 0 && existsSync(CHROMIUM)) return null;
-  const tail = `${install.stderr ?? ''}${install.error?.message ?? ''}`.trim().split('\n').slice(-3).join(' / ');
-  return `Chromium is not installed at ${CHROMIUM} and apt-get install -y chromium failed (${tail || `exit ${install.status}`})`;
+  const failure = aptInstall(['chromium']);
+  if (failure === null && existsSync(CHROMIUM)) return null;
+  return `Chromium is not installed at ${CHROMIUM} and ${failure ?? 'apt-get install -y chromium did not install it'}`;
 }
 
 /** A headless Chromium. @throws with the reason when it cannot be installed or started. */

@@ -22,6 +22,7 @@ import { loadModel, saveModel } from '../../src/io/model-file.ts';
 import { writeMatrix } from '../../src/io/read-matrix.ts';
 import { runInProcess, tempDir } from '../cli/cli-harness.ts';
 import { randomMatrix } from '../helpers/numeric.ts';
+import { aptInstall } from '../helpers/apt-install.ts';
 
 const PYTHON = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../scripts/reference-logprob.py', import.meta.url));
@@ -31,10 +32,10 @@ function ensureNumpy(): void {
   const hasNumpy = (): boolean => spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: the reference log-density test needs Debian's python3 with numpy`);
   if (hasNumpy()) return;
-  const install = spawnSync('apt-get', ['install', '-y', 'python3-numpy'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const failure = aptInstall(['python3-numpy']);
   if (!hasNumpy()) {
-    throw new Error(`numpy is not importable by ${PYTHON} and 'apt-get install -y python3-numpy' did not fix it ` +
-      `(status ${install.status}: ${(install.stderr ?? String(install.error)).trim().split('\n').at(-1)}); install python3-numpy to run this test`);
+    throw new Error(`numpy is not importable by ${PYTHON} and ${failure ?? 'apt-get install -y python3-numpy did not fix it'}; ` +
+      'install python3-numpy to run this test');
   }
 }
 

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { aptInstall } from '../helpers/apt-install.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32', 'llvm-14'];
@@ -21,9 +22,8 @@ function ensureToolchain(): string | null {
     && spawnSync('llvm-objdump-14', ['--version']).status === 0
     && existsSync('/usr/lib/wasm32-wasi/libm.a') && existsSync('/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a');
   if (present) return null;
-  const install = spawnSync('sh', ['-c', `apt-get install -y ${PACKAGES.join(' ')} || (apt-get update && apt-get install -y ${PACKAGES.join(' ')})`],
-    { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return install.status === 0 ? null : `could not install the wasm toolchain (apt-get install -y ${PACKAGES.join(' ')}): ${install.stderr.slice(-400)}`;
+  const failure = aptInstall(PACKAGES);
+  return failure === null ? null : `could not install the wasm toolchain: ${failure}`;
 }
 
 test('the shipped wasm binaries are what wasm/kernels.c compiles to (reproducible build)', { timeout: 600_000 }, () => {
