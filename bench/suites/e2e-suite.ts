@@ -8,10 +8,11 @@
  *   .npy: `maflow logprob` from the CSV and from the .npy, the script from the .npy (load, standardize, score, write).
  * Where maflow's wall time goes is reported beside it: node's own start, the CLI's start (`train --help`), and train's
  * fit seconds (from its --json summary) against its wall time; the script reports its phases itself. maflow runs as
- * the compiled CLI (`bin/maflow.js`): `npm run build` first.
+ * the compiled CLI (`bin/maflow.js`), so the suite refuses to run on a dist/ older than a source file (`npm run build`
+ * first): it would time the code of the last build.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +51,23 @@ export interface E2eResult {
   logprob: { maflowCsv: Timed; maflowNpy: Timed; torch: Timed };
 }
 
+/** @throws when dist/ is missing or older than a file of src/ (the CLI would run the last build's code). */
+function checkBuild(): void {
+  const built = path.join(ROOT, 'dist', 'cli', 'main.js');
+  if (!existsSync(built)) throw new Error(`bench e2e: ${path.relative(ROOT, built)} is missing: run npm run build first`);
+  const builtAt = statSync(built).mtimeMs;
+  const src = path.join(ROOT, 'src');
+  const newer = readdirSync(src, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.join(e.parentPath, e.name))
+    .find((file) => statSync(file).mtimeMs > builtAt);
+  if (newer !== undefined) {
+    throw new Error(`bench e2e: ${path.relative(ROOT, newer)} is newer than dist/ (the CLI runs dist/): run npm run build first`);
+  }
+}
+
 /** Runs the suite in a temporary directory (removed at the end). */
 export function runE2eSuite(options: E2eSuiteOptions): E2eResult {
+  checkBuild();
   const scoreRows = options.quick ? 100_000 : 1_000_000;
   const rounds = options.rounds ?? 1;
   const dir = mkdtempSync(path.join(tmpdir(), 'maflow-bench-e2e-'));
