@@ -630,21 +630,19 @@ bool frozenThrough(const Op& network) {
 const ParsedNetwork& networkOf(const Op& op, const std::string& method, ParsedNetwork& local) {
   const Op network(op.env(), op.object("network"), method + " network");
   void* data = nullptr;
-  if (napi_unwrap(op.env(), network.value(), &data) == napi_ok && data != nullptr) {
-    const auto* wrapped = static_cast<const WrappedNetwork*>(data);
-    if (wrapped->owner == &kOwner) return wrapped->network;
-    local = parseNetwork(network);
-    return local;
-  }
+  const bool wrapped = napi_unwrap(op.env(), network.value(), &data) == napi_ok && data != nullptr;
+  const auto* kept = static_cast<const WrappedNetwork*>(data);
+  if (wrapped && kept->owner == &kOwner) return kept->network;
   local = parseNetwork(network);
-  if (!frozenThrough(network)) return local;
-  auto* wrapped = new WrappedNetwork{&kOwner, local};
+  // An object wraps one value: one wrapped by another build keeps that build's, and this one parses it every call.
+  if (wrapped || !frozenThrough(network)) return local;
+  auto* made = new WrappedNetwork{&kOwner, local};
   const auto free = [](napi_env, void* data, void*) { delete static_cast<WrappedNetwork*>(data); };
-  if (napi_wrap(op.env(), network.value(), wrapped, free, nullptr, nullptr) != napi_ok) {
-    delete wrapped;
+  if (napi_wrap(op.env(), network.value(), made, free, nullptr, nullptr) != napi_ok) {
+    delete made;
     return local;
   }
-  return wrapped->network;
+  return made->network;
 }
 
 // The descriptor of staircaseSequential / staircaseParallel / staircaseTrainForward / staircaseTrainBackward:

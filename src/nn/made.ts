@@ -302,13 +302,13 @@ export class Made implements Module {
   }
 
   /**
-   * The network as the fused kernels take it: built once and kept while the transformer description and every
-   * layer's parameter arrays are the ones it holds (loading a model may replace them), and frozen all through, which
-   * lets the native backend parse it once and keep what it read on the object.
+   * The network as the fused kernels take it: built once per transformer description (the layers' parameter arrays
+   * are fixed at construction; loading a model copies into them), and frozen all through, which lets the native
+   * backend parse it once and keep what it read on the object.
    */
   private staircaseNetwork(transformer: TransformerKernel, caller: string): StaircaseNetwork {
     const cached = this.network;
-    if (cached !== null && cached.source === transformer && this.holdsParameters(cached.network)) return cached.network;
+    if (cached !== null && cached.source === transformer) return cached.network;
     const P = transformerParamsPerFeature(transformer);
     if (this.paramsPerFeature !== P) {
       throw new RangeError(`Made.${caller}: the ${transformer.kind} transformer needs paramsPerFeature ${P}, got ${this.paramsPerFeature}`);
@@ -325,14 +325,6 @@ export class Made implements Module {
       transformer: Object.isFrozen(transformer) ? transformer : Object.freeze({ ...transformer }) });
     this.network = { source: transformer, network };
     return network;
-  }
-
-  /** Whether every layer of `network` holds that layer's current parameter arrays. */
-  private holdsParameters(network: StaircaseNetwork): boolean {
-    const holds = (held: StaircaseLayer, layer: MaskedLinear) => held.weight === layer.weight.value &&
-      held.bias === layer.bias.value && held.contextWeight === (layer.contextWeight?.value ?? null);
-    for (let l = 0; l < this.hidden.length; l++) if (!holds(network.hidden[l], this.hidden[l])) return false;
-    return holds(network.output, this.output);
   }
 
   /**
