@@ -47,3 +47,34 @@ export function measureBlasLimit(python: string, shapes: readonly GemmShape[], t
   }
   return { blas, gflops };
 }
+
+/** OpenBLAS cores (OPENBLAS_CORETYPE names) whose sgemm kernels use AVX2 or AVX-512. */
+const AVX2_CORES = new Set(['haswell', 'zen', 'skylakex', 'cooperlake', 'sapphirerapids']);
+
+/**
+ * The cores OpenBLAS's own choice should be replaced by: a DYNAMIC_ARCH OpenBLAS that does not know a CPU falls back
+ * to an old core (0.3.21 takes Intel Emerald Rapids, model 207, for Prescott: SSE3 kernels at a third of the speed of
+ * its SkylakeX ones there), which would make a misleading limit. Returns the core for the widest of the CPU's
+ * extensions (`simd`: 'avx512f', 'avx2') when `corename` has neither AVX2 nor AVX-512 kernels, else undefined (keep
+ * OpenBLAS's choice).
+ */
+export function correctedCore(corename: string, simd: readonly string[]): string | undefined {
+  if (AVX2_CORES.has(corename.toLowerCase())) return undefined;
+  if (simd.includes('avx512f')) return 'SkylakeX';
+  if (simd.includes('avx2')) return 'Haswell';
+  return undefined;
+}
+
+/** The core OpenBLAS picks for this CPU by itself (`openblas_get_corename()`), or an error. */
+export function openblasCoreName(python: string): string | { error: string } {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  const run = spawnSync(python, [SCRIPT, '0', '1'], { encoding: 'utf8', timeout: 120_000, env });
+  if (run.error !== undefined) return { error: `${python} did not run (${run.error.message})` };
+  const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (run.status !== 0 || line === undefined) {
+    return { error: `${python} ${path.basename(SCRIPT)} exited ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}` };
+  }
+  const record = JSON.parse(line) as { blas?: string | null; corename?: string };
+  return record.corename ?? { error: 'numpy\'s BLAS is not OpenBLAS' };
+}

@@ -121,3 +121,15 @@ test('microArchitecture names the CPUs the kernels were measured on from CPUID f
     node: 'v20.20.2', platform: 'linux x64' });
   assert.equal(line, 'AMD EPYC (Zen 3, L2 512 KiB/core), 2 cores (avx2 fma), 23.5 GiB, node v20.20.2, linux x64');
 });
+
+test('correctedCore replaces an OpenBLAS fallback core by the kernels of the CPU\'s widest extension, and nothing else', async () => {
+  const { correctedCore } = await import('../../bench/lib/blas-limit.ts');
+  // OpenBLAS 0.3.21 takes Intel Emerald Rapids (AVX-512) for Prescott.
+  assert.equal(correctedCore('Prescott', ['avx2', 'fma', 'avx512f']), 'SkylakeX');
+  assert.equal(correctedCore('Nehalem', ['avx2', 'fma']), 'Haswell');
+  assert.equal(correctedCore('Sandybridge', []), undefined);
+  // A core it knows is kept, even an AVX2 one on an AVX-512 CPU (Zen 4: its AVX2 kernels are the faster ones).
+  assert.equal(correctedCore('Zen', ['avx2', 'fma', 'avx512f']), undefined);
+  assert.equal(correctedCore('SkylakeX', ['avx2', 'fma', 'avx512f']), undefined);
+  assert.equal(correctedCore('Haswell', ['avx2', 'fma']), undefined);
+});
