@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { resolveBackends } from './lib/bench-backends.ts';
+import { correctedCore, openblasCoreName } from './lib/blas-limit.ts';
 import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
@@ -29,6 +30,8 @@ const log = (line: string): void => {
 
 function main(args: BenchArgs): void {
   const machine = describeMachine();
+  const peerBlas = args.torch ? fairPeerBlas(args.python ?? DEFAULT_PYTHON, machine.simd) : null;
+  if (peerBlas !== null) print(`# ${peerBlas}`);
   const backends = resolveBackends(args.backend, args.threads);
   const addonInfo = backends.addon === null ? '' : ` (native: ${backends.addon.isa()}, ${backends.addon.threads()} threads)`;
   let torch: TorchPeer | null = null;
@@ -133,6 +136,22 @@ function main(args: BenchArgs): void {
     }
   }
   print(`# ${loadLine()} at end`);
+}
+
+/**
+ * Gives every Python child (PyTorch peers, numpy limits) OpenBLAS's kernels for this CPU where OpenBLAS by itself
+ * falls back to pre-AVX2 ones (`correctedCore`): a peer on SSE3 kernels would make maflow look faster than it is.
+ * Sets OPENBLAS_CORETYPE in this process's environment, which the children inherit, unless the user set it; returns
+ * the line saying so, or null when nothing was changed.
+ */
+function fairPeerBlas(python: string, simd: readonly string[]): string | null {
+  if (process.env.OPENBLAS_CORETYPE !== undefined) return `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (set by the caller) for the Python peers`;
+  const corename = openblasCoreName(python);
+  if (typeof corename !== 'string') return null;
+  const corrected = correctedCore(corename, simd);
+  if (corrected === undefined) return null;
+  process.env.OPENBLAS_CORETYPE = corrected;
+  return `OpenBLAS takes this CPU for ${corename}; the Python peers run its ${corrected} kernels (OPENBLAS_CORETYPE=${corrected})`;
 }
 
 /** quality_torch_plain.py sits beside the speed peer script (../shared/peers/). */
