@@ -46,13 +46,19 @@ Kernel kernelOf(const IsaKernels* isa, const ForwardTile* tile, int kc) {
 // (kForwardRows): avx2 4x24 97/96/92/93 %, 6x16 98/96/94/92, 3x32 98/96/87/85 (before: 3x32 82/81/63/55, 6x16
 // 63/65/58/61); avx512 ymm 4x24 97/96/97/94, 8x24 87/98/88/94; zmm 8x48 93/95/92/82, 8x32 96/98/80/91, 4x64 99/98/
 // 67/75. On Zen 4 a zmm FMA takes both 256-bit halves, so the zmm tiles compute no faster and their wider panels fall
-// out of L1 at K = 1024: avx512 takes its ymm 4x24 there (halfWidthAvx512), 8x48 elsewhere (Intel: unmeasured).
+// out of L1 at K = 1024: avx512 takes its ymm 4x24 there (halfWidthAvx512), 8x48 elsewhere. On Intel Emerald Rapids
+// (2 FMA ports of 512 bits; same bench, % of OpenBLAS's SkylakeX sgemm, 1 thread, noisy 2-core VM) zmm 8x48 ran at
+// 101/95/100/89 %, 4x64 93/101/101/99, 8x32 98/100/96/99, and the ymm tiles at 58–62 %, as the halved width predicts:
+// 8x48 stays the default there, and its zmm 8x32 backward tile beat the ymm 6x32 one (a hepmass step's backward 3.9
+// against 4.7 ms, bsds300 equal).
 // The backward GEMMs keep their reduction block; their tiles are in gemm-<isa>.cc.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
 // Every ISA's kernels by name (MAFLOW_GEMM_KERNEL, setGemmIsa), with those never chosen automatically: the bfloat16
 // products of gemm-bf16.cc (MAFLOW_GEMM_PRECISION=bf16, src/kernels/select.ts). At the four shapes above, measured in
 // the same way, avx512bf16 8x32 ran at 185/177/185/177 GFLOP/s, 178/177/179/179 % of OpenBLAS's float32 sgemm (Zen 4
 // issues a vdpbf16ps, two products per lane, as fast as an FMA), with sums within 5e-5 of Σ|x·w| of the exact ones.
+// On Intel Emerald Rapids it is slower than float32: 8x32 73–78 GFLOP/s (1 thread) against 8x48's 98–128, about 0.6 of
+// float32's speed for less precision; it stays an option measured per CPU, never a default.
 const IsaKernels* const kNamedIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels, &kAvx512Bf16Kernels};
 constexpr int kBackwardKc = 256;
 // Forward row block: the rows of x that stay in L2 while every B panel passes over them. A batch of 100 (the paper
