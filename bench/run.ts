@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { resolveBackends } from './lib/bench-backends.ts';
-import { correctedCore, openblasCoreName } from './lib/blas-limit.ts';
+import { correctedCore, measureBlasLimit } from './lib/blas-limit.ts';
 import { describeMachine, loadLine, machineLine } from './lib/machine.ts';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './lib/parse-bench-args.ts';
 import { DEFAULT_PEER_SCRIPT, DEFAULT_PYTHON, findTorchPeer, type TorchPeer } from './lib/torch-peer.ts';
@@ -146,8 +146,9 @@ function main(args: BenchArgs): void {
  */
 function fairPeerBlas(python: string, simd: readonly string[]): string | null {
   if (process.env.OPENBLAS_CORETYPE !== undefined) return `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (set by the caller) for the Python peers`;
-  const corename = openblasCoreName(python);
-  if (typeof corename !== 'string') return null;
+  const probe = measureBlasLimit(python, [], [1], 0);
+  const corename = 'error' in probe ? null : probe.corename;
+  if (corename === null) return null;
   const corrected = correctedCore(corename, simd);
   if (corrected === undefined) return null;
   process.env.OPENBLAS_CORETYPE = corrected;

@@ -14,6 +14,8 @@ export type GemmShape = readonly [m: number, n: number, k: number];
 export interface BlasLimit {
   /** `openblas_get_config()` (version, core kernels), or null when numpy's BLAS is not OpenBLAS. */
   readonly blas: string | null;
+  /** `openblas_get_corename()`, the kernels it ran (e.g. 'SkylakeX'), or null when not OpenBLAS. */
+  readonly corename: string | null;
   /** GFLOP/s by `${m}x${n}x${k}@${threads}`. */
   readonly gflops: ReadonlyMap<string, number>;
 }
@@ -23,29 +25,33 @@ export const limitKey = ([m, n, k]: GemmShape, threads: number): string => `${m}
 /**
  * One pass of the limit over `shapes` at each of `threads`, best of repeated calls within `seconds` per figure.
  * `coreType` forces OpenBLAS's kernels (OPENBLAS_CORETYPE, e.g. 'Haswell': its AVX2 kernels, the limit of an AVX2-only
- * CPU); undefined lets OpenBLAS pick them for this CPU.
+ * CPU); undefined keeps this process's OPENBLAS_CORETYPE (the bench's choice for every Python child, run.ts), and
+ * without one OpenBLAS picks them for this CPU. With no shapes it only names the BLAS and its core.
  */
 export function measureBlasLimit(python: string, shapes: readonly GemmShape[], threads: readonly number[],
   seconds: number, coreType?: string): BlasLimit | { error: string } {
   const args = [SCRIPT, String(seconds), threads.join(','), ...shapes.map((s) => s.join(','))];
-  const env = { ...process.env };
-  if (coreType === undefined) delete env.OPENBLAS_CORETYPE;
-  else env.OPENBLAS_CORETYPE = coreType;
+  const env = coreType === undefined ? process.env : { ...process.env, OPENBLAS_CORETYPE: coreType };
   const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env });
   if (run.error !== undefined) return { error: `${python} did not run (${run.error.message})` };
   if (run.status !== 0) {
     return { error: `${python} ${path.basename(SCRIPT)} exited ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}` };
   }
   let blas: string | null = null;
+  let corename: string | null = null;
   const gflops = new Map<string, number>();
   for (const line of run.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     const record = JSON.parse(line) as { blas?: string | null; corename?: string; m: number; n: number; k: number;
       threads: number; gflops: number };
-    if ('blas' in record) blas = record.blas ?? null;
-    else gflops.set(limitKey([record.m, record.n, record.k], record.threads), record.gflops);
+    if ('blas' in record) {
+      blas = record.blas ?? null;
+      corename = record.corename ?? null;
+    } else {
+      gflops.set(limitKey([record.m, record.n, record.k], record.threads), record.gflops);
+    }
   }
-  return { blas, gflops };
+  return { blas, corename, gflops };
 }
 
 /** OpenBLAS cores (OPENBLAS_CORETYPE names) whose sgemm kernels use AVX2 or AVX-512. */
@@ -65,16 +71,3 @@ export function correctedCore(corename: string, simd: readonly string[]): string
   return undefined;
 }
 
-/** The core OpenBLAS picks for this CPU by itself (`openblas_get_corename()`), or an error. */
-export function openblasCoreName(python: string): string | { error: string } {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  const run = spawnSync(python, [SCRIPT, '0', '1'], { encoding: 'utf8', timeout: 120_000, env });
-  if (run.error !== undefined) return { error: `${python} did not run (${run.error.message})` };
-  const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (run.status !== 0 || line === undefined) {
-    return { error: `${python} ${path.basename(SCRIPT)} exited ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}` };
-  }
-  const record = JSON.parse(line) as { blas?: string | null; corename?: string };
-  return record.corename ?? { error: 'numpy\'s BLAS is not OpenBLAS' };
-}

@@ -2,14 +2,13 @@
  * `npm run bench -- gemm`: the addon's dense float32 GEMM against its limit, OpenBLAS sgemm (numpy) in the same run at
  * the same threads, at the shapes maflow multiplies: [100, 512]·[512, 512], [64, H] blocks, [100, 1024]·[1024, 1024],
  * and the dense shapes of the MADE layers of the paper configs (batch 100: D→H, H→H, H→2D). Two limits: OpenBLAS with
- * the kernels it picks for this CPU, and with its Haswell (AVX2) kernels (OPENBLAS_CORETYPE), the limit of an AVX2-only
+ * the kernels it picks for this CPU (or the bench's correction of them, `LIMITS`), and with its Haswell (AVX2) kernels (OPENBLAS_CORETYPE), the limit of an AVX2-only
  * CPU and of maflow's avx2 kernels (on AMD Zen 4 the AVX2 kernels are the faster ones). Every figure is the median of
  * interleaved rounds (limit passes, then addon pass), so that a busy machine slows both alike. A second table gives
  * every forward tile this CPU runs (`GEMM_KERNEL_NAMES`) at the first four shapes: tile × threads × GFLOP/s.
  */
 import { PAPER_CONFIGS } from '../lib/configs.ts';
-import { correctedCore, limitKey, measureBlasLimit, openblasCoreName, type GemmShape } from '../lib/blas-limit.ts';
-import { describeMachine } from '../lib/machine.ts';
+import { limitKey, measureBlasLimit, type GemmShape } from '../lib/blas-limit.ts';
 import { formatNumber, formatTable } from '../lib/format-table.ts';
 import { GEMM_KERNEL_NAMES } from '../lib/gemm-kernel-names.ts';
 import { median } from '../lib/median.ts';
@@ -26,7 +25,7 @@ export interface GemmSuiteOptions {
   readonly log: (line: string) => void;
 }
 
-/** One measured row: GFLOP/s of the addon and of each limit (by `limits` index), by threads. */
+/** One measured row: GFLOP/s of the addon and of each limit (by `LIMITS` index), by threads. */
 export interface GemmShapeRow {
   readonly label: string;
   readonly shape: GemmShape;
@@ -40,9 +39,6 @@ export interface GemmTileRow extends GemmShapeRow {
 
 export interface GemmSuiteResult {
   readonly kernel: string;
-  readonly limits: readonly GemmLimit[];
-  /** Why a limit does not use OpenBLAS's own choice of kernels, or null. */
-  readonly limitNote: string | null;
   /** What each limit ran (`openblas_get_config()`), or why it did not. */
   readonly limitNames: readonly string[];
   readonly rounds: number;
@@ -51,29 +47,14 @@ export interface GemmSuiteResult {
   readonly tiles: readonly GemmTileRow[];
 }
 
-/** A limit: OpenBLAS with the kernels of `coreType` (undefined: those it picks for this CPU). */
-export interface GemmLimit {
-  readonly label: string;
-  readonly coreType: string | undefined;
-}
-
 /**
- * The limits: OpenBLAS's own choice of kernels (or, where it does not know the CPU and falls back to pre-AVX2 ones,
- * those of the CPU's widest extension: `correctedCore`), and its AVX2 kernels.
+ * The limits: OpenBLAS with the kernels the bench gives every Python child (its own choice, or those of the CPU's
+ * widest extension where it does not know the CPU: `correctedCore`, applied by run.ts), and its AVX2 kernels.
  */
-export function gemmLimits(python: string | null, simd: readonly string[]): { limits: GemmLimit[]; note: string | null } {
-  const haswell: GemmLimit = { label: 'OpenBLAS AVX2', coreType: 'Haswell' };
-  const own: GemmLimit = { label: 'OpenBLAS', coreType: undefined };
-  if (python === null) return { limits: [own, haswell], note: null };
-  const corename = openblasCoreName(python);
-  if (typeof corename !== 'string') return { limits: [own, haswell], note: null };
-  const corrected = correctedCore(corename, simd);
-  if (corrected === undefined) return { limits: [own, haswell], note: null };
-  return {
-    limits: [{ label: `OpenBLAS ${corrected}`, coreType: corrected }, haswell],
-    note: `OpenBLAS picks its ${corename} kernels on this CPU; the limit takes its ${corrected} ones (OPENBLAS_CORETYPE=${corrected})`,
-  };
-}
+const LIMITS: readonly { label: string; coreType: string | undefined }[] = [
+  { label: 'OpenBLAS', coreType: undefined },
+  { label: 'OpenBLAS AVX2', coreType: 'Haswell' },
+];
 
 const BLOCK_SHAPES: readonly [string, GemmShape][] = [
   ['[100, 512]·[512, 512]', [100, 512, 512]],
@@ -101,10 +82,9 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
   const shapes = gemmSuiteShapes();
   const kernels = GEMM_KERNEL_NAMES.flatMap((name) => (addon.setIsa(name) ? [addon.isa()] : []));
   addon.setIsa(kernel);
-  const { limits, note: limitNote } = gemmLimits(options.python, describeMachine().simd);
-  const limitRuns: Map<string, number>[][] = limits.map(() => []);
-  const limitNames = limits.map((l) => (options.python === null ? `${l.label}: not run (--no-torch)` : l.label));
-  const failed = limits.map(() => options.python === null);
+  const limitRuns: Map<string, number>[][] = LIMITS.map(() => []);
+  const limitNames = LIMITS.map((l) => (options.python === null ? `${l.label}: not run (--no-torch)` : l.label));
+  const failed = LIMITS.map(() => options.python === null);
   const addonRuns = new Map<string, number[]>();
   const record = (key: string, value: number): void => {
     addonRuns.set(key, [...(addonRuns.get(key) ?? []), value]);
@@ -112,7 +92,7 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
   const before = addon.threads();
   for (let round = 0; round < rounds; round++) {
     log(`# gemm round ${round + 1}/${rounds}: limits`);
-    limits.forEach((l, i) => {
+    LIMITS.forEach((l, i) => {
       if (options.python === null || failed[i]) return;
       const limit = measureBlasLimit(options.python, shapes.map(([, s]) => s), threads, seconds, l.coreType);
       if ('error' in limit) {
@@ -140,10 +120,10 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
   const row = (name: string, label: string, shape: GemmShape): GemmShapeRow => ({
     label, shape,
     addon: new Map(threads.map((t) => [t, median(addonRuns.get(`${name}|${limitKey(shape, t)}`) ?? [NaN])])),
-    limits: limits.map((_, i) => new Map(threads.map((t) => [t, limitOf(i, shape, t)]))),
+    limits: LIMITS.map((_, i) => new Map(threads.map((t) => [t, limitOf(i, shape, t)]))),
   });
   return {
-    kernel, limits, limitNote, limitNames, rounds, threads,
+    kernel, limitNames, rounds, threads,
     shapes: shapes.map(([label, shape]) => row(kernel, label, shape)),
     tiles: kernels.flatMap((name) => BLOCK_SHAPES.map(([label, shape]) => ({ ...row(name, label, shape), kernel: name }))),
   };
@@ -152,8 +132,8 @@ export function runGemmSuite(options: GemmSuiteOptions): GemmSuiteResult {
 const percent = (value: number, limit: number | null): string =>
   limit === null || !Number.isFinite(value) ? '–' : `${Math.round((100 * value) / limit)} %`;
 
-function header(limits: readonly GemmLimit[], threads: readonly number[]): string[] {
-  return threads.flatMap((t) => [`addon ${t}T`, ...limits.flatMap((l) => [`${l.label} ${t}T`, '%'])]);
+function header(threads: readonly number[]): string[] {
+  return threads.flatMap((t) => [`addon ${t}T`, ...LIMITS.flatMap((l) => [`${l.label} ${t}T`, '%'])]);
 }
 
 function cells(row: GemmShapeRow, threads: readonly number[]): string[] {
@@ -170,19 +150,18 @@ export function printGemmReport(result: GemmSuiteResult, print: (text: string) =
   const { threads } = result;
   print(`# dense f32 GEMM C[m, n] = A[m, k]·B[n, k]ᵀ, GFLOP/s, medians of ${result.rounds} interleaved rounds`);
   print(`# limits (sgemm through numpy, same run, same threads): ${result.limitNames.join('; ')}`);
-  if (result.limitNote !== null) print(`# ${result.limitNote}`);
   print(`# kernel: ${result.kernel} (native ISA / forward register tile MR×NR / reduction block)`);
-  print(formatTable(['shape', 'm×n×k', ...header(result.limits, threads)],
+  print(formatTable(['shape', 'm×n×k', ...header(threads)],
     result.shapes.map((r) => [r.label, r.shape.join('×'), ...cells(r, threads)]), { leftColumns: 2 }));
   print('');
   print('Forward register tiles (MAFLOW_GEMM_KERNEL=isa/MRxNR[/kcN] selects one):');
-  print(formatTable(['kernel', 'shape', ...header(result.limits, threads)],
+  print(formatTable(['kernel', 'shape', ...header(threads)],
     result.tiles.map((r) => [r.kernel, r.label, ...cells(r, threads)]), { leftColumns: 2 }));
   print('');
   const json = (r: GemmShapeRow, kernel: string): string => JSON.stringify({
     suite: 'gemm', kernel, shape: r.label, m: r.shape[0], n: r.shape[1], k: r.shape[2],
     ...Object.fromEntries(threads.flatMap((t) => [[`gflops_${t}t`, r.addon.get(t)],
-      ...result.limits.map((l, i) => [`${l.coreType === undefined ? 'limit' : `limit_${l.coreType.toLowerCase()}`}_${t}t`, r.limits[i].get(t)])])),
+      ...LIMITS.map((l, i) => [`${l.coreType === undefined ? 'limit' : `limit_${l.coreType.toLowerCase()}`}_${t}t`, r.limits[i].get(t)])])),
   });
   for (const r of result.shapes) print(json(r, result.kernel));
   for (const r of result.tiles) print(json(r, r.kernel));
