@@ -1,14 +1,12 @@
 #include "elementwise.h"
 
+#include "simd-clones.h"
 #include "thread-pool.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
-
-// Runtime dispatch for the loops the compiler can vectorise.
-#define MAFLOW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 namespace maflow {
 namespace {

@@ -1,13 +1,11 @@
 #include "tensor-list.h"
 
+#include "simd-clones.h"
 #include "thread-pool.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-// Runtime dispatch for the loops the compiler can vectorise (the run bodies: a lambda would lose the target ISA).
-#define MAFLOW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 namespace maflow {
 namespace {
