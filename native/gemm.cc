@@ -50,7 +50,10 @@ Kernel kernelOf(const IsaKernels* isa, const ForwardTile* tile, int kc) {
 // (2 FMA ports of 512 bits; same bench, % of OpenBLAS's SkylakeX sgemm, 1 thread, noisy 2-core VM) zmm 8x48 ran at
 // 101/95/100/89 %, 4x64 93/101/101/99, 8x32 98/100/96/99, and the ymm tiles at 58–62 %, as the halved width predicts:
 // 8x48 stays the default there, and its zmm 8x32 backward tile beat the ymm 6x32 one (a hepmass step's backward 3.9
-// against 4.7 ms, bsds300 equal).
+// against 4.7 ms, bsds300 equal). On AMD Zen 2 (AVX2 only, 32 KB L1d; % of OpenBLAS's Zen sgemm, 1 thread) avx2 4x24
+// ran at 95/92/91/89 %, 6x16 95/91/91/87, 3x32 93/89/90/89, and 4x24 at kc 256 or 384 1-3 % below kc 512 although a
+// kc-512 panel (48 KB) does not fit L1: 4x24/kc512 stays the AVX2 default. Its loop alone, operands resident, runs at
+// 94-96 % of the CPU's FMA peak (93.8 GFLOP/s on one core), 79 % inside the dense GEMM.
 // The backward GEMMs keep their reduction block; their tiles are in gemm-<isa>.cc.
 const IsaKernels* const kIsas[] = {&kAvx512Kernels, &kAvx2Kernels, &kGenericKernels};
 // Every ISA's kernels by name (MAFLOW_GEMM_KERNEL, setGemmIsa), with those never chosen automatically: the bfloat16
