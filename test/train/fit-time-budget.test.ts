@@ -38,7 +38,9 @@ test('fit: a spent maxSeconds budget stops the run like early stopping, with the
   assert.equal(meanLogProb(flow, validation), result.bestValidationLogLik, 'the best epoch is restored');
   // Every event's latest end is the budget (the epoch limit is far away), and the estimates shrink towards it.
   assert.ok(epochs.every((e) => e.remaining.latestBy === 'time' && e.etaSeconds === e.remaining.latestSeconds));
-  assert.ok(epochs.every((e) => e.remaining.latestSeconds <= 1 - e.seconds + 1e-9 && e.remaining.latestSeconds >= 0));
+  // An epoch that ends after the budget (a stalled machine, or the step that spends it closing the epoch) says 0.
+  assert.ok(epochs.every((e) => e.remaining.latestSeconds <= Math.max(0, 1 - e.seconds) + 1e-9 && e.remaining.latestSeconds >= 0),
+    epochs.map((e) => `${e.seconds.toFixed(3)} s: ${e.remaining.latestSeconds.toFixed(3)} left`).join(', '));
 });
 
 test('fit: a budget spent before the first epoch ends keeps the partly trained parameters, as an abort does', () => {
