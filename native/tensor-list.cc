@@ -1,6 +1,6 @@
 #include "tensor-list.h"
 
-#include "simd-clones.h"
+#include "simd-clones.h"  // MAFLOW_CLONES on the run bodies (a lambda would lose the target ISA)
 #include "thread-pool.h"
 
 #include <algorithm>
