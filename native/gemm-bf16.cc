@@ -117,10 +117,9 @@ MAFLOW_TARGET static inline void panel(const Job& job, int mc0, int mc1, int n0,
   }
 }
 
-// The panels of [nBegin, nEnd): width nr and the reduction end k1 of the panel starting at n0 (as the float32 path).
-static inline void panelShape(const Job& job, int n0, int nEnd, int nrMax, int* nr, int* k1) {
-  *nr = nEnd - n0 <= 16 ? nEnd - n0 : std::min(nrMax, nEnd - n0);
-  *k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + *nr - 1];
+// The panel of [n0, nEnd) starting at n0, laid out as the float32 path's (16-lane vectors).
+static inline ForwardPanel panelAt(const Job& job, int n0, int nEnd, int nr) {
+  return forwardPanelAt(job.prefix, job.inDim, n0, nEnd, 16, nr);
 }
 
 // Packs the panel of `nr` columns from n0 whose reduction ends at k1 (none when k1 = 0): a narrow one (≤ 16
@@ -138,11 +137,10 @@ MAFLOW_TARGET void pack(const Job& job, int nBegin, int nEnd, float* bp) {
   constexpr int NR = 16 * NV;
   if (nEnd - nBegin <= kDotColumns) return;
   for (int n0 = nBegin; n0 < nEnd;) {
-    int nr, k1;
-    panelShape(job, n0, nEnd, NR, &nr, &k1);
-    packPanelOf<NR>(job, n0, nr, k1, bp);
-    bp += static_cast<size_t>(nr <= 16 ? 16 : NR) * k1;  // the float32 layout's offsets (packedFloatsFor), an upper bound
-    n0 += nr;
+    const ForwardPanel shape = panelAt(job, n0, nEnd, NR);
+    packPanelOf<NR>(job, n0, shape.nr, shape.k1, bp);
+    bp += shape.floats;  // the float32 layout's offsets (packedFloatsFor), an upper bound
+    n0 += shape.nr;
   }
 }
 
@@ -161,11 +159,10 @@ MAFLOW_TARGET void packed(const Job& job, int m0, int m1, int nBegin, int nEnd, 
     const uint32_t* a = convertA<MR>(job, mc0, mc1, stride);
     const float* p = bp;
     for (int n0 = nBegin; n0 < nEnd;) {
-      int nr, k1;
-      panelShape(job, n0, nEnd, NR, &nr, &k1);
-      panel<MR, NV>(job, mc0, mc1, n0, nr, k1, p, a, stride);
-      p += static_cast<size_t>(nr <= 16 ? 16 : NR) * k1;
-      n0 += nr;
+      const ForwardPanel shape = panelAt(job, n0, nEnd, NR);
+      panel<MR, NV>(job, mc0, mc1, n0, shape.nr, shape.k1, p, a, stride);
+      p += shape.floats;
+      n0 += shape.nr;
     }
   }
 }
@@ -189,11 +186,10 @@ MAFLOW_TARGET void forward(const Job& job, int m0, int m1, int nBegin, int nEnd)
   const uint32_t* a = convertA<MR>(job, m0, m1, stride);
   float* bp = bf16Scratch.get(1, static_cast<size_t>(NR) * stride);
   for (int n0 = nBegin; n0 < nEnd;) {
-    int nr, k1;
-    panelShape(job, n0, nEnd, NR, &nr, &k1);
-    packPanelOf<NR>(job, n0, nr, k1, bp);
-    panel<MR, NV>(job, m0, m1, n0, nr, k1, bp, a, stride);
-    n0 += nr;
+    const ForwardPanel shape = panelAt(job, n0, nEnd, NR);
+    packPanelOf<NR>(job, n0, shape.nr, shape.k1, bp);
+    panel<MR, NV>(job, m0, m1, n0, shape.nr, shape.k1, bp, a, stride);
+    n0 += shape.nr;
   }
 }
 

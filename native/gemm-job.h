@@ -95,17 +95,29 @@ struct Scratch {
   }
 };
 
-// Floats of the packed B of forward columns [nBegin, nEnd): panels of NR columns, or VL columns for a narrow last
-// panel (the sampler computes one degree's 8–26 hidden units per call), each holding its reduction range [0, k1).
-// Zero when the range takes the dot path (no packing).
+// The forward B panel that starts at column n0 of a range ending at nEnd: `nr` columns (the tile's NR, or up to VL
+// for a narrow last panel: the sampler computes one degree's 8–26 hidden units per call), its reduction range
+// [0, k1), and its packed floats (VL or NR lanes × k1). Every forward packing and pass walks panels by this rule.
+struct ForwardPanel {
+  int nr, k1;
+  size_t floats;
+};
+
+inline ForwardPanel forwardPanelAt(const int32_t* prefix, int inDim, int n0, int nEnd, int vl, int nr) {
+  const int width = nEnd - n0 <= vl ? nEnd - n0 : std::min(nr, nEnd - n0);
+  const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
+  return ForwardPanel{width, k1, static_cast<size_t>(width <= vl ? vl : nr) * k1};
+}
+
+// Floats of the packed B of forward columns [nBegin, nEnd), panel after panel (forwardPanelAt). Zero when the range
+// takes the dot path (no packing).
 inline size_t packedFloatsFor(const int32_t* prefix, int inDim, int nBegin, int nEnd, int vl, int nr) {
   if (nEnd - nBegin <= kDotColumns) return 0;
   size_t packed = 0;
   for (int n0 = nBegin; n0 < nEnd;) {
-    const int width = nEnd - n0 <= vl ? nEnd - n0 : std::min(nr, nEnd - n0);
-    const int k1 = prefix == nullptr ? inDim : prefix[n0 + width - 1];
-    packed += static_cast<size_t>(width <= vl ? vl : nr) * k1;
-    n0 += width;
+    const ForwardPanel panel = forwardPanelAt(prefix, inDim, n0, nEnd, vl, nr);
+    packed += panel.floats;
+    n0 += panel.nr;
   }
   return packed;
 }

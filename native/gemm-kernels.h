@@ -492,16 +492,14 @@ static MAFLOW_INLINE void forwardPack(const Job& job, int nBegin, int nEnd, floa
   const int32_t* prefix = job.prefix;
   float* dst = bp;
   for (int n0 = nBegin; n0 < nEnd;) {
-    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-    const int k1 = prefix == nullptr ? job.inDim : prefix[n0 + nr - 1];
-    if (nr <= VL) {
-      packB<VL>(job, n0, nr, 0, k1, dst);
-      dst += static_cast<size_t>(VL) * k1;
+    const ForwardPanel panel = forwardPanelAt(prefix, job.inDim, n0, nEnd, VL, NR);
+    if (panel.nr <= VL) {
+      packB<VL>(job, n0, panel.nr, 0, panel.k1, dst);
     } else {
-      packB<NR>(job, n0, nr, 0, k1, dst);
-      dst += static_cast<size_t>(NR) * k1;
+      packB<NR>(job, n0, panel.nr, 0, panel.k1, dst);
     }
-    n0 += nr;
+    dst += panel.floats;
+    n0 += panel.nr;
   }
 }
 
@@ -626,13 +624,11 @@ static MAFLOW_INLINE int forwardPanelGroup(const Job& job, int n0, int nEnd, con
                                            int* count, size_t* floats) {
   *count = 0, *floats = 0;
   while (n0 < nEnd && *count < kMaxGroup) {
-    const int nr = nEnd - n0 <= VL ? nEnd - n0 : std::min(NR, nEnd - n0);
-    const int k1 = job.prefix == nullptr ? job.inDim : job.prefix[n0 + nr - 1];
-    const size_t size = static_cast<size_t>(nr <= VL ? VL : NR) * k1;
-    if (*count > 0 && sizeof(float) * (*floats + size) > kGroupBytes) break;
-    panels[(*count)++] = PanelRef{n0, nr, k1, bp == nullptr ? nullptr : bp + *floats};
-    *floats += size;
-    n0 += nr;
+    const ForwardPanel panel = forwardPanelAt(job.prefix, job.inDim, n0, nEnd, VL, NR);
+    if (*count > 0 && sizeof(float) * (*floats + panel.floats) > kGroupBytes) break;
+    panels[(*count)++] = PanelRef{n0, panel.nr, panel.k1, bp == nullptr ? nullptr : bp + *floats};
+    *floats += panel.floats;
+    n0 += panel.nr;
   }
   return n0;
 }
