@@ -279,9 +279,9 @@ static MAFLOW_INLINE void accumulateSegment(const int* kEnd, const float* __rest
   if constexpr (S + 1 < NV) accumulateSegment<V, MR, NV, S + 1>(kEnd, a, lda, bp, acc);
 }
 
-// Phase S of accumulateRows on 16 registers: the sums of vectors [S, NV) continue over k in [kEnd[S − 1], kEnd[S]) from their
-// values in `tile` (phase 0 starts them at 0), and go back to `tile`. The memory barrier ends the phase's register
-// live ranges, so that each phase holds only its own accumulators.
+// Phase S of accumulateRows on 16 registers: the sums of vectors [S, NV) continue over k in [kEnd[S − 1], kEnd[S])
+// from their values in `tile` (phase 0 starts them at 0), and go back to `tile`. The memory barrier ends the phase's
+// register live ranges, so that each phase holds only its own accumulators.
 template <typename V, int MR, int NV, int S>
 static MAFLOW_INLINE void accumulatePhase(const int* kEnd, const float* __restrict a, size_t lda,
                                           const float* __restrict bp, float* tile) {
